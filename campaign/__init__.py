@@ -1,0 +1,1 @@
+"""The campaign itself: units, people and roles, programmes, categories, the ledger."""

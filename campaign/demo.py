@@ -1,0 +1,89 @@
+"""Demo data: fictional townships, villages and one account per role.
+
+Everything here is invented for trying the product; none of it names a real place or person.
+Demo accounts skip the first-login password change so that a demo starts at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign import accounts
+from campaign.models import Campaign, User
+from campaign.models.accounts import Role
+from campaign.reference import add_missing_programmes, add_missing_units
+from campaign.reference_data import DISCIPLINE_CODE, LEADING_OFFICE_CODE
+
+DEMO_PASSWORD = "Demo@2022ykt"
+
+TOWNSHIPS: list[tuple[str, str, list[str]]] = [
+    ("QSZ", "青山镇", ["青山村", "石门村", "桃园社区", "柳塘村", "新华村"]),
+    ("BSZ", "白沙镇", ["白沙村", "河口村", "梨花村", "长岭村"]),
+    ("LHX", "柳河乡", ["柳河村", "杨湾村", "东岗村", "南坪村"]),
+    ("SQZ", "石桥镇", ["石桥社区", "何家村", "枫林村", "高坝村", "双井村"]),
+    ("DHX", "东湖乡", ["东湖村", "渔业村", "荷塘村"]),
+    ("HQZ", "红旗镇", ["红旗村", "胜利村", "团结村", "光明村"]),
+]
+
+DISTRICT_POPULATION = 186_000
+
+CITY_AND_COUNTY_PROGRAMMES = [
+    ("C01", "市级困难群众临时救助补助资金（示例）", "city"),
+    ("C02", "市级农村公益性岗位补贴（示例）", "city"),
+    ("X01", "区级高龄老人营养补贴（示例）", "county"),
+    ("X02", "区级农村环境整治奖补资金（示例）", "county"),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    full_name: str
+    unit_code: str
+    role: Role
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount("qsz_jbr", "青山镇经办人（示例）", "QSZ", Role.OFFICER),
+    DemoAccount("qsz_fzr", "青山镇负责人（示例）", "QSZ", Role.REVIEWER),
+    DemoAccount("ldxz_ban", "领导小组办公室（示例）", LEADING_OFFICE_CODE, Role.SUPERVISOR),
+    DemoAccount("zb1_cy", "检查专班一组成员（示例）", "JCZB1", Role.INSPECTOR),
+    DemoAccount("jjw_jc", "纪检监察干部（示例）", DISCIPLINE_CODE, Role.DISCIPLINE),
+    DemoAccount("admin", "系统管理员（示例）", "LKQ", Role.ADMIN),
+    DemoAccount("auditor", "审计管理员（示例）", "LKQ", Role.AUDITOR),
+]
+
+
+def demo_unit_rows() -> list[tuple[str, str, str, str | None]]:
+    rows: list[tuple[str, str, str, str | None]] = []
+    for code, name, villages in TOWNSHIPS:
+        rows.append((code, name, "township", "LKQ"))
+        for number, village in enumerate(villages, start=1):
+            rows.append((f"{code}{number:02d}", village, "village", code))
+    return rows
+
+
+def load_demo_data(session: Session, campaign: Campaign) -> list[DemoAccount]:
+    """Adds the demo units, programmes and accounts; returns the accounts created now."""
+    from campaign.reference_data import UNITS
+
+    # Pass the reference rows too so demo units sort after them (existing rows are skipped).
+    add_missing_units(session, UNITS + demo_unit_rows(), population={"LKQ": DISTRICT_POPULATION})
+    add_missing_programmes(session, campaign, CITY_AND_COUNTY_PROGRAMMES)
+    created = []
+    for account in DEMO_ACCOUNTS:
+        if session.scalar(select(User.id).where(User.username == account.username)):
+            continue
+        accounts.create_user(
+            session,
+            account.username,
+            DEMO_PASSWORD,
+            full_name=account.full_name,
+            unit_code=account.unit_code,
+            role=account.role.value,
+            must_change_password=False,
+        )
+        created.append(account)
+    return created

@@ -1,0 +1,27 @@
+"""All campaign tables; importing this package registers them on the shared metadata."""
+
+from campaign.models.accounts import ApiToken, RoleAssignment, User
+from campaign.models.audit import AuditEvent
+from campaign.models.catalogue import (
+    Campaign,
+    CampaignPhase,
+    FocusItem,
+    Programme,
+    ReportingDeadline,
+    StatCategory,
+)
+from campaign.models.org import Unit
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Campaign",
+    "CampaignPhase",
+    "FocusItem",
+    "Programme",
+    "ReportingDeadline",
+    "RoleAssignment",
+    "StatCategory",
+    "Unit",
+    "User",
+]

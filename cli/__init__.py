@@ -1,0 +1,1 @@
+"""The `ykt` command line: the same services the web application calls."""

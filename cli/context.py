@@ -1,0 +1,76 @@
+"""What every command shares: settings, the database, and turning errors into messages."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cached_property, wraps
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from campaign.errors import CampaignError
+from core import schema
+from core.config import Settings, load_settings
+from core.db import Database, DatabaseUnavailable
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class AppContext:
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings()
+
+    @cached_property
+    def database(self) -> Database:
+        database = Database(self.settings.database_url)
+        database.check()
+        return database
+
+    @contextmanager
+    def transaction(self, *, require_schema: bool = True) -> Iterator[Session]:
+        if require_schema and schema.current_revision(self.database) != schema.head_revision():
+            raise click.ClickException("数据库尚未初始化或版本过旧，请先运行：ykt init")
+        with self.database.transaction() as session:
+            yield session
+
+
+pass_app = click.make_pass_decorator(AppContext, ensure=True)
+
+
+def friendly_errors(func: F) -> F:
+    """Turn expected failures into one readable line and a non-zero exit, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DatabaseUnavailable as exc:
+            click.echo(f"错误：{exc}", err=True)
+            sys.exit(1)
+        except OperationalError as exc:
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            click.echo(f"错误：数据库操作失败：{reason}", err=True)
+            sys.exit(1)
+        except CampaignError as exc:
+            click.echo(f"错误：{exc}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def read_password(from_stdin: bool, *, prompt: str = "密码") -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+        if not password:
+            raise click.ClickException("标准输入中没有密码")
+        return password
+    if not sys.stdin.isatty():
+        raise click.ClickException("没有终端可输入密码：请使用 --password-stdin")
+    value: str = click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    return value

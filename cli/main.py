@@ -1,0 +1,80 @@
+"""`ykt`: set up the database, manage units and users, run the server."""
+
+from __future__ import annotations
+
+import click
+
+from campaign import demo, org
+from campaign.reference import load_reference_data
+from cli.context import AppContext, friendly_errors, pass_app
+from cli.users import user
+from core import schema
+
+
+@click.group(help="惠民惠农财政补贴资金“一卡通”专项治理平台")
+def ykt() -> None:
+    pass
+
+
+@ykt.command(help="创建或升级数据库结构并载入基础数据（可重复运行，不会删除数据）。")
+@click.option("--demo", "with_demo", is_flag=True, help="同时载入示例乡镇、村和各角色示例账户。")
+@pass_app
+@friendly_errors
+def init(app: AppContext, with_demo: bool) -> None:
+    before = schema.current_revision(app.database)
+    schema.upgrade(app.database)
+    after = schema.current_revision(app.database)
+    if before != after:
+        click.echo(f"数据库结构已升级：{before or '（空）'} → {after}")
+    else:
+        click.echo(f"数据库结构已是最新：{after}")
+    with app.transaction() as session:
+        campaign = load_reference_data(session)
+        click.echo(f"基础数据已就绪：{campaign.name}（{campaign.year}）")
+        if with_demo:
+            created = demo.load_demo_data(session, campaign)
+            click.echo(f"示例数据已就绪（新建示例账户 {len(created)} 个）")
+
+
+@ykt.group(help="单位管理。")
+def unit() -> None:
+    pass
+
+
+@unit.command("list", help="列出全部单位：代码、名称、类型。")
+@pass_app
+@friendly_errors
+def unit_list(app: AppContext) -> None:
+    with app.transaction() as session:
+        for item in org.all_units(session):
+            indent = "  " * org.depth_of(item)
+            click.echo(f"{item.code:<10} {indent}{item.name}\t{item.kind}")
+
+
+@ykt.command(help="启动网页服务。")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@pass_app
+@friendly_errors
+def serve(app: AppContext, host: str, port: int, threads: int) -> None:
+    from waitress import serve as waitress_serve
+
+    from web import create_app
+
+    with app.transaction():
+        pass  # refuses to start on a missing or outdated schema
+    flask_app = create_app(database=app.database, settings=app.settings)
+    click.echo(f"ykt 已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+    waitress_serve(flask_app, host=host, port=port, threads=threads, ident="ykt")
+
+
+ykt.add_command(user)
+
+
+def main() -> None:
+    ykt(prog_name="ykt")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Infrastructure every layer shares: configuration, the database, the clock."""

@@ -1,0 +1,66 @@
+"""Settings read from the environment.
+
+YKT_DATABASE_URL   SQLAlchemy URL; default: the SQLite file instance/ykt.sqlite3
+YKT_SECRET_KEY     signing key for sessions and CSRF; when absent it is generated once and
+                   kept in instance/secret_key (mode 0600), so restarts keep sessions valid
+YKT_DATA_DIR       where uploaded files live; default instance/data
+YKT_INSTANCE_DIR   the folder for the above defaults; default ./instance
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+SECRET_KEY_FILE = "secret_key"
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_dir: Path
+    database_url: str
+    data_dir: Path
+    secret_key: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def instance_dir_from_env(environ: dict[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(env.get("YKT_INSTANCE_DIR") or "instance").resolve()
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read settings; creates the instance folder and the secret key file when needed."""
+    env = dict(os.environ if environ is None else environ)
+    instance = instance_dir_from_env(env)
+    database_url = env.get("YKT_DATABASE_URL") or f"sqlite:///{instance / 'ykt.sqlite3'}"
+    if database_url.startswith("sqlite"):
+        instance.mkdir(parents=True, exist_ok=True)
+    data_dir = Path(env.get("YKT_DATA_DIR") or instance / "data").resolve()
+    secret = env.get("YKT_SECRET_KEY") or _stored_secret_key(instance)
+    return Settings(
+        instance_dir=instance,
+        database_url=database_url,
+        data_dir=data_dir,
+        secret_key=secret,
+    )
+
+
+def _stored_secret_key(instance: Path) -> str:
+    path = instance / SECRET_KEY_FILE
+    if path.exists():
+        key = path.read_text(encoding="ascii").strip()
+        if key:
+            return key
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Create with 0600 from the start so the key is never readable by others, even briefly.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key

@@ -1,0 +1,34 @@
+"""Alembic environment: runs against the connection handed in by core.schema, or the URL
+in YKT_DATABASE_URL when Alembic is run by hand."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+import campaign.models  # noqa: F401  (registers the campaign tables)
+from core.config import load_settings
+from core.db import Base, make_engine
+
+target_metadata = Base.metadata
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = context.config.attributes.get("connection")
+if connection is not None:
+    _run(connection)
+else:
+    engine = make_engine(load_settings().database_url)
+    with engine.connect() as conn:
+        _run(conn)
+    engine.dispose()
