@@ -1,0 +1,51 @@
+# The few commands people need. `make run` and `make test` each set up everything they use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+VENDOR := web/static/vendor
+
+.PHONY: run serve init setup vendor test lint typecheck pytest clean-vendor
+
+run: setup
+	$(BIN)/ykt init --demo
+	$(BIN)/ykt serve --host $(HOST) --port $(PORT)
+
+setup: $(VENV)/.installed vendor
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Front-end libraries are copied from node_modules at set-up; none is committed.
+vendor: node_modules/.installed
+	mkdir -p $(VENDOR)/bpmn-js $(VENDOR)/properties-panel $(VENDOR)/chart.js
+	cp -r node_modules/bpmn-js/dist/. $(VENDOR)/bpmn-js/
+	cp node_modules/bpmn-js-properties-panel/dist/bpmn-js-properties-panel.umd.js $(VENDOR)/properties-panel/
+	cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css $(VENDOR)/properties-panel/
+	cp node_modules/camunda-bpmn-moddle/resources/camunda.json $(VENDOR)/properties-panel/
+	cp node_modules/chart.js/dist/chart.umd.js $(VENDOR)/chart.js/
+
+# The whole suite: lint, types, tests. The database under test is YKT_TEST_DATABASE_URL
+# (a PostgreSQL server URL) or, when unset, a throwaway SQLite file.
+test: setup lint typecheck pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean-vendor:
+	rm -rf $(VENDOR) node_modules/.installed

@@ -1,0 +1,47 @@
+"""Throwaway databases for the suite: a SQLite file, or a fresh database on the PostgreSQL
+server named by YKT_TEST_DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from core.db import normalize_url
+
+TEST_DATABASE_ENV = "YKT_TEST_DATABASE_URL"
+
+
+def server_url() -> str | None:
+    value = os.environ.get(TEST_DATABASE_ENV, "").strip()
+    if not value or value.startswith("sqlite"):
+        return None
+    return normalize_url(value)
+
+
+def backend_name() -> str:
+    return "postgresql" if server_url() else "sqlite"
+
+
+@contextmanager
+def fresh_database_url(tmp_dir: Path) -> Iterator[str]:
+    """A new, empty database; dropped afterwards."""
+    server = server_url()
+    if server is None:
+        yield f"sqlite:///{tmp_dir / f'ykt-{secrets.token_hex(4)}.sqlite3'}"
+        return
+    name = f"ykt_test_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = create_engine(make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,0 +1,100 @@
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from campaign import demo
+from campaign.models import (
+    Campaign,
+    FocusItem,
+    Programme,
+    RoleAssignment,
+    StatCategory,
+    Unit,
+    User,
+)
+from campaign.reference import load_reference_data
+from core import schema
+from core.db import Database
+from tests.databases import fresh_database_url
+
+
+def _count(session: Session, model: type) -> int:
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_reference_data_follows_the_notice(db_session: Session) -> None:
+    campaign = db_session.scalar(select(Campaign).where(Campaign.code == "2022-HTK"))
+    assert campaign is not None
+    assert campaign.document_no == "临空财发〔2022〕4号"
+    assert [(p.name, p.starts_on, p.ends_on) for p in campaign.phases] == [
+        ("动员部署", date(2022, 5, 1), date(2022, 5, 15)),
+        ("集中整治", date(2022, 6, 1), date(2022, 11, 30)),
+        ("总结报告", date(2022, 12, 1), date(2022, 12, 31)),
+    ]
+    deadlines = {d.code: d for d in campaign.deadlines}
+    assert deadlines["monthly_report"].day_of_month == 23
+    assert deadlines["spot_check"].due_on == date(2022, 7, 31)
+    assert deadlines["stage_summary"].due_on == date(2022, 7, 5)
+    assert deadlines["annual_summary"].due_on == date(2022, 12, 5)
+
+    central = [p for p in campaign.programmes if p.level == "central"]
+    assert len(central) == 20
+    assert central[0].name == "困难群众救助资金"
+    assert central[11].name == "实际种粮农民一次性补贴"
+    assert central[12].name == "农机购置补贴"
+    assert central[19].name == "2021年租赁住房补贴"
+
+    focus = list(db_session.scalars(select(FocusItem).order_by(FocusItem.code)))
+    assert [f.code for f in focus][:3] == ["1.1", "1.2", "1.3"]
+    assert len(focus) == 14
+    assert sum(1 for f in focus if f.group_no == 3) == 4
+
+    stats = list(db_session.scalars(select(StatCategory).order_by(StatCategory.sort_order)))
+    assert [s.name for s in stats][0] == "贪污侵占"
+    assert [s.measure for s in stats].count("cards") == 1
+    assert stats[11].measure == "cards"
+    assert len(stats) == 14
+
+
+def test_units_include_teams_commission_and_leading_office(db_session: Session) -> None:
+    kinds = dict(db_session.execute(select(Unit.code, Unit.kind)).all())
+    assert kinds["LKQ"] == "district"
+    assert kinds["CJJ-ZHK"] == "office"
+    assert kinds["JJW"] == "discipline"
+    assert [kinds[f"JCZB{n}"] for n in (1, 2, 3)] == ["inspection_team"] * 3
+
+
+def test_demo_adds_townships_villages_and_one_account_per_role(db_session: Session) -> None:
+    townships = db_session.scalars(select(Unit).where(Unit.kind == "township")).all()
+    assert len(townships) == len(demo.TOWNSHIPS)
+    for township in townships:
+        assert township.children and all(v.kind == "village" for v in township.children)
+    roles = set(db_session.scalars(select(RoleAssignment.role)))
+    assert roles == {"officer", "reviewer", "supervisor", "inspector", "discipline", "admin",
+                     "auditor"}
+    levels = {p.level for p in db_session.scalars(select(Programme))}
+    assert levels == {"central", "city", "county"}
+
+
+def test_init_is_idempotent_and_keeps_what_administrators_changed(tmp_path: Path) -> None:
+    with fresh_database_url(tmp_path) as url:
+        db = Database(url)
+        try:
+            schema.upgrade(db)
+            with db.transaction() as session:
+                demo.load_demo_data(session, load_reference_data(session))
+            with db.transaction() as session:
+                counts = [_count(session, m) for m in (Unit, User, Programme, FocusItem)]
+                renamed = session.scalar(select(Unit).where(Unit.code == "QSZ"))
+                assert renamed is not None
+                renamed.name = "青山街道"
+            schema.upgrade(db)
+            with db.transaction() as session:
+                demo.load_demo_data(session, load_reference_data(session))
+            with db.transaction() as session:
+                assert [_count(session, m) for m in (Unit, User, Programme, FocusItem)] == counts
+                assert session.scalar(select(Unit.name).where(Unit.code == "QSZ")) == "青山街道"
+        finally:
+            db.dispose()

@@ -1,0 +1,38 @@
+"""The Flask application: a factory, one blueprint per feature, thin views."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+from core.config import Settings, load_settings
+from core.db import Database
+from web import auth, db, home, security
+
+
+def create_app(
+    *,
+    database: Database | None = None,
+    settings: Settings | None = None,
+    config: dict[str, Any] | None = None,
+) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        YKT_SETTINGS=settings,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=security.IDLE_TIMEOUT_MINUTES),
+        MAX_CONTENT_LENGTH=60 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (idle-limited) session
+    )
+    if config:
+        app.config.update(config)
+    db.init_app(app, database or Database(settings.database_url))
+    security.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
+    return app

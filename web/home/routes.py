@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from campaign.models import Campaign
+from core import clock
+from web import db
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@login_required
+def index() -> str:
+    campaign = db.session().scalar(
+        select(Campaign).where(Campaign.active.is_(True)).order_by(Campaign.year.desc())
+    )
+    return render_template(
+        "home/index.html",
+        user=current_user,
+        campaign=campaign,
+        today=clock.local_now().date(),
+    )
