@@ -22,7 +22,7 @@ from core import clock
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-TOKEN_PREFIX = "ykt_"
+TOKEN_PREFIX = "ykt_"  # noqa: S105 (a prefix, not a secret)
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 
 _ROLE_UNIT_KINDS: dict[Role, set[UnitKind]] = {
@@ -81,8 +81,14 @@ def create_user(
     session.add(user)
     session.flush()
     grant_role(session, user, unit, parsed_role, actor=actor)
-    audit.record(session, "user.create", actor=actor, target=f"user:{username}",
-                 unit=unit.code, role=parsed_role.value)
+    audit.record(
+        session,
+        "user.create",
+        actor=actor,
+        target=f"user:{username}",
+        unit=unit.code,
+        role=parsed_role.value,
+    )
     return user
 
 
@@ -99,8 +105,14 @@ def grant_role(
     assignment = RoleAssignment(user=user, unit=unit, role=role.value)
     session.add(assignment)
     session.flush()
-    audit.record(session, "role.grant", actor=actor, target=f"user:{user.username}",
-                 unit=unit.code, role=role.value)
+    audit.record(
+        session,
+        "role.grant",
+        actor=actor,
+        target=f"user:{user.username}",
+        unit=unit.code,
+        role=role.value,
+    )
     return assignment
 
 
@@ -121,14 +133,25 @@ def set_password(
     user.failed_logins = 0
     user.locked_until = None
     user.session_epoch += 1
-    audit.record(session, "user.password", actor=actor or user, target=f"user:{user.username}",
-                 reset_by_admin=must_change)
+    audit.record(
+        session,
+        "user.password",
+        actor=actor or user,
+        target=f"user:{user.username}",
+        reset_by_admin=must_change,
+    )
 
 
 def change_own_password(session: Session, user: User, current: str, new_password: str) -> None:
     if not passwords.verify_password(user.password_hash, current):
-        audit.record(session, "user.password", actor=user, target=f"user:{user.username}",
-                     success=False, reason="wrong current password")
+        audit.record(
+            session,
+            "user.password",
+            actor=user,
+            target=f"user:{user.username}",
+            success=False,
+            reason="wrong current password",
+        )
         raise InvalidInput("原密码不正确")
     set_password(session, user, new_password, must_change=False, actor=user)
 
@@ -167,18 +190,27 @@ class LoginResult:
         return ""
 
 
-def authenticate(session: Session, username: str, password: str, *, source: str = "") -> LoginResult:
+def authenticate(
+    session: Session, username: str, password: str, *, source: str = ""
+) -> LoginResult:
     """Check a login; counts failures and locks the account after the fifth in a row."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         passwords.burn_verification_time(password)
-        audit.record(session, "auth.login", actor_name=username[:64], success=False,
-                     source=source, reason="unknown user")
+        audit.record(
+            session,
+            "auth.login",
+            actor_name=username[:64],
+            success=False,
+            source=source,
+            reason="unknown user",
+        )
         return LoginResult(LoginOutcome.BAD_CREDENTIALS)
     now = clock.now()
     if user.locked_until is not None and user.locked_until > now:
-        audit.record(session, "auth.login", actor=user, success=False, source=source,
-                     reason="locked")
+        audit.record(
+            session, "auth.login", actor=user, success=False, source=source, reason="locked"
+        )
         return LoginResult(LoginOutcome.LOCKED, locked_until=user.locked_until)
     if not passwords.verify_password(user.password_hash, password):
         user.failed_logins += 1
@@ -186,16 +218,30 @@ def authenticate(session: Session, username: str, password: str, *, source: str 
         if locked:
             user.locked_until = now + LOCKOUT
             user.failed_logins = 0
-        audit.record(session, "auth.login", actor=user, success=False, source=source,
-                     reason="wrong password", locked=locked)
+        audit.record(
+            session,
+            "auth.login",
+            actor=user,
+            success=False,
+            source=source,
+            reason="wrong password",
+            locked=locked,
+        )
         if locked:
-            audit.record(session, "auth.lock", actor=user, target=f"user:{user.username}",
-                         source=source, until=user.locked_until)
+            audit.record(
+                session,
+                "auth.lock",
+                actor=user,
+                target=f"user:{user.username}",
+                source=source,
+                until=user.locked_until,
+            )
             return LoginResult(LoginOutcome.LOCKED, locked_until=user.locked_until)
         return LoginResult(LoginOutcome.BAD_CREDENTIALS)
     if not user.enabled:
-        audit.record(session, "auth.login", actor=user, success=False, source=source,
-                     reason="disabled")
+        audit.record(
+            session, "auth.login", actor=user, success=False, source=source, reason="disabled"
+        )
         return LoginResult(LoginOutcome.DISABLED)
     user.failed_logins = 0
     user.locked_until = None
@@ -224,8 +270,11 @@ def issue_token(session: Session, user: User, *, actor: User | None = None) -> s
     if not user.enabled:
         raise InvalidInput(f"账户已停用：{user.username}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token),
-                         prefix=token[: len(TOKEN_PREFIX) + 6]))
+    session.add(
+        ApiToken(
+            user_id=user.id, token_hash=_token_digest(token), prefix=token[: len(TOKEN_PREFIX) + 6]
+        )
+    )
     audit.record(session, "token.issue", actor=actor, target=f"user:{user.username}")
     return token
 

@@ -30,7 +30,9 @@ def record(
         target=target,
         success=success,
         source=source,
-        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str) if detail else "",
+        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+        if detail
+        else "",
     )
     session.add(event)
     return event

@@ -16,7 +16,7 @@ from campaign.models.accounts import Role
 from campaign.reference import add_missing_programmes, add_missing_units
 from campaign.reference_data import DISCIPLINE_CODE, LEADING_OFFICE_CODE
 
-DEMO_PASSWORD = "Demo@2022ykt"
+DEMO_PASSWORD = "Demo@2022ykt"  # noqa: S105 (published demo password)
 
 TOWNSHIPS: list[tuple[str, str, list[str]]] = [
     ("QSZ", "青山镇", ["青山村", "石门村", "桃园社区", "柳塘村", "新华村"]),

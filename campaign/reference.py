@@ -23,8 +23,9 @@ def load_reference_data(session: Session) -> Campaign:
     load_categories(session)
     campaign = ensure_campaign(session)
     add_missing_programmes(
-        session, campaign, [(f"P{n:02d}", name, "central") for n, name in
-                            enumerate(ref.PROGRAMMES, start=1)]
+        session,
+        campaign,
+        [(f"P{n:02d}", name, "central") for n, name in enumerate(ref.PROGRAMMES, start=1)],
     )
     session.flush()
     return campaign
@@ -57,7 +58,11 @@ def load_categories(session: Session) -> None:
             code = f"{group_no}.{item_no}"
             item = focus.get(code) or FocusItem(code=code)
             item.group_no, item.group_name, item.item_no, item.name = (
-                group_no, group_name, item_no, name)
+                group_no,
+                group_name,
+                item_no,
+                name,
+            )
             session.add(item)
     stats = {s.code: s for s in session.scalars(select(StatCategory))}
     for order, (code, name, measure) in enumerate(ref.STAT_CATEGORIES, start=1):
@@ -77,13 +82,22 @@ def ensure_campaign(session: Session) -> Campaign:
     for seq, name, starts, ends in ref.PHASES:
         if seq not in seqs:
             campaign.phases.append(
-                CampaignPhase(seq=seq, name=name, starts_on=starts, ends_on=ends))
+                CampaignPhase(seq=seq, name=name, starts_on=starts, ends_on=ends)
+            )
     codes = {d.code for d in campaign.deadlines}
     for code, name, recurrence, day, due, owed_by, recipient in ref.DEADLINES:
         if code not in codes:
-            campaign.deadlines.append(ReportingDeadline(
-                code=code, name=name, recurrence=recurrence, day_of_month=day, due_on=due,
-                owed_by=owed_by, recipient_code=recipient))
+            campaign.deadlines.append(
+                ReportingDeadline(
+                    code=code,
+                    name=name,
+                    recurrence=recurrence,
+                    day_of_month=day,
+                    due_on=due,
+                    owed_by=owed_by,
+                    recipient_code=recipient,
+                )
+            )
     return campaign
 
 
@@ -95,6 +109,9 @@ def add_missing_programmes(
     codes = {p.code for p in campaign.programmes}
     for position, (code, name, level) in enumerate(rows, start=1):
         if code not in codes:
-            campaign.programmes.append(Programme(
-                code=code, name=name, level=level, sort_order=level_base[level] + position))
+            campaign.programmes.append(
+                Programme(
+                    code=code, name=name, level=level, sort_order=level_base[level] + position
+                )
+            )
     session.flush()

@@ -44,16 +44,45 @@ PHASES = [
     (3, "总结报告", date(2022, 12, 1), date(2022, 12, 31)),
 ]
 
-# (code, name, recurrence, day of month, due date, owed by unit kinds, recipient unit code)
+# (code, name, recurrence, day of month, due date, owed by unit kinds, recipient unit code),
+# in the order they fall due.
 DEADLINES: list[tuple[str, str, str, int | None, date | None, str, str]] = [
-    ("monthly_report", "自查自纠发现问题月报", "monthly", 23, None,
-     "department,township", LEADING_OFFICE_CODE),
-    ("spot_check", "重点抽查情况报告（每村不低于5户）", "once", None, date(2022, 7, 31),
-     "township", LEADING_OFFICE_CODE),
-    ("stage_summary", "阶段性工作总结", "once", None, date(2022, 7, 5),
-     "department,township", LEADING_OFFICE_CODE),
-    ("annual_summary", "年度工作总结", "once", None, date(2022, 12, 5),
-     "department,township", LEADING_OFFICE_CODE),
+    (
+        "monthly_report",
+        "自查自纠发现问题月报",
+        "monthly",
+        23,
+        None,
+        "department,township",
+        LEADING_OFFICE_CODE,
+    ),
+    (
+        "stage_summary",
+        "阶段性工作总结",
+        "once",
+        None,
+        date(2022, 7, 5),
+        "department,township",
+        LEADING_OFFICE_CODE,
+    ),
+    (
+        "spot_check",
+        "重点抽查情况报告（每村不低于5户）",
+        "once",
+        None,
+        date(2022, 7, 31),
+        "township",
+        LEADING_OFFICE_CODE,
+    ),
+    (
+        "annual_summary",
+        "年度工作总结",
+        "once",
+        None,
+        date(2022, 12, 5),
+        "department,township",
+        LEADING_OFFICE_CODE,
+    ),
 ]
 
 # The 20 central and provincial programmes of Attachment 2, numbered 1..20.
@@ -81,27 +110,39 @@ PROGRAMMES = [
 ]
 
 FOCUS_GROUPS = [
-    (1, "政策落实、资金管理不到位问题", [
-        "违规将资金大项拆成小项，多头管理",
-        "资金发放不及时、不足额，应享受政策未享受",
-        "超标准超范围发放，应退出未退出、不该享受的违规享受",
-        "应通过“一卡通”发放而不采用“一卡通”发放、该直发而又进行“二次分配”",
-        "政策清单未按要求向社会公布或政策宣传和分配结果公示公开不到位",
-        "未建立“一卡通”资金管理台账，未履行审核审批程序和监督责任，"
-        "未及时核实更新补贴对象身份信息，未发放的资金未按规定存放",
-        "财政补贴政策不符合实际、漏洞较多、政策效果不明显",
-    ]),
-    (2, "“一卡通”办理、发放和使用不规范问题", [
-        "部门“画地为牢”，竞相办理“一卡通”，导致群众“一人多卡”",
-        "代理银行过多过滥，代理银行未按照湖北银保监局要求选定",
-        "有关部门和代理银行违规收费、增加群众负担",
-    ]),
-    (3, "违法违规问题", [
-        "在申报审核及办卡过程中优亲厚友、吃拿卡要、以权谋私",
-        "用无关人员身份证件办理“一卡通”，虚报冒领财政补贴资金",
-        "贪污侵占、截留挪用补贴资金",
-        "未经本人同意，私自保管甚至扣押群众“一卡通”",
-    ]),
+    (
+        1,
+        "政策落实、资金管理不到位问题",
+        [
+            "违规将资金大项拆成小项，多头管理",
+            "资金发放不及时、不足额，应享受政策未享受",
+            "超标准超范围发放，应退出未退出、不该享受的违规享受",
+            "应通过“一卡通”发放而不采用“一卡通”发放、该直发而又进行“二次分配”",
+            "政策清单未按要求向社会公布或政策宣传和分配结果公示公开不到位",
+            "未建立“一卡通”资金管理台账，未履行审核审批程序和监督责任，"
+            "未及时核实更新补贴对象身份信息，未发放的资金未按规定存放",
+            "财政补贴政策不符合实际、漏洞较多、政策效果不明显",
+        ],
+    ),
+    (
+        2,
+        "“一卡通”办理、发放和使用不规范问题",
+        [
+            "部门“画地为牢”，竞相办理“一卡通”，导致群众“一人多卡”",
+            "代理银行过多过滥，代理银行未按照湖北银保监局要求选定",
+            "有关部门和代理银行违规收费、增加群众负担",
+        ],
+    ),
+    (
+        3,
+        "违法违规问题",
+        [
+            "在申报审核及办卡过程中优亲厚友、吃拿卡要、以权谋私",
+            "用无关人员身份证件办理“一卡通”，虚报冒领财政补贴资金",
+            "贪污侵占、截留挪用补贴资金",
+            "未经本人同意，私自保管甚至扣押群众“一卡通”",
+        ],
+    ),
 ]
 
 # The 14 problem columns of Attachment 2, in order; one counts cards, the rest are money.

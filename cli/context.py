@@ -38,6 +38,10 @@ class AppContext:
         with self.database.transaction() as session:
             yield session
 
+    def close(self) -> None:
+        if "database" in self.__dict__:
+            self.database.dispose()
+
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)
 

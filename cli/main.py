@@ -12,8 +12,10 @@ from core import schema
 
 
 @click.group(help="惠民惠农财政补贴资金“一卡通”专项治理平台")
-def ykt() -> None:
-    pass
+@click.pass_context
+def ykt(ctx: click.Context) -> None:
+    app = ctx.ensure_object(AppContext)
+    ctx.call_on_close(app.close)
 
 
 @ykt.command(help="创建或升级数据库结构并载入基础数据（可重复运行，不会删除数据）。")
@@ -33,7 +35,14 @@ def init(app: AppContext, with_demo: bool) -> None:
         click.echo(f"基础数据已就绪：{campaign.name}（{campaign.year}）")
         if with_demo:
             created = demo.load_demo_data(session, campaign)
-            click.echo(f"示例数据已就绪（新建示例账户 {len(created)} 个）")
+            click.echo(f"示例数据已就绪（本次新建示例账户 {len(created)} 个）")
+            _print_demo_accounts()
+
+
+def _print_demo_accounts() -> None:
+    click.echo(f"示例账户（密码均为 {demo.DEMO_PASSWORD}）：")
+    for account in demo.DEMO_ACCOUNTS:
+        click.echo(f"  {account.username:<10} {account.role.label}（{account.unit_code}）")
 
 
 @ykt.group(help="单位管理。")

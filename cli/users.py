@@ -17,7 +17,9 @@ def user() -> None:
 @user.command("add", help="新建用户并授予一个单位角色；首次登录须修改密码。")
 @click.argument("name")
 @click.option("--unit", "unit_code", required=True, help="单位代码（见 ykt unit list）")
-@click.option("--role", required=True, help="officer/reviewer/supervisor/inspector/discipline/admin/auditor")
+@click.option(
+    "--role", required=True, help="officer/reviewer/supervisor/inspector/discipline/admin/auditor"
+)
 @click.option("--full-name", default="", help="姓名")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取初始密码")
 @pass_app
@@ -27,8 +29,9 @@ def add(
 ) -> None:
     password = read_password(password_stdin, prompt="初始密码")
     with app.transaction() as session:
-        accounts.create_user(session, name, password, full_name=full_name,
-                             unit_code=unit_code, role=role)
+        accounts.create_user(
+            session, name, password, full_name=full_name, unit_code=unit_code, role=role
+        )
     click.echo(f"已创建用户 {name}（{unit_code} / {role}），首次登录须修改密码")
 
 
@@ -41,8 +44,9 @@ def add(
 def grant(app: AppContext, name: str, unit_code: str, role: str) -> None:
     with app.transaction() as session:
         person = accounts.user_by_name(session, name)
-        accounts.grant_role(session, person, unit_by_code(session, unit_code),
-                            accounts.parse_role(role))
+        accounts.grant_role(
+            session, person, unit_by_code(session, unit_code), accounts.parse_role(role)
+        )
     click.echo(f"已授予 {name}：{unit_code} / {role}")
 
 

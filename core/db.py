@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -57,18 +57,22 @@ class DatabaseUnavailable(RuntimeError):
 def normalize_url(url: str) -> str:
     """Accept postgres:// and postgresql:// and use psycopg 3 for both."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalize_url(url)
     try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise DatabaseUnavailable(f"数据库地址无法识别：{url!r}") from exc
+        return _make_engine(url, **kwargs)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise DatabaseUnavailable(f"数据库地址无法识别：{url!r}（{exc}）") from exc
+
+
+def _make_engine(url: str, **kwargs: Any) -> Engine:
+    parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         # One connection per checkout avoids sharing a SQLite handle across threads; the
         # file itself is the shared state (WAL lets readers and one writer work together).
@@ -119,9 +123,7 @@ class Database:
                 conn.execute(text("SELECT 1"))
         except OperationalError as exc:
             reason = str(exc.orig or exc).strip().splitlines()[0]
-            raise DatabaseUnavailable(
-                f"无法连接数据库 {self.safe_url()}：{reason}"
-            ) from exc
+            raise DatabaseUnavailable(f"无法连接数据库 {self.safe_url()}：{reason}") from exc
 
     def safe_url(self) -> str:
         return make_url(self.url).render_as_string(hide_password=True)

@@ -52,8 +52,9 @@ def db_session(database: Database) -> Iterator[Session]:
     """A session whose commits become savepoints of one transaction rolled back at the end."""
     connection = database.engine.connect()
     outer = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint",
-                      expire_on_commit=False)
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     try:
         yield session
     finally:
@@ -68,9 +69,11 @@ def bound_database(database: Database, db_session: Session) -> Database:
     bound = Database.__new__(Database)
     bound.url = database.url
     bound.engine = database.engine
-    bound.sessions = sessionmaker(bind=db_session.connection(),
-                                  join_transaction_mode="create_savepoint",
-                                  expire_on_commit=False)
+    bound.sessions = sessionmaker(
+        bind=db_session.connection(),
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+    )
     return bound
 
 
@@ -83,8 +86,12 @@ def _reset_clock() -> Iterator[None]:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(instance_dir=tmp_path, database_url=database_url,
-                    data_dir=tmp_path / "data", secret_key="test-secret-" + "x" * 20)
+    return Settings(
+        instance_dir=tmp_path,
+        database_url=database_url,
+        data_dir=tmp_path / "data",
+        secret_key="test-secret-" + "x" * 20,
+    )
 
 
 @pytest.fixture
@@ -103,8 +110,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     skipped = terminalreporter.stats.get("skipped", [])
     if backend_name() == "sqlite":
         terminalreporter.write_sep(
-            "!", "ran on SQLite only: set YKT_TEST_DATABASE_URL to a PostgreSQL server "
-            "to run the suite there too", yellow=True)
+            "!",
+            "ran on SQLite only: set YKT_TEST_DATABASE_URL to a PostgreSQL server "
+            "to run the suite there too",
+            yellow=True,
+        )
     if skipped:
         terminalreporter.write_sep("!", f"{len(skipped)} TESTS SKIPPED", red=True, bold=True)
         for report in skipped:
@@ -117,6 +127,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     skipped = reporter.stats.get("skipped", []) if reporter else []
     if os.environ.get(FORBID_SKIPS_ENV) and skipped:
         if reporter:
-            reporter.write_sep("!", f"{FORBID_SKIPS_ENV} is set and tests were skipped: failing",
-                               red=True, bold=True)
+            reporter.write_sep(
+                "!",
+                f"{FORBID_SKIPS_ENV} is set and tests were skipped: failing",
+                red=True,
+                bold=True,
+            )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -20,8 +20,13 @@ def make_user(
     must_change_password: bool = False,
 ) -> User:
     user = accounts.create_user(
-        session, username, password, full_name=f"{username} 测试", unit_code=unit_code,
-        role=role, must_change_password=must_change_password,
+        session,
+        username,
+        password,
+        full_name=f"{username} 测试",
+        unit_code=unit_code,
+        role=role,
+        must_change_password=must_change_password,
     )
     session.flush()
     return user

@@ -72,7 +72,10 @@ def test_a_person_holds_several_roles_in_several_units(db_session: Session) -> N
     accounts.grant_role(db_session, user, unit_by_code(db_session, "BSZ"), Role.REVIEWER)
     accounts.grant_role(db_session, user, unit_by_code(db_session, "JCZB2"), Role.INSPECTOR)
     assert {(r.unit.code, r.role) for r in user.roles} == {
-        ("QSZ", "officer"), ("BSZ", "reviewer"), ("JCZB2", "inspector")}
+        ("QSZ", "officer"),
+        ("BSZ", "reviewer"),
+        ("JCZB2", "inspector"),
+    }
     with pytest.raises(Conflict):
         accounts.grant_role(db_session, user, unit_by_code(db_session, "QSZ"), Role.OFFICER)
 
@@ -104,8 +107,9 @@ def test_unknown_user_and_wrong_password_look_the_same(db_session: Session) -> N
 
 def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(db_session: Session) -> None:
     make_user(db_session, "victim")
-    outcomes = [accounts.authenticate(db_session, "victim", f"Wrong#{n}pass").outcome
-                for n in range(5)]
+    outcomes = [
+        accounts.authenticate(db_session, "victim", f"Wrong#{n}pass").outcome for n in range(5)
+    ]
     assert outcomes == [LoginOutcome.BAD_CREDENTIALS] * 4 + [LoginOutcome.LOCKED]
     sixth = accounts.authenticate(db_session, "victim", GOOD_PASSWORD)
     assert sixth.outcome is LoginOutcome.LOCKED
@@ -134,7 +138,8 @@ def test_disabled_user_cannot_log_in_and_loses_sessions_and_tokens(db_session: S
     session_id = user.get_id()
     accounts.disable_user(db_session, user)
     assert accounts.authenticate(db_session, "leaver", GOOD_PASSWORD).outcome is (
-        LoginOutcome.DISABLED)
+        LoginOutcome.DISABLED
+    )
     assert accounts.load_session_user(db_session, session_id) is None
     assert accounts.user_for_token(db_session, token) is None
 

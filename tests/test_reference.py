@@ -52,14 +52,14 @@ def test_reference_data_follows_the_notice(db_session: Session) -> None:
     assert sum(1 for f in focus if f.group_no == 3) == 4
 
     stats = list(db_session.scalars(select(StatCategory).order_by(StatCategory.sort_order)))
-    assert [s.name for s in stats][0] == "贪污侵占"
+    assert stats[0].name == "贪污侵占"
     assert [s.measure for s in stats].count("cards") == 1
     assert stats[11].measure == "cards"
     assert len(stats) == 14
 
 
 def test_units_include_teams_commission_and_leading_office(db_session: Session) -> None:
-    kinds = dict(db_session.execute(select(Unit.code, Unit.kind)).all())
+    kinds = {code: kind for code, kind in db_session.execute(select(Unit.code, Unit.kind))}
     assert kinds["LKQ"] == "district"
     assert kinds["CJJ-ZHK"] == "office"
     assert kinds["JJW"] == "discipline"
@@ -72,8 +72,15 @@ def test_demo_adds_townships_villages_and_one_account_per_role(db_session: Sessi
     for township in townships:
         assert township.children and all(v.kind == "village" for v in township.children)
     roles = set(db_session.scalars(select(RoleAssignment.role)))
-    assert roles == {"officer", "reviewer", "supervisor", "inspector", "discipline", "admin",
-                     "auditor"}
+    assert roles == {
+        "officer",
+        "reviewer",
+        "supervisor",
+        "inspector",
+        "discipline",
+        "admin",
+        "auditor",
+    }
     levels = {p.level for p in db_session.scalars(select(Programme))}
     assert levels == {"central", "city", "county"}
 

@@ -44,8 +44,9 @@ def test_audit_record_cannot_be_changed_or_deleted(db_session: Session) -> None:
     event = audit.record(db_session, "test.event", actor_name="tester")
     db_session.flush()
     with pytest.raises(DatabaseError, match="append-only"), db_session.begin_nested():
-        db_session.execute(text("UPDATE audit_event SET action = 'forged' WHERE id = :id"),
-                           {"id": event.id})
+        db_session.execute(
+            text("UPDATE audit_event SET action = 'forged' WHERE id = :id"), {"id": event.id}
+        )
     with pytest.raises(DatabaseError, match="append-only"), db_session.begin_nested():
         db_session.execute(text("DELETE FROM audit_event WHERE id = :id"), {"id": event.id})
     stored = db_session.scalar(select(AuditEvent.action).where(AuditEvent.id == event.id))

@@ -76,9 +76,7 @@ class User(Base):
         return f"{self.id}.{self.session_epoch}"
 
     def has_role(self, role: str, unit_id: int | None = None) -> bool:
-        return any(
-            r.role == role and (unit_id is None or r.unit_id == unit_id) for r in self.roles
-        )
+        return any(r.role == role and (unit_id is None or r.unit_id == unit_id) for r in self.roles)
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

@@ -26,7 +26,7 @@ class Campaign(Base):
         back_populates="campaign", order_by="CampaignPhase.seq", cascade="all, delete-orphan"
     )
     deadlines: Mapped[list[ReportingDeadline]] = relationship(
-        back_populates="campaign", order_by="ReportingDeadline.code", cascade="all, delete-orphan"
+        back_populates="campaign", order_by="ReportingDeadline.id", cascade="all, delete-orphan"
     )
     programmes: Mapped[list[Programme]] = relationship(
         back_populates="campaign", order_by="Programme.sort_order", cascade="all, delete-orphan"

@@ -3,6 +3,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -29,7 +30,7 @@ def _client() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str:
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     error = None
@@ -56,8 +57,9 @@ def login() -> Response | str:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
-    audit.record(db.session(), "auth.logout", actor=current_user._get_current_object(),
-                 source=_client())
+    audit.record(
+        db.session(), "auth.logout", actor=current_user._get_current_object(), source=_client()
+    )
     logout_user()
     session.clear()
     flash("已安全退出", "info")
@@ -66,7 +68,7 @@ def logout() -> Response:
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-def change_password() -> Response | str:
+def change_password() -> ResponseReturnValue:
     errors: list[str] = []
     if request.method == "POST":
         current = request.form.get("current_password", "")

@@ -1,0 +1,1 @@
+"""Declarative forms: task screens, the statutory tables, the Excel template."""
