@@ -7,6 +7,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 import campaign.models  # noqa: F401  (registers the campaign tables)
+import engine.models  # noqa: F401  (registers the engine tables)
 from core.config import load_settings
 from core.db import Base, make_engine
 

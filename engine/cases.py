@@ -1,0 +1,274 @@
+"""Running cases: start, complete a task, fire due timers, mark an error, cancel.
+
+Every function here takes the caller's session and only flushes; the caller's boundary
+commits. A failure inside SpiffWorkflow raises CaseFailed after nothing was written; the
+boundary then rolls back and calls `mark_error` in a transaction of its own."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from core import clock
+from engine import definitions, projection, spiff
+from engine.errors import CaseFailed, NotAllowed, ScriptRefused, TaskConflict, TaskNotFound
+from engine.host import SYSTEM, Actor, Assignment, CaseContext, EngineHost
+from engine.models import Case, CaseEvent, CaseStatus, WorkItem, WorkItemState
+
+
+def record_event(
+    session: Session,
+    case_id: int,
+    kind: str,
+    actor: Actor = SYSTEM,
+    *,
+    bpmn_id: str = "",
+    title: str = "",
+    data: Mapping[str, Any] | None = None,
+    message: str = "",
+) -> None:
+    session.add(
+        CaseEvent(
+            case_id=case_id,
+            at=clock.now(),
+            kind=kind,
+            actor_id=actor.id,
+            actor_name=actor.name[:64],
+            bpmn_id=bpmn_id,
+            title=title[:200],
+            data=json.dumps(data, ensure_ascii=False, default=str) if data else "",
+            message=message,
+        )
+    )
+
+
+def _run_engine(workflow: BpmnWorkflow, case_id: int | None) -> None:
+    try:
+        workflow.refresh_timers()
+        workflow.do_engine_steps()
+    except (SpiffWorkflowException, ScriptRefused) as exc:
+        raise CaseFailed(case_id, _describe(exc)) from exc
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ScriptRefused):
+        return f"脚本被安全规则拒绝：{exc}"
+    task = getattr(exc, "task", None)
+    where = f"（{task.task_spec.bpmn_name or task.task_spec.bpmn_id}）" if task is not None else ""
+    cause = getattr(exc, "error_type", "") or ""
+    return f"流程执行出错{where}：{exc}{'，' + cause if cause else ''}".strip()
+
+
+def _status(workflow: BpmnWorkflow) -> CaseStatus:
+    if workflow.is_completed():
+        return CaseStatus.COMPLETED
+    if workflow.get_tasks(state=TaskState.READY, manual=True):
+        return CaseStatus.RUNNING
+    return CaseStatus.WAITING
+
+
+def _save(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflow) -> None:
+    now = clock.now()
+    case.state = spiff.dump_workflow(workflow)
+    case.serializer_version = spiff.SERIALIZER_VERSION
+    case.status = _status(workflow).value
+    case.updated_at = now
+    if case.status == CaseStatus.COMPLETED.value:
+        case.completed_at = now
+    try:
+        session.flush()  # the lock_version check happens here
+    except StaleDataError:
+        raise TaskConflict("该案件刚被他人更新，请刷新后重试") from None
+    projection.project(session, host, case, workflow)
+    if case.status == CaseStatus.COMPLETED.value:
+        projection.forget(session, case)
+        record_event(session, case.id, "completed")
+    session.flush()
+
+
+def start_case(
+    session: Session,
+    host: EngineHost,
+    key: str,
+    *,
+    data: Mapping[str, Any],
+    context: CaseContext,
+    actor: Actor,
+) -> Case:
+    definition = definitions.require_latest(session, key)
+    spec, subprocess_specs = definitions.specs_for(definition)
+    workflow = spiff.new_workflow(spec, subprocess_specs)
+    workflow.task_tree.data.update(data)
+    case = Case(
+        definition=definition,
+        status=CaseStatus.RUNNING.value,
+        state=spiff.dump_workflow(workflow),
+        serializer_version=spiff.SERIALIZER_VERSION,
+        owning_unit_id=context.owning_unit_id,
+        responsible_unit_id=context.responsible_unit_id,
+        subject_type=context.subject_type,
+        subject_id=context.subject_id,
+        started_by=actor.name[:64],
+        started_at=clock.now(),
+    )
+    session.add(case)
+    session.flush()
+    record_event(
+        session,
+        case.id,
+        "started",
+        actor,
+        data=data,
+        message=f"{definition.name}（{definition.label}）",
+    )
+    _run_engine(workflow, None)
+    _save(session, host, case, workflow)
+    return case
+
+
+def load(session: Session, case: Case) -> BpmnWorkflow:
+    spec, subprocess_specs = definitions.specs_for(case.definition)
+    return spiff.load_workflow(case.state, spec, subprocess_specs)
+
+
+def lock_case(session: Session, case_id: int) -> Case:
+    """The case row, locked for this transaction (SQLite: the write lock is already held)."""
+    case = session.scalars(
+        select(Case)
+        .where(Case.id == case_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if case is None:
+        raise TaskNotFound(f"案件不存在：{case_id}")
+    return case
+
+
+def locked_item(session: Session, work_item_id: int) -> WorkItem:
+    case_id = session.scalar(select(WorkItem.case_id).where(WorkItem.id == work_item_id))
+    if case_id is None:
+        raise TaskNotFound(f"任务不存在：{work_item_id}")
+    lock_case(session, case_id)
+    item = session.get(WorkItem, work_item_id, populate_existing=True)
+    assert item is not None
+    return item
+
+
+def check_can_act(session: Session, host: EngineHost, item: WorkItem, actor: Actor) -> None:
+    if item.state != WorkItemState.OPEN.value:
+        raise TaskConflict("该任务已办理完毕，无需再次提交")
+    if not host.may_act(session, actor, Assignment(item.unit_id, item.role)):
+        raise NotAllowed("您无权办理此任务")
+    if item.claimed_by is not None and item.claimed_by != actor.id:
+        raise TaskConflict("该任务已被他人认领")
+
+
+def complete_task(
+    session: Session, host: EngineHost, work_item_id: int, data: Mapping[str, Any], actor: Actor
+) -> Case:
+    item = locked_item(session, work_item_id)
+    check_can_act(session, host, item, actor)
+    case = item.case
+    workflow = load(session, case)
+    task = workflow.get_task_from_id(UUID(item.task_guid))
+    if task is None or task.state != TaskState.READY:
+        raise TaskConflict("该任务已不在待办状态，请刷新")
+    cleaned = host.clean_submission(session, item.form_key, data, projection.context_of(case))
+    task.data.update(cleaned)
+    try:
+        task.run()
+    except SpiffWorkflowException as exc:
+        raise CaseFailed(case.id, _describe(exc)) from exc
+    _run_engine(workflow, case.id)
+    now = clock.now()
+    item.state, item.completed_by, item.completed_at = WorkItemState.COMPLETED.value, actor.id, now
+    record_event(
+        session,
+        case.id,
+        "task_completed",
+        actor,
+        bpmn_id=item.bpmn_id,
+        title=item.title,
+        data=cleaned,
+    )
+    _save(session, host, case, workflow)
+    return case
+
+
+def fire_due_timers(session: Session, host: EngineHost, case_id: int) -> int:
+    """Let a case's due timers fire; returns how many fired."""
+    case = lock_case(session, case_id)
+    if case.status not in (CaseStatus.RUNNING.value, CaseStatus.WAITING.value):
+        projection.forget(session, case)
+        return 0
+    workflow = load(session, case)
+    now = clock.now()
+    due = {
+        str(t.id): t
+        for t in projection.waiting_timers(workflow)
+        if (when := projection.timer_due(t)) is not None and when <= now
+    }
+    if not due:
+        projection.project(session, host, case, workflow)  # repair a stale timer row
+        return 0
+    _run_engine(workflow, case.id)
+    fired = [
+        t
+        for guid, t in due.items()
+        if (current := workflow.get_task_from_id(UUID(guid))) is None
+        or current.state != TaskState.WAITING
+        or current.internal_data.get("event_fired")
+    ]
+    for task in fired:
+        record_event(
+            session,
+            case.id,
+            "timer_fired",
+            bpmn_id=task.task_spec.bpmn_id or "",
+            title=task.task_spec.bpmn_name or "定时器",
+        )
+    _save(session, host, case, workflow)
+    return len(fired)
+
+
+def mark_error(session: Session, case_id: int, message: str, actor: Actor = SYSTEM) -> None:
+    case = lock_case(session, case_id)
+    case.status = CaseStatus.ERROR.value
+    case.error_message = message
+    case.updated_at = clock.now()
+    record_event(session, case.id, "error", actor, message=message)
+    session.flush()
+
+
+def cancel_case(session: Session, case_id: int, actor: Actor, reason: str) -> None:
+    case = lock_case(session, case_id)
+    case.status = CaseStatus.CANCELLED.value
+    case.updated_at = clock.now()
+    for item in session.scalars(
+        select(WorkItem).where(
+            WorkItem.case_id == case_id, WorkItem.state == WorkItemState.OPEN.value
+        )
+    ):
+        item.state, item.completed_at = WorkItemState.CANCELLED.value, clock.now()
+    projection.forget(session, case)
+    record_event(session, case.id, "cancelled", actor, message=reason)
+    session.flush()
+
+
+def history(session: Session, case_id: int) -> list[CaseEvent]:
+    return list(
+        session.scalars(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == case_id)
+            .order_by(CaseEvent.at, CaseEvent.id)
+        )
+    )

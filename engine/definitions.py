@@ -1,0 +1,249 @@
+"""Process definitions: validate a diagram, store it as an immutable version, cache its spec."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import threading
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine import sandbox, spiff
+from engine.errors import DeploymentRefused, Problem, ScriptRefused, UnknownDefinition
+from engine.host import EngineHost
+from engine.models import ProcessDefinition
+from engine.xmlsafe import UnsafeXml, parse_bpmn
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+NS = {"bpmn": BPMN, "camunda": CAMUNDA}
+UNSUPPORTED = {
+    "serviceTask": "服务任务",
+    "businessRuleTask": "业务规则任务",
+    "sendTask": "发送任务",
+}
+
+
+def _problem(element: etree._Element | None, message: str) -> Problem:
+    return Problem("" if element is None else element.get("id", ""), message)
+
+
+class Checked:
+    """A diagram that passed validation: its executable process and parsed specs."""
+
+    def __init__(self, tree: etree._ElementTree, process_id: str, name: str) -> None:
+        self.tree = tree
+        self.process_id = process_id
+        self.name = name
+        self.spec, self.subprocess_specs = spiff.parse_specs(tree, process_id)
+
+
+def check(xml: bytes | str, host: EngineHost) -> tuple[list[Problem], Checked | None]:
+    """Every problem of a diagram, each tied to its element; the parsed result when none."""
+    try:
+        tree = parse_bpmn(xml)
+    except UnsafeXml as exc:
+        return [Problem("", str(exc))], None
+    root = tree.getroot()
+    problems: list[Problem] = []
+    try:
+        spiff.VALIDATOR.validate(root)
+    except ValidationException as exc:
+        return [
+            Problem(exc.id or "", f"不符合 BPMN 2.0 规范（第 {exc.line_number} 行）：{exc}")
+        ], None
+    process_id, process_problems = _main_process(root)
+    problems += process_problems
+    problems += _check_elements(root, host)
+    if problems or process_id is None:
+        return problems, None
+    process = root.find(f"bpmn:process[@id='{process_id}']", NS)
+    name = (process.get("name") if process is not None else None) or process_id
+    try:
+        return [], Checked(tree, process_id, name)
+    except ValidationException as exc:
+        return [Problem(exc.id or "", str(exc))], None
+    except SpiffWorkflowException as exc:
+        return [Problem("", f"流程无法解析：{exc}")], None
+
+
+def _main_process(root: etree._Element) -> tuple[str | None, list[Problem]]:
+    called = {el.get("calledElement") for el in root.iterfind(".//bpmn:callActivity", NS)}
+    executable = [
+        p
+        for p in root.iterfind("bpmn:process", NS)
+        if p.get("isExecutable") == "true" and p.get("id") not in called
+    ]
+    if len(executable) != 1:
+        return None, [
+            Problem(
+                "", f"须有且仅有一个可执行的主流程（isExecutable=true），现有 {len(executable)} 个"
+            )
+        ]
+    return executable[0].get("id"), []
+
+
+def _check_elements(root: etree._Element, host: EngineHost) -> list[Problem]:
+    problems: list[Problem] = []
+    for tag, label in UNSUPPORTED.items():
+        for element in root.iterfind(f".//bpmn:{tag}", NS):
+            problems.append(_problem(element, f"不支持{label}"))
+    lanes: dict[str, str] = {}
+    for lane in root.iterfind(".//bpmn:lane", NS):
+        name = (lane.get("name") or "").strip()
+        problem = host.lane_problem(name) if name else "泳道没有名称"
+        if problem:
+            problems.append(_problem(lane, problem))
+        for ref in lane.iterfind("bpmn:flowNodeRef", NS):
+            lanes[(ref.text or "").strip()] = name
+    for task in root.iterfind(".//bpmn:userTask", NS):
+        key = task.get(f"{{{CAMUNDA}}}formKey")
+        if not key:
+            problems.append(_problem(task, "用户任务须指定表单（camunda:formKey）"))
+        elif (problem := host.form_problem(key)) is not None:
+            problems.append(_problem(task, problem))
+        if task.get("id") not in lanes:
+            problems.append(_problem(task, "用户任务须放在某个泳道中，以确定由谁办理"))
+    problems += _check_code(root)
+    return problems
+
+
+def _owner(element: etree._Element) -> etree._Element:
+    """The nearest ancestor with an id: the element a problem is shown on."""
+    node: etree._Element | None = element
+    while node is not None and not node.get("id"):
+        node = node.getparent()
+    return node if node is not None else element
+
+
+def _check_code(root: etree._Element) -> list[Problem]:
+    problems: list[Problem] = []
+    for script in root.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
+        problems += _guard(script, sandbox.check_script)
+    expressions = [
+        ".//bpmn:conditionExpression",
+        ".//bpmn:conditionalEventDefinition/bpmn:condition",
+        ".//bpmn:loopCardinality",
+        ".//bpmn:completionCondition",
+    ]
+    for path in expressions:
+        for element in root.iterfind(path, NS):
+            problems += _guard(element, sandbox.check_expression)
+    for kind in ("timeDate", "timeDuration", "timeCycle"):
+        for element in root.iterfind(f".//bpmn:timerEventDefinition/bpmn:{kind}", NS):
+            found = _guard(element, sandbox.check_expression)
+            problems += found or _check_timer_literal(element, kind)
+    return problems
+
+
+def _guard(element: etree._Element, checker: object) -> list[Problem]:
+    source = (element.text or "").strip()
+    if not source:
+        return [_problem(_owner(element), "表达式或脚本为空")]
+    try:
+        checker(source)  # type: ignore[operator]
+    except ScriptRefused as exc:
+        return [_problem(_owner(element), f"脚本不安全或有误：{exc}")]
+    return []
+
+
+def _check_timer_literal(element: etree._Element, kind: str) -> list[Problem]:
+    """A timer given as a quoted literal must parse now; a variable is checked when it runs."""
+    source = (element.text or "").strip()
+    try:
+        value = ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return []
+    if not isinstance(value, str):
+        return [_problem(_owner(element), "定时器表达式须为 ISO 8601 字符串")]
+    try:
+        if kind == "timeCycle":
+            TimerEventDefinition.parse_iso_recurring_interval(value)
+        else:
+            TimerEventDefinition.parse_time_or_duration(value)
+    except Exception:  # SpiffWorkflow raises bare Exception for bad ISO strings
+        return [_problem(_owner(element), f"定时器表达式无法解析：{value}")]
+    return []
+
+
+def deploy(
+    session: Session, xml: bytes | str, host: EngineHost, *, deployed_by: str
+) -> tuple[ProcessDefinition, bool]:
+    """Store a new version; returns (definition, created). Re-deploying an unchanged diagram
+    returns the latest version as it is. Refuses, storing nothing, when any problem exists."""
+    text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+    problems, checked = check(text, host)
+    if problems or checked is None:
+        raise DeploymentRefused(problems)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    latest = latest_version(session, checked.process_id)
+    if latest is not None and latest.sha256 == digest:
+        return latest, False
+    version = (latest.version if latest else 0) + 1
+    definition = ProcessDefinition(
+        key=checked.process_id,
+        version=version,
+        name=checked.name,
+        bpmn_xml=text,
+        sha256=digest,
+        deployed_by=deployed_by,
+    )
+    session.add(definition)
+    session.flush()
+    _cache_put(definition, checked.spec, checked.subprocess_specs)
+    return definition, True
+
+
+def latest_version(session: Session, key: str) -> ProcessDefinition | None:
+    return session.scalars(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).first()
+
+
+def require_latest(session: Session, key: str) -> ProcessDefinition:
+    definition = latest_version(session, key)
+    if definition is None:
+        raise UnknownDefinition(f"流程定义不存在：{key}")
+    return definition
+
+
+def versions(session: Session) -> list[tuple[str, int]]:
+    rows = session.execute(
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version))
+        .group_by(ProcessDefinition.key)
+        .order_by(ProcessDefinition.key)
+    )
+    return [(key, version) for key, version in rows]
+
+
+# Keyed by (id, sha256): an id can come back after a rolled-back deploy, a digest cannot lie.
+_SPECS: dict[tuple[int, str], tuple[spiff.BpmnProcessSpec, dict[str, spiff.BpmnProcessSpec]]] = {}
+_SPECS_LOCK = threading.Lock()
+
+
+def _cache_put(
+    definition: ProcessDefinition,
+    spec: spiff.BpmnProcessSpec,
+    subprocess_specs: dict[str, spiff.BpmnProcessSpec],
+) -> None:
+    with _SPECS_LOCK:
+        _SPECS[(definition.id, definition.sha256)] = (spec, subprocess_specs)
+
+
+def specs_for(
+    definition: ProcessDefinition,
+) -> tuple[spiff.BpmnProcessSpec, dict[str, spiff.BpmnProcessSpec]]:
+    """The parsed spec of a stored version; versions never change, so parse once per process."""
+    cached = _SPECS.get((definition.id, definition.sha256))
+    if cached is None:
+        cached = spiff.parse_specs(parse_bpmn(definition.bpmn_xml), definition.key)
+        _cache_put(definition, *cached)
+    return cached

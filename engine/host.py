@@ -1,0 +1,66 @@
+"""What the engine asks of the application that hosts it.
+
+The engine knows nothing of units, roles or forms: the host (the campaign) answers these
+questions, so the same engine could run any organisation's processes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class CaseContext:
+    """Business context of a case: whose it is and what it serves."""
+
+    owning_unit_id: int | None = None
+    responsible_unit_id: int | None = None
+    subject_type: str = ""
+    subject_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    unit_id: int | None
+    role: str
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a person (id and name) or the system (id None)."""
+
+    id: int | None
+    name: str
+
+
+SYSTEM = Actor(None, "系统")
+
+
+class FormInvalid(Exception):  # noqa: N818 (reads as a state, like a ValidationError)
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("；".join(f"{k}：{v}" for k, v in self.errors.items()))
+
+
+class EngineHost(Protocol):
+    def lane_problem(self, lane: str) -> str | None:
+        """Why a lane name cannot be resolved, or None when it can."""
+
+    def form_problem(self, form_key: str) -> str | None:
+        """Why a form key is unknown, or None when it is known."""
+
+    def assign(
+        self, session: Session, lane: str, context: CaseContext, data: Mapping[str, Any]
+    ) -> Assignment:
+        """The unit and role that work a task in this lane, for this case."""
+
+    def may_act(self, session: Session, actor: Actor, assignment: Assignment) -> bool:
+        """Whether the actor holds the role in the unit (or may otherwise act for it)."""
+
+    def clean_submission(
+        self, session: Session, form_key: str, data: Mapping[str, Any], context: CaseContext
+    ) -> dict[str, Any]:
+        """Validate a submitted form; return clean data or raise FormInvalid."""

@@ -1,0 +1,145 @@
+"""Engine tables: immutable definition versions, cases, work items, timers, case events and
+the scheduler lease. Units and users appear as plain ids: the engine knows nothing of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core import clock
+from core.db import Base, UTCDateTime
+
+
+class CaseStatus(StrEnum):
+    RUNNING = "running"  # has work a person can do now
+    WAITING = "waiting"  # waits only for timers or messages
+    COMPLETED = "completed"
+    ERROR = "error"
+    CANCELLED = "cancelled"
+
+
+class ProcessDefinition(Base):
+    __tablename__ = "process_definition"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    deployed_by: Mapped[str] = mapped_column(String(64))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    @property
+    def label(self) -> str:
+        return f"{self.key} v{self.version}"
+
+
+class Case(Base):
+    __tablename__ = "case_instance"
+    __table_args__ = (Index("ix_case_instance_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    # The serialized workflow without its spec (restored from the definition's cached spec).
+    state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(16))
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    owning_unit_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    responsible_unit_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    subject_type: Mapped[str] = mapped_column(String(32), default="")
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    error_message: Mapped[str] = mapped_column(Text, default="")
+    started_by: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+
+    # Every UPDATE checks and bumps lock_version: a writer that loaded an older row fails.
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class WorkItemState(StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"  # the task left READY without being completed (e.g. interrupted)
+
+
+class WorkItem(Base):
+    """A READY manual task, projected so that inboxes are plain indexed SQL."""
+
+    __tablename__ = "work_item"
+    __table_args__ = (
+        UniqueConstraint("case_id", "task_guid"),
+        Index("ix_work_item_inbox", "state", "unit_id", "role", "due_at", "id"),
+        Index("ix_work_item_claimed", "state", "claimed_by", "due_at"),
+        Index("ix_work_item_overdue", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    form_key: Mapped[str] = mapped_column(String(100))
+    lane: Mapped[str] = mapped_column(String(100), default="")
+    unit_id: Mapped[int | None] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16), default=WorkItemState.OPEN.value)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[int | None] = mapped_column(Integer)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    completed_by: Mapped[int | None] = mapped_column(Integer)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(lazy="joined")
+
+
+class Timer(Base):
+    """A waiting timer of a case, projected so the scheduler finds due ones by index."""
+
+    __tablename__ = "case_timer"
+    __table_args__ = (UniqueConstraint("case_id", "task_guid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    # The user task the timer is attached to, for boundary timers.
+    attached_to: Mapped[str] = mapped_column(String(100), default="")
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class CaseEvent(Base):
+    """Append-only history of a case: what happened, who did it, with what data."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(64), default="")
+    bpmn_id: Mapped[str] = mapped_column(String(100), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    data: Mapped[str] = mapped_column(Text, default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
+class SchedulerLease(Base):
+    """Who may run the scheduler now; taken and renewed with a conditional UPDATE."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

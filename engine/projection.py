@@ -1,0 +1,154 @@
+"""Projecting a workflow's state into plain rows: READY manual tasks become work items,
+waiting timers become timer rows. Runs in the same transaction as the state it reflects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from core import clock
+from engine.host import CaseContext, EngineHost
+from engine.models import Case, Timer, WorkItem, WorkItemState
+
+
+def context_of(case: Case) -> CaseContext:
+    return CaseContext(
+        case.owning_unit_id, case.responsible_unit_id, case.subject_type, case.subject_id
+    )
+
+
+def lane_of(task: Task) -> str:
+    """A task's lane; inside a call activity or subprocess, the lane of the calling task."""
+    node: Task | None = task
+    while node is not None:
+        lane = getattr(node.task_spec, "lane", None)
+        if lane:
+            return str(lane)
+        workflow = node.workflow
+        parent_id = getattr(workflow, "parent_task_id", None)
+        node = workflow.top_workflow.get_task_from_id(parent_id) if parent_id else None
+    return ""
+
+
+def timer_due(task: Task) -> datetime | None:
+    """When a waiting timer task fires, from the value SpiffWorkflow computed for it."""
+    value = task.internal_data.get("event_value")
+    if isinstance(value, dict):
+        value = value.get("next")
+    if not isinstance(value, str):
+        return None
+    try:
+        return TimerEventDefinition.get_datetime(value)  # type: ignore[no-any-return]
+    except ValueError:
+        return None
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> Iterator[Task]:
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+            yield task
+
+
+def _attached_task(timer: Task) -> Task | None:
+    """The activity a boundary timer sits on: its sibling under the boundary split."""
+    parent = timer.parent
+    if parent is None or not parent.task_spec.name.endswith("BoundaryEventSplit"):
+        return None
+    for sibling in parent.children:
+        if sibling is not timer and sibling.task_spec.manual:
+            return sibling
+    return None
+
+
+def project(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflow) -> None:
+    due_by_task: dict[str, datetime] = {}
+    timers: dict[str, Timer] = {}
+    for task in waiting_timers(workflow):
+        due = timer_due(task)
+        if due is None:
+            continue
+        attached = _attached_task(task)
+        if attached is not None:
+            guid = str(attached.id)
+            due_by_task[guid] = min(due, due_by_task.get(guid, due))
+        timers[str(task.id)] = Timer(
+            case_id=case.id,
+            task_guid=str(task.id),
+            bpmn_id=task.task_spec.bpmn_id or "",
+            attached_to=attached.task_spec.bpmn_id if attached is not None else "",
+            due_at=due,
+        )
+    _store_timers(session, case, timers)
+    _store_work_items(session, host, case, workflow, due_by_task)
+
+
+def _store_timers(session: Session, case: Case, timers: dict[str, Timer]) -> None:
+    existing = {
+        t.task_guid: t for t in session.scalars(select(Timer).where(Timer.case_id == case.id))
+    }
+    for guid, row in existing.items():
+        if guid not in timers:
+            session.delete(row)
+        else:
+            row.due_at = timers[guid].due_at
+    for guid, timer in timers.items():
+        if guid not in existing:
+            session.add(timer)
+
+
+def _store_work_items(
+    session: Session,
+    host: EngineHost,
+    case: Case,
+    workflow: BpmnWorkflow,
+    due_by_task: dict[str, datetime],
+) -> None:
+    open_items = {
+        w.task_guid: w
+        for w in session.scalars(
+            select(WorkItem).where(
+                WorkItem.case_id == case.id, WorkItem.state == WorkItemState.OPEN.value
+            )
+        )
+    }
+    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    now = clock.now()
+    for guid, item in open_items.items():
+        if guid not in ready:  # left READY without our completion: interrupted or cancelled
+            item.state = WorkItemState.CANCELLED.value
+            item.completed_at = now
+        else:
+            item.due_at = due_by_task.get(guid)
+    context = context_of(case)
+    for guid, task in ready.items():
+        if guid in open_items:
+            continue
+        lane = lane_of(task)
+        assignment = host.assign(session, lane, context, task.data)
+        form = getattr(task.task_spec, "form", None)
+        session.add(
+            WorkItem(
+                case_id=case.id,
+                task_guid=guid,
+                bpmn_id=task.task_spec.bpmn_id or "",
+                title=(task.task_spec.bpmn_name or task.task_spec.bpmn_id or "")[:200],
+                form_key=(getattr(form, "key", None) or ""),
+                lane=lane,
+                unit_id=assignment.unit_id,
+                role=assignment.role,
+                due_at=due_by_task.get(guid),
+                created_at=now,
+            )
+        )
+
+
+def forget(session: Session, case: Case) -> None:
+    """A finished or cancelled case has no timers left to fire."""
+    session.execute(delete(Timer).where(Timer.case_id == case.id))

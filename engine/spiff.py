@@ -1,0 +1,145 @@
+"""Where SpiffWorkflow is configured: parser, serializer, script engine and clock.
+
+Everything SpiffWorkflow-specific that is not about one case lives here, so the rest of
+engine/ reads as our own vocabulary."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
+from SpiffWorkflow.camunda.parser import CamundaParser
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+
+from core import clock
+from engine import sandbox
+
+__all__ = ["SERIALIZER_VERSION", "BpmnProcessSpec", "BpmnWorkflow"]
+
+
+class _ClockDatetime(datetime):
+    """SpiffWorkflow's timer module asks `datetime.now()` directly; answer from our clock so
+    that timers obey the product's time (and tests that move it)."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> _ClockDatetime:  # type: ignore[override]
+        current = clock.now() if tz is None else clock.now().astimezone(tz)
+        return cls.fromtimestamp(current.timestamp(), tz=current.tzinfo)
+
+
+timer_module.datetime = _ClockDatetime  # type: ignore[misc]
+# Timer values without a zone are read as Beijing time, not the server's zone.
+timer_module.LOCALTZ = clock.LOCAL_TZ
+
+
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
+    def evaluate(
+        self,
+        expression: str,
+        context: Mapping[str, Any],
+        external_context: Mapping[str, Any] | None = None,
+    ) -> Any:
+        return sandbox.evaluate(expression, context, external_context)
+
+    def execute(
+        self,
+        script: str,
+        context: dict[str, Any],
+        external_context: Mapping[str, Any] | None = None,
+    ) -> bool:
+        sandbox.execute(script, context, external_context)
+        return True
+
+    def call_service(self, context: Mapping[str, Any], **kwargs: Any) -> Any:
+        raise sandbox.ScriptRefused("不支持服务任务")
+
+
+SCRIPT_ENGINE = PythonScriptEngine(environment=SandboxEnvironment())
+
+
+class _SpeclessWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
+    """Serializes a workflow without its spec; restores it onto a spec the caller supplies
+    (parsed once per definition version and cached), instead of rebuilding it every time."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(
+        self,
+        dct: dict[str, Any],
+        spec: BpmnProcessSpec | None = None,
+        subprocess_specs: dict[str, BpmnProcessSpec] | None = None,
+    ) -> BpmnWorkflow:
+        if spec is None:
+            raise ValueError("a workflow is restored onto a cached spec")
+        from uuid import UUID
+
+        workflow = self.target_class(spec, subprocess_specs or {}, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _make_serializer() -> BpmnWorkflowSerializer:
+    config = dict(CAMUNDA_CONFIG)
+    config[BpmnWorkflow] = _SpeclessWorkflowConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+SERIALIZER = _make_serializer()
+VALIDATOR = BpmnValidator()
+
+
+def new_parser() -> CamundaParser:
+    return CamundaParser(validator=VALIDATOR)
+
+
+def dump_workflow(workflow: BpmnWorkflow) -> str:
+    """JSON of the workflow without its spec, tagged with the serializer version."""
+    state: str = SERIALIZER.serialize_json(workflow)
+    return state
+
+
+def load_workflow(
+    state: str, spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]
+) -> BpmnWorkflow:
+    dct = json.loads(state)
+    SERIALIZER.migrate(dct)  # brings states written by older serializer versions forward
+    workflow = SERIALIZER.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
+    workflow.script_engine = SCRIPT_ENGINE
+    return workflow
+
+
+def new_workflow(
+    spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]
+) -> BpmnWorkflow:
+    return BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE)
+
+
+def parse_specs(
+    tree: etree._ElementTree, process_id: str, filename: str = "diagram.bpmn"
+) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
+    parser = new_parser()
+    parser.add_bpmn_xml(tree, filename)
+    return parser.get_spec(process_id), parser.get_subprocess_specs(process_id)

@@ -1,0 +1,165 @@
+"""Work items: inbox and overdue queries (plain SQL, no workflow is loaded) and claiming."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from core import clock
+from engine.cases import check_can_act, locked_item, record_event
+from engine.errors import NotAllowed, TaskConflict
+from engine.host import Actor, Assignment, EngineHost
+from engine.models import WorkItem, WorkItemState
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[WorkItem]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _for_assignments(assignments: Sequence[Assignment]) -> Select[tuple[WorkItem]]:
+    pairs = [and_(WorkItem.unit_id == a.unit_id, WorkItem.role == a.role) for a in assignments]
+    return select(WorkItem).where(
+        WorkItem.state == WorkItemState.OPEN.value, or_(*pairs) if pairs else false()
+    )
+
+
+def _page(session: Session, query: Select[tuple[WorkItem]], page: int, per_page: int) -> Page:
+    page = max(1, page)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = session.scalars(
+        query.order_by(WorkItem.due_at.asc().nulls_last(), WorkItem.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return Page(list(rows), total, page, per_page)
+
+
+def inbox(
+    session: Session,
+    assignments: Sequence[Assignment],
+    *,
+    page: int = 1,
+    per_page: int = 50,
+    overdue_only: bool = False,
+) -> Page:
+    """Open work for the units and roles a person holds, soonest due first."""
+    query = _for_assignments(assignments)
+    if overdue_only:
+        query = query.where(WorkItem.due_at < clock.now())
+    return _page(session, query, page, per_page)
+
+
+def first_page_ids(session: Session, unit_id: int, role: str, limit: int = 50) -> list[int]:
+    """The inbox's hot path for one unit and role, as the benchmark measures it."""
+    return list(
+        session.scalars(
+            select(WorkItem.id)
+            .where(
+                WorkItem.state == WorkItemState.OPEN.value,
+                WorkItem.unit_id == unit_id,
+                WorkItem.role == role,
+            )
+            .order_by(WorkItem.due_at.asc().nulls_last(), WorkItem.id)
+            .limit(limit)
+        )
+    )
+
+
+def claimed_by(session: Session, actor_id: int, *, page: int = 1, per_page: int = 50) -> Page:
+    query = select(WorkItem).where(
+        WorkItem.state == WorkItemState.OPEN.value, WorkItem.claimed_by == actor_id
+    )
+    return _page(session, query, page, per_page)
+
+
+def overdue(
+    session: Session,
+    *,
+    unit_ids: Sequence[int] | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    now: datetime | None = None,
+) -> Page:
+    query = select(WorkItem).where(
+        WorkItem.state == WorkItemState.OPEN.value, WorkItem.due_at < (now or clock.now())
+    )
+    if unit_ids is not None:
+        query = query.where(WorkItem.unit_id.in_(list(unit_ids)))
+    return _page(session, query, page, per_page)
+
+
+def claim(session: Session, host: EngineHost, work_item_id: int, actor: Actor) -> WorkItem:
+    item = locked_item(session, work_item_id)
+    check_can_act(session, host, item, actor)
+    if item.claimed_by != actor.id:
+        item.claimed_by, item.claimed_at = actor.id, clock.now()
+        record_event(
+            session, item.case_id, "claimed", actor, bpmn_id=item.bpmn_id, title=item.title
+        )
+    session.flush()
+    return item
+
+
+def unclaim(session: Session, work_item_id: int, actor: Actor) -> WorkItem:
+    item = locked_item(session, work_item_id)
+    if item.state != WorkItemState.OPEN.value:
+        raise TaskConflict("该任务已办理完毕")
+    if item.claimed_by != actor.id:
+        raise NotAllowed("只能退回自己认领的任务")
+    item.claimed_by, item.claimed_at = None, None
+    record_event(session, item.case_id, "unclaimed", actor, bpmn_id=item.bpmn_id, title=item.title)
+    session.flush()
+    return item
+
+
+def reassign(
+    session: Session,
+    host: EngineHost,
+    work_item_id: int,
+    *,
+    by: Actor,
+    reason: str,
+    to_assignment: Assignment | None = None,
+    to_person: Actor | None = None,
+) -> WorkItem:
+    """Hand a task to another unit and role, or to a named person who may act on it."""
+    reason = reason.strip()
+    if not reason:
+        raise NotAllowed("改派须填写理由")
+    item = locked_item(session, work_item_id)
+    if item.state != WorkItemState.OPEN.value:
+        raise TaskConflict("该任务已办理完毕")
+    target = to_assignment or Assignment(item.unit_id, item.role)
+    if to_person is not None and not host.may_act(session, to_person, target):
+        raise NotAllowed(f"{to_person.name} 无权办理此任务")
+    before = {"unit_id": item.unit_id, "role": item.role, "claimed_by": item.claimed_by}
+    item.unit_id, item.role = target.unit_id, target.role
+    item.claimed_by = to_person.id if to_person is not None else None
+    item.claimed_at = clock.now() if to_person is not None else None
+    record_event(
+        session,
+        item.case_id,
+        "reassigned",
+        by,
+        bpmn_id=item.bpmn_id,
+        title=item.title,
+        message=reason,
+        data={
+            "before": before,
+            "after": {"unit_id": item.unit_id, "role": item.role, "claimed_by": item.claimed_by},
+        },
+    )
+    session.flush()
+    return item
