@@ -13,9 +13,10 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from core import clock
@@ -51,21 +52,44 @@ def record_event(
     )
 
 
-def _run_engine(workflow: BpmnWorkflow, case_id: int | None) -> None:
+def _fired_timers(workflow: BpmnWorkflow) -> dict[str, Task]:
+    return {
+        str(t.id): t
+        for t in workflow.get_tasks(state=TaskState.COMPLETED)
+        if projection.is_timer(t)
+    }
+
+
+def _advance(session: Session, workflow: BpmnWorkflow, case_id: int) -> int:
+    """Run the engine until it waits; record every timer that fired on the way."""
+    fired_before = _fired_timers(workflow)
     try:
         workflow.refresh_timers()
         workflow.do_engine_steps()
     except (SpiffWorkflowException, ScriptRefused) as exc:
         raise CaseFailed(case_id, _describe(exc)) from exc
+    fired = [t for guid, t in _fired_timers(workflow).items() if guid not in fired_before]
+    for task in fired:
+        record_event(
+            session,
+            case_id,
+            "timer_fired",
+            bpmn_id=task.task_spec.bpmn_id or "",
+            title=task.task_spec.bpmn_name or "定时器",
+        )
+    return len(fired)
 
 
 def _describe(exc: Exception) -> str:
-    if isinstance(exc, ScriptRefused):
-        return f"脚本被安全规则拒绝：{exc}"
+    """A message for people: which step failed and why, in one line."""
+    # SpiffWorkflow wraps the script's own exception; the original is the context.
+    cause = exc.__cause__ or exc.__context__ or exc
     task = getattr(exc, "task", None)
     where = f"（{task.task_spec.bpmn_name or task.task_spec.bpmn_id}）" if task is not None else ""
-    cause = getattr(exc, "error_type", "") or ""
-    return f"流程执行出错{where}：{exc}{'，' + cause if cause else ''}".strip()
+    if isinstance(cause, ScriptRefused):
+        return f"脚本被安全规则拒绝{where}：{cause}"
+    detail = f"{type(cause).__name__}: {cause}" if cause is not exc else str(exc)
+    return f"流程执行出错{where}：{detail}"
 
 
 def _status(workflow: BpmnWorkflow) -> CaseStatus:
@@ -130,7 +154,7 @@ def start_case(
         data=data,
         message=f"{definition.name}（{definition.label}）",
     )
-    _run_engine(workflow, None)
+    _advance(session, workflow, case.id)
     _save(session, host, case, workflow)
     return case
 
@@ -145,7 +169,8 @@ def lock_case(session: Session, case_id: int) -> Case:
     case = session.scalars(
         select(Case)
         .where(Case.id == case_id)
-        .with_for_update()
+        .options(undefer(Case.state))
+        .with_for_update(of=Case)
         .execution_options(populate_existing=True)
     ).first()
     if case is None:
@@ -188,9 +213,8 @@ def complete_task(
         task.run()
     except SpiffWorkflowException as exc:
         raise CaseFailed(case.id, _describe(exc)) from exc
-    _run_engine(workflow, case.id)
-    now = clock.now()
-    item.state, item.completed_by, item.completed_at = WorkItemState.COMPLETED.value, actor.id, now
+    item.state = WorkItemState.COMPLETED.value
+    item.completed_by, item.completed_at = actor.id, clock.now()
     record_event(
         session,
         case.id,
@@ -200,6 +224,7 @@ def complete_task(
         title=item.title,
         data=cleaned,
     )
+    _advance(session, workflow, case.id)
     _save(session, host, case, workflow)
     return case
 
@@ -212,32 +237,15 @@ def fire_due_timers(session: Session, host: EngineHost, case_id: int) -> int:
         return 0
     workflow = load(session, case)
     now = clock.now()
-    due = {
-        str(t.id): t
+    if not any(
+        (when := projection.timer_due(t)) is not None and when <= now
         for t in projection.waiting_timers(workflow)
-        if (when := projection.timer_due(t)) is not None and when <= now
-    }
-    if not due:
-        projection.project(session, host, case, workflow)  # repair a stale timer row
+    ):
+        projection.project(session, host, case, workflow)  # repairs a stale timer row
         return 0
-    _run_engine(workflow, case.id)
-    fired = [
-        t
-        for guid, t in due.items()
-        if (current := workflow.get_task_from_id(UUID(guid))) is None
-        or current.state != TaskState.WAITING
-        or current.internal_data.get("event_fired")
-    ]
-    for task in fired:
-        record_event(
-            session,
-            case.id,
-            "timer_fired",
-            bpmn_id=task.task_spec.bpmn_id or "",
-            title=task.task_spec.bpmn_name or "定时器",
-        )
+    fired = _advance(session, workflow, case.id)
     _save(session, host, case, workflow)
-    return len(fired)
+    return fired
 
 
 def mark_error(session: Session, case_id: int, message: str, actor: Actor = SYSTEM) -> None:

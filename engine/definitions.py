@@ -101,16 +101,34 @@ def _check_elements(root: etree._Element, host: EngineHost) -> list[Problem]:
             problems.append(_problem(lane, problem))
         for ref in lane.iterfind("bpmn:flowNodeRef", NS):
             lanes[(ref.text or "").strip()] = name
+    called = {el.get("calledElement") for el in root.iterfind(".//bpmn:callActivity", NS)}
     for task in root.iterfind(".//bpmn:userTask", NS):
         key = task.get(f"{{{CAMUNDA}}}formKey")
         if not key:
             problems.append(_problem(task, "用户任务须指定表单（camunda:formKey）"))
         elif (problem := host.form_problem(key)) is not None:
             problems.append(_problem(task, problem))
-        if task.get("id") not in lanes:
+        if task.get("id") not in lanes and not _borrows_caller_lane(task, called):
             problems.append(_problem(task, "用户任务须放在某个泳道中，以确定由谁办理"))
+    for call in root.iterfind(".//bpmn:callActivity", NS):
+        if call.get("id") not in lanes and _process_of(call).find("bpmn:laneSet", NS) is not None:
+            problems.append(_problem(call, "调用活动须放在某个泳道中"))
     problems += _check_code(root)
     return problems
+
+
+def _process_of(element: etree._Element) -> etree._Element:
+    node = element
+    while node.tag != f"{{{BPMN}}}process" and node.getparent() is not None:
+        node = node.getparent()
+    return node
+
+
+def _borrows_caller_lane(task: etree._Element, called: set[str | None]) -> bool:
+    """A process without lanes that is called by a call activity: its tasks take the lane
+    of the calling activity."""
+    process = _process_of(task)
+    return process.get("id") in called and process.find("bpmn:laneSet", NS) is None
 
 
 def _owner(element: etree._Element) -> etree._Element:

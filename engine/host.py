@@ -39,7 +39,7 @@ class Actor:
 SYSTEM = Actor(None, "系统")
 
 
-class FormInvalid(Exception):  # noqa: N818 (reads as a state, like a ValidationError)
+class FormInvalid(Exception):
     def __init__(self, errors: Mapping[str, str]) -> None:
         self.errors = dict(errors)
         super().__init__("；".join(f"{k}：{v}" for k, v in self.errors.items()))

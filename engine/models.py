@@ -29,7 +29,8 @@ class ProcessDefinition(Base):
     key: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
-    bpmn_xml: Mapped[str] = mapped_column(Text)
+    # Large columns load only when asked for, so lists and joins stay cheap.
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
     deployed_by: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -47,7 +48,7 @@ class Case(Base):
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     # The serialized workflow without its spec (restored from the definition's cached spec).
-    state: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text, deferred=True)
     serializer_version: Mapped[str] = mapped_column(String(16))
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
     owning_unit_id: Mapped[int | None] = mapped_column(Integer, index=True)
@@ -60,10 +61,10 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    definition: Mapped[ProcessDefinition] = relationship(lazy="joined")
+    definition: Mapped[ProcessDefinition] = relationship()
 
     # Every UPDATE checks and bumps lock_version: a writer that loaded an older row fails.
-    __mapper_args__ = {"version_id_col": lock_version}
+    __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012 (read by SQLAlchemy)
 
 
 class WorkItemState(StrEnum):
@@ -100,7 +101,7 @@ class WorkItem(Base):
     completed_by: Mapped[int | None] = mapped_column(Integer)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    case: Mapped[Case] = relationship(lazy="joined")
+    case: Mapped[Case] = relationship()
 
 
 class Timer(Base):

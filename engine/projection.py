@@ -45,15 +45,18 @@ def timer_due(task: Task) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        return TimerEventDefinition.get_datetime(value)  # type: ignore[no-any-return]
+        when: datetime = TimerEventDefinition.get_datetime(value)
+        return when
     except ValueError:
         return None
 
 
+def is_timer(task: Task) -> bool:
+    return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+
+
 def waiting_timers(workflow: BpmnWorkflow) -> Iterator[Task]:
-    for task in workflow.get_tasks(state=TaskState.WAITING):
-        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
-            yield task
+    return (t for t in workflow.get_tasks(state=TaskState.WAITING) if is_timer(t))
 
 
 def _attached_task(timer: Task) -> Task | None:

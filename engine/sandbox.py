@@ -159,7 +159,7 @@ def _violation(node: ast.AST) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def _check(source: str, mode: str) -> ast.AST:
+def _check(source: str, mode: str) -> ast.Module | ast.Expression:
     if len(source) > MAX_SOURCE_LENGTH:
         raise ScriptRefused(f"脚本过长（超过 {MAX_SOURCE_LENGTH} 个字符）")
     try:
@@ -171,6 +171,7 @@ def _check(source: str, mode: str) -> ast.AST:
         if message is not None:
             line = getattr(node, "lineno", 1)
             raise ScriptRefused(f"第 {line} 行：{message}")
+    assert isinstance(tree, (ast.Module, ast.Expression))
     return tree
 
 

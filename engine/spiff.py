@@ -37,17 +37,17 @@ class _ClockDatetime(datetime):
     that timers obey the product's time (and tests that move it)."""
 
     @classmethod
-    def now(cls, tz: tzinfo | None = None) -> _ClockDatetime:  # type: ignore[override]
+    def now(cls, tz: tzinfo | None = None) -> _ClockDatetime:
         current = clock.now() if tz is None else clock.now().astimezone(tz)
         return cls.fromtimestamp(current.timestamp(), tz=current.tzinfo)
 
 
-timer_module.datetime = _ClockDatetime  # type: ignore[misc]
+timer_module.datetime = _ClockDatetime
 # Timer values without a zone are read as Beijing time, not the server's zone.
 timer_module.LOCALTZ = clock.LOCAL_TZ
 
 
-class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     def evaluate(
         self,
         expression: str,
@@ -72,7 +72,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[mis
 SCRIPT_ENGINE = PythonScriptEngine(environment=SandboxEnvironment())
 
 
-class _SpeclessWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
+class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
     """Serializes a workflow without its spec; restores it onto a spec the caller supplies
     (parsed once per definition version and cached), instead of rebuilding it every time."""
 

@@ -29,7 +29,7 @@ connection = context.config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    engine = make_engine(load_settings().database_url)
-    with engine.connect() as conn:
+    db_engine = make_engine(load_settings().database_url)
+    with db_engine.connect() as conn:
         _run(conn)
-    engine.dispose()
+    db_engine.dispose()
