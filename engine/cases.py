@@ -159,6 +159,12 @@ def start_case(
     return case
 
 
+def resume(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflow) -> None:
+    """Run a workflow that was changed from outside (e.g. migrated) and store it."""
+    _advance(session, workflow, case.id)
+    _save(session, host, case, workflow)
+
+
 def load(session: Session, case: Case) -> BpmnWorkflow:
     spec, subprocess_specs = definitions.specs_for(case.definition)
     return spiff.load_workflow(case.state, spec, subprocess_specs)
