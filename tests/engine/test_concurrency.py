@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core import clock
 from core.db import Database
@@ -160,7 +160,7 @@ def test_only_one_scheduler_holds_the_lease(db: Database, host: FakeHost) -> Non
     first = scheduler.Scheduler(db, host, holder="first")
     second = scheduler.Scheduler(db, host, holder="second")
     with db.transaction() as session:
-        session.execute(SchedulerLease.__table__.delete())
+        session.execute(delete(SchedulerLease))
     ticks = _together(first.tick, second.tick)
     assert sum(t is not None for t in ticks) == 1, ticks
     winner = "first" if ticks[0] is not None else "second"
