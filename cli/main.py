@@ -6,9 +6,12 @@ import click
 
 from campaign import demo, org
 from campaign.reference import load_reference_data
+from campaign.workflow_host import CampaignHost
 from cli.context import AppContext, friendly_errors, pass_app
 from cli.users import user
+from cli.workflows import deploy, deploy_shipped, worker
 from core import schema
+from engine.scheduler import Scheduler
 
 
 @click.group(help="惠民惠农财政补贴资金“一卡通”专项治理平台")
@@ -33,6 +36,8 @@ def init(app: AppContext, with_demo: bool) -> None:
     with app.transaction() as session:
         campaign = load_reference_data(session)
         click.echo(f"基础数据已就绪：{campaign.name}（{campaign.year}）")
+        for line in deploy_shipped(session):
+            click.echo(line)
         if with_demo:
             created = demo.load_demo_data(session, campaign)
             click.echo(f"示例数据已就绪（本次新建示例账户 {len(created)} 个）")
@@ -64,9 +69,15 @@ def unit_list(app: AppContext) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option(
+    "--scheduler/--no-scheduler",
+    default=True,
+    show_default=True,
+    help="在本进程内运行调度器（另有 ykt worker 时可关闭；同时运行也只有一个在工作）",
+)
 @pass_app
 @friendly_errors
-def serve(app: AppContext, host: str, port: int, threads: int) -> None:
+def serve(app: AppContext, host: str, port: int, threads: int, scheduler: bool) -> None:
     from waitress import serve as waitress_serve
 
     from web import create_app
@@ -74,11 +85,20 @@ def serve(app: AppContext, host: str, port: int, threads: int) -> None:
     with app.transaction():
         pass  # refuses to start on a missing or outdated schema
     flask_app = create_app(database=app.database, settings=app.settings)
+    embedded = Scheduler(app.database, CampaignHost()) if scheduler else None
+    if embedded is not None:
+        embedded.start()
     click.echo(f"ykt 已启动：http://{host}:{port}/  （Ctrl+C 停止）")
-    waitress_serve(flask_app, host=host, port=port, threads=threads, ident="ykt")
+    try:
+        waitress_serve(flask_app, host=host, port=port, threads=threads, ident="ykt")
+    finally:
+        if embedded is not None:
+            embedded.stop()
 
 
 ykt.add_command(user)
+ykt.add_command(deploy)
+ykt.add_command(worker)
 
 
 def main() -> None:

@@ -1,0 +1,93 @@
+"""Choice lists that come from the database, named so form definitions can refer to them.
+
+Values are stable codes (unit codes, programme codes, category codes), never row ids, so the
+same values work in forms, the API and Excel imports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign.models import Campaign, FocusItem, Programme, StatCategory, Unit
+from campaign.models.org import UnitKind
+from engine.host import CaseContext
+
+Options = list[tuple[str, str]]
+
+
+def _villages(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
+    """Villages of the case's own unit: a village outside the township is not a choice."""
+    rows = session.scalars(
+        select(Unit)
+        .where(
+            Unit.parent_id == context.owning_unit_id,
+            Unit.kind == UnitKind.VILLAGE.value,
+            Unit.active.is_(True),
+        )
+        .order_by(Unit.sort_order, Unit.code)
+    )
+    return [(u.code, u.name) for u in rows]
+
+
+def _programmes(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
+    rows = session.scalars(
+        select(Programme)
+        .join(Campaign)
+        .where(Campaign.active.is_(True), Programme.active.is_(True))
+        .order_by(Programme.sort_order)
+    )
+    return [(p.code, p.name) for p in rows]
+
+
+def _focus_items(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
+    rows = session.scalars(select(FocusItem).order_by(FocusItem.group_no, FocusItem.item_no))
+    return [(f.code, f"{f.code} {f.name}") for f in rows]
+
+
+def _stat_categories(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
+    rows = session.scalars(select(StatCategory).order_by(StatCategory.sort_order))
+    return [(s.code, s.name) for s in rows]
+
+
+_RESPONSIBLE_KINDS = [UnitKind.BUREAU, UnitKind.OFFICE, UnitKind.DEPARTMENT, UnitKind.TOWNSHIP]
+
+
+def _responsible_units(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
+    rows = session.scalars(
+        select(Unit)
+        .where(Unit.kind.in_([k.value for k in _RESPONSIBLE_KINDS]), Unit.active.is_(True))
+        .order_by(Unit.sort_order, Unit.code)
+    )
+    return [(u.code, u.name) for u in rows]
+
+
+def _inspection_teams(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
+    rows = session.scalars(
+        select(Unit)
+        .where(Unit.kind == UnitKind.INSPECTION_TEAM.value, Unit.active.is_(True))
+        .order_by(Unit.code)
+    )
+    return [(u.code, u.name) for u in rows]
+
+
+SOURCES: dict[str, Callable[[Session, CaseContext, Mapping[str, Any]], Options]] = {
+    "villages": _villages,
+    "programmes": _programmes,
+    "focus_items": _focus_items,
+    "stat_categories": _stat_categories,
+    "responsible_units": _responsible_units,
+    "inspection_teams": _inspection_teams,
+}
+
+
+def options(
+    session: Session, source: str, context: CaseContext, data: Mapping[str, Any]
+) -> Options:
+    try:
+        provider = SOURCES[source]
+    except KeyError:
+        raise ValueError(f"unknown choice source {source!r}") from None
+    return provider(session, context, data)

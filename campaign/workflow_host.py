@@ -1,0 +1,66 @@
+"""The campaign as the engine's host: who works each lane, who may act, which forms exist
+and how a submission is checked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign import choices, lanes
+from campaign.models import RoleAssignment, User
+from core import clock
+from engine.host import Actor, Assignment, CaseContext, FormInvalid
+from forms import registry
+from forms.definition import SubmissionInvalid
+
+
+class CampaignHost:
+    def lane_problem(self, lane: str) -> str | None:
+        return lanes.lane_problem(lane)
+
+    def form_problem(self, form_key: str) -> str | None:
+        if registry.known(form_key):
+            return None
+        return f"表单不存在：{form_key}（forms/definitions/ 中没有这个表单）"
+
+    def assign(
+        self, session: Session, lane: str, context: CaseContext, data: Mapping[str, Any]
+    ) -> Assignment:
+        return lanes.assign(session, lane, context, data)
+
+    def may_act(self, session: Session, actor: Actor, assignment: Assignment) -> bool:
+        if actor.id is None or assignment.unit_id is None:
+            return False
+        user = session.get(User, actor.id)
+        if user is None or not user.enabled:
+            return False
+        found = session.scalar(
+            select(RoleAssignment.id).where(
+                RoleAssignment.user_id == actor.id,
+                RoleAssignment.unit_id == assignment.unit_id,
+                RoleAssignment.role == assignment.role,
+            )
+        )
+        return found is not None
+
+    def clean_submission(
+        self, session: Session, form_key: str, data: Mapping[str, Any], context: CaseContext
+    ) -> dict[str, Any]:
+        form = registry.get(form_key)
+        if form is None:
+            raise FormInvalid({"": f"表单不存在：{form_key}"})
+
+        def provide(source: str, submitted: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
+            return choices.options(session, source, context, submitted)
+
+        try:
+            return form.validate(data, today=clock.local_now().date(), choices=provide)
+        except SubmissionInvalid as invalid:
+            raise FormInvalid(invalid.errors) from None
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(user.id, user.full_name or user.username)

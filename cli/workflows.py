@@ -1,0 +1,82 @@
+"""`ykt deploy` and `ykt worker`: process definitions and the scheduler."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+from sqlalchemy.orm import Session
+
+from campaign.workflow_host import CampaignHost
+from cli.context import AppContext, friendly_errors, pass_app
+from engine import definitions
+from engine.errors import DeploymentRefused
+from engine.scheduler import Scheduler
+from workflows import shipped_diagrams
+
+EXIT_REFUSED = 2
+
+
+def deploy_shipped(session: Session, deployed_by: str = "ykt init") -> list[str]:
+    """Deploy every diagram in workflows/; unchanged ones keep their version."""
+    lines = []
+    host = CampaignHost()
+    for path in shipped_diagrams():
+        definition, created = definitions.deploy(
+            session, path.read_text(encoding="utf-8"), host, deployed_by=deployed_by
+        )
+        state = "已部署" if created else "未变化"
+        lines.append(f"{state} {definition.key} v{definition.version}（{definition.name}）")
+    return lines
+
+
+@click.command(
+    help="部署 BPMN 流程定义，生成新版本；有错误时逐条列出并以退出码 2 结束，不保存任何内容。"
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "deployed_by", default="命令行", help="记录为部署人")
+@pass_app
+@friendly_errors
+def deploy(app: AppContext, file: Path, deployed_by: str) -> None:
+    xml = file.read_bytes()
+    try:
+        with app.transaction() as session:
+            definition, created = definitions.deploy(
+                session, xml, CampaignHost(), deployed_by=deployed_by
+            )
+    except DeploymentRefused as refused:
+        click.echo(f"未部署：{file.name} 有 {len(refused.problems)} 处问题", err=True)
+        for problem in refused.problems:
+            click.echo(f"  {problem.element_id or '（整个文件）'}：{problem.message}", err=True)
+        sys.exit(EXIT_REFUSED)
+    if created:
+        click.echo(f"{definition.key} v{definition.version}")
+    else:
+        click.echo(f"{definition.key} v{definition.version}（内容未变化，未生成新版本）")
+
+
+@click.command(
+    help="单独运行调度器：触发到期定时器和周期性任务（多个进程同时运行也只有一个在工作）。"
+)
+@click.option("--interval", default=30, show_default=True, help="检查间隔（秒）")
+@pass_app
+@friendly_errors
+def worker(app: AppContext, interval: int) -> None:
+    with app.transaction():
+        pass  # refuses to start on a missing or outdated schema
+    scheduler = Scheduler(app.database, CampaignHost(), interval=interval)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    scheduler.start()
+    click.echo(f"调度器已启动（{scheduler.holder}），每 {interval} 秒检查一次；Ctrl+C 停止")
+    try:
+        while not stopping.wait(1):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.stop()
+        click.echo("调度器已停止")

@@ -1,0 +1,115 @@
+"""A form: fields in order, loaded from a JSON definition; validates a submission as a whole."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from forms.fields import FIELD_TYPES, Field, FieldError, is_empty, parse_value
+
+# Dynamic choices: (source name, the data submitted so far) -> [(value, label)].
+ChoiceProvider = Callable[[str, Mapping[str, Any]], Sequence[tuple[str, str]]]
+
+
+class FormDefinitionError(ValueError):
+    pass
+
+
+class SubmissionInvalid(ValueError):
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("；".join(f"{k}：{v}" for k, v in self.errors.items()))
+
+
+def _no_dynamic_choices(source: str, data: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
+    raise FormDefinitionError(f"没有提供选项来源：{source}")
+
+
+@dataclass(frozen=True)
+class Form:
+    key: str
+    title: str
+    fields: tuple[Field, ...]
+    description: str = ""
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Form:
+        try:
+            key, title = str(data["key"]), str(data["title"])
+            fields = tuple(_field(f) for f in data["fields"])
+        except (KeyError, TypeError) as exc:
+            raise FormDefinitionError(f"表单定义缺少必要项：{exc}") from None
+        names = [f.name for f in fields]
+        if len(set(names)) != len(names):
+            raise FormDefinitionError(f"表单 {key} 有重复的字段名")
+        for position, spec in enumerate(fields):
+            other = spec.required_if.get("field") if spec.required_if else None
+            if other and other not in names[:position]:
+                raise FormDefinitionError(
+                    f"表单 {key} 字段 {spec.name} 依赖的字段 {other} 不存在或不在它之前"
+                )
+        return cls(key, title, fields, str(data.get("description", "")))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "description": self.description,
+            "fields": [f.to_json() for f in self.fields],
+        }
+
+    def choices_for(
+        self, spec: Field, data: Mapping[str, Any], provider: ChoiceProvider
+    ) -> Sequence[tuple[str, str]]:
+        return spec.choices if not spec.source else provider(spec.source, data)
+
+    def validate(
+        self, data: Mapping[str, Any], *, today: date, choices: ChoiceProvider = _no_dynamic_choices
+    ) -> dict[str, Any]:
+        """Clean values of every field, or SubmissionInvalid naming each bad field."""
+        clean: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for spec in self.fields:
+            raw = data.get(spec.name)
+            if is_empty(raw):
+                if spec.is_required(clean):
+                    errors[spec.name] = f"{spec.label}：必填"
+                elif spec.type == "boolean":
+                    clean[spec.name] = False
+                continue
+            try:
+                options = (
+                    self.choices_for(spec, data, choices)
+                    if spec.type in ("choice", "multichoice")
+                    else ()
+                )
+                clean[spec.name] = parse_value(spec, raw, options, today)
+            except FieldError as exc:
+                errors[spec.name] = f"{spec.label}：{exc}"
+        if errors:
+            raise SubmissionInvalid(errors)
+        return clean
+
+
+def _field(data: Mapping[str, Any]) -> Field:
+    kind = str(data["type"])
+    if kind not in FIELD_TYPES:
+        raise FormDefinitionError(f"未知字段类型：{kind}")
+    choices = tuple((str(v), str(label)) for v, label in data.get("choices", []))
+    if kind in ("choice", "multichoice") and not choices and not data.get("source"):
+        raise FormDefinitionError(f"字段 {data['name']} 须给出 choices 或 source")
+    return Field(
+        name=str(data["name"]),
+        label=str(data["label"]),
+        type=kind,
+        required=bool(data.get("required", False)),
+        help=str(data.get("help", "")),
+        choices=choices,
+        source=str(data.get("source", "")),
+        min=data.get("min"),
+        max=data.get("max"),
+        max_length=int(data.get("max_length", 2000)),
+        required_if=dict(data.get("required_if", {})),
+    )
