@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import click
 
-from campaign import demo, org
-from campaign.reference import load_reference_data
+from campaign import bootstrap, demo, org
 from campaign.workflow_host import CampaignHost
 from cli.context import AppContext, friendly_errors, pass_app
 from cli.users import user
-from cli.workflows import deploy, deploy_shipped, worker
+from cli.workflows import deploy, worker
 from core import schema
 from engine.scheduler import Scheduler
 
@@ -34,14 +33,13 @@ def init(app: AppContext, with_demo: bool) -> None:
     else:
         click.echo(f"数据库结构已是最新：{after}")
     with app.transaction() as session:
-        campaign = load_reference_data(session)
-        click.echo(f"基础数据已就绪：{campaign.name}（{campaign.year}）")
-        for line in deploy_shipped(session):
-            click.echo(line)
-        if with_demo:
-            created = demo.load_demo_data(session, campaign)
-            click.echo(f"示例数据已就绪（本次新建示例账户 {len(created)} 个）")
-            _print_demo_accounts()
+        report = bootstrap.initialise(session, with_demo=with_demo)
+    click.echo(f"基础数据已就绪：{report.campaign}")
+    for line in report.deployed:
+        click.echo(line)
+    if report.demo_accounts_created is not None:
+        click.echo(f"示例数据已就绪（本次新建示例账户 {report.demo_accounts_created} 个）")
+        _print_demo_accounts()
 
 
 def _print_demo_accounts() -> None:

@@ -8,29 +8,14 @@ import threading
 from pathlib import Path
 
 import click
-from sqlalchemy.orm import Session
 
 from campaign.workflow_host import CampaignHost
 from cli.context import AppContext, friendly_errors, pass_app
 from engine import definitions
 from engine.errors import DeploymentRefused
 from engine.scheduler import Scheduler
-from workflows import shipped_diagrams
 
 EXIT_REFUSED = 2
-
-
-def deploy_shipped(session: Session, deployed_by: str = "ykt init") -> list[str]:
-    """Deploy every diagram in workflows/; unchanged ones keep their version."""
-    lines = []
-    host = CampaignHost()
-    for path in shipped_diagrams():
-        definition, created = definitions.deploy(
-            session, path.read_text(encoding="utf-8"), host, deployed_by=deployed_by
-        )
-        state = "已部署" if created else "未变化"
-        lines.append(f"{state} {definition.key} v{definition.version}（{definition.name}）")
-    return lines
 
 
 @click.command(

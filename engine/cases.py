@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -203,9 +204,18 @@ def check_can_act(session: Session, host: EngineHost, item: WorkItem, actor: Act
         raise TaskConflict("该任务已被他人认领")
 
 
+@dataclass(frozen=True)
+class Completion:
+    """What a completion did: the case after it, the task, and the clean data it wrote."""
+
+    case: Case
+    item: WorkItem
+    data: dict[str, Any]
+
+
 def complete_task(
     session: Session, host: EngineHost, work_item_id: int, data: Mapping[str, Any], actor: Actor
-) -> Case:
+) -> Completion:
     item = locked_item(session, work_item_id)
     check_can_act(session, host, item, actor)
     case = item.case
@@ -232,7 +242,7 @@ def complete_task(
     )
     _advance(session, workflow, case.id)
     _save(session, host, case, workflow)
-    return case
+    return Completion(case, item, cleaned)
 
 
 def fire_due_timers(session: Session, host: EngineHost, case_id: int) -> int:

@@ -67,6 +67,8 @@ class Field:
                 out[key] = value
         if self.choices:
             out["choices"] = [list(c) for c in self.choices]
+        if self.type in ("text", "textarea"):
+            out["max_length"] = self.max_length
         return out
 
 

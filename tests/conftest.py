@@ -13,8 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from campaign import demo, passwords
-from campaign.reference import load_reference_data
+from campaign import bootstrap, passwords
 from core import clock, schema
 from core.config import Settings
 from core.db import Database
@@ -41,8 +40,7 @@ def database(database_url: str) -> Iterator[Database]:
     db = Database(database_url)
     schema.upgrade(db)
     with db.transaction() as session:
-        campaign = load_reference_data(session)
-        demo.load_demo_data(session, campaign)
+        bootstrap.initialise(session, with_demo=True, deployed_by="tests")
     yield db
     db.dispose()
 

@@ -10,6 +10,7 @@ from campaign.models.catalogue import (
     ReportingDeadline,
     StatCategory,
 )
+from campaign.models.ledger import LedgerCounter, Problem, ProblemStatus
 from campaign.models.org import Unit
 
 __all__ = [
@@ -18,6 +19,9 @@ __all__ = [
     "Campaign",
     "CampaignPhase",
     "FocusItem",
+    "LedgerCounter",
+    "Problem",
+    "ProblemStatus",
     "Programme",
     "ReportingDeadline",
     "RoleAssignment",

@@ -1,0 +1,86 @@
+"""What each task's clean data changes in the ledger entry it serves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign.masking import mask_text
+from campaign.models import FocusItem, Problem, Programme, StatCategory, Unit
+from core import clock
+
+
+def _by_code(session: Session, model: type[Any], code: str, **where: Any) -> Any:
+    query = select(model).where(model.code == code)
+    for column, value in where.items():
+        query = query.where(getattr(model, column) == value)
+    return session.scalars(query).one()
+
+
+def apply_registration(session: Session, problem: Problem, data: Mapping[str, Any]) -> None:
+    problem.source = data["source"]
+    village = data.get("village")
+    problem.village = _by_code(session, Unit, village) if village else None
+    problem.programme = _by_code(
+        session, Programme, data["programme"], campaign_id=problem.campaign.id
+    )
+    problem.focus_item = _by_code(session, FocusItem, data["focus_item"])
+    problem.stat_category = _by_code(session, StatCategory, data["stat_category"])
+    problem.description = data["description"]
+    problem.amount_fen = data.get("amount") or 0
+    problem.cards = data.get("cards") or 0
+    problem.households = data.get("households") or 0
+    problem.persons = data.get("persons") or 0
+    problem.discovered_on = date.fromisoformat(data["discovered_on"])
+
+
+def _review(session: Session, problem: Problem, data: Mapping[str, Any]) -> None:
+    if data.get("review_decision") != "approve":
+        return
+    problem.responsible_unit = _by_code(session, Unit, data["responsible_unit"])
+    problem.responsible_person = data["responsible_person"]
+    problem.rectify_type = data["rectify_type"]
+    problem.measures = data["measures"]
+    problem.deadline = date.fromisoformat(data["deadline"])
+
+
+def _extension(session: Session, problem: Problem, data: Mapping[str, Any]) -> None:
+    if data.get("extension_decision") == "approve":
+        problem.deadline = date.fromisoformat(data["new_deadline"])
+
+
+def _rectify(session: Session, problem: Problem, data: Mapping[str, Any]) -> None:
+    if data.get("action") != "submit":
+        return
+    problem.measures_taken = data["measures_taken"]
+    problem.recovered_fen = data.get("amount_recovered") or 0
+    problem.rectified_on = date.fromisoformat(data["completed_on"])
+
+
+def _draft(session: Session, problem: Problem, data: Mapping[str, Any]) -> None:
+    problem.public_text = mask_text(data["public_text"])
+
+
+def _approve_disclosure(session: Session, problem: Problem, data: Mapping[str, Any]) -> None:
+    if data.get("disclosure_decision") == "approve":
+        problem.published_at = clock.now()
+
+
+EFFECTS: dict[str, Callable[[Session, Problem, Mapping[str, Any]], None]] = {
+    "correct_registration": apply_registration,
+    "review_registration": _review,
+    "approve_extension": _extension,
+    "rectify": _rectify,
+    "draft_disclosure": _draft,
+    "approve_disclosure": _approve_disclosure,
+}
+
+
+def apply(session: Session, problem: Problem, form_key: str, data: Mapping[str, Any]) -> None:
+    effect = EFFECTS.get(form_key)
+    if effect is not None:
+        effect(session, problem, data)

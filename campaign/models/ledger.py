@@ -1,0 +1,109 @@
+"""The problem ledger (问题台账): one row per problem, numbered 2022-<unit code>-0001."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campaign.models.catalogue import Campaign, FocusItem, Programme, StatCategory
+from campaign.models.org import Unit
+from core import clock
+from core.db import Base, UTCDateTime
+
+
+class ProblemStatus(StrEnum):
+    REVIEWING = "reviewing"
+    CORRECTING = "correcting"
+    RECTIFYING = "rectifying"
+    EXTENSION = "extension"
+    SIGNOFF = "signoff"
+    DISCLOSING = "disclosing"
+    CLOSING = "closing"
+    CLOSED = "closed"
+    ERROR = "error"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    ProblemStatus.REVIEWING: "待审核",
+    ProblemStatus.CORRECTING: "待补正",
+    ProblemStatus.RECTIFYING: "整改中",
+    ProblemStatus.EXTENSION: "延期审批中",
+    ProblemStatus.SIGNOFF: "待销号审核",
+    ProblemStatus.DISCLOSING: "公示中",
+    ProblemStatus.CLOSING: "待确认销号",
+    ProblemStatus.CLOSED: "已销号",
+    ProblemStatus.ERROR: "流程异常",
+}
+
+
+class LedgerCounter(Base):
+    """The last number given in a unit's ledger for a campaign."""
+
+    __tablename__ = "ledger_counter"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Problem(Base):
+    __tablename__ = "problem"
+    __table_args__ = (
+        Index("ix_problem_unit_status", "unit_id", "status"),
+        Index("ix_problem_campaign_programme", "campaign_id", "programme_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    number: Mapped[str] = mapped_column(String(48), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))  # the unit whose ledger it is
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    source: Mapped[str] = mapped_column(String(32))
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"))
+    focus_item_id: Mapped[int] = mapped_column(ForeignKey("focus_item.id"))
+    stat_category_id: Mapped[int] = mapped_column(ForeignKey("stat_category.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    cards: Mapped[int] = mapped_column(Integer, default=0)
+    households: Mapped[int] = mapped_column(Integer, default=0)
+    persons: Mapped[int] = mapped_column(Integer, default=0)
+    discovered_on: Mapped[date] = mapped_column(Date)
+    # Set when the reviewer assigns the rectification.
+    responsible_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    responsible_person: Mapped[str] = mapped_column(String(64), default="")
+    rectify_type: Mapped[str] = mapped_column(String(16), default="")
+    measures: Mapped[str] = mapped_column(Text, default="")
+    deadline: Mapped[date | None] = mapped_column(Date)
+    measures_taken: Mapped[str] = mapped_column(Text, default="")
+    recovered_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    rectified_on: Mapped[date | None] = mapped_column(Date)
+    public_text: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default=ProblemStatus.REVIEWING.value)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_instance.id"), index=True)
+    registered_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    campaign: Mapped[Campaign] = relationship()
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    village: Mapped[Unit | None] = relationship(foreign_keys=[village_id])
+    responsible_unit: Mapped[Unit | None] = relationship(foreign_keys=[responsible_unit_id])
+    programme: Mapped[Programme] = relationship()
+    focus_item: Mapped[FocusItem] = relationship()
+    stat_category: Mapped[StatCategory] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return ProblemStatus(self.status).label
+
+    @property
+    def amount_yuan(self) -> str:
+        return f"{self.amount_fen // 100}.{self.amount_fen % 100:02d}"

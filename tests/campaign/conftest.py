@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign import problems
+from campaign.models import Problem, User
+from campaign.workflow_host import CampaignHost
+from core import clock
+from engine.models import WorkItem
+
+# Mid-June 2022: the campaign's 集中整治 phase.
+NOW = datetime(2022, 6, 15, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _campaign_time() -> Iterator[None]:
+    clock.freeze(NOW)
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def host() -> CampaignHost:
+    return CampaignHost()
+
+
+def user(session: Session, username: str) -> User:
+    return session.scalars(select(User).where(User.username == username)).one()
+
+
+def registration(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "source": "self_inspection",
+        "village": "QSZ01",
+        "programme": "P11",
+        "focus_item": "3.3",
+        "stat_category": "S02",
+        "description": "村会计截留耕地地力保护补贴，涉及农户张某，身份证420704198801011234",
+        "amount": "3600.00",
+        "cards": "0",
+        "households": "3",
+        "persons": "7",
+        "discovered_on": "2022-06-10",
+    }
+    data.update(overrides)
+    return data
+
+
+def approval(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "review_decision": "approve",
+        "responsible_unit": "QSZ",
+        "responsible_person": "李主任",
+        "rectify_type": "deadline",
+        "measures": "追回截留资金并足额发放",
+        "deadline": "2022-07-15",
+    }
+    data.update(overrides)
+    return data
+
+
+def open_step(session: Session, problem: Problem) -> WorkItem:
+    items = session.scalars(
+        select(WorkItem).where(WorkItem.case_id == problem.case_id, WorkItem.state == "open")
+    ).all()
+    assert len(items) == 1, [i.bpmn_id for i in items]
+    return items[0]
+
+
+def do(
+    session: Session, host: CampaignHost, username: str, problem: Problem, data: dict[str, Any]
+) -> WorkItem:
+    """Complete the problem's open step as the given user; returns the step completed."""
+    step = open_step(session, problem)
+    problems.complete(session, host, user(session, username), step.id, data)
+    return step
