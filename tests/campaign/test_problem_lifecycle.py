@@ -39,7 +39,8 @@ def test_the_straight_path_from_discovery_to_closing(
 ) -> None:
     problem = register(db_session, host)
     assert problem.number == "2022-QSZ-0001" and problem.status == "reviewing"
-    assert (problem.amount_fen, problem.households, problem.village.code) == (360000, 3, "QSZ01")
+    assert problem.village is not None and problem.village.code == "QSZ01"
+    assert (problem.amount_fen, problem.households) == (360000, 3)
     review = open_step(db_session, problem)
     assert (review.bpmn_id, review.role, review.unit_id) == (
         "review_registration",
