@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import audit, ledger_effects
+from campaign import audit, clues, ledger_effects, numbering
 from campaign.errors import NotFound
-from campaign.models import Campaign, LedgerCounter, Problem, ProblemStatus, Unit, User
+from campaign.models import Campaign, Problem, ProblemStatus, Unit, User
 from campaign.models.accounts import Role
 from campaign.org import unit_by_code
 from campaign.workflow_host import CampaignHost, actor_for
@@ -52,18 +52,9 @@ def active_campaign(session: Session) -> Campaign:
 
 
 def next_number(session: Session, campaign: Campaign, unit: Unit) -> str:
-    """2022-QSZ-0001: per unit and campaign, without gaps from concurrent registrations."""
-    key = (LedgerCounter.campaign_id == campaign.id) & (LedgerCounter.unit_id == unit.id)
-    if session.scalar(select(LedgerCounter.last).where(key)) is None:
-        session.add(LedgerCounter(campaign_id=campaign.id, unit_id=unit.id, last=0))
-        session.flush()
-    last = session.scalar(
-        update(LedgerCounter)
-        .where(key)
-        .values(last=LedgerCounter.last + 1)
-        .returning(LedgerCounter.last)
-    )
-    return f"{campaign.year}-{unit.code}-{last:04d}"
+    """2022-QSZ-0001: numbered per unit and campaign."""
+    value = numbering.next_value(session, f"problem:{campaign.year}:{unit.code}")
+    return f"{campaign.year}-{unit.code}-{value:04d}"
 
 
 def _may_register(user: User, unit: Unit) -> bool:
@@ -125,11 +116,22 @@ def complete(
     item = session.get(WorkItem, work_item_id)
     if item is not None and item.form_key == "approve_disclosure":
         _require_second_person(session, item, user)
+    if item is not None and item.form_key == "confirm_close":
+        problem = problem_for_case(session, item.case)
+        if problem is not None:
+            clues.require_outcomes(session, problem)
     done = cases.complete_task(session, host, work_item_id, data, actor_for(user))
     problem = problem_for_case(session, done.case)
     if problem is not None:
         ledger_effects.apply(session, problem, done.item.form_key, done.data)
         sync_status(session, problem)
+        if done.data.get("suspected_violation"):
+            clues.transfer(
+                session, host, user, problem, done.data["clue_summary"], from_step=done.item.title
+            )
+    clue = clues.clue_for_case_subject(session, done.case.subject_type, done.case.subject_id)
+    if clue is not None:
+        clues.apply_outcome(clue, done.item.form_key, done.data)
     audit.record(
         session,
         "task.complete",

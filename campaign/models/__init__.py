@@ -10,7 +10,8 @@ from campaign.models.catalogue import (
     ReportingDeadline,
     StatCategory,
 )
-from campaign.models.ledger import LedgerCounter, Problem, ProblemStatus
+from campaign.models.clues import Clue, ClueStatus
+from campaign.models.ledger import NumberCounter, Problem, ProblemStatus
 from campaign.models.org import Unit
 
 __all__ = [
@@ -18,8 +19,10 @@ __all__ = [
     "AuditEvent",
     "Campaign",
     "CampaignPhase",
+    "Clue",
+    "ClueStatus",
     "FocusItem",
-    "LedgerCounter",
+    "NumberCounter",
     "Problem",
     "ProblemStatus",
     "Programme",

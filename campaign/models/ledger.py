@@ -43,13 +43,12 @@ STATUS_LABELS = {
 }
 
 
-class LedgerCounter(Base):
-    """The last number given in a unit's ledger for a campaign."""
+class NumberCounter(Base):
+    """The last number given in a numbering scope, e.g. "problem:2022:QSZ" or "clue:2022"."""
 
-    __tablename__ = "ledger_counter"
+    __tablename__ = "number_counter"
 
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -1,0 +1,113 @@
+"""Transferring problem clues to the discipline commission and recording its outcome."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign import audit, numbering
+from campaign.errors import InvalidInput
+from campaign.models import Clue, ClueStatus, Problem, User
+from campaign.models.clues import GOVERNMENT_SANCTIONS, PARTY_SANCTIONS
+from campaign.org import unit_by_code
+from campaign.reference_data import DISCIPLINE_CODE
+from campaign.workflow_host import CampaignHost, actor_for
+from core import clock
+from engine import cases
+from engine.host import CaseContext
+
+PROCESS_KEY = "clue_transfer"
+OUTCOME_FORMS = {"clue_outcome", "clue_final"}
+
+
+def transfer(
+    session: Session, host: CampaignHost, user: User, problem: Problem, summary: str, from_step: str
+) -> Clue:
+    """A clue goes to the commission's inbox as a case of its own."""
+    year = problem.campaign.year
+    clue = Clue(
+        problem=problem,
+        number=f"XS-{year}-{numbering.next_value(session, f'clue:{year}'):04d}",
+        summary=summary,
+        from_step=from_step,
+        transferred_by=user.id,
+        transferred_at=clock.now(),
+    )
+    session.add(clue)
+    session.flush()
+    commission = unit_by_code(session, DISCIPLINE_CODE)
+    case = cases.start_case(
+        session,
+        host,
+        PROCESS_KEY,
+        data={
+            "clue_id": clue.id,
+            "clue_number": clue.number,
+            "problem_number": problem.number,
+            "summary": summary,
+        },
+        context=CaseContext(
+            owning_unit_id=commission.id,
+            responsible_unit_id=problem.unit_id,
+            subject_type="clue",
+            subject_id=clue.id,
+        ),
+        actor=actor_for(user),
+    )
+    clue.case_id = case.id
+    audit.record(
+        session, "clue.transfer", actor=user, target=f"clue:{clue.number}", problem=problem.number
+    )
+    return clue
+
+
+def clue_for_case_subject(
+    session: Session, subject_type: str, subject_id: int | None
+) -> Clue | None:
+    if subject_type != "clue" or subject_id is None:
+        return None
+    return session.get(Clue, subject_id)
+
+
+def apply_outcome(clue: Clue, form_key: str, data: Mapping[str, Any]) -> None:
+    if form_key == "clue_receive":
+        clue.disposal = data["disposal"]
+        clue.case_filed = bool(data.get("case_filed"))
+        return
+    if form_key not in OUTCOME_FORMS:
+        return
+    party = {k: int(data.get(k) or 0) for k in PARTY_SANCTIONS}
+    government = {k: int(data.get(k) or 0) for k in GOVERNMENT_SANCTIONS}
+    clue.case_filed = clue.case_filed or bool(data.get("case_filed"))
+    clue.party_sanctioned = sum(party.values())
+    clue.government_sanctioned = sum(government.values())
+    clue.sanctions_detail = json.dumps({**party, **government}, ensure_ascii=False)
+    clue.exposure_cases = data.get("exposure_cases") or 0
+    clue.exposure_persons = data.get("exposure_persons") or 0
+    clue.recovered_fen = data.get("recovered") or 0
+    clue.returned_fen = data.get("returned") or 0
+    clue.voluntary_persons = data.get("voluntary_persons") or 0
+    clue.voluntary_fen = data.get("voluntary") or 0
+    clue.outcome_note = data["outcome_note"]
+    clue.decided_at = clock.now()
+    retained = form_key == "clue_outcome" and data.get("clue_conclusion") == "retained"
+    clue.status = (ClueStatus.RETAINED if retained else ClueStatus.CONCLUDED).value
+
+
+def require_outcomes(session: Session, problem: Problem) -> None:
+    """A problem cannot close while a clue of it has no outcome and was not left with the
+    commission on purpose."""
+    pending = session.scalars(
+        select(Clue.number).where(
+            Clue.problem_id == problem.id, Clue.status == ClueStatus.PENDING.value
+        )
+    ).all()
+    if pending:
+        raise InvalidInput(
+            f"问题线索 {'、'.join(pending)} 尚无处置结果，暂不能销号；"
+            "可待纪检监察机关录入结果或明确留待其处理后再销号"
+        )

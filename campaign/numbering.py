@@ -1,0 +1,27 @@
+"""Gap-free numbers per scope, safe under concurrent transactions: the counter row is
+incremented with one UPDATE ... RETURNING, which the database serialises."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from campaign.models import NumberCounter
+
+
+def next_value(session: Session, scope: str) -> int:
+    if session.scalar(select(NumberCounter.last).where(NumberCounter.scope == scope)) is None:
+        try:
+            with session.begin_nested():
+                session.add(NumberCounter(scope=scope, last=0))
+        except IntegrityError:  # created meanwhile by another transaction
+            pass
+    value = session.scalar(
+        update(NumberCounter)
+        .where(NumberCounter.scope == scope)
+        .values(last=NumberCounter.last + 1)
+        .returning(NumberCounter.last)
+    )
+    assert value is not None
+    return value

@@ -1,0 +1,170 @@
+"""Clue transfer to the discipline commission, its outcome, and the closing rule."""
+
+import json
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign import problems
+from campaign.errors import InvalidInput
+from campaign.models import Clue, Problem
+from campaign.org import unit_by_code
+from campaign.workflow_host import CampaignHost
+from engine.models import WorkItem
+from tests.campaign.conftest import approval, do, open_step, registration, user
+
+SUBMISSION = {
+    "action": "submit",
+    "measures_taken": "已追回",
+    "completed_on": "2022-06-15",
+    "evidence": ["1"],
+}
+OUTCOME = {
+    "clue_conclusion": "concluded",
+    "case_filed": "on",
+    "party_warning": "1",
+    "party_serious_warning": "1",
+    "gov_demerit": "2",
+    "exposure_cases": "1",
+    "exposure_persons": "2",
+    "recovered": "3600",
+    "returned": "3600",
+    "voluntary_persons": "1",
+    "voluntary": "500.5",
+    "outcome_note": "给予党纪政务处分",
+}
+
+
+def flagged_problem(session: Session, host: CampaignHost) -> Problem:
+    problem = problems.register(session, host, user(session, "qsz_jbr"), "QSZ", registration())
+    do(
+        session,
+        host,
+        "qsz_fzr",
+        problem,
+        approval(suspected_violation="on", clue_summary="村会计涉嫌截留补贴资金"),
+    )
+    return problem
+
+
+def clue_step(session: Session, clue: Clue) -> WorkItem:
+    return session.scalars(
+        select(WorkItem).where(WorkItem.case_id == clue.case_id, WorkItem.state == "open")
+    ).one()
+
+
+def close_problem_until_confirm(session: Session, host: CampaignHost, problem: Problem) -> None:
+    do(session, host, "qsz_jbr", problem, SUBMISSION)
+    do(session, host, "ldxz_ban", problem, {"signoff_decision": "approve"})
+    do(session, host, "qsz_jbr", problem, {"public_text": "已整改"})
+    do(session, host, "ldxz_ban", problem, {"disclosure_decision": "approve"})
+
+
+def test_a_flagged_review_sends_a_clue_to_the_commission_inbox(
+    db_session: Session, host: CampaignHost
+) -> None:
+    problem = flagged_problem(db_session, host)
+    clue = db_session.scalars(select(Clue).where(Clue.problem_id == problem.id)).one()
+    assert clue.number.startswith("XS-2022-") and clue.status == "pending"
+    assert clue.summary == "村会计涉嫌截留补贴资金"
+    step = clue_step(db_session, clue)
+    assert (step.bpmn_id, step.role, step.unit_id) == (
+        "clue_receive",
+        "discipline",
+        unit_by_code(db_session, "JJW").id,
+    )
+    assert problem.status == "rectifying"  # rectification goes on meanwhile
+
+
+def test_a_clue_with_sanctions_and_the_problem_waits_for_it(
+    db_session: Session, host: CampaignHost
+) -> None:
+    problem = flagged_problem(db_session, host)
+    clue = db_session.scalars(select(Clue).where(Clue.problem_id == problem.id)).one()
+    close_problem_until_confirm(db_session, host, problem)
+    with pytest.raises(InvalidInput, match="尚无处置结果"):
+        do(db_session, host, "ldxz_ban", problem, {"closing_note": "销号"})
+    assert problem.status == "closing"
+
+    jjw = user(db_session, "jjw_jc")
+    problems.complete(
+        db_session,
+        host,
+        jjw,
+        clue_step(db_session, clue).id,
+        {"disposal": "investigate", "case_filed": "on"},
+    )
+    assert (clue.disposal, clue.case_filed) == ("investigate", True)
+    problems.complete(db_session, host, jjw, clue_step(db_session, clue).id, OUTCOME)
+    assert clue.status == "concluded"
+    assert (clue.party_sanctioned, clue.government_sanctioned) == (2, 2)
+    assert (clue.exposure_cases, clue.exposure_persons) == (1, 2)
+    assert (clue.recovered_fen, clue.returned_fen, clue.voluntary_fen) == (360000, 360000, 50050)
+    assert json.loads(clue.sanctions_detail)["gov_demerit"] == 2
+
+    do(db_session, host, "ldxz_ban", problem, {"closing_note": "销号"})
+    assert problem.status == "closed"
+
+
+def test_a_clue_left_with_the_commission_lets_the_problem_close(
+    db_session: Session, host: CampaignHost
+) -> None:
+    problem = flagged_problem(db_session, host)
+    clue = db_session.scalars(select(Clue).where(Clue.problem_id == problem.id)).one()
+    jjw = user(db_session, "jjw_jc")
+    problems.complete(db_session, host, jjw, clue_step(db_session, clue).id, {"disposal": "verify"})
+    problems.complete(
+        db_session,
+        host,
+        jjw,
+        clue_step(db_session, clue).id,
+        {"clue_conclusion": "retained", "outcome_note": "正在初步核实"},
+    )
+    assert clue.status == "retained"
+    close_problem_until_confirm(db_session, host, problem)
+    do(db_session, host, "ldxz_ban", problem, {"closing_note": "线索留待纪检监察机关处理"})
+    assert problem.status == "closed"
+    final = clue_step(db_session, clue)
+    assert final.bpmn_id == "clue_final"
+    problems.complete(db_session, host, jjw, final.id, {**OUTCOME, "outcome_note": "最终结果"})
+    assert clue.status == "concluded" and clue.party_sanctioned == 2
+
+
+def test_sign_off_can_also_transfer_a_clue(db_session: Session, host: CampaignHost) -> None:
+    problem = problems.register(
+        db_session, host, user(db_session, "qsz_jbr"), "QSZ", registration()
+    )
+    do(db_session, host, "qsz_fzr", problem, approval())
+    do(db_session, host, "qsz_jbr", problem, SUBMISSION)
+    do(
+        db_session,
+        host,
+        "ldxz_ban",
+        problem,
+        {
+            "signoff_decision": "return",
+            "signoff_return_reason": "发现虚报冒领",
+            "suspected_violation": "on",
+            "clue_summary": "虚报冒领",
+        },
+    )
+    clue = db_session.scalars(select(Clue).where(Clue.problem_id == problem.id)).one()
+    assert clue.from_step == "销号审核" and open_step(db_session, problem).bpmn_id == "rectify"
+
+
+def test_people_outside_the_commission_cannot_work_clues(
+    db_session: Session, host: CampaignHost
+) -> None:
+    from engine.errors import NotAllowed
+
+    problem = flagged_problem(db_session, host)
+    clue = db_session.scalars(select(Clue).where(Clue.problem_id == problem.id)).one()
+    with pytest.raises(NotAllowed):
+        problems.complete(
+            db_session,
+            host,
+            user(db_session, "ldxz_ban"),
+            clue_step(db_session, clue).id,
+            {"disposal": "verify"},
+        )
