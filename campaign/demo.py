@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import accounts
-from campaign.models import Campaign, User
+from campaign.models import Campaign, Household, Unit, User
 from campaign.models.accounts import Role
 from campaign.reference import add_missing_programmes, add_missing_units
 from campaign.reference_data import DISCIPLINE_CODE, LEADING_OFFICE_CODE
@@ -56,6 +56,36 @@ DEMO_ACCOUNTS = [
 ]
 
 
+SURNAMES = "王李张刘陈杨黄赵周吴徐孙胡朱高林何郭马罗"
+GIVEN_NAMES = [
+    "建国",
+    "秀英",
+    "志强",
+    "桂兰",
+    "德明",
+    "春梅",
+    "卫东",
+    "玉兰",
+    "国庆",
+    "淑珍",
+    "海涛",
+    "红霞",
+]
+HOUSEHOLDS_PER_VILLAGE = 12
+
+
+def demo_households(village_code: str, index: int) -> list[tuple[str, str, int]]:
+    """Fictional households of a demo village: (code, head of household, members)."""
+    return [
+        (
+            f"{village_code}-{n:03d}",
+            SURNAMES[(index * 7 + n) % len(SURNAMES)] + GIVEN_NAMES[(index + n) % len(GIVEN_NAMES)],
+            1 + (index + n) % 5,
+        )
+        for n in range(1, HOUSEHOLDS_PER_VILLAGE + 1)
+    ]
+
+
 def demo_unit_rows() -> list[tuple[str, str, str, str | None]]:
     rows: list[tuple[str, str, str, str | None]] = []
     for code, name, villages in TOWNSHIPS:
@@ -72,6 +102,7 @@ def load_demo_data(session: Session, campaign: Campaign) -> list[DemoAccount]:
     # Pass the reference rows too so demo units sort after them (existing rows are skipped).
     add_missing_units(session, UNITS + demo_unit_rows(), population={"LKQ": DISTRICT_POPULATION})
     add_missing_programmes(session, campaign, CITY_AND_COUNTY_PROGRAMMES)
+    _add_households(session)
     created = []
     for account in DEMO_ACCOUNTS:
         if session.scalar(select(User.id).where(User.username == account.username)):
@@ -87,3 +118,15 @@ def load_demo_data(session: Session, campaign: Campaign) -> list[DemoAccount]:
         )
         created.append(account)
     return created
+
+
+def _add_households(session: Session) -> None:
+    villages = session.scalars(select(Unit).where(Unit.kind == "village").order_by(Unit.code))
+    for index, village in enumerate(villages):
+        if session.scalar(select(Household.id).where(Household.village_id == village.id)):
+            continue
+        for code, head, members in demo_households(village.code, index):
+            session.add(
+                Household(village_id=village.id, code=code, head_name=head, members=members)
+            )
+    session.flush()

@@ -1,5 +1,5 @@
-"""The problem ledger's service: register a problem (starting its lifecycle), complete its
-tasks (writing what they decide into the ledger), derive its status from its case."""
+"""The problem ledger's service: register a problem (starting its lifecycle) and derive its
+status from its case. Completing its tasks goes through campaign.tasks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import audit, clues, ledger_effects, numbering
+from campaign import audit, ledger_effects, numbering
 from campaign.errors import NotFound
 from campaign.models import Campaign, Problem, ProblemStatus, Unit, User
 from campaign.models.accounts import Role
@@ -101,62 +101,6 @@ def register(
         session, "problem.register", actor=user, target=f"problem:{problem.number}", unit=unit.code
     )
     return problem
-
-
-def problem_for_case(session: Session, case: Case) -> Problem | None:
-    if case.subject_type != "problem" or case.subject_id is None:
-        return None
-    return session.get(Problem, case.subject_id)
-
-
-def complete(
-    session: Session, host: CampaignHost, user: User, work_item_id: int, data: Mapping[str, Any]
-) -> cases.Completion:
-    """Complete a task of any lifecycle; a problem's ledger follows what the task decided."""
-    item = session.get(WorkItem, work_item_id)
-    if item is not None and item.form_key == "approve_disclosure":
-        _require_second_person(session, item, user)
-    if item is not None and item.form_key == "confirm_close":
-        problem = problem_for_case(session, item.case)
-        if problem is not None:
-            clues.require_outcomes(session, problem)
-    done = cases.complete_task(session, host, work_item_id, data, actor_for(user))
-    problem = problem_for_case(session, done.case)
-    if problem is not None:
-        ledger_effects.apply(session, problem, done.item.form_key, done.data)
-        sync_status(session, problem)
-        if done.data.get("suspected_violation"):
-            clues.transfer(
-                session, host, user, problem, done.data["clue_summary"], from_step=done.item.title
-            )
-    clue = clues.clue_for_case_subject(session, done.case.subject_type, done.case.subject_id)
-    if clue is not None:
-        clues.apply_outcome(clue, done.item.form_key, done.data)
-    audit.record(
-        session,
-        "task.complete",
-        actor=user,
-        target=f"case:{done.case.id}",
-        task=done.item.bpmn_id,
-        form=done.item.form_key,
-    )
-    return done
-
-
-def _require_second_person(session: Session, item: WorkItem, user: User) -> None:
-    """公示 needs two people: whoever drafted the public text may not approve it."""
-    drafter = session.scalar(
-        select(WorkItem.completed_by)
-        .where(
-            WorkItem.case_id == item.case_id,
-            WorkItem.bpmn_id == "draft_disclosure",
-            WorkItem.state == WorkItemState.COMPLETED.value,
-        )
-        .order_by(WorkItem.id.desc())
-        .limit(1)
-    )
-    if drafter == user.id:
-        raise NotAllowed("公示内容须由拟稿人以外的另一人审批")
 
 
 def sync_status(session: Session, problem: Problem) -> None:

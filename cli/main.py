@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from campaign import bootstrap, demo, org
+from campaign.jobs import SCHEDULED_JOBS
 from campaign.workflow_host import CampaignHost
 from cli.context import AppContext, friendly_errors, pass_app
 from cli.users import user
@@ -83,7 +84,7 @@ def serve(app: AppContext, host: str, port: int, threads: int, scheduler: bool) 
     with app.transaction():
         pass  # refuses to start on a missing or outdated schema
     flask_app = create_app(database=app.database, settings=app.settings)
-    embedded = Scheduler(app.database, CampaignHost()) if scheduler else None
+    embedded = Scheduler(app.database, CampaignHost(), jobs=SCHEDULED_JOBS) if scheduler else None
     if embedded is not None:
         embedded.start()
     click.echo(f"ykt 已启动：http://{host}:{port}/  （Ctrl+C 停止）")

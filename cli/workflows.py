@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from campaign.jobs import SCHEDULED_JOBS
 from campaign.workflow_host import CampaignHost
 from cli.context import AppContext, friendly_errors, pass_app
 from engine import definitions
@@ -52,7 +53,7 @@ def deploy(app: AppContext, file: Path, deployed_by: str) -> None:
 def worker(app: AppContext, interval: int) -> None:
     with app.transaction():
         pass  # refuses to start on a missing or outdated schema
-    scheduler = Scheduler(app.database, CampaignHost(), interval=interval)
+    scheduler = Scheduler(app.database, CampaignHost(), interval=interval, jobs=SCHEDULED_JOBS)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     scheduler.start()

@@ -13,7 +13,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -122,7 +122,7 @@ class Scheduler:
         *,
         holder: str | None = None,
         interval: int = TICK_SECONDS,
-        jobs: list[Job] | None = None,
+        jobs: Sequence[Job] | None = None,
     ) -> None:
         self.database = database
         self.host = host

@@ -12,6 +12,7 @@ from campaign.models.catalogue import (
 )
 from campaign.models.clues import Clue, ClueStatus
 from campaign.models.ledger import NumberCounter, Problem, ProblemStatus
+from campaign.models.obligations import Household, Obligation, SpotCheckSample
 from campaign.models.org import Unit
 
 __all__ = [
@@ -22,12 +23,15 @@ __all__ = [
     "Clue",
     "ClueStatus",
     "FocusItem",
+    "Household",
     "NumberCounter",
+    "Obligation",
     "Problem",
     "ProblemStatus",
     "Programme",
     "ReportingDeadline",
     "RoleAssignment",
+    "SpotCheckSample",
     "StatCategory",
     "Unit",
     "User",

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import problems
+from campaign import tasks
 from campaign.models import Problem, User
 from campaign.workflow_host import CampaignHost
 from core import clock
@@ -78,5 +78,5 @@ def do(
 ) -> WorkItem:
     """Complete the problem's open step as the given user; returns the step completed."""
     step = open_step(session, problem)
-    problems.complete(session, host, user(session, username), step.id, data)
+    tasks.complete(session, host, user(session, username), step.id, data)
     return step

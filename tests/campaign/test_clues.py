@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import problems
+from campaign import problems, tasks
 from campaign.errors import InvalidInput
 from campaign.models import Clue, Problem
 from campaign.org import unit_by_code
@@ -88,7 +88,7 @@ def test_a_clue_with_sanctions_and_the_problem_waits_for_it(
     assert problem.status == "closing"
 
     jjw = user(db_session, "jjw_jc")
-    problems.complete(
+    tasks.complete(
         db_session,
         host,
         jjw,
@@ -96,7 +96,7 @@ def test_a_clue_with_sanctions_and_the_problem_waits_for_it(
         {"disposal": "investigate", "case_filed": "on"},
     )
     assert (clue.disposal, clue.case_filed) == ("investigate", True)
-    problems.complete(db_session, host, jjw, clue_step(db_session, clue).id, OUTCOME)
+    tasks.complete(db_session, host, jjw, clue_step(db_session, clue).id, OUTCOME)
     assert clue.status == "concluded"
     assert (clue.party_sanctioned, clue.government_sanctioned) == (2, 2)
     assert (clue.exposure_cases, clue.exposure_persons) == (1, 2)
@@ -113,8 +113,8 @@ def test_a_clue_left_with_the_commission_lets_the_problem_close(
     problem = flagged_problem(db_session, host)
     clue = db_session.scalars(select(Clue).where(Clue.problem_id == problem.id)).one()
     jjw = user(db_session, "jjw_jc")
-    problems.complete(db_session, host, jjw, clue_step(db_session, clue).id, {"disposal": "verify"})
-    problems.complete(
+    tasks.complete(db_session, host, jjw, clue_step(db_session, clue).id, {"disposal": "verify"})
+    tasks.complete(
         db_session,
         host,
         jjw,
@@ -127,7 +127,7 @@ def test_a_clue_left_with_the_commission_lets_the_problem_close(
     assert problem.status == "closed"
     final = clue_step(db_session, clue)
     assert final.bpmn_id == "clue_final"
-    problems.complete(db_session, host, jjw, final.id, {**OUTCOME, "outcome_note": "最终结果"})
+    tasks.complete(db_session, host, jjw, final.id, {**OUTCOME, "outcome_note": "最终结果"})
     assert clue.status == "concluded" and clue.party_sanctioned == 2
 
 
@@ -161,7 +161,7 @@ def test_people_outside_the_commission_cannot_work_clues(
     problem = flagged_problem(db_session, host)
     clue = db_session.scalars(select(Clue).where(Clue.problem_id == problem.id)).one()
     with pytest.raises(NotAllowed):
-        problems.complete(
+        tasks.complete(
             db_session,
             host,
             user(db_session, "ldxz_ban"),

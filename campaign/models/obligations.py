@@ -1,0 +1,69 @@
+"""Reports units owe by a date (月报, 抽查报告, 阶段总结, 年度总结), households of villages and
+the spot-check samples drawn from them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campaign.models.org import Unit
+from core.db import Base, UTCDateTime
+
+
+class Obligation(Base):
+    """One report one unit owes for one period; (deadline, period, unit) never repeats, so
+    starting obligations again can never duplicate one."""
+
+    __tablename__ = "obligation"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "deadline_code", "period", "unit_id"),
+        Index("ix_obligation_due", "status", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    deadline_code: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str] = mapped_column(String(16))  # "2022-06" for monthly, "2022" for once
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, submitted
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_instance.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # Figures of the monthly report (到村到户调查, “一卡通”摸排), feeding Attachment 3.
+    visited_persons: Mapped[int] = mapped_column(Integer, default=0)
+    visited_households: Mapped[int] = mapped_column(Integer, default=0)
+    cards_found: Mapped[int] = mapped_column(Integer, default=0)
+    banks_involved: Mapped[int] = mapped_column(Integer, default=0)
+    cards_illegal: Mapped[int] = mapped_column(Integer, default=0)
+    content: Mapped[str] = mapped_column(Text, default="")
+    sample_seed: Mapped[int | None] = mapped_column(Integer)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class Household(Base):
+    """A household of a village's list, the population spot checks are drawn from."""
+
+    __tablename__ = "household"
+    __table_args__ = (UniqueConstraint("village_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    head_name: Mapped[str] = mapped_column(String(64))
+    members: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class SpotCheckSample(Base):
+    __tablename__ = "spot_check_sample"
+    __table_args__ = (UniqueConstraint("obligation_id", "household_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligation.id"), index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"))
+
+    household: Mapped[Household] = relationship()

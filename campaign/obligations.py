@@ -1,0 +1,197 @@
+"""Recurring obligations: which unit owes which report for which period, started as cases
+when they fall due to be written, idempotently (the scheduler runs this every tick)."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign.models import (
+    Campaign,
+    Household,
+    Obligation,
+    ReportingDeadline,
+    SpotCheckSample,
+    Unit,
+    User,
+)
+from campaign.models.org import UnitKind
+from campaign.workflow_host import CampaignHost
+from core import clock
+from engine import cases
+from engine.host import SYSTEM, CaseContext
+
+PROCESS_FOR = {
+    "monthly_report": "monthly_report",
+    "spot_check": "spot_check",
+    "stage_summary": "summary_report",
+    "annual_summary": "summary_report",
+}
+SAMPLE_PER_VILLAGE = 5
+FIGURES = (
+    "visited_persons",
+    "visited_households",
+    "cards_found",
+    "banks_involved",
+    "cards_illegal",
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    opens_on: date
+    due_on: date
+
+
+def periods(deadline: ReportingDeadline, campaign: Campaign) -> Iterator[Period]:
+    """Every period of a deadline within the campaign: each month, or the one date."""
+    if deadline.recurrence == "monthly":
+        year, month = campaign.starts_on.year, campaign.starts_on.month
+        while (year, month) <= (campaign.ends_on.year, campaign.ends_on.month):
+            opens = max(date(year, month, 1), campaign.starts_on)
+            yield Period(
+                f"{year}-{month:02d}", opens, date(year, month, deadline.day_of_month or 23)
+            )
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    elif deadline.due_on is not None:
+        yield Period(str(deadline.due_on.year), campaign.starts_on, deadline.due_on)
+
+
+def owing_units(session: Session, deadline: ReportingDeadline) -> list[Unit]:
+    return list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.kind.in_(deadline.owed_by_kinds), Unit.active.is_(True))
+            .order_by(Unit.code)
+        )
+    )
+
+
+def start_due(
+    session: Session, host: CampaignHost, *, today: date | None = None
+) -> list[Obligation]:
+    """Start a case for every report that is open for writing today and not started yet."""
+    today = today or clock.local_now().date()
+    started: list[Obligation] = []
+    for campaign in session.scalars(select(Campaign).where(Campaign.active.is_(True))):
+        for deadline in campaign.deadlines:
+            units = owing_units(session, deadline)
+            for period in periods(deadline, campaign):
+                if period.opens_on > today:
+                    break
+                have = set(
+                    session.scalars(
+                        select(Obligation.unit_id).where(
+                            Obligation.campaign_id == campaign.id,
+                            Obligation.deadline_code == deadline.code,
+                            Obligation.period == period.key,
+                        )
+                    )
+                )
+                for unit in units:
+                    if unit.id not in have:
+                        started.append(_start(session, host, campaign, deadline, period, unit))
+    return started
+
+
+def _start(
+    session: Session,
+    host: CampaignHost,
+    campaign: Campaign,
+    deadline: ReportingDeadline,
+    period: Period,
+    unit: Unit,
+) -> Obligation:
+    obligation = Obligation(
+        campaign_id=campaign.id,
+        deadline_code=deadline.code,
+        period=period.key,
+        unit_id=unit.id,
+        due_on=period.due_on,
+    )
+    session.add(obligation)
+    session.flush()
+    if deadline.code == "spot_check":
+        draw_sample(session, obligation, secrets.randbelow(2**31))
+    case = cases.start_case(
+        session,
+        host,
+        PROCESS_FOR[deadline.code],
+        data={
+            "obligation_id": obligation.id,
+            "report_name": deadline.name,
+            "period": period.key,
+            "due_on": period.due_on.isoformat(),
+        },
+        context=CaseContext(
+            owning_unit_id=unit.id, subject_type="obligation", subject_id=obligation.id
+        ),
+        actor=SYSTEM,
+    )
+    obligation.case_id = case.id
+    return obligation
+
+
+def draw_sample(session: Session, obligation: Obligation, seed: int) -> list[SpotCheckSample]:
+    """At least 5 households per village of the township (all when a village has fewer),
+    drawn reproducibly: the same seed and household list always give the same sample."""
+    obligation.sample_seed = seed
+    samples = []
+    villages = session.scalars(
+        select(Unit)
+        .where(Unit.parent_id == obligation.unit_id, Unit.kind == UnitKind.VILLAGE.value)
+        .order_by(Unit.code)
+    )
+    for village in villages:
+        households = list(
+            session.scalars(
+                select(Household).where(Household.village_id == village.id).order_by(Household.code)
+            )
+        )
+        rng = random.Random(f"{seed}:{village.code}")  # noqa: S311 (a sample, not a secret)
+        for household in rng.sample(households, min(SAMPLE_PER_VILLAGE, len(households))):
+            sample = SpotCheckSample(
+                obligation_id=obligation.id, village_id=village.id, household_id=household.id
+            )
+            session.add(sample)
+            samples.append(sample)
+    session.flush()
+    return samples
+
+
+def apply(
+    session: Session, obligation: Obligation, form_key: str, data: Mapping[str, Any], user: User
+) -> None:
+    if form_key in ("monthly_report", "spot_check_report", "summary_report"):
+        obligation.content = data.get("content", "")
+        for name in FIGURES:
+            if name in data:
+                setattr(obligation, name, data[name])
+    elif form_key == "review_report" and data.get("report_decision") == "approve":
+        obligation.status = "submitted"
+        obligation.submitted_at = clock.now()
+        obligation.submitted_by = user.id
+
+
+def unfiled(session: Session, deadline_code: str, *, today: date | None = None) -> list[Obligation]:
+    """Reports past their due date and not submitted: who has not filed by the 23rd."""
+    today = today or clock.local_now().date()
+    return list(
+        session.scalars(
+            select(Obligation)
+            .where(
+                Obligation.deadline_code == deadline_code,
+                Obligation.status == "open",
+                Obligation.due_on < today,
+            )
+            .order_by(Obligation.due_on, Obligation.unit_id)
+        )
+    )
