@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import audit, clues, ledger_effects, obligations, problems
-from campaign.models import Clue, Obligation, Problem, User
+from campaign.models import Clue, KeyCheck, Obligation, Problem, User
 from campaign.workflow_host import CampaignHost, actor_for
 from engine import cases
 from engine.errors import NotAllowed
@@ -36,6 +36,8 @@ def complete(
         clues.apply_outcome(subject, done.item.form_key, done.data)
     elif isinstance(subject, Obligation):
         obligations.apply(session, subject, done.item.form_key, done.data, user)
+    elif isinstance(subject, KeyCheck) and done.case.status == "completed":
+        subject.status = "done"
     audit.record(
         session,
         "task.complete",
@@ -47,7 +49,7 @@ def complete(
     return done
 
 
-def _subject(session: Session, case: Case) -> Problem | Clue | Obligation | None:
+def _subject(session: Session, case: Case) -> Problem | Clue | Obligation | KeyCheck | None:
     """The record a case serves, by the subject it was started with."""
     if case.subject_id is None:
         return None
@@ -57,6 +59,8 @@ def _subject(session: Session, case: Case) -> Problem | Clue | Obligation | None
         return session.get(Clue, case.subject_id)
     if case.subject_type == "obligation":
         return session.get(Obligation, case.subject_id)
+    if case.subject_type == "key_check":
+        return session.get(KeyCheck, case.subject_id)
     return None
 
 

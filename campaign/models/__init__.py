@@ -11,6 +11,7 @@ from campaign.models.catalogue import (
     StatCategory,
 )
 from campaign.models.clues import Clue, ClueStatus
+from campaign.models.key_checks import KeyCheck
 from campaign.models.ledger import NumberCounter, Problem, ProblemStatus
 from campaign.models.obligations import Household, Obligation, SpotCheckSample
 from campaign.models.org import Unit
@@ -24,6 +25,7 @@ __all__ = [
     "ClueStatus",
     "FocusItem",
     "Household",
+    "KeyCheck",
     "NumberCounter",
     "Obligation",
     "Problem",

@@ -1,0 +1,162 @@
+"""Choosing townships for district key checks and handing each to an inspection team.
+
+The system proposes the weakest townships: those with the fewest findings per village
+against the district median, and those that reported nothing at all (零报送)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import median
+
+from sqlalchemy import Result, func, select
+from sqlalchemy.orm import Session
+
+from campaign import audit
+from campaign.current import active_campaign
+from campaign.errors import Conflict, InvalidInput
+from campaign.models import Campaign, KeyCheck, Obligation, Problem, Unit, User
+from campaign.models.accounts import Role
+from campaign.models.org import UnitKind
+from campaign.org import unit_by_code
+from campaign.workflow_host import CampaignHost, actor_for
+from engine import cases
+from engine.errors import NotAllowed
+from engine.host import CaseContext
+
+PROCESS_KEY = "key_check"
+
+
+@dataclass(frozen=True)
+class TownshipScore:
+    township: Unit
+    villages: int
+    findings: int
+    per_village: float
+    submitted_reports: int
+    weak: bool
+    reasons: tuple[str, ...]
+
+
+def _counts(rows: Result[tuple[int | None, int]]) -> dict[int | None, int]:
+    # A Result has keys(), so dict(result) would treat it as a mapping: build it by hand.
+    return {key: count for key, count in rows}
+
+
+def propose(session: Session, campaign: Campaign | None = None) -> list[TownshipScore]:
+    """Every township scored, weakest first."""
+    campaign = campaign or active_campaign(session)
+    townships = list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.kind == UnitKind.TOWNSHIP.value, Unit.active.is_(True))
+            .order_by(Unit.code)
+        )
+    )
+    villages = _counts(
+        session.execute(
+            select(Unit.parent_id, func.count())
+            .where(Unit.kind == UnitKind.VILLAGE.value)
+            .group_by(Unit.parent_id)
+        )
+    )
+    findings = _counts(
+        session.execute(
+            select(Problem.unit_id, func.count())
+            .where(Problem.campaign_id == campaign.id)
+            .group_by(Problem.unit_id)
+        )
+    )
+    reports = _counts(
+        session.execute(
+            select(Obligation.unit_id, func.count())
+            .where(
+                Obligation.campaign_id == campaign.id,
+                Obligation.deadline_code == "monthly_report",
+                Obligation.status == "submitted",
+            )
+            .group_by(Obligation.unit_id)
+        )
+    )
+    rates = {t.id: findings.get(t.id, 0) / max(1, villages.get(t.id, 0)) for t in townships}
+    middle = median(rates.values()) if rates else 0.0
+    scores = []
+    for township in townships:
+        reasons = []
+        if findings.get(township.id, 0) == 0:
+            reasons.append("零报送：未发现任何问题")
+        elif rates[township.id] < middle:
+            reasons.append(f"每村发现问题 {rates[township.id]:.2f} 个，低于全区中位数 {middle:.2f}")
+        scores.append(
+            TownshipScore(
+                township,
+                villages.get(township.id, 0),
+                findings.get(township.id, 0),
+                rates[township.id],
+                reports.get(township.id, 0),
+                bool(reasons),
+                tuple(reasons),
+            )
+        )
+    return sorted(scores, key=lambda s: (not s.weak, s.per_village, s.township.code))
+
+
+def assign(
+    session: Session,
+    host: CampaignHost,
+    user: User,
+    township_code: str,
+    team_code: str,
+    reason: str = "",
+) -> KeyCheck:
+    if not user.has_role(Role.SUPERVISOR.value):
+        raise NotAllowed("只有领导小组办公室可以安排重点检查")
+    township = unit_by_code(session, township_code)
+    team = unit_by_code(session, team_code)
+    if township.kind != UnitKind.TOWNSHIP.value:
+        raise InvalidInput(f"{township.name} 不是乡镇")
+    if team.kind != UnitKind.INSPECTION_TEAM.value:
+        raise InvalidInput(f"{team.name} 不是检查专班")
+    campaign = active_campaign(session)
+    if session.scalar(
+        select(KeyCheck.id).where(
+            KeyCheck.campaign_id == campaign.id, KeyCheck.township_id == township.id
+        )
+    ):
+        raise Conflict(f"{township.name} 已安排重点检查")
+    check = KeyCheck(
+        campaign_id=campaign.id,
+        township=township,
+        team=team,
+        reason=reason[:200],
+        chosen_by=user.id,
+    )
+    session.add(check)
+    session.flush()
+    case = cases.start_case(
+        session,
+        host,
+        PROCESS_KEY,
+        data={
+            "key_check_id": check.id,
+            "township": township.code,
+            "township_name": township.name,
+            "inspection_team_unit_id": team.id,
+        },
+        context=CaseContext(
+            owning_unit_id=township.id,
+            responsible_unit_id=team.id,
+            subject_type="key_check",
+            subject_id=check.id,
+        ),
+        actor=actor_for(user),
+    )
+    check.case_id = case.id
+    audit.record(
+        session, "key_check.assign", actor=user, target=f"unit:{township.code}", team=team.code
+    )
+    return check
+
+
+def teams_checking(session: Session, township: Unit) -> set[int]:
+    """The inspection teams assigned to check a township."""
+    return set(session.scalars(select(KeyCheck.team_id).where(KeyCheck.township_id == township.id)))
