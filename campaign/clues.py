@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import audit, numbering
+from campaign import audit, notifications, numbering
 from campaign.errors import InvalidInput
 from campaign.models import Clue, ClueStatus, Problem, User
 from campaign.models.clues import GOVERNMENT_SANCTIONS, PARTY_SANCTIONS
@@ -59,6 +59,7 @@ def transfer(
         actor=actor_for(user),
     )
     clue.case_id = case.id
+    notifications.for_new_work(session, case.id)
     audit.record(
         session, "clue.transfer", actor=user, target=f"clue:{clue.number}", problem=problem.number
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from campaign import obligations
+from campaign import notifications, obligations
 from campaign.workflow_host import CampaignHost
 from core.db import Database
 
@@ -13,4 +13,19 @@ def start_obligations(database: Database) -> int:
         return len(obligations.start_due(session, CampaignHost()))
 
 
-SCHEDULED_JOBS = [start_obligations]
+def notify_overdue(database: Database) -> int:
+    with database.transaction() as session:
+        return notifications.for_overdue(session)
+
+
+def notify_new_reports(database: Database) -> int:
+    """Reports started by the scheduler announce themselves like any other new work."""
+    with database.transaction() as session:
+        sent = 0
+        for obligation in obligations.awaiting_notice(session):
+            if obligation.case_id is not None:
+                sent += notifications.for_new_work(session, obligation.case_id)
+        return sent
+
+
+SCHEDULED_JOBS = [start_obligations, notify_new_reports, notify_overdue]

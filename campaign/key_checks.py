@@ -11,7 +11,7 @@ from statistics import median
 from sqlalchemy import Result, func, select
 from sqlalchemy.orm import Session
 
-from campaign import audit
+from campaign import audit, notifications
 from campaign.current import active_campaign
 from campaign.errors import Conflict, InvalidInput
 from campaign.models import Campaign, KeyCheck, Obligation, Problem, Unit, User
@@ -151,6 +151,7 @@ def assign(
         actor=actor_for(user),
     )
     check.case_id = case.id
+    notifications.for_new_work(session, case.id)
     audit.record(
         session, "key_check.assign", actor=user, target=f"unit:{township.code}", team=team.code
     )

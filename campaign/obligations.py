@@ -195,3 +195,22 @@ def unfiled(session: Session, deadline_code: str, *, today: date | None = None) 
             .order_by(Obligation.due_on, Obligation.unit_id)
         )
     )
+
+
+def awaiting_notice(session: Session, limit: int = 500) -> list[Obligation]:
+    """Open reports whose filling task nobody has been told about yet."""
+    from campaign.models import Notification
+    from engine.models import WorkItem
+
+    noticed = select(Notification.work_item_id).where(Notification.work_item_id.is_not(None))
+    return list(
+        session.scalars(
+            select(Obligation)
+            .join(WorkItem, WorkItem.case_id == Obligation.case_id)
+            .where(
+                Obligation.status == "open", WorkItem.state == "open", WorkItem.id.not_in(noticed)
+            )
+            .distinct()
+            .limit(limit)
+        )
+    )

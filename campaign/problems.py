@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import audit, key_checks, ledger_effects, numbering
+from campaign import audit, key_checks, ledger_effects, notifications, numbering
 from campaign.current import active_campaign
 from campaign.errors import Conflict, InvalidInput
 from campaign.models import Campaign, Problem, ProblemStatus, Unit, User
@@ -86,6 +86,7 @@ def register(
     )
     problem.case_id = case.id
     sync_status(session, problem)
+    notifications.for_new_work(session, case.id)
     audit.record(
         session, "problem.register", actor=user, target=f"problem:{problem.number}", unit=unit.code
     )
@@ -155,6 +156,7 @@ def reopen(
     problem.case_id = case.id
     problem.closed_at = None
     sync_status(session, problem)
+    notifications.for_new_work(session, case.id)
     audit.record(
         session,
         "problem.reopen",

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import audit, clues, ledger_effects, obligations, problems
+from campaign import audit, clues, ledger_effects, notifications, obligations, problems
 from campaign.models import Clue, KeyCheck, Obligation, Problem, User
 from campaign.workflow_host import CampaignHost, actor_for
 from engine import cases
@@ -38,6 +38,7 @@ def complete(
         obligations.apply(session, subject, done.item.form_key, done.data, user)
     elif isinstance(subject, KeyCheck) and done.case.status == "completed":
         subject.status = "done"
+    notifications.for_new_work(session, done.case.id, returned=_sends_back(done.data))
     audit.record(
         session,
         "task.complete",
@@ -83,3 +84,11 @@ def _check_rules_before(session: Session, item: WorkItem, user: User) -> None:
         subject = _subject(session, item.case)
         if isinstance(subject, Problem):
             clues.require_outcomes(session, subject)
+
+
+def _sends_back(data: Mapping[str, Any]) -> bool:
+    """A decision that returns the work to an earlier step."""
+    decisions = ("review_decision", "signoff_decision", "disclosure_decision", "report_decision")
+    return any(data.get(name) == "return" for name in decisions) or (
+        data.get("extension_decision") == "reject"
+    )

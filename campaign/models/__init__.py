@@ -11,21 +11,26 @@ from campaign.models.catalogue import (
     StatCategory,
 )
 from campaign.models.clues import Clue, ClueStatus
+from campaign.models.files import Attachment, Comment
 from campaign.models.key_checks import KeyCheck
 from campaign.models.ledger import NumberCounter, Problem, ProblemStatus
+from campaign.models.notices import Notification
 from campaign.models.obligations import Household, Obligation, SpotCheckSample
 from campaign.models.org import Unit
 
 __all__ = [
     "ApiToken",
+    "Attachment",
     "AuditEvent",
     "Campaign",
     "CampaignPhase",
     "Clue",
     "ClueStatus",
+    "Comment",
     "FocusItem",
     "Household",
     "KeyCheck",
+    "Notification",
     "NumberCounter",
     "Obligation",
     "Problem",

@@ -1,0 +1,143 @@
+"""Storing evidence files: checked by size and by what their first bytes say they are,
+kept on disk by content hash (so re-uploads cost nothing), recorded against a case."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign import audit
+from campaign.errors import InvalidInput, NotFound
+from campaign.models import Attachment, Comment, User
+from core import clock
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+CHUNK = 1024 * 1024
+# Extension -> the signatures a genuine file of that kind starts with.
+SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    "pdf": (b"%PDF",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "docx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",),
+    "doc": (b"\xd0\xcf\x11\xe0",),
+    "xls": (b"\xd0\xcf\x11\xe0",),
+    "zip": (b"PK\x03\x04",),
+}
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+    "zip": "application/zip",
+}
+
+
+def _path(data_dir: Path, digest: str) -> Path:
+    return data_dir / "attachments" / digest[:2] / digest
+
+
+def store(
+    session: Session, data_dir: Path, user: User, case_id: int, filename: str, stream: BinaryIO
+) -> Attachment:
+    name = Path(filename.replace("\\", "/")).name.strip()[:200]
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in SIGNATURES:
+        raise InvalidInput(
+            f"不支持的文件类型：{name or '（无文件名）'}；可上传 {'、'.join(sorted(SIGNATURES))}"
+        )
+    digest, size, head = _copy_to_disk(data_dir, stream)
+    if not head.startswith(SIGNATURES[extension]):
+        raise InvalidInput(f"文件内容与扩展名不符：{name}")
+    attachment = Attachment(
+        case_id=case_id,
+        filename=name,
+        content_type=CONTENT_TYPES[extension],
+        size=size,
+        sha256=digest,
+        uploaded_by=user.id,
+        uploaded_at=clock.now(),
+    )
+    session.add(attachment)
+    session.flush()
+    audit.record(session, "file.upload", actor=user, target=f"case:{case_id}", file=name, size=size)
+    return attachment
+
+
+def _copy_to_disk(data_dir: Path, stream: BinaryIO) -> tuple[str, int, bytes]:
+    """Stream to a temporary file, refusing as soon as the size limit is passed."""
+    target_dir = data_dir / "attachments"
+    target_dir.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    fd, temp_name = tempfile.mkstemp(dir=target_dir, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > MAX_FILE_BYTES:
+                    raise InvalidInput(f"文件超过 {MAX_FILE_BYTES // 1024 // 1024} MB")
+                if len(head) < 16:
+                    head = (head + chunk)[:16]
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise InvalidInput("文件为空")
+        final = _path(data_dir, digest.hexdigest())
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temp_name, final)
+    finally:
+        if os.path.exists(temp_name):
+            os.unlink(temp_name)
+    return digest.hexdigest(), size, head
+
+
+def open_file(data_dir: Path, attachment: Attachment) -> Path:
+    path = _path(data_dir, attachment.sha256)
+    if not path.exists():
+        raise NotFound("文件不存在")
+    return path
+
+
+def of_case(session: Session, case_id: int) -> list[Attachment]:
+    return list(
+        session.scalars(
+            select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)
+        )
+    )
+
+
+def add_comment(session: Session, user: User, case_id: int, text: str) -> Comment:
+    text = text.strip()
+    if not text:
+        raise InvalidInput("意见内容不能为空")
+    if len(text) > 2000:
+        raise InvalidInput("意见不能超过 2000 字")
+    comment = Comment(
+        case_id=case_id,
+        author_id=user.id,
+        author_name=user.full_name or user.username,
+        text=text,
+        created_at=clock.now(),
+    )
+    session.add(comment)
+    session.flush()
+    return comment
+
+
+def comments_of_case(session: Session, case_id: int) -> list[Comment]:
+    return list(
+        session.scalars(select(Comment).where(Comment.case_id == case_id).order_by(Comment.id))
+    )

@@ -1,0 +1,234 @@
+"""A person's work: the inbox tabs, filters and counts, as plain SQL over work items joined
+to the ledger (a workflow is never loaded to draw a list)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from campaign.models import (
+    Clue,
+    FocusItem,
+    KeyCheck,
+    Obligation,
+    Problem,
+    Programme,
+    StatCategory,
+    Unit,
+    User,
+)
+from core import clock
+from engine.models import Case, WorkItem, WorkItemState
+
+TABS = {"open": "待办", "claimed": "我已认领", "overdue": "已逾期", "done": "我已办"}
+PER_PAGE = 30
+
+
+@dataclass
+class InboxFilters:
+    programme: str = ""
+    category: str = ""
+    village: str = ""
+    due_before: date | None = None
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args: Any) -> InboxFilters:
+        due = args.get("due_before") or ""
+        try:
+            due_before = date.fromisoformat(due) if due else None
+        except ValueError:
+            due_before = None
+        return cls(
+            args.get("programme", "").strip(),
+            args.get("category", "").strip(),
+            args.get("village", "").strip(),
+            due_before,
+            args.get("q", "").strip()[:100],
+        )
+
+
+@dataclass
+class InboxRow:
+    item: WorkItem
+    subject: str
+    detail: str
+    unit_name: str
+    problem_id: int | None = None
+
+
+@dataclass
+class InboxPage:
+    rows: list[InboxRow]
+    total: int
+    page: int
+    per_page: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _mine(user: User) -> Any:
+    pairs = [and_(WorkItem.unit_id == r.unit_id, WorkItem.role == r.role) for r in user.roles]
+    return or_(*pairs) if pairs else false()
+
+
+def _base(user: User, tab: str) -> Select[Any]:
+    query = (
+        select(WorkItem)
+        .join(Case, Case.id == WorkItem.case_id)
+        .outerjoin(Problem, and_(Case.subject_type == "problem", Problem.id == Case.subject_id))
+    )
+    if tab == "done":
+        return query.where(
+            WorkItem.completed_by == user.id, WorkItem.state == WorkItemState.COMPLETED.value
+        )
+    query = query.where(WorkItem.state == WorkItemState.OPEN.value)
+    if tab == "claimed":
+        return query.where(WorkItem.claimed_by == user.id)
+    query = query.where(
+        _mine(user), or_(WorkItem.claimed_by.is_(None), WorkItem.claimed_by == user.id)
+    )
+    if tab == "overdue":
+        query = query.where(WorkItem.due_at < clock.now())
+    return query
+
+
+def _filtered(query: Select[Any], filters: InboxFilters) -> Select[Any]:
+    if filters.programme:
+        query = query.where(
+            Problem.programme_id.in_(
+                select(Programme.id).where(Programme.code == filters.programme)
+            )
+        )
+    if filters.category:
+        query = query.where(
+            Problem.stat_category_id.in_(
+                select(StatCategory.id).where(StatCategory.code == filters.category)
+            )
+        )
+    if filters.village:
+        query = query.where(
+            Problem.village_id.in_(select(Unit.id).where(Unit.code == filters.village))
+        )
+    if filters.due_before:
+        end = datetime.combine(filters.due_before, time.max, clock.LOCAL_TZ)
+        query = query.where(WorkItem.due_at <= end)
+    if filters.q:
+        like = f"%{filters.q}%"
+        query = query.where(
+            or_(
+                Problem.number.ilike(like),
+                Problem.description.ilike(like),
+                WorkItem.title.ilike(like),
+            )
+        )
+    return query
+
+
+def counts(session: Session, user: User) -> dict[str, int]:
+    return {
+        tab: session.scalar(select(func.count()).select_from(_base(user, tab).subquery())) or 0
+        for tab in ("open", "claimed", "overdue")
+    }
+
+
+def page(
+    session: Session, user: User, tab: str, filters: InboxFilters, number: int = 1
+) -> InboxPage:
+    tab = tab if tab in TABS else "open"
+    query = _filtered(_base(user, tab), filters)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    order = (
+        [WorkItem.completed_at.desc()]
+        if tab == "done"
+        else [WorkItem.due_at.asc().nulls_last(), WorkItem.id]
+    )
+    number = max(1, number)
+    items = list(
+        session.scalars(query.order_by(*order).limit(PER_PAGE).offset((number - 1) * PER_PAGE))
+    )
+    return InboxPage(describe(session, items), total, number, PER_PAGE, counts(session, user))
+
+
+def describe(session: Session, items: list[WorkItem]) -> list[InboxRow]:
+    """What each task is about, fetched in one query per kind of record."""
+    cases = {
+        c.id: c
+        for c in session.scalars(select(Case).where(Case.id.in_({i.case_id for i in items})))
+    }
+    wanted: dict[str, set[int]] = {}
+    for case in cases.values():
+        if case.subject_id is not None:
+            wanted.setdefault(case.subject_type, set()).add(case.subject_id)
+    problems = {
+        p.id: p
+        for p in session.scalars(
+            select(Problem).where(Problem.id.in_(wanted.get("problem", set())))
+        )
+    }
+    clues = {
+        c.id: c for c in session.scalars(select(Clue).where(Clue.id.in_(wanted.get("clue", set()))))
+    }
+    reports = {
+        o.id: o
+        for o in session.scalars(
+            select(Obligation).where(Obligation.id.in_(wanted.get("obligation", set())))
+        )
+    }
+    checks = {
+        k.id: k
+        for k in session.scalars(
+            select(KeyCheck).where(KeyCheck.id.in_(wanted.get("key_check", set())))
+        )
+    }
+    units = dict(session.execute(select(Unit.id, Unit.name)).tuples().all())
+    rows = []
+    for item in items:
+        case = cases[item.case_id]
+        subject, detail, problem_id = case.definition.name, "", None
+        if case.subject_type == "problem" and case.subject_id in problems:
+            problem = problems[case.subject_id]
+            subject, detail, problem_id = problem.number, problem.description[:60], problem.id
+        elif case.subject_type == "clue" and case.subject_id in clues:
+            clue = clues[case.subject_id]
+            subject, detail, problem_id = clue.number, clue.summary[:60], clue.problem_id
+        elif case.subject_type == "obligation" and case.subject_id in reports:
+            report = reports[case.subject_id]
+            subject, detail = case.definition.name, f"{report.period} · 截止 {report.due_on}"
+        elif case.subject_type == "key_check" and case.subject_id in checks:
+            subject, detail = "重点检查", units.get(checks[case.subject_id].township_id, "")
+        rows.append(InboxRow(item, subject, detail, units.get(item.unit_id or 0, ""), problem_id))
+    return rows
+
+
+def filter_choices(session: Session, user: User) -> dict[str, list[tuple[str, str]]]:
+    programmes = [
+        (p.code, p.name) for p in session.scalars(select(Programme).order_by(Programme.sort_order))
+    ]
+    categories = [
+        (s.code, s.name)
+        for s in session.scalars(select(StatCategory).order_by(StatCategory.sort_order))
+    ]
+    own_units = {r.unit_id for r in user.roles}
+    villages = [
+        (u.code, u.name)
+        for u in session.scalars(
+            select(Unit)
+            .where(Unit.kind == "village", Unit.parent_id.in_(own_units))
+            .order_by(Unit.code)
+        )
+    ]
+    focus = [(f.code, f.name) for f in session.scalars(select(FocusItem).order_by(FocusItem.code))]
+    return {
+        "programmes": programmes,
+        "categories": categories,
+        "villages": villages,
+        "focus_items": focus,
+    }

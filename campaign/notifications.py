@@ -1,0 +1,133 @@
+"""Telling people about work: who gets a notice when a task appears, comes back, or is late."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.orm import Session
+
+from campaign.models import Notification, RoleAssignment, User
+from campaign.models.accounts import Role
+from core import clock
+from engine.models import WorkItem, WorkItemState
+
+KIND_LABELS = {"assigned": "新待办", "returned": "被退回", "overdue": "已逾期"}
+
+
+def _holders(session: Session, unit_id: int | None, role: str) -> list[int]:
+    return list(
+        session.scalars(
+            select(RoleAssignment.user_id)
+            .join(User)
+            .where(
+                RoleAssignment.unit_id == unit_id,
+                RoleAssignment.role == role,
+                User.enabled.is_(True),
+            )
+        )
+    )
+
+
+def _notify(session: Session, user_ids: list[int], item: WorkItem, kind: str, text: str) -> int:
+    already = set(
+        session.scalars(
+            select(Notification.user_id).where(
+                Notification.work_item_id == item.id, Notification.kind == kind
+            )
+        )
+    )
+    fresh = [u for u in dict.fromkeys(user_ids) if u not in already]
+    for user_id in fresh:
+        session.add(
+            Notification(
+                user_id=user_id,
+                kind=kind,
+                text=text[:300],
+                work_item_id=item.id,
+                created_at=clock.now(),
+            )
+        )
+    return len(fresh)
+
+
+def for_new_work(session: Session, case_id: int, *, returned: bool = False) -> int:
+    """Everyone who may work an open task of the case hears of it once."""
+    items = session.scalars(
+        select(WorkItem).where(
+            WorkItem.case_id == case_id, WorkItem.state == WorkItemState.OPEN.value
+        )
+    )
+    kind = "returned" if returned else "assigned"
+    sent = 0
+    for item in items:
+        if (
+            session.scalar(
+                select(Notification.id).where(Notification.work_item_id == item.id).limit(1)
+            )
+            is not None
+        ):
+            continue
+        verb = "被退回，请重新办理" if returned else "待您办理"
+        sent += _notify(
+            session, _holders(session, item.unit_id, item.role), item, kind, f"{item.title}：{verb}"
+        )
+    session.flush()
+    return sent
+
+
+def for_overdue(session: Session) -> int:
+    """Late tasks: the unit's head (reviewer) and the leading group office are told once."""
+    now = clock.now()
+    late = session.scalars(
+        select(WorkItem)
+        .where(
+            WorkItem.state == WorkItemState.OPEN.value,
+            WorkItem.due_at < now,
+            ~exists().where(
+                and_(Notification.work_item_id == WorkItem.id, Notification.kind == "overdue")
+            ),
+        )
+        .limit(1000)
+    )
+    supervisors = list(
+        session.scalars(
+            select(RoleAssignment.user_id).where(RoleAssignment.role == Role.SUPERVISOR.value)
+        )
+    )
+    sent = 0
+    for item in late:
+        heads = _holders(session, item.unit_id, Role.REVIEWER.value)
+        sent += _notify(
+            session, heads + supervisors, item, "overdue", f"{item.title}：已超过办理期限"
+        )
+    session.flush()
+    return sent
+
+
+def unread_count(session: Session, user: User) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def recent(session: Session, user: User, limit: int = 100) -> list[Notification]:
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_all_read(session: Session, user: User) -> None:
+    session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=clock.now())
+    )
