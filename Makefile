@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 VENDOR := web/static/vendor
 
-.PHONY: run serve init setup vendor test lint typecheck pytest clean-vendor
+.PHONY: run serve init setup vendor test lint typecheck pytest bench clean-vendor
 
 run: setup
 	$(BIN)/ykt init --demo
@@ -46,6 +46,22 @@ typecheck: $(VENV)/.installed
 
 pytest: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The engine benchmark (docs/performance.md). PostgreSQL is measured on the server named by
+# YKT_BENCH_POSTGRESQL_URL or, when that is unset and the server binaries are installed, on a
+# throwaway cluster removed afterwards; otherwise only SQLite. BENCH_ARGS go to the command,
+# e.g. `make bench BENCH_ARGS=--json`.
+BENCH_PG_PORT ?= 55491
+bench: setup
+	@set -eu; url="$${YKT_BENCH_POSTGRESQL_URL:-}"; \
+	if [ -z "$$url" ] && ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then \
+		dir=$$(mktemp -d "$${TMPDIR:-/tmp}/ykt-bench-pg.XXXXXX"); \
+		trap '.ci/postgres.sh stop "$$dir"' EXIT; trap 'exit 130' INT TERM; \
+		url=$$(.ci/postgres.sh start "$$dir" $(BENCH_PG_PORT)) || url=""; \
+	fi; \
+	[ -n "$$url" ] || echo "No PostgreSQL server (set YKT_BENCH_POSTGRESQL_URL or install" \
+		"postgresql): PostgreSQL will be skipped." >&2; \
+	YKT_BENCH_POSTGRESQL_URL="$$url" $(BIN)/python -m cli.bench $(BENCH_ARGS)
 
 clean-vendor:
 	rm -rf $(VENDOR) node_modules/.installed

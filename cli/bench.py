@@ -6,7 +6,10 @@ PostgreSQL server), never on the configured one."""
 from __future__ import annotations
 
 import json
+import signal
+import sys
 from pathlib import Path
+from types import FrameType
 
 import click
 
@@ -20,6 +23,12 @@ DEFAULTS = Sizes()
 
 def _progress(message: str) -> None:
     click.echo(message, err=True)
+
+
+def _exit_on_terminate(signum: int, frame: FrameType | None) -> None:
+    # As an exception, SIGTERM unwinds like Ctrl+C: the temporary SQLite file (hundreds of
+    # megabytes) and the throwaway PostgreSQL database are removed on the way out.
+    sys.exit(128 + signum)
 
 
 @click.command(help="引擎基准测试：SpiffWorkflow 原始周期、办理事务、每秒办理数、待办查询 p95。")
@@ -63,7 +72,11 @@ def bench(
     if min(total, open_, units, completions, queries) < 1 or warmup < 0 or open_ > total:
         raise click.BadParameter("sizes must be positive, warm-up not negative, open ≤ total")
     sizes = Sizes(total, open_, units, completions, warmup, queries)
-    result = run(sizes, postgresql_url.strip() or None, _progress, workdir)
+    previous = signal.signal(signal.SIGTERM, _exit_on_terminate)
+    try:
+        result = run(sizes, postgresql_url.strip() or None, _progress, workdir)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if as_json:
         click.echo(json.dumps(result.figures()))
     else:

@@ -1,0 +1,153 @@
+"""One benchmark run: the raw SpiffWorkflow cycle, then on each database (a SQLite file, and
+PostgreSQL when a server is given) the bulk-loaded inbox and our completion transaction."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from core import schema
+from core.db import Database, DatabaseUnavailable, make_engine, normalize_url
+from engine.bench import inbox
+from engine.bench.inbox import InboxSize, Progress
+from engine.bench.measure import Timings, our_completions, percentile_ms, raw_cycles
+from engine.bench.workload import BenchHost, Plan, deploy
+
+
+@dataclass(frozen=True)
+class Sizes:
+    total: int = 1_000_000
+    open: int = 200_000
+    units: int = 500
+    completions: int = 400
+    warmup: int = 50
+    queries: int = 500
+
+    @property
+    def inbox(self) -> InboxSize:
+        return InboxSize(self.total, self.open, self.units)
+
+
+@dataclass(frozen=True)
+class DatabaseResult:
+    version: str
+    completions: Timings
+    inbox: list[float]
+
+    @property
+    def inbox_p95_ms(self) -> float:
+        return percentile_ms(self.inbox, 0.95)
+
+
+@dataclass
+class Result:
+    sizes: Sizes
+    raw: Timings
+    sqlite: DatabaseResult
+    postgresql: DatabaseResult | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        return self.sqlite.completions.median_ms / self.raw.median_ms
+
+    def figures(self) -> dict[str, float | None]:
+        """The seven figures issue 3 asks for, under its key names."""
+        pg = self.postgresql
+        return {
+            "raw_cycle_ms": round(self.raw.median_ms, 3),
+            "complete_sqlite_ms": round(self.sqlite.completions.median_ms, 3),
+            "complete_postgresql_ms": round(pg.completions.median_ms, 3) if pg else None,
+            "completions_per_s": round(self.sqlite.completions.per_second, 1),
+            "ratio": round(self.ratio, 2),
+            "inbox_p95_sqlite_ms": round(self.sqlite.inbox_p95_ms, 3),
+            "inbox_p95_postgresql_ms": round(pg.inbox_p95_ms, 3) if pg else None,
+        }
+
+
+def measure_database(database: Database, sizes: Sizes, progress: Progress) -> DatabaseResult:
+    label = database.dialect
+    progress(f"[{label}] creating the schema")
+    schema.upgrade(database)
+    with database.engine.connect() as conn:
+        version = ".".join(str(part) for part in conn.dialect.server_version_info or ())
+    host = BenchHost()
+    definition_id = deploy(database, host)
+    progress(f"[{label}] loading {sizes.total:,} work items ({sizes.open:,} open)")
+    inbox.load(database, definition_id, sizes.inbox, progress)
+    progress(f"[{label}] timing {sizes.queries} inbox queries")
+    inbox_times = inbox.query_times(database, sizes.inbox, sizes.queries)
+    progress(f"[{label}] timing {sizes.completions} completions after {sizes.warmup} warm-up")
+    if sizes.warmup:
+        our_completions(database, host, Plan.for_completions(sizes.warmup))
+    completions = our_completions(database, host, Plan.for_completions(sizes.completions))
+    return DatabaseResult(version, completions, inbox_times)
+
+
+@contextmanager
+def throwaway_postgresql(server_url: str) -> Iterator[Database]:
+    """A database of its own on the server, dropped afterwards whatever happens."""
+    server = Database(server_url)
+    try:
+        server.check()
+    finally:
+        server.dispose()
+    where = server.safe_url()
+    name = f"ykt_bench_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = make_engine(normalize_url(server_url), isolation_level="AUTOCOMMIT")
+    try:
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        except DBAPIError as exc:
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            raise DatabaseUnavailable(f"cannot create a database on {where}: {reason}") from exc
+        url = make_url(normalize_url(server_url)).set(database=name)
+        database = Database(url.render_as_string(hide_password=False))
+        try:
+            yield database
+        finally:
+            database.dispose()
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def run(
+    sizes: Sizes,
+    postgresql_url: str | None,
+    progress: Progress,
+    workdir: Path | None = None,
+) -> Result:
+    progress(f"[raw] {sizes.completions} SpiffWorkflow cycles after {sizes.warmup} warm-up")
+    if sizes.warmup:
+        raw_cycles(Plan.for_completions(sizes.warmup))
+    raw = raw_cycles(Plan.for_completions(sizes.completions))
+    with tempfile.TemporaryDirectory(prefix="ykt-bench-", dir=workdir) as tmp:
+        sqlite = Database(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
+        try:
+            sqlite_result = measure_database(sqlite, sizes, progress)
+        finally:
+            sqlite.dispose()
+    result = Result(sizes, raw, sqlite_result)
+    if not postgresql_url:
+        result.notes.append("PostgreSQL skipped: no server given (--postgresql-url)")
+    else:
+        try:
+            with throwaway_postgresql(postgresql_url) as postgresql:
+                result.postgresql = measure_database(postgresql, sizes, progress)
+        except DatabaseUnavailable as exc:
+            result.notes.append(f"PostgreSQL skipped: {exc}")
+    for note in result.notes:
+        progress(note)
+    return result
