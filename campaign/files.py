@@ -7,7 +7,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,7 +49,7 @@ def _path(data_dir: Path, digest: str) -> Path:
 
 
 def store(
-    session: Session, data_dir: Path, user: User, case_id: int, filename: str, stream: BinaryIO
+    session: Session, data_dir: Path, user: User, case_id: int, filename: str, stream: IO[bytes]
 ) -> Attachment:
     name = Path(filename.replace("\\", "/")).name.strip()[:200]
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -75,7 +75,7 @@ def store(
     return attachment
 
 
-def _copy_to_disk(data_dir: Path, stream: BinaryIO) -> tuple[str, int, bytes]:
+def _copy_to_disk(data_dir: Path, stream: IO[bytes]) -> tuple[str, int, bytes]:
     """Stream to a temporary file, refusing as soon as the size limit is passed."""
     target_dir = data_dir / "attachments"
     target_dir.mkdir(parents=True, exist_ok=True)

@@ -56,3 +56,30 @@ def subtree_ids(session: Session, root: Unit) -> set[int]:
                 found.add(child)
                 frontier.append(child)
     return found
+
+
+def add_unit(session: Session, code: str, name: str, kind: str, parent_code: str | None) -> Unit:
+    """A new unit below an existing one (e.g. a village of a township)."""
+    import re
+
+    from campaign.errors import Conflict, InvalidInput
+    from campaign.models.org import UnitKind
+
+    code, name = code.strip().upper(), name.strip()
+    if not re.fullmatch(r"[A-Z0-9-]{2,32}", code):
+        raise InvalidInput("单位代码须为 2–32 位大写字母、数字或连字符")
+    if not name:
+        raise InvalidInput("请填写单位名称")
+    try:
+        kind_value = UnitKind(kind)
+    except ValueError:
+        raise InvalidInput(f"未知单位类型：{kind}") from None
+    if session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
+        raise Conflict(f"单位代码已存在：{code}")
+    parent = unit_by_code(session, parent_code) if parent_code else None
+    if kind_value is UnitKind.VILLAGE and (parent is None or parent.kind != UnitKind.TOWNSHIP):
+        raise InvalidInput("村（社区）须设在某个乡镇之下")
+    unit = Unit(code=code, name=name, kind=kind_value.value, parent=parent, sort_order=1000)
+    session.add(unit)
+    session.flush()
+    return unit

@@ -7,6 +7,7 @@ import click
 from campaign import bootstrap, demo, org
 from campaign.jobs import SCHEDULED_JOBS
 from campaign.workflow_host import CampaignHost
+from cli.bench import bench
 from cli.context import AppContext, friendly_errors, pass_app
 from cli.users import user
 from cli.workflows import deploy, worker
@@ -96,6 +97,7 @@ def serve(app: AppContext, host: str, port: int, threads: int, scheduler: bool) 
 
 
 ykt.add_command(user)
+ykt.add_command(bench)
 ykt.add_command(deploy)
 ykt.add_command(worker)
 

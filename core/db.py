@@ -15,7 +15,6 @@ from sqlalchemy import DateTime, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -74,10 +73,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def _make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        # One connection per checkout avoids sharing a SQLite handle across threads; the
-        # file itself is the shared state (WAL lets readers and one writer work together).
-        kwargs.setdefault("poolclass", NullPool)
-        kwargs.setdefault("connect_args", {"timeout": 30})
+        # A pool keeps connections open: opening one per transaction re-ran the PRAGMAs and
+        # checkpointed the WAL each time (a third of a task completion). A pooled connection
+        # is used by one thread at a time, so sharing across threads is safe.
+        kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)

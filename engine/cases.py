@@ -185,14 +185,15 @@ def lock_case(session: Session, case_id: int) -> Case:
     return case
 
 
-def locked_item(session: Session, work_item_id: int) -> WorkItem:
+def locked_item(session: Session, work_item_id: int) -> tuple[WorkItem, Case]:
+    """The work item, re-read after its case row was locked, and that locked case."""
     case_id = session.scalar(select(WorkItem.case_id).where(WorkItem.id == work_item_id))
     if case_id is None:
         raise TaskNotFound(f"任务不存在：{work_item_id}")
-    lock_case(session, case_id)
+    case = lock_case(session, case_id)
     item = session.get(WorkItem, work_item_id, populate_existing=True)
     assert item is not None
-    return item
+    return item, case
 
 
 def check_can_act(session: Session, host: EngineHost, item: WorkItem, actor: Actor) -> None:
@@ -216,9 +217,8 @@ class Completion:
 def complete_task(
     session: Session, host: EngineHost, work_item_id: int, data: Mapping[str, Any], actor: Actor
 ) -> Completion:
-    item = locked_item(session, work_item_id)
+    item, case = locked_item(session, work_item_id)
     check_can_act(session, host, item, actor)
-    case = item.case
     workflow = load(session, case)
     task = workflow.get_task_from_id(UUID(item.task_guid))
     if task is None or task.state != TaskState.READY:

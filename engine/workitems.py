@@ -101,7 +101,7 @@ def overdue(
 
 
 def claim(session: Session, host: EngineHost, work_item_id: int, actor: Actor) -> WorkItem:
-    item = locked_item(session, work_item_id)
+    item, _case = locked_item(session, work_item_id)
     check_can_act(session, host, item, actor)
     if item.claimed_by != actor.id:
         item.claimed_by, item.claimed_at = actor.id, clock.now()
@@ -113,7 +113,7 @@ def claim(session: Session, host: EngineHost, work_item_id: int, actor: Actor) -
 
 
 def unclaim(session: Session, work_item_id: int, actor: Actor) -> WorkItem:
-    item = locked_item(session, work_item_id)
+    item, _case = locked_item(session, work_item_id)
     if item.state != WorkItemState.OPEN.value:
         raise TaskConflict("该任务已办理完毕")
     if item.claimed_by != actor.id:
@@ -138,7 +138,7 @@ def reassign(
     reason = reason.strip()
     if not reason:
         raise NotAllowed("改派须填写理由")
-    item = locked_item(session, work_item_id)
+    item, _case = locked_item(session, work_item_id)
     if item.state != WorkItemState.OPEN.value:
         raise TaskConflict("该任务已办理完毕")
     target = to_assignment or Assignment(item.unit_id, item.role)

@@ -9,7 +9,23 @@ from flask import Flask
 
 from core.config import Settings, load_settings
 from core.db import Database
-from web import auth, db, home, security
+from web import (
+    admin,
+    audit_log,
+    auth,
+    authz,
+    db,
+    formatting,
+    home,
+    inbox,
+    ledger,
+    navigation,
+    notices,
+    public,
+    security,
+    supervise,
+    tasks,
+)
 
 
 def create_app(
@@ -33,6 +49,20 @@ def create_app(
         app.config.update(config)
     db.init_app(app, database or Database(settings.database_url))
     security.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(home.bp)
+    authz.init_app(app)
+    formatting.init_app(app)
+    navigation.init_app(app)
+    for blueprint in (
+        auth.bp,
+        home.bp,
+        inbox.bp,
+        tasks.bp,
+        ledger.bp,
+        supervise.bp,
+        admin.bp,
+        audit_log.bp,
+        notices.bp,
+        public.bp,
+    ):
+        app.register_blueprint(blueprint)
     return app

@@ -4,12 +4,13 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from campaign import accounts, audit, passwords
 from campaign.errors import InvalidInput
 from web import db
+from web.authz import allow
 from web.security import mark_active
 
 bp = Blueprint("auth", __name__)
@@ -30,6 +31,7 @@ def _client() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@allow(public=True)
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -55,7 +57,7 @@ def login() -> ResponseReturnValue:
 
 
 @bp.route("/logout", methods=["POST"])
-@login_required
+@allow()
 def logout() -> Response:
     audit.record(
         db.session(), "auth.logout", actor=current_user._get_current_object(), source=_client()
@@ -67,7 +69,7 @@ def logout() -> Response:
 
 
 @bp.route("/password", methods=["GET", "POST"])
-@login_required
+@allow()
 def change_password() -> ResponseReturnValue:
     errors: list[str] = []
     if request.method == "POST":

@@ -1,18 +1,19 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from campaign.models import Campaign
 from core import clock
 from web import db
+from web.authz import allow
 
 bp = Blueprint("home", __name__)
 
 
 @bp.route("/")
-@login_required
+@allow()
 def index() -> str:
     campaign = db.session().scalar(
         select(Campaign).where(Campaign.active.is_(True)).order_by(Campaign.year.desc())

@@ -1,0 +1,84 @@
+"""What the public sees (公开公示): published rectifications, with only the fields the rules
+allow, masked on the server for every public view and export."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from campaign.masking import mask_text
+from campaign.models import Problem, Programme, Unit
+from campaign.models.org import UnitKind
+
+PER_PAGE = 20
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    number: str
+    township: str
+    village: str
+    programme: str
+    category: str
+    amount_yuan: str
+    status: str
+    rectified_on: str
+    published_on: str
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _row(problem: Problem) -> Disclosure:
+    amount = problem.amount_fen
+    return Disclosure(
+        number=problem.number,
+        township=problem.unit.name,
+        village=problem.village.name if problem.village else "",
+        programme=problem.programme.name,
+        category=problem.stat_category.name,
+        amount_yuan=f"{amount // 100}.{amount % 100:02d}",
+        status="已销号" if problem.status == "closed" else "整改完成，公示中",
+        rectified_on=problem.rectified_on.isoformat() if problem.rectified_on else "",
+        published_on=problem.published_at.date().isoformat() if problem.published_at else "",
+        # Masked when drafted and again here: nothing unmasked can reach a public page.
+        text=mask_text(problem.public_text),
+    )
+
+
+def search(
+    session: Session, *, township: str = "", programme: str = "", page: int = 1
+) -> tuple[list[Disclosure], int]:
+    query = select(Problem).where(Problem.published_at.is_not(None))
+    if township:
+        query = query.where(Problem.unit_id.in_(select(Unit.id).where(Unit.code == township)))
+    if programme:
+        query = query.where(
+            Problem.programme_id.in_(select(Programme.id).where(Programme.code == programme))
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Problem.published_at.desc(), Problem.id.desc())
+        .limit(PER_PAGE)
+        .offset((max(1, page) - 1) * PER_PAGE)
+    )
+    return [_row(p) for p in rows], total
+
+
+def search_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
+    townships = [
+        (u.code, u.name)
+        for u in session.scalars(
+            select(Unit)
+            .where(Unit.kind.in_([UnitKind.TOWNSHIP.value, UnitKind.DEPARTMENT.value]))
+            .order_by(Unit.code)
+        )
+    ]
+    programmes = [
+        (p.code, p.name) for p in session.scalars(select(Programme).order_by(Programme.sort_order))
+    ]
+    return {"townships": townships, "programmes": programmes}

@@ -1,0 +1,87 @@
+"""The ledger list: filters a person can apply within what they may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from campaign.models import Problem, Programme, StatCategory, Unit, User
+from campaign.visibility import problem_filter
+from core import clock
+from engine.models import WorkItem, WorkItemState
+
+PER_PAGE = 30
+
+
+@dataclass
+class LedgerFilters:
+    unit: str = ""
+    village: str = ""
+    programme: str = ""
+    category: str = ""
+    status: str = ""
+    overdue: bool = False
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args: Any) -> LedgerFilters:
+        def text(name: str) -> str:
+            return str(args.get(name, "")).strip()[:100]
+
+        return cls(
+            unit=text("unit"),
+            village=text("village"),
+            programme=text("programme"),
+            category=text("category"),
+            status=text("status"),
+            overdue=args.get("overdue") == "1",
+            q=text("q"),
+        )
+
+
+def query(session: Session, user: User, filters: LedgerFilters) -> Select[tuple[Problem]]:
+    statement = select(Problem).where(problem_filter(session, user))
+    for code, column in ((filters.unit, Problem.unit_id), (filters.village, Problem.village_id)):
+        if code:
+            statement = statement.where(column.in_(select(Unit.id).where(Unit.code == code)))
+    if filters.programme:
+        statement = statement.where(
+            Problem.programme_id.in_(
+                select(Programme.id).where(Programme.code == filters.programme)
+            )
+        )
+    if filters.category:
+        statement = statement.where(
+            Problem.stat_category_id.in_(
+                select(StatCategory.id).where(StatCategory.code == filters.category)
+            )
+        )
+    if filters.status:
+        statement = statement.where(Problem.status == filters.status)
+    if filters.overdue:
+        late = select(WorkItem.case_id).where(
+            WorkItem.state == WorkItemState.OPEN.value, WorkItem.due_at < clock.now()
+        )
+        statement = statement.where(Problem.case_id.in_(late))
+    if filters.q:
+        like = f"%{filters.q}%"
+        statement = statement.where(
+            or_(Problem.number.ilike(like), Problem.description.ilike(like))
+        )
+    return statement
+
+
+def page(
+    session: Session, user: User, filters: LedgerFilters, number: int
+) -> tuple[list[Problem], int]:
+    statement = query(session, user, filters)
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    rows = session.scalars(
+        statement.order_by(Problem.registered_at.desc(), Problem.id.desc())
+        .limit(PER_PAGE)
+        .offset((max(1, number) - 1) * PER_PAGE)
+    )
+    return list(rows), total

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from campaign import accounts, audit, org
+from campaign.errors import CampaignError
+from campaign.models import User
+from campaign.models.accounts import ROLE_LABELS
+from campaign.models.org import UNIT_KIND_LABELS
+from web import db
+from web.admin.blueprint import bp
+from web.authz import allow
+from web.common import found, me
+from web.roles import ADMIN
+
+
+@bp.get("/users")
+@allow(ADMIN)
+def users() -> str:
+    session = db.session()
+    people = list(session.scalars(select(User).order_by(User.username)))
+    units = org.all_units(session)
+    return render_template(
+        "admin/users.html",
+        people=people,
+        units=units,
+        roles=ROLE_LABELS,
+        kinds=UNIT_KIND_LABELS,
+        depth={u.id: org.depth_of(u) for u in units},
+    )
+
+
+def _done(message: str) -> Response:
+    flash(message, "success")
+    return redirect(url_for("admin.users"))
+
+
+def _refused(error: CampaignError) -> Response:
+    db.session().rollback()
+    flash(str(error), "error")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users")
+@allow(ADMIN)
+def create_user() -> Response:
+    form = request.form
+    try:
+        accounts.create_user(
+            db.session(),
+            form.get("username", "").strip(),
+            form.get("password", ""),
+            full_name=form.get("full_name", ""),
+            unit_code=form.get("unit", ""),
+            role=form.get("role", ""),
+            actor=me(),
+        )
+    except CampaignError as error:
+        return _refused(error)
+    return _done(f"已创建用户 {form.get('username')}，首次登录须修改密码")
+
+
+@bp.post("/users/<int:user_id>/grant")
+@allow(ADMIN)
+def grant(user_id: int) -> Response:
+    person = found(db.session().get(User, user_id))
+    try:
+        accounts.grant_role(
+            db.session(),
+            person,
+            org.unit_by_code(db.session(), request.form.get("unit", "")),
+            accounts.parse_role(request.form.get("role", "")),
+            actor=me(),
+        )
+    except CampaignError as error:
+        return _refused(error)
+    return _done(f"已为 {person.username} 授予角色")
+
+
+@bp.post("/users/<int:user_id>/disable")
+@allow(ADMIN)
+def disable(user_id: int) -> Response:
+    person = found(db.session().get(User, user_id))
+    if person.id == me().id:
+        flash("不能停用自己的账户", "error")
+        return redirect(url_for("admin.users"))
+    accounts.disable_user(db.session(), person, actor=me())
+    return _done(f"已停用 {person.username}")
+
+
+@bp.post("/users/<int:user_id>/password")
+@allow(ADMIN)
+def reset_password(user_id: int) -> Response:
+    person = found(db.session().get(User, user_id))
+    try:
+        accounts.set_password(
+            db.session(), person, request.form.get("password", ""), must_change=True, actor=me()
+        )
+    except CampaignError as error:
+        return _refused(error)
+    return _done(f"已重置 {person.username} 的密码，下次登录须修改")
+
+
+@bp.post("/units")
+@allow(ADMIN)
+def create_unit() -> Response:
+    form = request.form
+    try:
+        unit = org.add_unit(
+            db.session(),
+            form.get("code", ""),
+            form.get("name", ""),
+            form.get("kind", ""),
+            form.get("parent") or None,
+        )
+    except CampaignError as error:
+        return _refused(error)
+    audit.record(db.session(), "unit.create", actor=me(), target=f"unit:{unit.code}")
+    return _done(f"已新建单位 {unit.name}（{unit.code}）")

@@ -1,0 +1,41 @@
+"""Small helpers every blueprint uses: who is acting, the data folder, 404 for the unseen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+from flask import abort, current_app
+from flask_login import current_user
+
+from campaign.models import User
+from campaign.workflow_host import CampaignHost
+
+T = TypeVar("T")
+HOST = CampaignHost()
+
+
+def me() -> User:
+    user: User = current_user._get_current_object()
+    return user
+
+
+def data_dir() -> Path:
+    return Path(current_app.config["YKT_SETTINGS"].data_dir)
+
+
+def found(value: T | None) -> T:
+    if value is None:
+        abort(404)
+    return value
+
+
+def form_values(form: Any, definition: Any) -> dict[str, Any]:
+    """A submitted HTML form as the dict a form definition validates."""
+    values: dict[str, Any] = {}
+    for spec in definition.fields:
+        if spec.type in ("multichoice", "files"):
+            values[spec.name] = form.getlist(spec.name)
+        else:
+            values[spec.name] = form.get(spec.name)
+    return values

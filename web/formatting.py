@@ -1,0 +1,53 @@
+"""Jinja filters: times in Beijing time, money from 分 to 元."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+
+from core import clock
+
+
+def local_datetime(value: datetime | None) -> str:
+    return value.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def local_date(value: datetime | None) -> str:
+    return value.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d") if value else ""
+
+
+def yuan(fen: int | None) -> str:
+    """分 to 元 with two decimals and thousands separators, exactly (no floats)."""
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date, yuan=yuan)
+
+    @app.context_processor
+    def _now() -> dict[str, Any]:
+        return {
+            "now_utc": clock.now(),
+            "today": clock.local_now().date().isoformat(),
+            "event_labels": EVENT_LABELS,
+        }
+
+
+EVENT_LABELS = {
+    "started": "启动",
+    "task_completed": "办理",
+    "claimed": "认领",
+    "unclaimed": "退回认领",
+    "reassigned": "改派",
+    "timer_fired": "期限届满",
+    "migrated": "迁移到新版本",
+    "error": "流程异常",
+    "cancelled": "撤销",
+    "completed": "结束",
+}

@@ -1,0 +1,49 @@
+"""The menu each person sees, built from the roles they hold, with counts of waiting work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, url_for
+from flask_login import current_user
+
+from campaign import inbox, notifications
+from campaign.models.accounts import Role
+from web import db
+
+WORKERS = {Role.OFFICER, Role.REVIEWER, Role.SUPERVISOR, Role.INSPECTOR, Role.DISCIPLINE}
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url: str
+    prefix: str
+    count: int = 0
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(_navigation)
+
+
+def _navigation() -> dict[str, Any]:
+    if not current_user.is_authenticated:
+        return {"nav": None}
+    roles = {r.role for r in current_user.roles}
+    session = db.session()
+    menu: list[MenuItem] = []
+    if roles & {r.value for r in WORKERS}:
+        waiting = inbox.counts(session, current_user)
+        menu.append(MenuItem("我的待办", url_for("inbox.index"), "/inbox", waiting["open"]))
+        menu.append(MenuItem("问题台账", url_for("ledger.index"), "/ledger"))
+    if Role.SUPERVISOR.value in roles:
+        menu.append(MenuItem("督办", url_for("supervise.index"), "/supervise"))
+    if Role.ADMIN.value in roles:
+        menu.append(MenuItem("流程定义", url_for("admin.definitions"), "/admin/definitions"))
+        menu.append(MenuItem("用户和单位", url_for("admin.users"), "/admin/users"))
+    if Role.AUDITOR.value in roles:
+        menu.append(MenuItem("审计日志", url_for("audit_log.index"), "/audit"))
+    menu.append(MenuItem("公示", url_for("public.index"), "/public"))
+    unread = notifications.unread_count(session, current_user)
+    return {"nav": {"menu": menu, "unread": unread}}

@@ -1,0 +1,77 @@
+// The BPMN modeler with the Camunda properties panel: edit, validate on the server, deploy.
+(function () {
+  var root = document.getElementById('modeler');
+  if (!root || typeof BpmnJS === 'undefined') { return; }
+  var panel = window.BpmnJSPropertiesPanel;
+  var result = document.getElementById('deploy-result');
+  var marked = [];
+  var EMPTY = '<?xml version="1.0" encoding="UTF-8"?>' +
+    '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" ' +
+    'xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" ' +
+    'id="defs" targetNamespace="http://ykt.local/workflows">' +
+    '<bpmn:process id="new_process" name="新流程" isExecutable="true"><bpmn:startEvent id="start"/></bpmn:process>' +
+    '<bpmndi:BPMNDiagram id="d"><bpmndi:BPMNPlane id="p" bpmnElement="new_process">' +
+    '<bpmndi:BPMNShape id="start_di" bpmnElement="start"><dc:Bounds x="180" y="160" width="36" height="36"/></bpmndi:BPMNShape>' +
+    '</bpmndi:BPMNPlane></bpmndi:BPMNDiagram></bpmn:definitions>';
+
+  function show(kind, html) { result.className = 'flash flash-' + kind; result.innerHTML = html; }
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c];
+    });
+  }
+
+  fetch(root.dataset.camundaUrl).then(function (r) { return r.json(); }).then(function (camunda) {
+    var modeler = new BpmnJS({
+      container: '#canvas',
+      propertiesPanel: { parent: '#properties' },
+      additionalModules: [panel.BpmnPropertiesPanelModule, panel.BpmnPropertiesProviderModule,
+                          panel.CamundaPlatformPropertiesProviderModule],
+      moddleExtensions: { camunda: camunda }
+    });
+    window.yktModeler = modeler;
+    var source = root.dataset.xmlUrl
+      ? fetch(root.dataset.xmlUrl, { credentials: 'same-origin' }).then(function (r) { return r.text(); })
+      : Promise.resolve(EMPTY);
+    source.then(function (xml) { return modeler.importXML(xml); })
+      .then(function () { modeler.get('canvas').zoom('fit-viewport'); root.dataset.ready = 'true'; })
+      .catch(function (error) { show('error', '流程图加载失败：' + escapeHtml(error.message)); });
+
+    document.getElementById('deploy').addEventListener('click', function () {
+      var canvas = modeler.get('canvas');
+      marked.forEach(function (id) { try { canvas.removeMarker(id, 'has-problem'); } catch (e) {} });
+      marked = [];
+      modeler.saveXML({ format: true }).then(function (saved) {
+        return fetch(root.dataset.deployUrl, {
+          method: 'POST', credentials: 'same-origin',
+          headers: { 'Content-Type': 'application/json', 'X-CSRFToken': root.dataset.csrf },
+          body: JSON.stringify({ xml: saved.xml })
+        });
+      }).then(function (response) {
+        return response.json().then(function (body) { return { status: response.status, body: body }; });
+      }).then(function (answer) {
+        if (answer.status === 201 || answer.status === 200) {
+          show('success', '已部署：' + escapeHtml(answer.body.key) + ' v' + answer.body.version +
+               (answer.body.created ? '' : '（内容未变化）'));
+          return;
+        }
+        var registry = modeler.get('elementRegistry');
+        var items = (answer.body.problems || []).map(function (p) {
+          if (p.element_id && registry.get(p.element_id)) {
+            canvas.addMarker(p.element_id, 'has-problem');
+            marked.push(p.element_id);
+          }
+          return '<li data-element="' + escapeHtml(p.element_id) + '">' +
+                 escapeHtml(p.element_id || '整个文件') + '：' + escapeHtml(p.message) + '</li>';
+        });
+        show('error', '未部署，请修改以下问题：<ul class="problems">' + items.join('') + '</ul>');
+      }).catch(function (error) { show('error', '部署失败：' + escapeHtml(error.message)); });
+    });
+
+    result.addEventListener('click', function (event) {
+      var id = event.target.getAttribute && event.target.getAttribute('data-element');
+      var element = id && modeler.get('elementRegistry').get(id);
+      if (element) { modeler.get('selection').select(element); }
+    });
+  });
+}());

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from campaign import inbox, key_checks, monitor, obligations
+from campaign.errors import CampaignError
+from campaign.models import KeyCheck, Unit
+from campaign.models.org import UnitKind
+from engine.errors import NotAllowed
+from web import db
+from web.authz import allow
+from web.common import HOST, me
+from web.roles import SUPERVISOR
+
+bp = Blueprint("supervise", __name__, url_prefix="/supervise")
+
+
+@bp.get("/")
+@allow(SUPERVISOR)
+def index() -> str:
+    session = db.session()
+    ageing = monitor.overdue_by_unit(session)
+    chart = {
+        "labels": [a.unit_name for a in ageing[:15]],
+        "series": [
+            {"label": label, "data": [a.counts[key] for a in ageing[:15]]}
+            for key, label, *_ in monitor.BUCKETS
+        ],
+    }
+    teams = list(
+        session.scalars(
+            select(Unit).where(Unit.kind == UnitKind.INSPECTION_TEAM.value).order_by(Unit.code)
+        )
+    )
+    checks = {c.township_id: c for c in session.scalars(select(KeyCheck))}
+    return render_template(
+        "supervise/index.html",
+        ageing=ageing,
+        buckets=monitor.BUCKETS,
+        chart=json.dumps(chart, ensure_ascii=False),
+        scores=key_checks.propose(session),
+        unfiled=obligations.unfiled(session, "monthly_report"),
+        teams=teams,
+        checks=checks,
+    )
+
+
+@bp.get("/overdue")
+@allow(SUPERVISOR)
+def overdue() -> str:
+    session = db.session()
+    unit_id = request.args.get("unit", type=int)
+    bucket = request.args.get("bucket") or None
+    if bucket not in {key for key, *_ in monitor.BUCKETS}:
+        bucket = None
+    items = monitor.overdue_items(session, unit_id, bucket)
+    unit = session.get(Unit, unit_id) if unit_id else None
+    return render_template(
+        "supervise/overdue.html",
+        rows=inbox.describe(session, items),
+        unit=unit,
+        bucket=dict((k, label) for k, label, *_ in monitor.BUCKETS).get(bucket or "", "全部"),
+    )
+
+
+@bp.post("/key-checks")
+@allow(SUPERVISOR)
+def assign_key_check() -> Response:
+    try:
+        check = key_checks.assign(
+            db.session(),
+            HOST,
+            me(),
+            request.form.get("township", ""),
+            request.form.get("team", ""),
+            request.form.get("reason", ""),
+        )
+        flash(f"已安排{check.team.name}对{check.township.name}开展重点检查", "success")
+    except (CampaignError, NotAllowed) as refused:
+        db.session().rollback()
+        flash(str(refused), "error")
+    return redirect(url_for("supervise.index") + "#weak")
