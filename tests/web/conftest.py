@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.web_helpers import login
+
+DEMO_PASSWORD = "Demo@2022ykt"
+ROLE_USERS = {
+    "officer": "qsz_jbr",
+    "reviewer": "qsz_fzr",
+    "supervisor": "ldxz_ban",
+    "inspector": "zb1_cy",
+    "discipline": "jjw_jc",
+    "admin": "admin",
+    "auditor": "auditor",
+}
+
+
+@pytest.fixture
+def as_user(client: FlaskClient) -> Callable[[str], FlaskClient]:
+    def sign_in(username: str) -> FlaskClient:
+        response = login(client, username, DEMO_PASSWORD)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return sign_in
