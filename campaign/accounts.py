@@ -275,6 +275,7 @@ def issue_token(session: Session, user: User, *, actor: User | None = None) -> s
             user_id=user.id, token_hash=_token_digest(token), prefix=token[: len(TOKEN_PREFIX) + 6]
         )
     )
+    session.flush()
     audit.record(session, "token.issue", actor=actor, target=f"user:{user.username}")
     return token
 

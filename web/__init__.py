@@ -11,6 +11,7 @@ from core.config import Settings, load_settings
 from core.db import Database
 from web import (
     admin,
+    api,
     audit_log,
     auth,
     authz,
@@ -50,6 +51,7 @@ def create_app(
     db.init_app(app, database or Database(settings.database_url))
     security.init_app(app)
     authz.init_app(app)
+    security.csrf.exempt(api.bp)  # bearer tokens only: see web.authz.bearer_user
     formatting.init_app(app)
     navigation.init_app(app)
     for blueprint in (
@@ -63,6 +65,7 @@ def create_app(
         audit_log.bp,
         notices.bp,
         public.bp,
+        api.bp,
     ):
         app.register_blueprint(blueprint)
     return app

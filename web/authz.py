@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -57,6 +57,18 @@ def init_app(app: Flask) -> None:
     app.before_request(_enforce)
 
 
+def bearer_user() -> Any:
+    """The person behind the request's bearer token (the API never trusts the session
+    cookie, so it needs no CSRF token and a stolen cookie cannot drive it)."""
+    from campaign import accounts
+    from web import db
+
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    return accounts.user_for_token(db.session(), header.removeprefix("Bearer ").strip())
+
+
 def _enforce() -> Response | None:
     if request.endpoint is None:  # no route matched: let Flask answer 404/405
         return None
@@ -64,6 +76,14 @@ def _enforce() -> Response | None:
     if access is None:
         abort(404)
     if access.public:
+        return None
+    if access.api:
+        user = bearer_user()
+        if user is None:
+            abort(401)
+        if not access.admits(user):
+            abort(404)
+        g.api_user = user
         return None
     if not current_user.is_authenticated:
         if access.api:

@@ -1,0 +1,146 @@
+"""What a report covers: one campaign, one unit and everything below it, an optional range
+of dates. Each kind of record is dated by what it is about:
+
+- ledger entries by 发现日期 (discovered_on);
+- clues by the day they were transferred to the commission (transferred_at, local time);
+- monthly reports by the month they report on (a month that overlaps the range counts);
+- spot checks by their due date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, Select, and_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from campaign.current import active_campaign
+from campaign.errors import InvalidInput, NotFound
+from campaign.models import Campaign, Unit
+from campaign.org import unit_by_code
+from core.clock import LOCAL_TZ
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    campaign_id: int
+    campaign_name: str
+    unit_id: int
+    unit_code: str
+    unit_name: str
+    unit_kind: str
+    date_from: date | None = None
+    date_to: date | None = None
+    # The unit is the only root of the tree, so every record is in scope: no filter needed.
+    whole_tree: bool = False
+
+    @property
+    def period_label(self) -> str:
+        if self.date_from and self.date_to:
+            return f"统计时段：{self.date_from} 至 {self.date_to}"
+        if self.date_from:
+            return f"统计时段：{self.date_from} 起"
+        if self.date_to:
+            return f"统计时段：截至 {self.date_to}"
+        return ""
+
+
+def report_scope(
+    session: Session,
+    *,
+    campaign: int | str | None = None,
+    unit_code: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> ReportScope:
+    """The scope of a report. campaign: an id or a code, default the active campaign; unit:
+    a unit code, default the district (the root of the unit tree)."""
+    found = _campaign(session, campaign)
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput("开始日期不能晚于结束日期")
+    roots = list(
+        session.scalars(
+            select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.sort_order, Unit.id)
+        )
+    )
+    if unit_code:
+        unit = unit_by_code(session, unit_code)
+    elif roots:
+        unit = roots[0]
+    else:
+        raise NotFound("尚未建立单位，请先运行 ykt init")
+    return ReportScope(
+        campaign_id=found.id,
+        campaign_name=found.name,
+        unit_id=unit.id,
+        unit_code=unit.code,
+        unit_name=unit.name,
+        unit_kind=unit.kind,
+        date_from=date_from,
+        date_to=date_to,
+        whole_tree=len(roots) == 1 and roots[0].id == unit.id,
+    )
+
+
+def _campaign(session: Session, key: int | str | None) -> Campaign:
+    if key is None or key == "":
+        return active_campaign(session)
+    if isinstance(key, int) or key.isdigit():
+        found = session.get(Campaign, int(key))
+    else:
+        found = session.scalar(select(Campaign).where(Campaign.code == key))
+    if found is None:
+        raise NotFound(f"专项治理活动不存在：{key}")
+    return found
+
+
+def subtree(unit_id: int) -> Select[tuple[int]]:
+    """The ids of a unit and everything below it, as SQL (a recursive query): a filter that
+    stays one statement however large the subtree is."""
+    tree = select(Unit.id).where(Unit.id == unit_id).cte("unit_subtree", recursive=True)
+    below = select(Unit.id).where(Unit.parent_id == tree.c.id)
+    tree = tree.union_all(below)
+    return select(tree.c.id)
+
+
+def unit_filter(
+    scope: ReportScope, column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
+) -> ColumnElement[bool]:
+    if scope.whole_tree:
+        return true()
+    return column.in_(subtree(scope.unit_id))
+
+
+def day_filter(scope: ReportScope, column: InstrumentedAttribute[date]) -> ColumnElement[bool]:
+    clauses = []
+    if scope.date_from:
+        clauses.append(column >= scope.date_from)
+    if scope.date_to:
+        clauses.append(column <= scope.date_to)
+    return and_(true(), *clauses)
+
+
+def local_day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
+def moment_filter(
+    scope: ReportScope, column: InstrumentedAttribute[datetime]
+) -> ColumnElement[bool]:
+    """A UTC timestamp on one of the scope's days, days counted in local time."""
+    clauses = []
+    if scope.date_from:
+        clauses.append(column >= local_day_start(scope.date_from))
+    if scope.date_to:
+        clauses.append(column < local_day_start(scope.date_to + timedelta(days=1)))
+    return and_(true(), *clauses)
+
+
+def month_filter(scope: ReportScope, column: InstrumentedAttribute[str]) -> ColumnElement[bool]:
+    """A "YYYY-MM" period whose month overlaps the scope's days (text compares in order)."""
+    clauses = []
+    if scope.date_from:
+        clauses.append(column >= f"{scope.date_from:%Y-%m}")
+    if scope.date_to:
+        clauses.append(column <= f"{scope.date_to:%Y-%m}")
+    return and_(true(), *clauses)

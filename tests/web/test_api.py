@@ -1,0 +1,162 @@
+"""The JSON API contract: bearer tokens, 201/409/422, per-field errors, OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign import accounts
+from campaign.models import User
+from core import clock
+from tests.campaign.conftest import approval, registration
+from tests.web.conftest import DEMO_PASSWORD
+from tests.web_helpers import login
+
+
+@pytest.fixture(autouse=True)
+def _june_2022() -> Iterator[None]:
+    clock.freeze(datetime(2022, 6, 15, 2, 0, tzinfo=UTC))
+    yield
+    clock.reset()
+
+
+def token(session: Session, username: str) -> dict[str, str]:
+    user = session.scalars(select(User).where(User.username == username)).one()
+    return {"Authorization": f"Bearer {accounts.issue_token(session, user)}"}
+
+
+def test_no_token_no_entry_and_cookies_are_not_enough(
+    db_session: Session, client: FlaskClient
+) -> None:
+    assert client.get("/api/v1/tasks").status_code == 401
+    assert client.get("/api/v1/tasks").get_json()["error"].startswith("需要有效的访问令牌")
+    assert (
+        client.get("/api/v1/tasks", headers={"Authorization": "Bearer ykt_nope"}).status_code == 401
+    )
+    login(client, "qsz_jbr", DEMO_PASSWORD)
+    assert client.get("/api/v1/tasks").status_code == 401
+
+
+def test_register_then_work_a_problem_through_the_api(
+    db_session: Session, client: FlaskClient
+) -> None:
+    officer, reviewer = token(db_session, "qsz_jbr"), token(db_session, "qsz_fzr")
+    bad = client.post(
+        "/api/v1/problems", headers=officer, json={"unit": "QSZ", "data": registration(amount="-1")}
+    )
+    assert bad.status_code == 422 and "不能为负数" in bad.get_json()["fields"]["amount"]
+    created = client.post(
+        "/api/v1/problems", headers=officer, json={"unit": "QSZ", "data": registration()}
+    )
+    assert created.status_code == 201
+    body = created.get_json()
+    assert body["number"] == "2022-QSZ-0001" and body["case_id"]
+
+    listed = client.get("/api/v1/tasks", headers=reviewer).get_json()
+    assert listed["total"] == 1
+    task_id = listed["items"][0]["id"]
+    task = client.get(f"/api/v1/tasks/{task_id}", headers=reviewer).get_json()
+    assert task["form"]["key"] == "review_registration"
+    assert {f["name"] for f in task["form"]["fields"]} >= {"review_decision", "deadline"}
+
+    invalid = client.post(
+        f"/api/v1/tasks/{task_id}/complete",
+        headers=reviewer,
+        json={"data": {"review_decision": "approve"}},
+    )
+    assert invalid.status_code == 422
+    assert invalid.get_json()["fields"]["deadline"] == "整改时限：必填"
+    assert (
+        client.post(
+            f"/api/v1/tasks/{task_id}/complete", headers=reviewer, json={"oops": 1}
+        ).status_code
+        == 400
+    )
+    done = client.post(
+        f"/api/v1/tasks/{task_id}/complete", headers=reviewer, json={"data": approval()}
+    )
+    assert done.status_code == 200 and done.get_json()["next"][0]["step"] == "rectify"
+    again = client.post(
+        f"/api/v1/tasks/{task_id}/complete", headers=reviewer, json={"data": approval()}
+    )
+    assert again.status_code == 409
+
+    problem = client.get(f"/api/v1/problems/{body['id']}", headers=officer).get_json()
+    assert problem["status"] == "rectifying"
+    assert [h["kind"] for h in problem["history"]][:2] == ["started", "task_completed"]
+    assert client.get("/api/v1/problems", headers=officer).get_json()["total"] == 1
+
+
+def test_a_task_claimed_by_another_is_a_conflict(db_session: Session, client: FlaskClient) -> None:
+    from tests.factories import make_user
+
+    officer = token(db_session, "qsz_jbr")
+    client.post("/api/v1/problems", headers=officer, json={"unit": "QSZ", "data": registration()})
+    colleague = make_user(db_session, "qsz_reviewer2", unit_code="QSZ", role="reviewer")
+    first, second = (
+        token(db_session, "qsz_fzr"),
+        {"Authorization": f"Bearer {accounts.issue_token(db_session, colleague)}"},
+    )
+    task_id = client.get("/api/v1/tasks", headers=first).get_json()["items"][0]["id"]
+    assert client.post(f"/api/v1/tasks/{task_id}/claim", headers=first).status_code == 200
+    assert client.post(f"/api/v1/tasks/{task_id}/claim", headers=second).status_code == 409
+    blocked = client.post(
+        f"/api/v1/tasks/{task_id}/complete", headers=second, json={"data": approval()}
+    )
+    assert blocked.status_code == 409 and "认领" in blocked.get_json()["error"]
+
+
+def test_outsiders_get_404(db_session: Session, client: FlaskClient) -> None:
+    from tests.factories import make_user
+
+    created = client.post(
+        "/api/v1/problems",
+        headers=token(db_session, "qsz_jbr"),
+        json={"unit": "QSZ", "data": registration()},
+    ).get_json()
+    outsider = make_user(db_session, "bsz_api", unit_code="BSZ", role="officer")
+    headers = {"Authorization": f"Bearer {accounts.issue_token(db_session, outsider)}"}
+    assert client.get(f"/api/v1/problems/{created['id']}", headers=headers).status_code == 404
+    assert client.get("/api/v1/process-definitions", headers=headers).status_code == 404
+
+
+def test_deploying_definitions_through_the_api(db_session: Session, client: FlaskClient) -> None:
+    admin = token(db_session, "admin")
+    xml = Path("workflows/key_check.bpmn").read_text(encoding="utf-8")
+    changed = xml.replace("检查完成", "检查结束")
+    created = client.post(
+        "/api/v1/process-definitions", headers=admin, data=changed, content_type="application/xml"
+    )
+    assert created.status_code == 201 and created.get_json() == {
+        "key": "key_check",
+        "version": 2,
+        "created": True,
+    }
+    broken = changed.replace('name="检查专班"', 'name="无名泳道"')
+    refused = client.post("/api/v1/process-definitions", headers=admin, json={"xml": broken})
+    assert refused.status_code == 422
+    assert refused.get_json()["problems"][0]["element_id"] == "key_check_lane_team"
+    versions = client.get("/api/v1/process-definitions", headers=admin).get_json()["items"]
+    assert [v["version"] for v in versions if v["key"] == "key_check"] == [1, 2]
+
+
+def test_public_json_and_openapi_need_no_login(client: FlaskClient) -> None:
+    assert client.get("/api/v1/public/disclosures.json").status_code == 200
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert {
+        "/tasks",
+        "/tasks/{id}",
+        "/tasks/{id}/claim",
+        "/tasks/{id}/complete",
+        "/problems",
+        "/problems/{id}",
+        "/process-definitions",
+        "/public/disclosures.json",
+    } <= set(spec["paths"])

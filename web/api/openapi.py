@@ -1,0 +1,265 @@
+"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
+FIELD_ERRORS = {
+    "type": "object",
+    "properties": {
+        "error": {"type": "string"},
+        "fields": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "字段名 → 中文错误说明",
+        },
+    },
+}
+PROBLEMS = {
+    "type": "object",
+    "properties": {
+        "error": {"type": "string"},
+        "problems": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"element_id": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+TASK = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "case_id": {"type": "integer"},
+        "step": {"type": "string"},
+        "title": {"type": "string"},
+        "form_key": {"type": "string"},
+        "unit_id": {"type": ["integer", "null"]},
+        "role": {"type": "string"},
+        "state": {"type": "string", "enum": ["open", "completed", "cancelled"]},
+        "claimed_by": {"type": ["integer", "null"]},
+        "due_at": {"type": ["string", "null"], "format": "date-time"},
+        "form": {"type": "object", "description": "表单定义：字段、中文标签、类型、是否必填、选项"},
+    },
+}
+PROBLEM = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "number": {"type": "string", "example": "2022-QSZ-0001"},
+        "case_id": {"type": "integer"},
+        "unit": {"type": "string"},
+        "village": {"type": "string"},
+        "programme": {"type": "string"},
+        "stat_category": {"type": "string"},
+        "focus_item": {"type": "string"},
+        "description": {"type": "string"},
+        "amount_fen": {"type": "integer", "description": "金额，单位：分"},
+        "status": {"type": "string"},
+        "history": {"type": "array", "items": {"type": "object"}},
+    },
+}
+UNAUTHORIZED = {"401": _json(ERROR, "没有或无效的访问令牌")}
+NOT_FOUND = {"404": _json(ERROR, "不存在，或不在您的单位和角色范围内")}
+ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+PAGE = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}]
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "惠民惠农“一卡通”专项治理平台 API",
+        "version": "1",
+        "description": "令牌由管理员签发：ykt user token 用户名。所有时间为 UTC，金额为分。",
+    },
+    "servers": [{"url": "/api/v1"}],
+    "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    "security": [{"bearer": []}],
+    "paths": {
+        "/tasks": {
+            "get": {
+                "summary": "我的待办",
+                "parameters": [
+                    {
+                        "name": "tab",
+                        "in": "query",
+                        "schema": {"enum": ["open", "claimed", "overdue", "done"]},
+                    },
+                    {"name": "q", "in": "query", "schema": {"type": "string"}},
+                    *PAGE,
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "items": {"type": "array", "items": TASK},
+                                "total": {"type": "integer"},
+                            },
+                        },
+                        "待办列表，按办理期限排序",
+                    ),
+                    **UNAUTHORIZED,
+                },
+            }
+        },
+        "/tasks/{id}": {
+            "get": {
+                "summary": "一个任务及其表单定义",
+                "parameters": ID,
+                "responses": {"200": _json(TASK, "任务"), **UNAUTHORIZED, **NOT_FOUND},
+            }
+        },
+        "/tasks/{id}/claim": {
+            "post": {
+                "summary": "认领任务",
+                "parameters": ID,
+                "responses": {
+                    "200": _json(TASK, "已认领"),
+                    "409": _json(ERROR, "已办理或已被他人认领"),
+                    **UNAUTHORIZED,
+                    **NOT_FOUND,
+                },
+            }
+        },
+        "/tasks/{id}/complete": {
+            "post": {
+                "summary": "办理任务",
+                "parameters": ID,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["data"],
+                                "properties": {
+                                    "data": {"type": "object", "description": "按表单定义填写"}
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json({"type": "object"}, "已办理，返回后续待办"),
+                    "409": _json(ERROR, "已办理完毕，或已被他人认领"),
+                    "422": _json(FIELD_ERRORS, "逐字段的校验错误"),
+                    **UNAUTHORIZED,
+                    **NOT_FOUND,
+                },
+            }
+        },
+        "/problems": {
+            "get": {
+                "summary": "问题台账（本人可见范围）",
+                "parameters": [
+                    {"name": "q", "in": "query", "schema": {"type": "string"}},
+                    {"name": "status", "in": "query", "schema": {"type": "string"}},
+                    *PAGE,
+                ],
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {"items": {"type": "array", "items": PROBLEM}},
+                        },
+                        "问题列表",
+                    ),
+                    **UNAUTHORIZED,
+                },
+            },
+            "post": {
+                "summary": "登记发现的问题并启动整改流程",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["unit", "data"],
+                                "properties": {
+                                    "unit": {"type": "string"},
+                                    "data": {"type": "object"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "number": {"type": "string"},
+                                "case_id": {"type": "integer"},
+                            },
+                        },
+                        "已登记",
+                    ),
+                    "422": _json(FIELD_ERRORS, "逐字段的校验错误"),
+                    **UNAUTHORIZED,
+                },
+            },
+        },
+        "/problems/{id}": {
+            "get": {
+                "summary": "一个问题及其全部办理记录",
+                "parameters": ID,
+                "responses": {"200": _json(PROBLEM, "问题"), **UNAUTHORIZED, **NOT_FOUND},
+            }
+        },
+        "/process-definitions": {
+            "get": {
+                "summary": "流程定义的全部版本（管理员）",
+                "responses": {"200": _json({"type": "object"}, "版本列表"), **UNAUTHORIZED},
+            },
+            "post": {
+                "summary": "部署流程定义（管理员）",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/xml": {"schema": {"type": "string"}},
+                        "application/json": {
+                            "schema": {"type": "object", "properties": {"xml": {"type": "string"}}}
+                        },
+                    },
+                },
+                "responses": {
+                    "201": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "key": {"type": "string"},
+                                "version": {"type": "integer"},
+                            },
+                        },
+                        "新版本",
+                    ),
+                    "200": _json({"type": "object"}, "内容未变化，返回最新版本"),
+                    "422": _json(PROBLEMS, "每个问题及其元素"),
+                    **UNAUTHORIZED,
+                },
+            },
+        },
+        "/public/disclosures.json": {
+            "get": {
+                "summary": "公开公示（无需登录，已屏蔽个人信息）",
+                "security": [],
+                "parameters": [
+                    {"name": "township", "in": "query", "schema": {"type": "string"}},
+                    {"name": "programme", "in": "query", "schema": {"type": "string"}},
+                    *PAGE,
+                ],
+                "responses": {"200": _json({"type": "object"}, "公示列表")},
+            }
+        },
+    },
+}
