@@ -16,6 +16,7 @@ from campaign.errors import CampaignError
 from core import schema
 from core.config import Settings, load_settings
 from core.db import Database, DatabaseUnavailable
+from engine.errors import EngineError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,7 +61,7 @@ def friendly_errors(func: F) -> F:
             reason = str(exc.orig or exc).strip().splitlines()[0]
             click.echo(f"错误：数据库操作失败：{reason}", err=True)
             sys.exit(1)
-        except CampaignError as exc:
+        except (CampaignError, EngineError) as exc:
             click.echo(f"错误：{exc}", err=True)
             sys.exit(1)
 

@@ -35,12 +35,15 @@ def init(app: AppContext, with_demo: bool) -> None:
     else:
         click.echo(f"数据库结构已是最新：{after}")
     with app.transaction() as session:
-        report = bootstrap.initialise(session, with_demo=with_demo)
+        report = bootstrap.initialise(session, with_demo=with_demo, data_dir=app.settings.data_dir)
     click.echo(f"基础数据已就绪：{report.campaign}")
     for line in report.deployed:
         click.echo(line)
     if report.demo_accounts_created is not None:
-        click.echo(f"示例数据已就绪（本次新建示例账户 {report.demo_accounts_created} 个）")
+        click.echo(
+            f"示例数据已就绪（本次新建示例账户 {report.demo_accounts_created} 个，"
+            f"示例问题 {report.demo_problems_created} 个）"
+        )
         _print_demo_accounts()
 
 
