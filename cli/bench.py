@@ -16,6 +16,7 @@ import click
 from cli.context import friendly_errors
 from engine.bench.report import lines
 from engine.bench.run import Sizes, run
+from web.bench_inbox_page import page_times
 
 POSTGRESQL_ENV = "YKT_BENCH_POSTGRESQL_URL"
 DEFAULTS = Sizes()
@@ -74,7 +75,7 @@ def bench(
     sizes = Sizes(total, open_, units, completions, warmup, queries)
     previous = signal.signal(signal.SIGTERM, _exit_on_terminate)
     try:
-        result = run(sizes, postgresql_url.strip() or None, _progress, workdir)
+        result = run(sizes, postgresql_url.strip() or None, _progress, workdir, extra=page_times)
     finally:
         signal.signal(signal.SIGTERM, previous)
     if as_json:
