@@ -80,11 +80,9 @@ def _mine(user: User) -> Any:
 
 
 def _base(user: User, tab: str) -> Select[Any]:
-    query = (
-        select(WorkItem)
-        .join(Case, Case.id == WorkItem.case_id)
-        .outerjoin(Problem, and_(Case.subject_type == "problem", Problem.id == Case.subject_id))
-    )
+    """Work items of a tab, from the work item table alone: joins are added only when a
+    filter needs the ledger (SQLite otherwise starts the plan from the case table)."""
+    query = select(WorkItem)
     if tab == "done":
         return query.where(
             WorkItem.completed_by == user.id, WorkItem.state == WorkItemState.COMPLETED.value
@@ -100,7 +98,15 @@ def _base(user: User, tab: str) -> Select[Any]:
     return query
 
 
+def _with_problem(query: Select[Any]) -> Select[Any]:
+    return query.join(Case, Case.id == WorkItem.case_id).outerjoin(
+        Problem, and_(Case.subject_type == "problem", Problem.id == Case.subject_id)
+    )
+
+
 def _filtered(query: Select[Any], filters: InboxFilters) -> Select[Any]:
+    if any((filters.programme, filters.category, filters.village, filters.q)):
+        query = _with_problem(query)
     if filters.programme:
         query = query.where(
             Problem.programme_id.in_(
