@@ -17,7 +17,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session, joinedload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from core import clock
@@ -176,7 +176,7 @@ def lock_case(session: Session, case_id: int) -> Case:
     case = session.scalars(
         select(Case)
         .where(Case.id == case_id)
-        .options(undefer(Case.state))
+        .options(undefer(Case.state), joinedload(Case.definition, innerjoin=True))
         .with_for_update(of=Case)
         .execution_options(populate_existing=True)
     ).first()
@@ -186,14 +186,19 @@ def lock_case(session: Session, case_id: int) -> Case:
 
 
 def locked_item(session: Session, work_item_id: int) -> tuple[WorkItem, Case]:
-    """The work item, re-read after its case row was locked, and that locked case."""
-    case_id = session.scalar(select(WorkItem.case_id).where(WorkItem.id == work_item_id))
-    if case_id is None:
+    """The work item and its case in one statement that locks the case row: the item is read
+    after the lock is held, so it shows what any earlier transaction committed."""
+    row = session.execute(
+        select(WorkItem, Case)
+        .join(Case, Case.id == WorkItem.case_id)
+        .where(WorkItem.id == work_item_id)
+        .options(undefer(Case.state), joinedload(Case.definition, innerjoin=True))
+        .with_for_update(of=Case)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
         raise TaskNotFound(f"任务不存在：{work_item_id}")
-    case = lock_case(session, case_id)
-    item = session.get(WorkItem, work_item_id, populate_existing=True)
-    assert item is not None
-    return item, case
+    return row[0], row[1]
 
 
 def check_can_act(session: Session, host: EngineHost, item: WorkItem, actor: Actor) -> None:
