@@ -1,0 +1,272 @@
+"""附件3 问题情况汇总表 from the records that carry each figure:
+
+- 县总人口数: the population recorded on the row's unit;
+- 治理的乡镇数量 / 治理的村集体数量: townships and villages with work on record in scope (a
+  township: a ledger entry of it or of its villages, or a submitted monthly report; a
+  village: a ledger entry, or a household sampled in a submitted spot check);
+- 到村到户调查 and “一卡通”摸排: the figures of submitted (approved) monthly reports;
+  涉及到的银行家数 is the largest number any one report gave, since reports give counts, not
+  bank names, and summing them would count a bank again for every month and township;
+- 主动说清 and 整改问责: the clues transferred to the commission and the outcomes it recorded;
+- 其他: no record carries it, so it stays blank.
+
+Each query groups by unit in SQL; the unit tree (small) folds units into rows in Python."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from campaign.models import Clue, Obligation, Problem, SpotCheckSample, Unit
+from campaign.models.org import UnitKind
+from campaign.reports.scope import (
+    ReportScope,
+    day_filter,
+    moment_filter,
+    month_filter,
+    unit_filter,
+)
+from forms.tables import attachment3 as table
+
+MONTHLY = "monthly_report"
+SPOT_CHECK = "spot_check"
+SUBMITTED = "submitted"
+OTHER_KEY = "*other"
+OTHER_NAMES = {True: "区直部门及其他", False: "其他单位"}
+SURVEY = ("visited_persons", "visited_households", "cards_found", "banks_involved", "cards_illegal")
+CLUE_SUMS = (
+    "voluntary_persons",
+    "voluntary_fen",
+    "party_sanctioned",
+    "government_sanctioned",
+    "exposure_cases",
+    "exposure_persons",
+    "recovered_fen",
+    "returned_fen",
+)
+MAXIMA = frozenset({"banks_involved"})
+
+
+@dataclass(frozen=True)
+class UnitNode:
+    id: int
+    code: str
+    name: str
+    kind: str
+    parent_id: int | None
+    population: int | None
+    sort_order: int
+
+
+@dataclass
+class Layout:
+    """The rows of the table and, for every unit in scope, the row it belongs to (None: the
+    row of units under no row unit, e.g. district departments in the township breakdown)."""
+
+    root: UnitNode
+    rows: list[UnitNode]
+    row_of: dict[int, int | None]
+    township_of: dict[int, int | None]
+    nodes: dict[int, UnitNode] = field(default_factory=dict)
+
+    def members(self, row_key: str) -> list[int]:
+        """The units in a row, by the row's key (a unit code, or OTHER_KEY)."""
+        if row_key == OTHER_KEY:
+            return [u for u, r in self.row_of.items() if r is None]
+        wanted = next((r.id for r in self.rows if r.code == row_key), -1)
+        return [u for u, r in self.row_of.items() if r == wanted]
+
+
+def layout(session: Session, scope: ReportScope, by_township: bool) -> Layout:
+    nodes = {
+        row.id: UnitNode(*row)
+        for row in session.execute(
+            select(
+                Unit.id,
+                Unit.code,
+                Unit.name,
+                Unit.kind,
+                Unit.parent_id,
+                Unit.population,
+                Unit.sort_order,
+            )
+        )
+    }
+    children: dict[int | None, list[UnitNode]] = defaultdict(list)
+    for node in nodes.values():
+        children[node.parent_id].append(node)
+    root = nodes[scope.unit_id]
+    row_kind = UnitKind.TOWNSHIP.value if by_township else UnitKind.DISTRICT.value
+    in_scope = _depth_first(root, children)
+    if not any(n.kind == row_kind for n in in_scope):
+        row_kind = root.kind  # e.g. one township asked for by county: it is the row itself
+    row_of: dict[int, int | None] = {}
+    township_of: dict[int, int | None] = {}
+    rows: list[UnitNode] = []
+    for node in in_scope:
+        parent = node.parent_id if node.id != root.id else None
+        parent_row = row_of.get(parent) if parent is not None else None
+        parent_township = township_of.get(parent) if parent is not None else None
+        if node.kind == row_kind:
+            rows.append(node)
+            row_of[node.id] = node.id
+        else:
+            row_of[node.id] = parent_row
+        township_of[node.id] = node.id if node.kind == UnitKind.TOWNSHIP else parent_township
+    return Layout(root, rows, row_of, township_of, nodes)
+
+
+def _depth_first(root: UnitNode, children: dict[int | None, list[UnitNode]]) -> list[UnitNode]:
+    ordered, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        ordered.append(node)
+        below = sorted(children.get(node.id, []), key=lambda n: (n.sort_order, n.code))
+        stack.extend(reversed(below))
+    return ordered
+
+
+def monthly_filters(scope: ReportScope) -> list[ColumnElement[bool]]:
+    return [
+        Obligation.campaign_id == scope.campaign_id,
+        Obligation.deadline_code == MONTHLY,
+        Obligation.status == SUBMITTED,
+        unit_filter(scope, Obligation.unit_id),
+        month_filter(scope, Obligation.period),
+    ]
+
+
+def clue_filters(scope: ReportScope) -> list[ColumnElement[bool]]:
+    return [
+        Problem.campaign_id == scope.campaign_id,
+        unit_filter(scope, Problem.unit_id),
+        moment_filter(scope, Clue.transferred_at),
+    ]
+
+
+def spot_check_filters(scope: ReportScope) -> list[ColumnElement[bool]]:
+    return [
+        Obligation.campaign_id == scope.campaign_id,
+        Obligation.deadline_code == SPOT_CHECK,
+        Obligation.status == SUBMITTED,
+        unit_filter(scope, Obligation.unit_id),
+        day_filter(scope, Obligation.due_on),
+    ]
+
+
+@dataclass
+class Activity:
+    townships: set[int] = field(default_factory=set)
+    villages: set[int] = field(default_factory=set)
+
+
+def activity(session: Session, scope: ReportScope, plan: Layout) -> Activity:
+    """The townships and villages with work on record in scope."""
+    found = Activity()
+    ledger = (
+        select(Problem.unit_id, Problem.village_id)
+        .where(
+            Problem.campaign_id == scope.campaign_id,
+            unit_filter(scope, Problem.unit_id),
+            day_filter(scope, Problem.discovered_on),
+        )
+        .group_by(Problem.unit_id, Problem.village_id)
+    )
+    reporting = select(Obligation.unit_id).where(*monthly_filters(scope)).distinct()
+    sampled = (
+        select(SpotCheckSample.village_id)
+        .join(Obligation, Obligation.id == SpotCheckSample.obligation_id)
+        .where(*spot_check_filters(scope))
+        .distinct()
+    )
+    units: set[int] = set()
+    for unit_id, village_id in session.execute(ledger):
+        units.add(unit_id)
+        if village_id is not None:
+            found.villages.add(village_id)
+    units.update(session.scalars(reporting))
+    found.villages.update(session.scalars(sampled))
+    for unit_id in units | found.villages:
+        township = plan.township_of.get(unit_id)
+        if township is not None:
+            found.townships.add(township)
+    found.villages = {v for v in found.villages if v in plan.row_of}
+    return found
+
+
+def unit_figures(session: Session, scope: ReportScope) -> dict[int, dict[str, int]]:
+    """Survey and clue figures by unit, exact (分 for money)."""
+    by_unit: dict[int, dict[str, int]] = defaultdict(dict)
+    survey = (
+        select(
+            Obligation.unit_id,
+            func.sum(Obligation.visited_persons),
+            func.sum(Obligation.visited_households),
+            func.sum(Obligation.cards_found),
+            func.max(Obligation.banks_involved),
+            func.sum(Obligation.cards_illegal),
+        )
+        .where(*monthly_filters(scope))
+        .group_by(Obligation.unit_id)
+    )
+    for unit_id, *values in session.execute(survey):
+        by_unit[unit_id].update(zip(SURVEY, (int(v or 0) for v in values), strict=True))
+    clues = (
+        select(
+            Problem.unit_id,
+            func.count(Clue.id),
+            *(func.sum(getattr(Clue, name)) for name in CLUE_SUMS),
+        )
+        .join(Problem, Problem.id == Clue.problem_id)
+        .where(*clue_filters(scope))
+        .group_by(Problem.unit_id)
+    )
+    for unit_id, count, *values in session.execute(clues):
+        by_unit[unit_id]["clues"] = int(count)
+        by_unit[unit_id].update(zip(CLUE_SUMS, (int(v or 0) for v in values), strict=True))
+    return by_unit
+
+
+def _fold(figures: Iterable[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = {name: 0 for name in (*SURVEY, *CLUE_SUMS, "clues")}
+    for one in figures:
+        for name, value in one.items():
+            total[name] = max(total[name], value) if name in MAXIMA else total[name] + value
+    return total
+
+
+def attachment3(
+    session: Session, scope: ReportScope, *, by_township: bool = False
+) -> table.Attachment3Table:
+    """One row per county-level unit in scope (or per township), then 合计."""
+    plan = layout(session, scope, by_township)
+    work = activity(session, scope, plan)
+    figures = unit_figures(session, scope)
+    rows: list[table.Row] = []
+    keyed: list[tuple[str, str, int | None, int | None]] = [
+        (node.code, node.name, node.id, node.population) for node in plan.rows
+    ]
+    if any(row is None for row in plan.row_of.values()):
+        keyed.append((OTHER_KEY, OTHER_NAMES[by_township], None, None))
+    for number, (key, name, row_id, population) in enumerate(keyed, start=1):
+        members = [u for u, r in plan.row_of.items() if r == row_id]
+        values: dict[str, int | None] = dict(_fold(figures[u] for u in members if u in figures))
+        values["population"] = population
+        values["townships"] = sum(1 for t in work.townships if plan.row_of.get(t) == row_id)
+        values["villages"] = sum(1 for v in work.villages if plan.row_of.get(v) == row_id)
+        values["other"] = None
+        if row_id is None and not any(values.values()):
+            continue  # nothing outside the rows: no row for it
+        rows.append(table.Row(number, name, key, values))
+    total: dict[str, int | None] = dict(_fold(figures.values()))
+    known = [row.population for row in plan.rows if row.population is not None]
+    total["population"] = plan.root.population or (sum(known) if known else None)
+    total["townships"] = len(work.townships)
+    total["villages"] = len(work.villages)
+    total["other"] = None
+    rows.append(table.Row(None, table.TOTAL, "", total, kind="total"))
+    return table.Attachment3Table(scope.unit_name, scope.period_label, tuple(rows), by_township)
