@@ -199,7 +199,7 @@ class RowParser:
         person = "" if is_blank(cell[RESPONSIBLE_PERSON]) else _text(cell[RESPONSIBLE_PERSON])
         if len(person) > PERSON_MAX:
             errors[RESPONSIBLE_PERSON] = f"不能超过 {PERSON_MAX} 个字"
-        deadline = self._deadline(cell, clean, errors)
+        deadline = self._deadline(cell, data.get("discovered_on"), errors)
         row_errors = [RowError(number, c, errors[c]) for c in COLUMNS if c in errors]
         if row_errors or clean is None or unit is None:
             return None, row_errors
@@ -248,13 +248,12 @@ class RowParser:
             return None
 
     def _deadline(
-        self, cell: Mapping[str, Any], clean: Mapping[str, Any] | None, errors: dict[str, str]
+        self, cell: Mapping[str, Any], discovered: str | None, errors: dict[str, str]
     ) -> date | None:
         text = self._iso_date(cell, DEADLINE, errors)
         if text is None:
             return None
         deadline = date.fromisoformat(text)
-        discovered = clean.get("discovered_on") if clean else None
         if discovered and deadline < date.fromisoformat(discovered):
             errors[DEADLINE] = "整改时限不能早于发现日期"
         return deadline

@@ -1,0 +1,58 @@
+"""The ledger download imports again: download → import into an empty database → the same
+附件2, figure for figure and cell for cell."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy.orm import Session
+
+from campaign import bootstrap, reports
+from campaign.ledger_import import import_ledger
+from campaign.models import Problem
+from campaign.workflow_host import CampaignHost
+from core import schema
+from core.db import Database
+from forms.tables import write_attachment2
+from tests.databases import fresh_database_url
+from tests.reports.conftest import user, xlsx_bytes
+
+
+@pytest.fixture
+def empty_database(tmp_path: Path) -> Iterator[Database]:
+    with fresh_database_url(tmp_path) as url:
+        database = Database(url)
+        schema.upgrade(database)
+        with database.transaction() as session:
+            bootstrap.initialise(session, with_demo=True, deployed_by="tests")
+        try:
+            yield database
+        finally:
+            database.dispose()
+
+
+def cells(data: io.BytesIO) -> list[tuple[object, ...]]:
+    return [tuple(row) for row in openpyxl.load_workbook(data).active.iter_rows(values_only=True)]
+
+
+def test_download_import_into_an_empty_database_gives_the_same_attachment2(
+    db_session: Session, ledger: list[Problem], empty_database: Database
+) -> None:
+    scope = reports.report_scope(db_session)
+    before = reports.attachment2(db_session, scope)
+    download = xlsx_bytes(lambda out: reports.export_ledger(db_session, scope, out))
+    with empty_database.transaction() as session:
+        result = import_ledger(session, CampaignHost(), user(session, "ldxz_ban"), download)
+        assert result.ok, result.errors
+        assert len(result.created) == len(ledger)
+    with empty_database.transaction() as session:
+        after = reports.attachment2(session, reports.report_scope(session))
+    assert after == before
+    assert any(any(row.values) for row in after.rows if row.kind == "programme")
+    first = cells(xlsx_bytes(lambda out: write_attachment2(before, out)))
+    second = cells(xlsx_bytes(lambda out: write_attachment2(after, out)))
+    assert first == second
