@@ -23,6 +23,7 @@ from web import (
     navigation,
     notices,
     public,
+    reports,
     security,
     supervise,
     tasks,
@@ -65,6 +66,7 @@ def create_app(
         audit_log.bp,
         notices.bp,
         public.bp,
+        reports.bp,
         api.bp,
     ):
         app.register_blueprint(blueprint)

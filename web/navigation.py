@@ -39,6 +39,8 @@ def _navigation() -> dict[str, Any]:
         menu.append(MenuItem("问题台账", url_for("ledger.index"), "/ledger"))
     if Role.SUPERVISOR.value in roles:
         menu.append(MenuItem("督办", url_for("supervise.index"), "/supervise"))
+    if roles & {Role.SUPERVISOR.value, Role.REVIEWER.value, Role.OFFICER.value}:
+        menu.append(MenuItem("统计报表", url_for("reports.index"), "/reports"))
     if Role.ADMIN.value in roles:
         menu.append(MenuItem("流程定义", url_for("admin.definitions"), "/admin/definitions"))
         menu.append(MenuItem("用户和单位", url_for("admin.users"), "/admin/users"))

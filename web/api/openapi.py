@@ -71,6 +71,12 @@ UNAUTHORIZED = {"401": _json(ERROR, "没有或无效的访问令牌")}
 NOT_FOUND = {"404": _json(ERROR, "不存在，或不在您的单位和角色范围内")}
 ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 PAGE = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}]
+SCOPE = [
+    {"name": "unit", "in": "query", "schema": {"type": "string"}, "description": "单位代码"},
+    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
+]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",

@@ -1,0 +1,79 @@
+"""The reports page, its drill-down and the Excel downloads, on the web and the API."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign import accounts, problems
+from campaign.models import User
+from campaign.workflow_host import CampaignHost
+from core import clock
+from tests.campaign.conftest import registration
+
+Client = Callable[[str], FlaskClient]
+
+
+@pytest.fixture(autouse=True)
+def _june_2022() -> Iterator[None]:
+    clock.freeze(datetime(2022, 6, 15, 2, 0, tzinfo=UTC))
+    yield
+    clock.reset()
+
+
+def _user(session: Session, name: str) -> User:
+    return session.scalars(select(User).where(User.username == name)).one()
+
+
+def _register(session: Session, amount: str) -> None:
+    problems.register(
+        session, CampaignHost(), _user(session, "qsz_jbr"), "QSZ", registration(amount=amount)
+    )
+
+
+def test_tables_show_exact_figures_and_cells_lead_to_their_records(
+    db_session: Session, as_user: Client
+) -> None:
+    _register(db_session, "3600.00")
+    _register(db_session, "1234.56")
+    client = as_user("ldxz_ban")
+    page = client.get("/reports/").get_data(as_text=True)
+    # 耕地地力保护补贴 (P11) × 截留挪用 (S02): 4,834.56 元 = 0.4835 万元 (rounded once)
+    assert "0.4835" in page and "附件3 问题情况汇总表" in page
+    cell = client.get("/reports/attachment2/cell?category=S02&programme=P11").get_data(as_text=True)
+    assert "2022-QSZ-0001" in cell and "2022-QSZ-0002" in cell and "4,834.56" in cell
+
+
+def test_the_excel_download_holds_numbers(db_session: Session, as_user: Client) -> None:
+    _register(db_session, "3600.00")
+    response = as_user("ldxz_ban").get("/reports/attachment2.xlsx?unit=QSZ")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    values = [c.value for row in sheet.iter_rows() for c in row]
+    assert Decimal("0.36") in [Decimal(str(v)) for v in values if isinstance(v, (int, float))]
+
+
+def test_units_see_only_their_own_scope(db_session: Session, as_user: Client) -> None:
+    client = as_user("qsz_fzr")
+    assert client.get("/reports/").status_code == 200
+    assert client.get("/reports/?unit=BSZ").status_code == 404
+    assert client.get("/reports/attachment2.xlsx?unit=LKQ").status_code == 404
+
+
+def test_the_api_serves_both_tables(db_session: Session, client: FlaskClient) -> None:
+    headers = {
+        "Authorization": "Bearer " + accounts.issue_token(db_session, _user(db_session, "ldxz_ban"))
+    }
+    for name in ("attachment2", "attachment3"):
+        response = client.get(f"/api/v1/reports/{name}.xlsx", headers=headers)
+        assert response.status_code == 200
+        assert openpyxl.load_workbook(io.BytesIO(response.data)).active.max_row > 5
+    assert client.get("/api/v1/reports/attachment2.xlsx").status_code == 401

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from flask import request
+from werkzeug.wrappers import Response
+
+from web import db
+from web.api.blueprint import api_user, bp
+from web.authz import allow
+from web.reports.routes import REPORT_ROLES, xlsx_response
+from web.reports.scoping import scope_from
+
+
+@bp.get("/reports/attachment2.xlsx")
+@allow(*REPORT_ROLES, api=True)
+def attachment2_xlsx() -> Response:
+    return xlsx_response("attachment2", scope_from(db.session(), api_user(), request.args), False)
+
+
+@bp.get("/reports/attachment3.xlsx")
+@allow(*REPORT_ROLES, api=True)
+def attachment3_xlsx() -> Response:
+    return xlsx_response(
+        "attachment3",
+        scope_from(db.session(), api_user(), request.args),
+        request.args.get("by") == "township",
+    )

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request, send_file
+from werkzeug.wrappers import Response
+
+from campaign import reports
+from campaign.errors import CampaignError
+from forms.tables.attachment2 import write_attachment2
+from forms.tables.attachment3 import COLUMNS as ATTACHMENT3_COLUMNS
+from forms.tables.attachment3 import GROUPS as ATTACHMENT3_GROUPS
+from forms.tables.attachment3 import write_attachment3
+from web import db
+from web.authz import allow
+from web.common import me
+from web.reports.scoping import allowed_units, scope_from
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+REPORT_ROLES = ("supervisor", "reviewer", "officer")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EVIDENCE_PAGE = 50
+
+
+def _args() -> dict[str, Any]:
+    return {k: v for k, v in request.args.items() if k in ("unit", "from", "to", "by") and v}
+
+
+@bp.get("/")
+@allow(*REPORT_ROLES)
+def index() -> str:
+    session = db.session()
+    scope = scope_from(session, me(), request.args)
+    by_township = request.args.get("by") == "township"
+    return render_template(
+        "reports/index.html",
+        scope=scope,
+        args=_args(),
+        by_township=by_township,
+        table2=reports.attachment2(session, scope),
+        table3=reports.attachment3(session, scope, by_township=by_township),
+        groups3=ATTACHMENT3_GROUPS,
+        columns3=ATTACHMENT3_COLUMNS,
+        units=allowed_units(session, me()),
+    )
+
+
+@bp.get("/attachment2/cell")
+@allow(*REPORT_ROLES)
+def attachment2_cell() -> str:
+    session = db.session()
+    scope = scope_from(session, me(), request.args)
+    page = max(1, request.args.get("page", 1, type=int))
+    try:
+        evidence = reports.attachment2_cell(
+            session,
+            scope,
+            category=request.args.get("category", ""),
+            programme=request.args.get("programme") or None,
+            limit=EVIDENCE_PAGE,
+            offset=(page - 1) * EVIDENCE_PAGE,
+        )
+    except CampaignError:
+        abort(404)
+    return render_template(
+        "reports/cell.html",
+        evidence=evidence,
+        scope=scope,
+        page=page,
+        title="附件2 单元格明细",
+        args=dict(request.args),
+        endpoint="reports.attachment2_cell",
+        per_page=EVIDENCE_PAGE,
+        back=_args(),
+    )
+
+
+@bp.get("/attachment3/cell")
+@allow(*REPORT_ROLES)
+def attachment3_cell() -> str:
+    session = db.session()
+    scope = scope_from(session, me(), request.args)
+    page = max(1, request.args.get("page", 1, type=int))
+    try:
+        evidence = reports.attachment3_cell(
+            session,
+            scope,
+            column=request.args.get("column", ""),
+            row=request.args.get("row", ""),
+            by_township=request.args.get("by") == "township",
+            limit=EVIDENCE_PAGE,
+            offset=(page - 1) * EVIDENCE_PAGE,
+        )
+    except CampaignError:
+        abort(404)
+    return render_template(
+        "reports/cell.html",
+        evidence=evidence,
+        scope=scope,
+        page=page,
+        title="附件3 单元格明细",
+        args=dict(request.args),
+        endpoint="reports.attachment3_cell",
+        per_page=EVIDENCE_PAGE,
+        back=_args(),
+    )
+
+
+def xlsx_response(kind: str, scope: reports.ReportScope, by_township: bool) -> Response:
+    session = db.session()
+    buffer = io.BytesIO()
+    if kind == "attachment2":
+        write_attachment2(reports.attachment2(session, scope), buffer)
+        name = f"附件2_问题统计表_{scope.unit_code}.xlsx"
+    else:
+        write_attachment3(reports.attachment3(session, scope, by_township=by_township), buffer)
+        name = f"附件3_问题情况汇总表_{scope.unit_code}.xlsx"
+    buffer.seek(0)
+    return send_file(buffer, mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+@bp.get("/attachment2.xlsx")
+@allow(*REPORT_ROLES)
+def attachment2_xlsx() -> Response:
+    return xlsx_response("attachment2", scope_from(db.session(), me(), request.args), False)
+
+
+@bp.get("/attachment3.xlsx")
+@allow(*REPORT_ROLES)
+def attachment3_xlsx() -> Response:
+    return xlsx_response(
+        "attachment3",
+        scope_from(db.session(), me(), request.args),
+        request.args.get("by") == "township",
+    )
