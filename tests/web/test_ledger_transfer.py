@@ -1,0 +1,79 @@
+"""The ledger's Excel template, upload (all or nothing) through the web."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import openpyxl
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from campaign import problems, reports
+from campaign.models import Problem, User
+from campaign.workflow_host import CampaignHost
+from core import clock
+from tests.campaign.conftest import registration
+from tests.web_helpers import csrf_token
+
+Client = Callable[[str], FlaskClient]
+
+
+@pytest.fixture(autouse=True)
+def _june_2022() -> Iterator[None]:
+    clock.freeze(datetime(2022, 6, 15, 2, 0, tzinfo=UTC))
+    yield
+    clock.reset()
+
+
+def _count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Problem)) or 0
+
+
+def _upload(client: FlaskClient, content: bytes, name: str = "台账.xlsx") -> tuple[int, str]:
+    token = csrf_token(client, "/ledger/import")
+    response = client.post(
+        "/ledger/import",
+        content_type="multipart/form-data",
+        data={"csrf_token": token, "file": (io.BytesIO(content), name)},
+    )
+    return response.status_code, response.get_data(as_text=True)
+
+
+def test_the_template_has_the_ledger_sheet(as_user: Client) -> None:
+    response = as_user("qsz_jbr").get("/ledger/template.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data))["问题台账"]
+    assert sheet["A1"].value == "问题来源" and sheet["N1"].value == "整改时限"
+
+
+def test_a_downloaded_ledger_imports_again_and_a_bad_one_stores_nothing(
+    db_session: Session, as_user: Client
+) -> None:
+    officer = db_session.scalars(select(User).where(User.username == "qsz_jbr")).one()
+    problems.register(db_session, CampaignHost(), officer, "QSZ", registration())
+    buffer = io.BytesIO()
+    scope = reports.report_scope(db_session, unit_code="QSZ")
+    assert reports.export_ledger(db_session, scope, buffer) == 1
+    client = as_user("qsz_jbr")
+
+    workbook = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    sheet = workbook["问题台账"]
+    sheet["H2"] = "-5"
+    sheet["C2"] = "白沙村"
+    bad = io.BytesIO()
+    workbook.save(bad)
+    status, page = _upload(client, bad.getvalue())
+    assert status == 422 and "未导入" in page and "第 2 行" not in page
+    assert "涉及金额" in page and "村（社区）" in page
+    assert _count(db_session) == 1
+
+    status, page = _upload(client, b"this is not a spreadsheet", "台账.xlsx")
+    assert status == 422 and _count(db_session) == 1
+
+    status, page = _upload(client, buffer.getvalue())
+    assert status == 200 and "已导入 1 条问题" in page and "2022-QSZ-0002" in page
+    db_session.expire_all()
+    assert _count(db_session) == 2

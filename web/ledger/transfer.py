@@ -1,0 +1,60 @@
+"""Excel in and out of the ledger: the import template, the upload of a filled sheet (all or
+nothing, every bad row reported), and the download of the rows shown."""
+
+from __future__ import annotations
+
+import io
+
+from flask import render_template, request, send_file
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
+
+from campaign import ledger_import, reports
+from campaign.current import active_campaign
+from campaign.errors import CampaignError
+from web import db
+from web.authz import allow
+from web.common import HOST, me
+from web.ledger.routes import bp
+from web.reports.routes import XLSX
+from web.roles import WORKING_ROLES
+
+
+@bp.get("/ledger/template.xlsx")
+@allow(*WORKING_ROLES)
+def template() -> Response:
+    buffer = io.BytesIO()
+    reports.export_template(
+        db.session(),
+        active_campaign(db.session()).id,
+        buffer,
+        unit_code=request.args.get("unit") or None,
+    )
+    buffer.seek(0)
+    return send_file(
+        buffer, mimetype=XLSX, as_attachment=True, download_name="问题台账导入模板.xlsx"
+    )
+
+
+@bp.route("/ledger/import", methods=["GET", "POST"])
+@allow(*WORKING_ROLES)
+def import_sheet() -> ResponseReturnValue:
+    if request.method == "GET":
+        return render_template("ledger/import.html", result=None, refused=None)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return render_template(
+            "ledger/import.html", result=None, refused="请选择要导入的 Excel 文件（.xlsx）"
+        ), 422
+    session = db.session()
+    try:
+        result = ledger_import.import_ledger(
+            session, HOST, me(), upload.stream, dry_run=request.form.get("dry_run") == "1"
+        )
+    except CampaignError as refused:
+        session.rollback()
+        return render_template("ledger/import.html", result=None, refused=str(refused)), 422
+    if not result.ok:
+        session.rollback()
+        return render_template("ledger/import.html", result=result, refused=None), 422
+    return render_template("ledger/import.html", result=result, refused=None)
