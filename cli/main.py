@@ -9,6 +9,7 @@ from campaign.jobs import SCHEDULED_JOBS
 from campaign.workflow_host import CampaignHost
 from cli.bench import bench
 from cli.context import AppContext, friendly_errors, pass_app
+from cli.reports import export, import_ledger_command
 from cli.users import user
 from cli.workflows import deploy, worker
 from core import schema
@@ -101,6 +102,8 @@ def serve(app: AppContext, host: str, port: int, threads: int, scheduler: bool) 
 
 ykt.add_command(user)
 ykt.add_command(bench)
+ykt.add_command(export)
+ykt.add_command(import_ledger_command)
 ykt.add_command(deploy)
 ykt.add_command(worker)
 
