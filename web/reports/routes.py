@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request, send_file
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from campaign import reports
@@ -46,21 +48,17 @@ def index() -> str:
     )
 
 
-@bp.get("/attachment2/cell")
-@allow(*REPORT_ROLES)
-def attachment2_cell() -> str:
+def _cell_page(
+    title: str,
+    endpoint: str,
+    find: Callable[[Session, reports.ReportScope, int, int], reports.Evidence],
+) -> str:
+    """The records behind one cell of a table, a page at a time."""
     session = db.session()
     scope = scope_from(session, me(), request.args)
     page = max(1, request.args.get("page", 1, type=int))
     try:
-        evidence = reports.attachment2_cell(
-            session,
-            scope,
-            category=request.args.get("category", ""),
-            programme=request.args.get("programme") or None,
-            limit=EVIDENCE_PAGE,
-            offset=(page - 1) * EVIDENCE_PAGE,
-        )
+        evidence = find(session, scope, EVIDENCE_PAGE, (page - 1) * EVIDENCE_PAGE)
     except CampaignError:
         abort(404)
     return render_template(
@@ -68,42 +66,48 @@ def attachment2_cell() -> str:
         evidence=evidence,
         scope=scope,
         page=page,
-        title="附件2 单元格明细",
+        title=title,
         args=dict(request.args),
-        endpoint="reports.attachment2_cell",
+        endpoint=endpoint,
         per_page=EVIDENCE_PAGE,
         back=_args(),
+    )
+
+
+@bp.get("/attachment2/cell")
+@allow(*REPORT_ROLES)
+def attachment2_cell() -> str:
+    args = request.args
+    return _cell_page(
+        "附件2 单元格明细",
+        "reports.attachment2_cell",
+        lambda session, scope, limit, offset: reports.attachment2_cell(
+            session,
+            scope,
+            category=args.get("category", ""),
+            programme=args.get("programme") or None,
+            limit=limit,
+            offset=offset,
+        ),
     )
 
 
 @bp.get("/attachment3/cell")
 @allow(*REPORT_ROLES)
 def attachment3_cell() -> str:
-    session = db.session()
-    scope = scope_from(session, me(), request.args)
-    page = max(1, request.args.get("page", 1, type=int))
-    try:
-        evidence = reports.attachment3_cell(
+    args = request.args
+    return _cell_page(
+        "附件3 单元格明细",
+        "reports.attachment3_cell",
+        lambda session, scope, limit, offset: reports.attachment3_cell(
             session,
             scope,
-            column=request.args.get("column", ""),
-            row=request.args.get("row", ""),
-            by_township=request.args.get("by") == "township",
-            limit=EVIDENCE_PAGE,
-            offset=(page - 1) * EVIDENCE_PAGE,
-        )
-    except CampaignError:
-        abort(404)
-    return render_template(
-        "reports/cell.html",
-        evidence=evidence,
-        scope=scope,
-        page=page,
-        title="附件3 单元格明细",
-        args=dict(request.args),
-        endpoint="reports.attachment3_cell",
-        per_page=EVIDENCE_PAGE,
-        back=_args(),
+            column=args.get("column", ""),
+            row=args.get("row", ""),
+            by_township=args.get("by") == "township",
+            limit=limit,
+            offset=offset,
+        ),
     )
 
 
