@@ -3,11 +3,11 @@ the same columns (labels, not codes), streamed from one query."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, aliased
 
 from campaign.models import FocusItem, Problem, Programme, StatCategory, Unit
@@ -83,6 +83,12 @@ def ledger_choices(
 
 def ledger_rows(session: Session, scope: ReportScope) -> Iterator[LedgerRow]:
     """Every entry in scope, in registration order, streamed in batches."""
+    return rows_where(session, problem_filters(scope))
+
+
+def rows_where(session: Session, conditions: Sequence[ColumnElement[bool]]) -> Iterator[LedgerRow]:
+    """The entries meeting the conditions (e.g. the filters of the ledger page), as rows of
+    the import sheet, in registration order."""
     village = aliased(Unit)
     responsible = aliased(Unit)
     labels = dict(source_choices())
@@ -110,7 +116,7 @@ def ledger_rows(session: Session, scope: ReportScope) -> Iterator[LedgerRow]:
         .join(StatCategory, StatCategory.id == Problem.stat_category_id)
         .join(FocusItem, FocusItem.id == Problem.focus_item_id)
         .outerjoin(responsible, responsible.id == Problem.responsible_unit_id)
-        .where(*problem_filters(scope))
+        .where(*conditions)
         .order_by(Problem.id)
         .execution_options(yield_per=BATCH)
     )

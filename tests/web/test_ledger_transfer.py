@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import openpyxl
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from campaign.models import Problem, User
 from campaign.workflow_host import CampaignHost
 from core import clock
 from tests.campaign.conftest import registration
-from tests.web_helpers import csrf_token
+from tests.web_helpers import csrf_token, login
 
 Client = Callable[[str], FlaskClient]
 
@@ -77,3 +78,26 @@ def test_a_downloaded_ledger_imports_again_and_a_bad_one_stores_nothing(
     assert status == 200 and "已导入 1 条问题" in page and "2022-QSZ-0002" in page
     db_session.expire_all()
     assert _count(db_session) == 2
+
+
+def test_the_ledger_download_holds_exactly_the_rows_shown(
+    db_session: Session, as_user: Client, app: Flask
+) -> None:
+    officer = db_session.scalars(select(User).where(User.username == "qsz_jbr")).one()
+    host = CampaignHost()
+    problems.register(db_session, host, officer, "QSZ", registration(description="截留低保金"))
+    problems.register(db_session, host, officer, "QSZ", registration(description="多收手续费"))
+    client = as_user("qsz_jbr")
+    everything = openpyxl.load_workbook(io.BytesIO(client.get("/ledger/export.xlsx").data))
+    assert everything["问题台账"].max_row == 3
+    filtered = client.get("/ledger/export.xlsx?q=手续费")
+    sheet = openpyxl.load_workbook(io.BytesIO(filtered.data))["问题台账"]
+    assert sheet.max_row == 2 and sheet["G2"].value == "多收手续费"
+    outsider = app.test_client()
+    login(outsider, "jjw_jc", "Demo@2022ykt")
+    assert (
+        openpyxl.load_workbook(io.BytesIO(outsider.get("/ledger/export.xlsx").data))[
+            "问题台账"
+        ].max_row
+        == 1
+    )

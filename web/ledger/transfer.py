@@ -9,9 +9,12 @@ from flask import render_template, request, send_file
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from campaign import ledger_import, reports
+from campaign import ledger_import, ledger_queries, reports
 from campaign.current import active_campaign
 from campaign.errors import CampaignError
+from campaign.models import Problem
+from campaign.reports.ledger_sheet import rows_where
+from forms.ledger_excel import write_ledger
 from web import db
 from web.authz import allow
 from web.common import HOST, me
@@ -58,3 +61,22 @@ def import_sheet() -> ResponseReturnValue:
         session.rollback()
         return render_template("ledger/import.html", result=result, refused=None), 422
     return render_template("ledger/import.html", result=result, refused=None)
+
+
+@bp.get("/ledger/export.xlsx")
+@allow(*WORKING_ROLES)
+def export() -> Response:
+    """The rows the ledger page shows (same filters, same visibility), in the import sheet's
+    columns, so the file imports again."""
+    session = db.session()
+    filters = ledger_queries.LedgerFilters.from_args(request.args)
+    shown = ledger_queries.query(session, me(), filters).with_only_columns(Problem.id)
+    campaign = active_campaign(session)
+    buffer = io.BytesIO()
+    write_ledger(
+        rows_where(session, [Problem.id.in_(shown)]),
+        reports.ledger_choices(session, campaign.id),
+        buffer,
+    )
+    buffer.seek(0)
+    return send_file(buffer, mimetype=XLSX, as_attachment=True, download_name="问题台账.xlsx")
