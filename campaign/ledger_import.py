@@ -190,6 +190,7 @@ def store(
     category_ids = _ids(session, StatCategory, {r.data["stat_category"] for r in rows})
     actor = actor_for(user)
     now = clock.now()
+    progress("导入", 0, len(rows))
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
         values = [
