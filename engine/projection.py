@@ -70,17 +70,33 @@ def _attached_task(timer: Task) -> Task | None:
     return None
 
 
-def project(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflow) -> None:
+def _deadlines(workflow: BpmnWorkflow) -> dict[str, datetime]:
+    """The due time of each READY task, from the timer boundary events on it. A timer that
+    has already fired still says when the task was due: the task stays overdue, it does not
+    lose its deadline."""
     due_by_task: dict[str, datetime] = {}
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        parent = task.parent
+        if parent is None or not parent.task_spec.name.endswith("BoundaryEventSplit"):
+            continue
+        for sibling in parent.children:
+            if sibling is task or not is_timer(sibling) or sibling.state == TaskState.CANCELLED:
+                continue
+            due = timer_due(sibling)
+            if due is not None:
+                guid = str(task.id)
+                due_by_task[guid] = min(due, due_by_task.get(guid, due))
+    return due_by_task
+
+
+def project(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflow) -> None:
+    due_by_task = _deadlines(workflow)
     timers: dict[str, Timer] = {}
     for task in waiting_timers(workflow):
         due = timer_due(task)
         if due is None:
             continue
         attached = _attached_task(task)
-        if attached is not None:
-            guid = str(attached.id)
-            due_by_task[guid] = min(due, due_by_task.get(guid, due))
         timers[str(task.id)] = Timer(
             case_id=case.id,
             task_guid=str(task.id),

@@ -160,7 +160,8 @@ def test_the_deadline_timer_fires_once_and_keeps_the_task(
     assert cases.fire_due_timers(db_session, host, case.id) == 1
     assert cases.fire_due_timers(db_session, host, case.id) == 0
     item = only_item(db_session, case)
-    assert item.bpmn_id == "rectify" and item.due_at is None
+    # The task stays open and stays overdue: it keeps the deadline the timer fired at.
+    assert item.bpmn_id == "rectify" and item.due_at == timer.due_at
     workflow = cases.load(db_session, case)
     assert workflow.get_data("overdue") is None  # the flag lives on the timer's branch
     fired = [e for e in cases.history(db_session, case.id) if e.kind == "timer_fired"]
@@ -253,7 +254,8 @@ def test_a_deadline_already_past_fires_at_once_and_is_recorded(
     clock.freeze(datetime(2022, 8, 1, tzinfo=UTC))
     case = start_rectify(db_session, host, deadline=DEADLINE)
     cases.complete_task(db_session, host, only_item(db_session, case).id, {}, OFFICER)
-    assert only_item(db_session, case).due_at is None
+    # Created after its deadline: the timer fired at once, the task is overdue from the start.
+    assert only_item(db_session, case).due_at == datetime(2022, 7, 31, 10, 0, tzinfo=UTC)
     assert [e.bpmn_id for e in cases.history(db_session, case.id) if e.kind == "timer_fired"] == [
         "late"
     ]
