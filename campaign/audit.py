@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from campaign.models import AuditEvent, User
+from core import clock
 
 SYSTEM_ACTOR = "系统"
 
@@ -24,6 +25,7 @@ def record(
     **detail: Any,
 ) -> AuditEvent:
     event = AuditEvent(
+        at=clock.now(),  # when it happened, not when the session happens to flush
         actor_id=actor.id if actor is not None else None,
         actor_name=actor_name or (actor.username if actor is not None else SYSTEM_ACTOR),
         action=action,

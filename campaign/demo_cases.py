@@ -145,6 +145,7 @@ def _tell(
                 {
                     "action": "submit",
                     "measures_taken": "已追回并足额发放到户",
+                    "amount_recovered": amount,
                     "completed_on": clock.local_now().date().isoformat(),
                     "evidence": [],
                 },

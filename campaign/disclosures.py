@@ -41,7 +41,7 @@ def _row(problem: Problem) -> Disclosure:
         village=problem.village.name if problem.village else "",
         programme=problem.programme.name,
         category=problem.stat_category.name,
-        amount_yuan=f"{amount // 100}.{amount % 100:02d}",
+        amount_yuan=f"{amount // 100:,}.{amount % 100:02d}",
         status="已销号" if problem.status == "closed" else "整改完成，公示中",
         rectified_on=problem.rectified_on.isoformat() if problem.rectified_on else "",
         published_on=problem.published_at.date().isoformat() if problem.published_at else "",

@@ -84,3 +84,20 @@ def apply(session: Session, problem: Problem, form_key: str, data: Mapping[str, 
     effect = EFFECTS.get(form_key)
     if effect is not None:
         effect(session, problem, data)
+
+
+def registration_values(problem: Problem) -> dict[str, Any]:
+    """The registration as form values, so a correction starts from what was entered."""
+    return {
+        "source": problem.source,
+        "village": problem.village.code if problem.village else "",
+        "programme": problem.programme.code,
+        "focus_item": problem.focus_item.code,
+        "stat_category": problem.stat_category.code,
+        "description": problem.description,
+        "amount": f"{problem.amount_fen // 100}.{problem.amount_fen % 100:02d}",
+        "cards": problem.cards,
+        "households": problem.households,
+        "persons": problem.persons,
+        "discovered_on": problem.discovered_on.isoformat(),
+    }

@@ -49,7 +49,7 @@ def _notify(session: Session, user_ids: list[int], item: WorkItem, kind: str, te
     return len(fresh)
 
 
-def for_new_work(session: Session, case_id: int, *, returned: bool = False) -> int:
+def for_new_work(session: Session, case_id: int, *, returned: bool = False, note: str = "") -> int:
     """Everyone who may work an open task of the case hears of it once."""
     items = session.scalars(
         select(WorkItem).where(
@@ -67,6 +67,8 @@ def for_new_work(session: Session, case_id: int, *, returned: bool = False) -> i
         ):
             continue
         verb = "被退回，请重新办理" if returned else "待您办理"
+        if note:
+            verb += f"（{note}）"
         sent += _notify(
             session, _holders(session, item.unit_id, item.role), item, kind, f"{item.title}：{verb}"
         )

@@ -38,7 +38,9 @@ def complete(
         obligations.apply(session, subject, done.item.form_key, done.data, user)
     elif isinstance(subject, KeyCheck) and done.case.status == "completed":
         subject.status = "done"
-    notifications.for_new_work(session, done.case.id, returned=_sends_back(done.data))
+    notifications.for_new_work(
+        session, done.case.id, returned=sends_back(done.data), note=decision_note(done.data)
+    )
     audit.record(
         session,
         "task.complete",
@@ -86,9 +88,18 @@ def _check_rules_before(session: Session, item: WorkItem, user: User) -> None:
             clues.require_outcomes(session, subject)
 
 
-def _sends_back(data: Mapping[str, Any]) -> bool:
+def sends_back(data: Mapping[str, Any]) -> bool:
     """A decision that returns the work to an earlier step."""
     decisions = ("review_decision", "signoff_decision", "disclosure_decision", "report_decision")
     return any(data.get(name) == "return" for name in decisions) or (
         data.get("extension_decision") == "reject"
     )
+
+
+def decision_note(data: Mapping[str, Any]) -> str:
+    """The reason or opinion given with a decision, for the history, the notice and the
+    banner on a returned task."""
+    for name, value in data.items():
+        if name.endswith(("_reason", "_opinion")) and isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""

@@ -60,6 +60,18 @@ class Form:
             "fields": [f.to_json() for f in self.fields],
         }
 
+    def condition_text(self, spec: Field) -> str:
+        """When a conditionally required field is required, in words: 办理方式选“申请延期”时必填."""
+        other_name = spec.required_if.get("field", "") if spec.required_if else ""
+        other = next((f for f in self.fields if f.name == other_name), None)
+        if other is None:
+            return ""
+        wanted = spec.required_if.get("equals")
+        if other.type == "boolean":
+            return f"勾选“{other.label}”时必填" if wanted else f"未勾选“{other.label}”时必填"
+        label = dict(other.choices).get(str(wanted), str(wanted))
+        return f"{other.label}选“{label}”时必填"
+
     def choices_for(
         self, spec: Field, data: Mapping[str, Any], provider: ChoiceProvider
     ) -> Sequence[tuple[str, str]]:

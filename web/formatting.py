@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from flask import Flask
 
+from campaign.tasks import decision_note
 from core import clock
 
 
@@ -27,8 +29,21 @@ def yuan(fen: int | None) -> str:
     return f"{sign}{whole:,}.{cents:02d}"
 
 
+def event_note(event: Any) -> str:
+    """What to show beside an event: its message, or the reason given with a decision."""
+    if event.message:
+        return str(event.message)
+    try:
+        data = json.loads(event.data) if event.data else {}
+    except ValueError:
+        return ""
+    return decision_note(data) if isinstance(data, dict) else ""
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date, yuan=yuan)
+    app.jinja_env.filters.update(
+        local_datetime=local_datetime, local_date=local_date, yuan=yuan, event_note=event_note
+    )
 
     @app.context_processor
     def _now() -> dict[str, Any]:

@@ -151,3 +151,13 @@ def test_malformed_definitions_are_refused() -> None:
         )
     with pytest.raises(FormDefinitionError, match="缺少必要项"):
         Form.from_json({"key": "k"})
+
+
+def test_conditions_are_explained_in_words() -> None:
+    rectify = registry.get("rectify")
+    review = registry.get("review_registration")
+    assert rectify is not None and review is not None
+    fields = {f.name: f for f in rectify.fields}
+    assert rectify.condition_text(fields["extension_reason"]) == "办理方式选“申请延期”时必填"
+    clue = next(f for f in review.fields if f.name == "clue_summary")
+    assert review.condition_text(clue).startswith("勾选“涉嫌违纪违法")

@@ -181,7 +181,7 @@ def test_the_public_page_masks_personal_data(db_session: Session, client: FlaskC
     assert "42**********1234" in page and "***************8901" in page
     assert "138****1234" in page
     assert not re.search(r"\d{15,}", page), "no long digit run survives on the public page"
-    assert "耕地地力保护补贴" in page and "3600.00" in page
+    assert "耕地地力保护补贴" in page and "3,600.00" in page
 
 
 def test_the_supervisor_finds_an_overdue_item(db_session: Session, as_user: Client) -> None:
@@ -214,3 +214,25 @@ def test_admin_deploys_from_the_modeler_or_sees_the_problems(
         == 422
     )
     assert client.post("/admin/definitions/deploy", json={"xml": changed}).status_code == 400
+
+
+def test_a_returned_task_shows_why_and_starts_from_the_registration(
+    db_session: Session, as_user: Client
+) -> None:
+    problem = _problem(db_session)
+    tasks.complete(
+        db_session,
+        CampaignHost(),
+        _user(db_session, "qsz_fzr"),
+        _open(db_session, problem).id,
+        {"review_decision": "return", "review_return_reason": "金额与银行流水不符"},
+    )
+    correction = _open(db_session, problem)
+    page = as_user("qsz_jbr").get(f"/tasks/{correction.id}").get_data(as_text=True)
+    assert "退回理由：金额与银行流水不符" in page
+    assert 'value="3600.00"' in page and "村会计截留耕地地力保护补贴" in page
+    assert page.count("金额与银行流水不符") >= 2  # the banner and the history's note
+    from campaign.models import Notification
+
+    notice = db_session.scalars(select(Notification).where(Notification.kind == "returned")).one()
+    assert "金额与银行流水不符" in notice.text

@@ -68,11 +68,18 @@ def show(problem_id: int) -> str:
     return render_template(
         "ledger/show.html",
         problem=problem,
+        source_label=_source_labels().get(problem.source, problem.source),
         history=problems.history(session, problem),
         clues=list(session.scalars(select(Clue).where(Clue.problem_id == problem.id))),
         may_reopen=problem.status == ProblemStatus.CLOSED.value
         and (me().has_role("supervisor") or me().has_role("reviewer", problem.unit_id)),
     )
+
+
+def _source_labels() -> dict[str, str]:
+    form = registry.get("register_problem")
+    spec = next((f for f in form.fields if f.name == "source"), None) if form else None
+    return dict(spec.choices) if spec else {}
 
 
 def _registering_units() -> list[Unit]:

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from campaign import inbox, key_checks, monitor, obligations
 from campaign.errors import CampaignError
-from campaign.models import KeyCheck, Unit
+from campaign.models import KeyCheck, Obligation, Unit
 from campaign.models.org import UnitKind
 from engine.errors import NotAllowed
 from web import db
@@ -43,7 +43,7 @@ def index() -> str:
         buckets=monitor.BUCKETS,
         chart=json.dumps(chart, ensure_ascii=False),
         scores=key_checks.propose(session),
-        unfiled=obligations.unfiled(session, "monthly_report"),
+        unfiled=_by_unit(obligations.unfiled(session, "monthly_report")),
         teams=teams,
         checks=checks,
     )
@@ -84,3 +84,11 @@ def assign_key_check() -> Response:
         db.session().rollback()
         flash(str(refused), "error")
     return redirect(url_for("supervise.index") + "#weak")
+
+
+def _by_unit(reports: list[Obligation]) -> list[tuple[str, list[str]]]:
+    """Late monthly reports, one line per unit with the months it owes."""
+    months: dict[str, list[str]] = {}
+    for report in reports:
+        months.setdefault(report.unit.name, []).append(report.period)
+    return sorted(months.items(), key=lambda pair: (-len(pair[1]), pair[0]))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -7,14 +8,14 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign import choices, files, tasks, visibility
+from campaign import choices, files, ledger_effects, tasks, visibility
 from campaign.errors import CampaignError
 from campaign.models import Attachment, Problem
 from campaign.workflow_host import actor_for
 from engine import cases
 from engine.errors import EngineError, NotAllowed, TaskConflict
 from engine.host import Assignment, FormInvalid
-from engine.models import Case, WorkItem
+from engine.models import Case, CaseEvent, WorkItem
 from engine.projection import context_of
 from forms import registry
 from web import db
@@ -59,8 +60,10 @@ def _page(
     may_act = item.state == "open" and HOST.may_act(
         session, actor_for(me()), Assignment(item.unit_id, item.role)
     )
+    history = cases.history(session, case.id)
     return render_template(
         "tasks/show.html",
+        returned_note=_returned_note(history),
         item=item,
         case=case,
         form=form,
@@ -68,7 +71,7 @@ def _page(
         errors=errors,
         options=options,
         problem=problem,
-        history=cases.history(session, case.id),
+        history=history,
         attachments=files.of_case(session, case.id),
         comments=files.comments_of_case(session, case.id),
         open_steps=open_steps,
@@ -76,10 +79,30 @@ def _page(
     ), status
 
 
+def _returned_note(history: list[CaseEvent]) -> str:
+    """The reason given when the work was last sent back, for the person now redoing it."""
+    completed = [e for e in history if e.kind == "task_completed"]
+    if not completed or not completed[-1].data:
+        return ""
+    data = json.loads(completed[-1].data)
+    return tasks.decision_note(data) if tasks.sends_back(data) else ""
+
+
+def _prefill(item: WorkItem) -> dict[str, Any]:
+    """A correction starts from what was registered, not from an empty form."""
+    case = db.session().get(Case, item.case_id)
+    if item.form_key == "correct_registration" and case and case.subject_type == "problem":
+        problem = db.session().get(Problem, case.subject_id)
+        if problem is not None:
+            return ledger_effects.registration_values(problem)
+    return {}
+
+
 @bp.get("/tasks/<int:item_id>")
 @allow(*WORKING_ROLES)
 def show(item_id: int) -> ResponseReturnValue:
-    return _page(_visible_item(item_id), {}, {})
+    item = _visible_item(item_id)
+    return _page(item, _prefill(item), {})
 
 
 @bp.post("/tasks/<int:item_id>")
