@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from campaign.errors import NotFound
 from campaign.models import Problem, Programme, StatCategory, Unit
 from campaign.reports.evidence import DEFAULT_LIMIT, Evidence, collect
-from campaign.reports.scope import ReportScope, day_filter, unit_filter
+from campaign.reports.scope import ReportScope, day_filter, scanned, unit_filter
 from forms.tables import attachment2 as table
 
 LEVEL_ORDER = {"central": 0, "city": 1, "county": 2}
@@ -27,9 +27,11 @@ class Cell:
     entries: int = 0
 
 
-def problem_filters(scope: ReportScope) -> list[ColumnElement[bool]]:
+def problem_filters(scope: ReportScope, *, scan: bool = False) -> list[ColumnElement[bool]]:
+    """The entries in scope; scan=True for aggregates over the whole scope (see scanned)."""
+    campaign = scanned(Problem.campaign_id) if scan else Problem.campaign_id
     return [
-        Problem.campaign_id == scope.campaign_id,
+        campaign == scope.campaign_id,
         unit_filter(scope, Problem.unit_id),
         day_filter(scope, Problem.discovered_on),
     ]
@@ -45,7 +47,7 @@ def figures(session: Session, scope: ReportScope) -> dict[tuple[int, int], Cell]
             func.sum(Problem.cards),
             func.count(),
         )
-        .where(*problem_filters(scope))
+        .where(*problem_filters(scope, scan=True))
         .group_by(Problem.programme_id, Problem.stat_category_id)
     )
     return {

@@ -28,6 +28,7 @@ from campaign.reports.scope import (
     day_filter,
     moment_filter,
     month_filter,
+    scanned,
     unit_filter,
 )
 from forms.tables import attachment3 as table
@@ -167,14 +168,17 @@ class Activity:
 def activity(session: Session, scope: ReportScope, plan: Layout) -> Activity:
     """The townships and villages with work on record in scope."""
     found = Activity()
+    # Grouped by unit_id + 0 too: SQLite would otherwise read the table in the order of the
+    # (unit, status) index, fetching each row at random (2.4 s instead of 0.5 s).
+    unit = scanned(Problem.unit_id).label("unit")
     ledger = (
-        select(Problem.unit_id, Problem.village_id)
+        select(unit, Problem.village_id)
         .where(
-            Problem.campaign_id == scope.campaign_id,
+            scanned(Problem.campaign_id) == scope.campaign_id,
             unit_filter(scope, Problem.unit_id),
             day_filter(scope, Problem.discovered_on),
         )
-        .group_by(Problem.unit_id, Problem.village_id)
+        .group_by(unit, Problem.village_id)
     )
     reporting = select(Obligation.unit_id).where(*monthly_filters(scope)).distinct()
     sampled = (

@@ -94,6 +94,14 @@ def _campaign(session: Session, key: int | str | None) -> Campaign:
     return found
 
 
+def scanned(column: InstrumentedAttribute[int]) -> ColumnElement[int]:
+    """The column in a form no index can serve (column + 0). A campaign is most of the
+    ledger, and walking an index to fetch most of a table's rows one at a time is slower than
+    reading the table: SQLite took 1.7 s for a million entries through the campaign index
+    against 0.5 s for a plain scan. It also leaves the unit index free for a township scope."""
+    return column + 0
+
+
 def subtree(unit_id: int) -> Select[tuple[int]]:
     """The ids of a unit and everything below it, as SQL (a recursive query): a filter that
     stays one statement however large the subtree is."""
