@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from sqlalchemy import func, select
 
+from campaign.audit import ACTION_LABELS
 from campaign.models import AuditEvent
 from web import db
 from web.authz import allow
@@ -39,4 +40,5 @@ def index() -> str:
         args=args,
         action=action,
         actor=actor,
+        labels=ACTION_LABELS,
     )
