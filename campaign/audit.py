@@ -42,11 +42,22 @@ def record(
 
 # What each action is called on the audit page.
 ACTION_LABELS = {
-    "auth.login": "登录", "auth.logout": "退出", "auth.lock": "账户锁定",
-    "user.create": "新建用户", "user.password": "修改/重置密码", "user.disable": "停用用户",
-    "role.grant": "授予角色", "token.issue": "签发 API 令牌", "unit.create": "新建单位",
-    "file.upload": "上传附件", "problem.register": "登记问题", "problem.reopen": "重新打开问题",
-    "task.complete": "办理任务", "clue.transfer": "移送线索", "key_check.assign": "安排重点检查",
-    "definition.deploy": "部署流程定义", "case.migrate": "迁移案件版本",
+    "auth.login": "登录",
+    "auth.logout": "退出",
+    "auth.lock": "账户锁定",
+    "user.create": "新建用户",
+    "user.password": "修改/重置密码",
+    "user.disable": "停用用户",
+    "role.grant": "授予角色",
+    "token.issue": "签发 API 令牌",
+    "unit.create": "新建单位",
+    "file.upload": "上传附件",
+    "problem.register": "登记问题",
+    "problem.reopen": "重新打开问题",
+    "task.complete": "办理任务",
+    "clue.transfer": "移送线索",
+    "key_check.assign": "安排重点检查",
+    "definition.deploy": "部署流程定义",
+    "case.migrate": "迁移案件版本",
     "ledger.import": "导入问题台账",
 }
