@@ -51,7 +51,10 @@ FIELD_COLUMNS = {
     "discovered_on": DISCOVERED,
 }
 PERSON_MAX = 64
-_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+# 2022-06-10, 2022/6/10, 2022.6.10, 2022年6月10日, with a time of day (00:00:00) allowed.
+_DATE = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+)
 _FOCUS_CODE = re.compile(r"(\d+\.\d+)(?:\s|$)")
 
 
