@@ -126,7 +126,7 @@ def check_rows(
     refusals = {
         code: f"您不能为“{unit.name}”登记问题"
         for code, unit in units.items()
-        if not problems._may_register(session, user, unit)
+        if not problems.may_register(session, user, unit)
     }
     choices = replace(choices, unit_refusals=refusals)
     return parse_rows(rows, choices, today=clock.local_now().date())

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from campaign.models import (
     Campaign,
     Household,
+    Notification,
     Obligation,
     ReportingDeadline,
     SpotCheckSample,
@@ -27,6 +28,7 @@ from campaign.workflow_host import CampaignHost
 from core import clock
 from engine import cases
 from engine.host import SYSTEM, CaseContext
+from engine.models import WorkItem
 
 PROCESS_FOR = {
     "monthly_report": "monthly_report",
@@ -199,9 +201,6 @@ def unfiled(session: Session, deadline_code: str, *, today: date | None = None) 
 
 def awaiting_notice(session: Session, limit: int = 500) -> list[Obligation]:
     """Open reports whose filling task nobody has been told about yet."""
-    from campaign.models import Notification
-    from engine.models import WorkItem
-
     noticed = select(Notification.work_item_id).where(Notification.work_item_id.is_not(None))
     return list(
         session.scalars(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign.errors import NotFound
+from campaign.errors import Conflict, InvalidInput, NotFound
 from campaign.models import Unit
+from campaign.models.org import UnitKind
 
 
 def unit_by_code(session: Session, code: str) -> Unit:
@@ -60,11 +63,6 @@ def subtree_ids(session: Session, root: Unit) -> set[int]:
 
 def add_unit(session: Session, code: str, name: str, kind: str, parent_code: str | None) -> Unit:
     """A new unit below an existing one (e.g. a village of a township)."""
-    import re
-
-    from campaign.errors import Conflict, InvalidInput
-    from campaign.models.org import UnitKind
-
     code, name = code.strip().upper(), name.strip()
     if not re.fullmatch(r"[A-Z0-9-]{2,32}", code):
         raise InvalidInput("单位代码须为 2–32 位大写字母、数字或连字符")

@@ -45,7 +45,7 @@ def next_number(session: Session, campaign: Campaign, unit: Unit) -> str:
     return f"{campaign.year}-{unit.code}-{value:04d}"
 
 
-def _may_register(session: Session, user: User, unit: Unit) -> bool:
+def may_register(session: Session, user: User, unit: Unit) -> bool:
     """Officers and reviewers of the unit; an inspection team for the townships it was
     assigned to check; the leading group office for any unit."""
     if any(r.unit_id == unit.id and r.role in REGISTERING_ROLES for r in user.roles):
@@ -60,7 +60,7 @@ def register(
     session: Session, host: CampaignHost, user: User, unit_code: str, data: Mapping[str, Any]
 ) -> Problem:
     unit = unit_by_code(session, unit_code)
-    if not _may_register(session, user, unit):
+    if not may_register(session, user, unit):
         raise NotAllowed(f"您不能为“{unit.name}”登记问题")
     campaign = active_campaign(session)
     context = CaseContext(owning_unit_id=unit.id, subject_type="problem")

@@ -46,12 +46,6 @@ def may_see_problem(session: Session, user: User, problem: Problem) -> bool:
     return found is not None
 
 
-def may_register(user: User) -> bool:
-    return any(
-        r.role in UNIT_ROLES | {Role.SUPERVISOR.value, Role.INSPECTOR.value} for r in user.roles
-    )
-
-
 def may_see_case(session: Session, user: User, case_id: int) -> bool:
     """A case is visible to whoever may work or has worked one of its tasks, and to anyone
     who may see the problem it serves."""

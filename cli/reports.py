@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.orm import Session
 
 from campaign import accounts, reports
 from campaign.ledger_import import import_ledger
@@ -56,6 +57,23 @@ def _day(value: datetime | None) -> date | None:
     return value.date() if value is not None else None
 
 
+def _scope(
+    session: Session,
+    campaign: str | None,
+    unit_code: str | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+) -> ReportScope:
+    """The scope the --unit, --campaign, --from and --to options ask for."""
+    return reports.report_scope(
+        session,
+        campaign=campaign,
+        unit_code=unit_code,
+        date_from=_day(date_from),
+        date_to=_day(date_to),
+    )
+
+
 @contextmanager
 def _atomic(path: Path) -> Iterator[Path]:
     """Write beside the target and rename at the end: a failed export leaves no half file."""
@@ -89,13 +107,7 @@ def export_attachment2(
     date_to: datetime | None,
 ) -> None:
     with app.transaction() as session, _atomic(output) as temporary:
-        scope = reports.report_scope(
-            session,
-            campaign=campaign,
-            unit_code=unit_code,
-            date_from=_day(date_from),
-            date_to=_day(date_to),
-        )
+        scope = _scope(session, campaign, unit_code, date_from, date_to)
         write_attachment2(reports.attachment2(session, scope), temporary)
     click.echo(f"已导出附件2 问题统计表：{output}（{_describe(scope)}）")
 
@@ -116,13 +128,7 @@ def export_attachment3(
     by_township: bool,
 ) -> None:
     with app.transaction() as session, _atomic(output) as temporary:
-        scope = reports.report_scope(
-            session,
-            campaign=campaign,
-            unit_code=unit_code,
-            date_from=_day(date_from),
-            date_to=_day(date_to),
-        )
+        scope = _scope(session, campaign, unit_code, date_from, date_to)
         table = reports.attachment3(session, scope, by_township=by_township)
         write_attachment3(table, temporary)
     how = "，按乡镇分行" if by_township else ""
@@ -157,13 +163,7 @@ def export_ledger(
     date_to: datetime | None,
 ) -> None:
     with app.transaction() as session, _atomic(output) as temporary:
-        scope = reports.report_scope(
-            session,
-            campaign=campaign,
-            unit_code=unit_code,
-            date_from=_day(date_from),
-            date_to=_day(date_to),
-        )
+        scope = _scope(session, campaign, unit_code, date_from, date_to)
         count = reports.export_ledger(session, scope, temporary)
     click.echo(f"已导出问题台账 {count} 条：{output}（{_describe(scope)}）")
 

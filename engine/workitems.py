@@ -1,4 +1,5 @@
-"""Work items: inbox and overdue queries (plain SQL, no workflow is loaded) and claiming."""
+"""Work items: the inbox hot path and overdue queries (plain SQL, no workflow is loaded),
+claiming and reassigning."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -28,13 +29,6 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def _for_assignments(assignments: Sequence[Assignment]) -> Select[tuple[WorkItem]]:
-    pairs = [and_(WorkItem.unit_id == a.unit_id, WorkItem.role == a.role) for a in assignments]
-    return select(WorkItem).where(
-        WorkItem.state == WorkItemState.OPEN.value, or_(*pairs) if pairs else false()
-    )
-
-
 def _page(session: Session, query: Select[tuple[WorkItem]], page: int, per_page: int) -> Page:
     page = max(1, page)
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
@@ -44,21 +38,6 @@ def _page(session: Session, query: Select[tuple[WorkItem]], page: int, per_page:
         .offset((page - 1) * per_page)
     )
     return Page(list(rows), total, page, per_page)
-
-
-def inbox(
-    session: Session,
-    assignments: Sequence[Assignment],
-    *,
-    page: int = 1,
-    per_page: int = 50,
-    overdue_only: bool = False,
-) -> Page:
-    """Open work for the units and roles a person holds, soonest due first."""
-    query = _for_assignments(assignments)
-    if overdue_only:
-        query = query.where(WorkItem.due_at < clock.now())
-    return _page(session, query, page, per_page)
 
 
 def first_page_ids(session: Session, unit_id: int, role: str, limit: int = 50) -> list[int]:
@@ -75,13 +54,6 @@ def first_page_ids(session: Session, unit_id: int, role: str, limit: int = 50) -
             .limit(limit)
         )
     )
-
-
-def claimed_by(session: Session, actor_id: int, *, page: int = 1, per_page: int = 50) -> Page:
-    query = select(WorkItem).where(
-        WorkItem.state == WorkItemState.OPEN.value, WorkItem.claimed_by == actor_id
-    )
-    return _page(session, query, page, per_page)
 
 
 def overdue(

@@ -19,8 +19,7 @@ LAST_SEEN_KEY = "last_seen"
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
-# Endpoints that work before login or while a password change is pending.
-_OPEN_ENDPOINTS = {"auth.login", "static"}
+# Endpoints that work while a password change is pending.
 _PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "static"}
 
 
@@ -75,7 +74,3 @@ def _security_headers(response: Response) -> Response:
     if current_user.is_authenticated:
         response.headers.setdefault("Cache-Control", "no-store")
     return response
-
-
-def is_open_endpoint(endpoint: str | None) -> bool:
-    return endpoint in _OPEN_ENDPOINTS
