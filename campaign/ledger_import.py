@@ -4,8 +4,8 @@ Every row is checked first, with the register form's own rules and the importing
 right to register for the row's unit; any error in any row means nothing is stored and the
 result lists every bad row and column with the reason. Otherwise each row becomes a ledger
 entry with its lifecycle started, as problems.register would make it, in bulk: the numbers
-of a unit are taken in one step, entries are inserted in batches, and only starting each
-case goes row by row through the engine.
+of a unit are taken in one step, and entries, their cases and work items are inserted in
+batches (engine.batch_start).
 
 责任单位, 责任人 and 整改时限 are what the reviewer decides in 审核. An imported value is
 stored on the entry as a proposal and passed in the case's data under the review form's
@@ -43,7 +43,7 @@ from campaign.models import (
 from campaign.reports.ledger_sheet import ledger_choices
 from campaign.workflow_host import CampaignHost, actor_for
 from core import clock
-from engine import cases
+from engine.batch_start import NewCase, start_cases
 from engine.host import CaseContext
 from engine.models import Case, CaseEvent, Timer, WorkItem, WorkItemState
 from forms.ledger_excel import SHEET, RowError, SpreadsheetRefused, read_ledger
@@ -214,22 +214,24 @@ def store(
                 insert(Problem).returning(Problem.id, sort_by_parameter_order=True), values
             )
         )
-        case_ids = []
         batch_numbers = numbers[start : start + BATCH]
-        for row, problem_id, number in zip(batch, ids, batch_numbers, strict=True):
-            case = cases.start_case(
-                session,
-                host,
-                problems.PROCESS_KEY,
-                data=_case_data(row, problem_id, number),
-                context=CaseContext(
-                    owning_unit_id=unit_ids[row.unit],
-                    subject_type="problem",
-                    subject_id=problem_id,
-                ),
-                actor=actor,
-            )
-            case_ids.append(case.id)
+        case_ids = start_cases(
+            session,
+            host,
+            problems.PROCESS_KEY,
+            [
+                NewCase(
+                    data=_case_data(row, problem_id, number),
+                    context=CaseContext(
+                        owning_unit_id=unit_ids[row.unit],
+                        subject_type="problem",
+                        subject_id=problem_id,
+                    ),
+                )
+                for row, problem_id, number in zip(batch, ids, batch_numbers, strict=True)
+            ],
+            actor=actor,
+        )
         _link(session, ids, case_ids)
         _audit(session, user, batch, batch_numbers, now)
         session.flush()

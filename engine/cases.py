@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -27,6 +28,31 @@ from engine.host import SYSTEM, Actor, Assignment, CaseContext, EngineHost
 from engine.models import Case, CaseEvent, CaseStatus, WorkItem, WorkItemState
 
 
+def event_values(
+    case_id: int,
+    kind: str,
+    actor: Actor,
+    at: datetime,
+    *,
+    bpmn_id: str = "",
+    title: str = "",
+    data: Mapping[str, Any] | None = None,
+    message: str = "",
+) -> dict[str, Any]:
+    """The columns of a case event."""
+    return {
+        "case_id": case_id,
+        "at": at,
+        "kind": kind,
+        "actor_id": actor.id,
+        "actor_name": actor.name[:64],
+        "bpmn_id": bpmn_id,
+        "title": title[:200],
+        "data": json.dumps(data, ensure_ascii=False, default=str) if data else "",
+        "message": message,
+    }
+
+
 def record_event(
     session: Session,
     case_id: int,
@@ -38,19 +64,10 @@ def record_event(
     data: Mapping[str, Any] | None = None,
     message: str = "",
 ) -> None:
-    session.add(
-        CaseEvent(
-            case_id=case_id,
-            at=clock.now(),
-            kind=kind,
-            actor_id=actor.id,
-            actor_name=actor.name[:64],
-            bpmn_id=bpmn_id,
-            title=title[:200],
-            data=json.dumps(data, ensure_ascii=False, default=str) if data else "",
-            message=message,
-        )
+    values = event_values(
+        case_id, kind, actor, clock.now(), bpmn_id=bpmn_id, title=title, data=data, message=message
     )
+    session.add(CaseEvent(**values))
 
 
 def _fired_timers(workflow: BpmnWorkflow) -> dict[str, Task]:
@@ -93,7 +110,7 @@ def _describe(exc: Exception) -> str:
     return f"流程执行出错{where}：{detail}"
 
 
-def _status(workflow: BpmnWorkflow) -> CaseStatus:
+def status_of(workflow: BpmnWorkflow) -> CaseStatus:
     if workflow.is_completed():
         return CaseStatus.COMPLETED
     if workflow.get_tasks(state=TaskState.READY, manual=True):
@@ -105,7 +122,7 @@ def _save(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflow
     now = clock.now()
     case.state = spiff.dump_workflow(workflow)
     case.serializer_version = spiff.SERIALIZER_VERSION
-    case.status = _status(workflow).value
+    case.status = status_of(workflow).value
     case.updated_at = now
     if case.status == CaseStatus.COMPLETED.value:
         case.completed_at = now

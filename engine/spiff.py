@@ -121,6 +121,17 @@ def dump_workflow(workflow: BpmnWorkflow) -> str:
     return state
 
 
+def dump_data(data: Mapping[str, Any]) -> str:
+    """Case data exactly as `dump_workflow` writes a task's data (the same encoder, which
+    tags datetimes and turns sets into lists)."""
+    registry = SERIALIZER.registry
+    registry._encoder_mode = True  # what serialize_json does around its json.dumps
+    try:
+        return json.dumps(registry.convert(dict(data)), cls=SERIALIZER._encoder_cls)
+    finally:
+        registry._encoder_mode = False
+
+
 def load_workflow(
     state: str, spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]
 ) -> BpmnWorkflow:

@@ -1,0 +1,256 @@
+"""Starting many cases of one definition at once, e.g. the entries of an imported spreadsheet.
+
+Starting a case runs SpiffWorkflow from the start event to the first wait. When nothing on
+that way can depend on the case's data (a plain start event leading straight to user tasks:
+no script, condition, timer, message or data mapping), every case arrives at the same place
+with the same state apart from its data and its task ids. The workflow then runs once; its
+serialized state becomes a template, and each case's state is the template with the case's
+data and fresh task ids. Cases, their "started" events and their work items are inserted a
+batch at a time. Any other diagram starts its cases one by one through `cases.start_case`,
+with the same result."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+from uuid import uuid4
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from core import clock
+from engine import cases, definitions, projection, spiff
+from engine.errors import ScriptRefused
+from engine.host import Actor, CaseContext, EngineHost
+from engine.models import Case, CaseEvent, CaseStatus, ProcessDefinition, WorkItem
+
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+# States a task may be in when the template is taken: predicted, waiting for a person, done.
+_UNEVALUATED = TaskState.MAYBE | TaskState.LIKELY | TaskState.FUTURE
+
+
+@dataclass(frozen=True)
+class NewCase:
+    data: Mapping[str, Any]
+    context: CaseContext
+
+
+@dataclass(frozen=True)
+class _ReadyTask:
+    guid: str
+    bpmn_id: str
+    title: str
+    form_key: str
+    lane: str
+    sees_case_data: bool  # the task's data is the case's data (else it is empty)
+
+
+class _Slot(Enum):
+    DATA = "the case's data"
+    KEYS = "the names in the case's data"  # predicted tasks list them as deleted
+
+
+@dataclass(frozen=True)
+class _Template:
+    """A serialized state cut at every task id and every mention of the case's data."""
+
+    pieces: list[str]  # the text between two placeholders
+    placeholders: list[str | _Slot]  # a template task id, or where the case's data goes
+    ready: list[_ReadyTask]
+    status: CaseStatus
+
+    def state_for(self, data: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+        """A case's serialized state and its task ids (template id → the case's id)."""
+        filling = {_Slot.DATA: spiff.dump_data(data), _Slot.KEYS: json.dumps(list(data))}
+        ids: dict[str, str] = {}
+        out = [self.pieces[0]]
+        for placeholder, piece in zip(self.placeholders, self.pieces[1:], strict=True):
+            if isinstance(placeholder, _Slot):
+                out.append(filling[placeholder])
+            else:
+                fresh = ids.get(placeholder)
+                if fresh is None:
+                    fresh = ids[placeholder] = str(uuid4())
+                out.append(fresh)
+            out.append(piece)
+        return "".join(out), ids
+
+
+def start_cases(
+    session: Session,
+    host: EngineHost,
+    key: str,
+    new_cases: Sequence[NewCase],
+    *,
+    actor: Actor,
+) -> list[int]:
+    """Start a case of the latest version of `key` for each entry; returns their ids, in
+    order. Like `cases.start_case`, this only flushes: the caller's boundary commits."""
+    if not new_cases:
+        return []
+    definition = definitions.require_latest(session, key)
+    spec, subprocess_specs = definitions.specs_for(definition)
+    template = _take_template(spiff.new_workflow(spec, subprocess_specs))
+    if template is None:
+        return [
+            cases.start_case(session, host, key, data=new.data, context=new.context, actor=actor).id
+            for new in new_cases
+        ]
+    return _insert(session, host, definition, template, new_cases, actor)
+
+
+def can_start_together(session: Session, key: str) -> bool:
+    """Whether cases of the latest version of `key` start from one template (else one by
+    one): for the benchmark and the documentation's claims."""
+    spec, subprocess_specs = definitions.specs_for(definitions.require_latest(session, key))
+    return _take_template(spiff.new_workflow(spec, subprocess_specs)) is not None
+
+
+def _insert(
+    session: Session,
+    host: EngineHost,
+    definition: ProcessDefinition,
+    template: _Template,
+    new_cases: Sequence[NewCase],
+    actor: Actor,
+) -> list[int]:
+    now = clock.now()
+    states = [template.state_for(new.data) for new in new_cases]
+    case_rows = [
+        {
+            "definition_id": definition.id,
+            "status": template.status.value,
+            "state": state,
+            "serializer_version": spiff.SERIALIZER_VERSION,
+            "lock_version": 1,
+            "owning_unit_id": new.context.owning_unit_id,
+            "responsible_unit_id": new.context.responsible_unit_id,
+            "subject_type": new.context.subject_type,
+            "subject_id": new.context.subject_id,
+            "error_message": "",
+            "started_by": actor.name[:64],
+            "started_at": now,
+            "updated_at": now,
+        }
+        for new, (state, _) in zip(new_cases, states, strict=True)
+    ]
+    case_ids = list(
+        session.scalars(insert(Case).returning(Case.id, sort_by_parameter_order=True), case_rows)
+    )
+    message = f"{definition.name}（{definition.label}）"
+    session.execute(
+        insert(CaseEvent),
+        [
+            cases.event_values(case_id, "started", actor, now, data=new.data, message=message)
+            for case_id, new in zip(case_ids, new_cases, strict=True)
+        ],
+    )
+    items = []
+    for case_id, new, (_, ids) in zip(case_ids, new_cases, states, strict=True):
+        for task in template.ready:
+            assignment = host.assign(
+                session, task.lane, new.context, new.data if task.sees_case_data else {}
+            )
+            items.append(
+                {
+                    "case_id": case_id,
+                    "task_guid": ids[task.guid],
+                    "bpmn_id": task.bpmn_id,
+                    "title": task.title,
+                    "form_key": task.form_key,
+                    "lane": task.lane,
+                    "unit_id": assignment.unit_id,
+                    "role": assignment.role,
+                    "state": "open",
+                    "created_at": now,
+                }
+            )
+    if items:
+        session.execute(insert(WorkItem), items)
+    return case_ids
+
+
+def _take_template(workflow: BpmnWorkflow) -> _Template | None:
+    """Run a workflow with marker data to its first wait; None unless the result is the
+    same for every case apart from data and task ids."""
+    name = f"ykt-case-data-{secrets.token_hex(8)}"
+    marker = {name: name}
+    workflow.task_tree.data.update(marker)
+    try:
+        workflow.refresh_timers()
+        workflow.do_engine_steps()
+    except (SpiffWorkflowException, ScriptRefused):
+        return None  # starting one by one reports the failure for the first case
+    if not _same_for_every_case(workflow, marker):
+        return None
+    state = spiff.dump_workflow(workflow)
+    mentions = {spiff.dump_data(marker): _Slot.DATA, json.dumps([name]): _Slot.KEYS}
+    # Every mention of the marker must be one of these, so replacing them is exact.
+    accounted = sum(state.count(text) * text.count(name) for text in mentions)
+    if state.count(name) != accounted:
+        return None
+    alternatives = "|".join([_UUID, *(re.escape(text) for text in mentions)])
+    parts = re.split(f"({alternatives})", state)
+    placeholders = [mentions.get(found, found) for found in parts[1::2]]
+    ready = [
+        _ReadyTask(
+            guid=str(task.id),
+            bpmn_id=task.task_spec.bpmn_id or "",
+            title=(task.task_spec.bpmn_name or task.task_spec.bpmn_id or "")[:200],
+            form_key=getattr(getattr(task.task_spec, "form", None), "key", None) or "",
+            lane=projection.lane_of(task),
+            sees_case_data=task.data == marker,
+        )
+        for task in workflow.get_tasks(state=TaskState.READY, manual=True)
+    ]
+    return _Template(parts[0::2], placeholders, ready, cases.status_of(workflow))
+
+
+def _same_for_every_case(workflow: BpmnWorkflow, marker: Mapping[str, Any]) -> bool:
+    if workflow.is_completed() or workflow.data or workflow.subprocesses:
+        return False
+    if workflow.bpmn_events:
+        return False
+    for task in workflow.get_tasks():
+        if task.data not in (marker, {}):
+            return False  # something on the way wrote to the data
+        if task.state & _UNEVALUATED:
+            continue
+        if task.state == TaskState.READY and task.task_spec.manual:
+            continue
+        if task.state == TaskState.COMPLETED and _inert(task):
+            continue
+        return False  # waiting for a timer or message, or a step that evaluated something
+    return True
+
+
+def _inert(task: Task) -> bool:
+    """A completed step whose outcome cannot depend on data: the start of the process."""
+    spec = task.task_spec
+    if isinstance(spec, StartEvent):
+        if not isinstance(spec.event_definition, NoneEventDefinition):
+            return False
+    elif not isinstance(spec, BpmnStartTask):
+        return False
+    return not any(
+        getattr(spec, name, None)
+        for name in (
+            "prescript",
+            "postscript",
+            "io_specification",
+            "data_input_associations",
+            "data_output_associations",
+        )
+    )
