@@ -101,3 +101,16 @@ def registration_values(problem: Problem) -> dict[str, Any]:
         "persons": problem.persons,
         "discovered_on": problem.discovered_on.isoformat(),
     }
+
+
+def proposed_responsibility(problem: Problem) -> dict[str, Any]:
+    """Responsibility proposed at registration (e.g. in an imported sheet), as review form
+    values: the reviewer starts from it and decides."""
+    values: dict[str, Any] = {}
+    if problem.responsible_unit is not None:
+        values["responsible_unit"] = problem.responsible_unit.code
+    if problem.responsible_person:
+        values["responsible_person"] = problem.responsible_person
+    if problem.deadline is not None:
+        values["deadline"] = problem.deadline.isoformat()
+    return values

@@ -4,6 +4,7 @@ and column reported, and rows becoming ledger entries with their lifecycles star
 from __future__ import annotations
 
 from datetime import date, datetime
+from uuid import UUID
 
 import openpyxl
 import pytest
@@ -13,8 +14,11 @@ from sqlalchemy.orm import Session
 from campaign import reports
 from campaign.ledger_import import LedgerFileRefused, import_ledger
 from campaign.models import AuditEvent, Problem
+from campaign.problems import PROCESS_KEY
 from campaign.workflow_host import CampaignHost
-from engine.models import WorkItem
+from engine import cases
+from engine.batch_start import can_start_together
+from engine.models import Case, WorkItem
 from forms.ledger_excel import COLUMNS
 from tests.reports.conftest import user, xlsx_bytes
 from tests.reports.sheets import good_row, workbook
@@ -112,6 +116,17 @@ def test_each_row_becomes_an_entry_with_its_lifecycle(
         select(AuditEvent.target).where(AuditEvent.action == "problem.register")
     ).all()
     assert {f"problem:{n}" for n in result.created} <= set(audited)
+    # The lifecycle qualifies for starting from one template; each case still has its own data.
+    assert can_start_together(db_session, PROCESS_KEY)
+    case = db_session.get(Case, second.case_id)
+    assert case is not None
+    guid = db_session.scalars(select(WorkItem.task_guid).where(WorkItem.case_id == case.id)).one()
+    review = cases.load(db_session, case).get_task_from_id(UUID(guid))
+    assert (review.data["problem_number"], review.data["responsible_unit"]) == (
+        "2022-BSZ-0001",
+        "BSZ",
+    )
+    assert review.data["deadline"] == "2022-07-31"
 
 
 def test_every_bad_row_and_column_is_reported_and_nothing_is_stored(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+import lxml.html
 import openpyxl
 import pytest
 from flask import Flask
@@ -17,7 +18,9 @@ from campaign import problems, reports
 from campaign.models import Problem, User
 from campaign.workflow_host import CampaignHost
 from core import clock
+from engine.models import WorkItem
 from tests.campaign.conftest import registration
+from tests.reports.sheets import good_row, workbook
 from tests.web_helpers import csrf_token, login
 
 Client = Callable[[str], FlaskClient]
@@ -101,3 +104,25 @@ def test_the_ledger_download_holds_exactly_the_rows_shown(
         ].max_row
         == 1
     )
+
+
+def test_the_review_of_an_imported_entry_starts_from_the_proposed_responsibility(
+    db_session: Session, as_user: Client, app: Flask
+) -> None:
+    row = good_row(**{"责任单位": "青山镇", "责任人": "王主任", "整改时限": date(2022, 7, 31)})
+    status, page = _upload(as_user("qsz_jbr"), workbook([row]).getvalue())
+    assert status == 200 and "已导入 1 条问题" in page
+    db_session.expire_all()
+    item_id = db_session.scalars(
+        select(WorkItem.id)
+        .join(Problem, Problem.case_id == WorkItem.case_id)
+        .where(Problem.number == "2022-QSZ-0001", WorkItem.state == "open")
+    ).one()
+    reviewer = app.test_client()
+    assert login(reviewer, "qsz_fzr", "Demo@2022ykt").status_code == 302
+    html = lxml.html.fromstring(reviewer.get(f"/tasks/{item_id}").get_data())
+    (form,) = html.xpath('//form[@enctype="multipart/form-data"]')
+    assert form.fields["responsible_unit"] == "QSZ"
+    assert form.fields["responsible_person"] == "王主任"
+    assert form.fields["deadline"] == "2022-07-31"
+    assert form.fields["review_decision"] in ("", None)  # the decision is the reviewer's

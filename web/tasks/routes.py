@@ -89,12 +89,18 @@ def _returned_note(history: list[CaseEvent]) -> str:
 
 
 def _prefill(item: WorkItem) -> dict[str, Any]:
-    """A correction starts from what was registered, not from an empty form."""
+    """A correction starts from what was registered, a review from the responsibility
+    proposed at registration, not from an empty form."""
     case = db.session().get(Case, item.case_id)
-    if item.form_key == "correct_registration" and case and case.subject_type == "problem":
-        problem = db.session().get(Problem, case.subject_id)
-        if problem is not None:
-            return ledger_effects.registration_values(problem)
+    if case is None or case.subject_type != "problem":
+        return {}
+    problem = db.session().get(Problem, case.subject_id)
+    if problem is None:
+        return {}
+    if item.form_key == "correct_registration":
+        return ledger_effects.registration_values(problem)
+    if item.form_key == "review_registration":
+        return ledger_effects.proposed_responsibility(problem)
     return {}
 
 
