@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,7 +42,7 @@ from campaign.models import (
 )
 from campaign.reports.ledger_sheet import ledger_choices
 from campaign.workflow_host import CampaignHost, actor_for
-from core import clock
+from core import bulk, clock
 from engine.batch_start import NewCase, start_cases
 from engine.host import CaseContext
 from engine.models import Case, CaseEvent, Timer, WorkItem, WorkItemState
@@ -165,8 +165,8 @@ def _numbers(session: Session, campaign: Campaign, rows: list[CleanRow]) -> list
 
 def _ids(session: Session, model: type[Any], codes: set[str], **where: Any) -> dict[str, int]:
     query = select(model.code, model.id).where(model.code.in_(sorted(codes)))
-    for column, value in where.items():
-        query = query.where(getattr(model, column) == value)
+    for name, value in where.items():
+        query = query.where(getattr(model, name) == value)
     return {code: ident for code, ident in session.execute(query)}
 
 
@@ -200,6 +200,7 @@ def store(
     progress("导入", 0, len(rows))
     for start in range(0, len(rows), BATCH):
         batch = rows[start : start + BATCH]
+        batch_numbers = numbers[start : start + BATCH]
         values = [
             _problem_values(row, number, campaign, user, now, unit_ids)
             | {
@@ -207,14 +208,11 @@ def store(
                 "focus_item_id": focus_ids[row.data["focus_item"]],
                 "stat_category_id": category_ids[row.data["stat_category"]],
             }
-            for row, number in zip(batch, numbers[start : start + BATCH], strict=True)
+            for row, number in zip(batch, batch_numbers, strict=True)
         ]
-        ids = list(
-            session.scalars(
-                insert(Problem).returning(Problem.id, sort_by_parameter_order=True), values
-            )
-        )
-        batch_numbers = numbers[start : start + BATCH]
+        # The cases name their entries, the entries their cases: the entries' ids are
+        # taken first, the cases started, then the entries inserted complete (no UPDATE).
+        ids = bulk.reserve_ids(session, Problem, len(batch))
         case_ids = start_cases(
             session,
             host,
@@ -232,7 +230,10 @@ def store(
             ],
             actor=actor,
         )
-        _link(session, ids, case_ids)
+        statuses = _statuses(session, case_ids)
+        for value, problem_id, case_id, status in zip(values, ids, case_ids, statuses, strict=True):
+            value.update(id=problem_id, case_id=case_id, status=status)
+        bulk.insert_rows(session, Problem, values)
         _audit(session, user, batch, batch_numbers, now)
         session.flush()
         _forget_engine_rows(session, set(case_ids))
@@ -282,34 +283,26 @@ def _case_data(row: CleanRow, problem_id: int, number: str) -> dict[str, Any]:
     return data
 
 
-def _link(session: Session, problem_ids: list[int], case_ids: list[int]) -> None:
-    """Each entry's case, and its status derived from the case's open step (as
-    problems.sync_status does one at a time)."""
+def _statuses(session: Session, case_ids: list[int]) -> list[str]:
+    """Each entry's status, derived from its case's open step (as problems.sync_status
+    does one at a time)."""
     open_steps = select(WorkItem.case_id, WorkItem.bpmn_id).where(
         WorkItem.case_id.in_(case_ids), WorkItem.state == WorkItemState.OPEN.value
     )
     steps: dict[int, str] = {case_id: step for case_id, step in session.execute(open_steps)}
-    session.execute(
-        update(Problem),
-        [
-            {
-                "id": problem_id,
-                "case_id": case_id,
-                "status": problems.STEP_STATUS.get(
-                    steps.get(case_id, ""), ProblemStatus.REVIEWING
-                ).value,
-            }
-            for problem_id, case_id in zip(problem_ids, case_ids, strict=True)
-        ],
-    )
+    return [
+        problems.STEP_STATUS.get(steps.get(case_id, ""), ProblemStatus.REVIEWING).value
+        for case_id in case_ids
+    ]
 
 
 def _audit(
     session: Session, user: User, rows: list[CleanRow], numbers: list[str], now: Any
 ) -> None:
     """The audit record problems.register writes, one per entry, in one statement."""
-    session.execute(
-        insert(AuditEvent),
+    bulk.insert_rows(
+        session,
+        AuditEvent,
         [
             {
                 "at": now,

@@ -27,10 +27,9 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from core import clock
+from core import bulk, clock
 from engine import cases, definitions, projection, spiff
 from engine.errors import ScriptRefused
 from engine.host import Actor, CaseContext, EngineHost
@@ -146,12 +145,11 @@ def _insert(
         }
         for new, (state, _) in zip(new_cases, states, strict=True)
     ]
-    case_ids = list(
-        session.scalars(insert(Case).returning(Case.id, sort_by_parameter_order=True), case_rows)
-    )
+    case_ids = bulk.insert_returning_ids(session, Case, case_rows)
     message = f"{definition.name}（{definition.label}）"
-    session.execute(
-        insert(CaseEvent),
+    bulk.insert_rows(
+        session,
+        CaseEvent,
         [
             cases.event_values(case_id, "started", actor, now, data=new.data, message=message)
             for case_id, new in zip(case_ids, new_cases, strict=True)
@@ -177,8 +175,7 @@ def _insert(
                     "created_at": now,
                 }
             )
-    if items:
-        session.execute(insert(WorkItem), items)
+    bulk.insert_rows(session, WorkItem, items)
     return case_ids
 
 
