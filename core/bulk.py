@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from psycopg import sql
 from sqlalchemy import Column, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
@@ -66,6 +65,9 @@ def _next_values(session: Session, table: Table, count: int) -> list[int]:
 def _copy(
     session: Session, table: Table, rows: Sequence[Mapping[str, Any]], ids: list[int] | None
 ) -> None:
+    # Imported here: a SQLite installation never loads the PostgreSQL driver.
+    from psycopg import sql
+
     given = set(rows[0])
     columns = [
         c
@@ -79,6 +81,7 @@ def _copy(
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
     )
+    session.flush()  # rows added to the session go first, as an INSERT through it would
     driver = session.connection().connection.driver_connection
     assert driver is not None
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
