@@ -86,6 +86,12 @@ def _advance(session: Session, workflow: BpmnWorkflow, case_id: int) -> int:
         workflow.do_engine_steps()
     except (SpiffWorkflowException, ScriptRefused) as exc:
         raise CaseFailed(case_id, _describe(exc)) from exc
+    if (tasks := spiff.task_count(workflow)) > spiff.MAX_TASKS:
+        raise CaseFailed(
+            case_id,
+            f"流程往复次数过多（已有 {tasks} 个步骤记录，上限 {spiff.MAX_TASKS}），"
+            "为防止流程状态出错已停止运行，请管理员核查此案件",
+        )
     fired = [t for guid, t in _fired_timers(workflow).items() if guid not in fired_before]
     for task in fired:
         record_event(

@@ -23,8 +23,11 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
+from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskIterator
 
 from core import clock
 from engine import sandbox
@@ -45,6 +48,56 @@ class _ClockDatetime(datetime):
 timer_module.datetime = _ClockDatetime
 # Timer values without a zone are read as Beijing time, not the server's zone.
 timer_module.LOCALTZ = clock.LOCAL_TZ
+
+
+# Every round of a loop (a send-back, a re-review) adds its tasks below the last ones, so a
+# case's task tree deepens by a few levels a round. SpiffWorkflow stops its tree walks at
+# depth 1,000 (about 250 rounds): beyond that it no longer sees the open tasks and takes the
+# case for completed. It also walks up the tree recursively, which hit Python's recursion
+# limit at the same depth. The walks here go deeper, and up the tree by loops; the engine
+# refuses to run a case past MAX_TASKS tasks with a clear error instead (cases._advance).
+# A tree is never deeper than it has tasks, so the walks always see the whole of it.
+MAX_TASKS = 8_000
+TREE_WALK_DEPTH = 10_000
+
+
+def _walk_deeper(iterator: type) -> None:
+    init: Any = vars(iterator)["__init__"]
+    names = init.__code__.co_varnames[1 : init.__code__.co_argcount]
+    defaults = list(init.__defaults__)
+    defaults[names.index("max_depth") - (len(names) - len(defaults))] = TREE_WALK_DEPTH
+    init.__defaults__ = tuple(defaults)
+
+
+_walk_deeper(TaskIterator)
+_walk_deeper(BpmnTaskIterator)
+
+
+def _is_descendant_of(self: Task, task: Task) -> bool:
+    node = self.parent
+    while node is not None:
+        if node == task:
+            return True
+        node = node.parent
+    return False
+
+
+def _find_ancestor(self: Task, spec_name: str) -> Task | None:
+    node = self.parent
+    while node is not None:
+        if node.task_spec.name == spec_name:
+            return node
+        node = node.parent
+    return None
+
+
+Task.is_descendant_of = _is_descendant_of
+Task.find_ancestor = _find_ancestor
+
+
+def task_count(workflow: BpmnWorkflow) -> int:
+    """How many tasks the workflow holds, its subprocesses' included."""
+    return len(workflow.tasks) + sum(len(sub.tasks) for sub in workflow.subprocesses.values())
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
