@@ -10,7 +10,12 @@ from campaign.models.accounts import Role
 from core import clock
 from engine.models import WorkItem, WorkItemState
 
-KIND_LABELS = {"assigned": "新待办", "returned": "被退回", "overdue": "已逾期"}
+KIND_LABELS = {
+    "assigned": "新待办",
+    "returned": "被退回",
+    "overdue": "已逾期",
+    "reassigned": "转派",
+}
 
 
 def _holders(session: Session, unit_id: int | None, role: str) -> list[int]:
@@ -72,6 +77,18 @@ def for_new_work(session: Session, case_id: int, *, returned: bool = False, note
         sent += _notify(
             session, _holders(session, item.unit_id, item.role), item, kind, f"{item.title}：{verb}"
         )
+    session.flush()
+    return sent
+
+
+def for_reassigned(
+    session: Session, item: WorkItem, person_id: int, *, by: User, reason: str
+) -> int:
+    """The person a task was handed to hears of it, with who handed it over and why."""
+    sender = by.full_name or by.username
+    sent = _notify(
+        session, [person_id], item, "reassigned", f"{item.title}：{sender}转派给您（{reason}）"
+    )
     session.flush()
     return sent
 

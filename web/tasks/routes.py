@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign import choices, files, ledger_effects, tasks, visibility
+from campaign import choices, files, ledger_effects, reassignment, tasks, visibility
 from campaign.errors import CampaignError
 from campaign.models import Attachment, Problem
 from campaign.workflow_host import actor_for
@@ -76,6 +76,11 @@ def _page(
         comments=files.comments_of_case(session, case.id),
         open_steps=open_steps,
         may_act=may_act,
+        reassign_to=(
+            reassignment.candidates(session, item)
+            if reassignment.may_reassign(me(), item)
+            else None
+        ),
     ), status
 
 
@@ -151,6 +156,28 @@ def complete(item_id: int) -> ResponseReturnValue:
 def _belongs(value: str, case_id: int) -> bool:
     attachment = db.session().get(Attachment, int(value)) if value.isdigit() else None
     return attachment is not None and attachment.case_id == case_id
+
+
+@bp.post("/tasks/<int:item_id>/reassign")
+@allow(*WORKING_ROLES)
+def reassign(item_id: int) -> Response:
+    item = _visible_item(item_id)
+    person = request.form.get("person_id", "")
+    try:
+        done = reassignment.reassign(
+            db.session(),
+            HOST,
+            me(),
+            item.id,
+            int(person) if person.isdigit() else 0,
+            request.form.get("reason", ""),
+        )
+    except (NotAllowed, TaskConflict) as refused:
+        db.session().rollback()
+        flash(f"未转派：{refused}", "error")
+        return redirect(url_for("tasks.show", item_id=item_id) + "#reassign")
+    flash(f"“{done.title}”已转派", "success")
+    return redirect(url_for("tasks.show", item_id=item_id))
 
 
 @bp.post("/tasks/<int:item_id>/comments")
