@@ -100,7 +100,9 @@ def load_demo_data(session: Session, campaign: Campaign) -> list[DemoAccount]:
     from campaign.reference_data import UNITS
 
     # Pass the reference rows too so demo units sort after them (existing rows are skipped).
-    add_missing_units(session, UNITS + demo_unit_rows(), population={"LKQ": DISTRICT_POPULATION})
+    units = add_missing_units(session, UNITS + demo_unit_rows())
+    if units["LKQ"].population is None:  # the district row comes with the reference data
+        units["LKQ"].population = DISTRICT_POPULATION
     add_missing_programmes(session, campaign, CITY_AND_COUNTY_PROGRAMMES)
     _add_households(session)
     created = []

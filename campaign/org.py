@@ -81,3 +81,19 @@ def add_unit(session: Session, code: str, name: str, kind: str, parent_code: str
     session.add(unit)
     session.flush()
     return unit
+
+
+POPULATION_KINDS = (UnitKind.DISTRICT.value, UnitKind.TOWNSHIP.value)
+POPULATION_MAX = 100_000_000
+
+
+def set_population(session: Session, code: str, population: int | None) -> Unit:
+    """The population of a district or township (附件3 县总人口数); None clears it."""
+    unit = unit_by_code(session, code)
+    if unit.kind not in POPULATION_KINDS:
+        raise InvalidInput(f"“{unit.name}”不是区县或乡镇，无须填写总人口数")
+    if population is not None and not 0 <= population <= POPULATION_MAX:
+        raise InvalidInput(f"总人口数须为 0 至 {POPULATION_MAX:,} 之间的整数")
+    unit.population = population
+    session.flush()
+    return unit

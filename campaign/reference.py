@@ -34,8 +34,6 @@ def load_reference_data(session: Session) -> Campaign:
 def add_missing_units(
     session: Session,
     rows: list[tuple[str, str, str, str | None]],
-    *,
-    population: dict[str, int] | None = None,
 ) -> dict[str, Unit]:
     existing = {u.code: u for u in session.scalars(select(Unit))}
     for order, (code, name, kind, parent_code) in enumerate(rows):
@@ -43,8 +41,6 @@ def add_missing_units(
             continue
         unit = Unit(code=code, name=name, kind=kind, sort_order=order)
         unit.parent = existing[parent_code] if parent_code else None
-        if population and code in population:
-            unit.population = population[code]
         session.add(unit)
         existing[code] = unit
     session.flush()

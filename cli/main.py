@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from campaign import bootstrap, demo, org
+from campaign import audit, bootstrap, demo, org
 from campaign.jobs import SCHEDULED_JOBS
 from campaign.workflow_host import CampaignHost
 from cli.bench import bench
@@ -67,6 +67,25 @@ def unit_list(app: AppContext) -> None:
         for item in org.all_units(session):
             indent = "  " * org.depth_of(item)
             click.echo(f"{item.code:<10} {indent}{item.name}\t{item.kind}")
+
+
+@unit.command("population", help="设置区县或乡镇的总人口数（附件3“县总人口数”）；不给人数则清空。")
+@click.argument("code")
+@click.argument("population", type=click.IntRange(min=0), required=False)
+@pass_app
+@friendly_errors
+def unit_population(app: AppContext, code: str, population: int | None) -> None:
+    with app.transaction() as session:
+        item = org.set_population(session, code.upper(), population)
+        audit.record(
+            session,
+            "unit.population",
+            target=f"unit:{item.code}",
+            source="cli",
+            value="" if population is None else str(population),
+        )
+    shown = f"{population:,}" if population is not None else "（空）"
+    click.echo(f"{item.name}（{item.code}）总人口数：{shown}")
 
 
 @ykt.command(help="启动网页服务。")

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import select
 
-from campaign.models import ApiToken, User
+from campaign.models import ApiToken, Unit, User
 from cli.main import ykt
 from core.db import Database
 from tests.databases import fresh_database_url
@@ -58,6 +58,25 @@ def test_unit_list_prints_code_name_and_kind(cli_env: dict[str, str]) -> None:
     assert lines[0].split() == ["LKQ", "鄂州市临空经济区", "district"]
     assert any(line.split() == ["JCZB1", "区直检查专班一组", "inspection_team"] for line in lines)
     assert any(line.split() == ["QSZ01", "青山村", "village"] for line in lines)
+
+
+def test_unit_population_is_set_checked_and_cleared(cli_env: dict[str, str]) -> None:
+    result = run(cli_env, "unit", "population", "qsz", "23500")
+    assert result.exit_code == 0 and "青山镇（QSZ）总人口数：23,500" in result.output
+    refused = run(cli_env, "unit", "population", "QSZ01", "800")
+    assert refused.exit_code == 1 and "不是区县或乡镇" in refused.output
+    assert run(cli_env, "unit", "population", "QSZ", "-5").exit_code == 2
+    cleared = run(cli_env, "unit", "population", "QSZ")
+    assert cleared.exit_code == 0 and "总人口数：（空）" in cleared.output
+    db = Database(cli_env["YKT_DATABASE_URL"])
+    try:
+        with db.transaction() as session:
+            district = session.scalars(select(Unit).where(Unit.code == "LKQ")).one()
+            assert district.population == 186_000  # the demo district's
+            township = session.scalars(select(Unit).where(Unit.code == "QSZ")).one()
+            assert township.population is None
+    finally:
+        db.dispose()
 
 
 def test_user_add_with_password_on_stdin(cli_env: dict[str, str]) -> None:

@@ -29,6 +29,7 @@ def users() -> str:
         roles=ROLE_LABELS,
         kinds=UNIT_KIND_LABELS,
         depth={u.id: org.depth_of(u) for u in units},
+        population_kinds=org.POPULATION_KINDS,
     )
 
 
@@ -119,3 +120,20 @@ def create_unit() -> Response:
         return _refused(error)
     audit.record(db.session(), "unit.create", actor=me(), target=f"unit:{unit.code}")
     return _done(f"已新建单位 {unit.name}（{unit.code}）")
+
+
+@bp.post("/units/<code>/population")
+@allow(ADMIN)
+def set_population(code: str) -> Response:
+    text = request.form.get("population", "").strip().replace(",", "")
+    if text and not text.isdigit():
+        flash("总人口数须为整数", "error")
+        return redirect(url_for("admin.users") + "#units")
+    try:
+        unit = org.set_population(db.session(), code, int(text) if text else None)
+    except CampaignError as error:
+        return _refused(error)
+    audit.record(
+        db.session(), "unit.population", actor=me(), target=f"unit:{unit.code}", value=text
+    )
+    return _done(f"已更新 {unit.name} 的总人口数")
