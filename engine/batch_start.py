@@ -112,7 +112,7 @@ def start_cases(
 
 def can_start_together(session: Session, key: str) -> bool:
     """Whether cases of the latest version of `key` start from one template (else one by
-    one): for the benchmark and the documentation's claims."""
+    one), for tests and for finding out why an import got slower after a diagram changed."""
     spec, subprocess_specs = definitions.specs_for(definitions.require_latest(session, key))
     return _take_template(spiff.new_workflow(spec, subprocess_specs)) is not None
 
