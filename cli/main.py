@@ -7,6 +7,7 @@ import click
 from campaign import audit, bootstrap, demo, org
 from campaign.jobs import SCHEDULED_JOBS
 from campaign.workflow_host import CampaignHost
+from cli.backup import backup
 from cli.bench import bench
 from cli.context import AppContext, friendly_errors, pass_app
 from cli.reports import export, import_ledger_command
@@ -125,6 +126,7 @@ ykt.add_command(export)
 ykt.add_command(import_ledger_command)
 ykt.add_command(deploy)
 ykt.add_command(worker)
+ykt.add_command(backup)
 
 
 def main() -> None:
