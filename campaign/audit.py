@@ -62,4 +62,6 @@ ACTION_LABELS = {
     "definition.deploy": "部署流程定义",
     "case.migrate": "迁移案件版本",
     "ledger.import": "导入问题台账",
+    "system.backup": "备份",
+    "system.backup_prune": "删除旧备份",
 }
