@@ -65,6 +65,18 @@ def approval(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+def submission(**overrides: Any) -> dict[str, Any]:
+    """The rectification report of a responsible unit, evidence already uploaded."""
+    data: dict[str, Any] = {
+        "action": "submit",
+        "measures_taken": "已追回",
+        "completed_on": "2022-06-15",
+        "evidence": ["1"],
+    }
+    data.update(overrides)
+    return data
+
+
 def open_step(session: Session, problem: Problem) -> WorkItem:
     items = session.scalars(
         select(WorkItem).where(WorkItem.case_id == problem.case_id, WorkItem.state == "open")

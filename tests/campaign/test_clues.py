@@ -12,14 +12,9 @@ from campaign.models import Clue, Problem
 from campaign.org import unit_by_code
 from campaign.workflow_host import CampaignHost
 from engine.models import WorkItem
-from tests.campaign.conftest import approval, do, open_step, registration, user
+from tests.campaign.conftest import approval, do, open_step, registration, submission, user
 
-SUBMISSION = {
-    "action": "submit",
-    "measures_taken": "已追回",
-    "completed_on": "2022-06-15",
-    "evidence": ["1"],
-}
+SUBMISSION = submission()
 OUTCOME = {
     "clue_conclusion": "concluded",
     "case_filed": "on",

@@ -13,15 +13,10 @@ from campaign.org import unit_by_code
 from campaign.workflow_host import CampaignHost
 from engine.errors import NotAllowed
 from engine.models import WorkItem
-from tests.campaign.conftest import approval, do, open_step, registration, user
+from tests.campaign.conftest import approval, do, open_step, registration, submission, user
 from tests.factories import make_user
 
-SUBMISSION = {
-    "action": "submit",
-    "measures_taken": "已追回",
-    "completed_on": "2022-06-15",
-    "evidence": ["1"],
-}
+SUBMISSION = submission()
 
 
 def register_for(session: Session, host: CampaignHost, unit: str, village: str) -> Problem:

@@ -16,16 +16,10 @@ from engine import cases, workitems
 from engine.errors import NotAllowed
 from engine.host import FormInvalid
 from engine.models import CaseEvent
-from tests.campaign.conftest import approval, do, open_step, registration, user
+from tests.campaign.conftest import approval, do, open_step, registration, submission, user
 from tests.factories import make_user
 
-SUBMISSION = {
-    "action": "submit",
-    "measures_taken": "已追回 3600 元并发放到户",
-    "amount_recovered": "3600",
-    "completed_on": "2022-06-15",
-    "evidence": ["1"],
-}
+SUBMISSION = submission(measures_taken="已追回 3600 元并发放到户", amount_recovered="3600")
 
 
 def register(session: Session, host: CampaignHost, **overrides: object) -> Problem:

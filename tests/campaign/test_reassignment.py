@@ -9,16 +9,10 @@ from campaign.models import AuditEvent, Notification, Problem
 from campaign.workflow_host import CampaignHost
 from engine import cases
 from engine.errors import NotAllowed, TaskConflict
-from tests.campaign.conftest import approval, do, open_step, registration, user
+from tests.campaign.conftest import approval, do, open_step, registration, submission, user
 from tests.factories import make_user
 
-SUBMISSION = {
-    "action": "submit",
-    "measures_taken": "已追回 3600 元并发放到户",
-    "amount_recovered": "3600",
-    "completed_on": "2022-06-15",
-    "evidence": ["1"],
-}
+SUBMISSION = submission(measures_taken="已追回 3600 元并发放到户", amount_recovered="3600")
 
 
 @pytest.fixture
