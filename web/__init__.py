@@ -22,6 +22,7 @@ from web import (
     ledger,
     navigation,
     notices,
+    once,
     public,
     reports,
     security,
@@ -55,6 +56,7 @@ def create_app(
     security.csrf.exempt(api.bp)  # bearer tokens only: see web.authz.bearer_user
     formatting.init_app(app)
     navigation.init_app(app)
+    once.init_app(app)
     for blueprint in (
         auth.bp,
         home.bp,

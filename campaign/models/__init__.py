@@ -17,6 +17,7 @@ from campaign.models.ledger import NumberCounter, Problem, ProblemStatus
 from campaign.models.notices import Notification
 from campaign.models.obligations import Household, Obligation, SpotCheckSample
 from campaign.models.org import Unit
+from campaign.models.submissions import FormSubmission
 
 __all__ = [
     "ApiToken",
@@ -28,6 +29,7 @@ __all__ = [
     "ClueStatus",
     "Comment",
     "FocusItem",
+    "FormSubmission",
     "Household",
     "KeyCheck",
     "Notification",

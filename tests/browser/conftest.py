@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -101,6 +101,33 @@ def page(browser: object) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
+
+
+DEMO_PASSWORD = "Demo@2022ykt"
+
+
+@pytest.fixture
+def open_as(browser: object, live_server: str) -> Iterator[Callable[[str], object]]:
+    """A logged-in page per person, each in its own browser context (own cookies)."""
+    from playwright.sync_api import Browser, Page, expect
+
+    assert isinstance(browser, Browser)
+    contexts = []
+
+    def log_in(username: str) -> Page:
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(live_server + "/login")
+        page.get_by_label("用户名").fill(username)
+        page.get_by_label("密码").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        expect(page.get_by_role("heading", name="工作台")).to_be_visible()
+        return page
+
+    yield log_in
+    for context in contexts:
+        context.close()
 
 
 def screenshot(page: object, name: str) -> Path:

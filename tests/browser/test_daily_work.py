@@ -11,39 +11,17 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
-from playwright.sync_api import Browser, FilePayload, Locator, Page, expect
+from playwright.sync_api import FilePayload, Locator, Page, expect
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "Demo@2022ykt"
 NUMBER = re.compile(r"\d{4}-QSZ-\d{4}")
 
 OpenAs = Callable[[str], Page]
-
-
-@pytest.fixture
-def open_as(browser: Browser, live_server: str) -> Iterator[OpenAs]:
-    """A logged-in page per person, each in its own browser context (own cookies)."""
-    contexts = []
-
-    def log_in(username: str) -> Page:
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(live_server + "/login")
-        page.get_by_label("用户名").fill(username)
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        expect(page.get_by_role("heading", name="工作台")).to_be_visible()
-        return page
-
-    yield log_in
-    for context in contexts:
-        context.close()
 
 
 def tiny_png() -> bytes:

@@ -93,6 +93,32 @@ def test_register_then_work_a_problem_through_the_api(
     assert client.get("/api/v1/problems", headers=officer).get_json()["total"] == 1
 
 
+def test_a_retried_registration_with_its_idempotency_key_registers_once(
+    db_session: Session, client: FlaskClient
+) -> None:
+    officer = token(db_session, "qsz_jbr")
+    retry = {**officer, "Idempotency-Key": "qsz-2022-06-15-001"}
+    payload = {"unit": "QSZ", "data": registration()}
+    refused = client.post(
+        "/api/v1/problems", headers=retry, json={"unit": "QSZ", "data": registration(amount="-1")}
+    )
+    assert refused.status_code == 422  # a refused request does not use the key up
+    first = client.post("/api/v1/problems", headers=retry, json=payload)
+    assert first.status_code == 201
+    again = client.post("/api/v1/problems", headers=retry, json=payload)
+    assert again.status_code == 409
+    assert again.get_json()["location"] == first.headers["Location"]
+    assert "2022-QSZ-0001" in again.get_json()["error"]
+    assert client.get(first.headers["Location"], headers=officer).status_code == 200
+    # Another user's identical key is theirs alone; no key, no guard.
+    reviewer = {**token(db_session, "qsz_fzr"), "Idempotency-Key": "qsz-2022-06-15-001"}
+    assert client.post("/api/v1/problems", headers=reviewer, json=payload).status_code == 201
+    assert client.post("/api/v1/problems", headers=officer, json=payload).status_code == 201
+    assert client.get("/api/v1/problems", headers=officer).get_json()["total"] == 3
+    too_long = {**officer, "Idempotency-Key": "k" * 201}
+    assert client.post("/api/v1/problems", headers=too_long, json=payload).status_code == 400
+
+
 def test_a_task_claimed_by_another_is_a_conflict(db_session: Session, client: FlaskClient) -> None:
     from tests.factories import make_user
 

@@ -183,6 +183,15 @@ SPEC: dict[str, Any] = {
             },
             "post": {
                 "summary": "登记发现的问题并启动整改流程",
+                "parameters": [
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "description": "重试同一请求时带相同的值，只登记一次",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                    }
+                ],
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -210,6 +219,7 @@ SPEC: dict[str, Any] = {
                         },
                         "已登记",
                     ),
+                    "409": _json(ERROR, "同一 Idempotency-Key 已登记过；location 指向已登记的问题"),
                     "422": _json(FIELD_ERRORS, "逐字段的校验错误"),
                     **UNAUTHORIZED,
                 },

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from campaign import audit, disclosures, ledger_queries, problems, visibility
+from campaign import audit, disclosures, ledger_queries, problems, submissions, visibility
 from campaign.errors import CampaignError
 from campaign.models import Problem
+from campaign.submissions import AlreadySubmitted
 from engine import definitions
 from engine.errors import DeploymentRefused, NotAllowed
 from engine.host import FormInvalid
@@ -81,10 +82,18 @@ def create_problem() -> ResponseReturnValue:
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         return error(400, '请求体须为 {"unit": "单位代码", "data": {...}}')
     session = db.session()
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= submissions.KEY_LIMIT:
+        return error(400, f"Idempotency-Key 须为 1 至 {submissions.KEY_LIMIT} 个字符")
     try:
+        token = submissions.key_token(api_user(), key) if key is not None else None
+        submission = submissions.claim(session, api_user(), token)
         problem = problems.register(
             session, HOST, api_user(), str(body.get("unit", "")), body["data"]
         )
+    except AlreadySubmitted as repeat:
+        session.rollback()
+        return error(409, str(repeat), location=repeat.location)
     except FormInvalid as invalid:
         session.rollback()
         return error(422, "表单校验未通过", fields=invalid.errors)
@@ -94,7 +103,10 @@ def create_problem() -> ResponseReturnValue:
     except CampaignError as refused:
         session.rollback()
         return error(422, str(refused), fields={"unit": str(refused)})
-    return jsonify({"id": problem.id, "number": problem.number, "case_id": problem.case_id}), 201
+    location = url_for("api.get_problem", problem_id=problem.id)
+    submissions.record(submission, f"已登记问题 {problem.number}。", location)
+    answer = {"id": problem.id, "number": problem.number, "case_id": problem.case_id}
+    return jsonify(answer), 201, {"Location": location}
 
 
 @bp.get("/process-definitions")

@@ -7,15 +7,16 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign import choices, ledger_queries, problems, visibility
+from campaign import choices, ledger_queries, problems, submissions, visibility
 from campaign.errors import CampaignError
 from campaign.models import Clue, Problem, ProblemStatus, Unit
 from campaign.models.ledger import STATUS_LABELS
 from campaign.models.org import UnitKind
+from campaign.submissions import AlreadySubmitted
 from engine.errors import NotAllowed
 from engine.host import CaseContext, FormInvalid
 from forms import registry
-from web import db
+from web import db, once
 from web.authz import allow
 from web.common import HOST, form_values, found, me
 from web.roles import WORKING_ROLES
@@ -104,7 +105,12 @@ def new() -> ResponseReturnValue:
     status = 200
     if request.method == "POST" and unit is not None:
         try:
+            submission = once.claim()
             problem = problems.register(session, HOST, me(), unit.code, values)
+        except AlreadySubmitted as repeat:
+            session.rollback()
+            flash(str(repeat), "info")
+            return redirect(repeat.location or url_for("ledger.index"))
         except FormInvalid as invalid:
             session.rollback()
             errors, status = invalid.errors, 422
@@ -112,8 +118,10 @@ def new() -> ResponseReturnValue:
             session.rollback()
             errors, status = {"": str(refused)}, 422
         else:
+            shown = url_for("ledger.show", problem_id=problem.id)
+            submissions.record(submission, f"已登记问题 {problem.number}。", shown)
             flash(f"已登记问题 {problem.number}，已送本单位负责人审核", "success")
-            return redirect(url_for("ledger.show", problem_id=problem.id))
+            return redirect(shown)
     context = CaseContext(owning_unit_id=unit.id if unit else None)
     options = {
         spec.name: (

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import io
 
-from flask import render_template, request, send_file
+from flask import render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from campaign import ledger_import, ledger_queries, reports
+from campaign import ledger_import, ledger_queries, reports, submissions
 from campaign.current import active_campaign
 from campaign.errors import CampaignError
 from campaign.models import Problem
 from campaign.reports.ledger_sheet import rows_where
+from campaign.submissions import AlreadySubmitted
 from forms.ledger_excel import write_ledger
-from web import db
+from web import db, once
 from web.authz import allow
 from web.common import HOST, me
 from web.ledger.routes import bp
@@ -50,16 +51,25 @@ def import_sheet() -> ResponseReturnValue:
             "ledger/import.html", result=None, refused="请选择要导入的 Excel 文件（.xlsx）"
         ), 422
     session = db.session()
+    dry_run = request.form.get("dry_run") == "1"
     try:
-        result = ledger_import.import_ledger(
-            session, HOST, me(), upload.stream, dry_run=request.form.get("dry_run") == "1"
-        )
+        submission = None if dry_run else once.claim()
+        result = ledger_import.import_ledger(session, HOST, me(), upload.stream, dry_run=dry_run)
+    except AlreadySubmitted as repeat:
+        session.rollback()
+        return render_template("ledger/import.html", result=None, repeat=str(repeat)), 409
     except CampaignError as refused:
         session.rollback()
         return render_template("ledger/import.html", result=None, refused=str(refused)), 422
     if not result.ok:
         session.rollback()
         return render_template("ledger/import.html", result=result, refused=None), 422
+    if result.created:
+        submissions.record(
+            submission,
+            f"已导入 {len(result.created)} 条问题：{result.created[0]} 至 {result.created[-1]}。",
+            url_for("ledger.index"),
+        )
     return render_template("ledger/import.html", result=result, refused=None)
 
 

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from campaign import choices, files, ledger_effects, reassignment, tasks, visibility
 from campaign.errors import CampaignError
 from campaign.models import Attachment, Problem
+from campaign.submissions import AlreadySubmitted
 from campaign.workflow_host import actor_for
 from engine import cases
 from engine.errors import EngineError, NotAllowed, TaskConflict
@@ -18,7 +19,7 @@ from engine.host import Assignment, FormInvalid
 from engine.models import Case, CaseEvent, WorkItem
 from engine.projection import context_of
 from forms import registry
-from web import db
+from web import db, once
 from web.authz import allow
 from web.common import HOST, data_dir, form_values, found, me
 from web.roles import WORKING_ROLES
@@ -185,8 +186,12 @@ def reassign(item_id: int) -> Response:
 def comment(item_id: int) -> Response:
     item = _visible_item(item_id)
     try:
+        once.claim()
         files.add_comment(db.session(), me(), item.case_id, request.form.get("text", ""))
         flash("意见已添加", "success")
+    except AlreadySubmitted:
+        db.session().rollback()
+        flash("意见已添加（重复提交的同一条意见未再添加）", "info")
     except CampaignError as exc:
         db.session().rollback()
         flash(str(exc), "error")

@@ -21,7 +21,10 @@
       document.write(request.responseText);
       document.close();
     });
-    request.addEventListener('error', function () { label.textContent = '上传失败，请重试'; });
+    request.addEventListener('error', function () {
+      label.textContent = '上传失败，请重试';
+      form.dispatchEvent(new Event('send-failed', { bubbles: true }));
+    });
     request.send(new FormData(form));
   });
 }());
