@@ -73,7 +73,7 @@ def record_event(
 def _fired_timers(workflow: BpmnWorkflow) -> dict[str, Task]:
     return {
         str(t.id): t
-        for t in workflow.get_tasks(state=TaskState.COMPLETED)
+        for t in spiff.tasks_in(workflow, TaskState.COMPLETED)
         if projection.is_timer(t)
     }
 
@@ -119,7 +119,7 @@ def _describe(exc: Exception) -> str:
 def status_of(workflow: BpmnWorkflow) -> CaseStatus:
     if workflow.is_completed():
         return CaseStatus.COMPLETED
-    if workflow.get_tasks(state=TaskState.READY, manual=True):
+    if spiff.tasks_in(workflow, TaskState.READY, manual=True):
         return CaseStatus.RUNNING
     return CaseStatus.WAITING
 

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core import clock
+from engine import spiff
 from engine.host import CaseContext, EngineHost
 from engine.models import Case, Timer, WorkItem, WorkItemState
 
@@ -56,7 +57,7 @@ def is_timer(task: Task) -> bool:
 
 
 def waiting_timers(workflow: BpmnWorkflow) -> Iterator[Task]:
-    return (t for t in workflow.get_tasks(state=TaskState.WAITING) if is_timer(t))
+    return (t for t in spiff.tasks_in(workflow, TaskState.WAITING) if is_timer(t))
 
 
 def _attached_task(timer: Task) -> Task | None:
@@ -75,7 +76,7 @@ def _deadlines(workflow: BpmnWorkflow) -> dict[str, datetime]:
     has already fired still says when the task was due: the task stays overdue, it does not
     lose its deadline."""
     due_by_task: dict[str, datetime] = {}
-    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+    for task in spiff.tasks_in(workflow, TaskState.READY, manual=True):
         parent = task.parent
         if parent is None or not parent.task_spec.name.endswith("BoundaryEventSplit"):
             continue
@@ -137,7 +138,7 @@ def _store_work_items(
             )
         )
     }
-    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    ready = {str(t.id): t for t in spiff.tasks_in(workflow, TaskState.READY, manual=True)}
     now = clock.now()
     for guid, item in open_items.items():
         if guid not in ready:  # left READY without our completion: interrupted or cancelled

@@ -100,6 +100,20 @@ def task_count(workflow: BpmnWorkflow) -> int:
     return len(workflow.tasks) + sum(len(sub.tasks) for sub in workflow.subprocesses.values())
 
 
+def tasks_in(workflow: BpmnWorkflow, state: int, *, manual: bool | None = None) -> list[Task]:
+    """The tasks in a state (a TaskState mask), subprocesses' included, in the order they were
+    made. The same tasks `workflow.get_tasks(state=…, manual=…)` finds, read from the task maps
+    SpiffWorkflow keeps instead of walking the tree, which deepens with every round a case
+    goes and was a tenth of a completion's time."""
+    found = [
+        task
+        for tasks in (workflow.tasks, *(sub.tasks for sub in workflow.subprocesses.values()))
+        for task in tasks.values()
+        if task.state & state and (manual is None or task.task_spec.manual == manual)
+    ]
+    return found
+
+
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     def evaluate(
         self,
