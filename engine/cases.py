@@ -133,14 +133,16 @@ def _save(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflow
     if case.status == CaseStatus.COMPLETED.value:
         case.completed_at = now
     try:
-        session.flush()  # the lock_version check happens here
+        # The step's writes go in one flush, which also checks lock_version.
+        with session.no_autoflush:
+            projection.project(session, host, case, workflow)
+        session.flush()
     except StaleDataError:
         raise TaskConflict("该案件刚被他人更新，请刷新后重试") from None
-    projection.project(session, host, case, workflow)
     if case.status == CaseStatus.COMPLETED.value:
         projection.forget(session, case)
         record_event(session, case.id, "completed")
-    session.flush()
+        session.flush()
 
 
 def start_case(

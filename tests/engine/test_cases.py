@@ -259,3 +259,37 @@ def test_a_deadline_already_past_fires_at_once_and_is_recorded(
     assert [e.bpmn_id for e in cases.history(db_session, case.id) if e.kind == "timer_fired"] == [
         "late"
     ]
+
+
+def test_a_loop_keeps_exactly_its_current_timer_projected(db_session: Session) -> None:
+    """The benchmark's loop arms a 30-day boundary timer on every round (a new timer task
+    each time); the projection follows it round after round and forgets it at the end."""
+    from engine.bench.workload import ACTOR, PROCESS_ID, START_DATA, BenchHost, diagram_xml
+
+    bench = BenchHost()
+    clock.freeze(datetime(2022, 7, 1, tzinfo=UTC))
+    definitions.deploy(db_session, diagram_xml(), bench, deployed_by="test")
+    case = cases.start_case(
+        db_session, bench, PROCESS_ID, data=START_DATA, context=CaseContext(UNIT), actor=ACTOR
+    )
+    seen: set[str] = set()
+    for round_ in range(3):
+        (timer,) = db_session.scalars(select(Timer).where(Timer.case_id == case.id))
+        waiting = [
+            t for t in cases.load(db_session, case).get_tasks() if str(t.id) == timer.task_guid
+        ]
+        assert waiting and waiting[0].task_spec.bpmn_id == timer.bpmn_id == "reminder"
+        assert timer.attached_to == "handle" and timer.task_guid not in seen
+        assert timer.due_at == clock.now() + timedelta(days=30)
+        seen.add(timer.task_guid)
+        clock.advance(timedelta(days=1))
+        decision = "again" if round_ < 2 else "close"
+        cases.complete_task(
+            db_session,
+            bench,
+            only_item(db_session, case).id,
+            {"decision": decision, "remark": "已核实"},
+            ACTOR,
+        )
+    assert case.status == CaseStatus.COMPLETED.value
+    assert db_session.scalars(select(Timer).where(Timer.case_id == case.id)).all() == []
