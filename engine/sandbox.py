@@ -17,6 +17,7 @@ import json
 import math
 from collections.abc import Mapping
 from functools import lru_cache
+from types import CodeType
 from typing import Any
 
 from engine.errors import ScriptRefused
@@ -175,6 +176,12 @@ def _check(source: str, mode: str) -> ast.Module | ast.Expression:
     return tree
 
 
+@lru_cache(maxsize=4096)
+def _compiled(source: str, mode: str) -> CodeType:
+    """Checked and compiled once per text: gateways and scripts run on every step."""
+    return compile(_check(source, mode), f"<{'expression' if mode == 'eval' else 'script'}>", mode)
+
+
 def check_script(source: str) -> None:
     """Raise ScriptRefused when a script (statements) breaks the rules."""
     _check(source, "exec")
@@ -197,18 +204,16 @@ def _namespace(data: Mapping[str, Any], extra: Mapping[str, Any] | None) -> dict
 def evaluate(
     expression: str, data: Mapping[str, Any], extra: Mapping[str, Any] | None = None
 ) -> Any:
-    source = expression.strip()
-    tree = _check(source, "eval")
-    code = compile(tree, "<expression>", "eval")
+    code = _compiled(expression.strip(), "eval")
     return eval(code, _namespace(data, extra))  # noqa: S307 (guarded above, restricted builtins)
 
 
 def execute(script: str, data: dict[str, Any], extra: Mapping[str, Any] | None = None) -> None:
     """Run a script; the variables it leaves behind become the task's data."""
-    tree = _check(script, "exec")
+    code = _compiled(script, "exec")
     namespace = _namespace(data, extra)
     before = set(namespace)
-    exec(compile(tree, "<script>", "exec"), namespace)  # noqa: S102 (guarded above)
+    exec(code, namespace)  # noqa: S102 (guarded above)
     for key in before - set(namespace):
         data.pop(key, None)
     for key, value in namespace.items():
