@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -196,15 +196,27 @@ def load(session: Session, case: Case) -> BpmnWorkflow:
     return spiff.load_workflow(case.state, spec, subprocess_specs)
 
 
+# Built once: composing a statement costs more than SQLite takes to run it, on every step.
+_LOCK_CASE = (
+    select(Case)
+    .where(Case.id == bindparam("case_id"))
+    .options(undefer(Case.state), joinedload(Case.definition, innerjoin=True))
+    .with_for_update(of=Case)
+    .execution_options(populate_existing=True)
+)
+_LOCKED_ITEM = (
+    select(WorkItem, Case)
+    .join(Case, Case.id == WorkItem.case_id)
+    .where(WorkItem.id == bindparam("item_id"))
+    .options(undefer(Case.state), joinedload(Case.definition, innerjoin=True))
+    .with_for_update(of=Case)
+    .execution_options(populate_existing=True)
+)
+
+
 def lock_case(session: Session, case_id: int) -> Case:
     """The case row, locked for this transaction (SQLite: the write lock is already held)."""
-    case = session.scalars(
-        select(Case)
-        .where(Case.id == case_id)
-        .options(undefer(Case.state), joinedload(Case.definition, innerjoin=True))
-        .with_for_update(of=Case)
-        .execution_options(populate_existing=True)
-    ).first()
+    case = session.scalars(_LOCK_CASE, {"case_id": case_id}).first()
     if case is None:
         raise TaskNotFound(f"案件不存在：{case_id}")
     return case
@@ -213,14 +225,7 @@ def lock_case(session: Session, case_id: int) -> Case:
 def locked_item(session: Session, work_item_id: int) -> tuple[WorkItem, Case]:
     """The work item and its case in one statement that locks the case row: the item is read
     after the lock is held, so it shows what any earlier transaction committed."""
-    row = session.execute(
-        select(WorkItem, Case)
-        .join(Case, Case.id == WorkItem.case_id)
-        .where(WorkItem.id == work_item_id)
-        .options(undefer(Case.state), joinedload(Case.definition, innerjoin=True))
-        .with_for_update(of=Case)
-        .execution_options(populate_existing=True)
-    ).first()
+    row = session.execute(_LOCKED_ITEM, {"item_id": work_item_id}).first()
     if row is None:
         raise TaskNotFound(f"任务不存在：{work_item_id}")
     return row[0], row[1]

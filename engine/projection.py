@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -109,10 +109,15 @@ def project(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkfl
     _store_work_items(session, host, case, workflow, due_by_task)
 
 
+# Built once: they run on every step of every case.
+_CASE_TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"))
+_OPEN_ITEMS = select(WorkItem).where(
+    WorkItem.case_id == bindparam("case_id"), WorkItem.state == WorkItemState.OPEN.value
+)
+
+
 def _store_timers(session: Session, case: Case, timers: dict[str, Timer]) -> None:
-    existing = {
-        t.task_guid: t for t in session.scalars(select(Timer).where(Timer.case_id == case.id))
-    }
+    existing = {t.task_guid: t for t in session.scalars(_CASE_TIMERS, {"case_id": case.id})}
     gone = [row for guid, row in existing.items() if guid not in timers]
     for guid, timer in timers.items():
         if guid in existing:
@@ -136,14 +141,7 @@ def _store_work_items(
     workflow: BpmnWorkflow,
     due_by_task: dict[str, datetime],
 ) -> None:
-    open_items = {
-        w.task_guid: w
-        for w in session.scalars(
-            select(WorkItem).where(
-                WorkItem.case_id == case.id, WorkItem.state == WorkItemState.OPEN.value
-            )
-        )
-    }
+    open_items = {w.task_guid: w for w in session.scalars(_OPEN_ITEMS, {"case_id": case.id})}
     ready = {str(t.id): t for t in spiff.tasks_in(workflow, TaskState.READY, manual=True)}
     now = clock.now()
     for guid, item in open_items.items():
