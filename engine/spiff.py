@@ -105,13 +105,12 @@ def tasks_in(workflow: BpmnWorkflow, state: int, *, manual: bool | None = None) 
     made. The same tasks `workflow.get_tasks(state=…, manual=…)` finds, read from the task maps
     SpiffWorkflow keeps instead of walking the tree, which deepens with every round a case
     goes and was a tenth of a completion's time."""
-    found = [
+    return [
         task
         for tasks in (workflow.tasks, *(sub.tasks for sub in workflow.subprocesses.values()))
         for task in tasks.values()
         if task.state & state and (manual is None or task.task_spec.manual == manual)
     ]
-    return found
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):

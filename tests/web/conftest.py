@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
 
+from core import clock
 from tests.web_helpers import login
 
 DEMO_PASSWORD = "Demo@2022ykt"
@@ -27,3 +29,11 @@ def as_user(client: FlaskClient) -> Callable[[str], FlaskClient]:
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def june_2022() -> Iterator[None]:
+    """A working day of the 2022 campaign, for pages whose dates and deadlines depend on it."""
+    clock.freeze(datetime(2022, 6, 15, 2, 0, tzinfo=UTC))
+    yield
+    clock.reset()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,17 +11,11 @@ from sqlalchemy.orm import Session
 
 from campaign import accounts
 from campaign.models import User
-from core import clock
 from tests.campaign.conftest import approval, registration
 from tests.web.conftest import DEMO_PASSWORD
 from tests.web_helpers import login
 
-
-@pytest.fixture(autouse=True)
-def _june_2022() -> Iterator[None]:
-    clock.freeze(datetime(2022, 6, 15, 2, 0, tzinfo=UTC))
-    yield
-    clock.reset()
+pytestmark = pytest.mark.usefixtures("june_2022")
 
 
 def token(session: Session, username: str) -> dict[str, str]:

@@ -7,8 +7,7 @@ from __future__ import annotations
 import io
 import threading
 import time
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
@@ -20,7 +19,6 @@ from campaign.errors import InvalidInput
 from campaign.models import Comment, FormSubmission, Problem, User
 from campaign.submissions import AlreadySubmitted
 from campaign.workflow_host import CampaignHost
-from core import clock
 from core.db import Database
 from engine.models import WorkItem
 from tests.campaign.conftest import registration
@@ -30,11 +28,7 @@ from tests.web_helpers import form_tokens
 Client = Callable[[str], FlaskClient]
 
 
-@pytest.fixture(autouse=True)
-def _june_2022() -> Iterator[None]:
-    clock.freeze(datetime(2022, 6, 15, 2, 0, tzinfo=UTC))
-    yield
-    clock.reset()
+pytestmark = pytest.mark.usefixtures("june_2022")
 
 
 def _problems(session: Session) -> int:

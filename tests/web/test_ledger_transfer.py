@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from datetime import date
 
 import lxml.html
 import openpyxl
@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from campaign import problems, reports
 from campaign.models import Problem, User
 from campaign.workflow_host import CampaignHost
-from core import clock
 from engine.models import WorkItem
 from tests.campaign.conftest import registration
 from tests.reports.sheets import good_row, workbook
@@ -26,11 +25,7 @@ from tests.web_helpers import csrf_token, login
 Client = Callable[[str], FlaskClient]
 
 
-@pytest.fixture(autouse=True)
-def _june_2022() -> Iterator[None]:
-    clock.freeze(datetime(2022, 6, 15, 2, 0, tzinfo=UTC))
-    yield
-    clock.reset()
+pytestmark = pytest.mark.usefixtures("june_2022")
 
 
 def _count(session: Session) -> int:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -13,19 +10,13 @@ from sqlalchemy.orm import Session
 from campaign import problems, tasks
 from campaign.models import Problem, User
 from campaign.workflow_host import CampaignHost
-from core import clock
 from engine.models import WorkItem
 from tests.campaign.conftest import approval, registration
 from tests.factories import make_user
 from tests.web.conftest import DEMO_PASSWORD
 from tests.web_helpers import csrf_token, login
 
-
-@pytest.fixture(autouse=True)
-def _june_2022() -> Iterator[None]:
-    clock.freeze(datetime(2022, 6, 15, 2, 0, tzinfo=UTC))
-    yield
-    clock.reset()
+pytestmark = pytest.mark.usefixtures("june_2022")
 
 
 def _user(session: Session, username: str) -> User:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable
 from decimal import Decimal
 
 import openpyxl
@@ -16,17 +15,12 @@ from sqlalchemy.orm import Session
 from campaign import accounts, problems
 from campaign.models import User
 from campaign.workflow_host import CampaignHost
-from core import clock
 from tests.campaign.conftest import registration
 
 Client = Callable[[str], FlaskClient]
 
 
-@pytest.fixture(autouse=True)
-def _june_2022() -> Iterator[None]:
-    clock.freeze(datetime(2022, 6, 15, 2, 0, tzinfo=UTC))
-    yield
-    clock.reset()
+pytestmark = pytest.mark.usefixtures("june_2022")
 
 
 def _user(session: Session, name: str) -> User:
