@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import audit, passwords
-from campaign.errors import Conflict, InvalidInput, NotFound
 from campaign.models import ApiToken, RoleAssignment, Unit, User
 from campaign.models.accounts import Role
 from campaign.models.org import UnitKind
 from campaign.org import unit_by_code
 from core import clock
+from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -157,6 +157,8 @@ def change_own_password(session: Session, user: User, current: str, new_password
 
 
 def disable_user(session: Session, user: User, *, actor: User | None = None) -> None:
+    if actor is not None and actor.id == user.id:
+        raise NotAllowed("不能停用自己的账户")
     user.enabled = False
     user.session_epoch += 1
     for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign.models import AuditEvent, User
-from core import clock
+from core import clock, paging
+from core.paging import Page
 
 SYSTEM_ACTOR = "系统"
 
@@ -25,19 +28,60 @@ def record(
     **detail: Any,
 ) -> AuditEvent:
     event = AuditEvent(
-        at=clock.now(),  # when it happened, not when the session happens to flush
-        actor_id=actor.id if actor is not None else None,
-        actor_name=actor_name or (actor.username if actor is not None else SYSTEM_ACTOR),
-        action=action,
-        target=target,
-        success=success,
-        source=source,
-        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
-        if detail
-        else "",
+        **event_values(
+            action,
+            actor=actor,
+            actor_name=actor_name,
+            target=target,
+            success=success,
+            source=source,
+            at=clock.now(),  # when it happened, not when the session happens to flush
+            **detail,
+        )
     )
     session.add(event)
     return event
+
+
+def event_values(
+    action: str,
+    *,
+    actor: User | None = None,
+    actor_name: str | None = None,
+    target: str = "",
+    success: bool = True,
+    source: str = "",
+    at: datetime,
+    **detail: Any,
+) -> dict[str, Any]:
+    """The columns of one audit record (for `record`, and for imports that insert many)."""
+    return {
+        "at": at,
+        "actor_id": actor.id if actor is not None else None,
+        "actor_name": actor_name or (actor.username if actor is not None else SYSTEM_ACTOR),
+        "action": action,
+        "target": target,
+        "success": success,
+        "source": source,
+        "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+        if detail
+        else "",
+    }
+
+
+AUDIT_PAGE = 50
+
+
+def search(
+    session: Session, *, action: str = "", actor: str = "", page: int = 1
+) -> Page[AuditEvent]:
+    """The audit log, newest first, filtered by action (a prefix) and actor name."""
+    query = select(AuditEvent)
+    if action:
+        query = query.where(AuditEvent.action.startswith(action))
+    if actor:
+        query = query.where(AuditEvent.actor_name == actor)
+    return paging.fetch(session, query.order_by(AuditEvent.id.desc()), page, AUDIT_PAGE)
 
 
 # What each action is called on the audit page.

@@ -10,22 +10,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import audit, notifications, numbering
-from campaign.errors import InvalidInput
+from campaign.actors import actor_for
 from campaign.models import Clue, ClueStatus, Problem, User
 from campaign.models.clues import GOVERNMENT_SANCTIONS, PARTY_SANCTIONS
 from campaign.org import unit_by_code
 from campaign.reference_data import DISCIPLINE_CODE
-from campaign.workflow_host import CampaignHost, actor_for
 from core import clock
+from core.errors import InvalidInput
 from engine import cases
-from engine.host import CaseContext
+from engine.host import CaseContext, EngineHost
 
 PROCESS_KEY = "clue_transfer"
 OUTCOME_FORMS = {"clue_outcome", "clue_final"}
 
 
 def transfer(
-    session: Session, host: CampaignHost, user: User, problem: Problem, summary: str, from_step: str
+    session: Session, host: EngineHost, user: User, problem: Problem, summary: str, from_step: str
 ) -> Clue:
     """A clue goes to the commission's inbox as a case of its own."""
     year = problem.campaign.year

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign.errors import NotFound
 from campaign.models import Campaign
+from core.errors import NotFound
 
 
 def active_campaign(session: Session) -> Campaign:

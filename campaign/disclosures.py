@@ -6,12 +6,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign.masking import mask_text
 from campaign.models import Problem, Programme, Unit
 from campaign.models.org import UnitKind
+from core import paging
+from core.paging import Page
 
 PER_PAGE = 20
 
@@ -52,7 +54,7 @@ def _row(problem: Problem) -> Disclosure:
 
 def search(
     session: Session, *, township: str = "", programme: str = "", page: int = 1
-) -> tuple[list[Disclosure], int]:
+) -> Page[Disclosure]:
     query = select(Problem).where(Problem.published_at.is_not(None))
     if township:
         query = query.where(Problem.unit_id.in_(select(Unit.id).where(Unit.code == township)))
@@ -60,13 +62,9 @@ def search(
         query = query.where(
             Problem.programme_id.in_(select(Programme.id).where(Programme.code == programme))
         )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(Problem.published_at.desc(), Problem.id.desc())
-        .limit(PER_PAGE)
-        .offset((max(1, page) - 1) * PER_PAGE)
-    )
-    return [_row(p) for p in rows], total
+    ordered = query.order_by(Problem.published_at.desc(), Problem.id.desc())
+    found = paging.fetch(session, ordered, page, PER_PAGE)
+    return Page([_row(p) for p in found.items], found.total, found.number, found.per_page)
 
 
 def search_choices(session: Session) -> dict[str, list[tuple[str, str]]]:

@@ -6,16 +6,19 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import audit
-from campaign.errors import InvalidInput, NotFound
 from campaign.models import Attachment, Comment, User
 from core import clock
+from core.db import MAX_ID
+from core.errors import InvalidInput, NotFound
+from forms.definition import Form
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 CHUNK = 1024 * 1024
@@ -117,6 +120,33 @@ def of_case(session: Session, case_id: int) -> list[Attachment]:
             select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.id)
         )
     )
+
+
+def require_own_attachments(
+    session: Session, case_id: int, form: Form, data: Mapping[str, Any]
+) -> None:
+    """A form's file fields may name only files uploaded to this case: an id of another
+    case's file would attach (and let its reader download) evidence it does not own."""
+    refused: dict[str, str] = {}
+    for spec in form.fields:
+        if spec.type != "files":
+            continue
+        given = data.get(spec.name) or []
+        values = given if isinstance(given, list) else [given]
+        digits = [str(v) for v in values if isinstance(v, (int, str)) and str(v).isdigit()]
+        ids = {int(v) for v in digits}
+        if len(digits) != len(values) or any(i > MAX_ID for i in ids):
+            refused[spec.name] = "附件编号无效"
+            continue
+        owned = set(
+            session.scalars(
+                select(Attachment.id).where(Attachment.id.in_(ids), Attachment.case_id == case_id)
+            )
+        )
+        if owned != ids:
+            refused[spec.name] = "附件不存在或不属于本案件，请重新上传"
+    if refused:
+        raise InvalidInput(fields=refused)
 
 
 def add_comment(session: Session, user: User, case_id: int, text: str) -> Comment:

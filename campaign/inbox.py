@@ -10,18 +10,9 @@ from typing import Any
 from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from campaign.models import (
-    Clue,
-    FocusItem,
-    KeyCheck,
-    Obligation,
-    Problem,
-    Programme,
-    StatCategory,
-    Unit,
-    User,
-)
-from core import clock
+from campaign import records
+from campaign.models import FocusItem, Problem, Programme, StatCategory, Unit, User
+from core import clock, paging
 from engine.models import Case, WorkItem, WorkItemState
 
 TABS = {"open": "待办", "claimed": "我已认领", "overdue": "已逾期", "done": "我已办"}
@@ -71,7 +62,7 @@ class InboxPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return paging.page_count(self.total, self.per_page)
 
 
 def _mine(user: User) -> Any:
@@ -150,66 +141,32 @@ def page(
 ) -> InboxPage:
     tab = tab if tab in TABS else "open"
     query = _filtered(_base(user, tab), filters)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = paging.count(session, query)
     order = (
         [WorkItem.completed_at.desc()]
         if tab == "done"
         else [WorkItem.due_at.asc().nulls_last(), WorkItem.id]
     )
-    number = max(1, number)
-    items = list(
-        session.scalars(query.order_by(*order).limit(PER_PAGE).offset((number - 1) * PER_PAGE))
-    )
+    items = list(session.scalars(paging.window(query.order_by(*order), number, PER_PAGE)))
     return InboxPage(describe(session, items), total, number, PER_PAGE, counts(session, user))
 
 
 def describe(session: Session, items: list[WorkItem]) -> list[InboxRow]:
-    """What each task is about, fetched in one query per kind of record."""
+    """What each task is about, from the record its case serves (one query per kind)."""
     cases = {
         c.id: c
         for c in session.scalars(select(Case).where(Case.id.in_({i.case_id for i in items})))
     }
-    wanted: dict[str, set[int]] = {}
-    for case in cases.values():
-        if case.subject_id is not None:
-            wanted.setdefault(case.subject_type, set()).add(case.subject_id)
-    problems = {
-        p.id: p
-        for p in session.scalars(
-            select(Problem).where(Problem.id.in_(wanted.get("problem", set())))
-        )
-    }
-    clues = {
-        c.id: c for c in session.scalars(select(Clue).where(Clue.id.in_(wanted.get("clue", set()))))
-    }
-    reports = {
-        o.id: o
-        for o in session.scalars(
-            select(Obligation).where(Obligation.id.in_(wanted.get("obligation", set())))
-        )
-    }
-    checks = {
-        k.id: k
-        for k in session.scalars(
-            select(KeyCheck).where(KeyCheck.id.in_(wanted.get("key_check", set())))
-        )
-    }
+    subjects = records.records_of(session, cases.values())
     units = dict(session.execute(select(Unit.id, Unit.name)).tuples().all())
     rows = []
     for item in items:
         case = cases[item.case_id]
+        kind, record = records.kind_of(case), subjects.get(case.id)
         subject, detail, problem_id = case.definition.name, "", None
-        if case.subject_type == "problem" and case.subject_id in problems:
-            problem = problems[case.subject_id]
-            subject, detail, problem_id = problem.number, problem.description[:60], problem.id
-        elif case.subject_type == "clue" and case.subject_id in clues:
-            clue = clues[case.subject_id]
-            subject, detail, problem_id = clue.number, clue.summary[:60], clue.problem_id
-        elif case.subject_type == "obligation" and case.subject_id in reports:
-            report = reports[case.subject_id]
-            subject, detail = case.definition.name, f"{report.period} · 截止 {report.due_on}"
-        elif case.subject_type == "key_check" and case.subject_id in checks:
-            subject, detail = "重点检查", units.get(checks[case.subject_id].township_id, "")
+        if kind is not None and record is not None:
+            subject, detail = kind.describe(record, case)
+            problem_id = kind.ledger_entry(record)
         rows.append(InboxRow(item, subject, detail, units.get(item.unit_id or 0, ""), problem_id))
     return rows
 

@@ -12,16 +12,16 @@ from sqlalchemy import Result, func, select
 from sqlalchemy.orm import Session
 
 from campaign import audit, notifications
+from campaign.actors import actor_for
 from campaign.current import active_campaign
-from campaign.errors import Conflict, InvalidInput
 from campaign.models import Campaign, KeyCheck, Obligation, Problem, Unit, User
 from campaign.models.accounts import Role
 from campaign.models.org import UnitKind
 from campaign.org import unit_by_code
-from campaign.workflow_host import CampaignHost, actor_for
+from core.errors import Conflict, InvalidInput
 from engine import cases
 from engine.errors import NotAllowed
-from engine.host import CaseContext
+from engine.host import CaseContext, EngineHost
 
 PROCESS_KEY = "key_check"
 
@@ -102,7 +102,7 @@ def propose(session: Session, campaign: Campaign | None = None) -> list[Township
 
 def assign(
     session: Session,
-    host: CampaignHost,
+    host: EngineHost,
     user: User,
     township_code: str,
     team_code: str,

@@ -35,7 +35,7 @@ LANES: dict[str, Lane] = {
 }
 
 
-def lane_problem(name: str) -> str | None:
+def lane_refusal(name: str) -> str | None:
     if name in LANES:
         return None
     return f"泳道“{name}”无法对应到单位和角色；可用的泳道名称：{'、'.join(LANES)}"

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from campaign.models import Problem, Programme, StatCategory, Unit, User
 from campaign.visibility import problem_filter
-from core import clock
+from core import clock, paging
+from core.paging import Page
 from engine.models import WorkItem, WorkItemState
 
 PER_PAGE = 30
@@ -74,14 +75,7 @@ def query(session: Session, user: User, filters: LedgerFilters) -> Select[tuple[
     return statement
 
 
-def page(
-    session: Session, user: User, filters: LedgerFilters, number: int
-) -> tuple[list[Problem], int]:
+def page(session: Session, user: User, filters: LedgerFilters, number: int) -> Page[Problem]:
     statement = query(session, user, filters)
-    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    rows = session.scalars(
-        statement.order_by(Problem.registered_at.desc(), Problem.id.desc())
-        .limit(PER_PAGE)
-        .offset((max(1, number) - 1) * PER_PAGE)
-    )
-    return list(rows), total
+    ordered = statement.order_by(Problem.registered_at.desc(), Problem.id.desc())
+    return paging.fetch(session, ordered, number, PER_PAGE)

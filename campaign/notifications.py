@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from campaign.models import Notification, RoleAssignment, User
 from campaign.models.accounts import Role
-from core import clock
+from core import bulk, clock
 from engine.models import WorkItem, WorkItemState
 
 KIND_LABELS = {
@@ -54,31 +54,37 @@ def _notify(session: Session, user_ids: list[int], item: WorkItem, kind: str, te
     return len(fresh)
 
 
-def for_new_work(session: Session, case_id: int, *, returned: bool = False, note: str = "") -> int:
-    """Everyone who may work an open task of the case hears of it once."""
-    items = session.scalars(
-        select(WorkItem).where(
-            WorkItem.case_id == case_id, WorkItem.state == WorkItemState.OPEN.value
-        )
-    )
+def for_new_work(session: Session, *case_ids: int, returned: bool = False, note: str = "") -> int:
+    """Everyone who may work an open task of the cases hears of it once."""
     kind = "returned" if returned else "assigned"
-    sent = 0
-    for item in items:
-        if (
-            session.scalar(
-                select(Notification.id).where(Notification.work_item_id == item.id).limit(1)
-            )
-            is not None
-        ):
-            continue
-        verb = "被退回，请重新办理" if returned else "待您办理"
-        if note:
-            verb += f"（{note}）"
-        sent += _notify(
-            session, _holders(session, item.unit_id, item.role), item, kind, f"{item.title}：{verb}"
+    verb = "被退回，请重新办理" if returned else "待您办理"
+    if note:
+        verb += f"（{note}）"
+    items = session.execute(
+        select(WorkItem.id, WorkItem.unit_id, WorkItem.role, WorkItem.title).where(
+            WorkItem.case_id.in_(case_ids),
+            WorkItem.state == WorkItemState.OPEN.value,
+            ~exists().where(Notification.work_item_id == WorkItem.id),
         )
-    session.flush()
-    return sent
+    ).all()
+    holders: dict[tuple[int | None, str], list[int]] = {}
+    now = clock.now()
+    rows = []
+    for item_id, unit_id, role, title in items:
+        if (unit_id, role) not in holders:
+            holders[unit_id, role] = _holders(session, unit_id, role)
+        rows += [
+            {
+                "user_id": user_id,
+                "kind": kind,
+                "text": f"{title}：{verb}"[:300],
+                "work_item_id": item_id,
+                "created_at": now,
+            }
+            for user_id in dict.fromkeys(holders[unit_id, role])
+        ]
+    bulk.insert_rows(session, Notification, rows)
+    return len(rows)
 
 
 def for_reassigned(

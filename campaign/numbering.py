@@ -11,6 +11,11 @@ from campaign.models import NumberCounter
 
 
 def next_value(session: Session, scope: str) -> int:
+    return reserve(session, scope, 1)
+
+
+def reserve(session: Session, scope: str, count: int) -> int:
+    """Take `count` consecutive numbers of a scope at once; returns the first."""
     if session.scalar(select(NumberCounter.last).where(NumberCounter.scope == scope)) is None:
         try:
             with session.begin_nested():
@@ -20,8 +25,8 @@ def next_value(session: Session, scope: str) -> int:
     value = session.scalar(
         update(NumberCounter)
         .where(NumberCounter.scope == scope)
-        .values(last=NumberCounter.last + 1)
+        .values(last=NumberCounter.last + count)
         .returning(NumberCounter.last)
     )
     assert value is not None
-    return value
+    return value - count + 1

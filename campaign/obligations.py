@@ -24,10 +24,9 @@ from campaign.models import (
     User,
 )
 from campaign.models.org import UnitKind
-from campaign.workflow_host import CampaignHost
 from core import clock
 from engine import cases
-from engine.host import SYSTEM, CaseContext
+from engine.host import SYSTEM, CaseContext, EngineHost
 from engine.models import WorkItem
 
 PROCESS_FOR = {
@@ -77,9 +76,7 @@ def owing_units(session: Session, deadline: ReportingDeadline) -> list[Unit]:
     )
 
 
-def start_due(
-    session: Session, host: CampaignHost, *, today: date | None = None
-) -> list[Obligation]:
+def start_due(session: Session, host: EngineHost, *, today: date | None = None) -> list[Obligation]:
     """Start a case for every report that is open for writing today and not started yet."""
     today = today or clock.local_now().date()
     started: list[Obligation] = []
@@ -106,7 +103,7 @@ def start_due(
 
 def _start(
     session: Session,
-    host: CampaignHost,
+    host: EngineHost,
     campaign: Campaign,
     deadline: ReportingDeadline,
     period: Period,

@@ -7,9 +7,10 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign.errors import Conflict, InvalidInput, NotFound
-from campaign.models import Unit
+from campaign import audit
+from campaign.models import Unit, User
 from campaign.models.org import UnitKind
+from core.errors import Conflict, InvalidInput, NotFound
 
 
 def unit_by_code(session: Session, code: str) -> Unit:
@@ -45,23 +46,16 @@ def depth_of(unit: Unit) -> int:
     return depth
 
 
-def subtree_ids(session: Session, root: Unit) -> set[int]:
-    """The ids of a unit and everything below it."""
-    children: dict[int | None, list[int]] = {}
-    for unit_id, parent_id in session.execute(select(Unit.id, Unit.parent_id)):
-        children.setdefault(parent_id, []).append(unit_id)
-    found = {root.id}
-    frontier = [root.id]
-    while frontier:
-        current = frontier.pop()
-        for child in children.get(current, []):
-            if child not in found:
-                found.add(child)
-                frontier.append(child)
-    return found
-
-
-def add_unit(session: Session, code: str, name: str, kind: str, parent_code: str | None) -> Unit:
+def add_unit(
+    session: Session,
+    code: str,
+    name: str,
+    kind: str,
+    parent_code: str | None,
+    *,
+    actor: User | None = None,
+    source: str = "",
+) -> Unit:
     """A new unit below an existing one (e.g. a village of a township)."""
     code, name = code.strip().upper(), name.strip()
     if not re.fullmatch(r"[A-Z0-9-]{2,32}", code):
@@ -80,6 +74,7 @@ def add_unit(session: Session, code: str, name: str, kind: str, parent_code: str
     unit = Unit(code=code, name=name, kind=kind_value.value, parent=parent, sort_order=1000)
     session.add(unit)
     session.flush()
+    audit.record(session, "unit.create", actor=actor, target=f"unit:{unit.code}", source=source)
     return unit
 
 
@@ -87,7 +82,14 @@ POPULATION_KINDS = (UnitKind.DISTRICT.value, UnitKind.TOWNSHIP.value)
 POPULATION_MAX = 100_000_000
 
 
-def set_population(session: Session, code: str, population: int | None) -> Unit:
+def set_population(
+    session: Session,
+    code: str,
+    population: int | None,
+    *,
+    actor: User | None = None,
+    source: str = "",
+) -> Unit:
     """The population of a district or township (附件3 县总人口数); None clears it."""
     unit = unit_by_code(session, code)
     if unit.kind not in POPULATION_KINDS:
@@ -96,4 +98,12 @@ def set_population(session: Session, code: str, population: int | None) -> Unit:
         raise InvalidInput(f"总人口数须为 0 至 {POPULATION_MAX:,} 之间的整数")
     unit.population = population
     session.flush()
+    audit.record(
+        session,
+        "unit.population",
+        actor=actor,
+        target=f"unit:{unit.code}",
+        source=source,
+        value="" if population is None else str(population),
+    )
     return unit

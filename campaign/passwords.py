@@ -7,7 +7,7 @@ import string
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from campaign.errors import InvalidInput
+from core.errors import InvalidInput
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128

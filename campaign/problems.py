@@ -1,5 +1,6 @@
-"""The problem ledger's service: register a problem (starting its lifecycle) and derive its
-status from its case. Completing its tasks goes through campaign.tasks."""
+"""The problem ledger's service: who may register for a unit, registering one problem (as
+campaign.registration registers many), how an entry's status follows its case, reopening
+after a follow-up visit, its history. Completing its tasks goes through campaign.tasks."""
 
 from __future__ import annotations
 
@@ -10,39 +11,26 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import audit, key_checks, ledger_effects, notifications, numbering
+from campaign import audit, key_checks, notifications, registration
+from campaign.actors import actor_for
 from campaign.current import active_campaign
-from campaign.errors import Conflict, InvalidInput
-from campaign.models import Campaign, Problem, ProblemStatus, Unit, User
+from campaign.models import Problem, ProblemStatus, Unit, User
 from campaign.models.accounts import Role
+from campaign.models.org import UnitKind
 from campaign.org import unit_by_code
-from campaign.workflow_host import CampaignHost, actor_for
+from campaign.problem_status import PROCESS_KEY, status_for
 from core import clock
+from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from engine import cases
-from engine.errors import NotAllowed
-from engine.host import CaseContext
-from engine.models import Case, CaseEvent, CaseStatus, WorkItem, WorkItemState
+from engine.host import CaseContext, EngineHost
+from engine.models import Case, CaseEvent, WorkItem, WorkItemState
 
-PROCESS_KEY = "problem_lifecycle"
-
-# Which open step of the lifecycle means which ledger status.
-STEP_STATUS = {
-    "review_registration": ProblemStatus.REVIEWING,
-    "correct_registration": ProblemStatus.CORRECTING,
-    "rectify": ProblemStatus.RECTIFYING,
-    "approve_extension": ProblemStatus.EXTENSION,
-    "signoff": ProblemStatus.SIGNOFF,
-    "draft_disclosure": ProblemStatus.DISCLOSING,
-    "approve_disclosure": ProblemStatus.DISCLOSING,
-    "confirm_close": ProblemStatus.CLOSING,
-}
 REGISTERING_ROLES = {Role.OFFICER.value, Role.REVIEWER.value}
 
 
-def next_number(session: Session, campaign: Campaign, unit: Unit) -> str:
-    """2022-QSZ-0001: numbered per unit and campaign."""
-    value = numbering.next_value(session, f"problem:{campaign.year}:{unit.code}")
-    return f"{campaign.year}-{unit.code}-{value:04d}"
+def register_refusal(session: Session, user: User, unit: Unit) -> str | None:
+    """Why the person may not register problems for the unit, or None when they may."""
+    return None if may_register(session, user, unit) else f"您不能为“{unit.name}”登记问题"
 
 
 def may_register(session: Session, user: User, unit: Unit) -> bool:
@@ -56,69 +44,74 @@ def may_register(session: Session, user: User, unit: Unit) -> bool:
     return bool(teams & key_checks.teams_checking(session, unit))
 
 
+def ledger_units(session: Session) -> list[Unit]:
+    """The units that keep a ledger: townships and departments."""
+    return list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.kind.in_([UnitKind.TOWNSHIP.value, UnitKind.DEPARTMENT.value]))
+            .order_by(Unit.code)
+        )
+    )
+
+
+def registering_units(session: Session, user: User) -> list[Unit]:
+    """The units the person may register problems for (may_register, as a list)."""
+    return [unit for unit in ledger_units(session) if may_register(session, user, unit)]
+
+
+def may_reopen(user: User, problem: Problem) -> bool:
+    """A closed problem is reopened after a follow-up visit by its unit's head or the office."""
+    return problem.status == ProblemStatus.CLOSED.value and (
+        user.has_role(Role.SUPERVISOR.value) or user.has_role(Role.REVIEWER.value, problem.unit_id)
+    )
+
+
 def register(
-    session: Session, host: CampaignHost, user: User, unit_code: str, data: Mapping[str, Any]
+    session: Session,
+    host: EngineHost,
+    user: User,
+    unit_code: str,
+    data: Mapping[str, Any],
+    *,
+    source: str = "web",
 ) -> Problem:
-    unit = unit_by_code(session, unit_code)
-    if not may_register(session, user, unit):
-        raise NotAllowed(f"您不能为“{unit.name}”登记问题")
+    """Register one problem from the register form (the web page or the API)."""
+    try:
+        unit = unit_by_code(session, unit_code)
+    except NotFound as unknown:
+        raise InvalidInput(str(unknown), {"unit": str(unknown)}) from None
+    if (refusal := register_refusal(session, user, unit)) is not None:
+        raise NotAllowed(refusal)
     campaign = active_campaign(session)
     context = CaseContext(owning_unit_id=unit.id, subject_type="problem")
     clean = host.clean_submission(session, "register_problem", data, context)
-    problem = Problem(
-        campaign=campaign,
-        unit=unit,
-        number=next_number(session, campaign, unit),
-        registered_by=user.id,
-        registered_at=clock.now(),
-        status=ProblemStatus.REVIEWING.value,
-    )
-    ledger_effects.apply_registration(session, problem, clean)
-    session.add(problem)
-    session.flush()
-    case = cases.start_case(
-        session,
-        host,
-        PROCESS_KEY,
-        data={**clean, "problem_id": problem.id, "problem_number": problem.number},
-        context=CaseContext(owning_unit_id=unit.id, subject_type="problem", subject_id=problem.id),
-        actor=actor_for(user),
-    )
-    problem.case_id = case.id
-    sync_status(session, problem)
-    notifications.for_new_work(session, case.id)
-    audit.record(
-        session, "problem.register", actor=user, target=f"problem:{problem.number}", unit=unit.code
-    )
+    entry = registration.Registration(unit.code, clean, source=source)
+    [(problem_id, _number)] = registration.register_many(session, host, user, campaign, [entry])
+    problem = session.get(Problem, problem_id)
+    assert problem is not None
     return problem
 
 
-def sync_status(session: Session, problem: Problem) -> None:
-    """The ledger status is derived from the problem's case: its open step, or its end."""
-    case = session.get(Case, problem.case_id) if problem.case_id else None
-    if case is None:
-        return
-    if case.status == CaseStatus.COMPLETED.value:
-        problem.status = ProblemStatus.CLOSED.value
-        problem.closed_at = problem.closed_at or clock.now()
-        return
-    if case.status == CaseStatus.ERROR.value:
-        problem.status = ProblemStatus.ERROR.value
-        return
+def follow_case(session: Session, problem: Problem, case: Case) -> None:
+    """After every change of the problem's case (its latest: a reopened problem has a new
+    one), on every path: a completion, a timer, a migration, an error."""
+    problem.case_id = case.id
     steps = session.scalars(
         select(WorkItem.bpmn_id).where(
             WorkItem.case_id == case.id, WorkItem.state == WorkItemState.OPEN.value
         )
     )
-    for step in steps:
-        if step in STEP_STATUS:
-            problem.status = STEP_STATUS[step].value
-            return
+    problem.status = status_for(case.status, steps).value
+    if problem.status == ProblemStatus.CLOSED.value:
+        problem.closed_at = problem.closed_at or clock.now()
+    else:
+        problem.closed_at = None
 
 
 def reopen(
     session: Session,
-    host: CampaignHost,
+    host: EngineHost,
     user: User,
     problem: Problem,
     *,
@@ -129,9 +122,7 @@ def reopen(
     ledger entry; the closed case stays in its history."""
     if problem.status != ProblemStatus.CLOSED.value:
         raise Conflict("只有已销号的问题才能在回访后重新打开")
-    if not (
-        user.has_role(Role.SUPERVISOR.value) or user.has_role(Role.REVIEWER.value, problem.unit_id)
-    ):
+    if not may_reopen(user, problem):
         raise NotAllowed("只有本单位负责人或领导小组办公室可以重新打开问题")
     if not finding.strip():
         raise InvalidInput("请填写回访发现的情况")
@@ -153,9 +144,6 @@ def reopen(
         ),
         actor=actor_for(user),
     )
-    problem.case_id = case.id
-    problem.closed_at = None
-    sync_status(session, problem)
     notifications.for_new_work(session, case.id)
     audit.record(
         session,

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import audit, notifications
+from campaign.actors import actor_for
 from campaign.models import RoleAssignment, User
 from campaign.models.accounts import Role
-from campaign.workflow_host import CampaignHost, actor_for
+from campaign.workflow_host import CampaignHost
 from engine import workitems
 from engine.errors import NotAllowed, TaskConflict
 from engine.models import WorkItem, WorkItemState

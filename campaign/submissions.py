@@ -11,14 +11,14 @@ import secrets
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from campaign.errors import CampaignError, InvalidInput
 from campaign.models import FormSubmission, User
+from core.errors import Conflict, InvalidInput
 
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 KEY_LIMIT = 200  # characters of an Idempotency-Key
 
 
-class AlreadySubmitted(CampaignError):
+class AlreadySubmitted(Conflict):
     """The form was sent before; `location` leads to what the first submission made."""
 
     def __init__(self, first: FormSubmission) -> None:

@@ -1,5 +1,6 @@
-"""Completing any task of the campaign: the engine runs the case, then the record the case
-serves (a problem, a clue, a report) takes up what the task decided."""
+"""Working any task of the campaign: claim it, hand it back, complete it. Completing runs the
+case in the engine; the record the case serves (campaign.records) then takes up what the
+task decided, the people who must act next are told, and the audit log records it."""
 
 from __future__ import annotations
 
@@ -9,35 +10,37 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import audit, clues, ledger_effects, notifications, obligations, problems
-from campaign.models import Clue, KeyCheck, Obligation, Problem, User
-from campaign.workflow_host import CampaignHost, actor_for
-from engine import cases
-from engine.errors import NotAllowed
-from engine.models import Case, WorkItem, WorkItemState
+from campaign import audit, clues, files, notifications, records
+from campaign.actors import actor_for
+from campaign.models import Problem, User
+from core.errors import NotAllowed
+from engine import cases, workitems
+from engine.errors import TaskNotFound
+from engine.host import EngineHost
+from engine.models import WorkItem, WorkItemState
+from forms import registry
+
+
+def claim(session: Session, host: EngineHost, user: User, work_item_id: int) -> WorkItem:
+    return workitems.claim(session, host, work_item_id, actor_for(user))
+
+
+def unclaim(session: Session, user: User, work_item_id: int) -> WorkItem:
+    return workitems.unclaim(session, work_item_id, actor_for(user))
 
 
 def complete(
-    session: Session, host: CampaignHost, user: User, work_item_id: int, data: Mapping[str, Any]
+    session: Session, host: EngineHost, user: User, work_item_id: int, data: Mapping[str, Any]
 ) -> cases.Completion:
     item = session.get(WorkItem, work_item_id)
-    if item is not None:
-        _check_rules_before(session, item, user)
+    if item is None:
+        raise TaskNotFound(f"任务不存在：{work_item_id}")
+    _check_rules_before(session, item, user)
+    form = registry.get(item.form_key)
+    if form is not None:
+        files.require_own_attachments(session, item.case_id, form, data)
     done = cases.complete_task(session, host, work_item_id, data, actor_for(user))
-    subject = _subject(session, done.case)
-    if isinstance(subject, Problem):
-        ledger_effects.apply(session, subject, done.item.form_key, done.data)
-        problems.sync_status(session, subject)
-        if done.data.get("suspected_violation"):
-            clues.transfer(
-                session, host, user, subject, done.data["clue_summary"], from_step=done.item.title
-            )
-    elif isinstance(subject, Clue):
-        clues.apply_outcome(subject, done.item.form_key, done.data)
-    elif isinstance(subject, Obligation):
-        obligations.apply(session, subject, done.item.form_key, done.data, user)
-    elif isinstance(subject, KeyCheck) and done.case.status == "completed":
-        subject.status = "done"
+    records.take_up(session, host, user, done)
     notifications.for_new_work(
         session, done.case.id, returned=sends_back(done.data), note=decision_note(done.data)
     )
@@ -50,21 +53,6 @@ def complete(
         form=done.item.form_key,
     )
     return done
-
-
-def _subject(session: Session, case: Case) -> Problem | Clue | Obligation | KeyCheck | None:
-    """The record a case serves, by the subject it was started with."""
-    if case.subject_id is None:
-        return None
-    if case.subject_type == "problem":
-        return session.get(Problem, case.subject_id)
-    if case.subject_type == "clue":
-        return session.get(Clue, case.subject_id)
-    if case.subject_type == "obligation":
-        return session.get(Obligation, case.subject_id)
-    if case.subject_type == "key_check":
-        return session.get(KeyCheck, case.subject_id)
-    return None
 
 
 def _check_rules_before(session: Session, item: WorkItem, user: User) -> None:
@@ -83,7 +71,7 @@ def _check_rules_before(session: Session, item: WorkItem, user: User) -> None:
         if drafter == user.id:
             raise NotAllowed("公示内容须由拟稿人以外的另一人审批")
     if item.form_key == "confirm_close":
-        subject = _subject(session, item.case)
+        subject = records.record_of(session, item.case)
         if isinstance(subject, Problem):
             clues.require_outcomes(session, subject)
 

@@ -44,25 +44,3 @@ def may_see_problem(session: Session, user: User, problem: Problem) -> bool:
         select(Problem.id).where(Problem.id == problem.id, problem_filter(session, user))
     )
     return found is not None
-
-
-def may_see_case(session: Session, user: User, case_id: int) -> bool:
-    """A case is visible to whoever may work or has worked one of its tasks, and to anyone
-    who may see the problem it serves."""
-    from engine.models import Case, WorkItem
-
-    case = session.get(Case, case_id)
-    if case is None:
-        return False
-    pairs = [(r.unit_id, r.role) for r in user.roles]
-    for unit_id, role, done_by in session.execute(
-        select(WorkItem.unit_id, WorkItem.role, WorkItem.completed_by).where(
-            WorkItem.case_id == case_id
-        )
-    ):
-        if (unit_id, role) in pairs or done_by == user.id:
-            return True
-    if case.subject_type == "problem" and case.subject_id is not None:
-        problem = session.get(Problem, case.subject_id)
-        return problem is not None and may_see_problem(session, user, problem)
-    return sees_whole_district(user) and case.subject_type in ("obligation", "key_check")

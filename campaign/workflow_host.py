@@ -1,5 +1,5 @@
-"""The campaign as the engine's host: who works each lane, who may act, which forms exist
-and how a submission is checked."""
+"""The campaign as the engine's host: who works each lane, who may act, which forms exist,
+how a submission is checked, and which record follows a case when it changes."""
 
 from __future__ import annotations
 
@@ -9,19 +9,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import choices, lanes
+from campaign import choices, lanes, records
 from campaign.models import RoleAssignment, User
 from core import clock
-from engine.host import Actor, Assignment, CaseContext, FormInvalid
+from engine.host import Actor, Assignment, CaseContext
+from engine.models import Case
 from forms import registry
 from forms.definition import SubmissionInvalid
 
 
 class CampaignHost:
-    def lane_problem(self, lane: str) -> str | None:
-        return lanes.lane_problem(lane)
+    def lane_refusal(self, lane: str) -> str | None:
+        return lanes.lane_refusal(lane)
 
-    def form_problem(self, form_key: str) -> str | None:
+    def form_refusal(self, form_key: str) -> str | None:
         if registry.known(form_key):
             return None
         return f"表单不存在：{form_key}（forms/definitions/ 中没有这个表单）"
@@ -51,16 +52,12 @@ class CampaignHost:
     ) -> dict[str, Any]:
         form = registry.get(form_key)
         if form is None:
-            raise FormInvalid({"": f"表单不存在：{form_key}"})
+            raise SubmissionInvalid({"": f"表单不存在：{form_key}"})
 
         def provide(source: str, submitted: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
             return choices.options(session, source, context, submitted)
 
-        try:
-            return form.validate(data, today=clock.local_now().date(), choices=provide)
-        except SubmissionInvalid as invalid:
-            raise FormInvalid(invalid.errors) from None
+        return form.validate(data, today=clock.local_now().date(), choices=provide)
 
-
-def actor_for(user: User) -> Actor:
-    return Actor(user.id, user.full_name or user.username)
+    def case_changed(self, session: Session, case: Case) -> None:
+        records.follow(session, case)

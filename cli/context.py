@@ -12,11 +12,12 @@ import click
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from campaign.errors import CampaignError
+from campaign.workflow_host import CampaignHost
 from core import schema
 from core.config import Settings, load_settings
 from core.db import Database, DatabaseUnavailable
-from engine.errors import EngineError
+from core.errors import AppError
+from engine.runner import unit_of_work
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,7 +37,7 @@ class AppContext:
     def transaction(self, *, require_schema: bool = True) -> Iterator[Session]:
         if require_schema and schema.current_revision(self.database) != schema.head_revision():
             raise click.ClickException("数据库尚未初始化或版本过旧，请先运行：ykt init")
-        with self.database.transaction() as session:
+        with unit_of_work(self.database, CampaignHost()) as session:
             yield session
 
     def close(self) -> None:
@@ -61,7 +62,7 @@ def friendly_errors(func: F) -> F:
             reason = str(exc.orig or exc).strip().splitlines()[0]
             click.echo(f"错误：数据库操作失败：{reason}", err=True)
             sys.exit(1)
-        except (CampaignError, EngineError) as exc:
+        except AppError as exc:
             click.echo(f"错误：{exc}", err=True)
             sys.exit(1)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from campaign import audit, bootstrap, demo, org
+from campaign import bootstrap, demo, org
 from campaign.jobs import SCHEDULED_JOBS
 from campaign.workflow_host import CampaignHost
 from cli.backup import backup
@@ -77,14 +77,7 @@ def unit_list(app: AppContext) -> None:
 @friendly_errors
 def unit_population(app: AppContext, code: str, population: int | None) -> None:
     with app.transaction() as session:
-        item = org.set_population(session, code.upper(), population)
-        audit.record(
-            session,
-            "unit.population",
-            target=f"unit:{item.code}",
-            source="cli",
-            value="" if population is None else str(population),
-        )
+        item = org.set_population(session, code.upper(), population, source="cli")
     shown = f"{population:,}" if population is not None else "（空）"
     click.echo(f"{item.name}（{item.code}）总人口数：{shown}")
 

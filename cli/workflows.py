@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 
+from campaign import deployment
 from campaign.jobs import SCHEDULED_JOBS
 from campaign.workflow_host import CampaignHost
 from cli.context import AppContext, friendly_errors, pass_app
-from engine import definitions
 from engine.errors import DeploymentRefused
 from engine.scheduler import Scheduler
 
@@ -30,13 +30,13 @@ def deploy(app: AppContext, file: Path, deployed_by: str) -> None:
     xml = file.read_bytes()
     try:
         with app.transaction() as session:
-            definition, created = definitions.deploy(
-                session, xml, CampaignHost(), deployed_by=deployed_by
+            definition, created = deployment.deploy(
+                session, CampaignHost(), xml, by_name=deployed_by, source="cli"
             )
     except DeploymentRefused as refused:
-        click.echo(f"未部署：{file.name} 有 {len(refused.problems)} 处问题", err=True)
-        for problem in refused.problems:
-            click.echo(f"  {problem.element_id or '（整个文件）'}：{problem.message}", err=True)
+        click.echo(f"未部署：{file.name} 有 {len(refused.findings)} 处问题", err=True)
+        for finding in refused.findings:
+            click.echo(f"  {finding}", err=True)
         sys.exit(EXIT_REFUSED)
     if created:
         click.echo(f"{definition.key} v{definition.version}")

@@ -26,6 +26,11 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest id a row can have (PostgreSQL's integer): a larger number names nothing, and
+# handing it to the database would fail instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -1,13 +1,16 @@
-"""Running cases: start, complete a task, fire due timers, mark an error, cancel.
+"""Running cases: start, complete a task, fire due timers, mark an error.
 
 Every function here takes the caller's session and only flushes; the caller's boundary
-commits. A failure inside SpiffWorkflow raises CaseFailed after nothing was written; the
-boundary then rolls back and calls `mark_error` in a transaction of its own."""
+commits. Whatever goes wrong while a case runs (SpiffWorkflow, a script, the host's answer
+about a lane) raises CaseFailed; the boundary rolls back and its runner (engine.runner) marks
+the case in error in a transaction of its own. After every change the host hears of it
+(`EngineHost.case_changed`), so the record a case serves follows it on every path."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,10 +21,12 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from core import clock
+from core.errors import AppError
 from engine import definitions, projection, spiff
 from engine.errors import CaseFailed, NotAllowed, ScriptRefused, TaskConflict, TaskNotFound
 from engine.host import SYSTEM, Actor, Assignment, CaseContext, EngineHost
@@ -81,11 +86,8 @@ def _fired_timers(workflow: BpmnWorkflow) -> dict[str, Task]:
 def _advance(session: Session, workflow: BpmnWorkflow, case_id: int) -> int:
     """Run the engine until it waits; record every timer that fired on the way."""
     fired_before = _fired_timers(workflow)
-    try:
-        workflow.refresh_timers()
-        workflow.do_engine_steps()
-    except (SpiffWorkflowException, ScriptRefused) as exc:
-        raise CaseFailed(case_id, _describe(exc)) from exc
+    workflow.refresh_timers()
+    workflow.do_engine_steps()
     if (tasks := spiff.task_count(workflow)) > spiff.MAX_TASKS:
         raise CaseFailed(
             case_id,
@@ -104,16 +106,33 @@ def _advance(session: Session, workflow: BpmnWorkflow, case_id: int) -> int:
     return len(fired)
 
 
+@contextmanager
+def _running(case_id: int | None) -> Iterator[None]:
+    """Anything that goes wrong while a case runs is the case's failure, with one exception:
+    refusals (a conflict, a form the person must correct) and database trouble, which say
+    nothing about the case and leave it as it was."""
+    try:
+        yield
+    except (SpiffWorkflowException, ScriptRefused) as exc:
+        raise CaseFailed(case_id, _describe(exc)) from exc
+    except (AppError, SQLAlchemyError):
+        raise
+    except Exception as exc:
+        raise CaseFailed(case_id, _describe(exc)) from exc
+
+
 def _describe(exc: Exception) -> str:
     """A message for people: which step failed and why, in one line."""
-    # SpiffWorkflow wraps the script's own exception; the original is the context.
-    cause = exc.__cause__ or exc.__context__ or exc
     task = getattr(exc, "task", None)
     where = f"（{task.task_spec.bpmn_name or task.task_spec.bpmn_id}）" if task is not None else ""
+    # SpiffWorkflow wraps the script's own exception; the original is the context.
+    cause = exc
+    if isinstance(exc, SpiffWorkflowException):
+        cause = exc.__cause__ or exc.__context__ or exc
     if isinstance(cause, ScriptRefused):
         return f"脚本被安全规则拒绝{where}：{cause}"
-    detail = f"{type(cause).__name__}: {cause}" if cause is not exc else str(exc)
-    return f"流程执行出错{where}：{detail}"
+    detail = str(exc) if cause is exc and isinstance(exc, SpiffWorkflowException) else None
+    return f"流程执行出错{where}：{detail or f'{type(cause).__name__}: {cause}'}"
 
 
 def status_of(workflow: BpmnWorkflow) -> CaseStatus:
@@ -143,6 +162,7 @@ def _save(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflow
         projection.forget(session, case)
         record_event(session, case.id, "completed")
         session.flush()
+    host.case_changed(session, case)
 
 
 def start_case(
@@ -156,7 +176,8 @@ def start_case(
 ) -> Case:
     definition = definitions.require_latest(session, key)
     spec, subprocess_specs = definitions.specs_for(definition)
-    workflow = spiff.new_workflow(spec, subprocess_specs)
+    with _running(None):
+        workflow = spiff.new_workflow(spec, subprocess_specs)
     workflow.task_tree.data.update(data)
     case = Case(
         definition=definition,
@@ -180,20 +201,23 @@ def start_case(
         data=data,
         message=f"{definition.name}（{definition.label}）",
     )
-    _advance(session, workflow, case.id)
-    _save(session, host, case, workflow)
+    with _running(case.id):
+        _advance(session, workflow, case.id)
+        _save(session, host, case, workflow)
     return case
 
 
 def resume(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflow) -> None:
     """Run a workflow that was changed from outside (e.g. migrated) and store it."""
-    _advance(session, workflow, case.id)
-    _save(session, host, case, workflow)
+    with _running(case.id):
+        _advance(session, workflow, case.id)
+        _save(session, host, case, workflow)
 
 
 def load(session: Session, case: Case) -> BpmnWorkflow:
     spec, subprocess_specs = definitions.specs_for(case.definition)
-    return spiff.load_workflow(case.state, spec, subprocess_specs)
+    with _running(case.id):
+        return spiff.load_workflow(case.state, spec, subprocess_specs)
 
 
 # Built once: composing a statement costs more than SQLite takes to run it, on every step.
@@ -204,12 +228,19 @@ _LOCK_CASE = (
     .with_for_update(of=Case)
     .execution_options(populate_existing=True)
 )
-_LOCKED_ITEM = (
-    select(WorkItem, Case)
-    .join(Case, Case.id == WorkItem.case_id)
-    .where(WorkItem.id == bindparam("item_id"))
+_LOCK_CASE_OF_ITEM = (
+    select(Case)
+    .where(
+        Case.id
+        == select(WorkItem.case_id).where(WorkItem.id == bindparam("item_id")).scalar_subquery()
+    )
     .options(undefer(Case.state), joinedload(Case.definition, innerjoin=True))
     .with_for_update(of=Case)
+    .execution_options(populate_existing=True)
+)
+_ITEM = (
+    select(WorkItem)
+    .where(WorkItem.id == bindparam("item_id"))
     .execution_options(populate_existing=True)
 )
 
@@ -223,12 +254,18 @@ def lock_case(session: Session, case_id: int) -> Case:
 
 
 def locked_item(session: Session, work_item_id: int) -> tuple[WorkItem, Case]:
-    """The work item and its case in one statement that locks the case row: the item is read
-    after the lock is held, so it shows what any earlier transaction committed."""
-    row = session.execute(_LOCKED_ITEM, {"item_id": work_item_id}).first()
-    if row is None:
+    """The work item and its case, the case row locked for this transaction.
+
+    Every change to a work item (claim, unclaim, 转派, completion) happens under its case's
+    lock, so they are serialised. The item is read by a statement of its own after the lock
+    is held: on PostgreSQL a statement that waited for a lock still sees the other rows as
+    they were when it began, so an item read with the lock would miss a claim committed
+    while this transaction waited."""
+    case = session.scalars(_LOCK_CASE_OF_ITEM, {"item_id": work_item_id}).first()
+    item = session.scalars(_ITEM, {"item_id": work_item_id}).first() if case else None
+    if case is None or item is None:
         raise TaskNotFound(f"任务不存在：{work_item_id}")
-    return row[0], row[1]
+    return item, case
 
 
 def check_can_act(session: Session, host: EngineHost, item: WorkItem, actor: Actor) -> None:
@@ -260,10 +297,8 @@ def complete_task(
         raise TaskConflict("该任务已不在待办状态，请刷新")
     cleaned = host.clean_submission(session, item.form_key, data, projection.context_of(case))
     task.data.update(cleaned)
-    try:
+    with _running(case.id):
         task.run()
-    except SpiffWorkflowException as exc:
-        raise CaseFailed(case.id, _describe(exc)) from exc
     item.state = WorkItemState.COMPLETED.value
     item.completed_by, item.completed_at = actor.id, clock.now()
     record_event(
@@ -275,8 +310,9 @@ def complete_task(
         title=item.title,
         data=cleaned,
     )
-    _advance(session, workflow, case.id)
-    _save(session, host, case, workflow)
+    with _running(case.id):
+        _advance(session, workflow, case.id)
+        _save(session, host, case, workflow)
     return Completion(case, item, cleaned)
 
 
@@ -288,39 +324,28 @@ def fire_due_timers(session: Session, host: EngineHost, case_id: int) -> int:
         return 0
     workflow = load(session, case)
     now = clock.now()
-    if not any(
-        (when := projection.timer_due(t)) is not None and when <= now
-        for t in projection.waiting_timers(workflow)
-    ):
-        projection.project(session, host, case, workflow)  # repairs a stale timer row
-        return 0
-    fired = _advance(session, workflow, case.id)
-    _save(session, host, case, workflow)
+    with _running(case.id):
+        if not any(
+            (when := projection.timer_due(t)) is not None and when <= now
+            for t in projection.waiting_timers(workflow)
+        ):
+            projection.project(session, host, case, workflow)  # repairs a stale timer row
+            return 0
+        fired = _advance(session, workflow, case.id)
+        _save(session, host, case, workflow)
     return fired
 
 
-def mark_error(session: Session, case_id: int, message: str, actor: Actor = SYSTEM) -> None:
+def mark_error(
+    session: Session, host: EngineHost, case_id: int, message: str, actor: Actor = SYSTEM
+) -> None:
     case = lock_case(session, case_id)
     case.status = CaseStatus.ERROR.value
     case.error_message = message
     case.updated_at = clock.now()
     record_event(session, case.id, "error", actor, message=message)
     session.flush()
-
-
-def cancel_case(session: Session, case_id: int, actor: Actor, reason: str) -> None:
-    case = lock_case(session, case_id)
-    case.status = CaseStatus.CANCELLED.value
-    case.updated_at = clock.now()
-    for item in session.scalars(
-        select(WorkItem).where(
-            WorkItem.case_id == case_id, WorkItem.state == WorkItemState.OPEN.value
-        )
-    ):
-        item.state, item.completed_at = WorkItemState.CANCELLED.value, clock.now()
-    projection.forget(session, case)
-    record_event(session, case.id, "cancelled", actor, message=reason)
-    session.flush()
+    host.case_changed(session, case)
 
 
 def history(session: Session, case_id: int) -> list[CaseEvent]:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import sandbox, spiff
-from engine.errors import DeploymentRefused, Problem, ScriptRefused, UnknownDefinition
+from engine.errors import DeploymentRefused, DiagramFinding, ScriptRefused, UnknownDefinition
 from engine.host import EngineHost
 from engine.models import ProcessDefinition
 from engine.xmlsafe import UnsafeXml, parse_bpmn
@@ -29,8 +29,8 @@ UNSUPPORTED = {
 }
 
 
-def _problem(element: etree._Element | None, message: str) -> Problem:
-    return Problem("" if element is None else element.get("id", ""), message)
+def _finding(element: etree._Element | None, message: str) -> DiagramFinding:
+    return DiagramFinding("" if element is None else element.get("id", ""), message)
 
 
 class Checked:
@@ -43,36 +43,36 @@ class Checked:
         self.spec, self.subprocess_specs = spiff.parse_specs(tree, process_id)
 
 
-def check(xml: bytes | str, host: EngineHost) -> tuple[list[Problem], Checked | None]:
-    """Every problem of a diagram, each tied to its element; the parsed result when none."""
+def check(xml: bytes | str, host: EngineHost) -> tuple[list[DiagramFinding], Checked | None]:
+    """Every finding of a diagram, each tied to its element; the parsed result when none."""
     try:
         tree = parse_bpmn(xml)
     except UnsafeXml as exc:
-        return [Problem("", str(exc))], None
+        return [DiagramFinding("", str(exc))], None
     root = tree.getroot()
-    problems: list[Problem] = []
+    findings: list[DiagramFinding] = []
     try:
         spiff.VALIDATOR.validate(root)
     except ValidationException as exc:
         return [
-            Problem(exc.id or "", f"不符合 BPMN 2.0 规范（第 {exc.line_number} 行）：{exc}")
+            DiagramFinding(exc.id or "", f"不符合 BPMN 2.0 规范（第 {exc.line_number} 行）：{exc}")
         ], None
-    process_id, process_problems = _main_process(root)
-    problems += process_problems
-    problems += _check_elements(root, host)
-    if problems or process_id is None:
-        return problems, None
+    process_id, process_findings = _main_process(root)
+    findings += process_findings
+    findings += _check_elements(root, host)
+    if findings or process_id is None:
+        return findings, None
     process = root.find(f"bpmn:process[@id='{process_id}']", NS)
     name = (process.get("name") if process is not None else None) or process_id
     try:
         return [], Checked(tree, process_id, name)
     except ValidationException as exc:
-        return [Problem(exc.id or "", str(exc))], None
+        return [DiagramFinding(exc.id or "", str(exc))], None
     except SpiffWorkflowException as exc:
-        return [Problem("", f"流程无法解析：{exc}")], None
+        return [DiagramFinding("", f"流程无法解析：{exc}")], None
 
 
-def _main_process(root: etree._Element) -> tuple[str | None, list[Problem]]:
+def _main_process(root: etree._Element) -> tuple[str | None, list[DiagramFinding]]:
     called = {el.get("calledElement") for el in root.iterfind(".//bpmn:callActivity", NS)}
     executable = [
         p
@@ -81,40 +81,40 @@ def _main_process(root: etree._Element) -> tuple[str | None, list[Problem]]:
     ]
     if len(executable) != 1:
         return None, [
-            Problem(
+            DiagramFinding(
                 "", f"须有且仅有一个可执行的主流程（isExecutable=true），现有 {len(executable)} 个"
             )
         ]
     return executable[0].get("id"), []
 
 
-def _check_elements(root: etree._Element, host: EngineHost) -> list[Problem]:
-    problems: list[Problem] = []
+def _check_elements(root: etree._Element, host: EngineHost) -> list[DiagramFinding]:
+    findings: list[DiagramFinding] = []
     for tag, label in UNSUPPORTED.items():
         for element in root.iterfind(f".//bpmn:{tag}", NS):
-            problems.append(_problem(element, f"不支持{label}"))
+            findings.append(_finding(element, f"不支持{label}"))
     lanes: dict[str, str] = {}
     for lane in root.iterfind(".//bpmn:lane", NS):
         name = (lane.get("name") or "").strip()
-        problem = host.lane_problem(name) if name else "泳道没有名称"
-        if problem:
-            problems.append(_problem(lane, problem))
+        finding = host.lane_refusal(name) if name else "泳道没有名称"
+        if finding:
+            findings.append(_finding(lane, finding))
         for ref in lane.iterfind("bpmn:flowNodeRef", NS):
             lanes[(ref.text or "").strip()] = name
     called = {el.get("calledElement") for el in root.iterfind(".//bpmn:callActivity", NS)}
     for task in root.iterfind(".//bpmn:userTask", NS):
         key = task.get(f"{{{CAMUNDA}}}formKey")
         if not key:
-            problems.append(_problem(task, "用户任务须指定表单（camunda:formKey）"))
-        elif (problem := host.form_problem(key)) is not None:
-            problems.append(_problem(task, problem))
+            findings.append(_finding(task, "用户任务须指定表单（camunda:formKey）"))
+        elif (finding := host.form_refusal(key)) is not None:
+            findings.append(_finding(task, finding))
         if task.get("id") not in lanes and not _borrows_caller_lane(task, called):
-            problems.append(_problem(task, "用户任务须放在某个泳道中，以确定由谁办理"))
+            findings.append(_finding(task, "用户任务须放在某个泳道中，以确定由谁办理"))
     for call in root.iterfind(".//bpmn:callActivity", NS):
         if call.get("id") not in lanes and _process_of(call).find("bpmn:laneSet", NS) is not None:
-            problems.append(_problem(call, "调用活动须放在某个泳道中"))
-    problems += _check_code(root)
-    return problems
+            findings.append(_finding(call, "调用活动须放在某个泳道中"))
+    findings += _check_code(root)
+    return findings
 
 
 def _process_of(element: etree._Element) -> etree._Element:
@@ -132,17 +132,17 @@ def _borrows_caller_lane(task: etree._Element, called: set[str | None]) -> bool:
 
 
 def _owner(element: etree._Element) -> etree._Element:
-    """The nearest ancestor with an id: the element a problem is shown on."""
+    """The nearest ancestor with an id: the element a finding is shown on."""
     node: etree._Element | None = element
     while node is not None and not node.get("id"):
         node = node.getparent()
     return node if node is not None else element
 
 
-def _check_code(root: etree._Element) -> list[Problem]:
-    problems: list[Problem] = []
+def _check_code(root: etree._Element) -> list[DiagramFinding]:
+    findings: list[DiagramFinding] = []
     for script in root.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
-        problems += _guard(script, sandbox.check_script)
+        findings += _guard(script, sandbox.check_script)
     expressions = [
         ".//bpmn:conditionExpression",
         ".//bpmn:conditionalEventDefinition/bpmn:condition",
@@ -151,26 +151,26 @@ def _check_code(root: etree._Element) -> list[Problem]:
     ]
     for path in expressions:
         for element in root.iterfind(path, NS):
-            problems += _guard(element, sandbox.check_expression)
+            findings += _guard(element, sandbox.check_expression)
     for kind in ("timeDate", "timeDuration", "timeCycle"):
         for element in root.iterfind(f".//bpmn:timerEventDefinition/bpmn:{kind}", NS):
             found = _guard(element, sandbox.check_expression)
-            problems += found or _check_timer_literal(element, kind)
-    return problems
+            findings += found or _check_timer_literal(element, kind)
+    return findings
 
 
-def _guard(element: etree._Element, checker: object) -> list[Problem]:
+def _guard(element: etree._Element, checker: object) -> list[DiagramFinding]:
     source = (element.text or "").strip()
     if not source:
-        return [_problem(_owner(element), "表达式或脚本为空")]
+        return [_finding(_owner(element), "表达式或脚本为空")]
     try:
         checker(source)  # type: ignore[operator]
     except ScriptRefused as exc:
-        return [_problem(_owner(element), f"脚本不安全或有误：{exc}")]
+        return [_finding(_owner(element), f"脚本不安全或有误：{exc}")]
     return []
 
 
-def _check_timer_literal(element: etree._Element, kind: str) -> list[Problem]:
+def _check_timer_literal(element: etree._Element, kind: str) -> list[DiagramFinding]:
     """A timer given as a quoted literal must parse now; a variable is checked when it runs."""
     source = (element.text or "").strip()
     try:
@@ -178,14 +178,14 @@ def _check_timer_literal(element: etree._Element, kind: str) -> list[Problem]:
     except (ValueError, SyntaxError):
         return []
     if not isinstance(value, str):
-        return [_problem(_owner(element), "定时器表达式须为 ISO 8601 字符串")]
+        return [_finding(_owner(element), "定时器表达式须为 ISO 8601 字符串")]
     try:
         if kind == "timeCycle":
             TimerEventDefinition.parse_iso_recurring_interval(value)
         else:
             TimerEventDefinition.parse_time_or_duration(value)
     except Exception:  # SpiffWorkflow raises bare Exception for bad ISO strings
-        return [_problem(_owner(element), f"定时器表达式无法解析：{value}")]
+        return [_finding(_owner(element), f"定时器表达式无法解析：{value}")]
     return []
 
 
@@ -193,11 +193,11 @@ def deploy(
     session: Session, xml: bytes | str, host: EngineHost, *, deployed_by: str
 ) -> tuple[ProcessDefinition, bool]:
     """Store a new version; returns (definition, created). Re-deploying an unchanged diagram
-    returns the latest version as it is. Refuses, storing nothing, when any problem exists."""
+    returns the latest version as it is. Refuses, storing nothing, when any finding exists."""
     text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
-    problems, checked = check(text, host)
-    if problems or checked is None:
-        raise DeploymentRefused(problems)
+    findings, checked = check(text, host)
+    if findings or checked is None:
+        raise DeploymentRefused(findings)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     latest = latest_version(session, checked.process_id)
     if latest is not None and latest.sha256 == digest:

@@ -1,16 +1,26 @@
-"""Errors the engine raises; messages are Chinese, fit to show a user."""
+"""Errors the engine raises: the application's error model (core.errors) made specific.
+Messages are Chinese, fit to show a user."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.errors import Conflict, EngineFailure, InvalidInput, NotAllowed, NotFound
 
-class EngineError(Exception):
-    pass
+__all__ = [
+    "CaseFailed",
+    "DeploymentRefused",
+    "DiagramFinding",
+    "NotAllowed",
+    "ScriptRefused",
+    "TaskConflict",
+    "TaskNotFound",
+    "UnknownDefinition",
+]
 
 
 @dataclass(frozen=True)
-class Problem:
+class DiagramFinding:
     """One thing wrong with a diagram, tied to the element that has it."""
 
     element_id: str
@@ -20,37 +30,35 @@ class Problem:
         return f"{self.element_id or '（整个文件）'}：{self.message}"
 
 
-class DeploymentRefused(EngineError):
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("流程定义有误，未部署：\n" + "\n".join(str(p) for p in problems))
+class DeploymentRefused(InvalidInput):
+    def __init__(self, findings: list[DiagramFinding]) -> None:
+        self.findings = findings
+        super().__init__(
+            "流程定义有误，未部署：\n" + "\n".join(str(f) for f in findings),
+            {f.element_id: f.message for f in findings},
+        )
 
 
-class UnknownDefinition(EngineError):
+class UnknownDefinition(NotFound):
     pass
 
 
-class TaskConflict(EngineError):
+class TaskConflict(Conflict):
     """The task was done, claimed or changed by someone else meanwhile (HTTP 409)."""
 
 
-class TaskNotFound(EngineError):
+class TaskNotFound(NotFound):
     pass
 
 
-class NotAllowed(EngineError):
-    pass
-
-
-class ScriptRefused(EngineError):
+class ScriptRefused(InvalidInput):
     """A script or expression broke the sandbox rules."""
 
 
-class CaseFailed(EngineError):
-    """Running the case raised: the transaction is rolled back and the case must be marked
-    as in error by the caller in a transaction of its own (see `cases.mark_error`)."""
+class CaseFailed(EngineFailure):
+    """Running the case raised: the transaction is rolled back and the case is marked as in
+    error in a transaction of its own by the boundary's runner (engine.runner)."""
 
     def __init__(self, case_id: int | None, message: str) -> None:
         self.case_id = case_id
-        self.message = message
         super().__init__(message)

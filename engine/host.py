@@ -11,6 +11,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from engine.models import Case
+
 
 @dataclass(frozen=True)
 class CaseContext:
@@ -39,17 +41,11 @@ class Actor:
 SYSTEM = Actor(None, "系统")
 
 
-class FormInvalid(Exception):
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        self.errors = dict(errors)
-        super().__init__("；".join(f"{k}：{v}" for k, v in self.errors.items()))
-
-
 class EngineHost(Protocol):
-    def lane_problem(self, lane: str) -> str | None:
+    def lane_refusal(self, lane: str) -> str | None:
         """Why a lane name cannot be resolved, or None when it can."""
 
-    def form_problem(self, form_key: str) -> str | None:
+    def form_refusal(self, form_key: str) -> str | None:
         """Why a form key is unknown, or None when it is known."""
 
     def assign(
@@ -63,4 +59,8 @@ class EngineHost(Protocol):
     def clean_submission(
         self, session: Session, form_key: str, data: Mapping[str, Any], context: CaseContext
     ) -> dict[str, Any]:
-        """Validate a submitted form; return clean data or raise FormInvalid."""
+        """Validate a submitted form; return clean data or raise core.errors.InvalidInput."""
+
+    def case_changed(self, session: Session, case: Case) -> None:
+        """The case moved on (started, a task completed, a timer fired, migrated, marked in
+        error): bring the record it serves up to date, in the same transaction."""

@@ -14,15 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock
+from core.errors import Conflict
 from engine import cases, definitions, spiff
-from engine.errors import EngineError
 from engine.host import Actor, EngineHost
 from engine.models import Case, CaseStatus, ProcessDefinition
 
 ACTIVE = (CaseStatus.RUNNING.value, CaseStatus.WAITING.value, CaseStatus.ERROR.value)
 
 
-class MigrationRefused(EngineError):
+class MigrationRefused(Conflict):
     pass
 
 
@@ -34,11 +34,11 @@ class CasePreview:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    blockers: list[str] = field(default_factory=list)
 
     @property
     def safe(self) -> bool:
-        return not self.problems
+        return not self.blockers
 
 
 @dataclass
@@ -63,14 +63,14 @@ def _plan(session: Session, case: Case, target: ProcessDefinition) -> _Plan:
         - {s.bpmn_id for s in workflow.spec.task_specs.values() if s.bpmn_id}
     )
     if preview.removed:
-        preview.problems.append(
+        preview.blockers.append(
             "新版本删除了本案件已经过或正在办理的环节：" + "、".join(preview.removed)
         )
     for sub_diff in sub_diffs.values():
         if sub_diff is None:
-            preview.problems.append("本案件所在的子流程在新版本中已不存在")
+            preview.blockers.append("本案件所在的子流程在新版本中已不存在")
         elif sub_diff.removed:
-            preview.problems.append("新版本删除了子流程中的环节")
+            preview.blockers.append("新版本删除了子流程中的环节")
     return _Plan(preview, workflow, top, sub_diffs, spec, subprocess_specs)
 
 
@@ -115,7 +115,7 @@ def migrate(
     plan = _plan(session, case, target)
     result, workflow = plan.preview, plan.workflow
     if not result.safe:
-        raise MigrationRefused("；".join(result.problems))
+        raise MigrationRefused("；".join(result.blockers))
     migrate_workflow(plan.top, workflow, plan.spec)
     for sub_id, sub_diff in plan.sub_diffs.items():
         sub = workflow.subprocesses[sub_id]

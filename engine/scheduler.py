@@ -100,12 +100,15 @@ def sweep_timers(database: Database, host: EngineHost) -> SweepResult:
         due = due_case_ids(session)
     for case_id in due:
         try:
-            result.fired += in_transaction(database, cases.fire_due_timers, host, case_id)
-        except CaseFailed as failure:
+            result.fired += in_transaction(database, host, cases.fire_due_timers, case_id)
+        except CaseFailed as failure:  # marked in error by the runner
             log.warning("case %s failed while firing timers: %s", case_id, failure.message)
             result.failed.append(case_id)
         except TaskConflict:  # someone was completing a task of this case: next tick
             result.busy.append(case_id)
+        except Exception:  # e.g. the database failed for this case: the others still fire
+            log.exception("case %s could not fire its timers", case_id)
+            result.failed.append(case_id)
     return result
 
 

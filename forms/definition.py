@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from core.errors import InvalidInput
 from forms.fields import FIELD_TYPES, Field, FieldError, is_empty, parse_value
 
 # Dynamic choices: (source name, the data submitted so far) -> [(value, label)].
@@ -17,10 +18,12 @@ class FormDefinitionError(ValueError):
     pass
 
 
-class SubmissionInvalid(ValueError):
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        self.errors = dict(errors)
-        super().__init__("；".join(f"{k}：{v}" for k, v in self.errors.items()))
+class SubmissionInvalid(InvalidInput):
+    """A submission the form refuses, field by field (`fields`)."""
+
+    def __init__(self, fields: Mapping[str, str]) -> None:
+        detail = "；".join(f"{k}：{v}" if k else v for k, v in fields.items())
+        super().__init__(f"表单校验未通过：{detail}", fields)
 
 
 def _no_dynamic_choices(source: str, data: Mapping[str, Any]) -> Sequence[tuple[str, str]]:

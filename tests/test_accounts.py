@@ -6,11 +6,11 @@ from sqlalchemy.orm import Session
 
 from campaign import accounts, passwords
 from campaign.accounts import LoginOutcome
-from campaign.errors import Conflict, InvalidInput, NotFound
 from campaign.models import ApiToken, AuditEvent
 from campaign.models.accounts import Role
 from campaign.org import unit_by_code
 from core import clock
+from core.errors import Conflict, InvalidInput, NotFound
 from tests.factories import GOOD_PASSWORD, make_user
 
 

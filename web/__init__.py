@@ -16,6 +16,7 @@ from web import (
     auth,
     authz,
     db,
+    errors,
     formatting,
     home,
     inbox,
@@ -51,6 +52,7 @@ def create_app(
     if config:
         app.config.update(config)
     db.init_app(app, database or Database(settings.database_url))
+    errors.init_app(app)
     security.init_app(app)
     authz.init_app(app)
     security.csrf.exempt(api.bp)  # bearer tokens only: see web.authz.bearer_user

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import abort, current_app
+from flask import abort, current_app, request
 from flask_login import current_user
 
 from campaign.models import User
 from campaign.workflow_host import CampaignHost
+from core import paging
+from core.errors import InvalidInput
 
 T = TypeVar("T")
 HOST = CampaignHost()
@@ -28,6 +31,19 @@ def found(value: T | None) -> T:
     if value is None:
         abort(404)
     return value
+
+
+def page_arg() -> int:
+    """The page a list was asked for (?page=), refused when it is not a page number."""
+    return paging.page_number(request.args.get("page"))
+
+
+def parse_date(value: str, message: str) -> date:
+    """A date typed into a form (YYYY-MM-DD); refused with the message otherwise."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(message) from None
 
 
 def form_values(form: Any, definition: Any) -> dict[str, Any]:

@@ -1,11 +1,15 @@
 """One transaction per request: views use `session()`; the request boundary commits.
 
-A response that completes normally commits (a failed login must still count the failure);
-an exception rolls everything back."""
+A request commits when its view returned a response (a failed login must still count the
+failure). Anything raised rolls the whole request back: the error handlers (web.errors) call
+`fail()`, and so does the signal Flask sends for an unhandled exception, because Flask runs
+`after_request` for the error page it builds then too."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g
+from typing import Any
+
+from flask import Flask, Response, current_app, g, got_request_exception
 from sqlalchemy.orm import Session
 
 from core.db import Database
@@ -15,6 +19,7 @@ def init_app(app: Flask, database: Database) -> None:
     app.extensions["ykt_database"] = database
     app.after_request(_commit)
     app.teardown_request(_close)
+    got_request_exception.connect(_on_unhandled, app, weak=False)
 
 
 def database() -> Database:
@@ -29,9 +34,21 @@ def session() -> Session:
     return current
 
 
-def _commit(response: Response) -> Response:
+def fail() -> None:
+    """Undo the request's work; nothing of it is committed, whatever answer it gets."""
+    g.db_failed = True
     current: Session | None = g.get("db_session")
     if current is not None:
+        current.rollback()
+
+
+def _on_unhandled(_sender: Flask, exception: BaseException, **_extra: Any) -> None:
+    fail()
+
+
+def _commit(response: Response) -> Response:
+    current: Session | None = g.get("db_session")
+    if current is not None and not g.get("db_failed"):
         current.commit()
     return response
 
@@ -39,6 +56,6 @@ def _commit(response: Response) -> Response:
 def _close(exc: BaseException | None) -> None:
     current: Session | None = g.pop("db_session", None)
     if current is not None:
-        if exc is not None:
+        if exc is not None or g.get("db_failed"):
             current.rollback()
         current.close()

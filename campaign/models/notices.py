@@ -23,6 +23,6 @@ class Notification(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     kind: Mapped[str] = mapped_column(String(16))  # assigned, returned, overdue
     text: Mapped[str] = mapped_column(String(300))
-    work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_item.id"))
+    work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_item.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -7,7 +7,7 @@ from campaign.reports.attachment3 import attachment3
 from campaign.reports.attachment3_cells import cell_evidence as attachment3_cell
 from campaign.reports.evidence import Evidence, EvidenceItem
 from campaign.reports.ledger_sheet import export_ledger, export_template, ledger_choices
-from campaign.reports.scope import ReportScope, report_scope
+from campaign.reports.scope import ReportScope, report_scope, scope_for, units_open_to
 
 __all__ = [
     "Evidence",
@@ -21,4 +21,6 @@ __all__ = [
     "export_template",
     "ledger_choices",
     "report_scope",
+    "scope_for",
+    "units_open_to",
 ]

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from campaign.errors import NotFound
 from campaign.models import Problem, Programme, StatCategory, Unit
 from campaign.reports.evidence import DEFAULT_LIMIT, Evidence, collect
 from campaign.reports.scope import ReportScope, day_filter, scanned, unit_filter
+from core.errors import NotFound
 from forms.tables import attachment2 as table
 
 LEVEL_ORDER = {"central": 0, "city": 1, "county": 2}

@@ -6,7 +6,6 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, literal, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from campaign.errors import NotFound
 from campaign.models import Clue, Obligation, Problem, Unit
 from campaign.reports.attachment3 import (
     CLUE_SUMS,
@@ -21,6 +20,7 @@ from campaign.reports.attachment3 import (
 )
 from campaign.reports.evidence import DEFAULT_LIMIT, Evidence, EvidenceItem, collect
 from campaign.reports.scope import ReportScope
+from core.errors import NotFound
 from forms.tables.attachment3 import COLUMNS
 
 MONEY = frozenset(c.key for c in COLUMNS if c.measure == "money")

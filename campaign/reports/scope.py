@@ -15,10 +15,11 @@ from sqlalchemy import ColumnElement, Select, and_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from campaign.current import active_campaign
-from campaign.errors import InvalidInput, NotFound
-from campaign.models import Campaign, Unit
+from campaign.models import Campaign, Unit, User
+from campaign.models.accounts import Role
 from campaign.org import unit_by_code
 from core.clock import LOCAL_TZ
+from core.errors import InvalidInput, NotFound
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,41 @@ def report_scope(
         date_to=date_to,
         whole_tree=len(roots) == 1 and roots[0].id == unit.id,
     )
+
+
+REPORTING_KINDS = ("district", "township", "department", "bureau")
+
+
+def units_open_to(session: Session, user: User) -> list[Unit]:
+    """The units whose reports a person may ask for: the leading group office any unit that
+    reports; a unit's own reviewers and officers their unit (with what lies below it)."""
+    if user.has_role(Role.SUPERVISOR.value):
+        return list(
+            session.scalars(
+                select(Unit)
+                .where(Unit.kind.in_(REPORTING_KINDS))
+                .order_by(Unit.sort_order, Unit.code)
+            )
+        )
+    own = {r.unit_id for r in user.roles if r.role in (Role.OFFICER.value, Role.REVIEWER.value)}
+    return list(session.scalars(select(Unit).where(Unit.id.in_(own)).order_by(Unit.code)))
+
+
+def scope_for(
+    session: Session,
+    user: User,
+    *,
+    unit_code: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> ReportScope:
+    """The scope a person asked for, within the units open to them (default the first);
+    NotFound for a unit they may not see, as for one that does not exist."""
+    units = units_open_to(session, user)
+    code = unit_code or (units[0].code if units else "")
+    if code not in {u.code for u in units}:
+        raise NotFound("没有可查看的统计范围")
+    return report_scope(session, unit_code=code, date_from=date_from, date_to=date_to)
 
 
 def _campaign(session: Session, key: int | str | None) -> Campaign:

@@ -97,6 +97,6 @@ def our_completions(database: Database, host: BenchHost, plan: Plan) -> Timings:
             items = open_items(session, case_ids)
         for case_id in case_ids:
             began = perf_counter()
-            in_transaction(database, cases.complete_task, host, items[case_id], SUBMISSION, ACTOR)
+            in_transaction(database, host, cases.complete_task, items[case_id], SUBMISSION, ACTOR)
             each.append(perf_counter() - began)
     return Timings(each, perf_counter() - started)

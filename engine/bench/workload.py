@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from core.db import Database
 from engine import cases, definitions
 from engine.host import Actor, Assignment, CaseContext
-from engine.models import WorkItem, WorkItemState
+from engine.models import Case, WorkItem, WorkItemState
 
 DIAGRAM = Path(__file__).with_name("loop.bpmn")
 PROCESS_ID = "ykt_bench_loop"
@@ -37,10 +37,10 @@ LOOPS_PER_CASE = 10
 class BenchHost:
     """One lane, one form, everybody may act: the benchmark measures the engine, not rules."""
 
-    def lane_problem(self, lane: str) -> str | None:
+    def lane_refusal(self, lane: str) -> str | None:
         return None if lane == LANE else f"泳道“{lane}”无法对应到单位和角色"
 
-    def form_problem(self, form_key: str) -> str | None:
+    def form_refusal(self, form_key: str) -> str | None:
         return None if form_key == FORM else f"表单不存在：{form_key}"
 
     def assign(
@@ -55,6 +55,9 @@ class BenchHost:
         self, session: Session, form_key: str, data: Mapping[str, Any], context: CaseContext
     ) -> dict[str, Any]:
         return dict(data)
+
+    def case_changed(self, session: Session, case: Case) -> None:
+        pass  # no record follows a benchmark case
 
 
 @dataclass(frozen=True)

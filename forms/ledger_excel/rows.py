@@ -244,7 +244,7 @@ class RowParser:
         try:
             return self.form.validate(data, today=self.today, choices=provide)
         except SubmissionInvalid as invalid:
-            for field, message in invalid.errors.items():
+            for field, message in invalid.fields.items():
                 column = FIELD_COLUMNS.get(field)
                 if column is not None and column not in errors:
                     errors[column] = message.partition("：")[2] or message

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import tasks
-from campaign.models import Problem, User
+from campaign.models import Attachment, Problem, User
 from campaign.workflow_host import CampaignHost
 from core import clock
 from engine.models import WorkItem
@@ -65,13 +65,16 @@ def approval(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+EVIDENCE = "已上传的佐证"  # stands for a file uploaded to the case: see do()
+
+
 def submission(**overrides: Any) -> dict[str, Any]:
     """The rectification report of a responsible unit, evidence already uploaded."""
     data: dict[str, Any] = {
         "action": "submit",
         "measures_taken": "已追回",
         "completed_on": "2022-06-15",
-        "evidence": ["1"],
+        "evidence": [EVIDENCE],
     }
     data.update(overrides)
     return data
@@ -90,5 +93,23 @@ def do(
 ) -> WorkItem:
     """Complete the problem's open step as the given user; returns the step completed."""
     step = open_step(session, problem)
-    tasks.complete(session, host, user(session, username), step.id, data)
+    person = user(session, username)
+    if data.get("evidence") == [EVIDENCE]:
+        data = {**data, "evidence": [str(uploaded(session, step.case_id, person).id)]}
+    tasks.complete(session, host, person, step.id, data)
     return step
+
+
+def uploaded(session: Session, case_id: int, person: User) -> Attachment:
+    """An evidence file of the case, as an upload records it (the file itself is not read)."""
+    attachment = Attachment(
+        case_id=case_id,
+        filename="整改凭证.pdf",
+        content_type="application/pdf",
+        size=4,
+        sha256="0" * 64,
+        uploaded_by=person.id,
+    )
+    session.add(attachment)
+    session.flush()
+    return attachment

@@ -7,10 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import problems, tasks
-from campaign.errors import InvalidInput
 from campaign.models import Clue, Problem
 from campaign.org import unit_by_code
 from campaign.workflow_host import CampaignHost
+from core.errors import InvalidInput
 from engine.models import WorkItem
 from tests.campaign.conftest import approval, do, open_step, registration, submission, user
 

@@ -7,10 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import key_checks, problems, tasks
-from campaign.errors import Conflict, InvalidInput
 from campaign.models import KeyCheck, Problem
 from campaign.org import unit_by_code
 from campaign.workflow_host import CampaignHost
+from core.errors import Conflict, InvalidInput
 from engine.errors import NotAllowed
 from engine.models import WorkItem
 from tests.campaign.conftest import approval, do, open_step, registration, submission, user

@@ -12,9 +12,9 @@ from campaign.models.accounts import Role
 from campaign.org import unit_by_code
 from campaign.workflow_host import CampaignHost
 from core import clock
+from core.errors import InvalidInput
 from engine import cases, workitems
 from engine.errors import NotAllowed
-from engine.host import FormInvalid
 from engine.models import CaseEvent
 from tests.campaign.conftest import approval, do, open_step, registration, submission, user
 from tests.factories import make_user
@@ -215,9 +215,9 @@ def test_bad_registrations_are_refused_and_store_nothing(
     db_session: Session, host: CampaignHost, overrides: dict[str, str], field: str, message: str
 ) -> None:
     before = db_session.scalars(select(Problem)).all()
-    with pytest.raises(FormInvalid) as invalid:
+    with pytest.raises(InvalidInput) as invalid:
         register(db_session, host, **overrides)
-    assert message in invalid.value.errors[field]
+    assert message in invalid.value.fields[field]
     assert db_session.scalars(select(Problem)).all() == before
 
 
@@ -225,9 +225,9 @@ def test_a_deadline_in_the_past_is_refused_at_review(
     db_session: Session, host: CampaignHost
 ) -> None:
     problem = register(db_session, host)
-    with pytest.raises(FormInvalid) as invalid:
+    with pytest.raises(InvalidInput) as invalid:
         do(db_session, host, "qsz_fzr", problem, approval(deadline="2022-06-14"))
-    assert invalid.value.errors == {"deadline": "整改时限：不能早于今天"}
+    assert invalid.value.fields == {"deadline": "整改时限：不能早于今天"}
     assert problem.status == "reviewing"
 
 

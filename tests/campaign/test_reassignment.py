@@ -9,7 +9,15 @@ from campaign.models import AuditEvent, Notification, Problem
 from campaign.workflow_host import CampaignHost
 from engine import cases
 from engine.errors import NotAllowed, TaskConflict
-from tests.campaign.conftest import approval, do, open_step, registration, submission, user
+from tests.campaign.conftest import (
+    approval,
+    do,
+    open_step,
+    registration,
+    submission,
+    uploaded,
+    user,
+)
 from tests.factories import make_user
 
 SUBMISSION = submission(measures_taken="已追回 3600 元并发放到户", amount_recovered="3600")
@@ -49,7 +57,8 @@ def test_the_head_hands_a_task_to_another_officer_who_then_does_it(
         select(AuditEvent).where(AuditEvent.action == "task.reassign")
     ).one()
     assert audited.actor_id == head.id and "qsz_jbr2" in audited.detail
-    tasks.complete(db_session, host, colleague, step.id, SUBMISSION)
+    evidence = [str(uploaded(db_session, step.case_id, colleague).id)]
+    tasks.complete(db_session, host, colleague, step.id, {**SUBMISSION, "evidence": evidence})
     assert open_step(db_session, rectifying).bpmn_id != "rectify"
 
 

@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.host import Actor, Assignment, CaseContext, FormInvalid
+from core.errors import InvalidInput
+from engine.host import Actor, Assignment, CaseContext
+from engine.models import Case
 
 OFFICE_UNIT = 900
 
@@ -25,16 +27,17 @@ FORMS = {"register", "rectify", "review", "ack"}
 class FakeHost:
     def __init__(self) -> None:
         self.people: dict[int, set[tuple[int | None, str]]] = {}
+        self.changes: list[tuple[int, str]] = []  # (case, status) as the engine reported them
 
     def allow(self, actor: Actor, unit_id: int | None, role: str) -> Actor:
         assert actor.id is not None
         self.people.setdefault(actor.id, set()).add((unit_id, role))
         return actor
 
-    def lane_problem(self, lane: str) -> str | None:
+    def lane_refusal(self, lane: str) -> str | None:
         return None if lane in LANES else f"泳道“{lane}”无法对应到单位和角色"
 
-    def form_problem(self, form_key: str) -> str | None:
+    def form_refusal(self, form_key: str) -> str | None:
         return None if form_key in FORMS else f"表单不存在：{form_key}"
 
     def assign(
@@ -53,5 +56,8 @@ class FakeHost:
         self, session: Session, form_key: str, data: Mapping[str, Any], context: CaseContext
     ) -> dict[str, Any]:
         if form_key == "rectify" and not str(data.get("measures", "")).strip():
-            raise FormInvalid({"measures": "请填写整改措施"})
+            raise InvalidInput(fields={"measures": "请填写整改措施"})
         return dict(data)
+
+    def case_changed(self, session: Session, case: Case) -> None:
+        self.changes.append((case.id, case.status))

@@ -6,9 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock
-from engine import cases, definitions, workitems
+from core.db import Database
+from core.errors import InvalidInput
+from engine import cases, definitions, runner, workitems
 from engine.errors import CaseFailed, NotAllowed, TaskConflict
-from engine.host import Assignment, CaseContext, FormInvalid
+from engine.host import Assignment, CaseContext
 from engine.models import Case, CaseStatus, ProcessDefinition, Timer, WorkItem
 from tests.engine.conftest import OFFICER, OUTSIDER, REVIEWER, UNIT, diagram, start_rectify
 from tests.engine.host import FakeHost
@@ -108,9 +110,9 @@ def test_a_form_error_changes_nothing(
     cases.complete_task(db_session, host, only_item(db_session, case).id, {}, OFFICER)
     item = only_item(db_session, case)
     state_before, version_before = case.state, case.lock_version
-    with pytest.raises(FormInvalid) as invalid:
+    with pytest.raises(InvalidInput) as invalid:
         cases.complete_task(db_session, host, item.id, {"measures": "  "}, OFFICER)
-    assert invalid.value.errors == {"measures": "请填写整改措施"}
+    assert invalid.value.fields == {"measures": "请填写整改措施"}
     assert (case.state, case.lock_version, item.state) == (state_before, version_before, "open")
 
 
@@ -171,7 +173,9 @@ def test_the_deadline_timer_fires_once_and_keeps_the_task(
     assert only_item(db_session, case).bpmn_id == "review"
 
 
-def test_a_script_error_rolls_back_and_marks_the_case(db_session: Session, host: FakeHost) -> None:
+def test_a_script_error_rolls_back_and_the_runner_marks_the_case(
+    db_session: Session, bound_database: Database, host: FakeHost
+) -> None:
     definitions.deploy(
         db_session,
         diagram("rectify", **{"closed = True": "closed = 1 / 0"}),
@@ -184,15 +188,16 @@ def test_a_script_error_rolls_back_and_marks_the_case(db_session: Session, host:
     review = only_item(db_session, case)
     db_session.commit()  # the state before the failing request
     before = (case.state, case.lock_version)
-    with pytest.raises(CaseFailed, match="ZeroDivisionError") as failed:
-        cases.complete_task(db_session, host, review.id, {"approved": True}, REVIEWER)
-    db_session.rollback()
-    cases.mark_error(db_session, case.id, failed.value.message)
+    with pytest.raises(CaseFailed, match="ZeroDivisionError"):
+        runner.in_transaction(
+            bound_database, host, cases.complete_task, review.id, {"approved": True}, REVIEWER
+        )
     db_session.refresh(case)
     assert case.status == CaseStatus.ERROR.value and "ZeroDivisionError" in case.error_message
     assert case.state == before[0]
     assert only_item(db_session, case).id == review.id
     assert cases.history(db_session, case.id)[-1].kind == "error"
+    assert host.changes[-1] == (case.id, CaseStatus.ERROR.value)  # the host heard of it
 
 
 def test_a_script_that_slipped_past_deploy_is_refused_at_run_time(

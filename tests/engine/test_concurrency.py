@@ -12,11 +12,12 @@ from sqlalchemy import delete, select
 
 from core import clock
 from core.db import Database
-from engine import cases, definitions, scheduler
+from engine import cases, definitions, scheduler, workitems
 from engine.errors import TaskConflict
+from engine.host import Actor
 from engine.models import CaseEvent, SchedulerLease, WorkItem
 from engine.runner import in_transaction
-from tests.engine.conftest import OFFICER, diagram, start_rectify
+from tests.engine.conftest import OFFICER, UNIT, diagram, start_rectify
 from tests.engine.host import FakeHost
 
 DEADLINE = "2022-07-31T18:00:00+08:00"
@@ -77,7 +78,7 @@ def test_the_same_task_completed_twice_at_once_succeeds_once(db: Database, host:
     _, item_id = _case_at_rectify(db, host)
 
     def complete() -> object:
-        return in_transaction(db, cases.complete_task, host, item_id, {"measures": "m"}, OFFICER)
+        return in_transaction(db, host, cases.complete_task, item_id, {"measures": "m"}, OFFICER)
 
     results = _together(complete, complete)
     conflicts = [r for r in results if isinstance(r, TaskConflict)]
@@ -140,7 +141,7 @@ def test_a_timer_that_fired_first_leaves_the_task_to_complete(db: Database, host
     case_id, item_id = _case_at_rectify(db, host)
     clock.freeze(AFTER)
     assert scheduler.sweep_timers(db, host).fired == 1
-    in_transaction(db, cases.complete_task, host, item_id, {"measures": "逾期后完成"}, OFFICER)
+    in_transaction(db, host, cases.complete_task, item_id, {"measures": "逾期后完成"}, OFFICER)
     assert len(_events(db, case_id, "timer_fired")) == 1
     assert len(_events(db, case_id, "task_completed")) == 2
 
@@ -187,3 +188,45 @@ def test_a_deadline_fires_exactly_once_with_two_schedulers_running(
         for each in running:
             each.stop()
     assert len(_events(db, case_id, "timer_fired")) == 1
+
+
+def test_twenty_people_claiming_one_task_at_once_one_wins(db: Database, host: FakeHost) -> None:
+    """Each contender waits for the case lock; whoever gets it after a claim was committed
+    must see that claim (on PostgreSQL a statement that waited still reads rows as they were
+    when it began, so the item is re-read after the lock)."""
+    _, item_id = _case_at_rectify(db, host)
+    people = [host.allow(Actor(100 + n, f"经办人{n}"), UNIT, "officer") for n in range(20)]
+
+    def claim_as(actor: Actor) -> Callable[[], object]:
+        return lambda: in_transaction(db, host, workitems.claim, item_id, actor)
+
+    results = _together(*(claim_as(person) for person in people))
+    won = [r for r in results if isinstance(r, WorkItem)]
+    refused = [r for r in results if isinstance(r, TaskConflict)]
+    assert len(won) == 1 and len(refused) == 19, results
+    assert all("已被他人认领" in str(r) for r in refused)
+    with db.transaction() as session:
+        item = session.get(WorkItem, item_id)
+        assert item is not None and item.claimed_by == won[0].claimed_by
+        claims = session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == item.case_id, CaseEvent.kind == "claimed")
+        ).all()
+        assert len(claims) == 1
+
+
+def test_a_completion_racing_claims_is_done_by_the_claimer_only(
+    db: Database, host: FakeHost
+) -> None:
+    _, item_id = _case_at_rectify(db, host)
+    other = host.allow(Actor(200, "另一经办人"), UNIT, "officer")
+    results = _together(
+        lambda: in_transaction(db, host, workitems.claim, item_id, other),
+        lambda: in_transaction(db, host, cases.complete_task, item_id, {"measures": "m"}, OFFICER),
+    )
+    with db.transaction() as session:
+        item = session.get(WorkItem, item_id)
+        assert item is not None
+        if isinstance(results[0], WorkItem):  # the claim came first: the completion was refused
+            assert isinstance(results[1], TaskConflict) and item.state == "open"
+        else:  # the completion came first: nothing is left to claim
+            assert isinstance(results[0], TaskConflict) and item.completed_by == OFFICER.id

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import definitions
-from engine.errors import DeploymentRefused, Problem
+from engine.errors import DeploymentRefused, DiagramFinding
 from engine.models import ProcessDefinition
 from tests.engine.conftest import diagram
 from tests.engine.host import FakeHost
@@ -13,12 +13,12 @@ def _count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(ProcessDefinition)) or 0
 
 
-def _refusal(session: Session, host: FakeHost, xml: str) -> list[Problem]:
+def _refusal(session: Session, host: FakeHost, xml: str) -> list[DiagramFinding]:
     before = _count(session)
     with pytest.raises(DeploymentRefused) as refused:
         definitions.deploy(session, xml, host, deployed_by="test")
     assert _count(session) == before, "a refused deploy stores nothing"
-    return refused.value.problems
+    return refused.value.findings
 
 
 def test_deploy_stores_an_immutable_version_with_its_digest(

@@ -159,7 +159,7 @@ def test_deploying_definitions_through_the_api(db_session: Session, client: Flas
     broken = changed.replace('name="检查专班"', 'name="无名泳道"')
     refused = client.post("/api/v1/process-definitions", headers=admin, json={"xml": broken})
     assert refused.status_code == 422
-    assert refused.get_json()["problems"][0]["element_id"] == "key_check_lane_team"
+    assert refused.get_json()["findings"][0]["element_id"] == "key_check_lane_team"
     versions = client.get("/api/v1/process-definitions", headers=admin).get_json()["items"]
     assert [v["version"] for v in versions if v["key"] == "key_check"] == [1, 2]
 

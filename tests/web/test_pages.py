@@ -18,7 +18,7 @@ from campaign.models import Attachment, Problem, User
 from campaign.workflow_host import CampaignHost
 from core import clock
 from engine.models import WorkItem
-from tests.campaign.conftest import approval, registration
+from tests.campaign.conftest import approval, registration, uploaded
 from tests.engine.conftest import diagram
 from tests.web_helpers import csrf_token
 
@@ -145,13 +145,9 @@ def test_evidence_upload_is_checked_and_downloadable(
 def test_the_public_page_masks_personal_data(db_session: Session, client: FlaskClient) -> None:
     problem, step = _at_rectify(db_session)
     host = CampaignHost()
-    tasks.complete(
-        db_session,
-        host,
-        _user(db_session, "qsz_jbr"),
-        step.id,
-        {**SUBMIT, "evidence": []} | {"evidence": ["1"]},
-    )
+    officer = _user(db_session, "qsz_jbr")
+    evidence = [str(uploaded(db_session, step.case_id, officer).id)]
+    tasks.complete(db_session, host, officer, step.id, {**SUBMIT, "evidence": evidence})
     tasks.complete(
         db_session,
         host,
@@ -203,7 +199,7 @@ def test_admin_deploys_from_the_modeler_or_sees_the_problems(
     broken = changed.replace('camunda:formKey="signoff"', 'camunda:formKey="nope"')
     refused = client.post("/admin/definitions/deploy", json={"xml": broken}, headers=headers)
     assert refused.status_code == 422
-    assert refused.get_json()["problems"][0]["element_id"] == "signoff"
+    assert refused.get_json()["findings"][0]["element_id"] == "signoff"
     unsafe = diagram("rectify")
     assert (
         client.post("/admin/definitions/deploy", json={"xml": unsafe}, headers=headers).status_code

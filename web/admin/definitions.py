@@ -5,13 +5,13 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from campaign import audit
-from campaign.workflow_host import actor_for
+from campaign import audit, deployment
+from campaign.actors import actor_for
+from core.errors import MalformedRequest
 from engine import definitions as process_definitions
 from engine import migration
-from engine.errors import DeploymentRefused, EngineError
 from engine.models import Case, ProcessDefinition
-from web import db
+from web import db, errors
 from web.admin.blueprint import bp
 from web.authz import allow
 from web.common import HOST, found, me
@@ -84,29 +84,8 @@ def deploy() -> ResponseReturnValue:
     payload = request.get_json(silent=True) or {}
     xml = payload.get("xml")
     if not isinstance(xml, str) or not xml.strip():
-        return jsonify({"problems": [{"element_id": "", "message": "没有收到流程图"}]}), 422
-    session = db.session()
-    try:
-        definition, created = process_definitions.deploy(
-            session, xml, HOST, deployed_by=me().username
-        )
-    except DeploymentRefused as refused:
-        session.rollback()
-        return jsonify(
-            {
-                "problems": [
-                    {"element_id": p.element_id, "message": p.message} for p in refused.problems
-                ]
-            }
-        ), 422
-    audit.record(
-        session,
-        "definition.deploy",
-        actor=me(),
-        target=f"definition:{definition.key}",
-        version=definition.version,
-        created=created,
-    )
+        raise MalformedRequest("没有收到流程图")
+    definition, created = deployment.deploy(db.session(), HOST, xml, by=me(), source="modeler")
     return jsonify({"key": definition.key, "version": definition.version, "created": created}), (
         201 if created else 200
     )
@@ -115,18 +94,12 @@ def deploy() -> ResponseReturnValue:
 @bp.post("/definitions/<key>/migrate/<int:case_id>")
 @allow(ADMIN)
 def migrate(key: str, case_id: int) -> Response:
+    back = url_for("admin.definition", key=key)
+    errors.on_refusal(errors.back_to(back, prefix="未迁移："))
     session = db.session()
-    try:
-        result = migration.migrate(session, HOST, case_id, to_version=None, actor=actor_for(me()))
-        audit.record(
-            session,
-            "case.migrate",
-            actor=me(),
-            target=f"case:{case_id}",
-            to_version=result.to_version,
-        )
-        flash(f"案件 {case_id} 已迁移到 v{result.to_version}", "success")
-    except EngineError as refused:
-        session.rollback()
-        flash(f"未迁移：{refused}", "error")
-    return redirect(url_for("admin.definition", key=key))
+    result = migration.migrate(session, HOST, case_id, to_version=None, actor=actor_for(me()))
+    audit.record(
+        session, "case.migrate", actor=me(), target=f"case:{case_id}", to_version=result.to_version
+    )
+    flash(f"案件 {case_id} 已迁移到 v{result.to_version}", "success")
+    return redirect(back)

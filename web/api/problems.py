@@ -6,19 +6,15 @@ from flask import jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from campaign import audit, disclosures, ledger_queries, problems, submissions, visibility
-from campaign.errors import CampaignError
+from campaign import deployment, disclosures, ledger_queries, problems, submissions, visibility
 from campaign.models import Problem
-from campaign.submissions import AlreadySubmitted
-from engine import definitions
-from engine.errors import DeploymentRefused, NotAllowed
-from engine.host import FormInvalid
+from core.errors import MalformedRequest
 from engine.models import ProcessDefinition
 from web import db
-from web.api.blueprint import api_user, bp, error
+from web.api.blueprint import api_user, bp
 from web.api.openapi import SPEC
 from web.authz import allow
-from web.common import HOST, found
+from web.common import HOST, found, page_arg
 from web.roles import ADMIN, WORKING_ROLES
 
 
@@ -50,9 +46,15 @@ def problem_json(problem: Problem) -> dict[str, Any]:
 @allow(*WORKING_ROLES, api=True)
 def list_problems() -> ResponseReturnValue:
     filters = ledger_queries.LedgerFilters.from_args(request.args)
-    page = request.args.get("page", 1, type=int)
-    rows, total = ledger_queries.page(db.session(), api_user(), filters, page)
-    return jsonify({"items": [problem_json(p) for p in rows], "total": total, "page": page})
+    found = ledger_queries.page(db.session(), api_user(), filters, page_arg())
+    return jsonify(
+        {
+            "items": [problem_json(p) for p in found.items],
+            "total": found.total,
+            "page": found.number,
+            "pages": found.pages,
+        }
+    )
 
 
 @bp.get("/problems/<int:problem_id>")
@@ -80,29 +82,14 @@ def get_problem(problem_id: int) -> ResponseReturnValue:
 def create_problem() -> ResponseReturnValue:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-        return error(400, '请求体须为 {"unit": "单位代码", "data": {...}}')
+        raise MalformedRequest('请求体须为 {"unit": "单位代码", "data": {...}}')
     session = db.session()
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= submissions.KEY_LIMIT:
-        return error(400, f"Idempotency-Key 须为 1 至 {submissions.KEY_LIMIT} 个字符")
-    try:
-        token = submissions.key_token(api_user(), key) if key is not None else None
-        submission = submissions.claim(session, api_user(), token)
-        problem = problems.register(
-            session, HOST, api_user(), str(body.get("unit", "")), body["data"]
-        )
-    except AlreadySubmitted as repeat:
-        session.rollback()
-        return error(409, str(repeat), location=repeat.location)
-    except FormInvalid as invalid:
-        session.rollback()
-        return error(422, "表单校验未通过", fields=invalid.errors)
-    except NotAllowed as refused:
-        session.rollback()
-        return error(403, str(refused))
-    except CampaignError as refused:
-        session.rollback()
-        return error(422, str(refused), fields={"unit": str(refused)})
+        raise MalformedRequest(f"Idempotency-Key 须为 1 至 {submissions.KEY_LIMIT} 个字符")
+    token = submissions.key_token(api_user(), key) if key is not None else None
+    submission = submissions.claim(session, api_user(), token)
+    problem = problems.register(session, HOST, api_user(), str(body.get("unit", "")), body["data"])
     location = url_for("api.get_problem", problem_id=problem.id)
     submissions.record(submission, f"已登记问题 {problem.number}。", location)
     answer = {"id": problem.id, "number": problem.number, "case_id": problem.case_id}
@@ -141,26 +128,8 @@ def create_definition() -> ResponseReturnValue:
         else (request.get_json(silent=True) or {}).get("xml")
     )
     if not isinstance(xml, str) or not xml.strip():
-        return error(400, '请以 application/xml 提交 BPMN，或提交 {"xml": "..."}')
-    session = db.session()
-    try:
-        definition, created = definitions.deploy(
-            session, xml, HOST, deployed_by=api_user().username
-        )
-    except DeploymentRefused as refused:
-        session.rollback()
-        return error(
-            422,
-            "流程定义有误，未部署",
-            problems=[{"element_id": p.element_id, "message": p.message} for p in refused.problems],
-        )
-    audit.record(
-        session,
-        "definition.deploy",
-        actor=api_user(),
-        target=f"definition:{definition.key}",
-        version=definition.version,
-    )
+        raise MalformedRequest('请以 application/xml 提交 BPMN，或提交 {"xml": "..."}')
+    definition, created = deployment.deploy(db.session(), HOST, xml, by=api_user(), source="api")
     return jsonify({"key": definition.key, "version": definition.version, "created": created}), (
         201 if created else 200
     )
@@ -169,13 +138,20 @@ def create_definition() -> ResponseReturnValue:
 @bp.get("/public/disclosures.json")
 @allow(public=True)
 def public_disclosures() -> ResponseReturnValue:
-    rows, total = disclosures.search(
+    found = disclosures.search(
         db.session(),
-        township=request.args.get("township", ""),
-        programme=request.args.get("programme", ""),
-        page=request.args.get("page", 1, type=int),
+        township=request.args.get("township", "")[:32],
+        programme=request.args.get("programme", "")[:32],
+        page=page_arg(),
     )
-    return jsonify({"items": [d.to_json() for d in rows], "total": total})
+    return jsonify(
+        {
+            "items": [d.to_json() for d in found.items],
+            "total": found.total,
+            "page": found.number,
+            "pages": found.pages,
+        }
+    )
 
 
 @bp.get("/openapi.json")

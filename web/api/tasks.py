@@ -6,18 +6,14 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from campaign import inbox, tasks, visibility
-from campaign.errors import CampaignError
-from campaign.workflow_host import actor_for
-from engine import workitems
-from engine.errors import EngineError, NotAllowed, TaskConflict
-from engine.host import FormInvalid
+from campaign import inbox, records, tasks
+from core.errors import MalformedRequest
 from engine.models import Case, WorkItem
 from forms import registry
 from web import db
-from web.api.blueprint import api_user, bp, error
+from web.api.blueprint import api_user, bp
 from web.authz import allow
-from web.common import HOST, found
+from web.common import HOST, found, page_arg
 from web.roles import WORKING_ROLES
 
 
@@ -43,7 +39,7 @@ def task_json(item: WorkItem, with_form: bool = False) -> dict[str, Any]:
 
 def _visible(item_id: int) -> WorkItem:
     item = found(db.session().get(WorkItem, item_id))
-    if not visibility.may_see_case(db.session(), api_user(), item.case_id):
+    if not records.may_see_case(db.session(), api_user(), item.case_id):
         found(None)
     return item
 
@@ -57,7 +53,7 @@ def list_tasks() -> ResponseReturnValue:
         api_user(),
         tab,
         inbox.InboxFilters.from_args(request.args),
-        request.args.get("page", 1, type=int),
+        page_arg(),
     )
     return jsonify(
         {
@@ -87,14 +83,7 @@ def get_task(item_id: int) -> ResponseReturnValue:
 @allow(*WORKING_ROLES, api=True)
 def claim_task(item_id: int) -> ResponseReturnValue:
     _visible(item_id)
-    try:
-        item = workitems.claim(db.session(), HOST, item_id, actor_for(api_user()))
-    except TaskConflict as conflict:
-        db.session().rollback()
-        return error(409, str(conflict))
-    except NotAllowed as refused:
-        db.session().rollback()
-        return error(403, str(refused))
+    item = tasks.claim(db.session(), HOST, api_user(), item_id)
     return jsonify(task_json(item))
 
 
@@ -104,25 +93,9 @@ def complete_task(item_id: int) -> ResponseReturnValue:
     _visible(item_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-        return error(400, '请求体须为 {"data": {...}}')
+        raise MalformedRequest('请求体须为 {"data": {...}}')
     session = db.session()
-    try:
-        done = tasks.complete(session, HOST, api_user(), item_id, body["data"])
-    except FormInvalid as invalid:
-        session.rollback()
-        return error(422, "表单校验未通过", fields=invalid.errors)
-    except TaskConflict as conflict:
-        session.rollback()
-        return error(409, str(conflict))
-    except NotAllowed as refused:
-        session.rollback()
-        return error(403, str(refused))
-    except CampaignError as refused:
-        session.rollback()
-        return error(422, str(refused), fields={})
-    except EngineError as failure:
-        session.rollback()
-        return error(500, str(failure))
+    done = tasks.complete(session, HOST, api_user(), item_id, body["data"])
     next_items = session.scalars(
         select(WorkItem).where(WorkItem.case_id == done.case.id, WorkItem.state == "open")
     ).all()

@@ -8,7 +8,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from campaign import accounts, audit, passwords
-from campaign.errors import InvalidInput
+from core.errors import InvalidInput
 from web import db
 from web.authz import allow
 from web.security import mark_active

@@ -11,12 +11,11 @@ from werkzeug.wrappers import Response
 
 from campaign import ledger_import, ledger_queries, reports, submissions
 from campaign.current import active_campaign
-from campaign.errors import CampaignError
 from campaign.models import Problem
 from campaign.reports.ledger_sheet import rows_where
-from campaign.submissions import AlreadySubmitted
+from core.errors import AppError, InvalidInput
 from forms.ledger_excel import write_ledger
-from web import db, once
+from web import db, errors, once
 from web.authz import allow
 from web.common import HOST, me
 from web.ledger.routes import bp
@@ -45,25 +44,16 @@ def template() -> Response:
 def import_sheet() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("ledger/import.html", result=None, refused=None)
+    errors.on_refusal(_refused)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return render_template(
-            "ledger/import.html", result=None, refused="请选择要导入的 Excel 文件（.xlsx）"
-        ), 422
+        raise InvalidInput("请选择要导入的 Excel 文件（.xlsx）")
     session = db.session()
     dry_run = request.form.get("dry_run") == "1"
-    try:
-        submission = None if dry_run else once.claim()
-        result = ledger_import.import_ledger(session, HOST, me(), upload.stream, dry_run=dry_run)
-    except AlreadySubmitted as repeat:
-        session.rollback()
-        return render_template("ledger/import.html", result=None, repeat=str(repeat)), 409
-    except CampaignError as refused:
-        session.rollback()
-        return render_template("ledger/import.html", result=None, refused=str(refused)), 422
+    submission = None if dry_run else once.claim()
+    result = ledger_import.import_ledger(session, HOST, me(), upload.stream, dry_run=dry_run)
     if not result.ok:
-        session.rollback()
-        return render_template("ledger/import.html", result=result, refused=None), 422
+        raise ledger_import.RowsRefused(result)
     if result.created:
         submissions.record(
             submission,
@@ -71,6 +61,12 @@ def import_sheet() -> ResponseReturnValue:
             url_for("ledger.index"),
         )
     return render_template("ledger/import.html", result=result, refused=None)
+
+
+def _refused(error: AppError) -> ResponseReturnValue:
+    if isinstance(error, ledger_import.RowsRefused):
+        return render_template("ledger/import.html", result=error.result, refused=None), 422
+    return render_template("ledger/import.html", result=None, refused=str(error)), error.status
 
 
 @bp.get("/ledger/export.xlsx")

@@ -7,6 +7,7 @@ from flask import Blueprint, render_template, request
 from campaign import disclosures
 from web import db
 from web.authz import allow
+from web.common import page_arg
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
@@ -16,17 +17,16 @@ bp = Blueprint("public", __name__, url_prefix="/public")
 def index() -> str:
     township = request.args.get("township", "").strip()[:32]
     programme = request.args.get("programme", "").strip()[:32]
-    page = max(1, request.args.get("page", 1, type=int))
-    rows, total = disclosures.search(
-        db.session(), township=township, programme=programme, page=page
+    found = disclosures.search(
+        db.session(), township=township, programme=programme, page=page_arg()
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "public/index.html",
-        rows=rows,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // disclosures.PER_PAGE)),
+        rows=found.items,
+        total=found.total,
+        page=found.number,
+        pages=found.pages,
         args=args,
         township=township,
         programme=programme,

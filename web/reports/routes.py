@@ -4,20 +4,19 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, render_template, request, send_file
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from campaign import reports
-from campaign.errors import CampaignError
 from forms.tables.attachment2 import write_attachment2
 from forms.tables.attachment3 import COLUMNS as ATTACHMENT3_COLUMNS
 from forms.tables.attachment3 import GROUPS as ATTACHMENT3_GROUPS
 from forms.tables.attachment3 import write_attachment3
 from web import db
 from web.authz import allow
-from web.common import me
-from web.reports.scoping import allowed_units, scope_from
+from web.common import me, page_arg
+from web.reports.scoping import scope_from
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 REPORT_ROLES = ("supervisor", "reviewer", "officer")
@@ -44,7 +43,7 @@ def index() -> str:
         table3=reports.attachment3(session, scope, by_township=by_township),
         groups3=ATTACHMENT3_GROUPS,
         columns3=ATTACHMENT3_COLUMNS,
-        units=allowed_units(session, me()),
+        units=reports.units_open_to(session, me()),
     )
 
 
@@ -56,11 +55,8 @@ def _cell_page(
     """The records behind one cell of a table, a page at a time."""
     session = db.session()
     scope = scope_from(session, me(), request.args)
-    page = max(1, request.args.get("page", 1, type=int))
-    try:
-        evidence = find(session, scope, EVIDENCE_PAGE, (page - 1) * EVIDENCE_PAGE)
-    except CampaignError:
-        abort(404)
+    page = page_arg()
+    evidence = find(session, scope, EVIDENCE_PAGE, (page - 1) * EVIDENCE_PAGE)
     return render_template(
         "reports/cell.html",
         evidence=evidence,

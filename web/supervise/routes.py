@@ -7,11 +7,9 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from campaign import inbox, key_checks, monitor, obligations
-from campaign.errors import CampaignError
 from campaign.models import KeyCheck, Obligation, Unit
 from campaign.models.org import UnitKind
-from engine.errors import NotAllowed
-from web import db
+from web import db, errors
 from web.authz import allow
 from web.common import HOST, me
 from web.roles import SUPERVISOR
@@ -70,20 +68,18 @@ def overdue() -> str:
 @bp.post("/key-checks")
 @allow(SUPERVISOR)
 def assign_key_check() -> Response:
-    try:
-        check = key_checks.assign(
-            db.session(),
-            HOST,
-            me(),
-            request.form.get("township", ""),
-            request.form.get("team", ""),
-            request.form.get("reason", ""),
-        )
-        flash(f"已安排{check.team.name}对{check.township.name}开展重点检查", "success")
-    except (CampaignError, NotAllowed) as refused:
-        db.session().rollback()
-        flash(str(refused), "error")
-    return redirect(url_for("supervise.index") + "#weak")
+    back = url_for("supervise.index") + "#weak"
+    errors.on_refusal(errors.back_to(back))
+    check = key_checks.assign(
+        db.session(),
+        HOST,
+        me(),
+        request.form.get("township", ""),
+        request.form.get("team", ""),
+        request.form.get("reason", ""),
+    )
+    flash(f"已安排{check.team.name}对{check.township.name}开展重点检查", "success")
+    return redirect(back)
 
 
 def _by_unit(reports: list[Obligation]) -> list[tuple[str, list[str]]]:

@@ -8,18 +8,16 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign import choices, files, ledger_effects, reassignment, tasks, visibility
-from campaign.errors import CampaignError
+from campaign import choices, files, ledger_effects, reassignment, records, submissions, tasks
+from campaign.actors import actor_for
 from campaign.models import Attachment, Problem
-from campaign.submissions import AlreadySubmitted
-from campaign.workflow_host import actor_for
+from core.errors import AppError, Conflict, EngineFailure, InvalidInput
 from engine import cases
-from engine.errors import EngineError, NotAllowed, TaskConflict
-from engine.host import Assignment, FormInvalid
+from engine.host import Assignment
 from engine.models import Case, CaseEvent, WorkItem
 from engine.projection import context_of
 from forms import registry
-from web import db, once
+from web import db, errors, once
 from web.authz import allow
 from web.common import HOST, data_dir, form_values, found, me
 from web.roles import WORKING_ROLES
@@ -29,7 +27,7 @@ bp = Blueprint("tasks", __name__)
 
 def _visible_item(item_id: int) -> WorkItem:
     item = found(db.session().get(WorkItem, item_id))
-    if not visibility.may_see_case(db.session(), me(), item.case_id):
+    if not records.may_see_case(db.session(), me(), item.case_id):
         abort(404)
     return item
 
@@ -48,11 +46,8 @@ def _page(
                 options[spec.name] = choices.options(session, spec.source, context_of(case), values)
             elif spec.choices:
                 options[spec.name] = list(spec.choices)
-    problem = (
-        session.get(Problem, case.subject_id)
-        if case.subject_type == "problem" and case.subject_id
-        else None
-    )
+    subject = records.record_of(session, case)
+    problem = subject if isinstance(subject, Problem) else None
     open_steps = list(
         session.scalars(
             select(WorkItem.bpmn_id).where(WorkItem.case_id == case.id, WorkItem.state == "open")
@@ -98,10 +93,8 @@ def _prefill(item: WorkItem) -> dict[str, Any]:
     """A correction starts from what was registered, a review from the responsibility
     proposed at registration, not from an empty form."""
     case = db.session().get(Case, item.case_id)
-    if case is None or case.subject_type != "problem":
-        return {}
-    problem = db.session().get(Problem, case.subject_id)
-    if problem is None:
+    problem = records.record_of(db.session(), case) if case is not None else None
+    if not isinstance(problem, Problem):
         return {}
     if item.form_key == "correct_registration":
         return ledger_effects.registration_values(problem)
@@ -124,59 +117,50 @@ def complete(item_id: int) -> ResponseReturnValue:
     item = _visible_item(item_id)
     form = found(registry.get(item.form_key))
     values = form_values(request.form, form)
-    try:
-        for spec in form.fields:
-            if spec.type == "files":
-                uploads = [f for f in request.files.getlist(f"{spec.name}__upload") if f.filename]
-                stored = [
-                    files.store(session, data_dir(), me(), item.case_id, f.filename or "", f.stream)
-                    for f in uploads
-                ]
-                values[spec.name] = [str(a.id) for a in stored] + [
-                    v for v in values[spec.name] if _belongs(v, item.case_id)
-                ]
-        done = tasks.complete(session, HOST, me(), item.id, values)
-    except FormInvalid as invalid:
-        session.rollback()
-        return _page(_visible_item(item_id), values, invalid.errors, 422)
-    except TaskConflict as conflict:
-        session.rollback()
-        flash(f"{conflict}（可能已由他人办理或重复提交）", "warning")
-        return _page(_visible_item(item_id), {}, {}, 409)
-    except (NotAllowed, CampaignError) as refused:
-        session.rollback()
-        return _page(_visible_item(item_id), values, {"": str(refused)}, 422)
-    except EngineError as failure:
-        session.rollback()
-        flash(f"办理失败：{failure}", "error")
-        return _page(_visible_item(item_id), values, {}, 500)
+    errors.on_refusal(lambda error: _refused(item_id, values, error))
+    for spec in form.fields:
+        if spec.type == "files":
+            uploads = [f for f in request.files.getlist(f"{spec.name}__upload") if f.filename]
+            stored = [
+                files.store(session, data_dir(), me(), item.case_id, f.filename or "", f.stream)
+                for f in uploads
+            ]
+            values[spec.name] = [str(a.id) for a in stored] + values[spec.name]
+    done = tasks.complete(session, HOST, me(), item.id, values)
     flash(f"“{done.item.title}”已办理完毕", "success")
     return redirect(url_for("inbox.index"))
 
 
-def _belongs(value: str, case_id: int) -> bool:
-    attachment = db.session().get(Attachment, int(value)) if value.isdigit() else None
-    return attachment is not None and attachment.case_id == case_id
+def _refused(item_id: int, values: dict[str, Any], error: AppError) -> ResponseReturnValue:
+    """The task page again, after the rollback: with every input and the reason, or, when the
+    task changed meanwhile, as it is now."""
+    item = _visible_item(item_id)
+    if isinstance(error, Conflict):
+        flash(f"{error}（可能已由他人办理或重复提交）", "warning")
+        return _page(item, {}, {}, error.status)
+    if isinstance(error, EngineFailure):
+        flash(f"办理失败：{error}", "error")
+        return _page(item, values, {}, error.status)
+    fields = error.fields if isinstance(error, InvalidInput) and error.fields else {"": str(error)}
+    return _page(item, values, fields, 422)
 
 
 @bp.post("/tasks/<int:item_id>/reassign")
 @allow(*WORKING_ROLES)
 def reassign(item_id: int) -> Response:
     item = _visible_item(item_id)
+    errors.on_refusal(
+        errors.back_to(url_for("tasks.show", item_id=item_id) + "#reassign", prefix="未转派：")
+    )
     person = request.form.get("person_id", "")
-    try:
-        done = reassignment.reassign(
-            db.session(),
-            HOST,
-            me(),
-            item.id,
-            int(person) if person.isdigit() else 0,
-            request.form.get("reason", ""),
-        )
-    except (NotAllowed, TaskConflict) as refused:
-        db.session().rollback()
-        flash(f"未转派：{refused}", "error")
-        return redirect(url_for("tasks.show", item_id=item_id) + "#reassign")
+    done = reassignment.reassign(
+        db.session(),
+        HOST,
+        me(),
+        item.id,
+        int(person) if person.isdigit() else 0,
+        request.form.get("reason", ""),
+    )
     flash(f"“{done.title}”已转派", "success")
     return redirect(url_for("tasks.show", item_id=item_id))
 
@@ -185,24 +169,20 @@ def reassign(item_id: int) -> Response:
 @allow(*WORKING_ROLES)
 def comment(item_id: int) -> Response:
     item = _visible_item(item_id)
-    try:
-        once.claim()
-        files.add_comment(db.session(), me(), item.case_id, request.form.get("text", ""))
-        flash("意见已添加", "success")
-    except AlreadySubmitted:
-        db.session().rollback()
-        flash("意见已添加（重复提交的同一条意见未再添加）", "info")
-    except CampaignError as exc:
-        db.session().rollback()
-        flash(str(exc), "error")
-    return redirect(url_for("tasks.show", item_id=item.id) + "#comments")
+    back = url_for("tasks.show", item_id=item.id) + "#comments"
+    errors.on_refusal(errors.back_to(back))
+    submission = once.claim()
+    files.add_comment(db.session(), me(), item.case_id, request.form.get("text", ""))
+    submissions.record(submission, "意见已添加。", back)
+    flash("意见已添加", "success")
+    return redirect(back)
 
 
 @bp.get("/files/<int:attachment_id>")
 @allow(*WORKING_ROLES)
 def download(attachment_id: int) -> Response:
     attachment = found(db.session().get(Attachment, attachment_id))
-    if not visibility.may_see_case(db.session(), me(), attachment.case_id):
+    if not records.may_see_case(db.session(), me(), attachment.case_id):
         abort(404)
     return send_file(
         files.open_file(data_dir(), attachment),
@@ -215,7 +195,7 @@ def download(attachment_id: int) -> Response:
 @bp.get("/cases/<int:case_id>/diagram.bpmn")
 @allow(*WORKING_ROLES)
 def diagram(case_id: int) -> Response:
-    if not visibility.may_see_case(db.session(), me(), case_id):
+    if not records.may_see_case(db.session(), me(), case_id):
         abort(404)
     case = found(db.session().get(Case, case_id))
     return Response(case.definition.bpmn_xml, mimetype="application/xml")

@@ -56,7 +56,8 @@
           return;
         }
         var registry = modeler.get('elementRegistry');
-        var items = (answer.body.problems || []).map(function (p) {
+        var findings = answer.body.findings || [{ element_id: '', message: answer.body.error || '部署失败' }];
+        var items = findings.map(function (p) {
           if (p.element_id && registry.get(p.element_id)) {
             canvas.addMarker(p.element_id, 'has-problem');
             marked.push(p.element_id);

@@ -1,0 +1,39 @@
+"""Deploying a process definition, the same from the modeler, the API and `ykt deploy`: the
+engine validates and stores the new version, the audit log records who deployed what."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from campaign import audit
+from campaign.models import User
+from engine import definitions
+from engine.host import EngineHost
+from engine.models import ProcessDefinition
+
+
+def deploy(
+    session: Session,
+    host: EngineHost,
+    xml: bytes | str,
+    *,
+    by: User | None = None,
+    by_name: str = "命令行",
+    source: str,
+) -> tuple[ProcessDefinition, bool]:
+    """Deploy a diagram as a new version (or find it unchanged); raises DeploymentRefused,
+    storing nothing, when it has findings. `by` is None on the command line, which names
+    whoever deploys (`by_name`)."""
+    name = by.username if by is not None else by_name
+    definition, created = definitions.deploy(session, xml, host, deployed_by=name)
+    audit.record(
+        session,
+        "definition.deploy",
+        actor=by,
+        actor_name=name,
+        target=f"definition:{definition.key}",
+        source=source,
+        version=definition.version,
+        created=created,
+    )
+    return definition, created

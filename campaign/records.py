@@ -1,0 +1,176 @@
+"""The records a case serves, registered once per kind.
+
+A case is started for one record: a problem of the ledger, a clue transferred to the
+discipline commission, a report a unit owes, a key check of a township. Each kind says here
+how it is found from a case (the case's subject), who may see it, what it is called in lists
+and which ledger entry a page about it links to, how its status follows its case, and what a
+completed task writes into it. Nothing else in the product branches on the kind of record: a
+new kind is one more entry below."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign import clues, ledger_effects, obligations, problems, visibility
+from campaign.models import Clue, KeyCheck, Obligation, Problem, User
+from engine.cases import Completion
+from engine.host import EngineHost
+from engine.models import Case, CaseStatus, WorkItem
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    name: str  # the case's subject_type
+    model: type[Any]
+    label: str
+    describe: Callable[[Any, Case], tuple[str, str]]  # (title, detail) in lists
+    ledger_entry: Callable[[Any], int | None]  # the problem a page about it links to
+    may_see: Callable[[Session, User, Any], bool]  # beyond working one of its tasks
+    follow: Callable[[Session, Any, Case], None]  # after every change of its case
+    take_up: Callable[[Session, EngineHost, User, Any, Completion], None]  # a completed task
+
+
+def _problem_completed(
+    session: Session, host: EngineHost, user: User, problem: Problem, done: Completion
+) -> None:
+    ledger_effects.apply(session, problem, done.item.form_key, done.data)
+    if done.data.get("suspected_violation"):
+        clues.transfer(
+            session, host, user, problem, done.data["clue_summary"], from_step=done.item.title
+        )
+
+
+def _nothing(*_args: Any) -> None:
+    pass
+
+
+def _follow_subject(_session: Session, record: Any, case: Case) -> None:
+    record.case_id = case.id
+
+
+def _key_check_follows(session: Session, check: KeyCheck, case: Case) -> None:
+    check.case_id = case.id
+    if case.status == CaseStatus.COMPLETED.value:
+        check.status = "done"
+
+
+def _district_only(_session: Session, user: User, _record: Any) -> bool:
+    return visibility.sees_whole_district(user)
+
+
+def _nobody_else(_session: Session, _user: User, _record: Any) -> bool:
+    return False
+
+
+KINDS: dict[str, RecordKind] = {
+    kind.name: kind
+    for kind in (
+        RecordKind(
+            name="problem",
+            model=Problem,
+            label="问题",
+            describe=lambda p, _case: (p.number, p.description[:60]),
+            ledger_entry=lambda p: p.id,
+            may_see=visibility.may_see_problem,
+            follow=problems.follow_case,
+            take_up=_problem_completed,
+        ),
+        RecordKind(
+            name="clue",
+            model=Clue,
+            label="问题线索",
+            describe=lambda c, _case: (c.number, c.summary[:60]),
+            ledger_entry=lambda c: c.problem_id,
+            may_see=_nobody_else,  # clues are seen by those who work them
+            follow=_follow_subject,
+            take_up=lambda _s, _h, _u, clue, done: clues.apply_outcome(
+                clue, done.item.form_key, done.data
+            ),
+        ),
+        RecordKind(
+            name="obligation",
+            model=Obligation,
+            label="报告",
+            describe=lambda o, case: (case.definition.name, f"{o.period} · 截止 {o.due_on}"),
+            ledger_entry=lambda _o: None,
+            may_see=_district_only,
+            follow=_follow_subject,
+            take_up=lambda session, _h, user, report, done: obligations.apply(
+                session, report, done.item.form_key, done.data, user
+            ),
+        ),
+        RecordKind(
+            name="key_check",
+            model=KeyCheck,
+            label="重点检查",
+            describe=lambda k, _case: ("重点检查", k.township.name),
+            ledger_entry=lambda _k: None,
+            may_see=_district_only,
+            follow=_key_check_follows,
+            take_up=_nothing,
+        ),
+    )
+}
+
+
+def kind_of(case: Case) -> RecordKind | None:
+    return KINDS.get(case.subject_type)
+
+
+def record_of(session: Session, case: Case) -> Any | None:
+    kind = kind_of(case)
+    if kind is None or case.subject_id is None:
+        return None
+    return session.get(kind.model, case.subject_id)
+
+
+def records_of(session: Session, cases: Iterable[Case]) -> dict[int, Any]:
+    """The record of each case (by case id), one query per kind."""
+    wanted: dict[str, dict[int, list[int]]] = {}
+    for case in cases:
+        if case.subject_type in KINDS and case.subject_id is not None:
+            wanted.setdefault(case.subject_type, {}).setdefault(case.subject_id, []).append(case.id)
+    found: dict[int, Any] = {}
+    for name, by_subject in wanted.items():
+        model = KINDS[name].model
+        for record in session.scalars(select(model).where(model.id.in_(by_subject))):
+            for case_id in by_subject[record.id]:
+                found[case_id] = record
+    return found
+
+
+def follow(session: Session, case: Case) -> None:
+    """Bring the case's record up to date after the case changed (the engine's call)."""
+    kind, record = kind_of(case), record_of(session, case)
+    if kind is not None and record is not None:
+        kind.follow(session, record, case)
+
+
+def take_up(session: Session, host: EngineHost, user: User, done: Completion) -> None:
+    """What the completed task decided goes into the case's record."""
+    kind, record = kind_of(done.case), record_of(session, done.case)
+    if kind is not None and record is not None:
+        kind.take_up(session, host, user, record, done)
+
+
+def may_see_case(session: Session, user: User, case_id: int) -> bool:
+    """A case is visible to whoever may work or has worked one of its tasks, and to anyone
+    its record's kind lets see it."""
+    case = session.get(Case, case_id)
+    if case is None:
+        return False
+    pairs = [(r.unit_id, r.role) for r in user.roles]
+    for unit_id, role, done_by in session.execute(
+        select(WorkItem.unit_id, WorkItem.role, WorkItem.completed_by).where(
+            WorkItem.case_id == case_id
+        )
+    ):
+        if (unit_id, role) in pairs or done_by == user.id:
+            return True
+    kind, record = kind_of(case), record_of(session, case)
+    return kind is not None and record is not None and kind.may_see(session, user, record)

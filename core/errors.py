@@ -1,0 +1,66 @@
+"""The one error model: what services raise when they refuse or fail.
+
+Every layer raises these (or subclasses of them); the boundaries map them to answers: the web
+to an HTML page or a JSON body with `status`, the CLI to one line and exit code 1. `str(error)`
+is always a Chinese message fit to show the person who asked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class AppError(Exception):
+    """A refusal or failure the person can be told about."""
+
+    status = 500
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotFound(AppError):
+    """The record does not exist, or the person may not know that it does."""
+
+    status = 404
+
+
+class NotAllowed(AppError):
+    """The person is known but may not do this."""
+
+    status = 403
+
+
+class Conflict(AppError):
+    """The record changed meanwhile (done, claimed, sent before): reload and look again."""
+
+    status = 409
+
+
+class InvalidInput(AppError):
+    """What was sent cannot be taken; `fields` names the fields at fault (field → reason),
+    '' standing for the form as a whole."""
+
+    status = 422
+
+    def __init__(self, message: str = "", fields: Mapping[str, str] | None = None) -> None:
+        self.fields = dict(fields or {})
+        if not message:
+            message = "；".join(f"{k}：{v}" if k else v for k, v in self.fields.items())
+        super().__init__(message)
+
+
+class MalformedRequest(InvalidInput):
+    """The request itself cannot be read (not JSON, a body of the wrong shape)."""
+
+    status = 400
+
+
+class EngineFailure(AppError):
+    """A case could not be run (a script raised, a diagram cannot be executed): not the
+    person's fault; the case is marked in error for an administrator to look at."""
+
+    status = 500
