@@ -142,17 +142,20 @@ def set_password(
     )
 
 
-def change_own_password(session: Session, user: User, current: str, new_password: str) -> None:
+def change_own_password(
+    session: Session, user: User, current: str, new_password: str, confirm: str
+) -> None:
     if not passwords.verify_password(user.password_hash, current):
-        audit.record(
+        audit.record_refusal(
             session,
             "user.password",
             actor=user,
             target=f"user:{user.username}",
-            success=False,
             reason="wrong current password",
         )
         raise InvalidInput("原密码不正确")
+    if new_password != confirm:
+        raise InvalidInput("两次输入的新密码不一致")
     set_password(session, user, new_password, must_change=False, actor=user)
 
 

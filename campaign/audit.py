@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from campaign.models import AuditEvent, User
 from core import clock, paging
+from core.db import keep
 from core.paging import Page
 
 SYSTEM_ACTOR = "系统"
@@ -41,6 +42,30 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_refusal(
+    session: Session,
+    action: str,
+    *,
+    actor: User | None = None,
+    actor_name: str | None = None,
+    target: str = "",
+    source: str = "",
+    **detail: Any,
+) -> None:
+    """A refused attempt: its record is kept although the refusal rolls the work back."""
+    values = event_values(
+        action,
+        actor=actor,
+        actor_name=actor_name,
+        target=target,
+        success=False,
+        source=source,
+        at=clock.now(),
+        **detail,
+    )
+    keep(session, AuditEvent, values)
 
 
 def event_values(

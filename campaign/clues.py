@@ -66,14 +66,6 @@ def transfer(
     return clue
 
 
-def clue_for_case_subject(
-    session: Session, subject_type: str, subject_id: int | None
-) -> Clue | None:
-    if subject_type != "clue" or subject_id is None:
-        return None
-    return session.get(Clue, subject_id)
-
-
 def apply_outcome(clue: Clue, form_key: str, data: Mapping[str, Any]) -> None:
     if form_key == "clue_receive":
         clue.disposal = data["disposal"]

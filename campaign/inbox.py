@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from campaign import records
 from campaign.models import FocusItem, Problem, Programme, StatCategory, Unit, User
 from core import clock, paging
+from engine import workitems
 from engine.models import Case, WorkItem, WorkItemState
 
 TABS = {"open": "待办", "claimed": "我已认领", "overdue": "已逾期", "done": "我已办"}
@@ -85,7 +86,7 @@ def _base(user: User, tab: str) -> Select[Any]:
         _mine(user), or_(WorkItem.claimed_by.is_(None), WorkItem.claimed_by == user.id)
     )
     if tab == "overdue":
-        query = query.where(WorkItem.due_at < clock.now())
+        query = query.where(workitems.overdue())
     return query
 
 

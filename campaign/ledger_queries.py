@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from campaign.models import Problem, Programme, StatCategory, Unit, User
 from campaign.visibility import problem_filter
-from core import clock, paging
+from core import paging
 from core.paging import Page
-from engine.models import WorkItem, WorkItemState
+from engine import workitems
+from engine.models import WorkItem
 
 PER_PAGE = 30
 
@@ -63,9 +64,7 @@ def query(session: Session, user: User, filters: LedgerFilters) -> Select[tuple[
     if filters.status:
         statement = statement.where(Problem.status == filters.status)
     if filters.overdue:
-        late = select(WorkItem.case_id).where(
-            WorkItem.state == WorkItemState.OPEN.value, WorkItem.due_at < clock.now()
-        )
+        late = select(WorkItem.case_id).where(workitems.overdue())
         statement = statement.where(Problem.case_id.in_(late))
     if filters.q:
         like = f"%{filters.q}%"

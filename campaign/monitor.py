@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from campaign.models import Unit
 from core import clock
-from engine.models import WorkItem, WorkItemState
+from engine import workitems
+from engine.models import WorkItem
 
 # Ageing buckets in days past due: (key, label, lower bound inclusive, upper bound inclusive).
 BUCKETS = [("d1_7", "1–7 天", 0, 7), ("d8_30", "8–30 天", 8, 30), ("d31", "30 天以上", 31, None)]
@@ -47,9 +48,7 @@ def overdue_by_unit(session: Session) -> list[UnitAgeing]:
             condition = condition & (WorkItem.due_at > now - timedelta(days=high + 1))
         columns.append(func.sum(case((condition, 1), else_=0)).label(key))
     rows = session.execute(
-        select(WorkItem.unit_id, *columns)
-        .where(WorkItem.state == WorkItemState.OPEN.value, WorkItem.due_at < now)
-        .group_by(WorkItem.unit_id)
+        select(WorkItem.unit_id, *columns).where(workitems.overdue(now)).group_by(WorkItem.unit_id)
     ).all()
     names = dict(session.execute(select(Unit.id, Unit.name)).tuples().all())
     result = [
@@ -67,9 +66,7 @@ def overdue_items(
     session: Session, unit_id: int | None, bucket: str | None, limit: int = 200
 ) -> list[WorkItem]:
     now = clock.now()
-    query = select(WorkItem).where(
-        WorkItem.state == WorkItemState.OPEN.value, WorkItem.due_at < now
-    )
+    query = select(WorkItem).where(workitems.overdue(now))
     if unit_id is not None:
         query = query.where(WorkItem.unit_id == unit_id)
     if bucket:

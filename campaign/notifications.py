@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from campaign.models import Notification, RoleAssignment, User
 from campaign.models.accounts import Role
 from core import bulk, clock
+from engine import workitems
 from engine.models import WorkItem, WorkItemState
 
 KIND_LABELS = {
@@ -105,8 +106,7 @@ def for_overdue(session: Session) -> int:
     late = session.scalars(
         select(WorkItem)
         .where(
-            WorkItem.state == WorkItemState.OPEN.value,
-            WorkItem.due_at < now,
+            workitems.overdue(now),
             ~exists().where(
                 and_(Notification.work_item_id == WorkItem.id, Notification.kind == "overdue")
             ),

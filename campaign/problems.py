@@ -15,7 +15,7 @@ from campaign import audit, key_checks, notifications, registration
 from campaign.actors import actor_for
 from campaign.current import active_campaign
 from campaign.models import Problem, ProblemStatus, Unit, User
-from campaign.models.accounts import Role
+from campaign.models.accounts import UNIT_ROLES, Role
 from campaign.models.org import UnitKind
 from campaign.org import unit_by_code
 from campaign.problem_status import PROCESS_KEY, status_for
@@ -24,8 +24,6 @@ from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from engine import cases
 from engine.host import CaseContext, EngineHost
 from engine.models import Case, CaseEvent, WorkItem, WorkItemState
-
-REGISTERING_ROLES = {Role.OFFICER.value, Role.REVIEWER.value}
 
 
 def register_refusal(session: Session, user: User, unit: Unit) -> str | None:
@@ -36,7 +34,7 @@ def register_refusal(session: Session, user: User, unit: Unit) -> str | None:
 def may_register(session: Session, user: User, unit: Unit) -> bool:
     """Officers and reviewers of the unit; an inspection team for the townships it was
     assigned to check; the leading group office for any unit."""
-    if any(r.unit_id == unit.id and r.role in REGISTERING_ROLES for r in user.roles):
+    if any(r.unit_id == unit.id and r.role in UNIT_ROLES for r in user.roles):
         return True
     if user.has_role(Role.SUPERVISOR.value):
         return True

@@ -16,6 +16,7 @@ from campaign.actors import actor_for
 from campaign.models import RoleAssignment, User
 from campaign.models.accounts import Role
 from campaign.workflow_host import CampaignHost
+from core.errors import InvalidInput
 from engine import workitems
 from engine.errors import NotAllowed, TaskConflict
 from engine.models import WorkItem, WorkItemState
@@ -55,12 +56,14 @@ def reassign(
         raise NotAllowed("只有本单位负责人或领导小组办公室可以转派任务")
     person = next((p for p in candidates(session, item) if p.id == person_id), None)
     if person is None:
-        raise NotAllowed("请选择本单位中可以办理此环节的人员")
+        raise InvalidInput(
+            "请选择本单位中可以办理此环节的人员", {"person_id": "请选择可以办理此环节的人员"}
+        )
     reason = reason.strip()
     if not reason:
-        raise NotAllowed("转派须填写理由")
+        raise InvalidInput("转派须填写理由", {"reason": "请填写转派理由"})
     if len(reason) > REASON_MAX:
-        raise NotAllowed(f"转派理由不能超过 {REASON_MAX} 字")
+        raise InvalidInput(f"转派理由不能超过 {REASON_MAX} 字", {"reason": "理由过长"})
     name = person.full_name or person.username
     item = workitems.reassign(
         session,

@@ -13,9 +13,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from campaign.models import Clue, KeyCheck, Problem, User
-from campaign.models.accounts import Role
-
-UNIT_ROLES = {Role.OFFICER.value, Role.REVIEWER.value}
+from campaign.models.accounts import UNIT_ROLES, Role
 
 
 def sees_whole_district(user: User) -> bool:

@@ -108,6 +108,28 @@ def _sqlite_on_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+_KEPT = "ykt_kept_rows"
+
+
+def keep(session: Session, model: Any, values: dict[str, Any]) -> None:
+    """A row that stands whatever becomes of the session's transaction: the record of an
+    attempt that was refused, whose refusal rolls back the rest of the work."""
+    session.info.setdefault(_KEPT, []).append((model, values))
+
+
+def write_kept(session: Session) -> None:
+    """Insert the kept rows in this session's transaction (the boundary's success path)."""
+    for model, values in session.info.pop(_KEPT, []):
+        session.add(model(**values))
+    session.flush()
+
+
+def take_kept(session: Session) -> list[tuple[Any, dict[str, Any]]]:
+    """The kept rows, taken out before the session is rolled back."""
+    kept: list[tuple[Any, dict[str, Any]]] = session.info.pop(_KEPT, [])
+    return kept
+
+
 class Database:
     """An engine and its session factory."""
 
@@ -138,12 +160,24 @@ class Database:
         session = self.sessions()
         try:
             yield session
+            write_kept(session)
             session.commit()
         except BaseException:
+            kept = take_kept(session)
             session.rollback()
+            self.write_rows(kept)
             raise
         finally:
             session.close()
+
+    def write_rows(self, rows: list[tuple[Any, dict[str, Any]]]) -> None:
+        """Insert kept rows in a transaction of their own, after the work they belonged to
+        was rolled back."""
+        if not rows:
+            return
+        with self.transaction() as session:
+            for model, values in rows:
+                session.add(model(**values))
 
     def dispose(self) -> None:
         self.engine.dispose()

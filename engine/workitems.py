@@ -1,43 +1,24 @@
-"""Work items: the inbox hot path and overdue queries (plain SQL, no workflow is loaded),
-claiming and reassigning."""
+"""Work items: the inbox hot path and what overdue means (plain SQL, no workflow is loaded),
+claiming and handing on (转派)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from core import clock
+from core.errors import InvalidInput
 from engine.cases import check_can_act, locked_item, record_event
 from engine.errors import NotAllowed, TaskConflict
 from engine.host import Actor, Assignment, EngineHost
 from engine.models import WorkItem, WorkItemState
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[WorkItem]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
-def _page(session: Session, query: Select[tuple[WorkItem]], page: int, per_page: int) -> Page:
-    page = max(1, page)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = session.scalars(
-        query.order_by(WorkItem.due_at.asc().nulls_last(), WorkItem.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return Page(list(rows), total, page, per_page)
+def overdue(now: datetime | None = None) -> ColumnElement[bool]:
+    """The one meaning of 逾期: a task still open after its due time."""
+    return and_(WorkItem.state == WorkItemState.OPEN.value, WorkItem.due_at < (now or clock.now()))
 
 
 def first_page_ids(session: Session, unit_id: int, role: str, limit: int = 50) -> list[int]:
@@ -54,22 +35,6 @@ def first_page_ids(session: Session, unit_id: int, role: str, limit: int = 50) -
             .limit(limit)
         )
     )
-
-
-def overdue(
-    session: Session,
-    *,
-    unit_ids: Sequence[int] | None = None,
-    page: int = 1,
-    per_page: int = 50,
-    now: datetime | None = None,
-) -> Page:
-    query = select(WorkItem).where(
-        WorkItem.state == WorkItemState.OPEN.value, WorkItem.due_at < (now or clock.now())
-    )
-    if unit_ids is not None:
-        query = query.where(WorkItem.unit_id.in_(list(unit_ids)))
-    return _page(session, query, page, per_page)
 
 
 def claim(session: Session, host: EngineHost, work_item_id: int, actor: Actor) -> WorkItem:
@@ -109,7 +74,7 @@ def reassign(
     """Hand a task to another unit and role, or to a named person who may act on it."""
     reason = reason.strip()
     if not reason:
-        raise NotAllowed("改派须填写理由")
+        raise InvalidInput("转派须填写理由", {"reason": "请填写转派理由"})
     item, _case = locked_item(session, work_item_id)
     if item.state != WorkItemState.OPEN.value:
         raise TaskConflict("该任务已办理完毕")

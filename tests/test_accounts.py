@@ -6,10 +6,11 @@ from sqlalchemy.orm import Session
 
 from campaign import accounts, passwords
 from campaign.accounts import LoginOutcome
-from campaign.models import ApiToken, AuditEvent
+from campaign.models import ApiToken, AuditEvent, User
 from campaign.models.accounts import Role
 from campaign.org import unit_by_code
 from core import clock
+from core.db import Database
 from core.errors import Conflict, InvalidInput, NotFound
 from tests.factories import GOOD_PASSWORD, make_user
 
@@ -147,7 +148,7 @@ def test_disabled_user_cannot_log_in_and_loses_sessions_and_tokens(db_session: S
 def test_password_change_ends_other_sessions(db_session: Session) -> None:
     user = make_user(db_session, "mover")
     old_session = user.get_id()
-    accounts.change_own_password(db_session, user, GOOD_PASSWORD, "Another#2023")
+    accounts.change_own_password(db_session, user, GOOD_PASSWORD, "Another#2023", "Another#2023")
     assert accounts.load_session_user(db_session, old_session) is None
     assert accounts.load_session_user(db_session, user.get_id()) is user
 
@@ -155,9 +156,33 @@ def test_password_change_ends_other_sessions(db_session: Session) -> None:
 def test_password_change_needs_the_current_password_and_a_new_one(db_session: Session) -> None:
     user = make_user(db_session, "changer")
     with pytest.raises(InvalidInput, match="原密码不正确"):
-        accounts.change_own_password(db_session, user, "Wrong#2022pw", "Another#2023")
+        accounts.change_own_password(
+            db_session, user, "Wrong#2022pw", "Another#2023", "Another#2023"
+        )
+    with pytest.raises(InvalidInput, match="两次输入的新密码不一致"):
+        accounts.change_own_password(db_session, user, GOOD_PASSWORD, "Another#2023", "Other#2023")
     with pytest.raises(InvalidInput, match="不能与原密码相同"):
-        accounts.change_own_password(db_session, user, GOOD_PASSWORD, GOOD_PASSWORD)
+        accounts.change_own_password(db_session, user, GOOD_PASSWORD, GOOD_PASSWORD, GOOD_PASSWORD)
+
+
+def test_a_refused_password_change_is_audited_although_it_is_rolled_back(
+    db_session: Session, bound_database: Database
+) -> None:
+    user = make_user(db_session, "forgetful_changer")
+    db_session.commit()
+    with pytest.raises(InvalidInput), bound_database.transaction() as session:
+        person = session.get(User, user.id)
+        assert person is not None
+        person.full_name = "改过的名字"  # work of the refused attempt: rolled back
+        accounts.change_own_password(
+            session, person, "Wrong#2022pw", "Another#2023", "Another#2023"
+        )
+    db_session.expire_all()
+    assert db_session.get(User, user.id).full_name != "改过的名字"  # type: ignore[union-attr]
+    refused = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.target == "user:forgetful_changer")
+    ).all()
+    assert [(e.action, e.success) for e in refused][-1] == ("user.password", False)
 
 
 def test_admin_reset_forces_a_change_at_next_login(db_session: Session) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, got_request_exception
 from sqlalchemy.orm import Session
 
-from core.db import Database
+from core.db import Database, take_kept, write_kept
 
 
 def init_app(app: Flask, database: Database) -> None:
@@ -35,11 +35,14 @@ def session() -> Session:
 
 
 def fail() -> None:
-    """Undo the request's work; nothing of it is committed, whatever answer it gets."""
+    """Undo the request's work; nothing of it is committed, whatever answer it gets, but the
+    rows kept on purpose (the audit record of a refused attempt)."""
     g.db_failed = True
     current: Session | None = g.get("db_session")
     if current is not None:
+        kept = take_kept(current)
         current.rollback()
+        database().write_rows(kept)
 
 
 def _on_unhandled(_sender: Flask, exception: BaseException, **_extra: Any) -> None:
@@ -49,6 +52,7 @@ def _on_unhandled(_sender: Flask, exception: BaseException, **_extra: Any) -> No
 def _commit(response: Response) -> Response:
     current: Session | None = g.get("db_session")
     if current is not None and not g.get("db_failed"):
+        write_kept(current)
         current.commit()
     return response
 

@@ -9,10 +9,8 @@ from flask import Flask, url_for
 from flask_login import current_user
 
 from campaign import inbox, notifications
-from campaign.models.accounts import Role
+from campaign.models.accounts import REPORT_ROLES, WORKING_ROLES, Role
 from web import db
-
-WORKERS = {Role.OFFICER, Role.REVIEWER, Role.SUPERVISOR, Role.INSPECTOR, Role.DISCIPLINE}
 
 
 @dataclass(frozen=True)
@@ -33,13 +31,13 @@ def _navigation() -> dict[str, Any]:
     roles = {r.role for r in current_user.roles}
     session = db.session()
     menu: list[MenuItem] = []
-    if roles & {r.value for r in WORKERS}:
+    if roles & set(WORKING_ROLES):
         waiting = inbox.counts(session, current_user)
         menu.append(MenuItem("我的待办", url_for("inbox.index"), "/inbox", waiting["open"]))
         menu.append(MenuItem("问题台账", url_for("ledger.index"), "/ledger"))
     if Role.SUPERVISOR.value in roles:
         menu.append(MenuItem("督办", url_for("supervise.index"), "/supervise"))
-    if roles & {Role.SUPERVISOR.value, Role.REVIEWER.value, Role.OFFICER.value}:
+    if roles & set(REPORT_ROLES):
         menu.append(MenuItem("统计报表", url_for("reports.index"), "/reports"))
     if Role.ADMIN.value in roles:
         menu.append(MenuItem("流程定义", url_for("admin.definitions"), "/admin/definitions"))

@@ -1,14 +1,11 @@
-"""Role groups used by access rules."""
+"""Role groups as the access rules name them (campaign.models.accounts defines them)."""
 
+from campaign.models.accounts import REPORT_ROLES as REPORTING
+from campaign.models.accounts import WORKING_ROLES as WORKING
 from campaign.models.accounts import Role
 
-WORKING_ROLES = (
-    Role.OFFICER.value,
-    Role.REVIEWER.value,
-    Role.SUPERVISOR.value,
-    Role.INSPECTOR.value,
-    Role.DISCIPLINE.value,
-)
+WORKING_ROLES = tuple(sorted(r.value for r in WORKING))
+REPORT_ROLES = tuple(sorted(r.value for r in REPORTING))
 SUPERVISOR = Role.SUPERVISOR.value
 ADMIN = Role.ADMIN.value
 AUDITOR = Role.AUDITOR.value

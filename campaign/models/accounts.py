@@ -37,6 +37,13 @@ ROLE_LABELS = {
     Role.AUDITOR: "审计管理员",
 }
 
+# The roles a unit's own people hold: they register and see the unit's ledger and reports.
+UNIT_ROLES = frozenset({Role.OFFICER, Role.REVIEWER})
+# The roles that work tasks from an inbox (the administrator and the auditor do not: 等保).
+WORKING_ROLES = UNIT_ROLES | {Role.SUPERVISOR, Role.INSPECTOR, Role.DISCIPLINE}
+# The roles that read the statutory tables: a unit's own people and the leading group office.
+REPORT_ROLES = UNIT_ROLES | {Role.SUPERVISOR}
+
 
 class User(Base):
     __tablename__ = "app_user"

@@ -16,7 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from campaign.current import active_campaign
 from campaign.models import Campaign, Unit, User
-from campaign.models.accounts import Role
+from campaign.models.accounts import UNIT_ROLES, Role
 from campaign.org import unit_by_code
 from core.clock import LOCAL_TZ
 from core.errors import InvalidInput, NotFound
@@ -97,7 +97,7 @@ def units_open_to(session: Session, user: User) -> list[Unit]:
                 .order_by(Unit.sort_order, Unit.code)
             )
         )
-    own = {r.unit_id for r in user.roles if r.role in (Role.OFFICER.value, Role.REVIEWER.value)}
+    own = {r.unit_id for r in user.roles if r.role in UNIT_ROLES}
     return list(session.scalars(select(Unit).where(Unit.id.in_(own)).order_by(Unit.code)))
 
 

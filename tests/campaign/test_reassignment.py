@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from campaign import problems, reassignment, tasks
 from campaign.models import AuditEvent, Notification, Problem
 from campaign.workflow_host import CampaignHost
+from core.errors import InvalidInput
 from engine import cases
 from engine.errors import NotAllowed, TaskConflict
 from tests.campaign.conftest import (
@@ -82,11 +83,11 @@ def test_a_person_who_cannot_do_the_step_or_no_reason_is_refused(
     outsider = make_user(db_session, "bsz_jbr2", unit_code="BSZ", role="officer")
     head = user(db_session, "qsz_fzr")
     step = open_step(db_session, rectifying)
-    with pytest.raises(NotAllowed, match="可以办理此环节的人员"):
+    with pytest.raises(InvalidInput, match="可以办理此环节的人员"):
         reassignment.reassign(db_session, host, head, step.id, outsider.id, "外单位")
-    with pytest.raises(NotAllowed, match="可以办理此环节的人员"):
+    with pytest.raises(InvalidInput, match="可以办理此环节的人员"):
         reassignment.reassign(db_session, host, head, step.id, head.id, "自己办")
-    with pytest.raises(NotAllowed, match="须填写理由"):
+    with pytest.raises(InvalidInput, match="须填写理由"):
         reassignment.reassign(db_session, host, head, step.id, user(db_session, "qsz_jbr").id, "  ")
     assert step.claimed_by is None
     assert [e.kind for e in cases.history(db_session, step.case_id)].count("reassigned") == 0

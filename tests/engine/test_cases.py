@@ -128,7 +128,7 @@ def test_claim_unclaim_and_reassign(
     with pytest.raises(NotAllowed):
         workitems.unclaim(db_session, item.id, colleague)
     workitems.unclaim(db_session, item.id, OFFICER)
-    with pytest.raises(NotAllowed, match="理由"):
+    with pytest.raises(InvalidInput, match="理由"):
         workitems.reassign(db_session, host, item.id, by=OFFICER, reason=" ", to_person=colleague)
     with pytest.raises(NotAllowed, match="无权"):
         workitems.reassign(db_session, host, item.id, by=OFFICER, reason="休假", to_person=OUTSIDER)

@@ -21,11 +21,12 @@ FIELD_ERRORS = {
         },
     },
 }
-PROBLEMS = {
+FINDINGS = {
     "type": "object",
     "properties": {
         "error": {"type": "string"},
-        "problems": {
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        "findings": {
             "type": "array",
             "items": {
                 "type": "object",
@@ -57,7 +58,7 @@ PROBLEM = {
         "number": {"type": "string", "example": "2022-QSZ-0001"},
         "case_id": {"type": "integer"},
         "unit": {"type": "string"},
-        "village": {"type": "string"},
+        "village": {"type": ["string", "null"]},
         "programme": {"type": "string"},
         "stat_category": {"type": "string"},
         "focus_item": {"type": "string"},
@@ -67,7 +68,11 @@ PROBLEM = {
         "history": {"type": "array", "items": {"type": "object"}},
     },
 }
-UNAUTHORIZED = {"401": _json(ERROR, "没有或无效的访问令牌")}
+UNAUTHORIZED = {
+    "400": _json(FIELD_ERRORS, "请求格式不正确（如页码不是 1 至 100000 的整数）"),
+    "401": _json(ERROR, "没有或无效的访问令牌"),
+    "403": _json(ERROR, "无权进行此操作"),
+}
 NOT_FOUND = {"404": _json(ERROR, "不存在，或不在您的单位和角色范围内")}
 ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 PAGE = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}]
@@ -260,10 +265,37 @@ SPEC: dict[str, Any] = {
                         "新版本",
                     ),
                     "200": _json({"type": "object"}, "内容未变化，返回最新版本"),
-                    "422": _json(PROBLEMS, "每个问题及其元素"),
+                    "422": _json(FINDINGS, "流程图中每一处错误及其元素"),
                     **UNAUTHORIZED,
                 },
             },
+        },
+        "/reports/attachment2.xlsx": {
+            "get": {
+                "summary": "附件2 问题统计表（Excel）",
+                "parameters": SCOPE,
+                "responses": {
+                    "200": {"description": "Excel 文件", "content": {XLSX: {}}},
+                    "422": _json(FIELD_ERRORS, "日期格式不正确"),
+                    **UNAUTHORIZED,
+                    **NOT_FOUND,
+                },
+            }
+        },
+        "/reports/attachment3.xlsx": {
+            "get": {
+                "summary": "附件3 问题情况汇总表（Excel）",
+                "parameters": [
+                    *SCOPE,
+                    {"name": "by", "in": "query", "schema": {"enum": ["township"]}},
+                ],
+                "responses": {
+                    "200": {"description": "Excel 文件", "content": {XLSX: {}}},
+                    "422": _json(FIELD_ERRORS, "日期格式不正确"),
+                    **UNAUTHORIZED,
+                    **NOT_FOUND,
+                },
+            }
         },
         "/public/disclosures.json": {
             "get": {
@@ -274,7 +306,10 @@ SPEC: dict[str, Any] = {
                     {"name": "programme", "in": "query", "schema": {"type": "string"}},
                     *PAGE,
                 ],
-                "responses": {"200": _json({"type": "object"}, "公示列表")},
+                "responses": {
+                    "200": _json({"type": "object"}, "公示列表"),
+                    "400": _json(FIELD_ERRORS, "页码不是 1 至 100000 的整数"),
+                },
             }
         },
     },

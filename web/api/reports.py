@@ -6,8 +6,9 @@ from werkzeug.wrappers import Response
 from web import db
 from web.api.blueprint import api_user, bp
 from web.authz import allow
-from web.reports.routes import REPORT_ROLES, xlsx_response
+from web.reports.routes import xlsx_response
 from web.reports.scoping import scope_from
+from web.roles import REPORT_ROLES
 
 
 @bp.get("/reports/attachment2.xlsx")

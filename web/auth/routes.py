@@ -8,8 +8,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from campaign import accounts, audit, passwords
-from core.errors import InvalidInput
-from web import db
+from web import db, errors
 from web.authz import allow
 from web.security import mark_active
 
@@ -71,27 +70,24 @@ def logout() -> Response:
 @bp.route("/password", methods=["GET", "POST"])
 @allow()
 def change_password() -> ResponseReturnValue:
-    errors: list[str] = []
-    if request.method == "POST":
-        current = request.form.get("current_password", "")
-        new = request.form.get("new_password", "")
-        confirm = request.form.get("confirm_password", "")
-        user = current_user._get_current_object()
-        if new != confirm:
-            errors.append("两次输入的新密码不一致")
-        else:
-            try:
-                accounts.change_own_password(db.session(), user, current, new)
-            except InvalidInput as exc:
-                errors.append(str(exc))
-            else:
-                # The password change bumped the session epoch: log in again under it.
-                login_user(user)
-                mark_active()
-                flash("密码已修改", "success")
-                return redirect(url_for("home.index"))
-    return render_template(
-        "auth/password.html",
-        errors=errors,
-        min_length=passwords.MIN_LENGTH,
-    ), (422 if errors else 200)
+    if request.method == "GET":
+        return _password_page([])
+    errors.on_refusal(lambda error: _password_page([str(error)]))
+    user = current_user._get_current_object()
+    accounts.change_own_password(
+        db.session(),
+        user,
+        request.form.get("current_password", ""),
+        request.form.get("new_password", ""),
+        request.form.get("confirm_password", ""),
+    )
+    # The password change bumped the session epoch: log in again under it.
+    login_user(user)
+    mark_active()
+    flash("密码已修改", "success")
+    return redirect(url_for("home.index"))
+
+
+def _password_page(messages: list[str]) -> ResponseReturnValue:
+    page = render_template("auth/password.html", errors=messages, min_length=passwords.MIN_LENGTH)
+    return page, (422 if messages else 200)

@@ -17,9 +17,9 @@ from web import db
 from web.authz import allow
 from web.common import me, page_arg
 from web.reports.scoping import scope_from
+from web.roles import REPORT_ROLES
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-REPORT_ROLES = ("supervisor", "reviewer", "officer")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EVIDENCE_PAGE = 50
 
