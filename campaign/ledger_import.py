@@ -4,7 +4,7 @@ Every row is checked first, with the register form's own rules and the importing
 right to register for the row's unit; any error in any row means nothing is stored and the
 result lists every bad row and column with the reason. Otherwise the rows are registered
 together by campaign.registration, exactly as a registered problem is: numbers, entries,
-cases, work items, notices and audit records, inserted in batches.
+cases, work items, notifications and audit records, inserted in batches.
 
 责任单位, 责任人 and 整改时限 are what the reviewer decides in 审核. An imported value is
 stored on the entry as a proposal and passed in the case's data under the review form's

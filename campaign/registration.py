@@ -3,7 +3,7 @@
 Registration takes the checked form values of each entry and makes, for every one: its
 number (per campaign and unit, gap-free), the entry's columns, its lifecycle case (started
 from one template when the diagram allows, engine.batch_start), its status as the problem's
-rule derives it from the case, the notices to whoever must review it, and its audit record.
+rule derives it from the case, the notifications to whoever must review it, and its audit record.
 `problems.register` is this for one entry; the Excel import is this for all its rows, so an
 entry comes out the same whichever way it arrived."""
 

@@ -14,7 +14,7 @@ from campaign.models.clues import Clue, ClueStatus
 from campaign.models.files import Attachment, Comment
 from campaign.models.key_checks import KeyCheck
 from campaign.models.ledger import NumberCounter, Problem, ProblemStatus
-from campaign.models.notices import Notification
+from campaign.models.notifications import Notification
 from campaign.models.obligations import Household, Obligation, SpotCheckSample
 from campaign.models.org import Unit
 from campaign.models.submissions import FormSubmission

@@ -15,7 +15,7 @@ from tests.campaign.conftest import approval, do, registration, user
 from tests.databases import fresh_database_url
 
 
-def notices_of(session: Session, username: str) -> list[Notification]:
+def notifications_of(session: Session, username: str) -> list[Notification]:
     return list(
         session.scalars(
             select(Notification)
@@ -31,9 +31,9 @@ def test_new_work_and_send_backs_reach_the_people_of_the_step(
     problem = problems.register(
         db_session, host, user(db_session, "qsz_jbr"), "QSZ", registration()
     )
-    [review] = notices_of(db_session, "qsz_fzr")
+    [review] = notifications_of(db_session, "qsz_fzr")
     assert review.kind == "assigned" and "审核登记" in review.text
-    assert notices_of(db_session, "ldxz_ban") == []
+    assert notifications_of(db_session, "ldxz_ban") == []
     do(
         db_session,
         host,
@@ -41,7 +41,7 @@ def test_new_work_and_send_backs_reach_the_people_of_the_step(
         problem,
         {"review_decision": "return", "review_return_reason": "请补充"},
     )
-    returned = notices_of(db_session, "qsz_jbr")[-1]
+    returned = notifications_of(db_session, "qsz_jbr")[-1]
     assert returned.kind == "returned" and "补正登记" in returned.text
     assert notifications.unread_count(db_session, user(db_session, "qsz_jbr")) >= 1
     notifications.mark_all_read(db_session, user(db_session, "qsz_jbr"))
@@ -59,8 +59,8 @@ def test_overdue_work_is_told_to_the_unit_head_and_the_office_once(
     clock.advance(timedelta(days=6))
     sent = notifications.for_overdue(db_session)
     assert sent >= 2
-    heads = [n for n in notices_of(db_session, "qsz_fzr") if n.kind == "overdue"]
-    office = [n for n in notices_of(db_session, "ldxz_ban") if n.kind == "overdue"]
+    heads = [n for n in notifications_of(db_session, "qsz_fzr") if n.kind == "overdue"]
+    office = [n for n in notifications_of(db_session, "ldxz_ban") if n.kind == "overdue"]
     assert len(heads) == 1 and len(office) == 1 and "整改落实" in office[0].text
     assert notifications.for_overdue(db_session) == 0
 
@@ -80,7 +80,7 @@ def test_the_scheduler_jobs_start_reports_and_announce_them(tmp_path: Path) -> N
             with database.transaction() as session:
                 assert len(session.scalars(select(Obligation.id)).all()) == started
                 officer = user(session, "qsz_jbr")
-                assert any(n.kind == "assigned" for n in notices_of(session, "qsz_jbr"))
+                assert any(n.kind == "assigned" for n in notifications_of(session, "qsz_jbr"))
                 assert notifications.unread_count(session, officer) > 0
         finally:
             database.dispose()

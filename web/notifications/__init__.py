@@ -11,14 +11,16 @@ from web import db
 from web.authz import allow
 from web.common import me
 
-bp = Blueprint("notices", __name__, url_prefix="/notices")
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 @bp.get("/")
 @allow()
 def index() -> str:
     return render_template(
-        "notices/index.html", notices=notifications.recent(db.session(), me()), labels=KIND_LABELS
+        "notifications/index.html",
+        notifications=notifications.recent(db.session(), me()),
+        labels=KIND_LABELS,
     )
 
 
@@ -26,4 +28,4 @@ def index() -> str:
 @allow()
 def read_all() -> Response:
     notifications.mark_all_read(db.session(), me())
-    return redirect(url_for("notices.index"))
+    return redirect(url_for("notifications.index"))
