@@ -5,22 +5,23 @@ from __future__ import annotations
 from campaign import notifications, obligations
 from campaign.workflow_host import CampaignHost
 from core.db import Database
+from engine.runner import unit_of_work
 
 
 def start_obligations(database: Database) -> int:
     """Start the reports that have opened for writing; idempotent, so every tick may run it."""
-    with database.transaction() as session:
+    with unit_of_work(database, CampaignHost()) as session:
         return len(obligations.start_due(session, CampaignHost()))
 
 
 def notify_overdue(database: Database) -> int:
-    with database.transaction() as session:
+    with unit_of_work(database, CampaignHost()) as session:
         return notifications.for_overdue(session)
 
 
 def notify_new_reports(database: Database) -> int:
     """Reports started by the scheduler announce themselves like any other new work."""
-    with database.transaction() as session:
+    with unit_of_work(database, CampaignHost()) as session:
         sent = 0
         for obligation in obligations.awaiting_notice(session):
             if obligation.case_id is not None:

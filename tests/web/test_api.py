@@ -9,9 +9,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import accounts
+from campaign import accounts, problems, tasks
 from campaign.models import User
-from tests.campaign.conftest import approval, registration
+from campaign.workflow_host import CampaignHost
+from engine.models import WorkItem
+from tests.campaign.conftest import approval, registration, uploaded
 from tests.web.conftest import DEMO_PASSWORD
 from tests.web_helpers import login
 
@@ -178,3 +180,51 @@ def test_public_json_and_openapi_need_no_login(client: FlaskClient) -> None:
         "/process-definitions",
         "/public/disclosures.json",
     } <= set(spec["paths"])
+
+
+def test_a_completion_may_name_only_the_case_s_own_evidence(
+    db_session: Session, client: FlaskClient
+) -> None:
+    """Naming another case's file would attach it here and let this case's readers download
+    it: the service refuses it, for the API as for the page."""
+    host = CampaignHost()
+    officer = db_session.scalars(select(User).where(User.username == "qsz_jbr")).one()
+    reviewer = db_session.scalars(select(User).where(User.username == "qsz_fzr")).one()
+    steps = []
+    for description in ("截留低保金", "多收手续费"):
+        problem = problems.register(
+            db_session, host, officer, "QSZ", registration(description=description)
+        )
+        review = db_session.scalars(
+            select(WorkItem).where(WorkItem.case_id == problem.case_id, WorkItem.state == "open")
+        ).one()
+        done = tasks.complete(db_session, host, reviewer, review.id, approval())
+        steps.append(
+            db_session.scalars(
+                select(WorkItem).where(WorkItem.case_id == done.case.id, WorkItem.state == "open")
+            ).one()
+        )
+    mine, theirs = steps
+    foreign = uploaded(db_session, theirs.case_id, officer)
+    own = uploaded(db_session, mine.case_id, officer)
+    headers = token(db_session, "qsz_jbr")
+    report = {"action": "submit", "measures_taken": "已追回", "completed_on": "2022-06-15"}
+    for evidence, reason in (
+        ([str(foreign.id)], "附件不存在或不属于本案件，请重新上传"),
+        (["99999999999999999999"], "附件编号无效"),
+        (["一"], "附件编号无效"),
+    ):
+        refused = client.post(
+            f"/api/v1/tasks/{mine.id}/complete",
+            headers=headers,
+            json={"data": {**report, "evidence": evidence}},
+        )
+        assert refused.status_code == 422 and refused.get_json()["fields"] == {"evidence": reason}
+    db_session.expire_all()
+    assert db_session.get(WorkItem, mine.id).state == "open"  # type: ignore[union-attr]
+    accepted = client.post(
+        f"/api/v1/tasks/{mine.id}/complete",
+        headers=headers,
+        json={"data": {**report, "evidence": [str(own.id)]}},
+    )
+    assert accepted.status_code == 200
