@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from campaign import audit
 from campaign.models import Attachment, Comment, User
@@ -21,6 +21,7 @@ from core.errors import InvalidInput, NotFound
 from forms.definition import Form
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+_NEW_FILES = "ykt_new_files"  # session.info: files this transaction added to the store
 CHUNK = 1024 * 1024
 # Extension -> the signatures a genuine file of that kind starts with.
 SIGNATURES: dict[str, tuple[bytes, ...]] = {
@@ -60,9 +61,7 @@ def store(
         raise InvalidInput(
             f"不支持的文件类型：{name or '（无文件名）'}；可上传 {'、'.join(sorted(SIGNATURES))}"
         )
-    digest, size, head = _copy_to_disk(data_dir, stream)
-    if not head.startswith(SIGNATURES[extension]):
-        raise InvalidInput(f"文件内容与扩展名不符：{name}")
+    digest, size = _copy_to_disk(session, data_dir, stream, SIGNATURES[extension], name)
     attachment = Attachment(
         case_id=case_id,
         filename=name,
@@ -78,8 +77,12 @@ def store(
     return attachment
 
 
-def _copy_to_disk(data_dir: Path, stream: IO[bytes]) -> tuple[str, int, bytes]:
-    """Stream to a temporary file, refusing as soon as the size limit is passed."""
+def _copy_to_disk(
+    session: Session, data_dir: Path, stream: IO[bytes], signatures: tuple[bytes, ...], name: str
+) -> tuple[str, int]:
+    """Stream to a temporary file, refusing as soon as the size limit is passed; only a file
+    whose content is what its name says is moved into place. A file new to the store is
+    removed again if the transaction that recorded it is rolled back."""
     target_dir = data_dir / "attachments"
     target_dir.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
@@ -98,13 +101,32 @@ def _copy_to_disk(data_dir: Path, stream: IO[bytes]) -> tuple[str, int, bytes]:
                 out.write(chunk)
         if size == 0:
             raise InvalidInput("文件为空")
+        if not head.startswith(signatures):
+            raise InvalidInput(f"文件内容与扩展名不符：{name}")
         final = _path(data_dir, digest.hexdigest())
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temp_name, final)
+        if not final.exists():
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temp_name, final)
+            session.info.setdefault(_NEW_FILES, []).append(final)
     finally:
         if os.path.exists(temp_name):
             os.unlink(temp_name)
-    return digest.hexdigest(), size, head
+    return digest.hexdigest(), size
+
+
+@event.listens_for(Session, "after_commit")
+def _new_files_kept(session: Session) -> None:
+    session.info.pop(_NEW_FILES, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _new_files_dropped(session: Session, previous_transaction: SessionTransaction) -> None:
+    """A refused form stored its uploads before it was refused: files that no committed
+    attachment names are removed with the rows that named them."""
+    if previous_transaction.parent is not None:  # a savepoint: the outer work goes on
+        return
+    for path in session.info.pop(_NEW_FILES, []):
+        path.unlink(missing_ok=True)
 
 
 def open_file(data_dir: Path, attachment: Attachment) -> Path:

@@ -6,9 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from core.config import Settings, load_settings
-from core.db import Database
+from core.db import MAX_ID, Database
 from web import (
     admin,
     api,
@@ -32,6 +33,12 @@ from web import (
 )
 
 
+class RowIdConverter(IntegerConverter):
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(
     *,
     database: Database | None = None,
@@ -40,6 +47,8 @@ def create_app(
 ) -> Flask:
     settings = settings or load_settings()
     app = Flask(__name__)
+    # An id in a URL beyond what a row can have names nothing: 404, not a database overflow.
+    app.url_map.converters["int"] = RowIdConverter
     app.config.update(
         SECRET_KEY=settings.secret_key,
         YKT_SETTINGS=settings,

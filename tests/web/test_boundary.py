@@ -177,3 +177,25 @@ def test_an_api_completion_whose_script_fails_marks_the_case_in_error(
     )
     assert answer.status_code == 500 and "审核通过？" in answer.get_json()["error"]
     _assert_in_error(db_session, problem)
+
+
+def test_numbers_too_big_for_the_database_are_not_found_not_a_crash(
+    db_session: Session, production_app: Flask
+) -> None:
+    client = production_app.test_client()
+    for path in (
+        "/api/v1/problems/99999999999999999999",
+        "/api/v1/tasks/2147483648",
+        "/tasks/99999999999999999999",
+        "/problems/99999999999999999999",
+    ):
+        assert client.get(path).status_code in (401, 404, 302), path
+    reviewer = db_session.scalars(select(User).where(User.username == "qsz_fzr")).one()
+    headers = {"Authorization": f"Bearer {accounts.issue_token(db_session, reviewer)}"}
+    db_session.commit()
+    huge = client.get("/api/v1/problems/99999999999999999999", headers=headers)
+    assert huge.status_code == 404 and huge.get_json() == {"error": "不存在或无权访问"}
+    assert client.get("/api/v1/problems/2147483647", headers=headers).status_code == 404
+    assert client.get("/api/v1/problems?page=0", headers=headers).status_code == 400
+    assert client.get("/api/v1/problems?page=null", headers=headers).status_code == 400
+    assert client.get("/public/?page=99999999999999999999").status_code == 400

@@ -128,9 +128,25 @@ def test_evidence_upload_is_checked_and_downloadable(
         )
         return f"{response.status_code} {response.get_data(as_text=True)}"
 
+    def stored_files() -> list[Path]:
+        return [p for p in (tmp_path / "data").rglob("*") if p.is_file()]
+
     assert "不支持的文件类型" in submit("tool.exe", b"MZ\x90\x00")
     assert "与扩展名不符" in submit("fake.pdf", b"MZ not a pdf")
     assert db_session.scalars(select(Attachment)).all() == []
+    assert stored_files() == []  # a refused upload leaves nothing behind
+    refused_form = client.post(
+        f"/tasks/{step.id}",
+        content_type="multipart/form-data",
+        data={
+            **SUBMIT,
+            "measures_taken": "",
+            "csrf_token": token,
+            "evidence__upload": (io.BytesIO(b"%PDF-1.4 other"), "另一份.pdf"),
+        },
+    )
+    assert refused_form.status_code == 422
+    assert stored_files() == []  # nor does a good file sent with a refused form
     assert submit("证明.pdf", b"%PDF-1.4 evidence").startswith("302")
     db_session.expire_all()
     attachment = db_session.scalars(select(Attachment)).one()
