@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from campaign import audit, passwords
 from campaign.models import ApiToken, RoleAssignment, Unit, User
-from campaign.models.accounts import Role
+from campaign.models.accounts import DUTY_ROLES, Role
 from campaign.models.org import UnitKind
 from campaign.org import unit_by_code
 from core import clock
@@ -32,10 +32,9 @@ _ROLE_UNIT_KINDS: dict[Role, set[UnitKind]] = {
     Role.INSPECTOR: {UnitKind.INSPECTION_TEAM},
     Role.DISCIPLINE: {UnitKind.DISCIPLINE},
     Role.ADMIN: {UnitKind.DISTRICT, UnitKind.BUREAU, UnitKind.OFFICE},
+    Role.SECURITY: {UnitKind.DISTRICT, UnitKind.BUREAU, UnitKind.OFFICE},
     Role.AUDITOR: {UnitKind.DISTRICT, UnitKind.BUREAU, UnitKind.OFFICE},
 }
-# 等保 separates the administrator from the one who reads the audit log.
-_EXCLUSIVE_ROLES = {Role.ADMIN: Role.AUDITOR, Role.AUDITOR: Role.ADMIN}
 
 
 def parse_role(value: str) -> Role:
@@ -97,9 +96,10 @@ def grant_role(
 ) -> RoleAssignment:
     if UnitKind(unit.kind) not in _ROLE_UNIT_KINDS[role]:
         raise InvalidInput(f"角色“{role.label}”不能设在{unit.kind_label}“{unit.name}”")
-    exclusive = _EXCLUSIVE_ROLES.get(role)
-    if exclusive is not None and user.has_role(exclusive.value):
-        raise InvalidInput(f"同一人不能同时担任“{role.label}”和“{exclusive.label}”")
+    if role in DUTY_ROLES:
+        for other in DUTY_ROLES - {role}:
+            if user.has_role(other.value):
+                raise InvalidInput(f"同一人不能同时担任“{role.label}”和“{other.label}”")
     if user.has_role(role.value, unit.id):
         raise Conflict(f"{user.username} 已在 {unit.name} 担任 {role.label}")
     assignment = RoleAssignment(user=user, unit=unit, role=role.value)

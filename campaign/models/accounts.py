@@ -20,6 +20,7 @@ class Role(StrEnum):
     INSPECTOR = "inspector"
     DISCIPLINE = "discipline"
     ADMIN = "admin"
+    SECURITY = "security"
     AUDITOR = "auditor"
 
     @property
@@ -34,9 +35,14 @@ ROLE_LABELS = {
     Role.INSPECTOR: "检查专班成员",
     Role.DISCIPLINE: "纪检监察",
     Role.ADMIN: "系统管理员",
+    Role.SECURITY: "安全管理员",
     Role.AUDITOR: "审计管理员",
 }
 
+# 等保 三员: the system administrator (diagrams, units, reference data), the security
+# administrator (accounts, roles, tokens) and the audit administrator (reads the log). Nobody
+# holds two of them, and creating, resetting or granting one needs a second person.
+DUTY_ROLES = frozenset({Role.ADMIN, Role.SECURITY, Role.AUDITOR})
 # The roles a unit's own people hold: they register and see the unit's ledger and reports.
 UNIT_ROLES = frozenset({Role.OFFICER, Role.REVIEWER})
 # The roles that work tasks from an inbox (the administrator and the auditor do not: 等保).
