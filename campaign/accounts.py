@@ -52,6 +52,20 @@ def user_by_name(session: Session, username: str) -> User:
     return user
 
 
+def check_new_account(
+    session: Session, username: str, unit_code: str, role: str
+) -> tuple[Unit, Role]:
+    """The checks a new account passes before it is made (or requested: campaign.duties)."""
+    if not USERNAME_PATTERN.match(username):
+        raise InvalidInput("用户名须为 3–64 位字母、数字、点、下划线或连字符")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"用户已存在：{username}")
+    unit = unit_by_code(session, unit_code)
+    parsed_role = parse_role(role)
+    check_role_fits(unit, parsed_role)
+    return unit, parsed_role
+
+
 def create_user(
     session: Session,
     username: str,
@@ -62,18 +76,18 @@ def create_user(
     role: str,
     must_change_password: bool = True,
     actor: User | None = None,
+    password_hash: str | None = None,
 ) -> User:
-    if not USERNAME_PATTERN.match(username):
-        raise InvalidInput("用户名须为 3–64 位字母、数字、点、下划线或连字符")
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"用户已存在：{username}")
-    unit = unit_by_code(session, unit_code)
-    parsed_role = parse_role(role)
-    passwords.check_policy(password, username)
+    """A new account with its first role. `password_hash` instead of `password` carries a
+    password checked and hashed when the account was requested."""
+    unit, parsed_role = check_new_account(session, username, unit_code, role)
+    if password_hash is None:
+        passwords.check_policy(password, username)
+        password_hash = passwords.hash_password(password)
     user = User(
         username=username,
         full_name=full_name or username,
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash,
         must_change_password=must_change_password,
         password_changed_at=clock.now(),
     )
@@ -91,11 +105,17 @@ def create_user(
     return user
 
 
+def check_role_fits(unit: Unit, role: Role) -> None:
+    if UnitKind(unit.kind) not in _ROLE_UNIT_KINDS[role]:
+        raise InvalidInput(f"角色“{role.label}”不能设在{unit.kind_label}“{unit.name}”")
+
+
 def grant_role(
     session: Session, user: User, unit: Unit, role: Role, *, actor: User | None = None
 ) -> RoleAssignment:
-    if UnitKind(unit.kind) not in _ROLE_UNIT_KINDS[role]:
-        raise InvalidInput(f"角色“{role.label}”不能设在{unit.kind_label}“{unit.name}”")
+    check_role_fits(unit, role)
+    if actor is not None and actor.id == user.id:
+        raise NotAllowed("不能为自己授予角色")
     if role in DUTY_ROLES:
         for other in DUTY_ROLES - {role}:
             if user.has_role(other.value):
@@ -116,6 +136,31 @@ def grant_role(
     return assignment
 
 
+def revoke_role(session: Session, assignment: RoleAssignment, *, actor: User | None = None) -> str:
+    """Take a role away at once; returns what was revoked, in words."""
+    user, unit, role = assignment.user, assignment.unit, Role(assignment.role)
+    if actor is not None and actor.id == user.id:
+        raise NotAllowed("不能撤销自己的角色")
+    session.delete(assignment)
+    session.flush()
+    session.refresh(user)
+    audit.record(
+        session,
+        "role.revoke",
+        actor=actor,
+        target=f"user:{user.username}",
+        unit=unit.code,
+        role=role.value,
+    )
+    return f"{user.username} 在{unit.name}的“{role.label}”角色"
+
+
+def check_new_password(user: User, new_password: str) -> None:
+    passwords.check_policy(new_password, user.username)
+    if passwords.verify_password(user.password_hash, new_password):
+        raise InvalidInput("新密码不能与原密码相同")
+
+
 def set_password(
     session: Session,
     user: User,
@@ -123,11 +168,13 @@ def set_password(
     *,
     must_change: bool,
     actor: User | None = None,
+    password_hash: str | None = None,
 ) -> None:
-    passwords.check_policy(new_password, user.username)
-    if passwords.verify_password(user.password_hash, new_password):
-        raise InvalidInput("新密码不能与原密码相同")
-    user.password_hash = passwords.hash_password(new_password)
+    """A new password (checked here, or when it was requested: `password_hash`)."""
+    if password_hash is None:
+        check_new_password(user, new_password)
+        password_hash = passwords.hash_password(new_password)
+    user.password_hash = password_hash
     user.must_change_password = must_change
     user.password_changed_at = clock.now()
     user.failed_logins = 0

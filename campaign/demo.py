@@ -52,6 +52,8 @@ DEMO_ACCOUNTS = [
     DemoAccount("zb1_cy", "检查专班一组成员（示例）", "JCZB1", Role.INSPECTOR),
     DemoAccount("jjw_jc", "纪检监察干部（示例）", DISCIPLINE_CODE, Role.DISCIPLINE),
     DemoAccount("admin", "系统管理员（示例）", "LKQ", Role.ADMIN),
+    DemoAccount("secadmin", "安全管理员（示例）", "LKQ", Role.SECURITY),
+    DemoAccount("secadmin2", "安全管理员二（示例）", "LKQ", Role.SECURITY),
     DemoAccount("auditor", "审计管理员（示例）", "LKQ", Role.AUDITOR),
 ]
 

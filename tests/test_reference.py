@@ -79,6 +79,7 @@ def test_demo_adds_townships_villages_and_one_account_per_role(db_session: Sessi
         "inspector",
         "discipline",
         "admin",
+        "security",
         "auditor",
     }
     levels = {p.level for p in db_session.scalars(select(Programme))}

@@ -41,7 +41,9 @@ def _navigation() -> dict[str, Any]:
         menu.append(MenuItem("统计报表", url_for("reports.index"), "/reports"))
     if Role.ADMIN.value in roles:
         menu.append(MenuItem("流程定义", url_for("admin.definitions"), "/admin/definitions"))
-        menu.append(MenuItem("用户和单位", url_for("admin.users"), "/admin/users"))
+        menu.append(MenuItem("单位", url_for("admin.units"), "/admin/units"))
+    if Role.SECURITY.value in roles:
+        menu.append(MenuItem("账户和角色", url_for("admin.users"), "/admin/users"))
     if Role.AUDITOR.value in roles:
         menu.append(MenuItem("审计日志", url_for("audit_log.index"), "/audit"))
     menu.append(MenuItem("公示", url_for("public.index"), "/public"))

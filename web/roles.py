@@ -8,4 +8,5 @@ WORKING_ROLES = tuple(sorted(r.value for r in WORKING))
 REPORT_ROLES = tuple(sorted(r.value for r in REPORTING))
 SUPERVISOR = Role.SUPERVISOR.value
 ADMIN = Role.ADMIN.value
+SECURITY = Role.SECURITY.value
 AUDITOR = Role.AUDITOR.value

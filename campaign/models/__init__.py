@@ -1,5 +1,6 @@
 """All campaign tables; importing this package registers them on the shared metadata."""
 
+from campaign.models.account_requests import AccountRequest
 from campaign.models.accounts import ApiToken, RoleAssignment, User
 from campaign.models.audit import AuditEvent
 from campaign.models.catalogue import (
@@ -20,6 +21,7 @@ from campaign.models.org import Unit
 from campaign.models.submissions import FormSubmission
 
 __all__ = [
+    "AccountRequest",
     "ApiToken",
     "Attachment",
     "AuditEvent",

@@ -66,7 +66,8 @@ SHOTS = [
     Shot("problem", "ldxz_ban", "/ledger", "问题 2022-QSZ-0001", _open_problem),
     Shot("supervise", "ldxz_ban", "/supervise/", "督办", _chart_drawn),
     Shot("modeler", "admin", "/admin/modeler?key=problem_lifecycle", "流程图编辑", _modeler_drawn),
-    Shot("admin_users", "admin", "/admin/users", "用户和单位"),
+    Shot("admin_users", "secadmin", "/admin/users", "账户和角色"),
+    Shot("admin_units", "admin", "/admin/units", "单位"),
     Shot("public", None, "/public/", "惠民惠农财政补贴资金“一卡通”问题整改情况公示"),
     Shot("audit", "auditor", "/audit/", "审计日志"),
 ]

@@ -17,6 +17,7 @@ ROLE_USERS = {
     "inspector": "zb1_cy",
     "discipline": "jjw_jc",
     "admin": "admin",
+    "security": "secadmin",
     "auditor": "auditor",
 }
 

@@ -14,10 +14,10 @@ from tests.web_helpers import csrf_token, login
 def test_the_admin_sets_a_townships_population(db_session: Session, app: Flask) -> None:
     admin = app.test_client()
     assert login(admin, "admin", DEMO_PASSWORD).status_code == 302
-    page = admin.get("/admin/users").get_data(as_text=True)
+    page = admin.get("/admin/units").get_data(as_text=True)
     assert 'aria-label="鄂州市临空经济区总人口数"' in page and 'value="186000"' in page
     assert 'aria-label="青山村总人口数"' not in page  # villages have none
-    token = csrf_token(admin, "/admin/users")
+    token = csrf_token(admin, "/admin/units")
 
     done = admin.post(
         "/admin/units/QSZ/population",

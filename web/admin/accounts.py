@@ -1,0 +1,116 @@
+"""账户和角色: the security administrator's pages (等保 三员). The rules are campaign.duties':
+only a security administrator, never on their own account, and a second one approves any
+change to a system, security or audit administrator."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from campaign import duties, org
+from campaign.models import AccountRequest, User
+from campaign.models.accounts import ROLE_LABELS
+from web import db, errors
+from web.admin.blueprint import bp
+from web.authz import allow
+from web.common import found, me
+from web.roles import SECURITY
+
+
+@bp.get("/users")
+@allow(SECURITY)
+def users() -> str:
+    session = db.session()
+    people = list(session.scalars(select(User).order_by(User.username)))
+    units = org.all_units(session)
+    return render_template(
+        "admin/users.html",
+        people=people,
+        units=units,
+        roles=ROLE_LABELS,
+        depth={u.id: org.depth_of(u) for u in units},
+        requests=duties.pending(session),
+    )
+
+
+def _done(outcome: object, message: str) -> Response:
+    if isinstance(outcome, AccountRequest):
+        flash(f"{outcome.kind_label}（{outcome.username}）{duties.SECOND_PERSON}", "info")
+    else:
+        flash(message, "success")
+    return redirect(url_for("admin.users"))
+
+
+def _refusals_back() -> None:
+    errors.on_refusal(errors.back_to(url_for("admin.users")))
+
+
+@bp.post("/users")
+@allow(SECURITY)
+def create_user() -> Response:
+    _refusals_back()
+    form = request.form
+    made = duties.create_user(
+        db.session(),
+        me(),
+        username=form.get("username", "").strip(),
+        password=form.get("password", ""),
+        full_name=form.get("full_name", ""),
+        unit_code=form.get("unit", ""),
+        role=form.get("role", ""),
+    )
+    return _done(made, f"已创建用户 {form.get('username')}，首次登录须修改密码")
+
+
+@bp.post("/users/<int:user_id>/grant")
+@allow(SECURITY)
+def grant(user_id: int) -> Response:
+    _refusals_back()
+    person = found(db.session().get(User, user_id))
+    made = duties.grant_role(
+        db.session(), me(), person, request.form.get("unit", ""), request.form.get("role", "")
+    )
+    return _done(made, f"已为 {person.username} 授予角色")
+
+
+@bp.post("/roles/<int:assignment_id>/revoke")
+@allow(SECURITY)
+def revoke(assignment_id: int) -> Response:
+    _refusals_back()
+    revoked = duties.revoke_role(db.session(), me(), assignment_id)
+    return _done(None, f"已撤销 {revoked}")
+
+
+@bp.post("/users/<int:user_id>/disable")
+@allow(SECURITY)
+def disable(user_id: int) -> Response:
+    _refusals_back()
+    person = found(db.session().get(User, user_id))
+    duties.disable(db.session(), me(), person)
+    return _done(None, f"已停用 {person.username}")
+
+
+@bp.post("/users/<int:user_id>/password")
+@allow(SECURITY)
+def reset_password(user_id: int) -> Response:
+    _refusals_back()
+    person = found(db.session().get(User, user_id))
+    made = duties.reset_password(db.session(), me(), person, request.form.get("password", ""))
+    return _done(made, f"已重置 {person.username} 的密码，下次登录须修改")
+
+
+@bp.post("/requests/<int:request_id>/approve")
+@allow(SECURITY)
+def approve(request_id: int) -> Response:
+    _refusals_back()
+    done = duties.approve(db.session(), me(), request_id)
+    return _done(None, f"已同意{done.kind_label}（{done.username}），已生效")
+
+
+@bp.post("/requests/<int:request_id>/refuse")
+@allow(SECURITY)
+def refuse(request_id: int) -> Response:
+    _refusals_back()
+    done = duties.refuse(db.session(), me(), request_id, request.form.get("note", ""))
+    return _done(None, f"已不同意{done.kind_label}（{done.username}）")
