@@ -1,6 +1,8 @@
 """The house rules of the architecture, checked on the source tree."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,3 +58,18 @@ def test_modules_stay_small() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
     ]
     assert big == []
+
+
+def test_importing_the_command_line_loads_no_web_stack() -> None:
+    """`ykt` commands other than `serve` (and `bench`, which times the inbox page) never
+    need Flask: cli/ imports web/ and bench.inbox_page only inside those commands."""
+    stack = {"web", "flask", "werkzeug", "flask_login", "flask_wtf"}
+    check = (
+        "import cli.main, sys; "
+        f"loaded = sorted({{m.split('.')[0] for m in sys.modules}} & {stack!r}); "
+        "assert not loaded, loaded"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, f"`import cli.main` loads the web stack: {done.stderr}"
