@@ -47,10 +47,10 @@ typecheck: $(VENV)/.installed
 pytest: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The engine benchmark (docs/performance.md). PostgreSQL is measured on the server named by
-# YKT_BENCH_POSTGRESQL_URL or, when that is unset and the server binaries are installed, on a
-# throwaway cluster removed afterwards; otherwise only SQLite. BENCH_ARGS go to the command,
-# e.g. `make bench BENCH_ARGS=--json`.
+# The engine benchmark (bench/engine/, docs/performance.md). PostgreSQL is measured on the server
+# named by YKT_BENCH_POSTGRESQL_URL or, when that is unset and the server binaries are installed,
+# on a throwaway cluster removed afterwards; otherwise only SQLite. BENCH_ARGS go to the
+# command, e.g. `make bench BENCH_ARGS=--json`.
 BENCH_PG_PORT ?= 55491
 bench: setup
 	@set -eu; url="$${YKT_BENCH_POSTGRESQL_URL:-}"; \

@@ -1,6 +1,7 @@
-"""`ykt bench`: the engine benchmark of issue 3 (also `python -m cli.bench`, as `make bench`).
+"""`ykt bench` (also `python -m cli.bench`, as `make bench`) and `ykt bench-reports`: the thin
+commands over the benchmarks in bench/, the only place in cli/ that imports them.
 
-It works on databases of its own (a temporary SQLite file, a throwaway database on the given
+Both work on databases of their own (a temporary SQLite file, a throwaway database on the given
 PostgreSQL server), never on the configured one."""
 
 from __future__ import annotations
@@ -8,18 +9,37 @@ from __future__ import annotations
 import json
 import signal
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
 import click
 
+from bench import reports
+from bench.engine.report import lines
+from bench.engine.run import Sizes, run
 from cli.context import friendly_errors
-from engine.bench.report import lines
-from engine.bench.run import Sizes, run
-from web.bench_inbox_page import page_times
 
 POSTGRESQL_ENV = "YKT_BENCH_POSTGRESQL_URL"
 DEFAULTS = Sizes()
+
+postgresql_option = click.option(
+    "--postgresql-url",
+    envvar=POSTGRESQL_ENV,
+    default="",
+    help=f"PostgreSQL server to create a throwaway database on (default: ${POSTGRESQL_ENV}); "
+    "without one, PostgreSQL is skipped.",
+)
+
+
+def workdir_option(what_goes_there: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option(
+        "--workdir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=f"Where {what_goes_there} (default: the system's temporary directory).",
+    )
 
 
 def _progress(message: str) -> None:
@@ -30,6 +50,15 @@ def _exit_on_terminate(signum: int, frame: FrameType | None) -> None:
     # As an exception, SIGTERM unwinds like Ctrl+C: the temporary SQLite file (hundreds of
     # megabytes) and the throwaway PostgreSQL database are removed on the way out.
     sys.exit(128 + signum)
+
+
+@contextmanager
+def _terminate_unwinds() -> Iterator[None]:
+    previous = signal.signal(signal.SIGTERM, _exit_on_terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @click.command(help="引擎基准测试：SpiffWorkflow 原始周期、办理事务、每秒办理数、待办查询 p95。")
@@ -45,19 +74,8 @@ def _exit_on_terminate(signum: int, frame: FrameType | None) -> None:
 )
 @click.option("--warmup", default=DEFAULTS.warmup, show_default=True, help="Unmeasured ones first.")
 @click.option("--queries", default=DEFAULTS.queries, show_default=True, help="Inbox queries timed.")
-@click.option(
-    "--postgresql-url",
-    envvar=POSTGRESQL_ENV,
-    default="",
-    help=f"PostgreSQL server to create a throwaway database on (default: ${POSTGRESQL_ENV}); "
-    "without one, PostgreSQL is skipped.",
-)
-@click.option(
-    "--workdir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where the temporary SQLite file goes (default: the system's temporary directory).",
-)
+@postgresql_option
+@workdir_option("the temporary SQLite file goes")
 @friendly_errors
 def bench(
     as_json: bool,
@@ -70,19 +88,57 @@ def bench(
     postgresql_url: str,
     workdir: Path | None,
 ) -> None:
+    # The inbox page is measured through Flask; imported here, not at the top, so that no
+    # other `ykt` command loads the web stack.
+    from bench.inbox_page import page_times
+
     if min(total, open_, units, completions, queries) < 1 or warmup < 0 or open_ > total:
         raise click.BadParameter("sizes must be positive, warm-up not negative, open ≤ total")
     sizes = Sizes(total, open_, units, completions, warmup, queries)
-    previous = signal.signal(signal.SIGTERM, _exit_on_terminate)
-    try:
+    with _terminate_unwinds():
         result = run(sizes, postgresql_url.strip() or None, _progress, workdir, extra=page_times)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     if as_json:
         click.echo(json.dumps(result.figures()))
     else:
         for line in lines(result):
             click.echo(line)
+
+
+@click.command(
+    "bench-reports",
+    help="报表基准测试：百万条台账生成附件2、附件3的耗时与内存，十万行导入的耗时。",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (progress on stderr).")
+@click.option("--entries", default=1_000_000, show_default=True, help="Ledger entries loaded.")
+@click.option("--import-rows", default=100_000, show_default=True, help="Rows imported (0: none).")
+@click.option("--townships", default=100, show_default=True, help="Townships they spread over.")
+@click.option("--villages", default=20, show_default=True, help="Villages per township.")
+@postgresql_option
+@workdir_option("the temporary files go")
+@click.option("--sqlite/--no-sqlite", "with_sqlite", default=True, help="Measure SQLite too.")
+@friendly_errors
+def bench_reports(
+    as_json: bool,
+    entries: int,
+    import_rows: int,
+    townships: int,
+    villages: int,
+    postgresql_url: str,
+    workdir: Path | None,
+    with_sqlite: bool,
+) -> None:
+    if min(entries, townships, villages) < 1 or import_rows < 0:
+        raise click.BadParameter("sizes must be positive")
+    sizes = {
+        "entries": entries,
+        "import_rows": import_rows,
+        "townships": townships,
+        "villages": villages,
+    }
+    with _terminate_unwinds():
+        result = reports.run(sizes, postgresql_url.strip(), workdir, with_sqlite)
+    for line in [json.dumps(result, ensure_ascii=False)] if as_json else reports.lines(result):
+        click.echo(line)
 
 
 if __name__ == "__main__":

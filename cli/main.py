@@ -8,7 +8,7 @@ from campaign import bootstrap, demo, org
 from campaign.jobs import SCHEDULED_JOBS
 from campaign.workflow_host import CampaignHost
 from cli.backup import backup
-from cli.bench import bench
+from cli.bench import bench, bench_reports
 from cli.context import AppContext, friendly_errors, pass_app
 from cli.reports import export, import_ledger_command
 from cli.users import user
@@ -115,6 +115,7 @@ def serve(app: AppContext, host: str, port: int, threads: int, scheduler: bool) 
 
 ykt.add_command(user)
 ykt.add_command(bench)
+ykt.add_command(bench_reports)
 ykt.add_command(export)
 ykt.add_command(import_ledger_command)
 ykt.add_command(deploy)

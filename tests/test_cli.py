@@ -239,3 +239,37 @@ def test_unreachable_database_gives_a_clear_message_and_no_traceback(
     assert "Traceback" not in done.stderr
     assert "错误：" in done.stderr
     assert ("无法连接数据库" in done.stderr) or ("数据库地址无法识别" in done.stderr)
+
+
+# The web stack: `ykt serve` alone loads it, inside the command (see tests/test_layering.py).
+WEB_STACK = {"web", "flask", "werkzeug", "flask_login", "flask_wtf"}
+RUN_WITHOUT_WEB = """
+import sys
+from cli.main import ykt
+for args in (
+    ["init"], ["unit", "list"], ["user", "list"], ["export", "attachment2", "-o", sys.argv[1]]
+):
+    ykt.main(args, prog_name="ykt", standalone_mode=False)
+loaded = sorted({{m.split(".")[0] for m in sys.modules}} & {stack!r})
+assert not loaded, f"loaded by commands that serve no pages: {{loaded}}"
+"""
+
+
+def test_commands_that_serve_no_pages_never_load_flask(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            RUN_WITHOUT_WEB.format(stack=WEB_STACK),
+            str(tmp_path / "attachment2.xlsx"),
+        ],
+        env={**os.environ, **cli_env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "LKQ" in done.stdout and (tmp_path / "attachment2.xlsx").is_file()

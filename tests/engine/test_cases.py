@@ -269,7 +269,7 @@ def test_a_deadline_already_past_fires_at_once_and_is_recorded(
 def test_a_loop_keeps_exactly_its_current_timer_projected(db_session: Session) -> None:
     """The benchmark's loop arms a 30-day boundary timer on every round (a new timer task
     each time); the projection follows it round after round and forgets it at the end."""
-    from engine.bench.workload import ACTOR, PROCESS_ID, START_DATA, BenchHost, diagram_xml
+    from bench.engine.workload import ACTOR, PROCESS_ID, START_DATA, BenchHost, diagram_xml
 
     bench = BenchHost()
     clock.freeze(datetime(2022, 7, 1, tzinfo=UTC))

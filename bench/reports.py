@@ -1,4 +1,4 @@
-"""The reports benchmark of issue 6 (`python -m cli.bench_reports`): 附件2 and 附件3 over a
+"""The reports benchmark of issue 6 (`ykt bench-reports`): 附件2 and 附件3 over a
 million ledger entries, and an import of 100,000 rows, on a fresh SQLite file and, when a
 server is given, a throwaway PostgreSQL database; never on the configured database.
 
@@ -12,7 +12,6 @@ import json
 import os
 import random
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -20,26 +19,22 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-import click
 from sqlalchemy import Table, insert, select, text
 
+from bench.databases import throwaway_postgresql
 from campaign import bootstrap, reports
 from campaign.ledger_import import import_ledger
 from campaign.models import Clue, Obligation, Problem, Programme, StatCategory, Unit, User
 from campaign.reports.ledger_sheet import ledger_choices
 from campaign.workflow_host import CampaignHost
-from cli.context import friendly_errors
 from core import schema
 from core.db import Database, DatabaseUnavailable
-from engine.bench.run import throwaway_postgresql
 from forms.ledger_excel import LedgerRow, write_ledger
 from forms.ledger_excel.columns import focus_label
 from forms.tables import write_attachment2, write_attachment3
 
-POSTGRESQL_ENV = "YKT_BENCH_POSTGRESQL_URL"
 URL_ENV, FILE_ENV = "YKT_BENCH_REPORTS_URL", "YKT_BENCH_REPORTS_FILE"
 TARGETS = {"table_s": 5.0, "table_mb": 300.0, "import_s": 60.0}
 TABLES = ("attachment2", "attachment3", "attachment3_by_township")
@@ -53,7 +48,8 @@ NOW_NAIVE = NOW.replace(tzinfo=None)
 
 
 def _say(message: str) -> None:
-    click.echo(message, err=True)
+    # Progress goes to stderr: stdout carries the figures (the JSON a child hands back).
+    print(message, file=sys.stderr, flush=True)
 
 
 def _peak_mb() -> float:
@@ -266,7 +262,7 @@ def run_child(task: str) -> dict[str, Any]:
 
 def _in_child(task: str, url: str, path: Path) -> dict[str, Any]:
     env = {**os.environ, URL_ENV: url, FILE_ENV: str(path)}
-    command = [sys.executable, "-m", "cli.bench_reports", "--child", task]
+    command = [sys.executable, "-m", "bench.reports", task]
     done = subprocess.run(command, env=env, stdout=subprocess.PIPE, check=True)  # noqa: S603
     figures: dict[str, Any] = json.loads(done.stdout)
     return figures
@@ -318,56 +314,12 @@ def lines(result: dict[str, Any]) -> Iterator[str]:
     yield from result.get("notes", [])
 
 
-@click.command(help="报表基准测试：百万条台账生成附件2、附件3的耗时与内存，十万行导入的耗时。")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (progress on stderr).")
-@click.option("--entries", default=1_000_000, show_default=True, help="Ledger entries loaded.")
-@click.option("--import-rows", default=100_000, show_default=True, help="Rows imported (0: none).")
-@click.option("--townships", default=100, show_default=True, help="Townships they spread over.")
-@click.option("--villages", default=20, show_default=True, help="Villages per township.")
-@click.option(
-    "--postgresql-url",
-    envvar=POSTGRESQL_ENV,
-    default="",
-    help="PostgreSQL server "
-    f"for a throwaway database (default: ${POSTGRESQL_ENV}); without one, skipped.",
-)
-@click.option(
-    "--workdir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where the temporary files go (default: the system's temporary directory).",
-)
-@click.option("--sqlite/--no-sqlite", "with_sqlite", default=True, help="Measure SQLite too.")
-@click.option("--child", default="", hidden=True)
-@friendly_errors
-def bench(as_json: bool, entries: int, import_rows: int, townships: int, villages: int,
-          postgresql_url: str, workdir: Path | None, with_sqlite: bool,
-          child: str) -> None:  # fmt: skip
-    if child:
-        click.echo(json.dumps(run_child(child)))
-        return
-    if min(entries, townships, villages) < 1 or import_rows < 0:
-        raise click.BadParameter("sizes must be positive")
-    sizes = {"entries": entries, "import_rows": import_rows, "townships": townships,
-             "villages": villages}  # fmt: skip
+def run(
+    sizes: dict[str, int], postgresql_url: str, workdir: Path | None, with_sqlite: bool
+) -> dict[str, Any]:
+    """The sizes, the figures of each database measured (`sqlite`, `postgresql`) and notes;
+    everything made on the way (files, the PostgreSQL database) is removed afterwards."""
     result: dict[str, Any] = {**sizes, "notes": []}
-    previous = signal.signal(signal.SIGTERM, _exit_on_terminate)
-    try:
-        _run(result, sizes, postgresql_url.strip(), workdir, with_sqlite)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    for line in [json.dumps(result, ensure_ascii=False)] if as_json else lines(result):
-        click.echo(line)
-
-
-def _exit_on_terminate(signum: int, frame: FrameType | None) -> None:
-    # As in cli/bench.py: SIGTERM unwinds like Ctrl+C, so the temporary files and the
-    # throwaway PostgreSQL database are removed on the way out.
-    sys.exit(128 + signum)
-
-
-def _run(result: dict[str, Any], sizes: dict[str, int], postgresql_url: str,
-         workdir: Path | None, with_sqlite: bool) -> None:  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="ykt-bench-reports-", dir=workdir) as tmp:
         if with_sqlite:
             sqlite = Database(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
@@ -377,13 +329,15 @@ def _run(result: dict[str, Any], sizes: dict[str, int], postgresql_url: str,
                 sqlite.dispose()
         if not postgresql_url:
             result["notes"].append("PostgreSQL skipped: no server given (--postgresql-url)")
-            return
+            return result
         try:
             with throwaway_postgresql(postgresql_url) as postgresql:
                 result["postgresql"] = measure(postgresql, sizes, Path(tmp))
         except DatabaseUnavailable as exc:
             result["notes"].append(f"PostgreSQL skipped: {exc}")
+    return result
 
 
 if __name__ == "__main__":
-    bench()
+    # One measurement in a child process of its own (`_in_child`): its figures, as JSON.
+    print(json.dumps(run_child(sys.argv[1])))

@@ -16,9 +16,7 @@ from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from core.db import Database
-from engine import cases
-from engine.bench.workload import (
+from bench.engine.workload import (
     ACTOR,
     DIAGRAM,
     PROCESS_ID,
@@ -29,6 +27,8 @@ from engine.bench.workload import (
     open_items,
     start_cases,
 )
+from core.db import Database
+from engine import cases
 from engine.runner import in_transaction
 
 

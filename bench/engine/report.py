@@ -6,7 +6,7 @@ import os
 import platform
 from importlib.metadata import version
 
-from engine.bench.run import Result
+from bench.engine.run import Result
 
 TARGET_RATIO = 3.0
 TARGET_COMPLETIONS_PER_S = 200.0

@@ -3,24 +3,18 @@ PostgreSQL when a server is given) the bulk-loaded inbox and our completion tran
 
 from __future__ import annotations
 
-import os
-import secrets
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
-
+from bench.databases import throwaway_postgresql
+from bench.engine import inbox
+from bench.engine.inbox import InboxSize, Progress
+from bench.engine.measure import Timings, our_completions, percentile_ms, raw_cycles
+from bench.engine.workload import BenchHost, Plan, deploy
 from core import schema
-from core.db import Database, DatabaseUnavailable, make_engine, normalize_url
-from engine.bench import inbox
-from engine.bench.inbox import InboxSize, Progress
-from engine.bench.measure import Timings, our_completions, percentile_ms, raw_cycles
-from engine.bench.workload import BenchHost, Plan, deploy
+from core.db import Database, DatabaseUnavailable
 
 
 @dataclass(frozen=True)
@@ -115,36 +109,6 @@ def measure_database(
         our_completions(database, host, Plan.for_completions(sizes.warmup))
     completions = our_completions(database, host, Plan.for_completions(sizes.completions))
     return DatabaseResult(version, completions, inbox_times, extra_times)
-
-
-@contextmanager
-def throwaway_postgresql(server_url: str) -> Iterator[Database]:
-    """A database of its own on the server, dropped afterwards whatever happens."""
-    server = Database(server_url)
-    try:
-        server.check()
-    finally:
-        server.dispose()
-    where = server.safe_url()
-    name = f"ykt_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = make_engine(normalize_url(server_url), isolation_level="AUTOCOMMIT")
-    try:
-        try:
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        except DBAPIError as exc:
-            reason = str(exc.orig or exc).strip().splitlines()[0]
-            raise DatabaseUnavailable(f"cannot create a database on {where}: {reason}") from exc
-        url = make_url(normalize_url(server_url)).set(database=name)
-        database = Database(url.render_as_string(hide_password=False))
-        try:
-            yield database
-        finally:
-            database.dispose()
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def run(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from bench.engine.measure import percentile_ms
+from bench.engine.workload import LOOPS_PER_CASE, Plan
 from cli.bench import bench
-from engine.bench.measure import percentile_ms
-from engine.bench.workload import LOOPS_PER_CASE, Plan
 from tests.databases import server_url
 
 KEYS = {

@@ -3,13 +3,13 @@ asserted: speed is measured by `make bench`, never in tests)."""
 
 from pathlib import Path
 
+from bench.engine import inbox
+from bench.engine.inbox import InboxSize
+from bench.engine.workload import BenchHost, deploy
+from bench.inbox_page import REQUESTS, page_times
 from core import schema
 from core.db import Database
-from engine.bench import inbox
-from engine.bench.inbox import InboxSize
-from engine.bench.workload import BenchHost, deploy
 from tests.databases import fresh_database_url
-from web.bench_inbox_page import REQUESTS, page_times
 
 
 def test_the_inbox_page_is_timed_through_flask(tmp_path: Path) -> None:

@@ -10,11 +10,11 @@ from time import perf_counter
 
 from sqlalchemy import insert
 
+from bench.engine.inbox import FIRST_UNIT, InboxSize, Progress
 from campaign import accounts
 from campaign.models import Unit
 from core.config import Settings
 from core.db import Database
-from engine.bench.inbox import FIRST_UNIT, InboxSize, Progress
 from web import create_app
 
 WARMUP = 20

@@ -1,2 +1,0 @@
-"""The engine benchmark of issue 3: raw SpiffWorkflow against our completion transaction,
-and the inbox query over a million work items (see docs/performance.md)."""

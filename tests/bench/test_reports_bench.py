@@ -1,0 +1,28 @@
+"""The reports benchmark runs end to end at toy sizes, each measurement in its child process
+(speed itself is never asserted here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cli.bench import bench_reports
+
+TOY = ["--entries", "100", "--import-rows", "5", "--townships", "1", "--villages", "1"]
+
+
+def test_json_has_each_table_and_the_import_measured_in_child_processes(tmp_path: Path) -> None:
+    args = ["--json", *TOY, "--postgresql-url", "", "--workdir", str(tmp_path)]
+    result = CliRunner().invoke(bench_reports, args)
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    sqlite = figures["sqlite"]
+    for table in ("attachment2", "attachment3", "attachment3_by_township"):
+        assert sqlite[table]["seconds"] > 0 and sqlite[table]["peak_rss_mb"] > 0, table
+    assert sqlite["import"]["rows"] == 5
+    assert figures["notes"] == ["PostgreSQL skipped: no server given (--postgresql-url)"]
+    assert "postgresql" not in figures
+    assert "child process" in result.stderr  # progress goes to stderr, stdout stays JSON
+    assert list(tmp_path.iterdir()) == []  # the SQLite file and the sheets are gone
