@@ -7,6 +7,7 @@ import click
 from campaign import accounts
 from campaign.org import unit_by_code
 from cli.context import AppContext, friendly_errors, pass_app, read_password
+from core.errors import NotFound
 
 
 @click.group(help="用户管理。")
@@ -48,6 +49,23 @@ def grant(app: AppContext, name: str, unit_code: str, role: str) -> None:
             session, person, unit_by_code(session, unit_code), accounts.parse_role(role)
         )
     click.echo(f"已授予 {name}：{unit_code} / {role}")
+
+
+@user.command("revoke", help="撤销用户在某单位的一个角色。")
+@click.argument("name")
+@click.option("--unit", "unit_code", required=True)
+@click.option("--role", required=True)
+@pass_app
+@friendly_errors
+def revoke(app: AppContext, name: str, unit_code: str, role: str) -> None:
+    with app.transaction() as session:
+        person = accounts.user_by_name(session, name)
+        unit = unit_by_code(session, unit_code)
+        held = next((r for r in person.roles if r.unit_id == unit.id and r.role == role), None)
+        if held is None:
+            raise NotFound(f"{name} 在 {unit_code} 没有角色 {role}")
+        revoked = accounts.revoke_role(session, held)
+    click.echo(f"已撤销 {revoked}")
 
 
 @user.command("list", help="列出用户及其角色。")

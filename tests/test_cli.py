@@ -176,6 +176,11 @@ def test_grant_adds_a_second_role(cli_env: dict[str, str]) -> None:
         ("QSZ", "officer"),
         ("JCZB3", "inspector"),
     }
+    result = run(cli_env, "user", "revoke", "wangwu", "--unit", "JCZB3", "--role", "inspector")
+    assert result.exit_code == 0 and "已撤销 wangwu" in result.output
+    assert {(r.unit.code, r.role) for r in users(cli_env)["wangwu"].roles} == {("QSZ", "officer")}
+    again = run(cli_env, "user", "revoke", "wangwu", "--unit", "JCZB3", "--role", "inspector")
+    assert again.exit_code == 1 and "没有角色 inspector" in again.output
 
 
 def test_disable_and_token(cli_env: dict[str, str]) -> None:
