@@ -64,6 +64,7 @@ def test_post_without_csrf_token_is_refused(client: FlaskClient, db_session: Ses
     make_user(db_session, "nocsrf")
     response = client.post("/login", data={"username": "nocsrf", "password": GOOD_PASSWORD})
     assert response.status_code == 400
+    assert "页面已过期或来源无法确认" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
 
 

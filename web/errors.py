@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from campaign.submissions import AlreadySubmitted
@@ -45,6 +46,8 @@ HTTP_MESSAGES = {
     500: "服务器内部错误，请稍后重试；如反复出现，请联系系统管理员",
     503: "服务暂时不可用，请稍后重试",
 }
+
+CSRF_REFUSED = "页面已过期或来源无法确认，请刷新页面后重新提交"
 
 Refusal = Callable[[AppError], ResponseReturnValue]
 
@@ -114,11 +117,14 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
     if original is not None:  # Flask's 500 for an exception nobody handled
         log.error("unhandled error on %s", request.path, exc_info=original)
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    message = (
+        CSRF_REFUSED if isinstance(error, CSRFError) else HTTP_MESSAGES.get(status, "请求失败")
+    )
     if is_api():
         if status == 401:
             headers["WWW-Authenticate"] = "Bearer"
-        return jsonify(error_body(HTTP_MESSAGES.get(status, "请求失败"))), status, headers
-    page, status = _page(status, HTTP_MESSAGES.get(status, "请求失败"))
+        return jsonify(error_body(message)), status, headers
+    page, status = _page(status, message)
     return page, status, headers
 
 

@@ -31,6 +31,14 @@ pytestmark = pytest.mark.usefixtures("june_2022")
 
 # The review gateway of the lifecycle, made to fail when it is evaluated: a condition over a
 # name the case does not have raises in SpiffWorkflow.
+REVIEW = {
+    "review_decision": "approve",
+    "responsible_unit": "QSZ",
+    "responsible_person": "李主任",
+    "rectify_type": "deadline",
+    "measures": "追回并发放",
+    "deadline": "2022-07-15",
+}
 FAILING_GATEWAY = (
     'review_decision == "approve"</bpmn:conditionExpression>',
     'review_decision == "approve" and no_such_value == 1</bpmn:conditionExpression>',
@@ -137,15 +145,7 @@ def test_a_web_completion_whose_script_fails_marks_the_case_in_error(
     token = csrf_token(client, f"/tasks/{item.id}")
     answer = client.post(
         f"/tasks/{item.id}",
-        data={
-            "csrf_token": token,
-            "review_decision": "approve",
-            "responsible_unit": "QSZ",
-            "responsible_person": "李主任",
-            "rectify_type": "deadline",
-            "measures": "追回并发放",
-            "deadline": "2022-07-15",
-        },
+        data={"csrf_token": token, **REVIEW},
     )
     assert answer.status_code == 500
     page = answer.get_data(as_text=True)
@@ -164,16 +164,7 @@ def test_an_api_completion_whose_script_fails_marks_the_case_in_error(
     answer = production_app.test_client().post(
         f"/api/v1/tasks/{item.id}/complete",
         headers=headers,
-        json={
-            "data": {
-                "review_decision": "approve",
-                "responsible_unit": "QSZ",
-                "responsible_person": "李主任",
-                "rectify_type": "deadline",
-                "measures": "追回并发放",
-                "deadline": "2022-07-15",
-            }
-        },
+        json={"data": REVIEW},
     )
     assert answer.status_code == 500 and "审核通过？" in answer.get_json()["error"]
     _assert_in_error(db_session, problem)
