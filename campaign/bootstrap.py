@@ -23,6 +23,27 @@ class InitReport:
     demo_problems_created: int = 0
 
 
+def deploy_shipped(session: Session, host: CampaignHost, xml: str, shipped_by: str) -> str:
+    """A shipped diagram is deployed when the product brings one the database has never had,
+    and only over a version that was shipped too: a version an administrator deployed later
+    stays the one new cases use (re-running `ykt init` used to deploy the shipped diagram
+    again on top of it, silently undoing the administrator's change)."""
+    key = definitions.process_key(xml)
+    known = {d.sha256: d for d in definitions.all_versions(session, key)}
+    digest = definitions.text_digest(xml)
+    latest = definitions.latest_version(session, key)
+    if digest in known:
+        kept = latest or known[digest]
+        return f"未变化 {kept.key} v{kept.version}（{kept.name}）"
+    if latest is not None and latest.deployed_by != shipped_by:
+        return (
+            f"未覆盖 {latest.key} v{latest.version}（{latest.name}）：管理员部署的版本保持不变；"
+            "本次升级带来的出厂流程可在“流程定义”中比对后自行部署"
+        )
+    definition, _ = definitions.deploy(session, xml, host, deployed_by=shipped_by)
+    return f"已部署 {definition.key} v{definition.version}（{definition.name}）"
+
+
 def initialise(
     session: Session,
     *,
@@ -34,12 +55,8 @@ def initialise(
     report = InitReport(f"{campaign.name}（{campaign.year}）")
     host = CampaignHost()
     for path in shipped_diagrams():
-        definition, created = definitions.deploy(
-            session, path.read_text(encoding="utf-8"), host, deployed_by=deployed_by
-        )
-        state = "已部署" if created else "未变化"
         report.deployed.append(
-            f"{state} {definition.key} v{definition.version}（{definition.name}）"
+            deploy_shipped(session, host, path.read_text(encoding="utf-8"), deployed_by)
         )
     if with_demo:
         report.demo_accounts_created = len(demo.load_demo_data(session, campaign))

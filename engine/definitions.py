@@ -198,7 +198,7 @@ def deploy(
     findings, checked = check(text, host)
     if findings or checked is None:
         raise DeploymentRefused(findings)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = text_digest(text)
     latest = latest_version(session, checked.process_id)
     if latest is not None and latest.sha256 == digest:
         return latest, False
@@ -215,6 +215,31 @@ def deploy(
     session.flush()
     _cache_put(definition, checked.spec, checked.subprocess_specs)
     return definition, True
+
+
+def text_digest(text: str) -> str:
+    """What identifies a diagram's content: the SHA-256 of its text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def process_key(text: str) -> str:
+    """The key a diagram deploys under (its executable process's id), or '' when it has none
+    (deploying it would say why)."""
+    try:
+        process_id, _ = _main_process(parse_bpmn(text).getroot())
+    except UnsafeXml:
+        return ""
+    return process_id or ""
+
+
+def all_versions(session: Session, key: str) -> list[ProcessDefinition]:
+    return list(
+        session.scalars(
+            select(ProcessDefinition)
+            .where(ProcessDefinition.key == key)
+            .order_by(ProcessDefinition.version)
+        )
+    )
 
 
 def latest_version(session: Session, key: str) -> ProcessDefinition | None:

@@ -4,7 +4,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaign import demo
+from campaign import bootstrap, demo, deployment
 from campaign.models import (
     Campaign,
     FocusItem,
@@ -15,8 +15,10 @@ from campaign.models import (
     User,
 )
 from campaign.reference import load_reference_data
+from campaign.workflow_host import CampaignHost
 from core import schema
 from core.db import Database
+from engine import definitions
 from tests.databases import fresh_database_url
 
 
@@ -106,3 +108,38 @@ def test_init_is_idempotent_and_keeps_what_administrators_changed(tmp_path: Path
                 assert session.scalar(select(Unit.name).where(Unit.code == "QSZ")) == "青山街道"
         finally:
             db.dispose()
+
+
+def test_init_never_replaces_a_diagram_an_administrator_deployed(
+    db_session: Session,
+) -> None:
+    """Restarting `make run` (ykt init) deployed the shipped diagram again as a new version on
+    top of the administrator's, so new cases silently went back to the shipped lifecycle."""
+    host = CampaignHost()
+    shipped = Path("workflows/problem_lifecycle.bpmn").read_text(encoding="utf-8")
+    before = definitions.require_latest(db_session, "problem_lifecycle")
+    assert before.deployed_by == "tests"  # deployed by the suite's own `initialise`
+    mine = shipped.replace('name="销号审核"', 'name="销号审核（本区）"')
+    admin_version, _ = deployment.deploy(db_session, host, mine, by_name="admin", source="test")
+
+    report = bootstrap.initialise(db_session, with_demo=False, deployed_by="tests")
+
+    assert definitions.require_latest(db_session, "problem_lifecycle").id == admin_version.id
+    line = next(r for r in report.deployed if "problem_lifecycle" in r)
+    assert line.startswith("未变化")
+    # A product upgrade that changes the shipped diagram does not override the administrator
+    # either: it is reported, for the administrator to compare and deploy.
+    upgraded = shipped.replace('name="销号审核"', 'name="销号审核（新版）"')
+    assert bootstrap.deploy_shipped(db_session, host, upgraded, "tests").startswith("未覆盖")
+    assert definitions.require_latest(db_session, "problem_lifecycle").id == admin_version.id
+
+
+def test_init_deploys_an_upgraded_shipped_diagram_over_a_shipped_one(db_session: Session) -> None:
+    host = CampaignHost()
+    shipped = Path("workflows/problem_lifecycle.bpmn").read_text(encoding="utf-8")
+    before = definitions.require_latest(db_session, "problem_lifecycle")
+    upgraded = shipped.replace('name="销号审核"', 'name="销号审核（新版）"')
+    assert bootstrap.deploy_shipped(db_session, host, upgraded, "tests").startswith("已部署")
+    latest = definitions.require_latest(db_session, "problem_lifecycle")
+    assert latest.version == before.version + 1
+    assert bootstrap.deploy_shipped(db_session, host, upgraded, "tests").startswith("未变化")
