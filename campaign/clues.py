@@ -70,6 +70,7 @@ def apply_outcome(clue: Clue, form_key: str, data: Mapping[str, Any]) -> None:
     if form_key == "clue_receive":
         clue.disposal = data["disposal"]
         clue.case_filed = bool(data.get("case_filed"))
+        clue.persons_named = data.get("persons_named") or ""
         return
     if form_key not in OUTCOME_FORMS:
         return

@@ -1,8 +1,13 @@
 """What the public sees (公开公示): published rectifications, with only the fields the rules
-allow, masked on the server for every public view and export."""
+allow, masked on the server for every public view and export.
+
+A problem's public text is masked with the names recorded on it (涉及人员姓名) and on each of
+its clues (被调查人员姓名): when it is drafted, when it is approved and whenever it is shown,
+so a name the commission records after publication is masked from then on."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -10,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign.masking import mask_text
-from campaign.models import Problem, Programme, Unit
+from campaign.models import Clue, Problem, Programme, Unit
 from campaign.models.org import UnitKind
 from core import paging
 from core.paging import Page
@@ -35,7 +40,23 @@ class Disclosure:
         return asdict(self)
 
 
-def _row(problem: Problem) -> Disclosure:
+def masked(session: Session, problem: Problem, text: str) -> str:
+    """The text as the public may see it about this problem."""
+    return mask_text(text, names=names_to_mask(session, [problem])[problem.id])
+
+
+def names_to_mask(session: Session, problems: Sequence[Problem]) -> dict[int, list[str]]:
+    """Each problem's own names and its clues' (as entered: mask_text splits them)."""
+    names = {p.id: [p.involved_names] for p in problems}
+    named = select(Clue.problem_id, Clue.persons_named).where(
+        Clue.problem_id.in_(list(names)), Clue.persons_named != ""
+    )
+    for problem_id, persons in session.execute(named):
+        names[problem_id].append(persons)
+    return names
+
+
+def _row(problem: Problem, names: Sequence[str]) -> Disclosure:
     amount = problem.amount_fen
     return Disclosure(
         number=problem.number,
@@ -47,8 +68,9 @@ def _row(problem: Problem) -> Disclosure:
         status="已销号" if problem.status == "closed" else "整改完成，公示中",
         rectified_on=problem.rectified_on.isoformat() if problem.rectified_on else "",
         published_on=problem.published_at.date().isoformat() if problem.published_at else "",
-        # Masked when drafted and again here: nothing unmasked can reach a public page.
-        text=mask_text(problem.public_text),
+        # Masked when drafted and again here, with the names recorded by now: nothing
+        # unmasked can reach a public page, even from a text published before the rules grew.
+        text=mask_text(problem.public_text, names=names),
     )
 
 
@@ -64,7 +86,9 @@ def search(
         )
     ordered = query.order_by(Problem.published_at.desc(), Problem.id.desc())
     found = paging.fetch(session, ordered, page, PER_PAGE)
-    return Page([_row(p) for p in found.items], found.total, found.number, found.per_page)
+    names = names_to_mask(session, found.items)
+    rows = [_row(p, names[p.id]) for p in found.items]
+    return Page(rows, found.total, found.number, found.per_page)
 
 
 def search_choices(session: Session) -> dict[str, list[tuple[str, str]]]:

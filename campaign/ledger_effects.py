@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign.masking import mask_text
+from campaign import disclosures
 from campaign.models import FocusItem, Problem, Programme, StatCategory, Unit
 from core import clock
 
@@ -35,6 +35,7 @@ def apply_registration(session: Session, problem: Problem, data: Mapping[str, An
     problem.cards = data.get("cards") or 0
     problem.households = data.get("households") or 0
     problem.persons = data.get("persons") or 0
+    problem.involved_names = data.get("involved_names") or ""
     problem.discovered_on = date.fromisoformat(data["discovered_on"])
 
 
@@ -62,11 +63,13 @@ def _rectify(session: Session, problem: Problem, data: Mapping[str, Any]) -> Non
 
 
 def _draft(session: Session, problem: Problem, data: Mapping[str, Any]) -> None:
-    problem.public_text = mask_text(data["public_text"])
+    problem.public_text = disclosures.masked(session, problem, data["public_text"])
 
 
 def _approve_disclosure(session: Session, problem: Problem, data: Mapping[str, Any]) -> None:
     if data.get("disclosure_decision") == "approve":
+        # Masked again: a clue may have named someone since the text was drafted.
+        problem.public_text = disclosures.masked(session, problem, problem.public_text)
         problem.published_at = clock.now()
 
 
@@ -99,6 +102,7 @@ def registration_values(problem: Problem) -> dict[str, Any]:
         "cards": problem.cards,
         "households": problem.households,
         "persons": problem.persons,
+        "involved_names": problem.involved_names,
         "discovered_on": problem.discovered_on.isoformat(),
     }
 

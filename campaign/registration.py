@@ -221,6 +221,7 @@ def _columns(
         "cards": data.get("cards") or 0,
         "households": data.get("households") or 0,
         "persons": data.get("persons") or 0,
+        "involved_names": data.get("involved_names") or "",
         "discovered_on": date.fromisoformat(data["discovered_on"]),
         "responsible_unit_id": ids.units[entry.responsible_unit]
         if entry.responsible_unit

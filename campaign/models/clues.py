@@ -57,6 +57,8 @@ class Clue(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_instance.id"))
     disposal: Mapped[str] = mapped_column(String(32), default="")  # 处置方式
     case_filed: Mapped[bool] = mapped_column(default=False)  # 立案
+    # 被调查人员姓名, as entered: never shown in public, masked in the problem's public text.
+    persons_named: Mapped[str] = mapped_column(Text, default="", server_default="")
     party_sanctioned: Mapped[int] = mapped_column(Integer, default=0)  # 党纪处分人数
     government_sanctioned: Mapped[int] = mapped_column(Integer, default=0)  # 政务处理人数
     sanctions_detail: Mapped[str] = mapped_column(Text, default="")  # JSON: kind -> persons

@@ -74,6 +74,9 @@ class Problem(Base):
     households: Mapped[int] = mapped_column(Integer, default=0)
     persons: Mapped[int] = mapped_column(Integer, default=0)
     discovered_on: Mapped[date] = mapped_column(Date)
+    # Persons the entry concerns, as entered (张三、李四): never shown in public, only used to
+    # mask their names in the public text. '' for the rows that predate the field.
+    involved_names: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Set when the reviewer assigns the rectification.
     responsible_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     responsible_person: Mapped[str] = mapped_column(String(64), default="")

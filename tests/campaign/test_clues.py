@@ -163,3 +163,24 @@ def test_people_outside_the_commission_cannot_work_clues(
             clue_step(db_session, clue).id,
             {"disposal": "verify"},
         )
+
+
+def test_a_name_the_commission_records_is_masked_when_the_public_text_is_approved(
+    db_session: Session, host: CampaignHost
+) -> None:
+    problem = flagged_problem(db_session, host)
+    clue = db_session.scalars(select(Clue).where(Clue.problem_id == problem.id)).one()
+    do(db_session, host, "qsz_jbr", problem, SUBMISSION)
+    do(db_session, host, "ldxz_ban", problem, {"signoff_decision": "approve"})
+    do(db_session, host, "qsz_jbr", problem, {"public_text": "村会计王五、出纳赵六截留补贴已追回"})
+    assert problem.public_text == "村会计王五、出纳赵六截留补贴已追回"  # nobody named yet
+    tasks.complete(
+        db_session,
+        host,
+        user(db_session, "jjw_jc"),
+        clue_step(db_session, clue).id,
+        {"disposal": "investigate", "persons_named": "王五、赵六"},
+    )
+    assert clue.persons_named == "王五、赵六"
+    do(db_session, host, "ldxz_ban", problem, {"disclosure_decision": "approve"})
+    assert problem.public_text == "村会计王某、出纳赵某截留补贴已追回"

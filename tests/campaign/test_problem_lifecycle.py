@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import accounts, problems
+from campaign import accounts, ledger_effects, problems
 from campaign.models import Problem
 from campaign.models.accounts import Role
 from campaign.org import unit_by_code
@@ -246,3 +246,26 @@ def test_numbers_run_per_unit(db_session: Session, host: CampaignHost) -> None:
         "2022-QSZ-0002",
         "2022-BSZ-0001",
     ]
+
+
+def test_the_names_involved_are_corrected_like_the_rest_and_masked_in_the_public_text(
+    db_session: Session, host: CampaignHost
+) -> None:
+    problem = register(db_session, host, involved_names="张三")
+    assert problem.involved_names == "张三"
+    do(
+        db_session,
+        host,
+        "qsz_fzr",
+        problem,
+        {"review_decision": "return", "review_return_reason": "漏填人员"},
+    )
+    values = ledger_effects.registration_values(problem)
+    assert values["involved_names"] == "张三"  # the correction starts from what was entered
+    do(db_session, host, "qsz_jbr", problem, {**values, "involved_names": "张三，欧阳明华"})
+    assert problem.involved_names == "张三，欧阳明华"
+    do(db_session, host, "qsz_fzr", problem, approval())
+    do(db_session, host, "qsz_jbr", problem, SUBMISSION)
+    do(db_session, host, "ldxz_ban", problem, {"signoff_decision": "approve"})
+    do(db_session, host, "qsz_jbr", problem, {"public_text": "欧阳明华、张三已退赔"})
+    assert problem.public_text == "欧阳某、张某已退赔"
