@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import audit, passwords
+from campaign import audit, passwords, sessions
 from campaign.models import ApiToken, RoleAssignment, Unit, User
 from campaign.models.accounts import DUTY_ROLES, Role
 from campaign.models.org import UnitKind
@@ -132,7 +132,6 @@ def set_password(
     user.password_changed_at = clock.now()
     user.failed_logins = 0
     user.locked_until = None
-    user.session_epoch += 1
     audit.record(
         session,
         "user.password",
@@ -140,6 +139,9 @@ def set_password(
         target=f"user:{user.username}",
         reset_by_admin=must_change,
     )
+    # Whoever knew the old password (or held a session opened with it) is out; the person
+    # who changed their own password is let in again under a new session by the web.
+    sessions.end_all(session, user, sessions.EndReason.PASSWORD, actor=actor or user)
 
 
 def change_own_password(
@@ -163,7 +165,7 @@ def disable_user(session: Session, user: User, *, actor: User | None = None) -> 
     if actor is not None and actor.id == user.id:
         raise NotAllowed("不能停用自己的账户")
     user.enabled = False
-    user.session_epoch += 1
+    sessions.end_all(session, user, sessions.EndReason.DISABLED, actor=actor)
     for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
         if token.revoked_at is None:
             token.revoked_at = clock.now()
@@ -253,17 +255,6 @@ def authenticate(
     user.last_login_at = now
     audit.record(session, "auth.login", actor=user, source=source)
     return LoginResult(LoginOutcome.OK, user=user)
-
-
-def load_session_user(session: Session, session_id: str) -> User | None:
-    """The user behind a login session id ("<id>.<epoch>"), if it is still valid."""
-    user_id, _, epoch = session_id.partition(".")
-    if not user_id.isdigit() or not epoch.isdigit():
-        return None
-    user = session.get(User, int(user_id))
-    if user is None or not user.enabled or user.session_epoch != int(epoch):
-        return None
-    return user
 
 
 def _token_digest(token: str) -> str:

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import accounts, passwords
+from campaign import accounts, passwords, sessions
 from campaign.accounts import LoginOutcome
 from campaign.models import ApiToken, AuditEvent, User
 from campaign.models.accounts import Role
@@ -136,21 +136,20 @@ def test_a_success_resets_the_failure_count(db_session: Session) -> None:
 def test_disabled_user_cannot_log_in_and_loses_sessions_and_tokens(db_session: Session) -> None:
     user = make_user(db_session, "leaver")
     token = accounts.issue_token(db_session, user)
-    session_id = user.get_id()
+    key = sessions.open_session(db_session, user)
     accounts.disable_user(db_session, user)
     assert accounts.authenticate(db_session, "leaver", GOOD_PASSWORD).outcome is (
         LoginOutcome.DISABLED
     )
-    assert accounts.load_session_user(db_session, session_id) is None
+    assert sessions.resume(db_session, key).user is None
     assert accounts.user_for_token(db_session, token) is None
 
 
-def test_password_change_ends_other_sessions(db_session: Session) -> None:
+def test_password_change_ends_every_session(db_session: Session) -> None:
     user = make_user(db_session, "mover")
-    old_session = user.get_id()
+    keys = [sessions.open_session(db_session, user) for _ in range(2)]
     accounts.change_own_password(db_session, user, GOOD_PASSWORD, "Another#2023", "Another#2023")
-    assert accounts.load_session_user(db_session, old_session) is None
-    assert accounts.load_session_user(db_session, user.get_id()) is user
+    assert [sessions.resume(db_session, key).user for key in keys] == [None, None]
 
 
 def test_password_change_needs_the_current_password_and_a_new_one(db_session: Session) -> None:
@@ -202,8 +201,3 @@ def test_api_tokens_are_stored_hashed_and_resolve_to_their_user(db_session: Sess
     assert stored.last_used_at is not None
     assert accounts.user_for_token(db_session, token + "x") is None
     assert accounts.user_for_token(db_session, "not-a-token") is None
-
-
-def test_session_ids_that_are_malformed_load_nobody(db_session: Session) -> None:
-    for bad in ("", "abc", "1", "1.x", "x.1", "999999.0"):
-        assert accounts.load_session_user(db_session, bad) is None

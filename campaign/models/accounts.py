@@ -62,8 +62,6 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Bumped on password change or disable: sessions carrying an older epoch end.
-    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -86,7 +84,14 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_epoch}"
+        # flask-login asks for this at login; web.security.sign_in puts the key of the
+        # server-side login session (campaign.sessions) in its place, so nothing that can be
+        # derived from the account (its id) ever names a session.
+        return ""
+
+    def is_locked(self, now: datetime) -> bool:
+        """Temporarily locked after too many wrong passwords (campaign.login)."""
+        return self.locked_until is not None and self.locked_until > now
 
     def has_role(self, role: str, unit_id: int | None = None) -> bool:
         return any(r.role == role and (unit_id is None or r.unit_id == unit_id) for r in self.roles)

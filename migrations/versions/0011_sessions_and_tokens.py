@@ -1,0 +1,55 @@
+"""login sessions on the server (replacing app_user.session_epoch)
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-02 09:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import core.db
+
+revision: str = "0011"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "login_session",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=64), nullable=False),
+        sa.Column("created_at", core.db.UTCDateTime(), nullable=False),
+        sa.Column("last_seen_at", core.db.UTCDateTime(), nullable=False),
+        sa.Column("ended_at", core.db.UTCDateTime(), nullable=True),
+        sa.Column("ended_reason", sa.String(length=32), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["app_user.id"],
+            name=op.f("fk_login_session_user_id_app_user"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_session")),
+        sa.UniqueConstraint("key_hash", name=op.f("uq_login_session_key_hash")),
+    )
+    op.create_index(op.f("ix_login_session_user_id"), "login_session", ["user_id"], unique=False)
+    # The epoch named sessions in the cookie; the login_session rows do now. Every session
+    # signed under the epoch ends with this upgrade: people log in again. A plain DROP COLUMN
+    # (SQLite 3.35+): a batch copy of app_user would drop the table that role assignments
+    # and the audit record point at.
+    op.drop_column("app_user", "session_epoch")
+
+
+def downgrade() -> None:
+    op.add_column(
+        "app_user",
+        sa.Column("session_epoch", sa.Integer(), nullable=False, server_default="0"),
+    )
+    op.drop_index(op.f("ix_login_session_user_id"), table_name="login_session")
+    op.drop_table("login_session")
