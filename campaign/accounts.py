@@ -1,10 +1,11 @@
-"""Accounts: creating people, granting roles, logging in with lockout, API tokens."""
+"""Accounts: creating people, granting roles, passwords, logging in with lockout, disabling.
+
+API tokens live in campaign.tokens and login sessions in campaign.sessions; the token
+functions other layers call are reachable from here too (accounts.tokens_of, ...)."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -12,17 +13,21 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import audit, passwords, sessions
-from campaign.models import ApiToken, RoleAssignment, Unit, User
+from campaign import audit, passwords, sessions, tokens
+from campaign.models import RoleAssignment, Unit, User
 from campaign.models.accounts import DUTY_ROLES, Role
 from campaign.models.org import UnitKind
 from campaign.org import unit_by_code
+from campaign.tokens import TOKEN_PREFIX as TOKEN_PREFIX
+from campaign.tokens import issue_token as issue_token
+from campaign.tokens import revoke_token as revoke_token
+from campaign.tokens import tokens_of as tokens_of
+from campaign.tokens import user_for_token as user_for_token
 from core import clock
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-TOKEN_PREFIX = "ykt_"  # noqa: S105 (a prefix, not a secret)
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 
 _ROLE_UNIT_KINDS: dict[Role, set[UnitKind]] = {
@@ -166,10 +171,14 @@ def disable_user(session: Session, user: User, *, actor: User | None = None) -> 
         raise NotAllowed("不能停用自己的账户")
     user.enabled = False
     sessions.end_all(session, user, sessions.EndReason.DISABLED, actor=actor)
-    for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
-        if token.revoked_at is None:
-            token.revoked_at = clock.now()
-    audit.record(session, "user.disable", actor=actor, target=f"user:{user.username}")
+    revoked = tokens.revoke_all(session, user)
+    audit.record(
+        session,
+        "user.disable",
+        actor=actor,
+        target=f"user:{user.username}",
+        tokens_revoked=revoked,
+    )
 
 
 class LoginOutcome(StrEnum):
@@ -255,32 +264,3 @@ def authenticate(
     user.last_login_at = now
     audit.record(session, "auth.login", actor=user, source=source)
     return LoginResult(LoginOutcome.OK, user=user)
-
-
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def issue_token(session: Session, user: User, *, actor: User | None = None) -> str:
-    """A new API bearer token; only its hash is stored, so it is shown exactly once."""
-    if not user.enabled:
-        raise InvalidInput(f"账户已停用：{user.username}")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(
-        ApiToken(
-            user_id=user.id, token_hash=_token_digest(token), prefix=token[: len(TOKEN_PREFIX) + 6]
-        )
-    )
-    session.flush()
-    audit.record(session, "token.issue", actor=actor, target=f"user:{user.username}")
-    return token
-
-
-def user_for_token(session: Session, token: str) -> User | None:
-    if not token.startswith(TOKEN_PREFIX):
-        return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
-    if row is None or row.revoked_at is not None or not row.user.enabled:
-        return None
-    row.last_used_at = clock.now()
-    return row.user

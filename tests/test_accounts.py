@@ -11,7 +11,7 @@ from campaign.models.accounts import Role
 from campaign.org import unit_by_code
 from core import clock
 from core.db import Database
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 from tests.factories import GOOD_PASSWORD, make_user
 
 
@@ -142,7 +142,8 @@ def test_disabled_user_cannot_log_in_and_loses_sessions_and_tokens(db_session: S
         LoginOutcome.DISABLED
     )
     assert sessions.resume(db_session, key).user is None
-    assert accounts.user_for_token(db_session, token) is None
+    with pytest.raises(NotAuthenticated, match="已吊销"):
+        accounts.user_for_token(db_session, token)
 
 
 def test_password_change_ends_every_session(db_session: Session) -> None:
@@ -199,5 +200,6 @@ def test_api_tokens_are_stored_hashed_and_resolve_to_their_user(db_session: Sess
     assert stored.token_hash != token and token not in stored.token_hash
     assert accounts.user_for_token(db_session, token) is user
     assert stored.last_used_at is not None
-    assert accounts.user_for_token(db_session, token + "x") is None
-    assert accounts.user_for_token(db_session, "not-a-token") is None
+    for wrong in (token + "x", "not-a-token"):
+        with pytest.raises(NotAuthenticated):
+            accounts.user_for_token(db_session, wrong)

@@ -127,7 +127,20 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Written at most once a minute (campaign.tokens.TOUCH_INTERVAL), not on every call.
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+    def status(self, now: datetime) -> str:
+        """revoked, expired or active (TOKEN_STATUS_LABELS says them in Chinese)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "active"
+
+
+TOKEN_STATUS_LABELS = {"active": "有效", "expired": "已过期", "revoked": "已吊销"}

@@ -1,4 +1,4 @@
-"""login sessions on the server (replacing app_user.session_epoch)
+"""login sessions on the server (replacing app_user.session_epoch); API tokens expire
 
 Revision ID: 0011
 Revises: 0010
@@ -6,6 +6,7 @@ Create Date: 2026-12-02 09:00:00.000000
 """
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -16,6 +17,10 @@ revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# The lifetime of a token when YKT_TOKEN_DAYS is not set (core.config.DEFAULT_TOKEN_DAYS),
+# copied here: a migration must not change when the code does.
+TOKEN_DAYS = 90
 
 
 def upgrade() -> None:
@@ -45,8 +50,31 @@ def upgrade() -> None:
     # and the audit record point at.
     op.drop_column("app_user", "session_epoch")
 
+    # Tokens issued before expiry existed get the default lifetime from when they were
+    # issued: one older than that is expired by this upgrade, as the policy says it is.
+    op.add_column("api_token", sa.Column("expires_at", core.db.UTCDateTime(), nullable=True))
+    tokens = sa.table(
+        "api_token",
+        sa.column("id", sa.Integer()),
+        sa.column("created_at", sa.DateTime()),
+        sa.column("expires_at", sa.DateTime()),
+    )
+    connection = op.get_bind()
+    for token_id, created_at in connection.execute(
+        sa.select(tokens.c.id, tokens.c.created_at)
+    ).all():
+        connection.execute(
+            tokens.update()
+            .where(tokens.c.id == token_id)
+            .values(expires_at=created_at + timedelta(days=TOKEN_DAYS))
+        )
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.alter_column("expires_at", existing_type=core.db.UTCDateTime(), nullable=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.drop_column("expires_at")
     op.add_column(
         "app_user",
         sa.Column("session_epoch", sa.Integer(), nullable=False, server_default="0"),
