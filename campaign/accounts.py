@@ -6,14 +6,17 @@ functions other layers call are reachable from here too (accounts.tokens_of, ...
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import StrEnum
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import audit, passwords, sessions, tokens
+from campaign import audit, login, passwords, sessions, tokens
+from campaign.login import LOCKOUT as LOCKOUT
+from campaign.login import MAX_FAILED_LOGINS as MAX_FAILED_LOGINS
+from campaign.login import LoginOutcome as LoginOutcome
+from campaign.login import LoginResult as LoginResult
+from campaign.login import authenticate as authenticate
 from campaign.models import RoleAssignment, Unit, User
 from campaign.models.accounts import DUTY_ROLES, Role
 from campaign.models.org import UnitKind
@@ -24,10 +27,9 @@ from campaign.tokens import revoke_token as revoke_token
 from campaign.tokens import tokens_of as tokens_of
 from campaign.tokens import user_for_token as user_for_token
 from core import clock
+from core.db import keep_work
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 
 _ROLE_UNIT_KINDS: dict[Role, set[UnitKind]] = {
@@ -149,17 +151,49 @@ def set_password(
     sessions.end_all(session, user, sessions.EndReason.PASSWORD, actor=actor or user)
 
 
+class PasswordAttemptsExhausted(InvalidInput):
+    """The current password was mistyped once too often: the account is locked and every
+    session of it ended, the page's own included."""
+
+
 def change_own_password(
-    session: Session, user: User, current: str, new_password: str, confirm: str
+    session: Session,
+    user: User,
+    current: str,
+    new_password: str,
+    confirm: str,
+    *,
+    source: str = "",
 ) -> None:
+    """A signed-in person changes their password; a wrong current password counts as a
+    failed login (five in a row lock the account and end its sessions)."""
+    if user.is_locked(clock.now()):
+        audit.record_refusal(
+            session,
+            "user.password",
+            actor=user,
+            target=f"user:{user.username}",
+            source=source,
+            reason="locked",
+        )
+        raise InvalidInput("因多次输错密码，账户已被暂时锁定，请 15 分钟后再试")
     if not passwords.verify_password(user.password_hash, current):
         audit.record_refusal(
             session,
             "user.password",
             actor=user,
             target=f"user:{user.username}",
+            source=source,
             reason="wrong current password",
         )
+        # The refusal rolls the request back; the count must stand all the same.
+        count = partial(login.count_password_form_failure, user_id=user.id, source=source)
+        keep_work(session, count)
+        if user.failed_logins + 1 >= login.MAX_FAILED_LOGINS:
+            raise PasswordAttemptsExhausted(
+                f"原密码连续输错 {login.MAX_FAILED_LOGINS} 次，已退出登录，"
+                f"账户锁定 {int(login.LOCKOUT.total_seconds()) // 60} 分钟"
+            )
         raise InvalidInput("原密码不正确")
     if new_password != confirm:
         raise InvalidInput("两次输入的新密码不一致")
@@ -179,88 +213,3 @@ def disable_user(session: Session, user: User, *, actor: User | None = None) -> 
         target=f"user:{user.username}",
         tokens_revoked=revoked,
     )
-
-
-class LoginOutcome(StrEnum):
-    OK = "ok"
-    BAD_CREDENTIALS = "bad_credentials"
-    LOCKED = "locked"
-    DISABLED = "disabled"
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    outcome: LoginOutcome
-    user: User | None = None
-    locked_until: datetime | None = None
-
-    @property
-    def message(self) -> str:
-        if self.outcome is LoginOutcome.LOCKED and self.locked_until is not None:
-            minutes = max(1, int((self.locked_until - clock.now()).total_seconds() + 59) // 60)
-            return f"连续登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试"
-        if self.outcome is LoginOutcome.DISABLED:
-            return "账户已停用，请联系系统管理员"
-        if self.outcome is LoginOutcome.BAD_CREDENTIALS:
-            return "用户名或密码错误"
-        return ""
-
-
-def authenticate(
-    session: Session, username: str, password: str, *, source: str = ""
-) -> LoginResult:
-    """Check a login; counts failures and locks the account after the fifth in a row."""
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        passwords.burn_verification_time(password)
-        audit.record(
-            session,
-            "auth.login",
-            actor_name=username[:64],
-            success=False,
-            source=source,
-            reason="unknown user",
-        )
-        return LoginResult(LoginOutcome.BAD_CREDENTIALS)
-    now = clock.now()
-    if user.locked_until is not None and user.locked_until > now:
-        audit.record(
-            session, "auth.login", actor=user, success=False, source=source, reason="locked"
-        )
-        return LoginResult(LoginOutcome.LOCKED, locked_until=user.locked_until)
-    if not passwords.verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        locked = user.failed_logins >= MAX_FAILED_LOGINS
-        if locked:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-        audit.record(
-            session,
-            "auth.login",
-            actor=user,
-            success=False,
-            source=source,
-            reason="wrong password",
-            locked=locked,
-        )
-        if locked:
-            audit.record(
-                session,
-                "auth.lock",
-                actor=user,
-                target=f"user:{user.username}",
-                source=source,
-                until=user.locked_until,
-            )
-            return LoginResult(LoginOutcome.LOCKED, locked_until=user.locked_until)
-        return LoginResult(LoginOutcome.BAD_CREDENTIALS)
-    if not user.enabled:
-        audit.record(
-            session, "auth.login", actor=user, success=False, source=source, reason="disabled"
-        )
-        return LoginResult(LoginOutcome.DISABLED)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    audit.record(session, "auth.login", actor=user, source=source)
-    return LoginResult(LoginOutcome.OK, user=user)

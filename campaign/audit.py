@@ -116,6 +116,7 @@ ACTION_LABELS = {
     "auth.lock": "账户锁定",
     "auth.session_end": "结束会话",
     "auth.session_refused": "拒绝已结束的会话",
+    "auth.address_block": "暂停地址登录",
     "user.create": "新建用户",
     "user.password": "修改/重置密码",
     "user.disable": "停用用户",

@@ -1,10 +1,10 @@
-"""Login sessions kept on the server."""
+"""Login sessions kept on the server, and the login failures counted per client address."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.models.accounts import User
@@ -32,3 +32,16 @@ class LoginSession(Base):
     ended_reason: Mapped[str | None] = mapped_column(String(32))
 
     user: Mapped[User] = relationship()
+
+
+class LoginThrottle(Base):
+    """Failed logins from one client address in the current window, and until when the
+    address is refused (campaign.login). In the database, not in memory, so that every
+    process of the server agrees."""
+
+    __tablename__ = "login_throttle"
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,4 +1,5 @@
-"""login sessions on the server (replacing app_user.session_epoch); API tokens expire
+"""login sessions on the server (replacing app_user.session_epoch); API tokens expire;
+login failures counted per client address
 
 Revision ID: 0011
 Revises: 0010
@@ -71,8 +72,18 @@ def upgrade() -> None:
     with op.batch_alter_table("api_token", schema=None) as batch_op:
         batch_op.alter_column("expires_at", existing_type=core.db.UTCDateTime(), nullable=False)
 
+    op.create_table(
+        "login_throttle",
+        sa.Column("address", sa.String(length=64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("window_started_at", core.db.UTCDateTime(), nullable=False),
+        sa.Column("blocked_until", core.db.UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("address", name=op.f("pk_login_throttle")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("login_throttle")
     with op.batch_alter_table("api_token", schema=None) as batch_op:
         batch_op.drop_column("expires_at")
     op.add_column(

@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from campaign import accounts, passwords, sessions
+from core.errors import AppError
 from web import db, errors
 from web.authz import allow
 from web.common import me
@@ -65,7 +66,7 @@ def logout() -> Response:
 def change_password() -> ResponseReturnValue:
     if request.method == "GET":
         return _password_page([])
-    errors.on_refusal(lambda error: _password_page([str(error)]))
+    errors.on_refusal(_password_refused)
     user = me()
     accounts.change_own_password(
         db.session(),
@@ -73,11 +74,21 @@ def change_password() -> ResponseReturnValue:
         request.form.get("current_password", ""),
         request.form.get("new_password", ""),
         request.form.get("confirm_password", ""),
+        source=client_address(),
     )
     # The change ended every session of the account, this one too: carry on in a new one.
     sign_in(user, sessions.open_session(db.session(), user, source=client_address()))
     flash("密码已修改", "success")
     return redirect(url_for("home.index"))
+
+
+def _password_refused(error: AppError) -> ResponseReturnValue:
+    if isinstance(error, accounts.PasswordAttemptsExhausted):
+        # Every session of the account has ended, this one too: say so on the login page.
+        sign_out()
+        flash(str(error), "warning")
+        return redirect(url_for("auth.login"))
+    return _password_page([str(error)])
 
 
 def _password_page(messages: list[str]) -> ResponseReturnValue:
