@@ -1,28 +1,35 @@
-"""Accounts: creating people, granting roles, logging in with lockout, API tokens."""
+"""Accounts: creating people, granting roles, passwords, logging in with lockout, disabling.
+
+API tokens live in campaign.tokens and login sessions in campaign.sessions; the token
+functions other layers call are reachable from here too (accounts.tokens_of, ...)."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import StrEnum
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import audit, passwords
-from campaign.models import ApiToken, RoleAssignment, Unit, User
+from campaign import audit, login, passwords, sessions, tokens
+from campaign.login import LOCKOUT as LOCKOUT
+from campaign.login import MAX_FAILED_LOGINS as MAX_FAILED_LOGINS
+from campaign.login import LoginOutcome as LoginOutcome
+from campaign.login import LoginResult as LoginResult
+from campaign.login import authenticate as authenticate
+from campaign.models import RoleAssignment, Unit, User
 from campaign.models.accounts import DUTY_ROLES, Role
 from campaign.models.org import UnitKind
 from campaign.org import unit_by_code
+from campaign.tokens import TOKEN_PREFIX as TOKEN_PREFIX
+from campaign.tokens import issue_token as issue_token
+from campaign.tokens import revoke_token as revoke_token
+from campaign.tokens import tokens_of as tokens_of
+from campaign.tokens import user_for_token as user_for_token
 from core import clock
+from core.db import keep_work
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
-TOKEN_PREFIX = "ykt_"  # noqa: S105 (a prefix, not a secret)
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 
 _ROLE_UNIT_KINDS: dict[Role, set[UnitKind]] = {
@@ -179,7 +186,6 @@ def set_password(
     user.password_changed_at = clock.now()
     user.failed_logins = 0
     user.locked_until = None
-    user.session_epoch += 1
     audit.record(
         session,
         "user.password",
@@ -187,19 +193,54 @@ def set_password(
         target=f"user:{user.username}",
         reset_by_admin=must_change,
     )
+    # Whoever knew the old password (or held a session opened with it) is out; the person
+    # who changed their own password is let in again under a new session by the web.
+    sessions.end_all(session, user, sessions.EndReason.PASSWORD, actor=actor or user)
+
+
+class PasswordAttemptsExhausted(InvalidInput):
+    """The current password was mistyped once too often: the account is locked and every
+    session of it ended, the page's own included."""
 
 
 def change_own_password(
-    session: Session, user: User, current: str, new_password: str, confirm: str
+    session: Session,
+    user: User,
+    current: str,
+    new_password: str,
+    confirm: str,
+    *,
+    source: str = "",
 ) -> None:
+    """A signed-in person changes their password; a wrong current password counts as a
+    failed login (five in a row lock the account and end its sessions)."""
+    if user.is_locked(clock.now()):
+        audit.record_refusal(
+            session,
+            "user.password",
+            actor=user,
+            target=f"user:{user.username}",
+            source=source,
+            reason="locked",
+        )
+        raise InvalidInput("因多次输错密码，账户已被暂时锁定，请 15 分钟后再试")
     if not passwords.verify_password(user.password_hash, current):
         audit.record_refusal(
             session,
             "user.password",
             actor=user,
             target=f"user:{user.username}",
+            source=source,
             reason="wrong current password",
         )
+        # The refusal rolls the request back; the count must stand all the same.
+        count = partial(login.count_password_form_failure, user_id=user.id, source=source)
+        keep_work(session, count)
+        if user.failed_logins + 1 >= login.MAX_FAILED_LOGINS:
+            raise PasswordAttemptsExhausted(
+                f"原密码连续输错 {login.MAX_FAILED_LOGINS} 次，已退出登录，"
+                f"账户锁定 {int(login.LOCKOUT.total_seconds()) // 60} 分钟"
+            )
         raise InvalidInput("原密码不正确")
     if new_password != confirm:
         raise InvalidInput("两次输入的新密码不一致")
@@ -210,133 +251,12 @@ def disable_user(session: Session, user: User, *, actor: User | None = None) -> 
     if actor is not None and actor.id == user.id:
         raise NotAllowed("不能停用自己的账户")
     user.enabled = False
-    user.session_epoch += 1
-    for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
-        if token.revoked_at is None:
-            token.revoked_at = clock.now()
-    audit.record(session, "user.disable", actor=actor, target=f"user:{user.username}")
-
-
-class LoginOutcome(StrEnum):
-    OK = "ok"
-    BAD_CREDENTIALS = "bad_credentials"
-    LOCKED = "locked"
-    DISABLED = "disabled"
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    outcome: LoginOutcome
-    user: User | None = None
-    locked_until: datetime | None = None
-
-    @property
-    def message(self) -> str:
-        if self.outcome is LoginOutcome.LOCKED and self.locked_until is not None:
-            minutes = max(1, int((self.locked_until - clock.now()).total_seconds() + 59) // 60)
-            return f"连续登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试"
-        if self.outcome is LoginOutcome.DISABLED:
-            return "账户已停用，请联系系统管理员"
-        if self.outcome is LoginOutcome.BAD_CREDENTIALS:
-            return "用户名或密码错误"
-        return ""
-
-
-def authenticate(
-    session: Session, username: str, password: str, *, source: str = ""
-) -> LoginResult:
-    """Check a login; counts failures and locks the account after the fifth in a row."""
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        passwords.burn_verification_time(password)
-        audit.record(
-            session,
-            "auth.login",
-            actor_name=username[:64],
-            success=False,
-            source=source,
-            reason="unknown user",
-        )
-        return LoginResult(LoginOutcome.BAD_CREDENTIALS)
-    now = clock.now()
-    if user.locked_until is not None and user.locked_until > now:
-        audit.record(
-            session, "auth.login", actor=user, success=False, source=source, reason="locked"
-        )
-        return LoginResult(LoginOutcome.LOCKED, locked_until=user.locked_until)
-    if not passwords.verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        locked = user.failed_logins >= MAX_FAILED_LOGINS
-        if locked:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-        audit.record(
-            session,
-            "auth.login",
-            actor=user,
-            success=False,
-            source=source,
-            reason="wrong password",
-            locked=locked,
-        )
-        if locked:
-            audit.record(
-                session,
-                "auth.lock",
-                actor=user,
-                target=f"user:{user.username}",
-                source=source,
-                until=user.locked_until,
-            )
-            return LoginResult(LoginOutcome.LOCKED, locked_until=user.locked_until)
-        return LoginResult(LoginOutcome.BAD_CREDENTIALS)
-    if not user.enabled:
-        audit.record(
-            session, "auth.login", actor=user, success=False, source=source, reason="disabled"
-        )
-        return LoginResult(LoginOutcome.DISABLED)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    audit.record(session, "auth.login", actor=user, source=source)
-    return LoginResult(LoginOutcome.OK, user=user)
-
-
-def load_session_user(session: Session, session_id: str) -> User | None:
-    """The user behind a login session id ("<id>.<epoch>"), if it is still valid."""
-    user_id, _, epoch = session_id.partition(".")
-    if not user_id.isdigit() or not epoch.isdigit():
-        return None
-    user = session.get(User, int(user_id))
-    if user is None or not user.enabled or user.session_epoch != int(epoch):
-        return None
-    return user
-
-
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def issue_token(session: Session, user: User, *, actor: User | None = None) -> str:
-    """A new API bearer token; only its hash is stored, so it is shown exactly once."""
-    if not user.enabled:
-        raise InvalidInput(f"账户已停用：{user.username}")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(
-        ApiToken(
-            user_id=user.id, token_hash=_token_digest(token), prefix=token[: len(TOKEN_PREFIX) + 6]
-        )
+    sessions.end_all(session, user, sessions.EndReason.DISABLED, actor=actor)
+    revoked = tokens.revoke_all(session, user)
+    audit.record(
+        session,
+        "user.disable",
+        actor=actor,
+        target=f"user:{user.username}",
+        tokens_revoked=revoked,
     )
-    session.flush()
-    audit.record(session, "token.issue", actor=actor, target=f"user:{user.username}")
-    return token
-
-
-def user_for_token(session: Session, token: str) -> User | None:
-    if not token.startswith(TOKEN_PREFIX):
-        return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
-    if row is None or row.revoked_at is not None or not row.user.enabled:
-        return None
-    row.last_used_at = clock.now()
-    return row.user

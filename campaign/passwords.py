@@ -14,12 +14,18 @@ MAX_LENGTH = 128
 MIN_CLASSES = 3
 
 _hasher = PasswordHasher()
+# A hash to verify against when no real one is at hand (no such user, an address refused),
+# so that every failed login takes the time of a wrong password and none can be told apart.
+_DUMMY_HASH: str | None = None
 
 
-def use_hasher(hasher: PasswordHasher) -> None:
-    """Swap the hasher (the test suite uses cheaper parameters to stay fast)."""
-    global _hasher
-    _hasher = hasher
+def use_hasher(hasher: PasswordHasher) -> PasswordHasher:
+    """Swap the hasher (the test suite uses cheaper parameters to stay fast); returns the
+    one it replaces."""
+    global _hasher, _DUMMY_HASH
+    previous, _hasher = _hasher, hasher
+    _DUMMY_HASH = None  # made again with these parameters, or it would cost the old time
+    return previous
 
 
 def policy_problems(password: str, username: str = "") -> list[str]:
@@ -59,11 +65,6 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-# A hash to verify against when the user does not exist, so that a wrong user name and a
-# wrong password take the same time and cannot be told apart.
-_DUMMY_HASH: str | None = None
 
 
 def burn_verification_time(password: str) -> None:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 
 from campaign import accounts
+from campaign.models.accounts import TOKEN_STATUS_LABELS
 from campaign.org import unit_by_code
 from cli.context import AppContext, friendly_errors, pass_app, read_password
+from core import clock
+from core.db import MAX_ID
 from core.errors import NotFound
 
 
@@ -106,11 +111,54 @@ def disable(app: AppContext, name: str) -> None:
     click.echo(f"已停用 {name}")
 
 
-@user.command("token", help="签发 API 令牌（只显示这一次，库中只存其摘要）。")
+@user.command(
+    "token", help="签发 API 令牌（只显示这一次，库中只存其摘要），有效期 YKT_TOKEN_DAYS 天。"
+)
 @click.argument("name")
 @pass_app
 @friendly_errors
 def token(app: AppContext, name: str) -> None:
+    days = app.settings.token_days
     with app.transaction() as session:
-        value = accounts.issue_token(session, accounts.user_by_name(session, name))
+        value = accounts.issue_token(session, accounts.user_by_name(session, name), days=days)
     click.echo(value)
+
+
+@user.command("tokens", help="列出用户的 API 令牌：编号、开头、签发、最近使用、到期、状态。")
+@click.argument("name")
+@pass_app
+@friendly_errors
+def list_tokens(app: AppContext, name: str) -> None:
+    with app.transaction() as session:
+        rows = accounts.tokens_of(session, accounts.user_by_name(session, name))
+        now = clock.now()
+        for row in rows:
+            click.echo(
+                "\t".join(
+                    [
+                        str(row.id),
+                        row.prefix + "…",
+                        f"签发 {local_datetime(row.created_at)}",
+                        f"最近使用 {local_datetime(row.last_used_at) or '从未'}",
+                        f"到期 {local_datetime(row.expires_at)}",
+                        TOKEN_STATUS_LABELS[row.status(now)],
+                    ]
+                )
+            )
+    if not rows:
+        click.echo(f"{name} 没有 API 令牌")
+
+
+@user.command("revoke-token", help="吊销一个 API 令牌（编号见 ykt user tokens）。")
+@click.argument("token_id", type=click.IntRange(1, MAX_ID))
+@pass_app
+@friendly_errors
+def revoke_token(app: AppContext, token_id: int) -> None:
+    with app.transaction() as session:
+        row = accounts.revoke_token(session, token_id, None)
+        owner = row.user.username
+    click.echo(f"已吊销 {owner} 的令牌 {row.prefix}…")
+
+
+def local_datetime(value: datetime | None) -> str:
+    return value.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if value else ""

@@ -5,6 +5,7 @@ YKT_SECRET_KEY     signing key for sessions and CSRF; when absent it is generate
                    kept in instance/secret_key (mode 0600), so restarts keep sessions valid
 YKT_DATA_DIR       where uploaded files live; default instance/data
 YKT_INSTANCE_DIR   the folder for the above defaults; default ./instance
+YKT_TOKEN_DAYS     how many days a new API token is valid; default 90 (1 to 3650)
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.errors import InvalidInput
+
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name)
+DEFAULT_TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 3650
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,7 @@ class Settings:
     database_url: str
     data_dir: Path
     secret_key: str
+    token_days: int = DEFAULT_TOKEN_DAYS
 
     @property
     def is_sqlite(self) -> bool:
@@ -37,6 +43,7 @@ def instance_dir_from_env(environ: dict[str, str] | None = None) -> Path:
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read settings; creates the instance folder and the secret key file when needed."""
     env = dict(os.environ if environ is None else environ)
+    token_days = _token_days(env.get("YKT_TOKEN_DAYS", ""))  # refused before anything is made
     instance = instance_dir_from_env(env)
     database_url = env.get("YKT_DATABASE_URL") or f"sqlite:///{instance / 'ykt.sqlite3'}"
     if database_url.startswith("sqlite"):
@@ -48,7 +55,17 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         database_url=database_url,
         data_dir=data_dir,
         secret_key=secret,
+        token_days=token_days,
     )
+
+
+def _token_days(value: str) -> int:
+    if not value.strip():
+        return DEFAULT_TOKEN_DAYS
+    days = value.strip()
+    if not days.isdigit() or not 1 <= int(days) <= MAX_TOKEN_DAYS:
+        raise InvalidInput(f"YKT_TOKEN_DAYS 须为 1 至 {MAX_TOKEN_DAYS} 的整数：{value!r}")
+    return int(days)
 
 
 def _stored_secret_key(instance: Path) -> str:

@@ -6,7 +6,7 @@ scheduler job) owns the transaction through `Database.transaction()`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -108,25 +108,38 @@ def _sqlite_on_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-_KEPT = "ykt_kept_rows"
+_KEPT = "ykt_kept_work"
+# Work that stands whatever becomes of the transaction it was asked for in: given a session,
+# it adds or changes rows there.
+KeptWork = Callable[[Session], None]
 
 
 def keep(session: Session, model: Any, values: dict[str, Any]) -> None:
     """A row that stands whatever becomes of the session's transaction: the record of an
     attempt that was refused, whose refusal rolls back the rest of the work."""
-    session.info.setdefault(_KEPT, []).append((model, values))
+    keep_work(session, lambda target: target.add(model(**values)))
+
+
+def keep_work(session: Session, work: KeptWork) -> None:
+    """Work that stands whatever becomes of the session's transaction, like `keep` but able
+    to change rows: a refused attempt that must still count (a wrong current password).
+    It runs in the transaction when that succeeds, or in one of its own after the rollback,
+    so it reads the rows afresh rather than trusting objects of the rolled-back work."""
+    session.info.setdefault(_KEPT, []).append(work)
 
 
 def write_kept(session: Session) -> None:
-    """Insert the kept rows in this session's transaction (the boundary's success path)."""
-    for model, values in session.info.pop(_KEPT, []):
-        session.add(model(**values))
+    """Do the kept work in this session's transaction (the boundary's success path); work
+    that keeps further work (a refusal recorded while counting) is done too."""
+    while kept := session.info.pop(_KEPT, []):
+        for work in kept:
+            work(session)
     session.flush()
 
 
-def take_kept(session: Session) -> list[tuple[Any, dict[str, Any]]]:
-    """The kept rows, taken out before the session is rolled back."""
-    kept: list[tuple[Any, dict[str, Any]]] = session.info.pop(_KEPT, [])
+def take_kept(session: Session) -> list[KeptWork]:
+    """The kept work, taken out before the session is rolled back."""
+    kept: list[KeptWork] = session.info.pop(_KEPT, [])
     return kept
 
 
@@ -165,19 +178,19 @@ class Database:
         except BaseException:
             kept = take_kept(session)
             session.rollback()
-            self.write_rows(kept)
+            self.run_kept(kept)
             raise
         finally:
             session.close()
 
-    def write_rows(self, rows: list[tuple[Any, dict[str, Any]]]) -> None:
-        """Insert kept rows in a transaction of their own, after the work they belonged to
-        was rolled back."""
-        if not rows:
+    def run_kept(self, kept: list[KeptWork]) -> None:
+        """Do kept work in a transaction of its own, after the work it belonged to was
+        rolled back."""
+        if not kept:
             return
         with self.transaction() as session:
-            for model, values in rows:
-                session.add(model(**values))
+            for work in kept:
+                work(session)
 
     def dispose(self) -> None:
         self.engine.dispose()

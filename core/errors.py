@@ -64,3 +64,10 @@ class EngineFailure(AppError):
     person's fault; the case is marked in error for an administrator to look at."""
 
     status = 500
+
+
+class NotAuthenticated(AppError):
+    """Who is asking is not known: the credential is missing, unknown, expired or revoked, or
+    its account may not log in now."""
+
+    status = 401

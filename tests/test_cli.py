@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -211,6 +212,42 @@ def test_disable_and_token(cli_env: dict[str, str]) -> None:
     assert not users(cli_env)["robot1"].enabled
     refused = run(cli_env, "user", "token", "robot1")
     assert refused.exit_code == 1 and "账户已停用" in refused.output
+
+
+def test_tokens_are_listed_and_revoked_and_live_ykt_token_days(cli_env: dict[str, str]) -> None:
+    run(
+        cli_env,
+        "user",
+        "add",
+        "robot2",
+        "--unit",
+        "CJJ-ZHK",
+        "--role",
+        "supervisor",
+        "--password-stdin",
+        stdin=GOOD + "\n",
+    )
+    value = run({**cli_env, "YKT_TOKEN_DAYS": "7"}, "user", "token", "robot2").output.strip()
+    db = Database(cli_env["YKT_DATABASE_URL"])
+    try:
+        with db.transaction() as session:
+            row = session.scalars(select(ApiToken).where(ApiToken.prefix == value[:10])).one()
+            assert row.expires_at - row.created_at == timedelta(days=7)
+    finally:
+        db.dispose()
+    listed = run(cli_env, "user", "tokens", "robot2")
+    assert listed.exit_code == 0
+    assert listed.output.startswith(f"{row.id}\t{value[:10]}…") and "有效" in listed.output
+    assert value not in listed.output
+    revoked = run(cli_env, "user", "revoke-token", str(row.id))
+    assert revoked.exit_code == 0 and "已吊销 robot2 的令牌" in revoked.output
+    assert "已吊销" in run(cli_env, "user", "tokens", "robot2").output
+    again = run(cli_env, "user", "revoke-token", str(row.id))
+    assert again.exit_code == 1 and "已于此前吊销" in again.output
+    missing = run(cli_env, "user", "revoke-token", "999999")
+    assert missing.exit_code == 1 and "令牌不存在" in missing.output
+    bad_days = run({**cli_env, "YKT_TOKEN_DAYS": "forever"}, "user", "token", "robot2")
+    assert bad_days.exit_code == 1 and "YKT_TOKEN_DAYS" in bad_days.output
 
 
 def test_commands_on_an_uninitialised_database_say_to_run_init(tmp_path: Path) -> None:

@@ -58,15 +58,19 @@ def init_app(app: Flask) -> None:
 
 
 def bearer_user() -> Any:
-    """The person behind the request's bearer token (the API never trusts the session
-    cookie, so it needs no CSRF token and a stolen cookie cannot drive it)."""
-    from campaign import accounts
+    """The person behind the request's bearer token, None without one (the API never trusts
+    the session cookie, so it needs no CSRF token and a stolen cookie cannot drive it). A
+    token that is unknown, expired, revoked or whose user may not log in now is refused with
+    NotAuthenticated: 401 in the API's one error shape."""
+    from campaign import tokens
     from web import db
+    from web.security import client_address
 
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    return accounts.user_for_token(db.session(), header.removeprefix("Bearer ").strip())
+    token = header.removeprefix("Bearer ").strip()
+    return tokens.user_for_token(db.session(), token, source=client_address())
 
 
 def _enforce() -> Response | None:

@@ -42,7 +42,7 @@ def fail() -> None:
     if current is not None:
         kept = take_kept(current)
         current.rollback()
-        database().write_rows(kept)
+        database().run_kept(kept)
 
 
 def _on_unhandled(_sender: Flask, exception: BaseException, **_extra: Any) -> None:

@@ -87,7 +87,8 @@ def _app_error(error: AppError) -> ResponseReturnValue:
     if isinstance(error, CaseFailed):
         runner.record_failure(db.database(), HOST, error)
     if is_api():
-        return jsonify(error_body(str(error), **_details(error))), error.status
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+        return jsonify(error_body(str(error), **_details(error))), error.status, headers
     if isinstance(error, AlreadySubmitted):
         flash(str(error), "info")
         return redirect(error.location or url_for("home.index"))

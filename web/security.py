@@ -1,26 +1,34 @@
-"""Login sessions, CSRF, idle timeout, forced password change and security headers."""
+"""Login sessions, CSRF, idle timeout, forced password change and security headers.
+
+The session itself lives on the server (campaign.sessions): the signed cookie carries only
+its random key, in the slot where flask-login keeps what it hands to the user loader."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import Flask, Response, flash, redirect, request, session, url_for
-from flask_login import LoginManager, current_user, logout_user
+from flask import Flask, Response, flash, g, redirect, request, session, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response as BaseResponse
 
-from campaign import accounts
-from core import clock
+from campaign import sessions
+from campaign.models import User
 from web import db
 
-IDLE_TIMEOUT_MINUTES = 30
-LAST_SEEN_KEY = "last_seen"
+IDLE_TIMEOUT_MINUTES = sessions.IDLE_TIMEOUT_MINUTES
+# Where flask-login keeps the id its user loader receives: here, the session's key.
+_KEY_SLOT = "_user_id"
+_REFUSED = "login_session_refused"
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
 # Endpoints that work while a password change is pending.
 _PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "static"}
+
+_ENDED_MESSAGES = {
+    sessions.EndReason.IDLE: f"超过 {IDLE_TIMEOUT_MINUTES} 分钟未操作，已自动退出，请重新登录",
+}
+_ENDED_MESSAGE = "会话已结束（已退出、密码已修改或账户已停用），请重新登录"
 
 
 def init_app(app: Flask) -> None:
@@ -34,26 +42,48 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
 
 
+def client_address() -> str:
+    return (request.remote_addr or "")[:64]
+
+
+def current_key() -> str:
+    key = session.get(_KEY_SLOT)
+    return key if isinstance(key, str) else ""
+
+
+def sign_in(user: User, key: str) -> None:
+    """Carry a login session opened by campaign.sessions in a fresh cookie."""
+    session.clear()  # a new cookie at login: no fixation
+    login_user(user)
+    session[_KEY_SLOT] = key
+    session.permanent = True
+
+
+def sign_out() -> None:
+    logout_user()
+    session.clear()
+
+
 @login_manager.user_loader
-def _load_user(session_id: str) -> accounts.User | None:
-    return accounts.load_session_user(db.session(), session_id)
-
-
-def mark_active() -> None:
-    session[LAST_SEEN_KEY] = clock.now().timestamp()
+def _load_user(key: str) -> User | None:
+    resumed = sessions.resume(db.session(), key, source=client_address())
+    if resumed.user is None:
+        g.setdefault(_REFUSED, resumed.ended)
+    return resumed.user
 
 
 def _enforce_session_rules() -> BaseResponse | None:
-    if request.endpoint == "static" or not current_user.is_authenticated:
+    if request.endpoint == "static":
         return None
-    last_seen = session.get(LAST_SEEN_KEY)
-    idle = timedelta(minutes=IDLE_TIMEOUT_MINUTES).total_seconds()
-    if last_seen is None or clock.now().timestamp() - float(last_seen) > idle:
-        logout_user()
-        session.clear()
-        flash(f"超过 {IDLE_TIMEOUT_MINUTES} 分钟未操作，已自动退出，请重新登录", "warning")
-        return redirect(url_for("auth.login", next=request.full_path))
-    mark_active()
+    if not current_user.is_authenticated:
+        if _REFUSED in g:
+            # The cookie names a session that is over or unknown: forget it, say why, and
+            # let the access rules send the person to the login page.
+            ended = g.pop(_REFUSED)
+            session.clear()
+            if ended is not None:
+                flash(_ENDED_MESSAGES.get(ended, _ENDED_MESSAGE), "warning")
+        return None
     session.permanent = True
     if current_user.must_change_password and request.endpoint not in _PASSWORD_CHANGE_ENDPOINTS:
         flash("首次登录或密码被重置，请先修改密码", "warning")

@@ -18,6 +18,7 @@ from campaign.models.ledger import NumberCounter, Problem, ProblemStatus
 from campaign.models.notifications import Notification
 from campaign.models.obligations import Household, Obligation, SpotCheckSample
 from campaign.models.org import Unit
+from campaign.models.sessions import LoginSession, LoginThrottle
 from campaign.models.submissions import FormSubmission
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "FormSubmission",
     "Household",
     "KeyCheck",
+    "LoginSession",
+    "LoginThrottle",
     "Notification",
     "NumberCounter",
     "Obligation",

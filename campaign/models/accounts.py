@@ -62,8 +62,6 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Bumped on password change or disable: sessions carrying an older epoch end.
-    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -86,7 +84,14 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_epoch}"
+        # flask-login asks for this at login; web.security.sign_in puts the key of the
+        # server-side login session (campaign.sessions) in its place, so nothing that can be
+        # derived from the account (its id) ever names a session.
+        return ""
+
+    def is_locked(self, now: datetime) -> bool:
+        """Temporarily locked after too many wrong passwords (campaign.login)."""
+        return self.locked_until is not None and self.locked_until > now
 
     def has_role(self, role: str, unit_id: int | None = None) -> bool:
         return any(r.role == role and (unit_id is None or r.unit_id == unit_id) for r in self.roles)
@@ -122,7 +127,20 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Written at most once a minute (campaign.tokens.TOUCH_INTERVAL), not on every call.
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+    def status(self, now: datetime) -> str:
+        """revoked, expired or active (TOKEN_STATUS_LABELS says them in Chinese)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= now:
+            return "expired"
+        return "active"
+
+
+TOKEN_STATUS_LABELS = {"active": "有效", "expired": "已过期", "revoked": "已吊销"}

@@ -30,4 +30,6 @@ def test_wrong_password_is_explained_in_chinese(live_server: str, page: Page) ->
     page.get_by_label("用户名").fill("qsz_fzr")
     page.get_by_label("密码").fill("Wrong#2022pw")
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("alert")).to_have_text("用户名或密码错误")
+    expect(page.get_by_role("alert")).to_have_text(
+        "用户名或密码错误，或因多次失败已被暂时锁定（15 分钟后自动解除）"
+    )

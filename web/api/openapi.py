@@ -68,9 +68,22 @@ PROBLEM = {
         "history": {"type": "array", "items": {"type": "object"}},
     },
 }
+TOKEN = {
+    "type": "object",
+    "description": "令牌本身只在签发时显示一次，此处只有其开头",
+    "properties": {
+        "id": {"type": "integer"},
+        "prefix": {"type": "string", "example": "ykt_Ab12Cd"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "last_used_at": {"type": ["string", "null"], "format": "date-time"},
+        "expires_at": {"type": "string", "format": "date-time"},
+        "revoked_at": {"type": ["string", "null"], "format": "date-time"},
+        "status": {"enum": ["active", "expired", "revoked"]},
+    },
+}
 UNAUTHORIZED = {
     "400": _json(FIELD_ERRORS, "请求格式不正确（如页码不是 1 至 100000 的整数）"),
-    "401": _json(ERROR, "没有或无效的访问令牌"),
+    "401": _json(ERROR, "没有令牌，或令牌无效、已过期、已吊销，或其账户被锁定、停用、须修改密码"),
     "403": _json(ERROR, "无权进行此操作"),
 }
 NOT_FOUND = {"404": _json(ERROR, "不存在，或不在您的单位和角色范围内")}
@@ -88,7 +101,8 @@ SPEC: dict[str, Any] = {
     "info": {
         "title": "惠民惠农“一卡通”专项治理平台 API",
         "version": "1",
-        "description": "令牌由管理员签发：ykt user token 用户名。所有时间为 UTC，金额为分。",
+        "description": "令牌由安全管理员签发：ykt user token 用户名；默认 90 天后过期"
+        "（YKT_TOKEN_DAYS）。所有时间为 UTC，金额为分。",
     },
     "servers": [{"url": "/api/v1"}],
     "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
@@ -292,6 +306,33 @@ SPEC: dict[str, Any] = {
                 "responses": {
                     "200": {"description": "Excel 文件", "content": {XLSX: {}}},
                     "422": _json(FIELD_ERRORS, "日期格式不正确"),
+                    **UNAUTHORIZED,
+                    **NOT_FOUND,
+                },
+            }
+        },
+        "/tokens": {
+            "get": {
+                "summary": "我的 API 令牌（含已过期、已吊销的）",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {"items": {"type": "array", "items": TOKEN}},
+                        },
+                        "令牌列表，新签发的在前",
+                    ),
+                    **UNAUTHORIZED,
+                },
+            }
+        },
+        "/tokens/{id}": {
+            "delete": {
+                "summary": "吊销我的一个令牌（安全管理员可吊销任何人的）",
+                "parameters": ID,
+                "responses": {
+                    "200": _json(TOKEN, "已吊销"),
+                    "409": _json(ERROR, "此前已吊销"),
                     **UNAUTHORIZED,
                     **NOT_FOUND,
                 },

@@ -1,5 +1,6 @@
-"""Login, logout and changing one's password."""
+"""Login, logout, changing one's password, and one's own API tokens."""
 
+from web.auth import tokens  # noqa: F401  (its routes register on the blueprint)
 from web.auth.routes import bp
 
 __all__ = ["bp"]

@@ -2,15 +2,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from campaign import accounts, audit, passwords
+from campaign import accounts, passwords, sessions
+from core.errors import AppError
 from web import db, errors
 from web.authz import allow
-from web.security import mark_active
+from web.common import me
+from web.security import client_address, current_key, sign_in, sign_out
 
 bp = Blueprint("auth", __name__)
 
@@ -23,10 +25,6 @@ def _safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return url_for("home.index")
     return target
-
-
-def _client() -> str:
-    return (request.remote_addr or "")[:64]
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -42,12 +40,11 @@ def login() -> ResponseReturnValue:
         if not username or not password:
             error = "请输入用户名和密码"
         else:
-            result = accounts.authenticate(db.session(), username, password, source=_client())
+            source = client_address()
+            result = accounts.authenticate(db.session(), username, password, source=source)
             if result.user is not None:
-                session.clear()  # a fresh session on login: no fixation
-                login_user(result.user)
-                mark_active()
-                session.permanent = True
+                key = sessions.open_session(db.session(), result.user, source=source)
+                sign_in(result.user, key)
                 return redirect(_safe_next(request.args.get("next")))
             error = result.message
     return render_template("auth/login.html", error=error, username=username), (
@@ -58,11 +55,8 @@ def login() -> ResponseReturnValue:
 @bp.route("/logout", methods=["POST"])
 @allow()
 def logout() -> Response:
-    audit.record(
-        db.session(), "auth.logout", actor=current_user._get_current_object(), source=_client()
-    )
-    logout_user()
-    session.clear()
+    sessions.log_out(db.session(), me(), current_key(), source=client_address())
+    sign_out()
     flash("已安全退出", "info")
     return redirect(url_for("auth.login"))
 
@@ -72,20 +66,29 @@ def logout() -> Response:
 def change_password() -> ResponseReturnValue:
     if request.method == "GET":
         return _password_page([])
-    errors.on_refusal(lambda error: _password_page([str(error)]))
-    user = current_user._get_current_object()
+    errors.on_refusal(_password_refused)
+    user = me()
     accounts.change_own_password(
         db.session(),
         user,
         request.form.get("current_password", ""),
         request.form.get("new_password", ""),
         request.form.get("confirm_password", ""),
+        source=client_address(),
     )
-    # The password change bumped the session epoch: log in again under it.
-    login_user(user)
-    mark_active()
+    # The change ended every session of the account, this one too: carry on in a new one.
+    sign_in(user, sessions.open_session(db.session(), user, source=client_address()))
     flash("密码已修改", "success")
     return redirect(url_for("home.index"))
+
+
+def _password_refused(error: AppError) -> ResponseReturnValue:
+    if isinstance(error, accounts.PasswordAttemptsExhausted):
+        # Every session of the account has ended, this one too: say so on the login page.
+        sign_out()
+        flash(str(error), "warning")
+        return redirect(url_for("auth.login"))
+    return _password_page([str(error)])
 
 
 def _password_page(messages: list[str]) -> ResponseReturnValue:
