@@ -46,6 +46,10 @@ class ScriptRefused(EngineError):
     """A script or expression broke the sandbox rules."""
 
 
+class ScriptLimitExceeded(ScriptRefused):
+    """A script or expression ran past one of the sandbox's limits (time, size, nesting)."""
+
+
 class CaseFailed(EngineError):
     """Running the case raised: the transaction is rolled back and the case must be marked
     as in error by the caller in a transaction of its own (see `cases.mark_error`)."""
