@@ -177,7 +177,8 @@ class Run:
 
     def aug(self, name: str, left: Any, right: Any) -> Any:
         """`x op= y`: in place where Python does it in place (lists, sets)."""
-        self._guard(name, left, right)
+        if name in _GROWING or type(left) not in _NUMBERS or type(right) not in _NUMBERS:
+            self._guard(name, left, right)
         return _IN_PLACE[name](left, right)
 
     def aug_item(self, name: str, target: Any, key: Any, right: Any) -> None:
