@@ -20,8 +20,9 @@ from types import CodeType
 from typing import Any
 
 from engine.errors import ScriptLimitExceeded, ScriptRefused
+from engine.sandbox_limits import MAX_DEPTH, MAX_INT_BITS, TOO_BIG_INT, TOO_DEEP
 from engine.sandbox_rules import RUN, rewrite
-from engine.sandbox_runtime import MAX_DEPTH, MAX_INT_BITS, TOO_BIG_INT, TOO_DEEP, Run
+from engine.sandbox_runtime import Run
 
 __all__ = ["ScriptRefused", "check_expression", "check_script", "evaluate", "execute"]
 
@@ -40,7 +41,9 @@ def _check(source: str, mode: str) -> ast.Module | ast.Expression:
         assert isinstance(tree, (ast.Module, ast.Expression))
         guarded, problems = rewrite(tree)
     except SyntaxError as exc:
-        raise ScriptRefused(f"语法错误（第 {exc.lineno} 行）：{exc.msg}") from None
+        raise ScriptRefused(f"语法错误（第 {exc.lineno or 1} 行）：{exc.msg}") from None
+    except ValueError:  # a lone surrogate cannot even be encoded for the parser
+        raise ScriptRefused("脚本含有无法识别的字符") from None
     except (RecursionError, MemoryError):
         raise ScriptRefused("脚本嵌套过深") from None
     if problems:

@@ -25,6 +25,7 @@ from engine.sandbox_allowlist import (
     REFUSED,
     TYPES,
 )
+from engine.sandbox_limits import MAX_FORMAT_LENGTH
 
 RUN = "__sb__"  # the name of the evaluation's Run in the namespace; scripts cannot write it
 MAX_PROBLEMS = 5
@@ -300,6 +301,8 @@ class _Guard(ast.NodeTransformer):
             self.refuse(node, "f-string 的格式说明只能是常量")
         elif _LONG_NUMBER.search(text):
             self.refuse(node, "f-string 的宽度和精度不能超过两位数")
+        elif len(text) > MAX_FORMAT_LENGTH:
+            self.refuse(node, f"f-string 的格式说明过长（超过 {MAX_FORMAT_LENGTH} 个字符）")
         value = self.expr(node.value)
         conversion = _constant(node.conversion, node)
         node.value = _call("fmt", node, value, conversion, _constant(text, node))

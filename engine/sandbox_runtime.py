@@ -1,4 +1,5 @@
-"""The run-time half of the script sandbox: the limits, and what may be done to a value.
+"""The run-time half of the script sandbox: the guard that applies the limits
+(engine/sandbox_limits.py) and the allowlist (engine/sandbox_allowlist.py) to actual values.
 
 The checker (engine/sandbox_rules.py) rewrites every script so that whatever could run long
 or grow large goes through the `Run` made for that one evaluation: loops and comprehensions
@@ -24,19 +25,20 @@ from typing import Any
 
 from engine.errors import ScriptLimitExceeded, ScriptRefused
 from engine.sandbox_allowlist import ATTRIBUTES, CLASS_METHODS, MAKES, METHODS, MUTATES, TYPES
-
-TIME_LIMIT = 0.2  # seconds (wall clock) for one script or expression, loops included
-MAX_LENGTH = 100_000  # items or characters in one value a script makes
-MAX_ALLOCATED = 2_000_000  # items or characters made in one evaluation, all values together
-MAX_INT_BITS = 10_000  # ≈3,000 decimal digits, below Python's 4,300-digit str() limit
-MAX_DEPTH = 20  # nesting of lists, tuples and dicts
-MAX_ROUND_DIGITS = 100  # round(x, n): Python computes 10 ** -n for a negative n
-
-TIMEOUT = f"脚本运行超时（超过 {round(TIME_LIMIT * 1000)} 毫秒）"
-TOO_LONG = f"计算结果过大（超过 {MAX_LENGTH} 个元素或字符）"
-TOO_MUCH = f"脚本占用内存过多（单次运行累计超过 {MAX_ALLOCATED} 个元素或字符）"
-TOO_BIG_INT = f"整数过大（超过 {MAX_INT_BITS} 个二进制位）"
-TOO_DEEP = f"数据嵌套过深（超过 {MAX_DEPTH} 层）"
+from engine.sandbox_limits import (
+    MAX_ALLOCATED,
+    MAX_INT_BITS,
+    MAX_LENGTH,
+    MAX_ROUND_DIGITS,
+    TIME_LIMIT,
+    TIMEOUT,
+    TOO_BIG_INT,
+    TOO_LONG,
+    TOO_MUCH,
+    check_depth,
+    measure,
+)
+from engine.sandbox_methods import CHECKED
 
 _INTS = frozenset({int, bool})
 _NUMBERS = frozenset({int, float, bool})
@@ -76,48 +78,6 @@ _IN_PLACE: dict[str, Callable[[Any, Any], Any]] = {
 _GROWING = frozenset({"mul", "pow", "lshift"})
 _MISSING: Any = object()
 _REPR: dict[int, Callable[[Any], str]] = {ord("r"): repr, ord("a"): ascii}
-_VIEWS: tuple[type, ...] = (type({}.keys()), type({}.values()), type({}.items()))
-
-
-def check_depth(value: tuple[Any, ...]) -> None:
-    """Refuse a tuple nested too deeply to hash: CPython hashes nested tuples recursively in
-    C without a depth check, and a tuple nested ~100,000 deep crashes the process."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ScriptLimitExceeded(TOO_DEEP)
-        stack.extend((child, depth + 1) for child in item if type(child) is tuple)
-
-
-def measure(value: Any) -> int:
-    """An upper estimate of len(str(value)), found without building the string: a list that
-    holds one long string many times would otherwise print to gigabytes."""
-    if type(value) is str:
-        return len(value)
-    total = 0
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        kind = type(item)
-        if kind is str:
-            # repr() escapes: at most \\U0001xxxx (10 characters) for one unprintable one.
-            total += (2 if item.isprintable() else 10) * len(item) + 2
-        elif kind is int:
-            total += item.bit_length() // 3 + 2
-        elif kind in (list, tuple, set, dict) or isinstance(item, _VIEWS):
-            if depth >= MAX_DEPTH:
-                raise ScriptLimitExceeded(TOO_DEEP)
-            children: Iterable[Any] = (
-                (x for pair in item.items() for x in pair) if kind is dict else item
-            )
-            stack.extend((child, depth + 1) for child in children)
-            total += 4 * len(item) + 20
-        else:
-            total += 100
-        if total > MAX_LENGTH:
-            raise ScriptLimitExceeded(TOO_LONG)
-    return total
 
 
 def _describe(value: Any) -> str:
@@ -239,7 +199,7 @@ class Run:
         for argument in (*args, *kwargs.values()):
             if type(argument) is tuple:  # may be hashed as a key
                 check_depth(argument)
-        checked = _CHECKED.get((type(value), name))
+        checked = CHECKED.get((type(value), name))
         if checked is not None:
             return checked(self, value, *args, **kwargs)
         result = getattr(value, name)(*args, **kwargs)
@@ -352,46 +312,3 @@ class Run:
 
     def b_isinstance(self, value: Any, names: tuple[str, ...]) -> bool:
         return isinstance(value, tuple(TYPES[name] for name in names))
-
-
-def _join(run: Run, separator: str, items: Iterable[Any]) -> str:
-    found = run.b_list(items)
-    if all(type(item) is str for item in found):
-        run.charge(sum(map(len, found)) + len(separator) * max(len(found) - 1, 0))
-    return separator.join(found)
-
-
-def _replace(run: Run, text: str, old: str, new: str, count: int = -1) -> str:
-    found = text.count(old) if old else len(text) + 1
-    if type(count) in _INTS and count >= 0:
-        found = min(found, count)
-    run.charge(max(len(text) + found * (len(new) - len(old)), 0))
-    return text.replace(old, new, count)
-
-
-def _extend(run: Run, target: list[Any], items: Iterable[Any]) -> None:
-    found = run.b_list(items)
-    if len(target) + len(found) > MAX_LENGTH:
-        raise ScriptLimitExceeded(TOO_LONG)
-    target.extend(found)
-
-
-def _update(run: Run, target: dict[Any, Any], *args: Any, **kwargs: Any) -> None:
-    added = run.b_dict(*args, **kwargs)
-    if len(target) + len(added) > MAX_LENGTH:
-        raise ScriptLimitExceeded(TOO_LONG)
-    target.update(added)
-
-
-def _sort(run: Run, target: list[Any], *, reverse: bool = False) -> None:
-    run.tick()
-    target.sort(reverse=reverse)  # no key=: it would call a function the script passed
-
-
-_CHECKED: dict[tuple[type, str], Callable[..., Any]] = {
-    (str, "join"): _join,
-    (str, "replace"): _replace,
-    (list, "extend"): _extend,
-    (list, "sort"): _sort,
-    (dict, "update"): _update,
-}

@@ -73,6 +73,7 @@ by_unit = {row['unit']: row['fen'] for row in rows}
 by_unit['丙村'] = by_unit.get('丙村', 0) + 1
 label = name.strip() + '（' + '、'.join(tags) + '）'
 summary = f"{label}：{fen / 100:.2f} 元，{due:%Y年%m月%d日}前"
+month = due.strftime('%Y年%m月')
 count = 0
 for row in rows:
     if row['fen'] > 1000 and not late:
@@ -90,6 +91,7 @@ old = None
     assert data["by_unit"] == {"甲村": 1200, "乙村": 800, "丙村": 1}
     assert data["summary"] == "张三（一卡通、低保）：20.00 元，2022年08月15日前"
     assert data["count"] == 0 and data["first"] == "甲村" and data["half"] == [data["rows"][0]]  # type: ignore[index]
+    assert data["month"] == "2022年08月"
     assert data["old"] is None and data["is_number"] is True and data["weekday"] == 1
 
 
@@ -153,3 +155,7 @@ def test_syntax_errors_and_oversized_scripts_are_refused() -> None:
         sandbox.check_script("x = 1\n" * 5000)
     with pytest.raises(ScriptRefused, match="嵌套过深"):
         sandbox.check_expression("1" + " + 1" * 4000)
+    with pytest.raises(ScriptRefused, match="第 1 行"):
+        sandbox.check_script("x = 1\x00")
+    with pytest.raises(ScriptRefused, match="无法识别的字符"):
+        sandbox.check_script("x = '\ud800'")

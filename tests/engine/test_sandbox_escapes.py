@@ -46,6 +46,7 @@ SCRIPTS: list[tuple[str, str]] = [
     ("f-string with a computed spec", "x = f'{amount:{name}}'"),
     ("f-string with a huge width", "x = f'{amount:>1000000000}'"),
     ("f-string with a huge precision", "x = f'{amount:.999999f}'"),
+    ("f-string with a long date format", "x = f'{date(2022, 1, 1):" + "%99Y" * 30 + "}'"),
     ("%-formatting with a dict lookup", "x = '%(a)s' % {'a': items}"),
     ("%-formatting with a star width", "x = '%*s' % (10 ** 9, 'a')"),
     ("%-formatting an f-string", "x = f'%s{name}' % items"),
@@ -229,6 +230,7 @@ RUN_TIME: list[tuple[str, str, str]] = [
     ("a date field on a str", "x = name.strip().title().isoformat()", "isoformat"),
     ("a method of a callable", "x = [fn][0].copy()", "不允许调用"),
     ("sum concatenating lists", "x = sum([items, items], [])", "sum"),
+    ("strftime padding blow-up", "x = date(2022, 1, 1).strftime('%99Y' * 30)", "strftime"),
 ]
 
 

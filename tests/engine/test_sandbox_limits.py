@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine import cases, definitions, sandbox
 from engine.errors import CaseFailed, ScriptLimitExceeded
 from engine.models import Case, CaseStatus, WorkItem
-from engine.sandbox_runtime import TIME_LIMIT
+from engine.sandbox_limits import TIME_LIMIT
 from tests.engine.conftest import OFFICER, REVIEWER, diagram, start_rectify
 from tests.engine.host import FakeHost
 from tests.engine.test_cases import DEADLINE, only_item
