@@ -12,6 +12,7 @@ __all__ = [
     "DeploymentRefused",
     "DiagramFinding",
     "NotAllowed",
+    "ScriptLimitExceeded",
     "ScriptRefused",
     "TaskConflict",
     "TaskNotFound",
@@ -53,6 +54,10 @@ class TaskNotFound(NotFound):
 
 class ScriptRefused(InvalidInput):
     """A script or expression broke the sandbox rules."""
+
+
+class ScriptLimitExceeded(ScriptRefused):
+    """A script or expression ran past one of the sandbox's limits (time, size, nesting)."""
 
 
 class CaseFailed(EngineFailure):
