@@ -126,17 +126,20 @@ def register_many(
         bulk.insert_rows(
             session,
             AuditEvent,
-            [
-                audit.event_values(
-                    "problem.register",
-                    actor=user,
-                    target=f"problem:{number}",
-                    source=entry.source,
-                    at=now,
-                    unit=entry.unit,
-                )
-                for entry, number in zip(batch, batch_numbers, strict=True)
-            ],
+            audit.chained(
+                session,
+                [
+                    audit.event_values(
+                        "problem.register",
+                        actor=user,
+                        target=f"problem:{number}",
+                        source=entry.source,
+                        at=now,
+                        unit=entry.unit,
+                    )
+                    for entry, number in zip(batch, batch_numbers, strict=True)
+                ],
+            ),
         )
         session.flush()
         if len(entries) > 1:

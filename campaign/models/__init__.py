@@ -1,7 +1,7 @@
 """All campaign tables; importing this package registers them on the shared metadata."""
 
 from campaign.models.accounts import ApiToken, RoleAssignment, User
-from campaign.models.audit import AuditEvent
+from campaign.models.audit import AuditAnchor, AuditEvent, AuditPermit
 from campaign.models.catalogue import (
     Campaign,
     CampaignPhase,
@@ -22,7 +22,9 @@ from campaign.models.submissions import FormSubmission
 __all__ = [
     "ApiToken",
     "Attachment",
+    "AuditAnchor",
     "AuditEvent",
+    "AuditPermit",
     "Campaign",
     "CampaignPhase",
     "Clue",
