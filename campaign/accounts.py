@@ -286,10 +286,25 @@ def issue_token(session: Session, user: User, *, actor: User | None = None) -> s
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    if not token.startswith(TOKEN_PREFIX):
-        return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    """The person a bearer token stands for; a token that stands for nobody is recorded as
+    refused (by its first characters only: the rest would be a secret in the log)."""
+    row = None
+    if token.startswith(TOKEN_PREFIX):
+        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
     if row is None or row.revoked_at is not None or not row.user.enabled:
+        reason = (
+            "unknown token"
+            if row is None
+            else ("revoked token" if row.revoked_at is not None else "disabled user")
+        )
+        audit.record_refusal(
+            session,
+            "auth.token",
+            actor=row.user if row is not None else None,
+            actor_name=None if row is not None else audit.ANONYMOUS,
+            prefix=token[: len(TOKEN_PREFIX) + 6] if token.startswith(TOKEN_PREFIX) else "",
+            reason=reason,
+        )
         return None
     row.last_used_at = clock.now()
     return row.user

@@ -166,6 +166,24 @@ def search(
     return paging.fetch(session, query.order_by(AuditEvent.id.desc()), page, AUDIT_PAGE)
 
 
+def read_log(
+    session: Session, reader: User, *, action: str = "", actor: str = "", page: int = 1
+) -> Page[AuditEvent]:
+    """A page of the log for the auditor; the reading is itself recorded, once per page
+    shown (after the search, so the page shows the log as it was when asked for)."""
+    found = search(session, action=action, actor=actor, page=page)
+    filters = {name: value for name, value in (("action", action), ("actor", actor)) if value}
+    record(
+        session,
+        "audit.read",
+        actor=reader,
+        page=found.number,
+        shown=len(found.items),
+        filters=filters,
+    )
+    return found
+
+
 # What each action is called on the audit page.
 ACTION_LABELS = {
     "auth.login": "登录",
@@ -179,6 +197,7 @@ ACTION_LABELS = {
     "unit.create": "新建单位",
     "unit.population": "设置总人口数",
     "file.upload": "上传附件",
+    "file.download": "下载附件",
     "problem.register": "登记问题",
     "problem.reopen": "重新打开问题",
     "task.complete": "办理任务",
@@ -192,4 +211,12 @@ ACTION_LABELS = {
     "system.backup_prune": "删除旧备份",
     "audit.verify": "校验审计记录链",
     "audit.archive": "归档审计记录",
+    "auth.token": "使用 API 令牌",
+    "access.denied": "拒绝访问",
+    "request.failed": "操作未成功",
+    "task.claim": "认领任务",
+    "task.unclaim": "退回认领",
+    "case.comment": "发表意见",
+    "data.export": "下载/导出数据",
+    "audit.read": "查阅审计日志",
 }

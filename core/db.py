@@ -117,6 +117,11 @@ def keep(session: Session, model: Any, values: dict[str, Any]) -> None:
     session.info.setdefault(_KEPT, []).append((model, values))
 
 
+def has_kept(session: Session) -> bool:
+    """Whether the session's work kept a row aside (the refusal is recorded already)."""
+    return bool(session.info.get(_KEPT))
+
+
 def write_kept(session: Session) -> None:
     """Insert the kept rows in this session's transaction (the boundary's success path)."""
     for model, values in session.info.pop(_KEPT, []):
