@@ -195,3 +195,15 @@ def test_downloads_of_tables_and_the_ledger_are_recorded(
     ]
     ledger = json.loads(log.new("data.export")[2].detail)
     assert ledger["status"] == "open" and "rows" in ledger
+
+
+def test_the_auditors_reading_is_recorded_once_per_page(browser: FlaskClient, log: Log) -> None:
+    login(browser, "auditor", DEMO_PASSWORD)
+    page = browser.get("/audit/?action=auth")
+    assert page.status_code == 200
+    shown = page.get_data(as_text=True)
+    assert ADDRESS in shown and BROWSER in shown  # the auditor's own login, with where from
+    browser.get("/audit/?page=1")
+    reads = log.new("audit.read")
+    assert len(reads) == 2
+    assert json.loads(reads[0].detail) == {"filters": {"action": "auth"}, "page": 1, "shown": 1}
