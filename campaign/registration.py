@@ -86,6 +86,7 @@ def register_many(
     actor = actor_for(user)
     now = clock.now()
     made: list[tuple[int, str]] = []
+    records: list[dict[str, Any]] = []
     progress(0, len(entries))
     for start in range(0, len(entries), BATCH):
         batch = entries[start : start + BATCH]
@@ -123,29 +124,25 @@ def register_many(
             ],
         )
         notifications.for_new_work(session, *case_ids)
-        bulk.insert_rows(
-            session,
-            AuditEvent,
-            audit.chained(
-                session,
-                [
-                    audit.event_values(
-                        "problem.register",
-                        actor=user,
-                        target=f"problem:{number}",
-                        source=entry.source,
-                        at=now,
-                        unit=entry.unit,
-                    )
-                    for entry, number in zip(batch, batch_numbers, strict=True)
-                ],
-            ),
-        )
+        records += [
+            audit.event_values(
+                "problem.register",
+                actor=user,
+                target=f"problem:{number}",
+                source=entry.source,
+                at=now,
+                unit=entry.unit,
+            )
+            for entry, number in zip(batch, batch_numbers, strict=True)
+        ]
         session.flush()
         if len(entries) > 1:
             _forget_engine_rows(session, set(case_ids))
         made += zip(problem_ids, batch_numbers, strict=True)
         progress(start + len(batch), len(entries))
+    # Linked into the audit chain last: the chain's lock is held from then to the commit,
+    # so the records of other requests do not wait for the whole import.
+    bulk.insert_rows(session, AuditEvent, audit.chained(session, records))
     return made
 
 

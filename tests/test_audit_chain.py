@@ -15,13 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, func, select, text
+from sqlalchemy.orm import Session
 
-from campaign import audit, audit_chain
+from campaign import audit, audit_chain, problems
 from campaign.audit_chain import FIELDS, GENESIS, digest, plain
-from campaign.models import AuditEvent
+from campaign.models import AuditEvent, User
+from campaign.workflow_host import CampaignHost
 from core import schema
 from tests.audit_helpers import Env, as_attacker, opened, run
+from tests.campaign.conftest import registration
 from tests.databases import fresh_database_url
 
 
@@ -224,3 +227,21 @@ def test_an_upgraded_database_has_its_existing_records_chained(tmp_path: Path) -
         assert [r.id for r in stored] == [3, 4, 9, 10]
         assert stored[0].prev_hash == GENESIS and stored[0].source == "10.0.0.1"
         assert stored[3].prev_hash == stored[2].hash
+
+
+def test_bulk_and_orm_records_share_one_chain_in_the_order_they_were_made(
+    db_session: Session,
+) -> None:
+    officer = db_session.scalars(select(User).where(User.username == "qsz_jbr")).one()
+    mark = db_session.scalar(select(func.max(AuditEvent.id))) or 0
+    audit.record(db_session, "test.before", actor_name="tester")
+    for _ in range(2):  # registration inserts its records in bulk
+        problems.register(db_session, CampaignHost(), officer, "QSZ", registration())
+    audit.record(db_session, "test.after", actor_name="tester")
+    db_session.flush()
+    made = db_session.scalars(
+        select(AuditEvent.action).where(AuditEvent.id > mark).order_by(AuditEvent.id)
+    ).all()
+    assert made == ["test.before", "problem.register", "problem.register", "test.after"]
+    checked = audit_chain.verify(db_session)
+    assert checked.broken is None and checked.last_id == mark + 4
