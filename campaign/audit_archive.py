@@ -104,9 +104,8 @@ def _stretch(session: Session, before: date) -> tuple[int, str, int]:
     """Where the log starts (the last anchor, or its beginning) and the last record to
     archive: the one before the first record of `before` or later, so that a record goes
     only with every record before it."""
-    anchor = audit_chain.latest_anchor(session)
-    start_id, start_hash = (
-        (anchor.archived_to_id, anchor.hash) if anchor is not None else (0, audit_chain.GENESIS)
+    start_id, start_hash = audit_chain.latest_anchor(session) or audit_chain.Link(
+        0, audit_chain.GENESIS
     )
     cutoff = datetime.combine(before, time(0), clock.LOCAL_TZ)
     first_kept = session.scalar(select(func.min(AuditEvent.id)).where(AuditEvent.at >= cutoff))

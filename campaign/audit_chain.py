@@ -18,9 +18,9 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import bindparam, event, inspect, select, text
 from sqlalchemy.orm import Session
 
 from campaign.models import AuditAnchor, AuditEvent
@@ -116,25 +116,41 @@ def lock(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
 
 
-def head(session: Session) -> tuple[int, str]:
-    """The id and hash the next record follows: the last record, or the anchor an archive
-    run left when it removed them all, or the start of an empty log."""
-    last = session.execute(
-        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
+class Link(NamedTuple):
+    """A point of the chain: a record's (or an anchor's) id and hash."""
+
+    id: int
+    hash: str
+
+
+_EVENTS, _ANCHORS = AuditEvent.__table__, AuditAnchor.__table__
+# Built once: every insert reads the chain's end, and building the statement each time cost
+# five times running it (0.25 ms against 0.05 ms on SQLite).
+_LAST_RECORD = select(_EVENTS.c.id, _EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
+_LAST_ANCHOR = (
+    select(_ANCHORS.c.archived_to_id, _ANCHORS.c.hash)
+    .order_by(_ANCHORS.c.archived_to_id.desc())
+    .limit(1)
+)
+_ANCHOR_BEFORE = _LAST_ANCHOR.where(_ANCHORS.c.archived_to_id < bindparam("before_id"))
+
+
+def head(session: Session) -> Link:
+    """What the next record follows: the last record, or the anchor an archive run left
+    when it removed them all, or the start of an empty log."""
+    last = session.execute(_LAST_RECORD).first()
     if last is not None:
-        return last.id, last.hash
-    anchor = latest_anchor(session)
-    if anchor is not None:
-        return anchor.archived_to_id, anchor.hash
-    return 0, GENESIS
+        return Link(last.id, last.hash)
+    return latest_anchor(session) or Link(0, GENESIS)
 
 
-def latest_anchor(session: Session, *, before_id: int | None = None) -> AuditAnchor | None:
-    query = select(AuditAnchor).order_by(AuditAnchor.archived_to_id.desc()).limit(1)
-    if before_id is not None:
-        query = query.where(AuditAnchor.archived_to_id < before_id)
-    return session.scalars(query).first()
+def latest_anchor(session: Session, *, before_id: int | None = None) -> Link | None:
+    """The newest anchor (before a record id, when given)."""
+    if before_id is None:
+        row = session.execute(_LAST_ANCHOR).first()
+    else:
+        row = session.execute(_ANCHOR_BEFORE, {"before_id": before_id}).first()
+    return Link(row.archived_to_id, row.hash) if row is not None else None
 
 
 @event.listens_for(Session, "before_flush")
@@ -179,10 +195,9 @@ def verify(session: Session) -> Verification:
         first = next(records, None)
         # The anchor is read after the records' query started: an archive run that commits
         # meanwhile leaves an anchor past the records this query still sees, which is ignored.
-        anchor = latest_anchor(session, before_id=first["id"] if first is not None else None)
-        start_id, start_hash = (
-            (anchor.archived_to_id, anchor.hash) if anchor is not None else (0, GENESIS)
-        )
+        start_id, start_hash = latest_anchor(
+            session, before_id=first["id"] if first is not None else None
+        ) or Link(0, GENESIS)
         if first is None:
             return Verification(0, start_id, start_id, start_hash)
         return walk(_prepend(first, records), start_id=start_id, start_hash=start_hash)
