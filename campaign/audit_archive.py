@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import hmac
+import itertools
 import json
 import os
 from collections.abc import Iterator
@@ -229,34 +230,42 @@ def _remove(session: Session, summary: ArchiveSummary) -> None:
 
 
 def verify_file(path: Path, secret_key: str) -> ArchiveSummary:
-    """Check an archive file: its signature, its header, and the chain of its records."""
+    """Check an archive file: its signature first, then its header and the chain of its
+    records. The file is read twice, a line at a time: an archive may be larger than the
+    memory of the machine that checks it."""
     try:
-        data = path.read_bytes()
+        _check_signature(path, signing_key(secret_key))
+        with path.open("rb") as handle:
+            lines = (json.loads(line) for line in handle)
+            header = next(lines)
+            after_id, count = int(header["after_id"]), int(header["count"])
+            checked = audit_chain.walk(
+                itertools.islice(lines, count), start_id=after_id, start_hash=header["prev_hash"]
+            )
     except OSError as exc:
         raise ArchiveInvalid(f"无法读取归档文件 {path}：{exc.strerror or exc}") from None
-    body, _, last_line = data.rstrip(b"\n").rpartition(b"\n")
-    body += b"\n"
-    try:
-        signature = json.loads(last_line)
-        lines = [json.loads(line) for line in body.decode("utf-8").splitlines()]
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ArchiveInvalid(f"不是审计归档文件，或文件已损坏：{path}") from None
-    if not isinstance(signature, dict) or not lines or lines[0].get("format") != FORMAT:
-        raise ArchiveInvalid(f"不是审计归档文件：{path}")
-    expected = hmac.new(signing_key(secret_key), body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(str(signature.get("signature", "")), expected):
-        raise ArchiveInvalid("签名不符：文件在归档后被改动过，或不是用本实例的密钥签名的")
-    header, records = lines[0], lines[1:]
-    try:
-        checked = audit_chain.walk(
-            records, start_id=int(header["after_id"]), start_hash=str(header["prev_hash"])
-        )
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, StopIteration):  # signed, not as written here
         raise ArchiveInvalid("归档文件中的记录格式不正确") from None
     if checked.broken is not None:
         raise ArchiveInvalid(f"归档文件中的记录链断开：{checked.broken.message}")
-    if checked.count != header.get("count") or checked.last_id != header.get("to_id"):
+    if checked.count != count or checked.last_id != header.get("to_id"):
         raise ArchiveInvalid("归档文件不完整：记录条数或最后一条记录与文件头不符")
-    return ArchiveSummary(
-        path, checked.count, int(header["after_id"]) + 1, checked.last_id, checked.last_hash
-    )
+    return ArchiveSummary(path, checked.count, after_id + 1, checked.last_id, checked.last_hash)
+
+
+def _check_signature(path: Path, key: bytes) -> None:
+    """The last line signs every byte before it."""
+    signer = hmac.new(key, digestmod=hashlib.sha256)
+    last = b""
+    with path.open("rb") as handle:
+        for line in handle:
+            signer.update(last)
+            last = line
+    try:
+        signature = json.loads(last)
+    except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise ArchiveInvalid(f"不是审计归档文件，或文件已损坏：{path}") from None
+    if not isinstance(signature, dict) or signature.get("algorithm") != ALGORITHM:
+        raise ArchiveInvalid(f"不是审计归档文件：{path}")
+    if not hmac.compare_digest(str(signature.get("signature", "")), signer.hexdigest()):
+        raise ArchiveInvalid("签名不符：文件在归档后被改动过，或不是用本实例的密钥签名的")
