@@ -112,6 +112,9 @@ def chained(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]
 
 
 def lock(session: Session) -> None:
+    """Hold the chain until the transaction ends. SQLite's transactions hold the write lock
+    from their start already; on PostgreSQL it must be taken before the last record is
+    read, or two transactions would read the same one."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
 
