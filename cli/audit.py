@@ -43,9 +43,12 @@ def verify(app: AppContext, archive_file: Path | None) -> None:
             f"签名正确，最后一条的哈希 {summary.last_hash}"
         )
         return
-    with app.transaction() as session:
+    # Read without the write lock: the walk takes seconds per 100,000 records, and on SQLite
+    # the service's writes would wait for it (and give up after 30 s).
+    with app.reading() as session:
         checked = audit_chain.verify(session)
-        broken = checked.broken
+    broken = checked.broken
+    with app.transaction() as session:
         audit.record(
             session,
             "audit.verify",

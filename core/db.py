@@ -104,8 +104,14 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "ykt_read_only"  # execution option of a transaction that only reads
+
+
 def _sqlite_on_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A transaction that only reads takes no write lock: WAL gives it a snapshot of its own.
+    conn.exec_driver_sql(
+        "BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
+    )
 
 
 _KEPT = "ykt_kept_rows"
@@ -173,6 +179,20 @@ class Database:
             self.write_rows(kept)
             raise
         finally:
+            session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads and is rolled back at the end. On SQLite it does not
+        hold up writers as `transaction()` would (which takes the write lock when it
+        begins), so a long read, such as walking the whole audit log, can run beside the
+        service."""
+        session = self.sessions()
+        try:
+            session.connection(execution_options={READ_ONLY: True})
+            yield session
+        finally:
+            session.rollback()
             session.close()
 
     def write_rows(self, rows: list[tuple[Any, dict[str, Any]]]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -245,3 +246,18 @@ def test_bulk_and_orm_records_share_one_chain_in_the_order_they_were_made(
     assert made == ["test.before", "problem.register", "problem.register", "test.after"]
     checked = audit_chain.verify(db_session)
     assert checked.broken is None and checked.last_id == mark + 4
+
+
+def test_walking_the_log_does_not_hold_up_the_services_writes(tmp_path: Path) -> None:
+    """On SQLite every transaction takes the write lock when it begins; a verify that did so
+    would stop the service's writes for as long as the walk takes (they give up at 30 s)."""
+    with fresh_database_url(tmp_path) as url, opened(url) as db:
+        schema.upgrade(db)
+        with db.reading() as reader:
+            assert audit_chain.verify(reader).broken is None
+            started = time.monotonic()
+            with db.transaction() as writer:  # a request of the running service, meanwhile
+                audit.record(writer, "test.meanwhile", actor_name="tester")
+            assert time.monotonic() - started < 5
+        with db.reading() as reader:
+            assert audit_chain.verify(reader).count == 1
