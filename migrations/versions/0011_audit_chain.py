@@ -7,7 +7,9 @@ Create Date: 2026-12-02 08:00:00.000000
 
 The existing records are chained here, in id order, so that `ykt audit verify` passes on an
 upgraded database. Their content is left as it was: before this revision a login's address
-was kept in `source`, and it stays there.
+was kept in `source`, and it stays there. The hash is campaign.audit_chain's (`plain`,
+`digest`): that is the log's format, and a later change of it needs a migration that chains
+the records again.
 """
 
 from collections.abc import Sequence
