@@ -1,20 +1,73 @@
-"""Writing the audit record. Every security-relevant and data-changing action calls `record`."""
+"""Writing the audit record. Every security-relevant and data-changing action calls `record`,
+every refused one `record_refusal`; both fill in where the request came from (`Client`).
+
+The records form a hash chain (campaign.audit_chain): importing this module installs the
+hook that links every record added to a session, and `chained` links a bulk insert's rows."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaign.audit_chain import chained
 from campaign.models import AuditEvent, User
 from core import clock, paging
 from core.db import keep
 from core.paging import Page
 
+__all__ = ["chained"]
+
 SYSTEM_ACTOR = "系统"
+ANONYMOUS = "（未登录）"
+CLI_ACTOR = "命令行"
+IP_LENGTH, USER_AGENT_LENGTH = 64, 256
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where the work of this thread comes from: the web sets the address and browser of
+    the request, the command line sets source "cli". Records that name no source of their
+    own take this one."""
+
+    ip: str = ""
+    user_agent: str = ""
+    source: str = ""
+
+
+NO_CLIENT = Client()  # work of no request or command: the scheduler, a test
+_client: ContextVar[Client] = ContextVar("ykt_audit_client", default=NO_CLIENT)
+
+
+def enter_client(client: Client) -> Token[Client]:
+    """Set the client until `leave_client` (the web's before_request and teardown)."""
+    return _client.set(
+        Client(client.ip[:IP_LENGTH], client.user_agent[:USER_AGENT_LENGTH], client.source)
+    )
+
+
+def leave_client(token: Token[Client]) -> None:
+    _client.reset(token)
+
+
+@contextmanager
+def client_context(client: Client) -> Iterator[None]:
+    token = enter_client(client)
+    try:
+        yield
+    finally:
+        leave_client(token)
+
+
+def current_client() -> Client:
+    return _client.get()
 
 
 def record(
@@ -79,15 +132,19 @@ def event_values(
     at: datetime,
     **detail: Any,
 ) -> dict[str, Any]:
-    """The columns of one audit record (for `record`, and for imports that insert many)."""
+    """The columns of one audit record (for `record`, and for imports that insert many, which
+    link them with `chained` before inserting)."""
+    client = _client.get()
     return {
         "at": at,
         "actor_id": actor.id if actor is not None else None,
-        "actor_name": actor_name or (actor.username if actor is not None else SYSTEM_ACTOR),
+        "actor_name": (actor_name or (actor.username if actor is not None else SYSTEM_ACTOR))[:64],
         "action": action,
-        "target": target,
+        "target": target[:200],
         "success": success,
-        "source": source,
+        "source": source or client.source,
+        "ip": client.ip,
+        "user_agent": client.user_agent,
         "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
         if detail
         else "",
@@ -109,6 +166,24 @@ def search(
     return paging.fetch(session, query.order_by(AuditEvent.id.desc()), page, AUDIT_PAGE)
 
 
+def read_log(
+    session: Session, reader: User, *, action: str = "", actor: str = "", page: int = 1
+) -> Page[AuditEvent]:
+    """A page of the log for the auditor; the reading is itself recorded, once per page
+    shown (after the search, so the page shows the log as it was when asked for)."""
+    found = search(session, action=action, actor=actor, page=page)
+    filters = {name: value for name, value in (("action", action), ("actor", actor)) if value}
+    record(
+        session,
+        "audit.read",
+        actor=reader,
+        page=found.number,
+        shown=len(found.items),
+        filters=filters,
+    )
+    return found
+
+
 # What each action is called on the audit page.
 ACTION_LABELS = {
     "auth.login": "登录",
@@ -128,6 +203,7 @@ ACTION_LABELS = {
     "unit.create": "新建单位",
     "unit.population": "设置总人口数",
     "file.upload": "上传附件",
+    "file.download": "下载附件",
     "problem.register": "登记问题",
     "problem.reopen": "重新打开问题",
     "task.complete": "办理任务",
@@ -139,4 +215,14 @@ ACTION_LABELS = {
     "ledger.import": "导入问题台账",
     "system.backup": "备份",
     "system.backup_prune": "删除旧备份",
+    "audit.verify": "校验审计记录链",
+    "audit.archive": "归档审计记录",
+    "auth.token": "使用 API 令牌",
+    "access.denied": "拒绝访问",
+    "request.failed": "操作未成功",
+    "task.claim": "认领任务",
+    "task.unclaim": "退回认领",
+    "case.comment": "发表意见",
+    "data.export": "下载/导出数据",
+    "audit.read": "查阅审计日志",
 }

@@ -1,5 +1,6 @@
 """Deploying a process definition, the same from the modeler, the API and `ykt deploy`: the
-engine validates and stores the new version, the audit log records who deployed what."""
+engine validates and stores the new version, the audit log records who deployed what, or
+who tried to deploy a diagram that was refused and why."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Session
 from campaign import audit
 from campaign.models import User
 from engine import definitions
+from engine.errors import DeploymentRefused
 from engine.host import EngineHost
 from engine.models import ProcessDefinition
 
@@ -18,14 +20,26 @@ def deploy(
     xml: bytes | str,
     *,
     by: User | None = None,
-    by_name: str = "命令行",
+    by_name: str = audit.CLI_ACTOR,
     source: str,
 ) -> tuple[ProcessDefinition, bool]:
     """Deploy a diagram as a new version (or find it unchanged); raises DeploymentRefused,
     storing nothing, when it has findings. `by` is None on the command line, which names
     whoever deploys (`by_name`)."""
     name = by.username if by is not None else by_name
-    definition, created = definitions.deploy(session, xml, host, deployed_by=name)
+    try:
+        definition, created = definitions.deploy(session, xml, host, deployed_by=name)
+    except DeploymentRefused as refused:
+        # Kept: the refusal rolls the attempt back, its record stays.
+        audit.record_refusal(
+            session,
+            "definition.deploy",
+            actor=by,
+            actor_name=name,
+            source=source,
+            findings=[str(finding) for finding in refused.findings],
+        )
+        raise
     audit.record(
         session,
         "definition.deploy",

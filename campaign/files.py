@@ -136,6 +136,21 @@ def open_file(data_dir: Path, attachment: Attachment) -> Path:
     return path
 
 
+def download(session: Session, user: User, data_dir: Path, attachment: Attachment) -> Path:
+    """An evidence file for a person allowed to see its case: found, and its reading
+    recorded (evidence names the people concerned)."""
+    path = open_file(data_dir, attachment)
+    audit.record(
+        session,
+        "file.download",
+        actor=user,
+        target=f"case:{attachment.case_id}",
+        file=attachment.filename,
+        attachment=attachment.id,
+    )
+    return path
+
+
 def of_case(session: Session, case_id: int) -> list[Attachment]:
     return list(
         session.scalars(
@@ -186,6 +201,7 @@ def add_comment(session: Session, user: User, case_id: int, text: str) -> Commen
     )
     session.add(comment)
     session.flush()
+    audit.record(session, "case.comment", actor=user, target=f"case:{case_id}", comment=comment.id)
     return comment
 
 

@@ -92,7 +92,7 @@ def authenticate(
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    audit.record(session, "auth.login", actor=user, source=source)
+    audit.record(session, "auth.login", actor=user)
     return LoginResult(LoginOutcome.OK, user=user)
 
 
@@ -112,7 +112,6 @@ def count_account_failure(session: Session, user: User, *, source: str = "", by:
         "auth.lock",
         actor=user,
         target=f"user:{user.username}",
-        source=source,
         until=user.locked_until,
         by=by,
     )
@@ -145,7 +144,6 @@ def _record_failure(
         actor=user,
         actor_name=None if user is not None else username[:64],
         success=False,
-        source=source,
         reason=reason,
         **detail,
     )
@@ -173,7 +171,6 @@ def _count_address_failure(session: Session, address: str, now: datetime) -> Non
         session,
         "auth.address_block",
         target=f"address:{address}",
-        source=address,
         failures=row.failures,
         until=row.blocked_until,
     )

@@ -72,7 +72,7 @@ def register(
     unit_code: str,
     data: Mapping[str, Any],
     *,
-    source: str = "web",
+    source: str = "",  # how it arrived; by default, as the request or command says
 ) -> Problem:
     """Register one problem from the register form (the web page or the API)."""
     try:

@@ -86,6 +86,7 @@ def register_many(
     actor = actor_for(user)
     now = clock.now()
     made: list[tuple[int, str]] = []
+    registered: list[tuple[Registration, str]] = []
     progress(0, len(entries))
     for start in range(0, len(entries), BATCH):
         batch = entries[start : start + BATCH]
@@ -123,27 +124,36 @@ def register_many(
             ],
         )
         notifications.for_new_work(session, *case_ids)
-        bulk.insert_rows(
-            session,
-            AuditEvent,
-            [
-                audit.event_values(
-                    "problem.register",
-                    actor=user,
-                    target=f"problem:{number}",
-                    source=entry.source,
-                    at=now,
-                    unit=entry.unit,
-                )
-                for entry, number in zip(batch, batch_numbers, strict=True)
-            ],
-        )
+        registered += zip(batch, batch_numbers, strict=True)
         session.flush()
         if len(entries) > 1:
             _forget_engine_rows(session, set(case_ids))
         made += zip(problem_ids, batch_numbers, strict=True)
         progress(start + len(batch), len(entries))
+    _record(session, user, now, registered)
     return made
+
+
+def _record(
+    session: Session, user: User, now: datetime, registered: list[tuple[Registration, str]]
+) -> None:
+    """The audit records of the registrations, linked into the chain after the last batch:
+    the chain's lock is held from the first linked record to the commit, and other
+    requests' records must not wait for a whole import. Made a batch at a time, as the
+    entries, so that they are not all held at once."""
+    for start in range(0, len(registered), BATCH):
+        rows = [
+            audit.event_values(
+                "problem.register",
+                actor=user,
+                target=f"problem:{number}",
+                source=entry.source,
+                at=now,
+                unit=entry.unit,
+            )
+            for entry, number in registered[start : start + BATCH]
+        ]
+        bulk.insert_rows(session, AuditEvent, audit.chained(session, rows))
 
 
 def case_data(entry: Registration, problem_id: int, number: str) -> dict[str, Any]:

@@ -95,7 +95,6 @@ def resume(session: Session, key: str, *, source: str = "") -> Resumed:
             "auth.session_refused",
             actor=row.user,
             target=f"user:{row.user.username}",
-            source=source,
             login_session=row.id,
             reason=row.ended_reason,
         )
@@ -107,7 +106,6 @@ def resume(session: Session, key: str, *, source: str = "") -> Resumed:
             session,
             "auth.session_end",
             target=f"user:{row.user.username}",
-            source=source,
             reason=EndReason.IDLE.value,
             sessions=1,
         )
@@ -128,7 +126,6 @@ def log_out(session: Session, user: User, key: str, *, source: str = "") -> None
         session,
         "auth.logout",
         actor=user,
-        source=source,
         login_session=row.id if row is not None else None,
     )
 
@@ -161,7 +158,6 @@ def end_all(
         "auth.session_end",
         actor=actor,
         target=f"user:{user.username}",
-        source=source,
         reason=reason.value,
         sessions=len(rows),
     )

@@ -22,11 +22,21 @@ from forms import registry
 
 
 def claim(session: Session, host: EngineHost, user: User, work_item_id: int) -> WorkItem:
-    return workitems.claim(session, host, work_item_id, actor_for(user))
+    item = workitems.claim(session, host, work_item_id, actor_for(user))
+    _record_claim(session, "task.claim", user, item)
+    return item
 
 
 def unclaim(session: Session, user: User, work_item_id: int) -> WorkItem:
-    return workitems.unclaim(session, work_item_id, actor_for(user))
+    item = workitems.unclaim(session, work_item_id, actor_for(user))
+    _record_claim(session, "task.unclaim", user, item)
+    return item
+
+
+def _record_claim(session: Session, action: str, user: User, item: WorkItem) -> None:
+    audit.record(
+        session, action, actor=user, target=f"case:{item.case_id}", task=item.bpmn_id, item=item.id
+    )
 
 
 def complete(

@@ -135,7 +135,6 @@ def user_for_token(session: Session, token: str, *, source: str = "") -> User:
             session,
             "token.refused",
             actor_name="未知",
-            source=source,
             reason="unknown",
             prefix=token[: len(TOKEN_PREFIX) + 6],
         )
@@ -148,7 +147,6 @@ def user_for_token(session: Session, token: str, *, source: str = "") -> User:
             "token.refused",
             actor=row.user,
             target=f"user:{row.user.username}",
-            source=source,
             reason=reason,
             token=row.id,
             prefix=row.prefix,

@@ -10,7 +10,7 @@ import click
 
 from campaign import audit
 from cli.context import AppContext, friendly_errors, pass_app
-from core import clock
+from core import clock, schema
 from core.backup import Backup, BackupError, create_backup, prune_backups
 from core.config import SECRET_KEY_FILE
 
@@ -64,9 +64,24 @@ def backup(app: AppContext, output_dir: Path | None, keep: int | None) -> None:
         sys.exit(1)
 
 
+def _recordable(app: AppContext) -> bool:
+    """Backing up an older schema is right (back up, then upgrade), but its audit table
+    lacks what a record now holds (the hash chain): such a backup is not recorded, and the
+    command says so."""
+    if schema.current_revision(app.database) == schema.head_revision():
+        return True
+    click.echo(
+        "注意：数据库结构不是最新版本，本次操作未写入审计日志（ykt init 升级后恢复记录）",
+        err=True,
+    )
+    return False
+
+
 def _record(app: AppContext, made: Backup) -> None:
     # Its own short transaction, after the copy: the copy never waits on it, and it is only
-    # written for a backup that exists. An older schema is fine: back up before upgrading.
+    # written for a backup that exists.
+    if not _recordable(app):
+        return
     with app.transaction(require_schema=False) as session:
         audit.record(
             session,
@@ -81,6 +96,8 @@ def _record(app: AppContext, made: Backup) -> None:
 
 
 def _record_pruning(app: AppContext, made: Backup, removed: list[Path]) -> None:
+    if not _recordable(app):
+        return
     with app.transaction(require_schema=False) as session:
         audit.record(
             session,

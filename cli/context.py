@@ -35,10 +35,22 @@ class AppContext:
 
     @contextmanager
     def transaction(self, *, require_schema: bool = True) -> Iterator[Session]:
-        if require_schema and schema.current_revision(self.database) != schema.head_revision():
-            raise click.ClickException("数据库尚未初始化或版本过旧，请先运行：ykt init")
+        if require_schema:
+            self._require_schema()
         with unit_of_work(self.database, CampaignHost()) as session:
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads (core.db.Database.reading): it does not hold up
+        the running service's writes on SQLite."""
+        self._require_schema()
+        with self.database.reading() as session:
+            yield session
+
+    def _require_schema(self) -> None:
+        if schema.current_revision(self.database) != schema.head_revision():
+            raise click.ClickException("数据库尚未初始化或版本过旧，请先运行：ykt init")
 
     def close(self) -> None:
         if "database" in self.__dict__:

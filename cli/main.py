@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import getpass
+import socket
+
 import click
 
-from campaign import bootstrap, demo, org
+from campaign import audit, bootstrap, demo, org
 from campaign.jobs import SCHEDULED_JOBS
 from campaign.workflow_host import CampaignHost
+from cli.audit import audit_group
 from cli.backup import backup
 from cli.bench import bench, bench_reports
 from cli.context import AppContext, friendly_errors, pass_app
@@ -22,6 +26,16 @@ from engine.scheduler import Scheduler
 def ykt(ctx: click.Context) -> None:
     app = ctx.ensure_object(AppContext)
     ctx.call_on_close(app.close)
+    # Every audit record a command makes says it came from the command line.
+    ctx.with_resource(audit.client_context(audit.Client(source="cli", user_agent=_os_user())))
+
+
+def _os_user() -> str:
+    """The operating-system account that runs the command: who, for the audit record."""
+    try:
+        return f"ykt 命令行（系统用户 {getpass.getuser()}@{socket.gethostname()}）"
+    except (KeyError, OSError):  # no user name known to the system (some containers)
+        return "ykt 命令行（系统用户未知）"
 
 
 @ykt.command(help="创建或升级数据库结构并载入基础数据（可重复运行，不会删除数据）。")
@@ -121,6 +135,7 @@ ykt.add_command(import_ledger_command)
 ykt.add_command(deploy)
 ykt.add_command(worker)
 ykt.add_command(backup)
+ykt.add_command(audit_group)
 
 
 def main() -> None:

@@ -15,11 +15,12 @@ import click
 from sqlalchemy.orm import Session
 
 from campaign import accounts, reports
+from campaign.audit import CLI_ACTOR
 from campaign.ledger_import import import_ledger
+from campaign.reports import downloads
 from campaign.reports.scope import ReportScope
 from campaign.workflow_host import CampaignHost
 from cli.context import AppContext, friendly_errors, pass_app
-from forms.tables import write_attachment2, write_attachment3
 
 F = TypeVar("F", bound=Callable[..., Any])
 DAY = click.DateTime(formats=["%Y-%m-%d"])
@@ -108,7 +109,7 @@ def export_attachment2(
 ) -> None:
     with app.transaction() as session, _atomic(output) as temporary:
         scope = _scope(session, campaign, unit_code, date_from, date_to)
-        write_attachment2(reports.attachment2(session, scope), temporary)
+        downloads.attachment2(session, scope, temporary, actor=None, actor_name=CLI_ACTOR)
     click.echo(f"已导出附件2 问题统计表：{output}（{_describe(scope)}）")
 
 
@@ -129,8 +130,9 @@ def export_attachment3(
 ) -> None:
     with app.transaction() as session, _atomic(output) as temporary:
         scope = _scope(session, campaign, unit_code, date_from, date_to)
-        table = reports.attachment3(session, scope, by_township=by_township)
-        write_attachment3(table, temporary)
+        downloads.attachment3(
+            session, scope, temporary, by_township=by_township, actor=None, actor_name=CLI_ACTOR
+        )
     how = "，按乡镇分行" if by_township else ""
     click.echo(f"已导出附件3 问题情况汇总表：{output}（{_describe(scope)}{how}）")
 
@@ -164,7 +166,7 @@ def export_ledger(
 ) -> None:
     with app.transaction() as session, _atomic(output) as temporary:
         scope = _scope(session, campaign, unit_code, date_from, date_to)
-        count = reports.export_ledger(session, scope, temporary)
+        count = downloads.ledger(session, scope, temporary, actor=None, actor_name=CLI_ACTOR)
     click.echo(f"已导出问题台账 {count} 条：{output}（{_describe(scope)}）")
 
 

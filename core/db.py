@@ -104,8 +104,14 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "ykt_read_only"  # execution option of a transaction that only reads
+
+
 def _sqlite_on_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A transaction that only reads takes no write lock: WAL gives it a snapshot of its own.
+    conn.exec_driver_sql(
+        "BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
+    )
 
 
 _KEPT = "ykt_kept_work"
@@ -126,6 +132,11 @@ def keep_work(session: Session, work: KeptWork) -> None:
     It runs in the transaction when that succeeds, or in one of its own after the rollback,
     so it reads the rows afresh rather than trusting objects of the rolled-back work."""
     session.info.setdefault(_KEPT, []).append(work)
+
+
+def has_kept(session: Session) -> bool:
+    """Whether the session's work kept a row aside (the refusal is recorded already)."""
+    return bool(session.info.get(_KEPT))
 
 
 def write_kept(session: Session) -> None:
@@ -181,6 +192,20 @@ class Database:
             self.run_kept(kept)
             raise
         finally:
+            session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads and is rolled back at the end. On SQLite it does not
+        hold up writers as `transaction()` would (which takes the write lock when it
+        begins), so a long read, such as walking the whole audit log, can run beside the
+        service."""
+        session = self.sessions()
+        try:
+            session.connection(execution_options={READ_ONLY: True})
+            yield session
+        finally:
+            session.rollback()
             session.close()
 
     def run_kept(self, kept: list[KeptWork]) -> None:

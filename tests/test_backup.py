@@ -324,3 +324,18 @@ def test_the_password_goes_to_pg_dump_in_the_environment_only() -> None:
     assert env["PGPASSWORD"] == "s@cret"
     assert argv[-1] == "postgresql://ykt@db.example:5433/ykt?sslmode=require"
     assert "--format=custom" in argv and "--no-password" in argv
+
+
+def test_a_database_of_an_older_schema_is_backed_up_before_it_is_upgraded(
+    tmp_path: Path,
+) -> None:
+    """The order operations.md gives: back up, then `ykt init`. The backup cannot be written
+    to an older audit table, and says so instead of failing."""
+    with fresh_database_url(tmp_path) as url:
+        with opened(url) as db:
+            schema.upgrade(db, "0010")
+        env = {"YKT_DATABASE_URL": url, "YKT_INSTANCE_DIR": str(tmp_path / "instance")}
+        result = run(env, "backup", "-o", str(tmp_path / "backups"))
+        assert result.exit_code == 0, result.output
+        assert "未写入审计日志" in result.output
+        assert len(list((tmp_path / "backups").iterdir())) == 1

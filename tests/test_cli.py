@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import select
 
-from campaign.models import ApiToken, Unit, User
+from campaign.models import ApiToken, AuditEvent, Unit, User
 from cli.main import ykt
 from core.db import Database
 from tests.databases import fresh_database_url
@@ -315,3 +315,35 @@ def test_commands_that_serve_no_pages_never_load_flask(
     )
     assert done.returncode == 0, done.stderr
     assert "LKQ" in done.stdout and (tmp_path / "attachment2.xlsx").is_file()
+
+
+def _events(env: dict[str, str], action: str) -> list[AuditEvent]:
+    db = Database(env["YKT_DATABASE_URL"])
+    try:
+        with db.transaction() as session:
+            query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+            return list(session.scalars(query))
+    finally:
+        db.dispose()
+
+
+def test_exports_and_refused_deploys_are_recorded_as_the_command_line(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    table = tmp_path / "附件2.xlsx"
+    assert run(cli_env, "export", "attachment2", "--unit", "QSZ", "-o", str(table)).exit_code == 0
+    exported = _events(cli_env, "data.export")[-1]
+    assert (exported.actor_name, exported.target, exported.source) == (
+        "命令行",
+        "attachment2",
+        "cli",
+    )
+    assert "系统用户" in exported.user_agent and '"unit": "QSZ"' in exported.detail
+
+    diagram = tmp_path / "broken.bpmn"
+    diagram.write_text("<not-a-diagram/>", encoding="utf-8")
+    refused = run(cli_env, "deploy", str(diagram), "--as", "张工")
+    assert refused.exit_code == 2, refused.output
+    attempt = _events(cli_env, "definition.deploy")[-1]
+    assert (attempt.actor_name, attempt.success, attempt.source) == ("张工", False, "cli")
+    assert "findings" in attempt.detail

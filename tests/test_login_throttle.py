@@ -61,7 +61,9 @@ def test_twenty_five_wrong_passwords_from_one_address_against_different_accounts
     blocks = db_session.scalars(
         select(AuditEvent).where(AuditEvent.action == "auth.address_block")
     ).all()
-    assert [(b.source, json.loads(b.detail)["failures"]) for b in blocks] == [(ATTACKER, 20)]
+    assert [(b.target, json.loads(b.detail)["failures"]) for b in blocks] == [
+        (f"address:{ATTACKER}", 20)
+    ]
     clock.advance(timedelta(minutes=15, seconds=1))
     again = accounts.authenticate(db_session, "clerk01", GOOD_PASSWORD, source=ATTACKER)
     assert again.outcome is LoginOutcome.OK
@@ -161,10 +163,10 @@ def test_unknown_wrong_locked_disabled_and_blocked_get_the_same_answer(
         assert "锁定，请" not in page and "已停用" not in page, kind
     reasons = db_session.scalars(
         select(AuditEvent)
-        .where(AuditEvent.action == "auth.login", AuditEvent.source.like("10.0.1.%"))
+        .where(AuditEvent.action == "auth.login", AuditEvent.ip.like("10.0.1.%"))
         .order_by(AuditEvent.id)
     ).all()
-    assert [(e.source, json.loads(e.detail)["reason"]) for e in reasons] == [
+    assert [(e.ip, json.loads(e.detail)["reason"]) for e in reasons] == [
         ("10.0.1.1", "unknown user"),
         ("10.0.1.2", "wrong password"),
         ("10.0.1.3", "locked"),
@@ -172,7 +174,7 @@ def test_unknown_wrong_locked_disabled_and_blocked_get_the_same_answer(
     ]
     blocked = db_session.scalars(
         select(AuditEvent)
-        .where(AuditEvent.action == "auth.login", AuditEvent.source == ATTACKER)
+        .where(AuditEvent.action == "auth.login", AuditEvent.ip == ATTACKER)
         .order_by(AuditEvent.id.desc())
     ).first()
     assert blocked is not None and json.loads(blocked.detail)["reason"] == "address blocked"

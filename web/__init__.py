@@ -13,6 +13,7 @@ from core.db import MAX_ID, Database
 from web import (
     admin,
     api,
+    audit_client,
     audit_log,
     auth,
     authz,
@@ -61,6 +62,7 @@ def create_app(
     if config:
         app.config.update(config)
     db.init_app(app, database or Database(settings.database_url))
+    audit_client.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     authz.init_app(app)

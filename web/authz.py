@@ -85,9 +85,9 @@ def _enforce() -> Response | None:
         user = bearer_user()
         if user is None:
             abort(401)
+        g.api_user = user  # known from here on: a refusal below is recorded under this name
         if not access.admits(user):
             abort(404)
-        g.api_user = user
         return None
     if not current_user.is_authenticated:
         if access.api:

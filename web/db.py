@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, got_request_exception
 from sqlalchemy.orm import Session
 
-from core.db import Database, take_kept, write_kept
+from core.db import Database, has_kept, take_kept, write_kept
 
 
 def init_app(app: Flask, database: Database) -> None:
@@ -32,6 +32,12 @@ def session() -> Session:
         g.db_session = database().sessions()
     current: Session = g.db_session
     return current
+
+
+def kept_anything() -> bool:
+    """Whether this request's work kept a row aside to outlive its rollback."""
+    current: Session | None = g.get("db_session")
+    return current is not None and has_kept(current)
 
 
 def fail() -> None:

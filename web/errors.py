@@ -7,7 +7,14 @@ case that failed to run is marked in error by the engine's runner, and the perso
 Chinese answer: JSON of one documented shape under /api/, a page otherwise.
 
 A view whose form can be refused says how to show it again (`on_refusal`): the task page
-comes back with every input and the reason beside its field, instead of an error page."""
+comes back with every input and the reason beside its field, instead of an error page.
+
+Refusals are recorded here, in one place, and kept through the rollback: every 403 and 404
+of a page that exists (a role rule of web.authz, or NotFound/NotAllowed from a service), and
+every refused or failed request that would have changed data (not GET or HEAD). Not
+recorded, to keep the log readable: an address no route has (scanners), static files, a
+public page's 404 to someone not signed in, and 401 for a missing API token (the service
+records a token that is given but wrong), as the login redirect of a page is not either."""
 
 from __future__ import annotations
 
@@ -17,14 +24,18 @@ from typing import Any
 
 from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from campaign import audit
+from campaign.models import User
 from campaign.submissions import AlreadySubmitted
 from core.errors import AppError, InvalidInput
 from engine import runner
 from engine.errors import CaseFailed, DeploymentRefused
 from web import db
+from web.authz import access_of
 from web.common import HOST
 
 log = logging.getLogger(__name__)
@@ -83,6 +94,7 @@ def error_body(message: str, **extra: Any) -> dict[str, Any]:
 
 
 def _app_error(error: AppError) -> ResponseReturnValue:
+    _record_refusal(error.status, str(error), type(error).__name__)
     db.fail()
     if isinstance(error, CaseFailed):
         runner.record_failure(db.database(), HOST, error)
@@ -113,8 +125,10 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
     status = error.code or 500
     if status < 400:  # a redirect raised by routing (e.g. a missing trailing slash)
         return error
-    db.fail()
     original = getattr(error, "original_exception", None)
+    cause = type(original if original is not None else error).__name__
+    _record_refusal(status, HTTP_MESSAGES.get(status, "请求失败"), cause)
+    db.fail()
     if original is not None:  # Flask's 500 for an exception nobody handled
         log.error("unhandled error on %s", request.path, exc_info=original)
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
@@ -127,6 +141,55 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
         return jsonify(error_body(message)), status, headers
     page, status = _page(status, message)
     return page, status, headers
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _record_refusal(status: int, reason: str, cause: str) -> None:
+    """Record a refused request, unless it is noise (see the module's docstring) or the
+    service already recorded the refusal in its own words."""
+    if request.endpoint in (None, "static"):
+        return
+    denied = status in (403, 404)
+    if not denied and (request.method in SAFE_METHODS or status == 401):
+        return
+    try:
+        actor = _who()
+        if actor is None and denied and _is_public():
+            return
+        if db.kept_anything():
+            return
+        audit.record_refusal(
+            db.session(),
+            "access.denied" if denied else "request.failed",
+            actor=actor,
+            actor_name=None if actor is not None else audit.ANONYMOUS,
+            target=request.path,
+            method=request.method,
+            status=status,
+            endpoint=request.endpoint,
+            reason=reason,
+            error=cause,
+        )
+    except Exception:  # the answer still goes out; the failure is in the server's log
+        log.exception("refusal of %s %s could not be recorded", request.method, request.path)
+
+
+def _who() -> User | None:
+    """The person refused: the API's token holder, a page's signed-in user."""
+    if request.path.startswith(API_PREFIX):
+        api_user: User | None = g.get("api_user")
+        return api_user
+    if current_user.is_authenticated:
+        user: User = current_user._get_current_object()
+        return user
+    return None
+
+
+def _is_public() -> bool:
+    access = access_of(request.endpoint)
+    return access is not None and access.public
 
 
 def _page(status: int, message: str) -> tuple[str, int]:

@@ -2,7 +2,7 @@
 
 from campaign.models.account_requests import AccountRequest
 from campaign.models.accounts import ApiToken, RoleAssignment, User
-from campaign.models.audit import AuditEvent
+from campaign.models.audit import AuditAnchor, AuditEvent, AuditPermit
 from campaign.models.catalogue import (
     Campaign,
     CampaignPhase,
@@ -25,7 +25,9 @@ __all__ = [
     "AccountRequest",
     "ApiToken",
     "Attachment",
+    "AuditAnchor",
     "AuditEvent",
+    "AuditPermit",
     "Campaign",
     "CampaignPhase",
     "Clue",

@@ -4,6 +4,7 @@ tests use an app configured like production, not the suite's testing app."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import accounts, problems
-from campaign.models import Problem, Unit, User
+from campaign.models import AuditEvent, Problem, Unit, User
 from campaign.workflow_host import CampaignHost
 from core.config import Settings
 from core.db import Database
@@ -90,6 +91,25 @@ def test_a_refusal_after_a_flush_leaves_nothing_and_success_commits(
     assert _units(db_session, "BT-CONFLICT") == 0
     assert client.post("/boundary-test/fine").status_code == 200
     assert _units(db_session, "BT-FINE") == 1
+
+
+def test_a_failed_or_refused_change_is_recorded_although_its_work_is_not(
+    db_session: Session, production_app: Flask
+) -> None:
+    client = production_app.test_client()
+    assert client.post("/boundary-test/crash").status_code == 500
+    assert client.post("/boundary-test/conflict").status_code == 409
+    failed = db_session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "request.failed", AuditEvent.target.startswith("/boundary"))
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [(e.target, e.success, json.loads(e.detail)["status"]) for e in failed] == [
+        ("/boundary-test/crash", False, 500),
+        ("/boundary-test/conflict", False, 409),
+    ]
+    assert json.loads(failed[0].detail)["error"] == "RuntimeError"
+    assert _units(db_session, "BT-CRASH") == _units(db_session, "BT-CONFLICT") == 0
 
 
 def test_api_errors_are_json_even_when_unexpected(

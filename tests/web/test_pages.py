@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import problems, tasks
-from campaign.models import Attachment, Problem, User
+from campaign.models import Attachment, AuditEvent, Problem, User
 from campaign.workflow_host import CampaignHost
 from core import clock
 from engine.models import WorkItem
@@ -154,6 +154,8 @@ def test_evidence_upload_is_checked_and_downloadable(
     download = client.get(f"/files/{attachment.id}")
     assert download.status_code == 200 and download.data == b"%PDF-1.4 evidence"
     download.close()
+    read = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "file.download"))
+    assert [e.target for e in read] == [f"case:{problem.case_id}"]  # evidence read is recorded
     db_session.expire_all()
     assert problem.status == "signoff"
 

@@ -14,14 +14,13 @@ from web.roles import REPORT_ROLES
 @bp.get("/reports/attachment2.xlsx")
 @allow(*REPORT_ROLES, api=True)
 def attachment2_xlsx() -> Response:
-    return xlsx_response("attachment2", scope_from(db.session(), api_user(), request.args), False)
+    scope = scope_from(db.session(), api_user(), request.args)
+    return xlsx_response("attachment2", scope, False, actor=api_user())
 
 
 @bp.get("/reports/attachment3.xlsx")
 @allow(*REPORT_ROLES, api=True)
 def attachment3_xlsx() -> Response:
-    return xlsx_response(
-        "attachment3",
-        scope_from(db.session(), api_user(), request.args),
-        request.args.get("by") == "township",
-    )
+    scope = scope_from(db.session(), api_user(), request.args)
+    by_township = request.args.get("by") == "township"
+    return xlsx_response("attachment3", scope, by_township, actor=api_user())

@@ -11,10 +11,8 @@ from werkzeug.wrappers import Response
 
 from campaign import ledger_import, ledger_queries, reports, submissions
 from campaign.current import active_campaign
-from campaign.models import Problem
-from campaign.reports.ledger_sheet import rows_where
+from campaign.reports import downloads
 from core.errors import AppError, InvalidInput
-from forms.ledger_excel import write_ledger
 from web import db, errors, once
 from web.authz import allow
 from web.common import HOST, me
@@ -75,13 +73,12 @@ def export() -> Response:
     """The rows the ledger page shows (same filters, same visibility), in the import sheet's
     columns, so the file imports again."""
     session = db.session()
-    filters = ledger_queries.LedgerFilters.from_args(request.args)
-    shown = ledger_queries.query(session, me(), filters).with_only_columns(Problem.id)
-    campaign = active_campaign(session)
     buffer = io.BytesIO()
-    write_ledger(
-        rows_where(session, [Problem.id.in_(shown)]),
-        reports.ledger_choices(session, campaign.id),
+    downloads.ledger_shown(
+        session,
+        active_campaign(session).id,
+        me(),
+        ledger_queries.LedgerFilters.from_args(request.args),
         buffer,
     )
     buffer.seek(0)

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from campaign import reports
-from forms.tables.attachment2 import write_attachment2
+from campaign.models import User
+from campaign.reports import downloads
 from forms.tables.attachment3 import COLUMNS as ATTACHMENT3_COLUMNS
 from forms.tables.attachment3 import GROUPS as ATTACHMENT3_GROUPS
-from forms.tables.attachment3 import write_attachment3
 from web import db
 from web.authz import allow
 from web.common import me, page_arg
@@ -107,14 +107,17 @@ def attachment3_cell() -> str:
     )
 
 
-def xlsx_response(kind: str, scope: reports.ReportScope, by_township: bool) -> Response:
+def xlsx_response(
+    kind: str, scope: reports.ReportScope, by_township: bool, *, actor: User
+) -> Response:
+    """A statistics table as a download (pages and the API), recorded as taken by `actor`."""
     session = db.session()
     buffer = io.BytesIO()
     if kind == "attachment2":
-        write_attachment2(reports.attachment2(session, scope), buffer)
+        downloads.attachment2(session, scope, buffer, actor=actor)
         name = f"附件2_问题统计表_{scope.unit_code}.xlsx"
     else:
-        write_attachment3(reports.attachment3(session, scope, by_township=by_township), buffer)
+        downloads.attachment3(session, scope, buffer, by_township=by_township, actor=actor)
         name = f"附件3_问题情况汇总表_{scope.unit_code}.xlsx"
     buffer.seek(0)
     return send_file(buffer, mimetype=XLSX, as_attachment=True, download_name=name)
@@ -123,14 +126,12 @@ def xlsx_response(kind: str, scope: reports.ReportScope, by_township: bool) -> R
 @bp.get("/attachment2.xlsx")
 @allow(*REPORT_ROLES)
 def attachment2_xlsx() -> Response:
-    return xlsx_response("attachment2", scope_from(db.session(), me(), request.args), False)
+    scope = scope_from(db.session(), me(), request.args)
+    return xlsx_response("attachment2", scope, False, actor=me())
 
 
 @bp.get("/attachment3.xlsx")
 @allow(*REPORT_ROLES)
 def attachment3_xlsx() -> Response:
-    return xlsx_response(
-        "attachment3",
-        scope_from(db.session(), me(), request.args),
-        request.args.get("by") == "township",
-    )
+    scope = scope_from(db.session(), me(), request.args)
+    return xlsx_response("attachment3", scope, request.args.get("by") == "township", actor=me())

@@ -185,7 +185,7 @@ def download(attachment_id: int) -> Response:
     if not records.may_see_case(db.session(), me(), attachment.case_id):
         abort(404)
     return send_file(
-        files.open_file(data_dir(), attachment),
+        files.download(db.session(), me(), data_dir(), attachment),
         mimetype=attachment.content_type,
         as_attachment=True,
         download_name=attachment.filename,

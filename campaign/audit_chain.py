@@ -1,0 +1,273 @@
+"""The audit log as a hash chain: each record carries the SHA-256 of the one before it
+(`prev_hash`) and its own (`hash`, over a canonical form of all its fields, `prev_hash`
+included). Changing, removing or slipping in a record breaks a link that `verify` finds.
+
+Records are appended in one defined order. Every insert goes through `link`, which takes
+the chain's lock, reads the last record, and gives the new ones the next ids and their
+hashes: the ORM's pending AuditEvent objects (a before_flush hook, in order of addition)
+and bulk inserts (`chained`) alike. The lock is held to the end of the transaction, so
+two transactions cannot both link to the same last record: SQLite's writers are serialised
+already (BEGIN IMMEDIATE, core.db), on PostgreSQL an advisory transaction lock does it.
+The ids are the last id plus one, not a sequence, so the log has no gaps of its own: a gap
+means records were removed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import bindparam, event, inspect, select, text
+from sqlalchemy.orm import Session
+
+from campaign.models import AuditAnchor, AuditEvent
+from core import clock
+
+GENESIS = "0" * 64  # what the first record of a log links to
+
+# The fields a record's hash covers, in the order of the table.
+FIELDS = (
+    "id",
+    "at",
+    "actor_id",
+    "actor_name",
+    "action",
+    "target",
+    "success",
+    "source",
+    "detail",
+    "ip",
+    "user_agent",
+    "prev_hash",
+)
+DEFAULTS: dict[str, Any] = {
+    "actor_id": None,
+    "target": "",
+    "success": True,
+    "source": "",
+    "detail": "",
+    "ip": "",
+    "user_agent": "",
+}
+
+# pg_advisory_xact_lock key of the chain ("yktaud" in ASCII): any fixed number would do, as
+# long as nothing else in the database uses it.
+LOCK_KEY = 0x796B74617564
+
+CHANGED, REMOVED, INSERTED = "changed", "removed", "inserted"
+KIND_LABELS = {CHANGED: "记录被修改", REMOVED: "记录被删除", INSERTED: "记录被插入"}
+
+
+def plain(values: Mapping[Any, Any]) -> dict[str, Any]:
+    """The hashed fields of a record as JSON values: the time in UTC to the microsecond,
+    which both databases store exactly."""
+    out = {name: values.get(name, DEFAULTS.get(name)) for name in FIELDS}
+    at = out["at"]
+    if isinstance(at, datetime):
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        out["at"] = at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    out["success"] = bool(out["success"])
+    return out
+
+
+def digest(record: Mapping[str, Any]) -> str:
+    """SHA-256 of a record's plain fields: sorted keys, no spaces, UTF-8."""
+    canonical = json.dumps(
+        {name: record[name] for name in FIELDS},
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def link(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Give each row (column values of a new record) its id, prev_hash and hash, in the
+    order given, after the last record. Holds the chain's lock to the end of the
+    transaction."""
+    if not rows:
+        return
+    lock(session)
+    last_id, last_hash = head(session)
+    for row in rows:
+        for name, value in DEFAULTS.items():
+            if row.get(name) is None:
+                row[name] = value
+        if row.get("at") is None:
+            row["at"] = clock.now()
+        last_id += 1
+        row["id"], row["prev_hash"] = last_id, last_hash
+        row["hash"] = last_hash = digest(plain(row))
+
+
+def chained(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of a bulk insert, linked after the records already added to the session
+    (which are flushed first, so they come first in the chain too)."""
+    session.flush()
+    link(session, rows)
+    return rows
+
+
+def lock(session: Session) -> None:
+    """Hold the chain until the transaction ends. SQLite's transactions hold the write lock
+    from their start already; on PostgreSQL it must be taken before the last record is
+    read, or two transactions would read the same one."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+
+
+class Link(NamedTuple):
+    """A point of the chain: a record's (or an anchor's) id and hash."""
+
+    id: int
+    hash: str
+
+
+_EVENTS, _ANCHORS = AuditEvent.__table__, AuditAnchor.__table__
+# Built once: every insert reads the chain's end, and building the statement each time cost
+# five times running it (0.25 ms against 0.05 ms on SQLite).
+_LAST_RECORD = select(_EVENTS.c.id, _EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
+_LAST_ANCHOR = (
+    select(_ANCHORS.c.archived_to_id, _ANCHORS.c.hash)
+    .order_by(_ANCHORS.c.archived_to_id.desc())
+    .limit(1)
+)
+_ANCHOR_BEFORE = _LAST_ANCHOR.where(_ANCHORS.c.archived_to_id < bindparam("before_id"))
+
+
+def head(session: Session) -> Link:
+    """What the next record follows: the last record, or the anchor an archive run left
+    when it removed them all, or the start of an empty log."""
+    last = session.execute(_LAST_RECORD).first()
+    if last is not None:
+        return Link(last.id, last.hash)
+    return latest_anchor(session) or Link(0, GENESIS)
+
+
+def latest_anchor(session: Session, *, before_id: int | None = None) -> Link | None:
+    """The newest anchor (before a record id, when given)."""
+    if before_id is None:
+        row = session.execute(_LAST_ANCHOR).first()
+    else:
+        row = session.execute(_ANCHOR_BEFORE, {"before_id": before_id}).first()
+    return Link(row.archived_to_id, row.hash) if row is not None else None
+
+
+@event.listens_for(Session, "before_flush")
+def _link_new_events(session: Session, _context: Any, _instances: Any) -> None:
+    pending = [obj for obj in session.new if isinstance(obj, AuditEvent)]
+    if not pending:
+        return
+    pending.sort(key=lambda obj: inspect(obj).insert_order or 0)
+    rows = [{name: getattr(obj, name) for name in FIELDS if name != "prev_hash"} for obj in pending]
+    link(session, rows)
+    for obj, row in zip(pending, rows, strict=True):
+        for name, value in row.items():
+            setattr(obj, name, value)
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first link that does not hold: which record, and what was done to the log."""
+
+    record_id: int
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    count: int  # records whose links held
+    start_id: int  # the anchor's id (0 without one): the records after it were walked
+    last_id: int
+    last_hash: str
+    broken: Break | None = None
+
+
+def verify(session: Session) -> Verification:
+    """Walk the whole log in id order from its start (or the last archive's anchor)."""
+    columns = [getattr(AuditEvent, name) for name in (*FIELDS, "hash")]
+    result = session.execute(
+        select(*columns).order_by(AuditEvent.id).execution_options(yield_per=2000)
+    )
+    try:
+        records = (plain(row) | {"hash": row["hash"]} for row in result.mappings())
+        first = next(records, None)
+        # The anchor is read after the records' query started: an archive run that commits
+        # meanwhile leaves an anchor past the records this query still sees, which is ignored.
+        start_id, start_hash = latest_anchor(
+            session, before_id=first["id"] if first is not None else None
+        ) or Link(0, GENESIS)
+        if first is None:
+            return Verification(0, start_id, start_id, start_hash)
+        return walk(_prepend(first, records), start_id=start_id, start_hash=start_hash)
+    finally:
+        result.close()  # a break stops the walk early: the server-side cursor goes too
+
+
+def _prepend(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    yield first
+    yield from rest
+
+
+def walk(records: Iterable[Mapping[str, Any]], *, start_id: int, start_hash: str) -> Verification:
+    """Check records (plain fields and hash, in id order) that follow `start_hash`; the
+    first break is told apart by what the neighbouring links still say."""
+    expected, before = start_hash, ""  # hash the next record must link to, and the one prior
+    last_id, count = start_id, 0
+    for record, following in _with_next(records):
+        record_id = record["id"]
+        if digest(record) != record["hash"]:
+            return _broken(count, start_id, last_id, expected, record_id, CHANGED)
+        if record["prev_hash"] != expected:
+            if following is not None and following["prev_hash"] == expected:
+                culprit, kind = record_id, INSERTED  # the chain goes on past it
+            elif count and record["prev_hash"] == before:
+                culprit, kind = last_id, INSERTED  # the record before it was slipped in
+            elif record_id > last_id + 1:
+                culprit, kind = last_id + 1, REMOVED
+            else:  # no gap: the record before it (or its own link) was rewritten
+                culprit, kind = (last_id if count else record_id), CHANGED
+            return _broken(count, start_id, last_id, expected, culprit, kind, record_id)
+        before, expected = expected, record["hash"]
+        last_id, count = record_id, count + 1
+    return Verification(count, start_id, last_id, expected)
+
+
+def _with_next(
+    records: Iterable[Mapping[str, Any]],
+) -> Iterator[tuple[Mapping[str, Any], Mapping[str, Any] | None]]:
+    iterator = iter(records)
+    current = next(iterator, None)
+    while current is not None:
+        following = next(iterator, None)
+        yield current, following
+        current = following
+
+
+def _broken(
+    count: int,
+    start_id: int,
+    last_id: int,
+    last_hash: str,
+    culprit: int,
+    kind: str,
+    seen_at: int | None = None,
+) -> Verification:
+    if kind == CHANGED and seen_at is None:
+        message = f"记录 #{culprit} 的内容与它的哈希不符：该记录被修改过"
+    elif kind == CHANGED:
+        message = (
+            f"记录 #{seen_at} 所记的前一条哈希与记录 #{culprit} 不符："
+            f"记录 #{culprit} 被修改或替换过（连同它的哈希）"
+        )
+    elif kind == REMOVED:
+        assert seen_at is not None
+        missing = f"#{culprit}" if seen_at == culprit + 1 else f"#{culprit}–#{seen_at - 1}"
+        message = f"记录 {missing} 不见了：记录 #{seen_at} 之前有记录被删除"
+    else:
+        message = f"记录 #{culprit} 不在记录链上：它是被插入的"
+    return Verification(count, start_id, last_id, last_hash, Break(culprit, kind, message))
