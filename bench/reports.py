@@ -27,6 +27,7 @@ from bench.databases import throwaway_postgresql
 from campaign import bootstrap, reports
 from campaign.ledger_import import import_ledger
 from campaign.models import Clue, Obligation, Problem, Programme, StatCategory, Unit, User
+from campaign.models.accounts import RoleAssignment
 from campaign.reports.ledger_sheet import ledger_choices
 from campaign.workflow_host import CampaignHost
 from core import schema
@@ -83,6 +84,15 @@ def _add_townships(database: Database, townships: int, villages: int) -> None:
              "parent_id": ids[f"T{t:04d}"], "sort_order": v}
             for t in range(1, townships + 1)
             for v in range(1, villages + 1)
+        ])  # fmt: skip
+        # Each township's head (审核人): without one the imported 审核 steps would notify nobody.
+        heads = {f"t{t:04d}_fzr": f"T{t:04d}" for t in range(1, townships + 1)}
+        conn.execute(insert(User), [
+            {"username": name, "full_name": name, "password_hash": "!"} for name in heads
+        ])  # fmt: skip
+        found = conn.execute(select(User.id, User.username).where(User.username.in_(heads)))
+        conn.execute(insert(RoleAssignment), [
+            {"user_id": uid, "unit_id": ids[heads[name]], "role": "reviewer"} for uid, name in found
         ])  # fmt: skip
 
 

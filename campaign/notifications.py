@@ -20,17 +20,33 @@ KIND_LABELS = {
 
 
 def _holders(session: Session, unit_id: int | None, role: str) -> list[int]:
-    return list(
-        session.scalars(
-            select(RoleAssignment.user_id)
-            .join(User)
-            .where(
-                RoleAssignment.unit_id == unit_id,
-                RoleAssignment.role == role,
-                User.enabled.is_(True),
-            )
+    return _holders_of(session, {(unit_id, role)})[unit_id, role]
+
+
+def _holders_of(
+    session: Session, pairs: set[tuple[int | None, str]]
+) -> dict[tuple[int | None, str], list[int]]:
+    """The enabled people holding each (unit, role), found in one query for all the pairs:
+    an import's batch names a hundred units, and a query per pair was most of its notices'
+    cost. A role is always held in a unit, so a pair without one has nobody."""
+    found: dict[tuple[int | None, str], list[int]] = {pair: [] for pair in pairs}
+    units = {unit_id for unit_id, _ in pairs if unit_id is not None}
+    if not units:
+        return found
+    query = (
+        select(RoleAssignment.unit_id, RoleAssignment.role, RoleAssignment.user_id)
+        .join(User)
+        .where(
+            RoleAssignment.unit_id.in_(sorted(units)),
+            RoleAssignment.role.in_(sorted({role for _, role in pairs})),
+            User.enabled.is_(True),
         )
+        .order_by(RoleAssignment.id)
     )
+    for unit_id, role, user_id in session.execute(query):
+        if (unit_id, role) in found:  # the IN lists also match pairs nobody asked for
+            found[unit_id, role].append(user_id)
+    return found
 
 
 def _notify(session: Session, user_ids: list[int], item: WorkItem, kind: str, text: str) -> int:
@@ -68,12 +84,10 @@ def for_new_work(session: Session, *case_ids: int, returned: bool = False, note:
             ~exists().where(Notification.work_item_id == WorkItem.id),
         )
     ).all()
-    holders: dict[tuple[int | None, str], list[int]] = {}
+    holders = _holders_of(session, {(unit_id, role) for _, unit_id, role, _ in items})
     now = clock.now()
     rows = []
     for item_id, unit_id, role, title in items:
-        if (unit_id, role) not in holders:
-            holders[unit_id, role] = _holders(session, unit_id, role)
         rows += [
             {
                 "user_id": user_id,

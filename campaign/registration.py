@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import and_, select, text
 from sqlalchemy.orm import Session
 
 from campaign import audit, notifications, numbering
@@ -244,18 +244,21 @@ def _columns(
 
 
 def _statuses(session: Session, case_ids: list[int]) -> list[str]:
-    """Each entry's status by the problem's rule, from its case's open steps."""
+    """Each entry's status by the problem's rule, from its case's open steps (one query: a
+    case with no open step comes with None)."""
+    states: dict[int, str] = {}
     open_steps: dict[int, list[str]] = {}
-    for case_id, step in session.execute(
-        select(WorkItem.case_id, WorkItem.bpmn_id).where(
-            WorkItem.case_id.in_(case_ids), WorkItem.state == WorkItemState.OPEN.value
+    for case_id, state, step in session.execute(
+        select(Case.id, Case.status, WorkItem.bpmn_id)
+        .outerjoin(
+            WorkItem,
+            and_(WorkItem.case_id == Case.id, WorkItem.state == WorkItemState.OPEN.value),
         )
+        .where(Case.id.in_(case_ids))
     ):
-        open_steps.setdefault(case_id, []).append(step)
-    states = dict(
-        session.execute(select(Case.id, Case.status).where(Case.id.in_(case_ids))).tuples().all()
-    )
-    return [status_for(states[case_id], open_steps.get(case_id, [])).value for case_id in case_ids]
+        states[case_id] = state
+        open_steps.setdefault(case_id, []).extend([step] if step is not None else [])
+    return [status_for(states[case_id], open_steps[case_id]).value for case_id in case_ids]
 
 
 def _forget_engine_rows(session: Session, case_ids: set[int]) -> None:

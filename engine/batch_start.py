@@ -12,13 +12,13 @@ with the same result."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
-from uuid import uuid4
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
@@ -57,34 +57,45 @@ class _ReadyTask:
 
 
 class _Slot(Enum):
+    """The case's data in a state; a case's values are its task ids, then these in order."""
+
     DATA = "the case's data"
     KEYS = "the names in the case's data"  # predicted tasks list them as deleted
 
 
 @dataclass(frozen=True)
 class _Template:
-    """A serialized state cut at every task id and every mention of the case's data."""
+    """A serialized state as a %-format, with a field at every task id and every mention of
+    the case's data, so that a case's state is one formatting done in C. Filled piece by
+    piece in Python, with a uuid4() (a read of the random source) per task id, it took
+    0.1 ms a case, 10 s of an import of 100,000 rows; now 0.04 ms."""
 
-    pieces: list[str]  # the text between two placeholders
-    placeholders: list[str | _Slot]  # a template task id, or where the case's data goes
+    layout: str  # the state with "%" doubled, "%s" at each field
+    fields: tuple[int, ...]  # per field, the index of its value among the case's values
+    task_ids: tuple[str, ...]  # the template's task ids, each once
     ready: list[_ReadyTask]
     status: CaseStatus
 
     def state_for(self, data: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
         """A case's serialized state and its task ids (template id → the case's id)."""
+        fresh = _task_ids(len(self.task_ids))
         filling = {_Slot.DATA: spiff.dump_data(data), _Slot.KEYS: json.dumps(list(data))}
-        ids: dict[str, str] = {}
-        out = [self.pieces[0]]
-        for placeholder, piece in zip(self.placeholders, self.pieces[1:], strict=True):
-            if isinstance(placeholder, _Slot):
-                out.append(filling[placeholder])
-            else:
-                fresh = ids.get(placeholder)
-                if fresh is None:
-                    fresh = ids[placeholder] = str(uuid4())
-                out.append(fresh)
-            out.append(piece)
-        return "".join(out), ids
+        values = [*fresh, *(filling[slot] for slot in _Slot)]
+        state = self.layout % tuple([values[index] for index in self.fields])
+        return state, dict(zip(self.task_ids, fresh, strict=True))
+
+
+def _task_ids(count: int) -> list[str]:
+    """`count` random (version 4) UUIDs as text, from one read of the random source."""
+    random = os.urandom(16 * count).hex()
+    return [
+        f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+        for h in (random[start : start + 32] for start in range(0, 32 * count, 32))
+    ]
+
+
+# The RFC 4122 variant: the first two bits of the 17th hex digit are 10.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def start_cases(
@@ -200,7 +211,11 @@ def _take_template(workflow: BpmnWorkflow) -> _Template | None:
         return None
     alternatives = "|".join([_UUID, *(re.escape(text) for text in mentions)])
     parts = re.split(f"({alternatives})", state)
-    placeholders = [mentions.get(found, found) for found in parts[1::2]]
+    found = parts[1::2]
+    task_ids = tuple(dict.fromkeys(text for text in found if text not in mentions))
+    index = {task_id: n for n, task_id in enumerate(task_ids)}
+    index |= {text: len(task_ids) + list(_Slot).index(slot) for text, slot in mentions.items()}
+    layout = "%s".join(piece.replace("%", "%%") for piece in parts[0::2])
     ready = [
         _ReadyTask(
             guid=str(task.id),
@@ -212,7 +227,8 @@ def _take_template(workflow: BpmnWorkflow) -> _Template | None:
         )
         for task in workflow.get_tasks(state=TaskState.READY, manual=True)
     ]
-    return _Template(parts[0::2], placeholders, ready, cases.status_of(workflow))
+    fields = tuple(index[text] for text in found)
+    return _Template(layout, fields, task_ids, ready, cases.status_of(workflow))
 
 
 def _same_for_every_case(workflow: BpmnWorkflow, marker: Mapping[str, Any]) -> bool:

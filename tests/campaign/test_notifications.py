@@ -3,14 +3,17 @@
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from campaign import bootstrap, jobs, notifications, problems
+from campaign import accounts, bootstrap, jobs, notifications, problems
 from campaign.models import Notification, Obligation
+from campaign.models.accounts import Role
+from campaign.org import unit_by_code
 from campaign.workflow_host import CampaignHost
 from core import clock, schema
 from core.db import Database
+from engine.models import WorkItem
 from tests.campaign.conftest import approval, do, registration, user
 from tests.databases import fresh_database_url
 
@@ -46,6 +49,44 @@ def test_new_work_and_send_backs_reach_the_people_of_the_step(
     assert notifications.unread_count(db_session, user(db_session, "qsz_jbr")) >= 1
     notifications.mark_all_read(db_session, user(db_session, "qsz_jbr"))
     assert notifications.unread_count(db_session, user(db_session, "qsz_jbr")) == 0
+
+
+def test_the_open_steps_of_several_cases_reach_the_holders_of_each_unit_and_role_alone(
+    db_session: Session, host: CampaignHost
+) -> None:
+    """The people of every step are found together; the units and roles of one step must
+    not bring in the holders of another step's unit with this step's role."""
+    office = user(db_session, "ldxz_ban")
+    bsz = unit_by_code(db_session, "BSZ")
+    for username, role, enabled in [
+        ("bsz_fzr", Role.REVIEWER, True),
+        ("bsz_jbr", Role.OFFICER, True),
+        ("bsz_old", Role.OFFICER, False),
+    ]:
+        person = accounts.create_user(
+            db_session, username, "Bench-Pass-2022", unit_code="BSZ", role=role.value
+        )
+        person.enabled = enabled
+    first, second = (
+        problems.register(db_session, host, office, unit, registration(village=village))
+        for unit, village in [("QSZ", "QSZ01"), ("BSZ", "BSZ01")]
+    )
+    # The second case's step goes to the officers of 白沙镇 instead (as a send-back would),
+    # told afresh together with the first case's step.
+    step = db_session.scalars(select(WorkItem).where(WorkItem.case_id == second.case_id)).one()
+    step.role = Role.OFFICER.value
+    db_session.execute(delete(Notification))
+    sent = notifications.for_new_work(db_session, first.case_id or 0, second.case_id or 0)
+    told = {
+        (n.user_id, n.work_item_id)
+        for n in db_session.scalars(select(Notification).where(Notification.kind == "assigned"))
+    }
+    review = db_session.scalars(select(WorkItem.id).where(WorkItem.case_id == first.case_id)).one()
+    assert told == {
+        (user(db_session, "qsz_fzr").id, review),
+        (user(db_session, "bsz_jbr").id, step.id),
+    }
+    assert sent == 2 and step.unit_id == bsz.id
 
 
 def test_overdue_work_is_told_to_the_unit_head_and_the_office_once(

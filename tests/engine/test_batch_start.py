@@ -2,6 +2,7 @@
 
 import json
 import re
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,7 +42,8 @@ def entries(count: int) -> list[NewCase]:
         NewCase(
             data={
                 "amount": 100 * (n + 1),
-                "description": f"第{n}户补贴被代领=SUM(A1)",
+                # A state is filled in by %-formatting: the data's "%" must stay as it is.
+                "description": f"第{n}户补贴被代领=SUM(A1)，占 100%（%s）",
                 "found": datetime(2022, 6, n + 1, 9, 30, tzinfo=UTC),
                 "deadline": f"2022-07-{n + 10}T18:00:00+08:00",
                 "tags": ["一卡通", n],
@@ -113,6 +115,7 @@ def test_cases_started_together_equal_cases_started_one_by_one(
     first = describe(db_session, together[0])
     assert first["items"][0][:2] == ("register", "登记台账")
     assert "=SUM(A1)" in first["events"][0][2] and "2022-06-01 09:30" in first["events"][0][2]
+    assert json.loads(first["ready"][0][1])["description"].endswith("占 100%（%s）")
 
 
 def test_every_case_gets_task_ids_of_its_own(
@@ -125,6 +128,7 @@ def test_every_case_gets_task_ids_of_its_own(
     assert len(set.union(*task_ids)) == sum(len(found) for found in task_ids)
     guids = db_session.scalars(select(WorkItem.task_guid).where(WorkItem.case_id.in_(ids))).all()
     assert len(set(guids)) == 4
+    assert all(uuid.UUID(guid).version == 4 for guid in guids)
     assert all(guid in state for guid, state in zip(guids, states, strict=True))
 
 
