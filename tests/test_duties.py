@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import accounts, duties, passwords
-from campaign.models import AccountRequest, AuditEvent, RoleAssignment, User
+from campaign.models import AccountRequest, ApiToken, AuditEvent, RoleAssignment, User
 from core.errors import Conflict, InvalidInput, NotAllowed
 from tests.web.conftest import DEMO_PASSWORD
 from tests.web_helpers import csrf_token, login
@@ -181,3 +181,29 @@ def test_the_pages_follow_the_duties(db_session: Session, app: Flask) -> None:
     assert "已同意新建账户（auditor2），已生效" in approved.get_data(as_text=True)
     db_session.expire_all()
     assert person(db_session, "auditor2").has_role("auditor")
+
+
+def test_the_security_administrator_sees_and_revokes_anyones_token(
+    db_session: Session, app: Flask
+) -> None:
+    officer = person(db_session, "qsz_jbr")
+    accounts.issue_token(db_session, officer)
+    security = app.test_client()
+    assert login(security, "secadmin", DEMO_PASSWORD).status_code == 302
+    page = security.get(f"/admin/users/{officer.id}/tokens").get_data(as_text=True)
+    assert "青山镇经办人（示例）（qsz_jbr）的 API 令牌" in page and "有效" in page
+    row = db_session.scalars(select(ApiToken).where(ApiToken.user_id == officer.id)).one()
+    token = csrf_token(security, f"/admin/users/{officer.id}/tokens")
+    revoked = security.post(
+        f"/admin/tokens/{row.id}/revoke", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert f"已吊销令牌 {row.prefix}…" in revoked.get_data(as_text=True)
+    db_session.expire_all()
+    assert row.revoked_at is not None
+    again = security.post(
+        f"/admin/tokens/{row.id}/revoke", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "已于此前吊销" in again.get_data(as_text=True)
+    officer_client = app.test_client()
+    assert login(officer_client, "qsz_fzr", DEMO_PASSWORD).status_code == 302
+    assert officer_client.get(f"/admin/users/{officer.id}/tokens").status_code == 404

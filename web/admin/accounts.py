@@ -8,9 +8,10 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign import duties, org
-from campaign.models import AccountRequest, User
-from campaign.models.accounts import ROLE_LABELS
+from campaign import duties, org, tokens
+from campaign.models import AccountRequest, ApiToken, User
+from campaign.models.accounts import ROLE_LABELS, TOKEN_STATUS_LABELS
+from core import clock
 from web import db, errors
 from web.admin.blueprint import bp
 from web.authz import allow
@@ -114,3 +115,28 @@ def refuse(request_id: int) -> Response:
     _refusals_back()
     done = duties.refuse(db.session(), me(), request_id, request.form.get("note", ""))
     return _done(None, f"已不同意{done.kind_label}（{done.username}）")
+
+
+@bp.get("/users/<int:user_id>/tokens")
+@allow(SECURITY)
+def user_tokens(user_id: int) -> str:
+    person = found(db.session().get(User, user_id))
+    rows = tokens.tokens_of(db.session(), person, actor=me())
+    now = clock.now()
+    return render_template(
+        "admin/tokens.html",
+        person=person,
+        tokens=[(row, row.status(now)) for row in rows],
+        labels=TOKEN_STATUS_LABELS,
+    )
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@allow(SECURITY)
+def revoke_token(token_id: int) -> Response:
+    row = found(db.session().get(ApiToken, token_id))
+    back = url_for("admin.user_tokens", user_id=row.user_id)
+    errors.on_refusal(errors.back_to(back))
+    tokens.revoke_token(db.session(), token_id, me())
+    flash(f"已吊销令牌 {row.prefix}…", "success")
+    return redirect(back)
