@@ -101,6 +101,13 @@ def test_resetting_the_auditor_needs_a_second_person_and_can_be_refused(
         duties.refuse(db_session, person(db_session, "secadmin2"), request.id, " ")
     duties.refuse(db_session, person(db_session, "secadmin2"), request.id, "未经审计部门确认")
     assert request.status == "refused" and auditor.password_hash == before
+    assert duties.pending(db_session) == []
+    last = duties.decided(db_session)[0]  # the requester can read the outcome and the reason
+    assert (last.id, last.note, last.decider) == (
+        request.id,
+        "未经审计部门确认",
+        person(db_session, "secadmin2"),
+    )
 
 
 def test_ordinary_accounts_change_at_once_and_roles_can_be_revoked(db_session: Session) -> None:
