@@ -157,6 +157,19 @@ def pending(session: Session) -> list[AccountRequest]:
     )
 
 
+def decided(session: Session, limit: int = 10) -> list[AccountRequest]:
+    """The requests decided last, newest first: the requester sees the outcome and the reason
+    a refusal gave (pending() lists only those still open)."""
+    return list(
+        session.scalars(
+            select(AccountRequest)
+            .where(AccountRequest.status != RequestStatus.PENDING.value)
+            .order_by(AccountRequest.decided_at.desc(), AccountRequest.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def _pending(session: Session, actor: User, request_id: int) -> AccountRequest:
     _require_manager(actor)
     request = session.get(AccountRequest, request_id)

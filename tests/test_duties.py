@@ -101,6 +101,13 @@ def test_resetting_the_auditor_needs_a_second_person_and_can_be_refused(
         duties.refuse(db_session, person(db_session, "secadmin2"), request.id, " ")
     duties.refuse(db_session, person(db_session, "secadmin2"), request.id, "未经审计部门确认")
     assert request.status == "refused" and auditor.password_hash == before
+    assert duties.pending(db_session) == []
+    last = duties.decided(db_session)[0]  # the requester can read the outcome and the reason
+    assert (last.id, last.note, last.decider) == (
+        request.id,
+        "未经审计部门确认",
+        person(db_session, "secadmin2"),
+    )
 
 
 def test_ordinary_accounts_change_at_once_and_roles_can_be_revoked(db_session: Session) -> None:
@@ -207,3 +214,41 @@ def test_the_security_administrator_sees_and_revokes_anyones_token(
     officer_client = app.test_client()
     assert login(officer_client, "qsz_fzr", DEMO_PASSWORD).status_code == 302
     assert officer_client.get(f"/admin/users/{officer.id}/tokens").status_code == 404
+
+
+def test_the_accounts_page_shows_what_the_decision_needs(db_session: Session, app: Flask) -> None:
+    security = app.test_client()
+    assert login(security, "secadmin", DEMO_PASSWORD).status_code == 302
+    token = csrf_token(security, "/admin/users")
+    typed = {"username": "qsz_jbr", "full_name": "重名者", "unit": "BSZ", "role": "officer"}
+    refused = security.post(
+        "/admin/users", data={"csrf_token": token, "password": NEW_PASSWORD, **typed}
+    )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "未新建：用户已存在：qsz_jbr" in page
+    assert 'value="qsz_jbr"' in page and 'value="重名者"' in page  # kept, but not the password
+    assert 'value="BSZ" selected' in page and 'value="officer" selected' in page
+    assert NEW_PASSWORD not in page
+
+    new_auditor(db_session)
+    duties.reset_password(
+        db_session, person(db_session, "secadmin"), person(db_session, "auditor"), NEW_PASSWORD
+    )
+    second = app.test_client()
+    assert login(second, "secadmin2", DEMO_PASSWORD).status_code == 302
+    page = second.get("/admin/users").get_data(as_text=True)
+    pending = page[page.index('id="requests"') : page.index('id="new-account"')]
+    # for whom, which role in which unit (by name), who asked: not codes
+    assert "auditor2（第二审计员）" in pending and "鄂州市临空经济区 · 审计管理员" in pending
+    assert "LKQ" not in pending and "安全管理员（示例）（secadmin）" in pending
+    assert "现有角色：鄂州市临空经济区 · 审计管理员" in pending  # the reset's account as it is
+    assert "本人账户，须由另一名安全管理员办理" in page
+
+    reset = db_session.scalars(select(AccountRequest).where(AccountRequest.kind == "reset")).one()
+    second.post(
+        f"/admin/requests/{reset.id}/refuse",
+        data={"csrf_token": csrf_token(second, "/admin/users"), "note": "未经审计部门确认"},
+    )
+    page = security.get("/admin/users").get_data(as_text=True)
+    decided = page[page.index('id="decided"') :]
+    assert "不同意" in decided and "未经审计部门确认" in decided and "（secadmin2）" in decided

@@ -50,6 +50,7 @@ class AccountRequest(Base):
     note: Mapped[str] = mapped_column(String(200), default="")
 
     requester: Mapped[User] = relationship(foreign_keys=[requested_by])
+    decider: Mapped[User | None] = relationship(foreign_keys=[decided_by])
 
     @property
     def kind_label(self) -> str:

@@ -42,26 +42,45 @@ def _ykt(*args: str) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The environment of the live server: a fresh database with the demo data."""
     tmp = tmp_path_factory.mktemp("live")
     with fresh_database_url(tmp) as url:
         env = {**os.environ, "YKT_DATABASE_URL": url, "YKT_INSTANCE_DIR": str(tmp / "instance")}
         subprocess.run(
             _ykt("init", "--demo"), env=env, check=True, capture_output=True, timeout=120
         )
-        port = _free_port()
-        log = (tmp / "server.log").open("w")
-        server = subprocess.Popen(
-            _ykt("serve", "--port", str(port)), env=env, stdout=log, stderr=subprocess.STDOUT
+        yield env
+
+
+@pytest.fixture(scope="session")
+def live_server(live_env: dict[str, str]) -> Iterator[str]:
+    port = _free_port()
+    log = (Path(live_env["YKT_INSTANCE_DIR"]).parent / "server.log").open("w")
+    server = subprocess.Popen(
+        _ykt("serve", "--port", str(port)), env=live_env, stdout=log, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base + "/login", server)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def ykt(live_env: dict[str, str]) -> Callable[..., str]:
+    """Run a `ykt` command on the live server's database (as its operator would); its output."""
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            _ykt(*args), env=live_env, check=True, capture_output=True, text=True, timeout=120
         )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_up(base + "/login", server)
-            yield base
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-            log.close()
+        return done.stdout
+
+    return run
 
 
 def _wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:

@@ -24,13 +24,15 @@ def test_the_admin_sets_a_townships_population(db_session: Session, app: Flask) 
         data={"csrf_token": token, "population": "23,500"},
         follow_redirects=True,
     )
-    assert "已更新 青山镇 的总人口数" in done.get_data(as_text=True)
+    assert "已更新 青山镇 的总人口数：23,500" in done.get_data(as_text=True)
     refused = admin.post(
         "/admin/units/QSZ/population",
         data={"csrf_token": token, "population": "两万"},
         follow_redirects=True,
     )
-    assert "总人口数须为整数" in refused.get_data(as_text=True)
+    shown = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "未保存青山镇的总人口数：总人口数须为整数" in shown
+    assert 'value="两万" aria-label="青山镇总人口数" aria-invalid="true"' in shown  # kept
     db_session.expire_all()
     township = db_session.scalars(select(Unit).where(Unit.code == "QSZ")).one()
     assert township.population == 23_500
@@ -48,3 +50,21 @@ def test_other_roles_cannot_set_a_population(app: Flask) -> None:
         "/admin/units/QSZ/population", data={"csrf_token": token, "population": "1"}
     )
     assert response.status_code == 404
+
+
+def test_a_refused_new_unit_keeps_what_was_typed(app: Flask) -> None:
+    admin = app.test_client()
+    assert login(admin, "admin", DEMO_PASSWORD).status_code == 302
+    refused = admin.post(
+        "/admin/units",
+        data={
+            "csrf_token": csrf_token(admin, "/admin/units"),
+            "code": "QSZ",
+            "name": "重复的镇",
+            "kind": "township",
+            "parent": "LKQ",
+        },
+    )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "未新建：单位代码已存在：QSZ" in page
+    assert 'value="重复的镇"' in page and 'value="township" selected' in page

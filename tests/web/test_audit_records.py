@@ -203,7 +203,35 @@ def test_the_auditors_reading_is_recorded_once_per_page(browser: FlaskClient, lo
     assert page.status_code == 200
     shown = page.get_data(as_text=True)
     assert ADDRESS in shown and BROWSER in shown  # the auditor's own login, with where from
+    assert '<td data-label="来源" class="nowrap">网页</td>' in shown  # not "web"
     browser.get("/audit/?page=1")
     reads = log.new("audit.read")
     assert len(reads) == 2
     assert json.loads(reads[0].detail) == {"filters": {"action": "auth"}, "page": 1, "shown": 1}
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "shown"),
+    [
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.91",
+            "Edge 120 · Windows",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1",
+            "Safari 17 · iOS",
+        ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
+            "Firefox 121 · Linux",
+        ),
+        ("ykt 命令行（系统用户 root@vm）", "ykt 命令行（系统用户 root@vm）"),
+        (BROWSER, BROWSER),
+    ],
+)
+def test_the_audit_page_names_the_browser(user_agent: str, shown: str) -> None:
+    from web.audit_log import client_summary
+
+    assert client_summary(user_agent) == shown

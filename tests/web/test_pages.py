@@ -246,3 +246,14 @@ def test_a_returned_task_shows_why_and_starts_from_the_registration(
 
     notice = db_session.scalars(select(Notification).where(Notification.kind == "returned")).one()
     assert "金额与银行流水不符" in notice.text
+
+
+def test_the_error_page_offers_the_way_back_within_the_site(as_user: Client) -> None:
+    officer = as_user("qsz_jbr")
+    inbox = "http://localhost/inbox/"
+    refused = officer.get("/tasks/99999", headers={"Referer": inbox})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 404 and "不存在或无权访问" in page
+    assert f'href="{inbox}">返回上一页' in page and "返回工作台" in page
+    elsewhere = officer.get("/tasks/99999", headers={"Referer": "https://evil.example/x"})
+    assert "返回上一页" not in elsewhere.get_data(as_text=True)

@@ -5,6 +5,7 @@ change to a system, security or audit administrator."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -12,26 +13,39 @@ from campaign import duties, org, tokens
 from campaign.models import AccountRequest, ApiToken, User
 from campaign.models.accounts import ROLE_LABELS, TOKEN_STATUS_LABELS
 from core import clock
+from core.errors import AppError
 from web import db, errors
 from web.admin.blueprint import bp
 from web.authz import allow
 from web.common import found, me
 from web.roles import SECURITY
 
+NEW_ACCOUNT_FIELDS = ("username", "full_name", "unit", "role")
+
 
 @bp.get("/users")
 @allow(SECURITY)
 def users() -> str:
+    return _page()
+
+
+def _page(new_account: dict[str, str] | None = None, refused: str = "") -> str:
+    """The page; after a refused new account, with what was typed (not the password) and why."""
     session = db.session()
     people = list(session.scalars(select(User).order_by(User.username)))
     units = org.all_units(session)
     return render_template(
         "admin/users.html",
         people=people,
+        by_username={p.username: p for p in people},
         units=units,
+        unit_names={u.code: u.name for u in units},
         roles=ROLE_LABELS,
         depth={u.id: org.depth_of(u) for u in units},
         requests=duties.pending(session),
+        decided=duties.decided(session),
+        new_account=new_account or {},
+        refused=refused,
     )
 
 
@@ -50,8 +64,13 @@ def _refusals_back() -> None:
 @bp.post("/users")
 @allow(SECURITY)
 def create_user() -> Response:
-    _refusals_back()
     form = request.form
+    typed = {name: form.get(name, "").strip() for name in NEW_ACCOUNT_FIELDS}
+
+    def again(error: AppError) -> ResponseReturnValue:
+        return _page(typed, str(error)), 422
+
+    errors.on_refusal(again)
     made = duties.create_user(
         db.session(),
         me(),
@@ -72,7 +91,9 @@ def grant(user_id: int) -> Response:
     made = duties.grant_role(
         db.session(), me(), person, request.form.get("unit", ""), request.form.get("role", "")
     )
-    return _done(made, f"已为 {person.username} 授予角色")
+    if isinstance(made, AccountRequest):
+        return _done(made, "")
+    return _done(None, f"已为 {person.username} 授予{made.unit.name}的“{made.role_label}”角色")
 
 
 @bp.post("/roles/<int:assignment_id>/revoke")
