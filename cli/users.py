@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 
 from campaign import accounts
-from campaign.models.accounts import TOKEN_STATUS_LABELS
+from campaign.models.accounts import TOKEN_STATUS_LABELS, Role
 from campaign.org import unit_by_code
 from cli.context import AppContext, friendly_errors, pass_app, read_password
 from core import clock
@@ -23,9 +23,7 @@ def user() -> None:
 @user.command("add", help="新建用户并授予一个单位角色；首次登录须修改密码。")
 @click.argument("name")
 @click.option("--unit", "unit_code", required=True, help="单位代码（见 ykt unit list）")
-@click.option(
-    "--role", required=True, help="officer/reviewer/supervisor/inspector/discipline/admin/auditor"
-)
+@click.option("--role", required=True, help="/".join(r.value for r in Role))
 @click.option("--full-name", default="", help="姓名")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取初始密码")
 @pass_app
