@@ -70,55 +70,17 @@ def current_client() -> Client:
     return _client.get()
 
 
-def record(
-    session: Session,
-    action: str,
-    *,
-    actor: User | None = None,
-    actor_name: str | None = None,
-    target: str = "",
-    success: bool = True,
-    source: str = "",
-    **detail: Any,
-) -> AuditEvent:
-    event = AuditEvent(
-        **event_values(
-            action,
-            actor=actor,
-            actor_name=actor_name,
-            target=target,
-            success=success,
-            source=source,
-            at=clock.now(),  # when it happened, not when the session happens to flush
-            **detail,
-        )
-    )
+def record(session: Session, action: str, **values: Any) -> AuditEvent:
+    """Record an action (the keywords are event_values'), stamped now: when it happened,
+    not when the session happens to flush."""
+    event = AuditEvent(**event_values(action, at=clock.now(), **values))
     session.add(event)
     return event
 
 
-def record_refusal(
-    session: Session,
-    action: str,
-    *,
-    actor: User | None = None,
-    actor_name: str | None = None,
-    target: str = "",
-    source: str = "",
-    **detail: Any,
-) -> None:
+def record_refusal(session: Session, action: str, **values: Any) -> None:
     """A refused attempt: its record is kept although the refusal rolls the work back."""
-    values = event_values(
-        action,
-        actor=actor,
-        actor_name=actor_name,
-        target=target,
-        success=False,
-        source=source,
-        at=clock.now(),
-        **detail,
-    )
-    keep(session, AuditEvent, values)
+    keep(session, AuditEvent, event_values(action, success=False, at=clock.now(), **values))
 
 
 def event_values(
