@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,9 +17,25 @@ from campaign.workflow_host import CampaignHost
 from core import clock
 from engine.models import WorkItem
 
-# (unit, village, programme, stat category, focus item, amount 元, description, stage)
-STORIES: list[tuple[str, str, str, str, str, str, str, str]] = [
-    (
+
+class Story(NamedTuple):
+    unit: str
+    village: str
+    programme: str
+    category: str
+    focus: str
+    amount: str  # 元
+    description: str
+    stage: str
+    cards: str = "0"
+    recovered: str = "0"  # 追缴收回 at rectification, 元
+    returned: str = "0"  # 返还发放 at rectification, 元
+    # A problem of group (三) that is not transferred to the commission says why.
+    no_transfer_reason: str = ""
+
+
+STORIES: list[Story] = [
+    Story(
         "QSZ",
         "QSZ01",
         "P11",
@@ -28,11 +44,37 @@ STORIES: list[tuple[str, str, str, str, str, str, str, str]] = [
         "3600.00",
         "村会计截留3户农户耕地地力保护补贴，户主身份证号420704196512120017",
         "closed",
+        recovered="3600.00",
+        returned="3600.00",
+        no_transfer_reason="经核实系村会计代领后未及时转付，无侵占故意，已全额追回并发放到户，"
+        "由镇纪委进行提醒谈话",
     ),
-    ("QSZ", "QSZ02", "P01", "S07", "1.2", "12800.00", "低保金连续两个月未按时发放到户", "signoff"),
-    ("QSZ", "QSZ03", "P03", "S12", "3.4", "0", "村干部私自保管残疾人“一卡通”5张", "rectifying"),
-    ("QSZ", "QSZ04", "P09", "S06", "1.3", "4200.00", "已去世老人仍在领取高龄津贴", "reviewing"),
-    (
+    Story(
+        "QSZ",
+        "QSZ02",
+        "P01",
+        "S07",
+        "1.2",
+        "12800.00",
+        "低保金连续两个月未按时发放到户",
+        "signoff",
+        returned="12800.00",
+    ),
+    Story(
+        "QSZ",
+        "QSZ03",
+        "P03",
+        "S12",
+        "3.4",
+        "0",
+        "村干部私自保管残疾人“一卡通”5张",
+        "rectifying",
+        cards="5",
+    ),
+    Story(
+        "QSZ", "QSZ04", "P09", "S06", "1.3", "4200.00", "已去世老人仍在领取高龄津贴", "reviewing"
+    ),
+    Story(
         "QSZ",
         "QSZ05",
         "P12",
@@ -42,13 +84,13 @@ STORIES: list[tuple[str, str, str, str, str, str, str, str]] = [
         "种粮补贴少发，农户反映未足额到账",
         "rectifying",
     ),
-    (
+    Story(
         "BSZ",
         "BSZ01",
         "P08",
         "S11",
         "1.5",
-        "0",
+        "18600.00",
         "优抚对象补助发放结果未在村务公开栏公示",
         "reviewing",
     ),
@@ -83,26 +125,14 @@ def load_demo_cases(session: Session, data_dir: Path) -> int:
     try:
         for index, story in enumerate(STORIES):
             clock.freeze(datetime(2022, 6, 6 + index, 2, 0, tzinfo=UTC))
-            _tell(session, host, office, data_dir, *story)
+            _tell(session, host, office, data_dir, story)
     finally:
         clock.reset()
     return len(STORIES)
 
 
-def _tell(
-    session: Session,
-    host: CampaignHost,
-    office: User,
-    data_dir: Path,
-    unit: str,
-    village: str,
-    programme: str,
-    category: str,
-    focus: str,
-    amount: str,
-    description: str,
-    stage: str,
-) -> None:
+def _tell(session: Session, host: CampaignHost, office: User, data_dir: Path, story: Story) -> None:
+    unit = story.unit
     officer = _user(session, "qsz_jbr") if unit == "QSZ" else office
     problem = problems.register(
         session,
@@ -111,18 +141,19 @@ def _tell(
         unit,
         {
             "source": "self_inspection",
-            "village": village,
-            "programme": programme,
-            "focus_item": focus,
-            "stat_category": category,
-            "description": description,
-            "amount": amount,
+            "village": story.village,
+            "programme": story.programme,
+            "focus_item": story.focus,
+            "stat_category": story.category,
+            "description": story.description,
+            "amount": story.amount,
+            "cards": story.cards,
             "households": "3",
             "persons": "6",
             "discovered_on": clock.local_now().date().isoformat(),
         },
     )
-    if stage == "reviewing":
+    if story.stage == "reviewing":
         return
     reviewer = _user(session, "qsz_fzr") if unit == "QSZ" else office
     steps: list[tuple[User, dict[str, Any]]] = [
@@ -138,23 +169,25 @@ def _tell(
             },
         )
     ]
-    if stage in ("signoff", "closed"):
+    if story.stage in ("signoff", "closed"):
         steps.append(
             (
                 officer,
                 {
                     "action": "submit",
                     "measures_taken": "已追回并足额发放到户",
-                    "amount_recovered": amount,
+                    "amount_recovered": story.recovered,
+                    "amount_returned": story.returned,
+                    "no_transfer_reason": story.no_transfer_reason,
                     "completed_on": clock.local_now().date().isoformat(),
                     "evidence": [],
                 },
             )
         )
-    if stage == "closed":
+    if story.stage == "closed":
         steps += [
-            (office, {"signoff_decision": "approve"}),
-            (officer, {"public_text": description + "。已整改到位，资金已足额发放。"}),
+            (office, {"signoff_decision": "approve", "no_transfer_approved": True}),
+            (officer, {"public_text": story.description + "。已整改到位，资金已足额发放。"}),
             (office, {"disclosure_decision": "approve"}),
             (office, {"closing_note": "整改到位，予以销号"}),
         ]

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign.masking import mask_text
-from campaign.models import Clue, Problem, Programme, Unit
+from campaign.models import Clue, Problem, ProblemStatus, Programme, Unit
 from campaign.models.org import UnitKind
 from core import paging
 from core.paging import Page
@@ -56,6 +56,21 @@ def names_to_mask(session: Session, problems: Sequence[Problem]) -> dict[int, li
     return names
 
 
+# The public list follows the problem's current status (动态调整): published and closed, or
+# published and awaiting its close; reopened after a follow-up visit, it is being rectified
+# again. A voided entry is withdrawn from the list altogether.
+PUBLIC_STATUS = {
+    ProblemStatus.CLOSED.value: "已销号",
+    ProblemStatus.DISCLOSING.value: "整改完成，公示中",
+    ProblemStatus.CLOSING.value: "整改完成，公示中",
+}
+REOPENED = "回访发现问题，重新整改中"
+
+
+def public_status(problem: Problem) -> str:
+    return PUBLIC_STATUS.get(problem.status, REOPENED)
+
+
 def _row(problem: Problem, names: Sequence[str]) -> Disclosure:
     amount = problem.amount_fen
     return Disclosure(
@@ -65,8 +80,10 @@ def _row(problem: Problem, names: Sequence[str]) -> Disclosure:
         programme=problem.programme.name,
         category=problem.stat_category.name,
         amount_yuan=f"{amount // 100:,}.{amount % 100:02d}",
-        status="已销号" if problem.status == "closed" else "整改完成，公示中",
-        rectified_on=problem.rectified_on.isoformat() if problem.rectified_on else "",
+        status=public_status(problem),
+        rectified_on=problem.rectified_on.isoformat()
+        if problem.rectified_on and problem.status in PUBLIC_STATUS
+        else "",
         published_on=problem.published_at.date().isoformat() if problem.published_at else "",
         # Masked when drafted and again here, with the names recorded by now: nothing
         # unmasked can reach a public page, even from a text published before the rules grew.
@@ -77,7 +94,7 @@ def _row(problem: Problem, names: Sequence[str]) -> Disclosure:
 def search(
     session: Session, *, township: str = "", programme: str = "", page: int = 1
 ) -> Page[Disclosure]:
-    query = select(Problem).where(Problem.published_at.is_not(None))
+    query = select(Problem).where(Problem.published_at.is_not(None), Problem.voided_at.is_(None))
     if township:
         query = query.where(Problem.unit_id.in_(select(Unit.id).where(Unit.code == township)))
     if programme:

@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import disclosures
-from campaign.models import FocusItem, Problem, Programme, StatCategory, Unit
+from campaign import disclosures, problems
+from campaign.models import FocusItem, Problem, Programme, StatCategory, Unit, User
+from campaign.models.ledger import yuan
 from core import clock
+from engine.models import Case
 
 
 def _by_code(session: Session, model: type[Any], code: str, **where: Any) -> Any:
@@ -21,7 +23,9 @@ def _by_code(session: Session, model: type[Any], code: str, **where: Any) -> Any
     return session.scalars(query).one()
 
 
-def apply_registration(session: Session, problem: Problem, data: Mapping[str, Any]) -> None:
+def apply_registration(
+    session: Session, problem: Problem, data: Mapping[str, Any], _user: User | None = None
+) -> None:
     problem.source = data["source"]
     village = data.get("village")
     problem.village = _by_code(session, Unit, village) if village else None
@@ -39,9 +43,17 @@ def apply_registration(session: Session, problem: Problem, data: Mapping[str, An
     problem.discovered_on = date.fromisoformat(data["discovered_on"])
 
 
-def _review(session: Session, problem: Problem, data: Mapping[str, Any]) -> None:
+def _propose_void(problem: Problem, data: Mapping[str, Any], user: User) -> None:
+    problem.void_reason = data["void_reason"]
+    problem.void_proposed_by = user.id
+
+
+def _review(session: Session, problem: Problem, data: Mapping[str, Any], user: User) -> None:
+    if data.get("review_decision") == "void":
+        _propose_void(problem, data, user)
     if data.get("review_decision") != "approve":
         return
+    problem.reviewed_at = problem.reviewed_at or clock.now()
     problem.responsible_unit = _by_code(session, Unit, data["responsible_unit"])
     problem.responsible_person = data["responsible_person"]
     problem.rectify_type = data["rectify_type"]
@@ -49,44 +61,70 @@ def _review(session: Session, problem: Problem, data: Mapping[str, Any]) -> None
     problem.deadline = date.fromisoformat(data["deadline"])
 
 
-def _extension(session: Session, problem: Problem, data: Mapping[str, Any]) -> None:
+def _extension(session: Session, problem: Problem, data: Mapping[str, Any], _user: User) -> None:
     if data.get("extension_decision") == "approve":
         problem.deadline = date.fromisoformat(data["new_deadline"])
 
 
-def _rectify(session: Session, problem: Problem, data: Mapping[str, Any]) -> None:
+def _rectify(session: Session, problem: Problem, data: Mapping[str, Any], user: User) -> None:
+    if data.get("action") == "void":
+        _propose_void(problem, data, user)
     if data.get("action") != "submit":
         return
     problem.measures_taken = data["measures_taken"]
     problem.recovered_fen = data.get("amount_recovered") or 0
+    problem.returned_fen = data.get("amount_returned") or 0
+    problem.no_transfer_reason = data.get("no_transfer_reason") or ""
     problem.rectified_on = date.fromisoformat(data["completed_on"])
 
 
-def _draft(session: Session, problem: Problem, data: Mapping[str, Any]) -> None:
+def _signoff(session: Session, problem: Problem, data: Mapping[str, Any], user: User) -> None:
+    if data.get("signoff_decision") == "approve" and data.get("no_transfer_approved"):
+        problem.no_transfer_approved_by = user.id
+
+
+def _approve_void(session: Session, problem: Problem, data: Mapping[str, Any], user: User) -> None:
+    if data.get("void_decision") != "approve":
+        problem.void_proposed_by = None
+        return
+    problem.voided_at = clock.now()
+    problem.voided_by = user.id
+    case = session.get(Case, problem.case_id)
+    assert case is not None
+    problems.follow_case(session, problem, case)
+
+
+def _draft(session: Session, problem: Problem, data: Mapping[str, Any], _user: User) -> None:
     problem.public_text = disclosures.masked(session, problem, data["public_text"])
 
 
-def _approve_disclosure(session: Session, problem: Problem, data: Mapping[str, Any]) -> None:
+def _approve_disclosure(
+    session: Session, problem: Problem, data: Mapping[str, Any], _user: User
+) -> None:
     if data.get("disclosure_decision") == "approve":
         # Masked again: a clue may have named someone since the text was drafted.
         problem.public_text = disclosures.masked(session, problem, problem.public_text)
         problem.published_at = clock.now()
 
 
-EFFECTS: dict[str, Callable[[Session, Problem, Mapping[str, Any]], None]] = {
+EFFECTS: dict[str, Callable[[Session, Problem, Mapping[str, Any], User], None]] = {
     "correct_registration": apply_registration,
     "review_registration": _review,
     "approve_extension": _extension,
     "rectify": _rectify,
+    "signoff": _signoff,
+    "approve_void": _approve_void,
     "draft_disclosure": _draft,
     "approve_disclosure": _approve_disclosure,
 }
 
 
-def apply(session: Session, problem: Problem, form_key: str, data: Mapping[str, Any]) -> None:
+def apply(
+    session: Session, problem: Problem, form_key: str, data: Mapping[str, Any], user: User
+) -> None:
     effect = EFFECTS.get(form_key)
     if effect is not None:
-        effect(session, problem, data)
+        effect(session, problem, data, user)
 
 
 def registration_values(problem: Problem) -> dict[str, Any]:
@@ -98,7 +136,7 @@ def registration_values(problem: Problem) -> dict[str, Any]:
         "focus_item": problem.focus_item.code,
         "stat_category": problem.stat_category.code,
         "description": problem.description,
-        "amount": f"{problem.amount_fen // 100}.{problem.amount_fen % 100:02d}",
+        "amount": yuan(problem.amount_fen),
         "cards": problem.cards,
         "households": problem.households,
         "persons": problem.persons,

@@ -20,7 +20,7 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import audit, problems
+from campaign import audit, category_rules, problems
 from campaign.current import active_campaign
 from campaign.models import Campaign, Unit, User
 from campaign.registration import Registration, register_many
@@ -29,7 +29,8 @@ from core import clock
 from core.errors import InvalidInput
 from engine.host import EngineHost
 from forms.ledger_excel import SHEET, RowError, SpreadsheetRefused, read_ledger
-from forms.ledger_excel.rows import CleanRow, parse_rows
+from forms.ledger_excel.columns import COLUMNS
+from forms.ledger_excel.rows import FIELD_COLUMNS, CleanRow, parse_rows
 
 # phase ("读取", "校验", "导入"), rows done, rows in all
 Progress = Callable[[str, int, int], None]
@@ -118,7 +119,20 @@ def check_rows(
         if (refusal := problems.register_refusal(session, user, unit)) is not None
     }
     choices = replace(choices, unit_refusals=refusals)
-    return parse_rows(rows, choices, today=clock.local_now().date())
+    clean, errors = parse_rows(rows, choices, today=clock.local_now().date())
+    categories = category_rules.measures(session)
+    kept: list[CleanRow] = []
+    for row in clean:
+        refused = category_rules.refusals(categories, row.data)
+        errors += [
+            RowError(row.row, FIELD_COLUMNS[field], message.partition("：")[2] or message)
+            for field, message in refused.items()
+        ]
+        if not refused:
+            kept.append(row)
+    order = {column: index for index, column in enumerate(COLUMNS)}
+    errors.sort(key=lambda error: (error.row, order.get(error.column, -1)))
+    return kept, errors
 
 
 def store(

@@ -19,11 +19,13 @@ STEP_STATUS = {
     "draft_disclosure": ProblemStatus.DISCLOSING,
     "approve_disclosure": ProblemStatus.DISCLOSING,
     "confirm_close": ProblemStatus.CLOSING,
+    "approve_void": ProblemStatus.VOIDING,
 }
 
 
 def status_for(case_status: str, open_steps: Iterable[str]) -> ProblemStatus:
-    """The entry's status: its case's end, or the step its case waits at."""
+    """The entry's status: its case's end, or the step its case waits at. (A case that
+    ended voided: campaign.problems.follow_case.)"""
     if case_status == CaseStatus.COMPLETED.value:
         return ProblemStatus.CLOSED
     if case_status == CaseStatus.ERROR.value:

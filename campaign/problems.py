@@ -101,6 +101,8 @@ def follow_case(session: Session, problem: Problem, case: Case) -> None:
         )
     )
     problem.status = status_for(case.status, steps).value
+    if problem.voided_at is not None:
+        problem.status = ProblemStatus.VOIDED.value
     if problem.status == ProblemStatus.CLOSED.value:
         problem.closed_at = problem.closed_at or clock.now()
     else:

@@ -9,14 +9,14 @@ new kind is one more entry below."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import clues, ledger_effects, obligations, problems, visibility
+from campaign import clues, ledger_effects, obligations, problem_rules, problems, visibility
 from campaign.models import Clue, KeyCheck, Obligation, Problem, User
 from engine.cases import Completion
 from engine.host import EngineHost
@@ -33,12 +33,16 @@ class RecordKind:
     may_see: Callable[[Session, User, Any], bool]  # beyond working one of its tasks
     follow: Callable[[Session, Any, Case], None]  # after every change of its case
     take_up: Callable[[Session, EngineHost, User, Any, Completion], None]  # a completed task
+    # Refuses a completion its form alone cannot judge (who, when): raises or returns.
+    check_before: Callable[[Session, User, Any, WorkItem, Mapping[str, Any]], None] = (
+        lambda *_args: None
+    )
 
 
 def _problem_completed(
     session: Session, host: EngineHost, user: User, problem: Problem, done: Completion
 ) -> None:
-    ledger_effects.apply(session, problem, done.item.form_key, done.data)
+    ledger_effects.apply(session, problem, done.item.form_key, done.data, user)
     if done.data.get("suspected_violation"):
         clues.transfer(
             session, host, user, problem, done.data["clue_summary"], from_step=done.item.title
@@ -79,6 +83,7 @@ KINDS: dict[str, RecordKind] = {
             may_see=visibility.may_see_problem,
             follow=problems.follow_case,
             take_up=_problem_completed,
+            check_before=problem_rules.check_before,
         ),
         RecordKind(
             name="clue",
@@ -149,6 +154,13 @@ def follow(session: Session, case: Case) -> None:
     kind, record = kind_of(case), record_of(session, case)
     if kind is not None and record is not None:
         kind.follow(session, record, case)
+
+
+def check_before(session: Session, user: User, item: WorkItem, data: Mapping[str, Any]) -> None:
+    """The rules of the item's record about completing it (RecordKind.check_before)."""
+    kind, record = kind_of(item.case), record_of(session, item.case)
+    if kind is not None and record is not None:
+        kind.check_before(session, user, record, item, data)
 
 
 def take_up(session: Session, host: EngineHost, user: User, done: Completion) -> None:

@@ -7,17 +7,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import audit, clues, files, notifications, records
+from campaign import audit, files, notifications, records
 from campaign.actors import actor_for
-from campaign.models import Problem, User
-from core.errors import NotAllowed
+from campaign.models import User
 from engine import cases, workitems
 from engine.errors import TaskNotFound
 from engine.host import EngineHost
-from engine.models import WorkItem, WorkItemState
+from engine.models import WorkItem
 from forms import registry
 
 
@@ -45,7 +43,7 @@ def complete(
     item = session.get(WorkItem, work_item_id)
     if item is None:
         raise TaskNotFound(f"任务不存在：{work_item_id}")
-    _check_rules_before(session, item, user)
+    records.check_before(session, user, item, data)
     form = registry.get(item.form_key)
     if form is not None:
         files.require_own_attachments(session, item.case_id, form, data)
@@ -65,32 +63,11 @@ def complete(
     return done
 
 
-def _check_rules_before(session: Session, item: WorkItem, user: User) -> None:
-    """Rules about who and when that a form alone cannot express."""
-    if item.form_key == "approve_disclosure":
-        drafter = session.scalar(
-            select(WorkItem.completed_by)
-            .where(
-                WorkItem.case_id == item.case_id,
-                WorkItem.bpmn_id == "draft_disclosure",
-                WorkItem.state == WorkItemState.COMPLETED.value,
-            )
-            .order_by(WorkItem.id.desc())
-            .limit(1)
-        )
-        if drafter == user.id:
-            raise NotAllowed("公示内容须由拟稿人以外的另一人审批")
-    if item.form_key == "confirm_close":
-        subject = records.record_of(session, item.case)
-        if isinstance(subject, Problem):
-            clues.require_outcomes(session, subject)
-
-
 def sends_back(data: Mapping[str, Any]) -> bool:
     """A decision that returns the work to an earlier step."""
     decisions = ("review_decision", "signoff_decision", "disclosure_decision", "report_decision")
-    return any(data.get(name) == "return" for name in decisions) or (
-        data.get("extension_decision") == "reject"
+    return any(data.get(name) == "return" for name in decisions) or any(
+        data.get(name) == "reject" for name in ("extension_decision", "void_decision")
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import choices, lanes, records
+from campaign import category_rules, choices, lanes, records
 from campaign.models import RoleAssignment, User
 from core import clock
 from engine.host import Actor, Assignment, CaseContext
@@ -57,7 +57,12 @@ class CampaignHost:
         def provide(source: str, submitted: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
             return choices.options(session, source, context, submitted)
 
-        return form.validate(data, today=clock.local_now().date(), choices=provide)
+        clean = form.validate(data, today=clock.local_now().date(), choices=provide)
+        if form_key in category_rules.FORMS:
+            refused = category_rules.refusals(category_rules.measures(session), clean)
+            if refused:
+                raise SubmissionInvalid(refused)
+        return clean
 
     def case_changed(self, session: Session, case: Case) -> None:
         records.follow(session, case)

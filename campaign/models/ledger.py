@@ -23,6 +23,8 @@ class ProblemStatus(StrEnum):
     DISCLOSING = "disclosing"
     CLOSING = "closing"
     CLOSED = "closed"
+    VOIDING = "voiding"
+    VOIDED = "voided"
     ERROR = "error"
 
     @property
@@ -39,6 +41,8 @@ STATUS_LABELS = {
     ProblemStatus.DISCLOSING: "公示中",
     ProblemStatus.CLOSING: "待确认销号",
     ProblemStatus.CLOSED: "已销号",
+    ProblemStatus.VOIDING: "作废审批中",
+    ProblemStatus.VOIDED: "已作废",
     ProblemStatus.ERROR: "流程异常",
 }
 
@@ -84,8 +88,25 @@ class Problem(Base):
     measures: Mapped[str] = mapped_column(Text, default="")
     deadline: Mapped[date | None] = mapped_column(Date)
     measures_taken: Mapped[str] = mapped_column(Text, default="")
+    # Money that moved in the rectification, as the responsible unit recorded it (附件3):
+    # 追缴收回 taken back from whoever should not have had it, 返还发放 paid to the rightful
+    # beneficiaries. The commission records only money beyond these (docs/reports.md).
     recovered_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    returned_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     rectified_on: Mapped[date | None] = mapped_column(Date)
+    # When its unit's reviewer approved the registration: from then on the entry counts in
+    # the statutory tables (campaign.reports.counting).
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 核实不属实 / 作废: proposed by one person with a reason, approved by the leading group
+    # office; a voided entry stays in the ledger and its history and leaves every table.
+    void_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    void_proposed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    voided_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A problem of group (三) 违法违规 closes only after a clue transfer or a reason not to
+    # transfer, recorded at rectification and approved by the office at sign-off.
+    no_transfer_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    no_transfer_approved_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     public_text: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default=ProblemStatus.REVIEWING.value)
@@ -108,4 +129,21 @@ class Problem(Base):
 
     @property
     def amount_yuan(self) -> str:
-        return f"{self.amount_fen // 100}.{self.amount_fen % 100:02d}"
+        return yuan(self.amount_fen)
+
+    @property
+    def recovered_yuan(self) -> str:
+        return yuan(self.recovered_fen)
+
+    @property
+    def returned_yuan(self) -> str:
+        return yuan(self.returned_fen)
+
+    @property
+    def counted(self) -> bool:
+        """Whether the entry counts in the statutory tables (campaign.reports.counting)."""
+        return self.reviewed_at is not None and self.voided_at is None
+
+
+def yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from campaign.models import Problem, Programme, StatCategory, Unit
+from campaign.reports.counting import counted
 from campaign.reports.evidence import DEFAULT_LIMIT, Evidence, collect
 from campaign.reports.scope import ReportScope, day_filter, scanned, unit_filter
 from core.errors import NotFound
@@ -27,14 +28,20 @@ class Cell:
     entries: int = 0
 
 
-def problem_filters(scope: ReportScope, *, scan: bool = False) -> list[ColumnElement[bool]]:
-    """The entries in scope; scan=True for aggregates over the whole scope (see scanned)."""
+def entries_in_scope(scope: ReportScope, *, scan: bool = False) -> list[ColumnElement[bool]]:
+    """Every entry of the scope's ledger, counted or not (the ledger download lists them
+    all); scan=True for aggregates over the whole scope (see scanned)."""
     campaign = scanned(Problem.campaign_id) if scan else Problem.campaign_id
     return [
         campaign == scope.campaign_id,
         unit_filter(scope, Problem.unit_id),
         day_filter(scope, Problem.discovered_on),
     ]
+
+
+def problem_filters(scope: ReportScope, *, scan: bool = False) -> list[ColumnElement[bool]]:
+    """The entries in scope that count in the tables (campaign.reports.counting)."""
+    return [*entries_in_scope(scope, scan=scan), *counted()]
 
 
 def figures(session: Session, scope: ReportScope) -> dict[tuple[int, int], Cell]:

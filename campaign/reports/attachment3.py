@@ -4,11 +4,19 @@
 - 治理的乡镇数量 / 治理的村集体数量: townships and villages with work on record in scope (a
   township: a ledger entry of it or of its villages, or a submitted monthly report; a
   village: a ledger entry, or a household sampled in a submitted spot check);
-- 到村到户调查 and “一卡通”摸排: the figures of submitted (approved) monthly reports;
-  涉及到的银行家数 is the largest number any one report gave, since reports give counts, not
-  bank names, and summing them would count a bank again for every month and township;
+- 到村到户调查, 摸排出“一卡通”的总量 and 涉及到的银行家数: the figures of submitted (approved)
+  monthly reports; 涉及到的银行家数 is the largest number any one report gave, since reports
+  give counts, not bank names, and summing them would count a bank again for every month and
+  township;
+- 违规代管“一卡通”数量: the cards of the ledger's 违规代管 entries, the source of 附件2's
+  column too, so the two tables cannot disagree;
 - 主动说清 and 整改问责: the clues transferred to the commission and the outcomes it recorded;
+  追缴收回 and 返还发放 add the money the responsible units recorded at rectification (the
+  commission records only money beyond it: docs/reports.md);
 - 其他: no record carries it, so it stays blank.
+
+Ledger entries, and the clues and money that belong to them, count as campaign.reports.counting
+says.
 
 Each query groups by unit in SQL; the unit tree (small) folds units into rows in Python."""
 
@@ -18,11 +26,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from campaign.models import Clue, Obligation, Problem, SpotCheckSample, Unit
+from campaign.models import Clue, Obligation, Problem, SpotCheckSample, StatCategory, Unit
 from campaign.models.org import UnitKind
+from campaign.reports.attachment2 import problem_filters
+from campaign.reports.counting import counted
 from campaign.reports.scope import (
     ReportScope,
     day_filter,
@@ -38,7 +48,10 @@ SPOT_CHECK = "spot_check"
 SUBMITTED = "submitted"
 OTHER_KEY = "*other"
 OTHER_NAMES = {True: "区直部门及其他", False: "其他单位"}
-SURVEY = ("visited_persons", "visited_households", "cards_found", "banks_involved", "cards_illegal")
+SURVEY = ("visited_persons", "visited_households", "cards_found", "banks_involved")
+# From the ledger: the cards of 违规代管 entries, and the money moved in rectifications.
+LEDGER_CARDS = "cards_illegal"
+RECTIFICATION_MONEY = ("recovered_fen", "returned_fen")
 CLUE_SUMS = (
     "voluntary_persons",
     "voluntary_fen",
@@ -50,6 +63,7 @@ CLUE_SUMS = (
     "returned_fen",
 )
 MAXIMA = frozenset({"banks_involved"})
+FIGURES = (*SURVEY, LEDGER_CARDS, *CLUE_SUMS, "clues")
 
 
 @dataclass(frozen=True)
@@ -146,7 +160,14 @@ def clue_filters(scope: ReportScope) -> list[ColumnElement[bool]]:
         Problem.campaign_id == scope.campaign_id,
         unit_filter(scope, Problem.unit_id),
         moment_filter(scope, Clue.transferred_at),
+        *counted(),
     ]
+
+
+def illegal_cards() -> ColumnElement[int]:
+    """An entry's contribution to 违规代管“一卡通”数量: its cards if it is of the category
+    counted in cards (违规代管), else nothing; the query joins StatCategory."""
+    return case((StatCategory.measure == "cards", Problem.cards), else_=0)
 
 
 def spot_check_filters(scope: ReportScope) -> list[ColumnElement[bool]]:
@@ -177,6 +198,7 @@ def activity(session: Session, scope: ReportScope, plan: Layout) -> Activity:
             scanned(Problem.campaign_id) == scope.campaign_id,
             unit_filter(scope, Problem.unit_id),
             day_filter(scope, Problem.discovered_on),
+            *counted(),
         )
         .group_by(unit, Problem.village_id)
     )
@@ -203,8 +225,8 @@ def activity(session: Session, scope: ReportScope, plan: Layout) -> Activity:
 
 
 def unit_figures(session: Session, scope: ReportScope) -> dict[int, dict[str, int]]:
-    """Survey and clue figures by unit, exact (分 for money)."""
-    by_unit: dict[int, dict[str, int]] = defaultdict(dict)
+    """Survey, ledger and clue figures by unit, exact (分 for money)."""
+    by_unit: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
     survey = (
         select(
             Obligation.unit_id,
@@ -212,13 +234,27 @@ def unit_figures(session: Session, scope: ReportScope) -> dict[int, dict[str, in
             func.sum(Obligation.visited_households),
             func.sum(Obligation.cards_found),
             func.max(Obligation.banks_involved),
-            func.sum(Obligation.cards_illegal),
         )
         .where(*monthly_filters(scope))
         .group_by(Obligation.unit_id)
     )
     for unit_id, *values in session.execute(survey):
         by_unit[unit_id].update(zip(SURVEY, (int(v or 0) for v in values), strict=True))
+    ledger = (
+        select(
+            Problem.unit_id,
+            func.sum(illegal_cards()),
+            *(func.sum(getattr(Problem, name)) for name in RECTIFICATION_MONEY),
+        )
+        .join(StatCategory, StatCategory.id == Problem.stat_category_id)
+        .where(*problem_filters(scope))
+        .group_by(Problem.unit_id)
+    )
+    for unit_id, cards, *money in session.execute(ledger):
+        figures = by_unit[unit_id]
+        figures[LEDGER_CARDS] = int(cards or 0)
+        for name, value in zip(RECTIFICATION_MONEY, money, strict=True):
+            figures[name] += int(value or 0)
     clues = (
         select(
             Problem.unit_id,
@@ -230,13 +266,15 @@ def unit_figures(session: Session, scope: ReportScope) -> dict[int, dict[str, in
         .group_by(Problem.unit_id)
     )
     for unit_id, count, *values in session.execute(clues):
-        by_unit[unit_id]["clues"] = int(count)
-        by_unit[unit_id].update(zip(CLUE_SUMS, (int(v or 0) for v in values), strict=True))
+        figures = by_unit[unit_id]
+        figures["clues"] = int(count)
+        for name, value in zip(CLUE_SUMS, values, strict=True):
+            figures[name] += int(value or 0)
     return by_unit
 
 
 def _fold(figures: Iterable[dict[str, int]]) -> dict[str, int]:
-    total: dict[str, int] = {name: 0 for name in (*SURVEY, *CLUE_SUMS, "clues")}
+    total: dict[str, int] = dict.fromkeys(FIGURES, 0)
     for one in figures:
         for name, value in one.items():
             total[name] = max(total[name], value) if name in MAXIMA else total[name] + value

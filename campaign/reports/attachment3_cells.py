@@ -3,14 +3,17 @@ units of one row (or the whole scope for 合计)."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, literal, select
+from sqlalchemy import ColumnElement, Select, func, literal, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from campaign.models import Clue, Obligation, Problem, Unit
+from campaign.models import Clue, Obligation, Problem, StatCategory, Unit
+from campaign.reports.attachment2 import problem_filters
 from campaign.reports.attachment3 import (
     CLUE_SUMS,
+    LEDGER_CARDS,
     MAXIMA,
     OTHER_KEY,
+    RECTIFICATION_MONEY,
     SURVEY,
     Layout,
     activity,
@@ -59,8 +62,19 @@ def cell_evidence(
         return Evidence("unit", measure, len(ids), len(ids), items)
     if column in SURVEY:
         return _reports(session, scope, column, members, limit, offset)
+    if column == LEDGER_CARDS:
+        return _illegal_cards(session, scope, members, limit, offset)
+    if column in RECTIFICATION_MONEY:
+        return _money_moved(session, scope, column, members, limit, offset)
     if column == "clues" or column in CLUE_SUMS:
-        return _clues(session, scope, column, members, limit, offset)
+        return collect(
+            session,
+            "clue",
+            "money" if column in MONEY else "count",
+            _clue_rows(scope, column, members),
+            limit=limit,
+            offset=offset,
+        )
     return Evidence("none", measure, 0, 0, [])  # 其他: no record carries it
 
 
@@ -104,16 +118,11 @@ def _reports(
     )
 
 
-def _clues(
-    session: Session,
-    scope: ReportScope,
-    column: str,
-    members: set[int] | None,
-    limit: int,
-    offset: int,
-) -> Evidence:
+def _clue_rows(
+    scope: ReportScope, column: str, members: set[int] | None
+) -> Select[tuple[int, str, str, int]]:
     value = literal(1) if column == "clues" else getattr(Clue, column)
-    rows: Select[tuple[int, str, str, int]] = (
+    return (
         select(
             Clue.id.label("id"),
             Clue.number.label("reference"),
@@ -124,5 +133,73 @@ def _clues(
         .where(*clue_filters(scope), *_within(Problem.unit_id, members))
         .order_by(Clue.number)
     )
-    measure = "money" if column in MONEY else "count"
-    return collect(session, "clue", measure, rows, limit=limit, offset=offset)
+
+
+def _entry_label() -> ColumnElement[str]:
+    return Unit.name + "｜" + func.substr(Problem.description, 1, 60)
+
+
+def _illegal_cards(
+    session: Session, scope: ReportScope, members: set[int] | None, limit: int, offset: int
+) -> Evidence:
+    """The 违规代管 entries and their cards: the same rows as 附件2's column."""
+    rows = (
+        select(
+            Problem.id.label("id"),
+            Problem.number.label("reference"),
+            _entry_label().label("label"),
+            Problem.cards.label("value"),
+        )
+        .join(Unit, Unit.id == Problem.unit_id)
+        .join(StatCategory, StatCategory.id == Problem.stat_category_id)
+        .where(
+            *problem_filters(scope),
+            StatCategory.measure == "cards",
+            *_within(Problem.unit_id, members),
+        )
+        .order_by(Problem.number)
+    )
+    return collect(session, "problem", "count", rows, limit=limit, offset=offset)
+
+
+def _money_moved(
+    session: Session,
+    scope: ReportScope,
+    column: str,
+    members: set[int] | None,
+    limit: int,
+    offset: int,
+) -> Evidence:
+    """追缴收回 or 返还发放: the entries whose rectification moved money, then the clues whose
+    outcome records money beyond it."""
+    amount = getattr(Problem, column)
+    entries = (
+        select(
+            Problem.id.label("id"),
+            Problem.number.label("reference"),
+            ("整改｜" + _entry_label()).label("label"),
+            amount.label("value"),
+            literal("problem").label("kind"),
+            literal(0).label("part"),
+        )
+        .join(Unit, Unit.id == Problem.unit_id)
+        .where(*problem_filters(scope), amount > 0, *_within(Problem.unit_id, members))
+    )
+    clue_amount = getattr(Clue, column)
+    clues = (
+        select(
+            Clue.id.label("id"),
+            Clue.number.label("reference"),
+            ("纪检监察｜" + Problem.number + "｜" + Clue.summary).label("label"),
+            clue_amount.label("value"),
+            literal("clue").label("kind"),
+            literal(1).label("part"),
+        )
+        .join(Problem, Problem.id == Clue.problem_id)
+        .where(*clue_filters(scope), clue_amount > 0, *_within(Problem.unit_id, members))
+    )
+    both = union_all(entries, clues).subquery()
+    rows = select(both.c.id, both.c.reference, both.c.label, both.c.value, both.c.kind).order_by(
+        both.c.part, both.c.reference
+    )
+    return collect(session, "mixed", "money", rows, limit=limit, offset=offset)

@@ -18,6 +18,7 @@ class EvidenceItem:
     reference: str  # what people call it: a ledger number, a clue number, a unit code
     label: str
     value: int  # what it adds to the figure: 分, or a count
+    record_type: str = ""  # "problem", "clue", ...: a figure may add several kinds
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,23 @@ def collect(
     offset: int,
     aggregate: str = "sum",
 ) -> Evidence:
-    """rows selects columns labelled id, reference, label and value, in display order; the
-    count and total are computed over all of them in SQL, the items are the page asked for."""
+    """rows selects columns labelled id, reference, label and value (and, for a figure made
+    of several kinds of record, kind), in display order; the count and total are computed
+    over all of them in SQL, the items are the page asked for."""
     inner = rows.order_by(None).subquery()
     combine = func.max if aggregate == "max" else func.sum
     count, total = session.execute(
         select(func.count(), func.coalesce(combine(inner.c.value), 0)).select_from(inner)
     ).one()
     page = session.execute(rows.limit(max(0, limit)).offset(max(0, offset)))
-    items = [EvidenceItem(int(i), str(ref), str(label), int(v or 0)) for i, ref, label, v in page]
+    items = [
+        EvidenceItem(
+            int(row.id),
+            str(row.reference),
+            str(row.label),
+            int(row.value or 0),
+            str(row.kind) if "kind" in row._fields else record_type,
+        )
+        for row in page
+    ]
     return Evidence(record_type, measure, int(count), int(total or 0), items, aggregate)

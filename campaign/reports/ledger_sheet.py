@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from campaign.models import FocusItem, Problem, Programme, StatCategory, Unit
 from campaign.models.org import UnitKind
 from campaign.org import unit_by_code
-from campaign.reports.attachment2 import LEVEL_ORDER, problem_filters
+from campaign.reports.attachment2 import LEVEL_ORDER, entries_in_scope
 from campaign.reports.scope import ReportScope, subtree
 from forms import registry
 from forms.ledger_excel import LedgerChoices, LedgerRow, write_ledger, write_template
@@ -83,7 +83,7 @@ def ledger_choices(
 
 def ledger_rows(session: Session, scope: ReportScope) -> Iterator[LedgerRow]:
     """Every entry in scope, in registration order, streamed in batches."""
-    return rows_where(session, problem_filters(scope))
+    return rows_where(session, entries_in_scope(scope))
 
 
 def rows_where(session: Session, conditions: Sequence[ColumnElement[bool]]) -> Iterator[LedgerRow]:

@@ -75,9 +75,15 @@ def submission(**overrides: Any) -> dict[str, Any]:
         "measures_taken": "已追回",
         "completed_on": "2022-06-15",
         "evidence": [EVIDENCE],
+        # The registration's focus item 3.3 is of group (三): without a clue the unit says
+        # why none is transferred, and the office agrees at sign-off (SIGNED_OFF).
+        "no_transfer_reason": "经核实系工作失误，未发现以权谋私",
     }
     data.update(overrides)
     return data
+
+
+SIGNED_OFF = {"signoff_decision": "approve", "no_transfer_approved": True}
 
 
 def open_step(session: Session, problem: Problem) -> WorkItem:

@@ -13,7 +13,15 @@ from campaign.workflow_host import CampaignHost
 from core.errors import Conflict, InvalidInput
 from engine.errors import NotAllowed
 from engine.models import WorkItem
-from tests.campaign.conftest import approval, do, open_step, registration, submission, user
+from tests.campaign.conftest import (
+    SIGNED_OFF,
+    approval,
+    do,
+    open_step,
+    registration,
+    submission,
+    user,
+)
 from tests.factories import make_user
 
 SUBMISSION = submission()
@@ -92,7 +100,7 @@ def closed_problem(session: Session, host: CampaignHost) -> Problem:
     problem = problems.register(session, host, user(session, "qsz_jbr"), "QSZ", registration())
     do(session, host, "qsz_fzr", problem, approval())
     do(session, host, "qsz_jbr", problem, SUBMISSION)
-    do(session, host, "ldxz_ban", problem, {"signoff_decision": "approve"})
+    do(session, host, "ldxz_ban", problem, SIGNED_OFF)
     do(session, host, "qsz_jbr", problem, {"public_text": "已整改"})
     do(session, host, "ldxz_ban", problem, {"disclosure_decision": "approve"})
     do(session, host, "ldxz_ban", problem, {"closing_note": "销号"})

@@ -16,7 +16,15 @@ from core.errors import InvalidInput
 from engine import cases, workitems
 from engine.errors import NotAllowed
 from engine.models import CaseEvent, WorkItem
-from tests.campaign.conftest import approval, do, open_step, registration, submission, user
+from tests.campaign.conftest import (
+    SIGNED_OFF,
+    approval,
+    do,
+    open_step,
+    registration,
+    submission,
+    user,
+)
 from tests.factories import make_user
 
 SUBMISSION = submission(measures_taken="已追回 3600 元并发放到户", amount_recovered="3600")
@@ -51,7 +59,7 @@ def test_the_straight_path_from_discovery_to_closing(
     do(db_session, host, "qsz_jbr", problem, SUBMISSION)
     assert problem.status == "signoff" and problem.recovered_fen == 360000
     assert open_step(db_session, problem).role == "supervisor"
-    do(db_session, host, "ldxz_ban", problem, {"signoff_decision": "approve"})
+    do(db_session, host, "ldxz_ban", problem, SIGNED_OFF)
     assert problem.status == "disclosing"
     do(
         db_session,
@@ -104,7 +112,7 @@ def test_every_send_back_loop(db_session: Session, host: CampaignHost) -> None:
     )
     assert problem.status == "rectifying"
     do(db_session, host, "qsz_jbr", problem, SUBMISSION)
-    do(db_session, host, "ldxz_ban", problem, {"signoff_decision": "approve"})
+    do(db_session, host, "ldxz_ban", problem, SIGNED_OFF)
     do(db_session, host, "qsz_jbr", problem, {"public_text": "初稿"})
     do(
         db_session,
@@ -193,7 +201,7 @@ def test_the_public_text_needs_a_second_person(db_session: Session, host: Campai
     problem = register(db_session, host)
     do(db_session, host, "qsz_fzr", problem, approval())
     do(db_session, host, "both_roles", problem, SUBMISSION)
-    do(db_session, host, "both_roles", problem, {"signoff_decision": "approve"})
+    do(db_session, host, "both_roles", problem, SIGNED_OFF)
     do(db_session, host, "both_roles", problem, {"public_text": "公示稿"})
     with pytest.raises(NotAllowed, match="拟稿人以外"):
         do(db_session, host, "both_roles", problem, {"disclosure_decision": "approve"})
@@ -266,6 +274,6 @@ def test_the_names_involved_are_corrected_like_the_rest_and_masked_in_the_public
     assert problem.involved_names == "张三，欧阳明华"
     do(db_session, host, "qsz_fzr", problem, approval())
     do(db_session, host, "qsz_jbr", problem, SUBMISSION)
-    do(db_session, host, "ldxz_ban", problem, {"signoff_decision": "approve"})
+    do(db_session, host, "ldxz_ban", problem, SIGNED_OFF)
     do(db_session, host, "qsz_jbr", problem, {"public_text": "欧阳明华、张三已退赔"})
     assert problem.public_text == "欧阳某、张某已退赔"

@@ -19,6 +19,7 @@ from campaign.models import Clue, Household, Obligation, Problem, SpotCheckSampl
 from campaign.org import unit_by_code
 from campaign.workflow_host import CampaignHost
 from core import clock
+from tests.ledger_helpers import approve_registrations
 
 NOW = datetime(2022, 6, 15, 2, 0, tzinfo=UTC)  # mid-June 2022, 10:00 in Beijing
 
@@ -85,9 +86,16 @@ def registration(entry: Entry) -> dict[str, str]:
     }
 
 
-def register_all(session: Session, host: CampaignHost, entries: list[Entry]) -> list[Problem]:
+def register_all(
+    session: Session, host: CampaignHost, entries: list[Entry], *, reviewed: bool = True
+) -> list[Problem]:
+    """Registers the entries as the office; reviewed (the default): approved by their units'
+    reviewers too, so that they count in the tables."""
     office = user(session, "ldxz_ban")
-    return [problems.register(session, host, office, e.unit, registration(e)) for e in entries]
+    made = [problems.register(session, host, office, e.unit, registration(e)) for e in entries]
+    if reviewed:
+        approve_registrations(session, host, made)
+    return made
 
 
 @pytest.fixture

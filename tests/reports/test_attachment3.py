@@ -26,7 +26,7 @@ DISTRICT = {
     "visited_households": 90,
     "cards_found": 590,
     "banks_involved": 5,  # the largest number one report gave
-    "cards_illegal": 3,
+    "cards_illegal": 5,  # the ledger's 违规代管 entries (BSZ: 3 + 2), as 附件2's column
     "voluntary_persons": 3,
     "voluntary_fen": 50051,
     "clues": 2,

@@ -110,7 +110,12 @@ def _at_rectify(session: Session) -> tuple[Problem, WorkItem]:
     return problem, _open(session, problem)
 
 
-SUBMIT = {"action": "submit", "measures_taken": "已追回并发放", "completed_on": "2022-06-15"}
+SUBMIT = {
+    "action": "submit",
+    "measures_taken": "已追回并发放",
+    "completed_on": "2022-06-15",
+    "no_transfer_reason": "经核实系工作失误",  # a (三) 违法违规 problem with no clue says why
+}
 
 
 def test_evidence_upload_is_checked_and_downloadable(
@@ -171,7 +176,7 @@ def test_the_public_page_masks_personal_data(db_session: Session, client: FlaskC
         host,
         _user(db_session, "ldxz_ban"),
         _open(db_session, problem).id,
-        {"signoff_decision": "approve"},
+        {"signoff_decision": "approve", "no_transfer_approved": True},
     )
     tasks.complete(
         db_session,

@@ -16,6 +16,7 @@ from campaign import accounts, problems
 from campaign.models import User
 from campaign.workflow_host import CampaignHost
 from tests.campaign.conftest import registration
+from tests.ledger_helpers import approve_registrations
 
 Client = Callable[[str], FlaskClient]
 
@@ -28,9 +29,11 @@ def _user(session: Session, name: str) -> User:
 
 
 def _register(session: Session, amount: str) -> None:
-    problems.register(
-        session, CampaignHost(), _user(session, "qsz_jbr"), "QSZ", registration(amount=amount)
+    host = CampaignHost()
+    problem = problems.register(
+        session, host, _user(session, "qsz_jbr"), "QSZ", registration(amount=amount)
     )
+    approve_registrations(session, host, [problem])
 
 
 def test_tables_show_exact_figures_and_cells_lead_to_their_records(
