@@ -39,8 +39,8 @@ def refusals(categories: Mapping[str, tuple[str, str]], data: Mapping[str, Any])
     measure, name = known
     if measure == "cards":
         if int(data.get("cards") or 0) < 1:
-            return {"cards": f"{CARDS_LABEL}：“{name}”按张数统计，至少填写 1 张"}
+            return {"cards": f"{CARDS_LABEL}：{name}按张数统计，至少填写 1 张"}
         return {}
     if int(data.get("amount") or 0) <= 0:
-        return {"amount": f"{AMOUNT_LABEL}：“{name}”按金额统计，涉及金额须大于 0 元"}
+        return {"amount": f"{AMOUNT_LABEL}：“{name}”类问题按金额统计，涉及金额须大于 0 元"}
     return {}

@@ -44,6 +44,7 @@ def index() -> str:
         groups3=ATTACHMENT3_GROUPS,
         columns3=ATTACHMENT3_COLUMNS,
         units=reports.units_open_to(session, me()),
+        counting_rule=reports.COUNTING_RULE,
     )
 
 
