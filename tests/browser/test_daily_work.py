@@ -144,7 +144,7 @@ def test_a_problem_goes_from_the_reviewers_inbox_to_the_office(open_as: OpenAs) 
 
     officer.get_by_label("办理方式").select_option(label="整改完成，提交销号审核")
     officer.get_by_label("整改落实情况").fill("已补发2户低保金共1800元，群众签字确认")
-    officer.get_by_label("已追回/退还资金（元）").fill("1800.00")
+    officer.get_by_label("返还发放资金").fill("1800.00")  # 补发 to the rightful households
     completed = officer.get_by_label("整改完成日期")
     completed.fill(completed.get_attribute("max") or "")
     evidence = FilePayload(name="补发凭证.png", mimeType="image/png", buffer=tiny_png())

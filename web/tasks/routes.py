@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from campaign import choices, files, ledger_effects, reassignment, records, submissions, tasks
 from campaign.actors import actor_for
-from campaign.models import Attachment, Problem
+from campaign.models import Attachment, Clue, Problem
 from core.errors import AppError, Conflict, EngineFailure, InvalidInput
 from engine import cases
 from engine.host import Assignment
@@ -47,7 +47,12 @@ def _page(
             elif spec.choices:
                 options[spec.name] = list(spec.choices)
     subject = records.record_of(session, case)
+    # The commission's tasks show the clue and the entry it came from, with the money the
+    # unit recorded at rectification: the commission records only money beyond it.
+    clue = subject if isinstance(subject, Clue) else None
     problem = subject if isinstance(subject, Problem) else None
+    if clue is not None:
+        problem = clue.problem
     open_steps = list(
         session.scalars(
             select(WorkItem.bpmn_id).where(WorkItem.case_id == case.id, WorkItem.state == "open")
@@ -67,6 +72,7 @@ def _page(
         errors=errors,
         options=options,
         problem=problem,
+        clue=clue,
         history=history,
         attachments=files.of_case(session, case.id),
         comments=files.comments_of_case(session, case.id),
