@@ -65,6 +65,13 @@ PROBLEM = {
         "description": {"type": "string"},
         "amount_fen": {"type": "integer", "description": "金额，单位：分"},
         "status": {"type": "string"},
+        "recovered_fen": {"type": "integer", "description": "整改追缴收回资金，单位：分"},
+        "returned_fen": {"type": "integer", "description": "整改返还发放资金，单位：分"},
+        "rectified_on": {"type": ["string", "null"], "format": "date"},
+        "counted": {"type": "boolean", "description": "是否计入附件2、附件3（审核通过且未作废）"},
+        "void_reason": {"type": ["string", "null"]},
+        "voided_at": {"type": ["string", "null"], "format": "date-time"},
+        "closed_at": {"type": ["string", "null"], "format": "date-time"},
         "history": {"type": "array", "items": {"type": "object"}},
     },
 }

@@ -39,6 +39,13 @@ def problem_json(problem: Problem) -> dict[str, Any]:
         "status_label": problem.status_label,
         "responsible_unit": problem.responsible_unit.code if problem.responsible_unit else None,
         "deadline": problem.deadline.isoformat() if problem.deadline else None,
+        "recovered_fen": problem.recovered_fen,
+        "returned_fen": problem.returned_fen,
+        "rectified_on": problem.rectified_on.isoformat() if problem.rectified_on else None,
+        "counted": problem.counted,
+        "void_reason": problem.void_reason or None,
+        "voided_at": problem.voided_at.isoformat() if problem.voided_at else None,
+        "closed_at": problem.closed_at.isoformat() if problem.closed_at else None,
     }
 
 
