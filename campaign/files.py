@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from campaign import audit
 from campaign.models import Attachment, Comment, User
 from core import clock
-from core.db import MAX_ID
+from core.db import MAX_ID, keep_work
 from core.errors import InvalidInput, NotFound
 from forms.definition import Form
 
@@ -127,6 +127,48 @@ def _new_files_dropped(session: Session, previous_transaction: SessionTransactio
         return
     for path in session.info.pop(_NEW_FILES, []):
         path.unlink(missing_ok=True)
+
+
+def keep_through_refusal(session: Session, attachments: list[Attachment]) -> None:
+    """Uploads of a form that is then refused stay with the case, so that the form comes
+    back with them attached (nobody uploads the same evidence twice): their files are not
+    removed with the rollback, and their rows and upload records are written again, with
+    the same ids, in a transaction of their own (core.db.keep_work). On the success path
+    the rows exist already and nothing is written twice."""
+    kept_paths = {a.sha256 for a in attachments}
+    new_files = session.info.get(_NEW_FILES, [])
+    session.info[_NEW_FILES] = [p for p in new_files if p.name not in kept_paths]
+    rows = [
+        {
+            "id": a.id,
+            "case_id": a.case_id,
+            "filename": a.filename,
+            "content_type": a.content_type,
+            "size": a.size,
+            "sha256": a.sha256,
+            "uploaded_by": a.uploaded_by,
+            "uploaded_at": a.uploaded_at,
+        }
+        for a in attachments
+    ]
+
+    def write(target: Session) -> None:
+        for values in rows:
+            if target.get(Attachment, values["id"]) is not None:
+                continue
+            target.add(Attachment(**values))
+            target.flush()
+            uploader = target.get(User, values["uploaded_by"])
+            audit.record(
+                target,
+                "file.upload",
+                actor=uploader,
+                target=f"case:{values['case_id']}",
+                file=values["filename"],
+                size=values["size"],
+            )
+
+    keep_work(session, write)
 
 
 def open_file(data_dir: Path, attachment: Attachment) -> Path:

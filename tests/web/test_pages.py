@@ -151,11 +151,19 @@ def test_evidence_upload_is_checked_and_downloadable(
         },
     )
     assert refused_form.status_code == 422
-    assert stored_files() == []  # nor does a good file sent with a refused form
+    # A good file sent with a refused form stays with the case and comes back attached, so
+    # nobody uploads the same evidence twice.
+    db_session.expire_all()
+    kept = db_session.scalars(select(Attachment)).one()
+    assert kept.filename == "另一份.pdf" and len(stored_files()) == 1
+    page = refused_form.get_data(as_text=True)
+    assert f'name="evidence" value="{kept.id}" checked' in page and "另一份.pdf" in page
     assert submit("证明.pdf", b"%PDF-1.4 evidence").startswith("302")
     db_session.expire_all()
-    attachment = db_session.scalars(select(Attachment)).one()
-    assert attachment.filename == "证明.pdf" and attachment.case_id == problem.case_id
+    attachment = db_session.scalars(
+        select(Attachment).where(Attachment.filename == "证明.pdf")
+    ).one()
+    assert attachment.case_id == problem.case_id
     download = client.get(f"/files/{attachment.id}")
     assert download.status_code == 200 and download.data == b"%PDF-1.4 evidence"
     download.close()
@@ -262,3 +270,27 @@ def test_the_error_page_offers_the_way_back_within_the_site(as_user: Client) -> 
     assert f'href="{inbox}">返回上一页' in page and "返回工作台" in page
     elsewhere = officer.get("/tasks/99999", headers={"Referer": "https://evil.example/x"})
     assert "返回上一页" not in elsewhere.get_data(as_text=True)
+
+
+def test_a_task_claimed_by_a_colleague_says_so_and_keeps_what_was_typed(
+    db_session: Session, as_user: Client
+) -> None:
+    problem = _problem(db_session)
+    step = _open(db_session, problem)
+    from tests.factories import make_user
+
+    colleague = make_user(db_session, "qsz_fzr2", role="reviewer")
+    colleague.full_name = "李副主任"
+    client = as_user("qsz_fzr")
+    token = csrf_token(client, f"/tasks/{step.id}")  # the form was opened before the claim
+    tasks.claim(db_session, CampaignHost(), colleague, step.id)
+    db_session.commit()
+    page = client.get(f"/tasks/{step.id}").get_data(as_text=True)
+    assert "此任务已由李副主任" in page and "认领" in page
+    assert 'name="review_decision"' not in page  # no editable form
+    typed = {**approval(measures="我认真写的整改措施"), "csrf_token": token}
+    refused = client.post(f"/tasks/{step.id}", data=typed)
+    assert refused.status_code == 409
+    text = refused.get_data(as_text=True)
+    assert "未提交" in text and "您未提交的填写内容" in text and "我认真写的整改措施" in text
+    assert _open(db_session, problem).claimed_by == colleague.id

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from campaign import choices, files, ledger_effects, reassignment, records, submissions, tasks
 from campaign.actors import actor_for
-from campaign.models import Attachment, Clue, Problem
+from campaign.models import Attachment, Clue, Problem, User
 from core.errors import AppError, Conflict, EngineFailure, InvalidInput
 from engine import cases
 from engine.host import Assignment
@@ -33,7 +33,11 @@ def _visible_item(item_id: int) -> WorkItem:
 
 
 def _page(
-    item: WorkItem, values: dict[str, Any], errors: dict[str, str], status: int = 200
+    item: WorkItem,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+    unsent: dict[str, Any] | None = None,
 ) -> ResponseReturnValue:
     session = db.session()
     case = session.get(Case, item.case_id)
@@ -46,6 +50,10 @@ def _page(
                 options[spec.name] = choices.options(session, spec.source, context_of(case), values)
             elif spec.choices:
                 options[spec.name] = list(spec.choices)
+            elif spec.type == "files":  # evidence already with the case, to choose from
+                options[spec.name] = [
+                    (str(a.id), a.filename) for a in files.of_case(session, case.id)
+                ]
     subject = records.record_of(session, case)
     # The commission's tasks show the clue and the entry it came from, with the money the
     # unit recorded at rectification: the commission records only money beyond it.
@@ -62,8 +70,13 @@ def _page(
         session, actor_for(me()), Assignment(item.unit_id, item.role)
     )
     history = cases.history(session, case.id)
+    # Whoever else holds or finished the task is named, and no editable form is shown.
+    holder_id = item.claimed_by if item.state == "open" else item.completed_by
+    holder = session.get(User, holder_id) if holder_id and holder_id != me().id else None
     return render_template(
         "tasks/show.html",
+        holder=holder,
+        unsent=unsent,
         returned_note=_returned_note(history),
         item=item,
         case=case,
@@ -127,11 +140,14 @@ def complete(item_id: int) -> ResponseReturnValue:
     for spec in form.fields:
         if spec.type == "files":
             uploads = [f for f in request.files.getlist(f"{spec.name}__upload") if f.filename]
-            stored = [
-                files.store(session, data_dir(), me(), item.case_id, f.filename or "", f.stream)
-                for f in uploads
-            ]
-            values[spec.name] = [str(a.id) for a in stored] + values[spec.name]
+            for upload in uploads:
+                attachment = files.store(
+                    session, data_dir(), me(), item.case_id, upload.filename or "", upload.stream
+                )
+                # Should the form be refused, the file stays with the case and the form
+                # comes back with it attached: nobody uploads the same evidence twice.
+                files.keep_through_refusal(session, [attachment])
+                values[spec.name] = [str(attachment.id), *values[spec.name]]
     done = tasks.complete(session, HOST, me(), item.id, values)
     flash(f"“{done.item.title}”已办理完毕", "success")
     return redirect(url_for("inbox.index"))
@@ -142,8 +158,11 @@ def _refused(item_id: int, values: dict[str, Any], error: AppError) -> ResponseR
     task changed meanwhile, as it is now."""
     item = _visible_item(item_id)
     if isinstance(error, Conflict):
-        flash(f"{error}（可能已由他人办理或重复提交）", "warning")
-        return _page(item, {}, {}, error.status)
+        # The task changed since the form was opened (claimed or completed by someone else,
+        # or a second submission): the page shows it as it is now, and what was typed is
+        # listed below it rather than lost.
+        flash(f"未提交：{error}", "warning")
+        return _page(item, {}, {}, error.status, unsent=values)
     if isinstance(error, EngineFailure):
         flash(f"办理失败：{error}", "error")
         return _page(item, values, {}, error.status)
