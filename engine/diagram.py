@@ -21,7 +21,6 @@ from engine.errors import DiagramFinding
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
-XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 NS = {"bpmn": BPMN, "camunda": CAMUNDA}
 TIMER_KINDS = ("timeDate", "timeDuration", "timeCycle")
 LINK_FLOW_PREFIX = "link_flow__"
@@ -47,7 +46,17 @@ def normalise(root: etree._Element) -> list[DiagramFinding]:
     findings += _timers(root)
     findings += _multi_instance(root)
     findings += _links(root)
+    _called_processes_run(root)
     return findings
+
+
+def _called_processes_run(root: etree._Element) -> None:
+    """A process called by a call activity runs as part of the main one, whatever its
+    isExecutable says (modelers often leave it false); SpiffWorkflow runs only executable ones."""
+    called = {call.get("calledElement") for call in root.iterfind(".//bpmn:callActivity", NS)}
+    for process in root.iterfind("bpmn:process", NS):
+        if process.get("id") in called:
+            process.set("isExecutable", "true")
 
 
 def _scripts(root: etree._Element) -> list[DiagramFinding]:

@@ -62,6 +62,30 @@ FLOW_NODES = {
     "eventBasedGateway",
     "complexGateway",
 }
+# The event definitions each kind of event runs with (SpiffWorkflow's parser reads no others:
+# an error start event would start at once, a signal end event would throw nothing).
+EVENT_KINDS = {
+    "timer": "定时",
+    "message": "消息",
+    "signal": "信号",
+    "error": "错误",
+    "escalation": "升级",
+    "cancel": "取消",
+    "compensate": "补偿",
+    "conditional": "条件",
+    "terminate": "终止",
+    "link": "链接",
+}
+EVENTS_RUN = {
+    "startEvent": ("开始事件", {"message", "signal", "timer", "conditional"}),
+    "endEvent": ("结束事件", {"message", "cancel", "error", "escalation", "terminate"}),
+    "intermediateCatchEvent": ("中间捕获事件", {"message", "signal", "timer", "conditional", "link"}),
+    "intermediateThrowEvent": ("中间抛出事件", {"message", "signal", "escalation", "link"}),
+    "boundaryEvent": (
+        "边界事件",
+        {"cancel", "error", "escalation", "message", "signal", "timer", "conditional"},
+    ),
+}
 PERSON_TASKS = {"userTask": "用户任务", "manualTask": "人工任务"}
 SUBPROCESSES = {f"{{{BPMN}}}{tag}" for tag in ("subProcess", "transaction", "adHocSubProcess")}
 
@@ -78,6 +102,8 @@ def structure(root: etree._Element, host: EngineHost) -> list[DiagramFinding]:
             findings.append(finding(element, REFUSED[name]))
         elif element.tag == f"{{{CAMUNDA}}}{name}" and name in REFUSED_EXTENSIONS:
             findings.append(finding(element, REFUSED_EXTENSIONS[name]))
+    findings += _events(root)
+    findings += _event_subprocesses(root)
     findings += _timers_per_event(root)
     findings += _calls(root)
     findings += _lanes(root, host)
@@ -111,6 +137,45 @@ def _ids(root: etree._Element) -> list[DiagramFinding]:
                     eid[:40] + "…", f"元素 id 过长（{len(eid)} 个字符，最多 {MAX_ELEMENT_ID} 个）"
                 )
             )
+    return findings
+
+
+def _events(root: etree._Element) -> list[DiagramFinding]:
+    findings = []
+    for tag, (label, runs) in EVENTS_RUN.items():
+        for event in root.iter(f"{{{BPMN}}}{tag}"):
+            for definition in event:
+                name = _local(definition)
+                if not name.endswith("EventDefinition"):
+                    continue
+                kind = name.removesuffix("EventDefinition")
+                if kind not in runs:
+                    what = EVENT_KINDS.get(kind, kind)
+                    findings.append(finding(event, f"{label}不支持{what}事件定义（{name}）"))
+    return findings
+
+
+def _event_subprocesses(root: etree._Element) -> list[DiagramFinding]:
+    """SpiffWorkflow runs an event sub-process beside the flow it belongs to and never
+    interrupts that flow; one started by a timer even keeps the case open until it fires."""
+    findings = []
+    for sub in root.iterfind(".//bpmn:subProcess[@triggeredByEvent='true']", NS):
+        for start in sub.iterfind("bpmn:startEvent", NS):
+            if start.find("bpmn:timerEventDefinition", NS) is not None:
+                findings.append(
+                    finding(
+                        start,
+                        "定时开始的事件子流程不受支持（主流程结束后案件仍会等它）；请改为边界定时器",
+                    )
+                )
+            elif start.get("isInterrupting", "true") != "false":
+                findings.append(
+                    finding(
+                        start,
+                        "中断型事件子流程不受支持（引擎不会中断主流程）；"
+                        "请设为不中断（isInterrupting=false）或改为边界事件",
+                    )
+                )
     return findings
 
 
