@@ -68,7 +68,9 @@ def _scripts(root: etree._Element) -> list[DiagramFinding]:
             findings.append(finding(task, str(exc)))
             continue
         if task.get(f"{{{CAMUNDA}}}resource"):
-            findings.append(finding(task, "外部脚本文件（camunda:resource）不受支持，请把脚本写在图中"))
+            findings.append(
+                finding(task, "外部脚本文件（camunda:resource）不受支持，请把脚本写在图中")
+            )
         elif task.find("bpmn:script", NS) is None:
             findings.append(finding(task, "脚本任务没有脚本"))
         if task.get(f"{{{CAMUNDA}}}resultVariable"):

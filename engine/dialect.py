@@ -82,7 +82,9 @@ def juel(source: str) -> str:
     while position < len(source):
         match = _JUEL_TOKEN.match(source, position)
         if match is None or match.end() == position:
-            raise Unsupported(f"JUEL 表达式 ${{{source}}} 无法转换为 Python（第 {position + 1} 个字符）")
+            raise Unsupported(
+                f"JUEL 表达式 ${{{source}}} 无法转换为 Python（第 {position + 1} 个字符）"
+            )
         position = match.end()
         kind = match.lastgroup
         token = match.group(kind or "")
@@ -137,7 +139,9 @@ def timer(text: str, kind: str) -> str:
             return juel(_TEMPLATE.fullmatch(stripped).group(1))  # type: ignore[union-attr]
         return " + ".join(parts)
     if kind == "timeCycle" and _CRON.match(stripped) and not stripped.startswith(("'", '"')):
-        raise Unsupported(f"定时器周期 {stripped} 是 cron 表达式，不受支持；请写成 ISO 8601（如 R3/PT1H）")
+        raise Unsupported(
+            f"定时器周期 {stripped} 是 cron 表达式，不受支持；请写成 ISO 8601（如 R3/PT1H）"
+        )
     return stripped
 
 

@@ -146,10 +146,7 @@ def loop_counters(task: Task) -> dict[str, int]:
     merged = len(parent.internal_data.get("merged", []))
     remaining = len(parent.internal_data.get("remaining", []))
     cardinality = parent.internal_data.get("cardinality")
-    if isinstance(cardinality, int):
-        total = cardinality
-    else:
-        total = len(instances) + remaining
+    total = cardinality if isinstance(cardinality, int) else len(instances) + remaining
     active = sum(1 for c in instances if not c.has_state(TaskState.FINISHED_MASK))
     index = task.internal_data.get("key_or_index")
     if not isinstance(index, int):

@@ -10,7 +10,7 @@ Camunda attributes are already written as the standard `loopDataInputRef` and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
@@ -83,7 +83,7 @@ class _CallActivityParser(_Standard, camunda.CallActivityParser):
 
 
 class Parser(CamundaParser):
-    OVERRIDE_PARSER_CLASSES = {
+    OVERRIDE_PARSER_CLASSES: ClassVar[dict[str, tuple[type, type]]] = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (_UserTaskParser, UserTask),
         full_tag("task"): (_TaskParser, NoneTask),

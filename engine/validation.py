@@ -79,7 +79,10 @@ EVENT_KINDS = {
 EVENTS_RUN = {
     "startEvent": ("开始事件", {"message", "signal", "timer", "conditional"}),
     "endEvent": ("结束事件", {"message", "cancel", "error", "escalation", "terminate"}),
-    "intermediateCatchEvent": ("中间捕获事件", {"message", "signal", "timer", "conditional", "link"}),
+    "intermediateCatchEvent": (
+        "中间捕获事件",
+        {"message", "signal", "timer", "conditional", "link"},
+    ),
     "intermediateThrowEvent": ("中间抛出事件", {"message", "signal", "escalation", "link"}),
     "boundaryEvent": (
         "边界事件",
@@ -193,7 +196,9 @@ def _timers_per_event(root: etree._Element) -> list[DiagramFinding]:
             for flow in process.iterfind(f"bpmn:sequenceFlow[@sourceRef='{gateway.get('id')}']", NS)
         ]
         timers = [
-            t for t in targets if t is not None and t.find("bpmn:timerEventDefinition", NS) is not None
+            t
+            for t in targets
+            if t is not None and t.find("bpmn:timerEventDefinition", NS) is not None
         ]
         if len(timers) > 1:
             findings.append(finding(gateway, "事件网关后只能有一个定时器事件"))

@@ -74,14 +74,19 @@ HOSTILE: dict[str, bytes] = {
     "wrong encoding declared": PLAIN.encode().replace("空开始事件".encode(), b"Caf\xe9"),
     "unknown encoding": _prolog(PLAIN, "x-klingon").encode(),
     "utf-16 declared, utf-8 given": _prolog(PLAIN, "UTF-16").encode("utf-8"),
-    "not bpmn": b'<?xml version="1.0"?><definitions xmlns="urn:other"><process id="p"/></definitions>',
+    "not bpmn": b'<?xml version="1.0"?><definitions xmlns="urn:other"><process/></definitions>',
     "no namespace": b"<definitions><process id='p' isExecutable='true'/></definitions>",
     "doctype": b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>',
-    "unknown bpmn element": PLAIN.replace("<bpmn:endEvent", "<bpmn:fooTask id='odd'/><bpmn:endEvent").encode(),
+    "unknown bpmn element": PLAIN.replace(
+        "<bpmn:endEvent", "<bpmn:fooTask id='odd'/><bpmn:endEvent"
+    ).encode(),
     "duplicate ids": PLAIN.replace('<bpmn:endEvent id="e">', '<bpmn:endEvent id="u">').encode(),
     "flow to nowhere": PLAIN.replace('targetRef="e"', 'targetRef="nowhere"').encode(),
     "no start event": PLAIN.replace('<bpmn:startEvent id="s"></bpmn:startEvent>', "").encode(),
-    "no process": b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x"/>',
+    "no process": (
+        b'<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"'
+        b' id="d" targetNamespace="x"/>'
+    ),
     "deep nesting": b"<a>" * 5000 + b"</a>" * 5000,
     "over 5 MB": PLAIN.replace("</bpmn:definitions>", "<!--" + "x" * 6_000_000 + "-->").encode(),
     "lone surrogate": PLAIN.replace("空开始事件", "\ud800").encode("utf-8", "surrogatepass"),
