@@ -102,7 +102,8 @@ def juel(source: str) -> str:
             out.append(token)
     if not out:
         raise Unsupported("JUEL 表达式 ${} 为空")
-    return "".join(out).strip()
+    # tokens are joined by spaces, so `${x y}` stays two names (and is refused by the sandbox)
+    return re.sub(r"\s+", " ", " ".join(out)).strip()
 
 
 def expression(text: str) -> str:
