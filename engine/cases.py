@@ -295,7 +295,12 @@ def complete_task(
     task = workflow.get_task_from_id(UUID(item.task_guid))
     if task is None or task.state != TaskState.READY:
         raise TaskConflict("该任务已不在待办状态，请刷新")
-    cleaned = host.clean_submission(session, item.form_key, data, projection.context_of(case))
+    # A task without a form (a manual task) is completed by confirming it: it carries no data.
+    cleaned = (
+        host.clean_submission(session, item.form_key, data, projection.context_of(case))
+        if item.form_key
+        else {}
+    )
     task.data.update(cleaned)
     with _running(case.id):
         task.run()

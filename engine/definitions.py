@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import threading
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine import sandbox, spiff
-from engine.errors import DeploymentRefused, DiagramFinding, ScriptRefused, UnknownDefinition
+from engine import diagram, spiff, validation
+from engine.errors import DeploymentRefused, DiagramFinding, UnknownDefinition
 from engine.host import EngineHost
 from engine.models import ProcessDefinition
-from engine.xmlsafe import UnsafeXml, parse_bpmn
+from engine.xmlsafe import UnsafeXml, decode, parse_bpmn
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
-NS = {"bpmn": BPMN, "camunda": CAMUNDA}
-UNSUPPORTED = {
-    "serviceTask": "服务任务",
-    "businessRuleTask": "业务规则任务",
-    "sendTask": "发送任务",
-}
-
-
-def _finding(element: etree._Element | None, message: str) -> DiagramFinding:
-    return DiagramFinding("" if element is None else element.get("id", ""), message)
+NS = {"bpmn": BPMN}
 
 
 class Checked:
@@ -50,26 +38,33 @@ def check(xml: bytes | str, host: EngineHost) -> tuple[list[DiagramFinding], Che
     except UnsafeXml as exc:
         return [DiagramFinding("", str(exc))], None
     root = tree.getroot()
-    findings: list[DiagramFinding] = []
+    if root.tag != f"{{{BPMN}}}definitions":
+        return [DiagramFinding("", "不是 BPMN 2.0 文件（根元素应为 bpmn:definitions）")], None
     try:
         spiff.VALIDATOR.validate(root)
     except ValidationException as exc:
         return [
             DiagramFinding(exc.id or "", f"不符合 BPMN 2.0 规范（第 {exc.line_number} 行）：{exc}")
         ], None
-    process_id, process_findings = _main_process(root)
-    findings += process_findings
-    findings += _check_elements(root, host)
+    process_id, findings = _main_process(root)
+    findings += validation.structure(root, host)
+    rewritten = diagram.normalise(root)
+    named = {f.element_id for f in rewritten}  # already refused: not again as a syntax error
+    findings += rewritten
+    findings += [f for f in validation.code(root) if f.element_id not in named]
     if findings or process_id is None:
         return findings, None
     process = root.find(f"bpmn:process[@id='{process_id}']", NS)
     name = (process.get("name") if process is not None else None) or process_id
     try:
-        return [], Checked(tree, process_id, name)
+        return [], Checked(tree, process_id, name[:200])
     except ValidationException as exc:
-        return [DiagramFinding(exc.id or "", str(exc))], None
+        return [DiagramFinding(exc.id or "", f"流程无法解析：{exc}")], None
     except SpiffWorkflowException as exc:
         return [DiagramFinding("", f"流程无法解析：{exc}")], None
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        # SpiffWorkflow's parser meets shapes it was not written for with plain exceptions
+        return [DiagramFinding("", f"流程无法解析：{type(exc).__name__}: {exc}")], None
 
 
 def _main_process(root: etree._Element) -> tuple[str | None, list[DiagramFinding]]:
@@ -88,113 +83,15 @@ def _main_process(root: etree._Element) -> tuple[str | None, list[DiagramFinding
     return executable[0].get("id"), []
 
 
-def _check_elements(root: etree._Element, host: EngineHost) -> list[DiagramFinding]:
-    findings: list[DiagramFinding] = []
-    for tag, label in UNSUPPORTED.items():
-        for element in root.iterfind(f".//bpmn:{tag}", NS):
-            findings.append(_finding(element, f"不支持{label}"))
-    lanes: dict[str, str] = {}
-    for lane in root.iterfind(".//bpmn:lane", NS):
-        name = (lane.get("name") or "").strip()
-        finding = host.lane_refusal(name) if name else "泳道没有名称"
-        if finding:
-            findings.append(_finding(lane, finding))
-        for ref in lane.iterfind("bpmn:flowNodeRef", NS):
-            lanes[(ref.text or "").strip()] = name
-    called = {el.get("calledElement") for el in root.iterfind(".//bpmn:callActivity", NS)}
-    for task in root.iterfind(".//bpmn:userTask", NS):
-        key = task.get(f"{{{CAMUNDA}}}formKey")
-        if not key:
-            findings.append(_finding(task, "用户任务须指定表单（camunda:formKey）"))
-        elif (finding := host.form_refusal(key)) is not None:
-            findings.append(_finding(task, finding))
-        if task.get("id") not in lanes and not _borrows_caller_lane(task, called):
-            findings.append(_finding(task, "用户任务须放在某个泳道中，以确定由谁办理"))
-    for call in root.iterfind(".//bpmn:callActivity", NS):
-        if call.get("id") not in lanes and _process_of(call).find("bpmn:laneSet", NS) is not None:
-            findings.append(_finding(call, "调用活动须放在某个泳道中"))
-    findings += _check_code(root)
-    return findings
-
-
-def _process_of(element: etree._Element) -> etree._Element:
-    node = element
-    while node.tag != f"{{{BPMN}}}process" and node.getparent() is not None:
-        node = node.getparent()
-    return node
-
-
-def _borrows_caller_lane(task: etree._Element, called: set[str | None]) -> bool:
-    """A process without lanes that is called by a call activity: its tasks take the lane
-    of the calling activity."""
-    process = _process_of(task)
-    return process.get("id") in called and process.find("bpmn:laneSet", NS) is None
-
-
-def _owner(element: etree._Element) -> etree._Element:
-    """The nearest ancestor with an id: the element a finding is shown on."""
-    node: etree._Element | None = element
-    while node is not None and not node.get("id"):
-        node = node.getparent()
-    return node if node is not None else element
-
-
-def _check_code(root: etree._Element) -> list[DiagramFinding]:
-    findings: list[DiagramFinding] = []
-    for script in root.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
-        findings += _guard(script, sandbox.check_script)
-    expressions = [
-        ".//bpmn:conditionExpression",
-        ".//bpmn:conditionalEventDefinition/bpmn:condition",
-        ".//bpmn:loopCardinality",
-        ".//bpmn:completionCondition",
-    ]
-    for path in expressions:
-        for element in root.iterfind(path, NS):
-            findings += _guard(element, sandbox.check_expression)
-    for kind in ("timeDate", "timeDuration", "timeCycle"):
-        for element in root.iterfind(f".//bpmn:timerEventDefinition/bpmn:{kind}", NS):
-            found = _guard(element, sandbox.check_expression)
-            findings += found or _check_timer_literal(element, kind)
-    return findings
-
-
-def _guard(element: etree._Element, checker: object) -> list[DiagramFinding]:
-    source = (element.text or "").strip()
-    if not source:
-        return [_finding(_owner(element), "表达式或脚本为空")]
-    try:
-        checker(source)  # type: ignore[operator]
-    except ScriptRefused as exc:
-        return [_finding(_owner(element), f"脚本不安全或有误：{exc}")]
-    return []
-
-
-def _check_timer_literal(element: etree._Element, kind: str) -> list[DiagramFinding]:
-    """A timer given as a quoted literal must parse now; a variable is checked when it runs."""
-    source = (element.text or "").strip()
-    try:
-        value = ast.literal_eval(source)
-    except (ValueError, SyntaxError):
-        return []
-    if not isinstance(value, str):
-        return [_finding(_owner(element), "定时器表达式须为 ISO 8601 字符串")]
-    try:
-        if kind == "timeCycle":
-            TimerEventDefinition.parse_iso_recurring_interval(value)
-        else:
-            TimerEventDefinition.parse_time_or_duration(value)
-    except Exception:  # SpiffWorkflow raises bare Exception for bad ISO strings
-        return [_finding(_owner(element), f"定时器表达式无法解析：{value}")]
-    return []
-
-
 def deploy(
     session: Session, xml: bytes | str, host: EngineHost, *, deployed_by: str
 ) -> tuple[ProcessDefinition, bool]:
     """Store a new version; returns (definition, created). Re-deploying an unchanged diagram
     returns the latest version as it is. Refuses, storing nothing, when any finding exists."""
-    text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+    try:
+        text = decode(xml)
+    except UnsafeXml as exc:
+        raise DeploymentRefused([DiagramFinding("", str(exc))]) from None
     findings, checked = check(text, host)
     if findings or checked is None:
         raise DeploymentRefused(findings)
@@ -227,7 +124,7 @@ def process_key(text: str) -> str:
     (deploying it would say why)."""
     try:
         process_id, _ = _main_process(parse_bpmn(text).getroot())
-    except UnsafeXml:
+    except (UnsafeXml, ValueError):
         return ""
     return process_id or ""
 
@@ -287,6 +184,8 @@ def specs_for(
     """The parsed spec of a stored version; versions never change, so parse once per process."""
     cached = _SPECS.get((definition.id, definition.sha256))
     if cached is None:
-        cached = spiff.parse_specs(parse_bpmn(definition.bpmn_xml), definition.key)
+        tree = parse_bpmn(definition.bpmn_xml)
+        diagram.normalise(tree.getroot())
+        cached = spiff.parse_specs(tree, definition.key)
         _cache_put(definition, *cached)
     return cached

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
@@ -53,7 +54,12 @@ def timer_due(task: Task) -> datetime | None:
 
 
 def is_timer(task: Task) -> bool:
-    return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+    """A task that waits for a timer: a timer event, or an event-based gateway or multiple
+    event with a timer among the events it waits for."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        return any(isinstance(d, TimerEventDefinition) for d in definition.event_definitions)
+    return isinstance(definition, TimerEventDefinition)
 
 
 def waiting_timers(workflow: BpmnWorkflow) -> Iterator[Task]:

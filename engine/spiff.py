@@ -23,14 +23,14 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
-from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.task import Task
-from SpiffWorkflow.util.task import TaskIterator
+from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from core import clock
-from engine import sandbox
+from engine import sandbox, spiff_parser
 
 __all__ = ["SERIALIZER_VERSION", "BpmnProcessSpec", "BpmnWorkflow"]
 
@@ -135,7 +135,42 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         raise sandbox.ScriptRefused("不支持服务任务")
 
 
-SCRIPT_ENGINE = PythonScriptEngine(environment=SandboxEnvironment())
+def loop_counters(task: Task) -> dict[str, int]:
+    """What an expression inside a multi-instance activity may read of the loop, under the
+    names the BPMN standard (and Camunda) gives them: nrOfInstances, nrOfCompletedInstances,
+    nrOfActiveInstances and loopCounter (this instance's index, from 0)."""
+    parent = task.parent
+    if parent is None or not isinstance(parent.task_spec, MultiInstanceTask):
+        return {}
+    instances = [c for c in parent.children if c.task_spec.name == parent.task_spec.task_spec]
+    merged = len(parent.internal_data.get("merged", []))
+    remaining = len(parent.internal_data.get("remaining", []))
+    cardinality = parent.internal_data.get("cardinality")
+    total = cardinality if isinstance(cardinality, int) else len(instances) + remaining
+    active = sum(1 for c in instances if not c.has_state(TaskState.FINISHED_MASK))
+    index = task.internal_data.get("key_or_index")
+    if not isinstance(index, int):
+        item = task.internal_data.get("item")
+        index = item if isinstance(item, int) else instances.index(task) if task in instances else 0
+    return {
+        "nrOfInstances": total,
+        "nrOfCompletedInstances": merged,
+        "nrOfActiveInstances": active,
+        "loopCounter": index,
+    }
+
+
+class _ScriptEngine(PythonScriptEngine):
+    def evaluate(
+        self, task: Task, expression: str, external_context: Mapping[str, Any] | None = None
+    ) -> Any:
+        counters = loop_counters(task)
+        if counters:
+            external_context = {**counters, **(external_context or {})}
+        return super().evaluate(task, expression, external_context)
+
+
+SCRIPT_ENGINE = _ScriptEngine(environment=SandboxEnvironment())
 
 
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
@@ -177,8 +212,8 @@ SERIALIZER = _make_serializer()
 VALIDATOR = BpmnValidator()
 
 
-def new_parser() -> CamundaParser:
-    return CamundaParser(validator=VALIDATOR)
+def new_parser() -> spiff_parser.Parser:
+    return spiff_parser.Parser(validator=VALIDATOR)
 
 
 def dump_workflow(workflow: BpmnWorkflow) -> str:
@@ -219,4 +254,6 @@ def parse_specs(
 ) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
     parser = new_parser()
     parser.add_bpmn_xml(tree, filename)
-    return parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
+    spec, subprocess_specs = parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
+    spiff_parser.settle(tree.getroot(), spec, subprocess_specs)
+    return spec, subprocess_specs

@@ -228,3 +228,28 @@ def test_a_completion_may_name_only_the_case_s_own_evidence(
         json={"data": {**report, "evidence": [str(own.id)]}},
     )
     assert accepted.status_code == 200
+
+
+def test_a_diagram_in_latin_1_deploys_through_the_api_as_its_prolog_says(
+    db_session: Session, client: FlaskClient
+) -> None:
+    admin = token(db_session, "admin")
+    xml = Path("workflows/key_check.bpmn").read_text(encoding="utf-8")
+    assert "encoding='UTF-8'" in xml
+    latin = xml.replace("encoding='UTF-8'", "encoding='ISO-8859-1'", 1).replace(
+        "检查完成", "Contrôle terminé"
+    )
+    created = client.post(
+        "/api/v1/process-definitions",
+        headers=admin,
+        data=latin.encode("latin-1", errors="xmlcharrefreplace"),
+        content_type="application/xml",
+    )
+    assert created.status_code == 201, created.get_json()
+    refused = client.post(
+        "/api/v1/process-definitions",
+        headers=admin,
+        data=xml.encode("utf-8").replace("检查完成".encode(), b"Contr\xf4le"),
+        content_type="application/xml",
+    )
+    assert refused.status_code == 422 and "不是有效的 UTF-8 编码" in refused.get_json()["error"]

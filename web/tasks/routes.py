@@ -134,6 +134,11 @@ def show(item_id: int) -> ResponseReturnValue:
 def complete(item_id: int) -> ResponseReturnValue:
     session = db.session()
     item = _visible_item(item_id)
+    if not item.form_key:  # a manual task: the person confirms it is done
+        errors.on_refusal(lambda error: _refused(item_id, {}, error))
+        done = tasks.complete(session, HOST, me(), item.id, {})
+        flash(f"“{done.item.title}”已确认完成", "success")
+        return redirect(url_for("inbox.index"))
     form = found(registry.get(item.form_key))
     values = form_values(request.form, form)
     errors.on_refusal(lambda error: _refused(item_id, values, error))
