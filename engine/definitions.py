@@ -13,7 +13,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine import sandbox, spiff
+from engine import message_checks, sandbox, spiff
 from engine.errors import DeploymentRefused, DiagramFinding, ScriptRefused, UnknownDefinition
 from engine.host import EngineHost
 from engine.models import ProcessDefinition
@@ -25,7 +25,6 @@ NS = {"bpmn": BPMN, "camunda": CAMUNDA}
 UNSUPPORTED = {
     "serviceTask": "服务任务",
     "businessRuleTask": "业务规则任务",
-    "sendTask": "发送任务",
 }
 
 
@@ -114,6 +113,7 @@ def _check_elements(root: etree._Element, host: EngineHost) -> list[DiagramFindi
         if call.get("id") not in lanes and _process_of(call).find("bpmn:laneSet", NS) is not None:
             findings.append(_finding(call, "调用活动须放在某个泳道中"))
     findings += _check_code(root)
+    findings += message_checks.findings(root)
     return findings
 
 

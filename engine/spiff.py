@@ -30,7 +30,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskIterator
 
 from core import clock
-from engine import sandbox
+from engine import messages, sandbox
 
 __all__ = ["SERIALIZER_VERSION", "BpmnProcessSpec", "BpmnWorkflow"]
 
@@ -170,6 +170,7 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(CAMUNDA_CONFIG)
     config[BpmnWorkflow] = _SpeclessWorkflowConverter
+    config[messages.CaseMessage] = messages.CaseMessageConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
@@ -219,4 +220,6 @@ def parse_specs(
 ) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
     parser = new_parser()
     parser.add_bpmn_xml(tree, filename)
-    return parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
+    spec, subprocess_specs = parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
+    messages.adopt(tree, spec, subprocess_specs)  # one meaning for every message event
+    return spec, subprocess_specs
