@@ -98,9 +98,9 @@ def check_plain_data(data: Any) -> dict[str, Any]:
         raise InvalidInput(f"数据过大（至多 {MAX_DATA_FIELDS} 项、{MAX_DATA_CHARACTERS} 个字符）")
     bad = [k for k in data if not k.isidentifier() or k.startswith("_") or k in lanes.DATA_KEYS]
     if bad:
-        routed = "、".join(lanes.DATA_KEYS)
+        names, routed = "、".join(bad[:5]), "、".join(lanes.DATA_KEYS)
         raise InvalidInput(
-            f"数据项名称无效或不允许：{'、'.join(bad[:5])}（须为变量名，不以 _ 开头，不能是{routed}）",
+            f"数据项名称无效或不允许：{names}（须为变量名，不以 _ 开头，不能是{routed}）",
             {"data": "数据项名称无效或不允许"},
         )
     loaded: dict[str, Any] = json.loads(text)

@@ -140,6 +140,12 @@ def timer_trigger(workflow: BpmnWorkflow) -> int:
         if isinstance(t.task_spec.event_definition, TimerEventDefinition)
     ]
     for task in starts:
+        if isinstance(task.task_spec.event_definition, CycleTimerEventDefinition):
+            # A cycle makes its flow anew on each round (SpiffWorkflow adds the children when
+            # a round comes); here the case is the round, so its flow is made once.
+            for output in task.task_spec.outputs:
+                child = task._add_child(output, TaskState.FUTURE)
+                child.task_spec._predict(child, mask=TaskState.NOT_FINISHED_MASK)
         task._set_internal_data(event_fired=True)
         task.task_spec._update(task)
     return len(starts)

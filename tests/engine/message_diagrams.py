@@ -23,8 +23,15 @@ def key(expression: str, data: str = "") -> str:
     )
 
 
-def diagram(process_id: str, body: str, *, messages: tuple[str, ...] = ("资金已退回",)) -> str:
-    """A process whose elements all sit in the lane 经办人; `body` holds its flow nodes and
+def diagram(
+    process_id: str,
+    body: str,
+    *,
+    messages: tuple[str, ...] = ("资金已退回",),
+    lane: str = "经办人",
+    name: str = "",
+) -> str:
+    """A process whose elements all sit in one lane; `body` holds its flow nodes and
     sequence flows (ids as written)."""
     nodes = re.findall(r'<bpmn:(?!sequenceFlow)\w+ id="([^"]+)"', body)
     flow_nodes = [n for n in nodes if not n.startswith(("def_", "m_"))]
@@ -35,8 +42,8 @@ def diagram(process_id: str, body: str, *, messages: tuple[str, ...] = ("资金�
     return (
         HEAD
         + declared
-        + f'<bpmn:process id="{process_id}" name="{process_id}" isExecutable="true">'
-        + f'<bpmn:laneSet id="lanes"><bpmn:lane id="lane_officer" name="经办人">{refs}'
+        + f'<bpmn:process id="{process_id}" name="{name or process_id}" isExecutable="true">'
+        + f'<bpmn:laneSet id="lanes"><bpmn:lane id="lane_officer" name="{lane}">{refs}'
         + "</bpmn:lane></bpmn:laneSet>"
         + body
         + "</bpmn:process></bpmn:definitions>"
