@@ -29,7 +29,9 @@ def deploy(session: Session, host: CampaignHost, xml: str) -> None:
 def audits(session: Session, action: str) -> list[AuditEvent]:
     session.flush()
     return list(
-        session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
+        session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        )
     )
 
 
@@ -49,7 +51,9 @@ def test_the_processes_a_person_may_start_follow_the_start_lane(
 def test_start_with_the_start_form_audited(db_session: Session, host: CampaignHost) -> None:
     deploy(db_session, host, case_diagrams.waiter())
     officer = user(db_session, "qsz_jbr")
-    case = case_starts.start(db_session, host, officer, "matter_waiter", "qsz", MATTER, source="api")
+    case = case_starts.start(
+        db_session, host, officer, "matter_waiter", "qsz", MATTER, source="api"
+    )
     assert case.status == CaseStatus.WAITING.value
     assert case.owning_unit_id == officer.roles[0].unit_id
     shown = case_views.view(db_session, officer, case.id)
@@ -98,7 +102,13 @@ def test_a_start_is_refused_with_its_reason(
     before = db_session.scalar(select(Case.id).order_by(Case.id.desc()).limit(1))
     with pytest.raises(error, match=reason):
         case_starts.start(
-            db_session, host, user(db_session, username), key, unit, data, source="test"  # type: ignore[arg-type]
+            db_session,
+            host,
+            user(db_session, username),
+            key,
+            unit,
+            data,
+            source="test",  # type: ignore[arg-type]
         )
     assert db_session.scalar(select(Case.id).order_by(Case.id.desc()).limit(1)) == before
 
@@ -178,3 +188,33 @@ def test_a_bounded_cycle_stops(db_session: Session, host: CampaignHost) -> None:
     clock.freeze(deployed + timedelta(hours=10))
     assert len(case_starts.start_due_timers(db_session, host)) == 1
     assert db_session.scalars(select(TimerStart.due_at)).all() == [deployed + timedelta(hours=2)]
+
+
+def test_two_schedulers_at_once_start_one_case_per_due_time(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from campaign import bootstrap, jobs
+    from core import schema
+    from core.db import Database
+    from tests.databases import fresh_database_url
+
+    deployed = datetime(2022, 7, 1, 0, 0, tzinfo=UTC)
+    with fresh_database_url(tmp_path_factory.mktemp("timer-starts")) as url:
+        database = Database(url)
+        try:
+            schema.upgrade(database)
+            clock.freeze(deployed)
+            with database.transaction() as session:
+                bootstrap.initialise(session, with_demo=False, deployed_by="tests")
+                deploy(session, CampaignHost(), case_diagrams.timer_started())
+            clock.freeze(deployed + timedelta(hours=1, minutes=1))
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                started = list(pool.map(lambda _: jobs.start_timer_cases(database), range(4)))
+            assert sorted(started) == [0, 0, 0, 1]
+            with database.transaction() as session:
+                assert len(session.scalars(select(TimerStart)).all()) == 1
+                assert len(session.scalars(select(Case)).all()) == 1
+        finally:
+            database.dispose()

@@ -106,7 +106,9 @@ def test_a_message_from_outside_nobody_awaits_and_the_same_message_twice(
     case = start(db_session, host, "test_waiter", problem_number="A1")
 
     nobody = delivery.deliver(db_session, host, RETURNED, "ZZ", {})
-    assert nobody.nobody_waits and "没有案件在等待消息“资金已退回”（关联键 ZZ）" in nobody.describe()
+    assert (
+        nobody.nobody_waits and "没有案件在等待消息“资金已退回”（关联键 ZZ）" in nobody.describe()
+    )
     assert delivery.deliver(db_session, host, "未知消息", "A1", {}).nobody_waits
 
     once = delivery.deliver(db_session, host, RETURNED, "A1", {"amount": 3})
@@ -131,7 +133,12 @@ def test_send_and_receive_tasks(db_session: Session, host: FakeHost) -> None:
     assert open_steps(db_session, waiter) == ["ack"]  # the send task reached it
     assert case.status == CaseStatus.WAITING.value
     [wait] = waits.of_workflow(cases.load(db_session, case))
-    assert (wait.kind, wait.bpmn_id, wait.name, wait.key) == ("message", "receive", "复核请求", "D4")
+    assert (wait.kind, wait.bpmn_id, wait.name, wait.key) == (
+        "message",
+        "receive",
+        "复核请求",
+        "D4",
+    )
     assert waits.describe(wait) == "等待消息“复核请求”（关联键 D4）"
 
     answered = delivery.deliver(db_session, host, "复核请求", "D4", {"approved": True})
@@ -232,7 +239,9 @@ def test_the_bpmn_correlation_property_is_a_key_too(db_session: Session, host: F
             "wait：消息事件 wait 未指定有名称的消息",
         ),
         (
-            lambda x: x.replace('messageRef="m_0"/>', 'messageRef="m_0" camunda:expression="${x}"/>'),
+            lambda x: x.replace(
+                'messageRef="m_0"/>', 'messageRef="m_0" camunda:expression="${x}"/>'
+            ),
             "wait：消息事件 wait 的 camunda:expression 不受支持",
         ),
     ],
