@@ -64,5 +64,5 @@ def test_case_start_and_message(cli_env: dict[str, str], tmp_path: Path) -> None
         ("命令行", False, "cli"),
     ]
     starts = _events(cli_env, "case.start")
-    assert [(s.actor_name, s.success) for s in starts][0] == ("qsz_jbr", True)
+    assert (starts[0].actor_name, starts[0].success) == ("qsz_jbr", True)
     assert len([s for s in starts if not s.success]) >= 2

@@ -17,13 +17,6 @@ pytestmark = pytest.mark.browser
 
 def fits(page: Page, width: int) -> bool:
     scroll_width: int = page.evaluate("document.documentElement.scrollWidth")
-    if scroll_width > width:
-        wide = page.evaluate(
-            "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > "
-            + str(width)
-            + ").slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + e.getBoundingClientRect().right)"
-        )
-        print("too wide:", wide)
     return scroll_width <= width
 
 

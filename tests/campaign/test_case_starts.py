@@ -107,8 +107,8 @@ def test_a_start_is_refused_with_its_reason(
             user(db_session, username),
             key,
             unit,
-            data,
-            source="test",  # type: ignore[arg-type]
+            data,  # type: ignore[arg-type]
+            source="test",
         )
     assert db_session.scalar(select(Case.id).order_by(Case.id.desc()).limit(1)) == before
 
