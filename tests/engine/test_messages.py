@@ -283,3 +283,29 @@ def test_timer_due_in_waits_is_local_time(db_session: Session, host: FakeHost) -
     wait = waits.Wait("timer", "t", "t", due_at=datetime(2022, 7, 1, 16, 0, tzinfo=UTC))
     assert waits.describe(wait) == "等待定时器（2022-07-02 00:00 到期）"
     assert waits.describe(waits.Wait("signal", "s", "s", "停办")) == "等待信号“停办”"
+
+
+def test_a_case_waiting_for_a_signal_says_so(db_session: Session, host: FakeHost) -> None:
+    xml = md.diagram(
+        "test_signal",
+        md.START
+        + '<bpmn:intermediateCatchEvent id="halt" name="等待停办">'
+        + '<bpmn:signalEventDefinition id="def_halt" signalRef="s_halt"/>'
+        + "</bpmn:intermediateCatchEvent>"
+        + md.END
+        + md.chain("start", "halt", "end"),
+    ).replace(
+        '<bpmn:process id="test_signal"',
+        '<bpmn:signal id="s_halt" name="停办"/><bpmn:process id="test_signal"',
+    )
+    deploy(db_session, host, xml)
+    case = start(db_session, host, "test_signal")
+    assert case.status == CaseStatus.WAITING.value
+    [wait] = waits.of_workflow(cases.load(db_session, case))
+    assert (wait.kind, wait.title, waits.describe(wait)) == ("signal", "等待停办", "等待信号“停办”")
+    assert wait.to_json() == {
+        "kind": "signal",
+        "step": "halt",
+        "title": "等待停办",
+        "signal": "停办",
+    }
