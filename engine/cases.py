@@ -166,31 +166,9 @@ def _save(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflow
         session.flush()
     host.case_changed(session, case)
     if outgoing:
-        _send(session, host, case, outgoing)
+        from engine import delivery  # delivery runs other cases through this module
 
-
-def _send(session: Session, host: EngineHost, case: Case, outgoing: list[Any]) -> None:
-    from engine import delivery  # delivery runs other cases through this module
-
-    for event in outgoing:
-        name, key = event.event_definition.name, event.correlations.get("key")
-        done = delivery.deliver(
-            session,
-            host,
-            name,
-            key,
-            event.payload,
-            context=projection.context_of(case),
-            sender=case.id,
-        )
-        record_event(
-            session,
-            case.id,
-            "message_sent",
-            title=name,
-            data=event.payload,
-            message=done.describe(),
-        )
+        delivery.send(session, host, case, outgoing)
 
 
 def start_case(

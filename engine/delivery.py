@@ -20,6 +20,7 @@ from engine import cases, definitions, messages, starts
 from engine.errors import CaseFailed
 from engine.host import SYSTEM, Actor, CaseContext, EngineHost
 from engine.models import Case, CaseStatus, MessageWait
+from engine.projection import context_of
 
 # Cases that answer messages with messages could go on for ever in one transaction.
 MAX_DELIVERIES = 200
@@ -48,6 +49,23 @@ class Delivery:
             ids = "、".join(f"#{i}" for i in self.started)
             return f"消息“{self.name}”{key}启动了案件 {ids}"
         return f"没有案件在等待消息“{self.name}”{key}，也没有流程由它启动"
+
+
+def send(session: Session, host: EngineHost, case: Case, outgoing: list[BpmnEvent]) -> None:
+    """Deliver what a case threw and did not catch itself; its history says where it went."""
+    for event in outgoing:
+        name, key = event.event_definition.name, event.correlations.get("key")
+        done = deliver(
+            session, host, name, key, event.payload, context=context_of(case), sender=case.id
+        )
+        cases.record_event(
+            session,
+            case.id,
+            "message_sent",
+            title=name,
+            data=event.payload,
+            message=done.describe(),
+        )
 
 
 def waiting_cases(session: Session, name: str, key: str | None) -> list[int]:
