@@ -178,6 +178,8 @@ ACTION_LABELS = {
     "key_check.assign": "安排重点检查",
     "definition.deploy": "部署流程定义",
     "case.migrate": "迁移案件版本",
+    "case.start": "发起流程",
+    "message.deliver": "发送消息",
     "ledger.import": "导入问题台账",
     "system.backup": "备份",
     "system.backup_prune": "删除旧备份",

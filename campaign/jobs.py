@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from campaign import notifications, obligations
+from campaign import case_starts, notifications, obligations
 from campaign.workflow_host import CampaignHost
 from core.db import Database
 from engine.runner import unit_of_work
@@ -29,4 +29,10 @@ def notify_new_reports(database: Database) -> int:
         return sent
 
 
-SCHEDULED_JOBS = [start_obligations, notify_new_reports, notify_overdue]
+def start_timer_cases(database: Database) -> int:
+    """Cases of processes with a timer start event, one per due time."""
+    with unit_of_work(database, CampaignHost()) as session:
+        return len(case_starts.start_due_timers(session, CampaignHost()))
+
+
+SCHEDULED_JOBS = [start_obligations, notify_new_reports, notify_overdue, start_timer_cases]

@@ -34,6 +34,17 @@ LANES: dict[str, Lane] = {
     "检查专班": Lane("data:inspection_team_unit_id", Role.INSPECTOR),
 }
 
+# The names of case data that lanes read to route work: set by forms that check them (a
+# reviewer naming the responsible unit), never by data given freely when a case starts.
+DATA_KEYS = (
+    "responsible_unit",
+    *(
+        lane.whose.removeprefix("data:")
+        for lane in LANES.values()
+        if lane.whose.startswith("data:")
+    ),
+)
+
 
 def lane_refusal(name: str) -> str | None:
     if name in LANES:

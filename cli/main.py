@@ -13,6 +13,7 @@ from campaign.workflow_host import CampaignHost
 from cli.audit import audit_group
 from cli.backup import backup
 from cli.bench import bench, bench_reports
+from cli.cases import case_group
 from cli.context import AppContext, friendly_errors, pass_app
 from cli.reports import export, import_ledger_command
 from cli.users import user
@@ -136,6 +137,7 @@ ykt.add_command(deploy)
 ykt.add_command(worker)
 ykt.add_command(backup)
 ykt.add_command(audit_group)
+ykt.add_command(case_group)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ the case in error in a transaction of its own. After every change the host hears
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core import clock
 from core.errors import AppError
-from engine import definitions, projection, spiff
+from engine import definitions, messages, projection, spiff, starts
 from engine.errors import CaseFailed, NotAllowed, ScriptRefused, TaskConflict, TaskNotFound
 from engine.host import SYSTEM, Actor, Assignment, CaseContext, EngineHost
 from engine.models import Case, CaseEvent, CaseStatus, WorkItem, WorkItemState
@@ -145,6 +145,8 @@ def status_of(workflow: BpmnWorkflow) -> CaseStatus:
 
 def _save(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflow) -> None:
     now = clock.now()
+    # Messages no task of this case caught go to other cases once this one is stored.
+    outgoing = messages.outgoing(workflow.get_events())
     case.state = spiff.dump_workflow(workflow)
     case.serializer_version = spiff.SERIALIZER_VERSION
     case.status = status_of(workflow).value
@@ -163,6 +165,10 @@ def _save(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflow
         record_event(session, case.id, "completed")
         session.flush()
     host.case_changed(session, case)
+    if outgoing:
+        from engine import delivery  # delivery runs other cases through this module
+
+        delivery.send(session, host, case, outgoing)
 
 
 def start_case(
@@ -173,7 +179,12 @@ def start_case(
     data: Mapping[str, Any],
     context: CaseContext,
     actor: Actor,
+    trigger: Callable[[BpmnWorkflow], int] | None = None,
+    how: str = "",
 ) -> Case:
+    """Start a case of the latest version. `trigger` fires the start event a message or the
+    scheduler starts it through (engine.starts); the other start events that still wait are
+    cancelled. `how` says so in the case's history."""
     definition = definitions.require_latest(session, key)
     spec, subprocess_specs = definitions.specs_for(definition)
     with _running(None):
@@ -199,12 +210,18 @@ def start_case(
         "started",
         actor,
         data=data,
-        message=f"{definition.name}（{definition.label}）",
+        message=f"{definition.name}（{definition.label}）{how}",
     )
     with _running(case.id):
         _advance(session, workflow, case.id)
+        if trigger is not None and trigger(workflow):
+            _advance(session, workflow, case.id)
+        starts.settle(workflow)
         _save(session, host, case, workflow)
     return case
+
+
+running = _running  # for the modules that run cases beside this one (engine.delivery)
 
 
 def resume(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflow) -> None:

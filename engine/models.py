@@ -144,3 +144,38 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     holder: Mapped[str] = mapped_column(String(100))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MessageWait(Base):
+    """A message a case waits for (a catch event, receive task or boundary event), projected
+    so that a delivery finds the cases by name and key without loading any workflow."""
+
+    __tablename__ = "case_message_wait"
+    __table_args__ = (
+        UniqueConstraint("case_id", "task_guid"),
+        Index("ix_case_message_wait_name_key", "name", "correlation_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_instance.id"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    # The key's value as text ("" when the element has none: any key reaches it).
+    correlation_key: Mapped[str] = mapped_column(String(200), default="")
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class TimerStart(Base):
+    """One due time of a process's timer start event, and the case it started. The unique
+    key makes a due time start one case, however many schedulers reach it."""
+
+    __tablename__ = "timer_start"
+    __table_args__ = (UniqueConstraint("process_key", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(64))
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_instance.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from core import clock
-from engine import spiff
+from engine import spiff, waits
 from engine.host import CaseContext, EngineHost
 from engine.models import Case, Timer, WorkItem, WorkItemState
 
@@ -113,6 +113,7 @@ def project(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkfl
         )
     _store_timers(session, case, timers)
     _store_work_items(session, host, case, workflow, due_by_task)
+    waits.store(session, case, workflow)
 
 
 # Built once: they run on every step of every case.
@@ -182,5 +183,6 @@ def _store_work_items(
 
 
 def forget(session: Session, case: Case) -> None:
-    """A finished or cancelled case has no timers left to fire."""
+    """A finished or cancelled case has no timers left to fire nor messages to wait for."""
     session.execute(delete(Timer).where(Timer.case_id == case.id))
+    waits.forget(session, case)

@@ -30,7 +30,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from core import clock
-from engine import sandbox, spiff_parser
+from engine import messages, sandbox, spiff_parser
 
 __all__ = ["SERIALIZER_VERSION", "BpmnProcessSpec", "BpmnWorkflow"]
 
@@ -205,6 +205,7 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(CAMUNDA_CONFIG)
     config[BpmnWorkflow] = _SpeclessWorkflowConverter
+    config[messages.CaseMessage] = messages.CaseMessageConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
@@ -256,4 +257,5 @@ def parse_specs(
     parser.add_bpmn_xml(tree, filename)
     spec, subprocess_specs = parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
     spiff_parser.settle(tree.getroot(), spec, subprocess_specs)
+    messages.adopt(tree, spec, subprocess_specs)  # one meaning for every message event
     return spec, subprocess_specs

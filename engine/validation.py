@@ -13,7 +13,7 @@ import ast
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from engine import sandbox
+from engine import message_checks, sandbox
 from engine.diagram import BPMN, CAMUNDA, NS, TIMER_KINDS, finding, owner
 from engine.errors import DiagramFinding, ScriptRefused
 from engine.host import EngineHost
@@ -25,7 +25,6 @@ MAX_ELEMENT_ID = 100  # work_item.bpmn_id, case_timer.bpmn_id, case_event.bpmn_i
 # doing less than the diagram says.
 REFUSED = {
     "serviceTask": "服务任务不受支持：流程不调用外部系统，请改为脚本任务或用户任务",
-    "sendTask": "发送任务不受支持：请改为消息抛出事件",
     "businessRuleTask": "业务规则任务（DMN）不受支持：请改为脚本任务",
     "complexGateway": "复杂网关不受支持：请改为排他、包容或并行网关",
     "adHocSubProcess": "自由子流程（adHocSubProcess）不受支持：请改为嵌入子流程",
@@ -110,6 +109,7 @@ def structure(root: etree._Element, host: EngineHost) -> list[DiagramFinding]:
     findings += _timers_per_event(root)
     findings += _calls(root)
     findings += _lanes(root, host)
+    findings += message_checks.findings(root)
     return findings
 
 

@@ -65,4 +65,6 @@ EVENT_LABELS = {
     "error": "流程异常",
     "cancelled": "撤销",
     "completed": "结束",
+    "message_received": "收到消息",
+    "message_sent": "发出消息",
 }

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import clock
-from engine import cases, definitions
+from engine import cases, definitions, starts
 from engine.errors import DeploymentRefused
 from engine.host import Actor, CaseContext
 from engine.models import Case, Timer, WorkItem
@@ -102,6 +102,9 @@ def test_a_diagram_runs_as_expected(db_session: Session, host: FakeHost, name: s
         data=dict(run.data),
         context=CaseContext(owning_unit_id=UNIT),
         actor=WORKER,
+        # A timer start event's case is started by the scheduler when the timer is due
+        # (engine.starts; when that is: tests/campaign/test_case_starts.py).
+        trigger=starts.timer_trigger if name.startswith("start_timer") else None,
     )
     for step in run.steps:
         _check(db_session, host, case, step)
