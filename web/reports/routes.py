@@ -16,6 +16,7 @@ from forms.tables.attachment3 import GROUPS as ATTACHMENT3_GROUPS
 from web import db
 from web.authz import allow
 from web.common import me, page_arg
+from web.reports.filing_page import filing_context
 from web.reports.scoping import scope_from
 from web.roles import REPORT_ROLES
 
@@ -44,6 +45,7 @@ def index() -> str:
         groups3=ATTACHMENT3_GROUPS,
         columns3=ATTACHMENT3_COLUMNS,
         units=reports.units_open_to(session, me()),
+        **filing_context(session, me(), scope, by_township),
     )
 
 
