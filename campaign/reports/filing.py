@@ -16,12 +16,12 @@ import io
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from campaign import audit
-from campaign.models import AuditEvent, FiledTable, ReportFiling, User
+from campaign.models import AuditEvent, FiledTable, ReportFiling, RoleAssignment, User
 from campaign.models.accounts import Role
 from campaign.reports.attachment2 import attachment2
 from campaign.reports.attachment3 import attachment3
@@ -38,7 +38,13 @@ from campaign.reports.filed_figures import (
 from campaign.reports.scope import ReportScope, report_scope, units_open_to
 from core import clock, paging
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from forms.tables import Signature, write_attachment2, write_attachment3
+from forms.tables import (
+    Attachment2Table,
+    Attachment3Table,
+    Signature,
+    write_attachment2,
+    write_attachment3,
+)
 
 FILE_ACTION = "report.file"
 DOWNLOAD_ACTION = "report.filing_download"
@@ -68,20 +74,27 @@ def _scope_fields(scope: ReportScope) -> dict[str, object]:
     }
 
 
-def current_document(session: Session, scope: ReportScope, table: FiledTable) -> Document:
-    """The table's figures now, as the document a filing keeps."""
+Table = Attachment2Table | Attachment3Table
+
+
+def current_table(session: Session, scope: ReportScope, table: FiledTable) -> Table:
     if table is FiledTable.ATTACHMENT2:
-        return attachment2_document(attachment2(session, scope), _scope_fields(scope))
-    found = attachment3(session, scope, by_township=table.by_township)
+        return attachment2(session, scope)
+    return attachment3(session, scope, by_township=table.by_township)
+
+
+def document_of(found: Table, scope: ReportScope, table: FiledTable) -> Document:
+    """A computed table as the document a filing keeps."""
+    if isinstance(found, Attachment2Table):
+        return attachment2_document(found, _scope_fields(scope))
     return attachment3_document(found, _scope_fields(scope), table.value)
 
 
-def _workbook(session: Session, scope: ReportScope, table: FiledTable, sign: Signature) -> bytes:
+def _workbook(found: Table, sign: Signature) -> bytes:
     buffer = io.BytesIO()
-    if table is FiledTable.ATTACHMENT2:
-        write_attachment2(attachment2(session, scope), buffer, sign)
+    if isinstance(found, Attachment2Table):
+        write_attachment2(found, buffer, sign)
     else:
-        found = attachment3(session, scope, by_township=table.by_township)
         write_attachment3(found, buffer, sign)
     return buffer.getvalue()
 
@@ -94,18 +107,22 @@ def reviewers_for(session: Session, filer: User, scope: ReportScope) -> list[Use
     """Who may be named 审核人 of a table the filer files for the scope (REVIEWER_RULE)."""
     office_units = {r.unit_id for r in filer.roles if r.role == Role.SUPERVISOR.value}
     heads_of = office_units | {scope.unit_id}
-    people = session.scalars(
-        select(User).where(User.enabled.is_(True), User.id != filer.id).order_by(User.username)
-    )
-    return [
-        person
-        for person in people
-        if any(
-            r.role == Role.SUPERVISOR.value
-            or (r.role == Role.REVIEWER.value and r.unit_id in heads_of)
-            for r in person.roles
+    holders = select(RoleAssignment.user_id).where(
+        or_(
+            RoleAssignment.role == Role.SUPERVISOR.value,
+            and_(
+                RoleAssignment.role == Role.REVIEWER.value,
+                RoleAssignment.unit_id.in_(heads_of),
+            ),
         )
-    ]
+    )
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.enabled.is_(True), User.id != filer.id, User.id.in_(holders))
+            .order_by(User.username)
+        )
+    )
 
 
 def _check_reviewer(
@@ -144,7 +161,9 @@ def file_table(
     if not may_file(filer):
         raise NotAllowed("只有领导小组办公室可以报送统计表")
     checked = _check_reviewer(session, filer, scope, reviewer)
-    document = current_document(session, scope, table)
+    # One computation gives both the figures and the workbook: they cannot disagree.
+    found = current_table(session, scope, table)
+    document = document_of(found, scope, table)
     what = f"{scope.unit_name}{scope.period_label or '（全部时段）'}的{table.label}"
     if not has_figures(document):
         raise InvalidInput(f"{what}各项均为零，没有可报送的数字")
@@ -157,7 +176,7 @@ def file_table(
             "数字没有变化，无需重复报送"
         )
     sign = Signature(filer.full_name, checked.full_name, clock.local_now().date())
-    workbook = _workbook(session, scope, table, sign)
+    workbook = _workbook(found, sign)
     filing = ReportFiling(
         table_kind=table.value,
         campaign_id=scope.campaign_id,
@@ -333,7 +352,13 @@ def scope_of(session: Session, filing: ReportFiling) -> ReportScope:
     )
 
 
-def changes_since(session: Session, filing: ReportFiling) -> list[Change]:
-    """Every cell of the table whose current figure differs from the filed one."""
+def changes_since(
+    session: Session, filing: ReportFiling, current: Table | None = None
+) -> list[Change]:
+    """Every cell of the table whose current figure differs from the filed one; `current`:
+    the table of the filing's scope already computed (the reports page has it)."""
     filed: Document = json.loads(filing.figures)
-    return changes(filed, current_document(session, scope_of(session, filing), filing.table))
+    scope = scope_of(session, filing)
+    if current is None:
+        current = current_table(session, scope, filing.table)
+    return changes(filed, document_of(current, scope, filing.table))

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from campaign.models import FiledTable, User
 from campaign.reports import ReportScope, filing
+from forms.tables import Attachment2Table, Attachment3Table
 from web.common import page_arg
 
 FILINGS_PER_PAGE = 10
@@ -18,18 +19,21 @@ def attachment3_kind(by_township: bool) -> FiledTable:
 
 
 def filing_context(
-    session: Session, user: User, scope: ReportScope, by_township: bool
+    session: Session,
+    user: User,
+    scope: ReportScope,
+    shown: tuple[Attachment2Table, Attachment3Table],
 ) -> dict[str, Any]:
     """What the reports page shows of filing for the scope on screen: the form (the office
-    only), the scope unit's filings a page at a time, and for each table shown the changes
-    since its last filing of exactly this scope and period."""
-    tables = [FiledTable.ATTACHMENT2, attachment3_kind(by_township)]
+    only), the scope unit's filings a page at a time, and for each table shown (computed
+    once, for the page) the changes since its last filing of exactly this scope and period."""
+    table2, table3 = shown
+    tables = [FiledTable.ATTACHMENT2, attachment3_kind(table3.by_township)]
     compared = []
-    for table in tables:
+    for table, current in ((tables[0], table2), (tables[1], table3)):
         last = filing.latest(session, scope, table)
-        compared.append(
-            (table, last, filing.changes_since(session, last) if last is not None else [])
-        )
+        found = filing.changes_since(session, last, current) if last is not None else []
+        compared.append((table, last, found))
     may_file = filing.may_file(user)
     return {
         "may_file": may_file,

@@ -35,17 +35,19 @@ def index() -> str:
     session = db.session()
     scope = scope_from(session, me(), request.args)
     by_township = request.args.get("by") == "township"
+    table2 = reports.attachment2(session, scope)
+    table3 = reports.attachment3(session, scope, by_township=by_township)
     return render_template(
         "reports/index.html",
         scope=scope,
         args=_args(),
         by_township=by_township,
-        table2=reports.attachment2(session, scope),
-        table3=reports.attachment3(session, scope, by_township=by_township),
+        table2=table2,
+        table3=table3,
         groups3=ATTACHMENT3_GROUPS,
         columns3=ATTACHMENT3_COLUMNS,
         units=reports.units_open_to(session, me()),
-        **filing_context(session, me(), scope, by_township),
+        **filing_context(session, me(), scope, (table2, table3)),
     )
 
 
