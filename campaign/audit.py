@@ -192,5 +192,7 @@ ACTION_LABELS = {
     "task.unclaim": "退回认领",
     "case.comment": "发表意见",
     "data.export": "下载/导出数据",
+    "report.file": "报送统计表",
+    "report.filing_download": "下载报送留档",
     "audit.read": "查阅审计日志",
 }

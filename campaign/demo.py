@@ -49,6 +49,8 @@ DEMO_ACCOUNTS = [
     DemoAccount("qsz_jbr", "青山镇经办人（示例）", "QSZ", Role.OFFICER),
     DemoAccount("qsz_fzr", "青山镇负责人（示例）", "QSZ", Role.REVIEWER),
     DemoAccount("ldxz_ban", "领导小组办公室（示例）", LEADING_OFFICE_CODE, Role.SUPERVISOR),
+    # The office's head: the 审核人 of the tables the office files (campaign.reports.filing).
+    DemoAccount("ldxz_fzr", "领导小组办公室负责人（示例）", LEADING_OFFICE_CODE, Role.REVIEWER),
     DemoAccount("zb1_cy", "检查专班一组成员（示例）", "JCZB1", Role.INSPECTOR),
     DemoAccount("jjw_jc", "纪检监察干部（示例）", DISCIPLINE_CODE, Role.DISCIPLINE),
     DemoAccount("admin", "系统管理员（示例）", "LKQ", Role.ADMIN),

@@ -13,6 +13,7 @@ from campaign.models.catalogue import (
 )
 from campaign.models.clues import Clue, ClueStatus
 from campaign.models.files import Attachment, Comment
+from campaign.models.filings import FiledTable, ReportFiling
 from campaign.models.key_checks import KeyCheck
 from campaign.models.ledger import NumberCounter, Problem, ProblemStatus
 from campaign.models.notifications import Notification
@@ -33,6 +34,7 @@ __all__ = [
     "Clue",
     "ClueStatus",
     "Comment",
+    "FiledTable",
     "FocusItem",
     "FormSubmission",
     "Household",
@@ -45,6 +47,7 @@ __all__ = [
     "Problem",
     "ProblemStatus",
     "Programme",
+    "ReportFiling",
     "ReportingDeadline",
     "RoleAssignment",
     "SpotCheckSample",

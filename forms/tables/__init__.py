@@ -3,11 +3,12 @@
 
 from forms.tables.attachment2 import Attachment2Table, write_attachment2
 from forms.tables.attachment3 import Attachment3Table, write_attachment3
-from forms.tables.style import fen_to_wan
+from forms.tables.style import Signature, fen_to_wan
 
 __all__ = [
     "Attachment2Table",
     "Attachment3Table",
+    "Signature",
     "fen_to_wan",
     "write_attachment2",
     "write_attachment3",

@@ -18,6 +18,7 @@ from forms.tables.style import (
     COUNT_FORMAT,
     LEFT,
     WAN_FORMAT,
+    Signature,
     fen_to_wan,
     header_cell,
     print_setup,
@@ -26,6 +27,7 @@ from forms.tables.style import (
     set_widths,
     write_filing_line,
     write_notes,
+    write_signature_line,
     write_title,
 )
 
@@ -78,7 +80,11 @@ class Attachment2Table:
         return fen_to_wan(value) if self.columns[index].measure == "money" else value
 
 
-def write_attachment2(table: Attachment2Table, target: str | Path | BinaryIO) -> None:
+def write_attachment2(
+    table: Attachment2Table, target: str | Path | BinaryIO, signature: Signature | None = None
+) -> None:
+    """The table as printed; with a signature (a filed copy), 填表人, 审核人 and 填报日期 on a
+    line under the notes."""
     workbook = Workbook()
     ws = workbook.active
     ws.title = SHEET_TITLE
@@ -99,9 +105,13 @@ def write_attachment2(table: Attachment2Table, target: str | Path | BinaryIO) ->
         _write_row(ws, row_no, table, row)
         row_no += 1
     write_notes(ws, row_no, width, NOTES)
+    last_row = row_no + len(NOTES) - 1
+    if signature is not None:
+        last_row += 1
+        write_signature_line(ws, last_row, width, signature)
     set_widths(ws, [5.0, 30.0] + [9.5] * len(table.columns))
     ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=3)
-    print_setup(ws, header_rows=f"{top}:{below}", width=width, last_row=row_no + len(NOTES) - 1)
+    print_setup(ws, header_rows=f"{top}:{below}", width=width, last_row=last_row)
     workbook.save(target)
 
 

@@ -19,6 +19,7 @@ from forms.tables.style import (
     COUNT_FORMAT,
     LEFT,
     WAN_FORMAT,
+    Signature,
     fen_to_wan,
     header_cell,
     print_setup,
@@ -26,6 +27,7 @@ from forms.tables.style import (
     put_text,
     set_widths,
     write_filing_line,
+    write_signature_line,
     write_title,
 )
 
@@ -108,7 +110,11 @@ class Attachment3Table:
         return fen_to_wan(value) if column.measure == "money" else value
 
 
-def write_attachment3(table: Attachment3Table, target: str | Path | BinaryIO) -> None:
+def write_attachment3(
+    table: Attachment3Table, target: str | Path | BinaryIO, signature: Signature | None = None
+) -> None:
+    """The table as printed; with a signature (a filed copy), 填表人, 审核人 and 填报日期 on a
+    line under the total."""
     workbook = Workbook()
     ws = workbook.active
     ws.title = SHEET_TITLE
@@ -120,10 +126,14 @@ def write_attachment3(table: Attachment3Table, target: str | Path | BinaryIO) ->
     for row in table.rows:
         _write_row(ws, row_no, row)
         row_no += 1
+    last_row = row_no - 1
+    if signature is not None:
+        last_row += 1
+        write_signature_line(ws, last_row, width, signature)
     set_widths(ws, [5.0, 16.0] + [8.5] * len(COLUMNS))
     ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=3)
     top, below = HEADER_ROWS
-    print_setup(ws, header_rows=f"{top}:{below}", width=width, last_row=row_no - 1)
+    print_setup(ws, header_rows=f"{top}:{below}", width=width, last_row=last_row)
     workbook.save(target)
 
 

@@ -4,6 +4,7 @@ become a formula, fonts, borders and the printed page."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -92,20 +93,51 @@ def write_filing_line(
     ws: Worksheet, row: int, width: int, filing_unit: str, middle: str, right: str
 ) -> None:
     """填表单位 on the left, the period in the middle, the unit of measure on the right."""
+    _three_spans(ws, row, width, (f"填表单位：{filing_unit}", middle, right))
+    ws.row_dimensions[row].height = 20
+
+
+def _three_spans(ws: Worksheet, row: int, width: int, texts: tuple[str, str, str]) -> None:
+    """A line of three texts across the table: left, centred and right."""
     third = max(1, width // 3)
     spans = [
-        (1, third, f"填表单位：{filing_unit}", LEFT),
-        (third + 1, width - third, middle, CENTER),
-        (width - third + 1, width, right, RIGHT),
+        (1, third, LEFT),
+        (third + 1, width - third, CENTER),
+        (width - third + 1, width, RIGHT),
     ]
-    for first, last, text, alignment in spans:
+    for (first, last, alignment), text in zip(spans, texts, strict=True):
         if last > first:
             ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
         cell = ws.cell(row=row, column=first)
         put_text(cell, text)
         cell.font = BODY_FONT
         cell.alignment = alignment
-    ws.row_dimensions[row].height = 20
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Who filed a table and when, printed below it on the filed copy (报送留档)."""
+
+    filer: str  # 填表人
+    reviewer: str  # 审核人
+    filed_on: date  # 填报日期
+
+
+def write_signature_line(ws: Worksheet, row: int, width: int, signature: Signature) -> None:
+    """填表人, 审核人 and 填报日期 under the table, as a filed form is signed; the 填表单位
+    stays on the line above the headers."""
+    day = signature.filed_on
+    _three_spans(
+        ws,
+        row,
+        width,
+        (
+            f"填表人：{signature.filer}",
+            f"审核人：{signature.reviewer}",
+            f"填报日期：{day.year}年{day.month}月{day.day}日",
+        ),
+    )
+    ws.row_dimensions[row].height = 24
 
 
 def header_cell(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from web.api.openapi_filings import FILING_PATHS
+
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
@@ -318,6 +320,7 @@ SPEC: dict[str, Any] = {
                 },
             }
         },
+        **FILING_PATHS,
         "/tokens": {
             "get": {
                 "summary": "我的 API 令牌（含已过期、已吊销的）",
