@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from campaign import notifications, obligations
+from campaign import channels, notifications, obligations, outbox, reminder_policy, reminders
 from campaign.workflow_host import CampaignHost
 from core.db import Database
 from engine.runner import unit_of_work
+
+# A tick works through at most this many reminder batches; the rest waits for the next tick.
+REMINDER_BATCHES_PER_TICK = 10
 
 
 def start_obligations(database: Database) -> int:
@@ -14,9 +17,31 @@ def start_obligations(database: Database) -> int:
         return len(obligations.start_due(session, CampaignHost()))
 
 
-def notify_overdue(database: Database) -> int:
-    with unit_of_work(database, CampaignHost()) as session:
-        return notifications.for_overdue(session)
+def send_reminders(
+    database: Database,
+    policy: reminder_policy.Policy | None = None,
+    *,
+    batch: int = reminders.BATCH,
+    batches: int = REMINDER_BATCHES_PER_TICK,
+) -> int:
+    """Reminders and escalations the policy owes now, a batch per transaction; the number
+    of reminders sent (each to one or more people)."""
+    policy = policy or reminder_policy.load()
+    sent = 0
+    for _ in range(batches):
+        with unit_of_work(database, CampaignHost()) as session:
+            count, _notices = reminders.send(session, policy, batch)
+        sent += count
+        if count < batch:
+            break
+    return sent
+
+
+def deliver_notices(database: Database) -> outbox.Round:
+    """Notices out by e-mail and SMS, as the environment configures the channels."""
+    return outbox.deliver(
+        database, reminder_policy.load(), channels.from_env(), outbox.retry_from_env()
+    )
 
 
 def notify_new_reports(database: Database) -> int:
@@ -29,4 +54,4 @@ def notify_new_reports(database: Database) -> int:
         return sent
 
 
-SCHEDULED_JOBS = [start_obligations, notify_new_reports, notify_overdue]
+SCHEDULED_JOBS = [start_obligations, notify_new_reports, send_reminders, deliver_notices]

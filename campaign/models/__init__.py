@@ -15,7 +15,7 @@ from campaign.models.clues import Clue, ClueStatus
 from campaign.models.files import Attachment, Comment
 from campaign.models.key_checks import KeyCheck
 from campaign.models.ledger import NumberCounter, Problem, ProblemStatus
-from campaign.models.notifications import Notification
+from campaign.models.notifications import Delivery, Notification, ReminderSent, Urge
 from campaign.models.obligations import Household, Obligation, SpotCheckSample
 from campaign.models.org import Unit
 from campaign.models.sessions import LoginSession, LoginThrottle
@@ -33,6 +33,7 @@ __all__ = [
     "Clue",
     "ClueStatus",
     "Comment",
+    "Delivery",
     "FocusItem",
     "FormSubmission",
     "Household",
@@ -45,10 +46,12 @@ __all__ = [
     "Problem",
     "ProblemStatus",
     "Programme",
+    "ReminderSent",
     "ReportingDeadline",
     "RoleAssignment",
     "SpotCheckSample",
     "StatCategory",
     "Unit",
+    "Urge",
     "User",
 ]

@@ -27,7 +27,7 @@ from tests.reports.conftest import as_decimal, xlsx_bytes
 def demo_database(tmp_path: Path) -> Iterator[Database]:
     with fresh_database_url(tmp_path) as url:
         database = Database(url)
-        schema.upgrade(database.engine)
+        schema.upgrade(database)
         with database.transaction() as session:
             bootstrap.initialise(session, with_demo=True, data_dir=tmp_path, deployed_by="tests")
         yield database
