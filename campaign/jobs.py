@@ -30,9 +30,9 @@ def send_reminders(
     sent = 0
     for _ in range(batches):
         with unit_of_work(database, CampaignHost()) as session:
-            count, _notices = reminders.send(session, policy, batch)
-        sent += count
-        if count < batch:
+            done = reminders.send(session, policy, batch)
+        sent += done.sent
+        if done.due < batch:
             break
     return sent
 

@@ -133,14 +133,21 @@ def _recipients(session: Session, owed: Sequence[Due]) -> dict[tuple[int, str], 
     return found
 
 
-def send(session: Session, policy: Policy, limit: int = BATCH) -> tuple[int, int]:
-    """One batch: (reminders sent, notices made). Call until fewer than `limit` are sent."""
+@dataclass(frozen=True)
+class Batch:
+    due: int  # owed when the batch looked; fewer than its limit: nothing more is owed now
+    sent: int  # reminders this batch sent (another scheduler may have sent the rest)
+    notices: int
+
+
+def send(session: Session, policy: Policy, limit: int = BATCH) -> Batch:
+    """One batch of reminders. Call again while a batch finds `limit` owed."""
     now = clock.now()
-    owed = due(session, policy, now, limit)
-    taken = _take_keys(session, owed, now)
-    owed = [d for d in owed if (d.task.id, d.reminder.offset.key) in taken]
+    found = due(session, policy, now, limit)
+    taken = _take_keys(session, found, now)
+    owed = [d for d in found if (d.task.id, d.reminder.offset.key) in taken]
     if not owed:
-        return 0, 0
+        return Batch(len(found), 0, 0)
     about = notice_texts.about(session, [d.task for d in owed])
     people = _recipients(session, owed)
     rows: list[dict[str, Any]] = []
@@ -173,7 +180,7 @@ def send(session: Session, policy: Policy, limit: int = BATCH) -> tuple[int, int
                 .values(notices=number)
             )
     session.flush()
-    return len(owed), len(rows)
+    return Batch(len(found), len(owed), len(rows))
 
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
