@@ -200,7 +200,7 @@ def test_a_batch_is_bounded_and_the_next_ones_page_through_every_due_task(
     )
     many_due_tasks(db_session, host, 1200)
     clock.freeze(local("2022-06-15 10:00"))
-    batches = []
+    batches: list[int] = []
     while (sent := reminders.send(db_session, policy, limit=500).sent) and len(batches) < 10:
         batches.append(sent)
     assert batches == [500, 500, 200]  # the template's own deadline is still ahead
