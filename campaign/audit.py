@@ -174,6 +174,8 @@ ACTION_LABELS = {
     "problem.reopen": "重新打开问题",
     "task.complete": "办理任务",
     "task.reassign": "转派任务",
+    "task.urge": "催办",
+    "user.contact": "修改联系方式",
     "clue.transfer": "移送线索",
     "key_check.assign": "安排重点检查",
     "definition.deploy": "部署流程定义",

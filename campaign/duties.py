@@ -40,6 +40,11 @@ def _require_manager(actor: User, subject: User | None = None) -> None:
         raise NotAllowed("不能管理自己的账户和角色，请由另一名安全管理员办理")
 
 
+def require_manager(actor: User, subject: User | None = None) -> None:
+    """Refuses unless the actor may change the subject's account (another service's check)."""
+    _require_manager(actor, subject)
+
+
 def _holds_duty(user: User) -> bool:
     return any(r.role in DUTY_ROLES for r in user.roles)
 

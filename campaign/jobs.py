@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from campaign import case_starts, notifications, obligations
+from campaign import (
+    case_starts,
+    channels,
+    notifications,
+    obligations,
+    outbox,
+    reminder_policy,
+    reminders,
+)
 from campaign.workflow_host import CampaignHost
 from core.db import Database
 from engine.runner import unit_of_work
+
+# A tick works through at most this many reminder batches; the rest waits for the next tick.
+REMINDER_BATCHES_PER_TICK = 10
 
 
 def start_obligations(database: Database) -> int:
@@ -14,9 +25,31 @@ def start_obligations(database: Database) -> int:
         return len(obligations.start_due(session, CampaignHost()))
 
 
-def notify_overdue(database: Database) -> int:
-    with unit_of_work(database, CampaignHost()) as session:
-        return notifications.for_overdue(session)
+def send_reminders(
+    database: Database,
+    policy: reminder_policy.Policy | None = None,
+    *,
+    batch: int = reminders.BATCH,
+    batches: int = REMINDER_BATCHES_PER_TICK,
+) -> int:
+    """Reminders and escalations the policy owes now, a batch per transaction; the number
+    of reminders sent (each to one or more people)."""
+    policy = policy or reminder_policy.load()
+    sent = 0
+    for _ in range(batches):
+        with unit_of_work(database, CampaignHost()) as session:
+            done = reminders.send(session, policy, batch)
+        sent += done.sent
+        if done.due < batch:
+            break
+    return sent
+
+
+def deliver_notices(database: Database) -> outbox.Round:
+    """Notices out by e-mail and SMS, as the environment configures the channels."""
+    return outbox.deliver(
+        database, reminder_policy.load(), channels.from_env(), outbox.retry_from_env()
+    )
 
 
 def notify_new_reports(database: Database) -> int:
@@ -35,4 +68,10 @@ def start_timer_cases(database: Database) -> int:
         return len(case_starts.start_due_timers(session, CampaignHost()))
 
 
-SCHEDULED_JOBS = [start_obligations, notify_new_reports, notify_overdue, start_timer_cases]
+SCHEDULED_JOBS = [
+    start_obligations,
+    notify_new_reports,
+    send_reminders,
+    deliver_notices,
+    start_timer_cases,
+]

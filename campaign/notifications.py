@@ -1,29 +1,23 @@
-"""Telling people about work: who gets a notice when a task appears, comes back, or is late."""
+"""Telling people about work: who gets a notice when a task appears, comes back or is handed
+over. Reminders around deadlines are campaign.reminders', 催办 campaign.urging's; what a
+notice says is campaign.notice_texts', the notifications page's campaign.notice_board."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
+from campaign import notice_texts
 from campaign.models import Notification, RoleAssignment, User
 from campaign.models.accounts import Role
+from campaign.notice_texts import FAMILIES, TaskRow
 from core import bulk, clock
-from engine import workitems
 from engine.models import WorkItem, WorkItemState
 
-KIND_LABELS = {
-    "assigned": "新待办",
-    "returned": "被退回",
-    "overdue": "已逾期",
-    "reassigned": "转派",
-}
+KIND_LABELS = FAMILIES
 
 
-def _holders(session: Session, unit_id: int | None, role: str) -> list[int]:
-    return _holders_of(session, {(unit_id, role)})[unit_id, role]
-
-
-def _holders_of(
+def holders_of(
     session: Session, pairs: set[tuple[int | None, str]]
 ) -> dict[tuple[int | None, str], list[int]]:
     """The enabled people holding each (unit, role), found in one query for all the pairs:
@@ -49,7 +43,26 @@ def _holders_of(
     return found
 
 
-def _notify(session: Session, user_ids: list[int], item: WorkItem, kind: str, text: str) -> int:
+def supervisors(session: Session) -> list[int]:
+    """The enabled people of the leading group office."""
+    return list(
+        dict.fromkeys(
+            session.scalars(
+                select(RoleAssignment.user_id)
+                .join(User)
+                .where(RoleAssignment.role == Role.SUPERVISOR.value, User.enabled.is_(True))
+                .order_by(RoleAssignment.user_id)
+            )
+        )
+    )
+
+
+def about(session: Session, item: WorkItem) -> notice_texts.About:
+    row = TaskRow(item.id, item.case_id, item.unit_id, item.title, item.due_at)
+    return notice_texts.about(session, [row])[item.id]
+
+
+def notify(session: Session, user_ids: list[int], item: WorkItem, kind: str, text: str) -> int:
     already = set(
         session.scalars(
             select(Notification.user_id).where(
@@ -78,21 +91,32 @@ def for_new_work(session: Session, *case_ids: int, returned: bool = False, note:
     if note:
         verb += f"（{note}）"
     items = session.execute(
-        select(WorkItem.id, WorkItem.unit_id, WorkItem.role, WorkItem.title).where(
+        select(
+            WorkItem.id,
+            WorkItem.unit_id,
+            WorkItem.role,
+            WorkItem.title,
+            WorkItem.case_id,
+            WorkItem.due_at,
+        ).where(
             WorkItem.case_id.in_(case_ids),
             WorkItem.state == WorkItemState.OPEN.value,
             ~exists().where(Notification.work_item_id == WorkItem.id),
         )
     ).all()
-    holders = _holders_of(session, {(unit_id, role) for _, unit_id, role, _ in items})
+    holders = holders_of(session, {(unit_id, role) for _, unit_id, role, *_ in items})
+    # What each task is about (its record, unit, deadline): a few queries for the whole batch.
+    rows_of_items = [TaskRow(i, case, unit, title, due) for i, unit, _, title, case, due in items]
+    texts = notice_texts.about(session, rows_of_items)
     now = clock.now()
     rows = []
-    for item_id, unit_id, role, title in items:
+    for item_id, unit_id, role, *_ in items:
+        text = notice_texts.new_work(texts[item_id], verb)
         rows += [
             {
                 "user_id": user_id,
                 "kind": kind,
-                "text": f"{title}：{verb}"[:300],
+                "text": text,
                 "work_item_id": item_id,
                 "created_at": now,
             }
@@ -107,37 +131,8 @@ def for_reassigned(
 ) -> int:
     """The person a task was handed to hears of it, with who handed it over and why."""
     sender = by.full_name or by.username
-    sent = _notify(
-        session, [person_id], item, "reassigned", f"{item.title}：{sender}转派给您（{reason}）"
-    )
-    session.flush()
-    return sent
-
-
-def for_overdue(session: Session) -> int:
-    """Late tasks: the unit's head (reviewer) and the leading group office are told once."""
-    now = clock.now()
-    late = session.scalars(
-        select(WorkItem)
-        .where(
-            workitems.overdue(now),
-            ~exists().where(
-                and_(Notification.work_item_id == WorkItem.id, Notification.kind == "overdue")
-            ),
-        )
-        .limit(1000)
-    )
-    supervisors = list(
-        session.scalars(
-            select(RoleAssignment.user_id).where(RoleAssignment.role == Role.SUPERVISOR.value)
-        )
-    )
-    sent = 0
-    for item in late:
-        heads = _holders(session, item.unit_id, Role.REVIEWER.value)
-        sent += _notify(
-            session, heads + supervisors, item, "overdue", f"{item.title}：已超过办理期限"
-        )
+    text = notice_texts.reassigned(about(session, item), sender, reason)
+    sent = notify(session, [person_id], item, "reassigned", text)
     session.flush()
     return sent
 
@@ -153,20 +148,18 @@ def unread_count(session: Session, user: User) -> int:
     )
 
 
-def recent(session: Session, user: User, limit: int = 100) -> list[Notification]:
-    return list(
-        session.scalars(
-            select(Notification)
-            .where(Notification.user_id == user.id)
-            .order_by(Notification.id.desc())
-            .limit(limit)
-        )
-    )
-
-
 def mark_all_read(session: Session, user: User) -> None:
     session.execute(
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=clock.now())
     )
+
+
+def assignees_and_heads(session: Session, item: WorkItem) -> tuple[list[int], list[int]]:
+    """Who works a task (its claimant, else the holders of its role in its unit) and the
+    heads (reviewers) of its unit."""
+    pairs = {(item.unit_id, item.role), (item.unit_id, Role.REVIEWER.value)}
+    holders = holders_of(session, pairs)
+    workers = [item.claimed_by] if item.claimed_by else holders[item.unit_id, item.role]
+    return list(workers), holders[item.unit_id, Role.REVIEWER.value]

@@ -37,6 +37,13 @@ class RecordKind:
     check_before: Callable[[Session, User, Any, WorkItem, Mapping[str, Any]], None] = (
         lambda *_args: None
     )
+    # How a notice names it, when "<label> <title>" would not say which one (a month's report).
+    named: Callable[[Any, Case], str] | None = None
+
+    def name_of(self, record: Any, case: Case) -> str:
+        if self.named is not None:
+            return self.named(record, case)
+        return f"{self.label} {self.describe(record, case)[0]}"
 
 
 def _problem_completed(
@@ -108,6 +115,7 @@ KINDS: dict[str, RecordKind] = {
             take_up=lambda session, _h, user, report, done: obligations.apply(
                 session, report, done.item.form_key, done.data, user
             ),
+            named=lambda o, case: f"{case.definition.name}（{o.period}）",
         ),
         RecordKind(
             name="key_check",
@@ -118,6 +126,7 @@ KINDS: dict[str, RecordKind] = {
             may_see=_district_only,
             follow=_key_check_follows,
             take_up=_nothing,
+            named=lambda k, _case: f"重点检查（{k.township.name}）",
         ),
     )
 }

@@ -60,6 +60,7 @@ EVENT_LABELS = {
     "claimed": "认领",
     "unclaimed": "退回认领",
     "reassigned": "改派",
+    "urged": "催办",
     "timer_fired": "期限届满",
     "migrated": "迁移到新版本",
     "error": "流程异常",

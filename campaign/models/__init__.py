@@ -16,7 +16,7 @@ from campaign.models.files import Attachment, Comment
 from campaign.models.filings import FiledTable, ReportFiling
 from campaign.models.key_checks import KeyCheck
 from campaign.models.ledger import NumberCounter, Problem, ProblemStatus
-from campaign.models.notifications import Notification
+from campaign.models.notifications import Delivery, Notification, ReminderSent, Urge
 from campaign.models.obligations import Household, Obligation, SpotCheckSample
 from campaign.models.org import Unit
 from campaign.models.sessions import LoginSession, LoginThrottle
@@ -34,6 +34,7 @@ __all__ = [
     "Clue",
     "ClueStatus",
     "Comment",
+    "Delivery",
     "FiledTable",
     "FocusItem",
     "FormSubmission",
@@ -47,11 +48,13 @@ __all__ = [
     "Problem",
     "ProblemStatus",
     "Programme",
+    "ReminderSent",
     "ReportFiling",
     "ReportingDeadline",
     "RoleAssignment",
     "SpotCheckSample",
     "StatCategory",
     "Unit",
+    "Urge",
     "User",
 ]

@@ -65,6 +65,9 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Where notices also go (e-mail, SMS), when the security administrator has entered them.
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    mobile: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -280,5 +280,4 @@ def test_an_open_void_is_in_nobody_s_way_but_the_office_s(
     officer = user(db_session, "qsz_jbr")
     with pytest.raises(NotAllowed):
         tasks.complete(db_session, host, officer, item.id, {"void_decision": "approve"})
-    still = db_session.get(WorkItem, item.id)
-    assert still is not None and still.state == "open"
+    assert db_session.get_one(WorkItem, item.id).state == "open"

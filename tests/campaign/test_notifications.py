@@ -1,6 +1,5 @@
 """Who hears about what: new work, send-backs, overdue items; and the scheduler's jobs."""
 
-from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -11,10 +10,10 @@ from campaign.models import Notification, Obligation
 from campaign.models.accounts import Role
 from campaign.org import unit_by_code
 from campaign.workflow_host import CampaignHost
-from core import clock, schema
+from core import schema
 from core.db import Database
 from engine.models import WorkItem
-from tests.campaign.conftest import approval, do, registration, user
+from tests.campaign.conftest import do, registration, user
 from tests.databases import fresh_database_url
 
 
@@ -87,23 +86,6 @@ def test_the_open_steps_of_several_cases_reach_the_holders_of_each_unit_and_role
         (user(db_session, "bsz_jbr").id, step.id),
     }
     assert sent == 2 and step.unit_id == bsz.id
-
-
-def test_overdue_work_is_told_to_the_unit_head_and_the_office_once(
-    db_session: Session, host: CampaignHost
-) -> None:
-    problem = problems.register(
-        db_session, host, user(db_session, "qsz_jbr"), "QSZ", registration()
-    )
-    do(db_session, host, "qsz_fzr", problem, approval(deadline="2022-06-20"))
-    assert notifications.for_overdue(db_session) == 0
-    clock.advance(timedelta(days=6))
-    sent = notifications.for_overdue(db_session)
-    assert sent >= 2
-    heads = [n for n in notifications_of(db_session, "qsz_fzr") if n.kind == "overdue"]
-    office = [n for n in notifications_of(db_session, "ldxz_ban") if n.kind == "overdue"]
-    assert len(heads) == 1 and len(office) == 1 and "整改落实" in office[0].text
-    assert notifications.for_overdue(db_session) == 0
 
 
 def test_the_scheduler_jobs_start_reports_and_announce_them(tmp_path: Path) -> None:

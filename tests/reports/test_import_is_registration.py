@@ -103,7 +103,14 @@ def traces(session: Session, problem: Problem) -> dict[str, Any]:
             str(_columns(timer, leave_out={"id", "case_id", "task_guid"})) for timer in timers
         ),
         "notices": sorted(
-            (n.user_id, n.kind, n.text, n.created_at, n.read_at, item_ids.index(n.work_item_id))
+            (
+                n.user_id,
+                n.kind,
+                n.text.replace(problem.number, "<number>"),  # a notice names its problem
+                n.created_at,
+                n.read_at,
+                item_ids.index(n.work_item_id),
+            )
             for n in notices
             if n.work_item_id is not None
         ),

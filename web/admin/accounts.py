@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign import duties, org, tokens
+from campaign import contacts, duties, org, tokens
 from campaign.models import AccountRequest, ApiToken, User
 from campaign.models.accounts import ROLE_LABELS, TOKEN_STATUS_LABELS
 from core import clock
@@ -46,6 +46,7 @@ def _page(new_account: dict[str, str] | None = None, refused: str = "") -> str:
         decided=duties.decided(session),
         new_account=new_account or {},
         refused=refused,
+        mask_mobile=contacts.mask_mobile,
     )
 
 
@@ -102,6 +103,20 @@ def revoke(assignment_id: int) -> Response:
     _refusals_back()
     revoked = duties.revoke_role(db.session(), me(), assignment_id)
     return _done(None, f"已撤销 {revoked}")
+
+
+@bp.post("/users/<int:user_id>/contact")
+@allow(SECURITY)
+def contact(user_id: int) -> Response:
+    """E-mail and mobile: a blank mobile keeps the stored one unless 清除 is ticked."""
+    _refusals_back()
+    person = found(db.session().get(User, user_id))
+    typed = request.form.get("mobile", "").strip()
+    mobile = "" if request.form.get("clear_mobile") else (typed or None)
+    contacts.set_contact(
+        db.session(), me(), person, email=request.form.get("email", ""), mobile=mobile
+    )
+    return _done(None, f"已保存 {person.username} 的联系方式")
 
 
 @bp.post("/users/<int:user_id>/disable")

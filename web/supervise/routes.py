@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign import inbox, key_checks, monitor, obligations
+from campaign import inbox, key_checks, monitor, obligations, urging
 from campaign.models import KeyCheck, Obligation, Unit
 from campaign.models.org import UnitKind
+from core.errors import MalformedRequest
 from web import db, errors
 from web.authz import allow
 from web.common import HOST, me
@@ -62,7 +64,28 @@ def overdue() -> str:
         rows=inbox.describe(session, items),
         unit=unit,
         bucket=dict((k, label) for k, label, *_ in monitor.BUCKETS).get(bucket or "", "全部"),
+        bucket_key=bucket or "",
+        urged=urging.urged_today(session, [i.id for i in items]),
+        days_overdue=urging.days_overdue,
     )
+
+
+@bp.post("/urge")
+@allow(SUPERVISOR)
+def urge() -> Response:
+    """催办 one item (its row's button) or the items ticked in the drill-down."""
+    form = request.form
+    where: dict[str, Any] = {k: v for k in ("unit", "bucket") if (v := form.get(k, "").strip())}
+    back = url_for("supervise.overdue", **where)
+    errors.on_refusal(errors.back_to(back, "未催办："))
+    only = form.get("only", "").strip()
+    chosen = [only] if only else form.getlist("items")
+    ids = [int(value) for value in chosen if value.isdigit()]
+    if len(ids) != len(chosen):
+        raise MalformedRequest("所选事项无效")
+    done = urging.urge(db.session(), me(), ids, form.get("note", ""))
+    flash(done.summary(), "success")
+    return redirect(back)
 
 
 @bp.post("/key-checks")
