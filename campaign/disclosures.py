@@ -59,12 +59,14 @@ def names_to_mask(session: Session, problems: Sequence[Problem]) -> dict[int, li
 # The public list follows the problem's current status (动态调整): published and closed, or
 # published and awaiting its close; reopened after a follow-up visit, it is being rectified
 # again. A voided entry is withdrawn from the list altogether.
+# A published problem in 拟定公示内容 / 公示审批 again is a reopened one: its new text is a
+# draft nobody has approved, so the public sees neither it nor the old one until approval.
 PUBLIC_STATUS = {
     ProblemStatus.CLOSED.value: "已销号",
-    ProblemStatus.DISCLOSING.value: "整改完成，公示中",
     ProblemStatus.CLOSING.value: "整改完成，公示中",
 }
 REOPENED = "回访发现问题，重新整改中"
+DRAFT_PENDING = "（重新整改情况经审批后公示）"
 
 
 def public_status(problem: Problem) -> str:
@@ -87,7 +89,9 @@ def _row(problem: Problem, names: Sequence[str]) -> Disclosure:
         published_on=problem.published_at.date().isoformat() if problem.published_at else "",
         # Masked when drafted and again here, with the names recorded by now: nothing
         # unmasked can reach a public page, even from a text published before the rules grew.
-        text=mask_text(problem.public_text, names=names),
+        text=DRAFT_PENDING
+        if problem.status == ProblemStatus.DISCLOSING.value
+        else mask_text(problem.public_text, names=names),
     )
 
 

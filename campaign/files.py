@@ -154,8 +154,17 @@ def keep_through_refusal(session: Session, attachments: list[Attachment]) -> Non
 
     def write(target: Session) -> None:
         for values in rows:
-            if target.get(Attachment, values["id"]) is not None:
-                continue
+            existing = target.get(Attachment, values["id"])
+            if existing is not None and (existing.sha256, existing.case_id) == (
+                values["sha256"],
+                values["case_id"],
+            ):
+                continue  # the work succeeded: the row is there
+            if existing is not None:
+                # SQLite gave the id to another upload after the rollback: keep this one
+                # under a new id (the refused form names the old one, which the case's
+                # attachment check then refuses, so nobody else's file is taken for it).
+                values = {k: v for k, v in values.items() if k != "id"}
             target.add(Attachment(**values))
             target.flush()
             uploader = target.get(User, values["uploaded_by"])

@@ -61,8 +61,10 @@ def propose(session: Session, campaign: Campaign | None = None) -> list[Township
     )
     findings = _counts(
         session.execute(
+            # A voided entry was no finding: registering and voiding does not lift a
+            # township off the zero-report list.
             select(Problem.unit_id, func.count())
-            .where(Problem.campaign_id == campaign.id)
+            .where(Problem.campaign_id == campaign.id, Problem.voided_at.is_(None))
             .group_by(Problem.unit_id)
         )
     )

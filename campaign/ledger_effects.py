@@ -75,6 +75,7 @@ def _rectify(session: Session, problem: Problem, data: Mapping[str, Any], user: 
     problem.recovered_fen = data.get("amount_recovered") or 0
     problem.returned_fen = data.get("amount_returned") or 0
     problem.no_transfer_reason = data.get("no_transfer_reason") or ""
+    problem.no_transfer_approved_by = None  # a new reason needs the office's agreement anew
     problem.rectified_on = date.fromisoformat(data["completed_on"])
 
 
@@ -86,6 +87,7 @@ def _signoff(session: Session, problem: Problem, data: Mapping[str, Any], user: 
 def _approve_void(session: Session, problem: Problem, data: Mapping[str, Any], user: User) -> None:
     if data.get("void_decision") != "approve":
         problem.void_proposed_by = None
+        problem.void_reason = ""  # refused: the reason stays in the case's history only
         return
     problem.voided_at = clock.now()
     problem.voided_by = user.id
@@ -125,6 +127,21 @@ def apply(
     effect = EFFECTS.get(form_key)
     if effect is not None:
         effect(session, problem, data, user)
+
+
+def rectification_values(problem: Problem) -> dict[str, Any]:
+    """What the unit recorded at its last rectification, so a resubmission (after a return,
+    or in a reopened lifecycle) starts from the money already recorded, not from zero."""
+    values: dict[str, Any] = {}
+    if problem.recovered_fen:
+        values["amount_recovered"] = yuan(problem.recovered_fen)
+    if problem.returned_fen:
+        values["amount_returned"] = yuan(problem.returned_fen)
+    if problem.no_transfer_reason:
+        values["no_transfer_reason"] = problem.no_transfer_reason
+    if problem.measures_taken:
+        values["measures_taken"] = problem.measures_taken
+    return values
 
 
 def registration_values(problem: Problem) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from campaign import clues
 from campaign.models import Clue, Problem, User
 from core.errors import InvalidInput, NotAllowed
+from engine import definitions
 from engine.models import WorkItem, WorkItemState
 
 ILLEGAL_GROUP = 3  # (三) 违法违规
@@ -38,8 +39,8 @@ def check_before(
     """Refuses the completion of item by user with data, or lets it go."""
     form = item.form_key
     decision = VOID_PROPOSALS.get(form or "")
-    if decision and data.get(decision) == "void" and has_clue(session, problem):
-        raise InvalidInput(NO_VOID_WITH_CLUE, {decision: NO_VOID_WITH_CLUE})
+    if decision and data.get(decision) == "void":
+        _may_propose_void(session, problem, item, decision, data)
     if form == "approve_void":
         if problem.void_proposed_by == user.id:
             raise NotAllowed("作废须由提出人以外的另一人审批")
@@ -51,6 +52,20 @@ def check_before(
         clues.require_outcomes(session, problem)
     if is_illegal(problem) and not has_clue(session, problem):
         _transfer_or_reason(problem, form, data)
+
+
+def _may_propose_void(
+    session: Session, problem: Problem, item: WorkItem, decision: str, data: Mapping[str, Any]
+) -> None:
+    if has_clue(session, problem) or data.get("suspected_violation"):
+        raise InvalidInput(NO_VOID_WITH_CLUE, {decision: NO_VOID_WITH_CLUE})
+    # A case started on a version of the lifecycle without 作废审批 would take the default
+    # path (to 销号审核 or 补正登记) with a void proposed.
+    if not definitions.has_step(item.case.definition, "approve_void"):
+        message = (
+            "此问题的流程版本较早，没有作废审批环节：请系统管理员将其迁移到最新版本后再提请作废"
+        )
+        raise InvalidInput(message, {decision: message})
 
 
 def _transfer_or_reason(problem: Problem, form: str | None, data: Mapping[str, Any]) -> None:

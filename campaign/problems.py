@@ -128,6 +128,8 @@ def reopen(
         raise InvalidInput("请填写回访发现的情况")
     if visited_on > clock.local_now().date():
         raise InvalidInput("回访日期不能晚于今天")
+    # A new lifecycle: the reason not to transfer a clue must be agreed anew at its sign-off.
+    problem.no_transfer_approved_by = None
     case = cases.start_case(
         session,
         host,

@@ -14,8 +14,8 @@ from campaign.actors import actor_for
 from campaign.models import User
 from engine import cases, workitems
 from engine.errors import TaskNotFound
-from engine.host import EngineHost
-from engine.models import WorkItem
+from engine.host import Assignment, EngineHost
+from engine.models import WorkItem, WorkItemState
 from forms import registry
 
 
@@ -37,13 +37,22 @@ def _record_claim(session: Session, action: str, user: User, item: WorkItem) -> 
     )
 
 
+def may_complete(session: Session, host: EngineHost, user: User, item: WorkItem) -> bool:
+    """Whether the person may complete the task now: it is open, in their unit and role,
+    and not claimed by someone else."""
+    if item.state != WorkItemState.OPEN.value:
+        return False
+    if item.claimed_by is not None and item.claimed_by != user.id:
+        return False
+    return host.may_act(session, actor_for(user), Assignment(item.unit_id, item.role))
+
+
 def complete(
     session: Session, host: EngineHost, user: User, work_item_id: int, data: Mapping[str, Any]
 ) -> cases.Completion:
     item = session.get(WorkItem, work_item_id)
     if item is None:
         raise TaskNotFound(f"任务不存在：{work_item_id}")
-    records.check_before(session, user, item, data)
     form = registry.get(item.form_key)
     if form is not None:
         files.require_own_attachments(session, item.case_id, form, data)

@@ -13,7 +13,7 @@ from campaign import category_rules, choices, lanes, records
 from campaign.models import RoleAssignment, User
 from core import clock
 from engine.host import Actor, Assignment, CaseContext
-from engine.models import Case
+from engine.models import Case, WorkItem
 from forms import registry
 from forms.definition import SubmissionInvalid
 
@@ -63,6 +63,13 @@ class CampaignHost:
             if refused:
                 raise SubmissionInvalid(refused)
         return clean
+
+    def check_completion(
+        self, session: Session, item: WorkItem, actor: Actor, data: Mapping[str, Any]
+    ) -> None:
+        user = session.get(User, actor.id)
+        if user is not None:
+            records.check_before(session, user, item, data)
 
     def case_changed(self, session: Session, case: Case) -> None:
         records.follow(session, case)

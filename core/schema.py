@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -42,14 +43,32 @@ def current_revision(database: Database) -> str | None:
 
 
 def upgrade(database: Database, revision: str = "head") -> None:
-    config = alembic_config()
-    with database.engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+    _migrate(database, lambda config: command.upgrade(config, revision))
 
 
 def downgrade(database: Database, revision: str) -> None:
+    _migrate(database, lambda config: command.downgrade(config, revision))
+
+
+def _migrate(database: Database, step: Callable[[Config], None]) -> None:
+    """Run migrations in one transaction. On SQLite, altering a table rebuilds it (a copy,
+    then DROP of the old one), and the DROP would be refused by the foreign keys of the
+    tables that point at it: they are switched off for the migration (only possible
+    outside a transaction) and every key is checked before the commit instead."""
     config = alembic_config()
-    with database.engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, revision)
+    with database.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        raw = conn.connection.dbapi_connection
+        if sqlite and raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                config.attributes["connection"] = conn
+                step(config)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"迁移后外键不一致：{broken[:5]}")
+        finally:
+            if sqlite and raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")

@@ -318,6 +318,7 @@ def complete_task(
         if item.form_key
         else {}
     )
+    host.check_completion(session, item, actor, cleaned)
     task.data.update(cleaned)
     with _running(case.id):
         task.run()

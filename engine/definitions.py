@@ -189,3 +189,12 @@ def specs_for(
         cached = spiff.parse_specs(tree, definition.key)
         _cache_put(definition, *cached)
     return cached
+
+
+def has_step(definition: ProcessDefinition, bpmn_id: str) -> bool:
+    """Whether a stored version has the element: a case on an older version may lack a
+    step its forms now offer."""
+    spec, subprocesses = specs_for(definition)
+    return bpmn_id in spec.task_specs or any(
+        bpmn_id in sub.task_specs for sub in subprocesses.values()
+    )

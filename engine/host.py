@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from engine.models import Case
+from engine.models import Case, WorkItem
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,13 @@ class EngineHost(Protocol):
         self, session: Session, form_key: str, data: Mapping[str, Any], context: CaseContext
     ) -> dict[str, Any]:
         """Validate a submitted form; return clean data or raise core.errors.InvalidInput."""
+
+    def check_completion(
+        self, session: Session, item: WorkItem, actor: Actor, data: Mapping[str, Any]
+    ) -> None:
+        """Refuse (raise a core.errors error) a completion that the form alone cannot judge:
+        who completes it and when. Called with the case locked and the data clean, so that
+        the rule sees what the case will record."""
 
     def case_changed(self, session: Session, case: Case) -> None:
         """The case moved on (started, a task completed, a timer fired, migrated, marked in

@@ -56,6 +56,11 @@ class BenchHost:
     ) -> dict[str, Any]:
         return dict(data)
 
+    def check_completion(
+        self, session: Session, item: WorkItem, actor: Actor, data: Mapping[str, Any]
+    ) -> None:
+        pass
+
     def case_changed(self, session: Session, case: Case) -> None:
         pass  # no record follows a benchmark case
 

@@ -38,6 +38,20 @@ def upgrade() -> None:
     # An entry whose review was approved has its rectification type: the review form sets
     # it, nothing else does. Those entries count from their registration on.
     op.execute("UPDATE problem SET reviewed_at = registered_at WHERE rectify_type <> ''")
+    # A problem of group (三) signed off before the clue-or-reason rule existed: its
+    # sign-off stands as the office's agreement, or it could never close.
+    op.execute(
+        """
+        UPDATE problem SET no_transfer_approved_by = (
+            SELECT w.completed_by FROM work_item w
+            WHERE w.case_id = problem.case_id AND w.bpmn_id = 'signoff'
+              AND w.state = 'completed'
+            ORDER BY w.id DESC LIMIT 1)
+        WHERE status IN ('disclosing', 'closing', 'closed')
+          AND focus_item_id IN (SELECT id FROM focus_item WHERE group_no = 3)
+          AND NOT EXISTS (SELECT 1 FROM clue WHERE clue.problem_id = problem.id)
+        """
+    )
 
 
 def downgrade() -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput
 from engine.host import Actor, Assignment, CaseContext
-from engine.models import Case
+from engine.models import Case, WorkItem
 
 OFFICE_UNIT = 900
 
@@ -58,6 +58,11 @@ class FakeHost:
         if form_key == "rectify" and not str(data.get("measures", "")).strip():
             raise InvalidInput(fields={"measures": "请填写整改措施"})
         return dict(data)
+
+    def check_completion(
+        self, session: Session, item: WorkItem, actor: Actor, data: Mapping[str, Any]
+    ) -> None:
+        pass
 
     def case_changed(self, session: Session, case: Case) -> None:
         self.changes.append((case.id, case.status))

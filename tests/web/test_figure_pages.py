@@ -100,3 +100,30 @@ def test_the_problem_page_and_the_reports_page(db_session: Session, as_user: Cli
 def test_the_reports_page_states_which_entries_count(as_user: Client) -> None:
     reports_page = as_user("ldxz_ban").get("/reports/").get_data(as_text=True)
     assert "只统计登记已经本单位负责人审核通过、且未作废的台账问题" in reports_page
+
+
+def test_only_whoever_may_complete_a_task_leaves_files_with_it(
+    db_session: Session, as_user: Client
+) -> None:
+    import io
+
+    from campaign.models import Attachment
+    from tests.web_helpers import csrf_token
+
+    problem = _registered(db_session, focus_item="1.2", stat_category="S08")
+    _do(db_session, "qsz_fzr", problem.case_id, approval())
+    item = _open(db_session, problem.case_id)  # 整改落实: the officer's, not the office's
+    office = as_user("ldxz_ban")
+    token = csrf_token(office, f"/tasks/{item.id}")
+    planted = office.post(
+        f"/tasks/{item.id}",
+        content_type="multipart/form-data",
+        data={
+            "action": "submit",
+            "csrf_token": token,
+            "evidence__upload": (io.BytesIO(b"%PDF-1.4 planted"), "伪造.pdf"),
+        },
+    )
+    assert planted.status_code in (403, 409, 422)
+    db_session.expire_all()
+    assert db_session.scalars(select(Attachment)).all() == []

@@ -119,6 +119,8 @@ def _prefill(item: WorkItem) -> dict[str, Any]:
         return ledger_effects.registration_values(problem)
     if item.form_key == "review_registration":
         return ledger_effects.proposed_responsibility(problem)
+    if item.form_key == "rectify":
+        return ledger_effects.rectification_values(problem)
     return {}
 
 
@@ -142,8 +144,11 @@ def complete(item_id: int) -> ResponseReturnValue:
     form = found(registry.get(item.form_key))
     values = form_values(request.form, form)
     errors.on_refusal(lambda error: _refused(item_id, values, error))
+    # Files are stored only for whoever may complete the task now: a refused completion
+    # keeps them with the case, which nobody else may fill.
+    may_upload = tasks.may_complete(session, HOST, me(), item)
     for spec in form.fields:
-        if spec.type == "files":
+        if spec.type == "files" and may_upload:
             uploads = [f for f in request.files.getlist(f"{spec.name}__upload") if f.filename]
             for upload in uploads:
                 attachment = files.store(
