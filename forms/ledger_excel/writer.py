@@ -105,7 +105,6 @@ def write_ledger(
     """The 整改台账, one row per entry; returns how many rows were written."""
     workbook, sheet = _workbook(LEDGER_COLUMNS, choices)
     styles = _body_styles(sheet)
-    _print_setup(sheet)
     saved = io.BytesIO()
     workbook.save(saved)
     kinds = [KINDS.get(column, Kind.TEXT) for column in LEDGER_COLUMNS]
@@ -142,6 +141,8 @@ def _workbook(
             width = max(width, DATE_WIDTH)
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
+    if ledger:
+        _print_setup(sheet)  # before the first row: openpyxl writes the sheet's top with it
     sheet.append([_header(sheet, column) for column in columns])
     _write_help(help_sheet, columns)
     return workbook, sheet
