@@ -32,7 +32,7 @@ RELS = (
 )
 
 
-def good_row(columns: Sequence[str] = COLUMNS, **changes: Any) -> list[Any]:
+def good_row(columns: Sequence[str] = COLUMNS, /, **changes: Any) -> list[Any]:
     """A valid row as a person types it (labels, an Excel date, a number), in the columns
     given (the template's by default)."""
     row: dict[str, Any] = {

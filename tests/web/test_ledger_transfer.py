@@ -74,6 +74,8 @@ def test_a_downloaded_ledger_imports_again_and_a_bad_one_stores_nothing(
 
     status, page = _upload(client, buffer.getvalue())
     assert status == 200 and "已导入 1 条问题" in page and "2022-QSZ-0002" in page
+    note = lxml.html.fromstring(page).get_element_by_id("import-ignored").text_content()
+    assert note.startswith("以下列不导入：台账编号、整改类型、整改措施、状态")
     db_session.expire_all()
     assert _count(db_session) == 2
 
