@@ -30,7 +30,9 @@ LEDGER_KINDS = (
     UnitKind.DEPARTMENT.value,
     UnitKind.TOWNSHIP.value,
 )
-BATCH = 5000
+# Rows fetched at a time: a row of the 整改台账 has 27 values, texts among them; 1000 keep
+# the download of 10^5 entries under 90 MB (5000: 104–112 MB), no slower.
+BATCH = 1000
 
 
 def source_choices() -> tuple[tuple[str, str], ...]:

@@ -95,7 +95,7 @@ LAST_ROW = 1_048_576  # drop-downs and checks cover the whole column
 
 def write_template(choices: LedgerChoices, target: str | Path | BinaryIO) -> None:
     """The empty sheet with drop-down lists, the rules per column and the hidden lists."""
-    workbook, _sheet = _workbook(COLUMNS, choices)
+    workbook, _sheet = _workbook(COLUMNS, choices, ledger=False)
     workbook.save(target)
 
 
@@ -103,7 +103,7 @@ def write_ledger(
     rows: Iterable[LedgerRow], choices: LedgerChoices, target: str | Path | BinaryIO
 ) -> int:
     """The 整改台账, one row per entry; returns how many rows were written."""
-    workbook, sheet = _workbook(LEDGER_COLUMNS, choices)
+    workbook, sheet = _workbook(LEDGER_COLUMNS, choices, ledger=True)
     styles = _body_styles(sheet)
     saved = io.BytesIO()
     workbook.save(saved)
@@ -123,10 +123,10 @@ def ledger_values(row: LedgerRow) -> tuple[Any, ...]:
 
 
 def _workbook(
-    columns: Sequence[str], choices: LedgerChoices
+    columns: Sequence[str], choices: LedgerChoices, *, ledger: bool
 ) -> tuple[Workbook, WriteOnlyWorksheet]:
     """The workbook with the sheet's header, widths, drop-downs and checks, its 填写说明 and
-    the hidden lists; the rows are the caller's."""
+    the hidden lists; the rows are the caller's. The ledger (the download) prints."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(SHEET)
     help_sheet = workbook.create_sheet(HELP_SHEET)
@@ -134,7 +134,6 @@ def _workbook(
     lists.sheet_state = "hidden"
     ranges = _write_lists(lists, choices)
     _add_validations(sheet, columns, ranges)
-    ledger = columns is LEDGER_COLUMNS
     for index, column in enumerate(columns, start=1):
         width = (LEDGER_WIDTHS if ledger else WIDTHS).get(column, 13.0)
         if KINDS.get(column) is Kind.DATE:
@@ -144,7 +143,7 @@ def _workbook(
     if ledger:
         _print_setup(sheet)  # before the first row: openpyxl writes the sheet's top with it
     sheet.append([_header(sheet, column) for column in columns])
-    _write_help(help_sheet, columns)
+    _write_help(help_sheet, columns, ledger=ledger)
     return workbook, sheet
 
 
@@ -283,7 +282,7 @@ def _add_validations(
         sheet.data_validations.append(check)
 
 
-def _write_help(sheet: WriteOnlyWorksheet, columns: Sequence[str]) -> None:
+def _write_help(sheet: WriteOnlyWorksheet, columns: Sequence[str], *, ledger: bool) -> None:
     sheet.column_dimensions["A"].width = 26.0
     sheet.column_dimensions["B"].width = 80.0
     lines = [
@@ -295,7 +294,7 @@ def _write_help(sheet: WriteOnlyWorksheet, columns: Sequence[str]) -> None:
         ("", "整表校验：任何一行有误，全部不导入，并列出每一处错误的行、列和原因。"),
         ("", "导入成功的每一条问题都进入“待审核”，由本单位负责人审核。"),
     ]
-    if columns is LEDGER_COLUMNS:
+    if ledger:
         lines.append(("", NOT_IMPORTED_NOTE))
     for first, second in lines:
         cells = []
