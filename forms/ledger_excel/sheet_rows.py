@@ -111,7 +111,9 @@ def write_rows(
                     out.writestr(info, data)
                     continue
                 end = data.rindex(_END)
-                with out.open(part, "w", force_zip64=True) as stream:
+                member = zipfile.ZipInfo(part, date_time=info.date_time)
+                member.compress_type = zipfile.ZIP_DEFLATED
+                with out.open(member, "w", force_zip64=True) as stream:
                     stream.write(data[:end])
                     batch: list[str] = []
                     for count, values in enumerate(rows, start=1):
