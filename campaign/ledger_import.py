@@ -8,7 +8,11 @@ cases, work items, notifications and audit records, inserted in batches.
 
 责任单位, 责任人 and 整改时限 are what the reviewer decides in 审核. An imported value is
 stored on the entry as a proposal and passed in the case's data under the review form's
-field names, so the review form can show it; approving the review sets the final values."""
+field names, so the review form can show it; approving the review sets the final values.
+
+Columns are found by their header: the ledger download (the 整改台账) imports again. Its
+number, status, rectification and dates belong to the entry's lifecycle and are not read:
+each row becomes a new entry waiting for review; the result names the columns not read."""
 
 from __future__ import annotations
 
@@ -46,10 +50,18 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     created: list[str] = field(default_factory=list)  # ledger numbers, in sheet order
     dry_run: bool = False
+    ignored: list[str] = field(default_factory=list)  # the sheet's columns not imported
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def ignored_note(self) -> str:
+        """What the person is told about the columns not imported ('' when none)."""
+        if not self.ignored:
+            return ""
+        return f"以下列不导入：{'、'.join(self.ignored)}。"
 
 
 class RowsRefused(InvalidInput):
@@ -81,8 +93,9 @@ def import_ledger(
         sheet = read_ledger(source)
     except SpreadsheetRefused as refused:
         raise LedgerFileRefused(str(refused)) from None
+    ignored = list(sheet.ignored)
     if sheet.header_errors:
-        return ImportResult(0, list(sheet.header_errors), dry_run=dry_run)
+        return ImportResult(0, list(sheet.header_errors), dry_run=dry_run, ignored=ignored)
     if not sheet.rows:
         raise LedgerFileRefused(f"工作表“{SHEET}”中没有数据行（第 1 行为表头，问题从第 2 行填起）")
     total = len(sheet.rows)
@@ -90,7 +103,7 @@ def import_ledger(
     campaign = active_campaign(session)
     clean, errors = check_rows(session, user, campaign, sheet.rows)
     progress("校验", total, total)
-    result = ImportResult(total, errors, dry_run=dry_run)
+    result = ImportResult(total, errors, dry_run=dry_run, ignored=ignored)
     if errors or dry_run:
         return result
     result.created = store(session, host, user, campaign, clean, progress)

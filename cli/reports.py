@@ -151,7 +151,9 @@ def export_template(
     click.echo(f"已导出问题台账导入模板：{output}")
 
 
-@export.command("ledger", help="问题台账（与导入模板同列，可再次导入）。")
+@export.command(
+    "ledger", help="问题台账（整改台账：导入模板的各列及编号、整改、状态、销号等，可再次导入）。"
+)
 @_output
 @_scope_options
 @pass_app
@@ -188,6 +190,8 @@ def import_ledger_command(app: AppContext, file: Path, username: str, dry_run: b
         result = import_ledger(
             session, CampaignHost(), person, file, dry_run=dry_run, progress=_Progress()
         )
+    if result.ignored_note:
+        click.echo(result.ignored_note, err=bool(result.errors))
     if result.errors:
         click.echo(
             f"导入被拒绝：共 {len(result.errors)} 处错误，未导入任何数据。请改正后重新导入：",

@@ -1,6 +1,6 @@
 """Reading an uploaded ledger sheet, safely and fast: the archive checks first, then one
-streaming pass over the sheet's XML, the first 14 columns only, and only down to the last
-row that holds a value.
+streaming pass over the sheet's XML, the columns the header names as the import's only
+(forms.ledger_excel.header), and only down to the last row that holds a value.
 
 The cells are read here rather than through openpyxl.load_workbook(read_only=True), which was
 measured at 16 s for 100,000 rows of inline strings (the form openpyxl itself writes), and
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lxml import etree
-from openpyxl.utils.cell import column_index_from_string
+from openpyxl.utils.cell import column_index_from_string, get_column_letter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from forms.ledger_excel.archive import (
@@ -31,10 +31,11 @@ from forms.ledger_excel.archive import (
     workbook_parts,
 )
 from forms.ledger_excel.columns import COLUMNS, DEADLINE, DISCOVERED, SHEET, RowError
+from forms.ledger_excel.header import HeaderLayout, header_layout, header_text
 
 MAX_ROWS = 200_000
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_T, _V, _IS = f"{_NS}t", f"{_NS}v", f"{_NS}is"
+_T, _V, _IS, _C = f"{_NS}t", f"{_NS}v", f"{_NS}is", f"{_NS}c"
 _DIGITS = "0123456789"
 _DATE_COLUMNS = frozenset(COLUMNS.index(c) for c in (DISCOVERED, DEADLINE))
 _SERIAL_RANGE = (1, 2958465)  # Excel's dates: 1900-01-01 .. 9999-12-31
@@ -44,9 +45,13 @@ Values = tuple[Any, ...]
 
 @dataclass(frozen=True)
 class LedgerSheet:
-    # (Excel row number, one value per column), for the rows that hold anything.
+    # (Excel row number, one value per column of COLUMNS), for the rows that hold anything
+    # the import takes.
     rows: list[tuple[int, Values]]
     header_errors: list[RowError]
+    # Columns present and not imported: their headers, then "X 列（无表头）" for a column
+    # without one that holds values.
+    ignored: tuple[str, ...] = ()
 
 
 def is_blank(value: Any) -> bool:
@@ -76,20 +81,56 @@ def read_ledger(source: str | Path | IO[bytes], *, max_rows: int = MAX_ROWS) -> 
         try:
             shared = _shared_strings(archive, parts.shared_strings)
             epoch = CALENDAR_MAC_1904 if parts.date1904 else CALENDAR_WINDOWS_1900
-            rows = _rows(archive, parts.sheet, shared, extent.last_row_with_values, epoch)
-            return _ledger(rows)
+            rows = _row_elements(archive, parts.sheet, extent.last_row_with_values)
+            return _ledger(rows, shared, epoch)
         except (etree.XMLSyntaxError, zipfile.BadZipFile, OSError, EOFError):
             raise SpreadsheetRefused("文件已损坏，无法读取工作表内容") from None
 
 
-def _ledger(rows: Iterator[tuple[int, Values]]) -> LedgerSheet:
+def _ledger(rows: Iterator[tuple[int, Any]], shared: list[str], epoch: datetime) -> LedgerSheet:
     first = next(rows, None)
-    header = first[1] if first is not None and first[0] == 1 else (None,) * len(COLUMNS)
-    errors = header_errors(header)
-    if errors:
-        return LedgerSheet([], errors)
-    found = [(n, values) for n, values in rows if not all(is_blank(v) for v in values)]
-    return LedgerSheet(found, [])
+    header: dict[int, Any] = {}
+    if first is not None and first[0] == 1:
+        header = {column: _value(cell, shared, -1, epoch) for column, cell in _cells(first[1])}
+    layout = header_layout(header)
+    if layout.errors:
+        return LedgerSheet([], layout.errors, layout.ignored)
+    named = {column for column, value in header.items() if header_text(value)}
+    found: list[tuple[int, Values]] = []
+    unnamed: set[int] = set()  # columns without a header that hold values
+    for number, row in rows:
+        values = _values(row, layout, shared, epoch, named, unnamed)
+        if not all(is_blank(v) for v in values):
+            found.append((number, values))
+    headless = tuple(f"{get_column_letter(c)} 列（无表头）" for c in sorted(unnamed))
+    return LedgerSheet(found, [], layout.ignored + headless)
+
+
+def _cells(row: Any) -> Iterator[tuple[int, Any]]:
+    """The row's <c> elements with their column numbers (1 = A)."""
+    column = 0
+    for cell in row.iterchildren(_C):
+        column = _column(cell.get("r"), column)
+        yield column, cell
+
+
+def _values(
+    row: Any,
+    layout: HeaderLayout,
+    shared: list[str],
+    epoch: datetime,
+    named: set[int],
+    unnamed: set[int],
+) -> Values:
+    values: list[Any] = [None] * len(COLUMNS)
+    slots = layout.slots
+    for column, cell in _cells(row):
+        slot = slots.get(column)
+        if slot is not None:
+            values[slot] = _value(cell, shared, slot, epoch)
+        elif column not in named and len(cell) and not is_blank(_value(cell, shared, -1, epoch)):
+            unnamed.add(column)
+    return tuple(values)
 
 
 def _text_of(element: Any) -> str:
@@ -122,10 +163,9 @@ def _shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
         return [_text_of(item) for item in _iterparse(source, f"{_NS}si")]
 
 
-def _rows(
-    archive: zipfile.ZipFile, part: str, shared: list[str], last_row: int, epoch: datetime
-) -> Iterator[tuple[int, Values]]:
-    width = len(COLUMNS)
+def _row_elements(archive: zipfile.ZipFile, part: str, last_row: int) -> Iterator[tuple[int, Any]]:
+    """(row number, <row> element) down to the last row with values; each element is
+    dropped once the loop moves on."""
     number = 0
     with archive.open(part) as source:
         for row in _iterparse(source, f"{_NS}row"):
@@ -133,13 +173,7 @@ def _rows(
             number = int(ref) if ref and ref.isdigit() else number + 1
             if number > last_row:
                 return
-            values: list[Any] = [None] * width
-            column = 0
-            for cell in row.iterchildren(f"{_NS}c"):
-                column = _column(cell.get("r"), column)
-                if 1 <= column <= width:
-                    values[column - 1] = _value(cell, shared, column - 1, epoch)
-            yield number, tuple(values)
+            yield number, row
 
 
 def _column(ref: str | None, previous: int) -> int:
@@ -191,14 +225,3 @@ def _number(raw: str, index: int, epoch: datetime) -> Any:
     if index in _DATE_COLUMNS and _SERIAL_RANGE[0] <= number <= _SERIAL_RANGE[1]:
         return from_excel(number, epoch)
     return number
-
-
-def header_errors(header: Values) -> list[RowError]:
-    errors = []
-    for expected, got in zip(COLUMNS, header, strict=True):
-        text = "" if got is None else str(got).strip()
-        if text != expected:
-            shown = f"“{text}”" if text else "空白"
-            reason = f"表头应为“{expected}”，实为{shown}；请使用导入模板"
-            errors.append(RowError(1, expected, reason))
-    return errors

@@ -24,6 +24,7 @@ from forms.ledger_excel.columns import (
     DISCOVERED,
     FOCUS,
     HOUSEHOLDS,
+    PERSONS,
     PROGRAMME,
     REQUIRED,
     RESPONSIBLE_PERSON,
@@ -48,6 +49,7 @@ FIELD_COLUMNS = {
     "amount": AMOUNT,
     "cards": CARDS,
     "households": HOUSEHOLDS,
+    "persons": PERSONS,
     "discovered_on": DISCOVERED,
 }
 PERSON_MAX = 64
@@ -195,6 +197,7 @@ class RowParser:
             "amount": _money(cell[AMOUNT]),
             "cards": _count(cell[CARDS]),
             "households": _count(cell[HOUSEHOLDS]),
+            "persons": _count(cell[PERSONS]),
             "discovered_on": self._iso_date(cell, DISCOVERED, errors),
         }
         clean = self._validate(data, unit, errors)

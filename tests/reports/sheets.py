@@ -32,8 +32,9 @@ RELS = (
 )
 
 
-def good_row(**changes: Any) -> list[Any]:
-    """A valid row as a person types it (labels, an Excel date, a number)."""
+def good_row(columns: Sequence[str] = COLUMNS, /, **changes: Any) -> list[Any]:
+    """A valid row as a person types it (labels, an Excel date, a number), in the columns
+    given (the template's by default)."""
     row: dict[str, Any] = {
         "问题来源": "自查自纠",
         "乡镇（单位）": "青山镇",
@@ -45,6 +46,7 @@ def good_row(**changes: Any) -> list[Any]:
         "涉及金额（元）": 1234.56,
         "违规代管一卡通数量（张）": 0,
         "涉及户数": 3,
+        "涉及人数": 7,
         "发现日期": date(2022, 6, 10),
         "责任单位": None,
         "责任人": None,
@@ -53,7 +55,7 @@ def good_row(**changes: Any) -> list[Any]:
     unknown = set(changes) - set(row)
     assert not unknown, unknown
     row.update(changes)
-    return [row[column] for column in COLUMNS]
+    return [row[column] for column in columns]
 
 
 def workbook(rows: Iterable[Sequence[Any]], header: Sequence[Any] = COLUMNS) -> io.BytesIO:
@@ -106,3 +108,11 @@ def empty_rows(first: int, last: int, batch: int = 10000) -> Iterable[str]:
     for start in range(first, last + 1, batch):
         stop = min(last, start + batch - 1)
         yield "".join(f'<row r="{n}" ht="15" customHeight="1"/>' for n in range(start, stop + 1))
+
+
+def records(sheet: Any) -> list[dict[str, Any]]:
+    """The rows below an openpyxl sheet's header, as {header: cell}: the columns are found by
+    name, as the import finds them."""
+    rows = sheet.iter_rows()
+    header = [cell.value for cell in next(rows)]
+    return [dict(zip(header, row, strict=False)) for row in rows]

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from cli.main import ykt
 from cli.reports import export, import_ledger_command
 from tests.databases import fresh_database_url
-from tests.reports.sheets import good_row, workbook
+from tests.reports.sheets import good_row, records, workbook
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,10 @@ def test_dry_run_then_import_then_export(cli_env: dict[str, str], tmp_path: Path
     june = ["--from", "2022-06-01", "--to", "2022-06-30"]
     result = run(cli_env, export, "ledger", "-o", str(ledger), "--unit", "LHX", *june)
     assert result.exit_code == 0 and "已导出问题台账 1 条" in result.output
-    assert openpyxl.load_workbook(ledger)["问题台账"]["C2"].value == "柳河村"
+    [entry] = records(openpyxl.load_workbook(ledger)["问题台账"])
+    assert entry["村（社区）"].value == "柳河村" and entry["状态"].value == "待审核"
+    result = run(cli_env, import_ledger_command, str(ledger), "--as", "ldxz_ban", "--dry-run")
+    assert result.exit_code == 0 and "以下列不导入：台账编号、整改类型" in result.output
 
     table = tmp_path / "a2.xlsx"
     result = run(cli_env, export, "attachment2", "-o", str(table), "--unit", "LHX", *june)

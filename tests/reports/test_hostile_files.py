@@ -16,7 +16,7 @@ from campaign import reports
 from campaign.ledger_import import LedgerFileRefused, import_ledger
 from campaign.models import Problem
 from campaign.workflow_host import CampaignHost
-from forms.ledger_excel import SpreadsheetRefused, read_ledger
+from forms.ledger_excel import COLUMNS, SpreadsheetRefused, read_ledger
 from forms.tables import write_attachment2
 from tests.reports.conftest import ENTRIES, register_all, user, xlsx_bytes
 from tests.reports.sheets import (
@@ -26,6 +26,7 @@ from tests.reports.sheets import (
     good_row,
     handmade,
     header_xml,
+    records,
     sheet_xml,
     workbook,
 )
@@ -105,8 +106,12 @@ def test_malformed_spreadsheets() -> None:
 def test_a_sheet_as_excel_saves_it_reads_back(db_session: Session) -> None:
     # Shared strings, a <dimension> and dates styled as dates: the usual Excel file.
     sheet = read_ledger(workbook([good_row(), good_row(**{"问题描述": "第二条"})]))
-    assert [values[6] for _, values in sheet.rows] == ["村会计截留耕地地力保护补贴", "第二条"]
-    assert sheet.rows[0][1][10].date().isoformat() == "2022-06-10"
+    description, discovered = COLUMNS.index("问题描述"), COLUMNS.index("发现日期")
+    assert [values[description] for _, values in sheet.rows] == [
+        "村会计截留耕地地力保护补贴",
+        "第二条",
+    ]
+    assert sheet.rows[0][1][discovered].date().isoformat() == "2022-06-10"
 
 
 def test_text_never_becomes_a_formula_and_survives_a_round_trip(
@@ -124,7 +129,7 @@ def test_text_never_becomes_a_formula_and_survives_a_round_trip(
         assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
     data.seek(0)
     sheet = openpyxl.load_workbook(data)["问题台账"]
-    cells = [c for row in sheet.iter_rows(min_row=2) for c in (row[6], row[12])]
+    cells = [c for row in records(sheet) for c in (row["问题描述"], row["责任人"])]
     assert sorted({c.value for c in cells}) == sorted(HOSTILE_TEXTS)
     assert all(c.data_type == "s" for c in cells)
     assert all(c.quotePrefix for c in cells if c.value[0] in "=+-@")

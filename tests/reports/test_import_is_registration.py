@@ -34,7 +34,7 @@ FORM = {
     "amount": "1234.56",
     "cards": "0",
     "households": "3",
-    "persons": "",
+    "persons": "7",
     "discovered_on": "2022-06-10",
 }
 # Names of the entry inside the case's data: they differ between two entries by nature.

@@ -49,9 +49,10 @@ def test_the_template_has_drop_downs_fed_from_a_hidden_sheet(db_session: Session
     assert "青山村" in lists["村（社区）"] and "耕地地力保护补贴" in lists["补贴项目"]
     assert "违规代管“一卡通”数量" in lists["问题类别"]
     assert "3.3 贪污侵占、截留挪用补贴资金" in lists["整治重点"]
-    for column in ("C", "D", "E", "F", "L"):
+    for column in ("C", "D", "E", "F", "M"):
         assert checks[f"{column}2:{column}1048576"].showErrorMessage
-    assert checks["H2:H1048576"].type == "decimal" and checks["K2:K1048576"].type == "date"
+    assert checks["H2:H1048576"].type == "decimal" and checks["L2:L1048576"].type == "date"
+    assert checks["K2:K1048576"].type == "whole"  # 涉及人数
 
 
 def test_each_row_becomes_an_entry_with_its_lifecycle(
@@ -167,13 +168,18 @@ def test_a_wrong_header_is_reported_column_by_column(
     db_session: Session, host: CampaignHost
 ) -> None:
     header: list[str | None] = list(COLUMNS)
-    header[4] = "问题类型"
-    header[13] = None
+    header[COLUMNS.index("问题类别")] = "问题类型"
+    header[COLUMNS.index("整改时限")] = None
+    header[COLUMNS.index("涉及金额（元）")] = "涉及金额(元)"
     result = import_ledger(
         db_session, host, user(db_session, "ldxz_ban"), workbook([good_row()], header)
     )
-    assert [(e.row, e.column) for e in result.errors] == [(1, "问题类别"), (1, "整改时限")]
-    assert result.errors[0].reason.startswith("表头应为“问题类别”，实为“问题类型”")
+    assert [(e.row, e.column, e.reason) for e in result.errors] == [
+        (1, "问题类别", "缺少此列；请使用导入模板，列名勿改动"),
+        (1, "涉及金额（元）", "缺少此列；表头“涉及金额(元)”应改为“涉及金额（元）”"),
+        (1, "整改时限", "缺少此列；请使用导入模板，列名勿改动"),
+    ]
+    assert result.ignored == ["问题类型", "涉及金额(元)"] and count(db_session) == 0
 
 
 def test_rows_of_a_unit_the_person_may_not_register_for_are_refused(

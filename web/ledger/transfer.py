@@ -70,8 +70,8 @@ def _refused(error: AppError) -> ResponseReturnValue:
 @bp.get("/ledger/export.xlsx")
 @allow(*WORKING_ROLES)
 def export() -> Response:
-    """The rows the ledger page shows (same filters, same visibility), in the import sheet's
-    columns, so the file imports again."""
+    """The rows the ledger page shows (same filters, same visibility), as the 整改台账; it
+    imports again."""
     session = db.session()
     buffer = io.BytesIO()
     downloads.ledger_shown(
