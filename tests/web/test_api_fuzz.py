@@ -56,9 +56,7 @@ def _headers(session: Session, username: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-def test_every_operation_answers_as_documented(
-    app: Flask, db_session: Session, role: str
-) -> None:
+def test_every_operation_answers_as_documented(app: Flask, db_session: Session, role: str) -> None:
     username, examples = ROLES[role]
     headers = _headers(db_session, username)
     answered: list[int] = []
