@@ -172,7 +172,7 @@ def _is_chinese(text: str) -> bool:
 def shape(declaration: Declaration, result: Any) -> ResponseReturnValue:
     if isinstance(result, Response):
         return result
-    status, headers = 200, {}
+    status, headers = 200, dict[str, str]()
     if isinstance(result, tuple):
         result, status, *rest = result
         headers = rest[0] if rest else {}

@@ -14,7 +14,7 @@ from core.paging import MAX_PAGE, PAGE_REFUSED
 TEXT_LIMIT = 200
 
 
-def _messages(kind: str) -> dict[str, str]:
+def _messages(kind: str) -> dict[str, Any]:
     return {
         "required": "必填",
         "null": "不能为空值（null）",
