@@ -13,7 +13,7 @@ from campaign import choices, org
 from engine.host import CaseContext
 from web import db
 from web.api import schemas as s
-from web.api.blueprint import bp
+from web.api.blueprint import api_user, bp
 from web.api.contract import Answer, declare
 from web.authz import allow
 from web.roles import WORKING_ROLES
@@ -30,7 +30,7 @@ class UnitInfo(Option):
 
 
 class VillageQuery(s.Query):
-    unit = s.Code(required=True, metadata={"description": "乡镇（街道）代码"})
+    unit = s.Code(load_default="", metadata={"description": "乡镇（街道）代码；省略为本人所在单位"})
 
 
 Options = s.items_of(Option, "Options")
@@ -66,8 +66,11 @@ def reference_units() -> ResponseReturnValue:
 @allow(*WORKING_ROLES, api=True)
 @declare("一个乡镇（街道）的村（社区）", {200: Answer("村（社区）", Options)}, query=VillageQuery)
 def reference_villages(query: dict[str, Any]) -> ResponseReturnValue:
-    township = org.unit_by_code(db.session(), query["unit"])
-    return _listed("villages", CaseContext(owning_unit_id=township.id))
+    if query["unit"]:
+        unit_id: int | None = org.unit_by_code(db.session(), query["unit"]).id
+    else:
+        unit_id = next((r.unit_id for r in api_user().roles if r.unit_id is not None), None)
+    return _listed("villages", CaseContext(owning_unit_id=unit_id))
 
 
 @bp.get("/reference/programmes")
