@@ -58,6 +58,11 @@ def page(session: Session, user: User, filters: Filters, number: int = 1) -> Pag
     return paging.fetch(session, _query(user, filters), number, PER_PAGE)
 
 
+def latest(session: Session, user: User, limit: int) -> list[Notification]:
+    """A person's newest notices, newest first (the API's list)."""
+    return list(session.scalars(_query(user, Filters()).limit(limit)))
+
+
 def grouped(notices: list[Notification]) -> list[DayGroup]:
     """The page's notices by Beijing day (newest first), and within a day by kind."""
     days: dict[date, dict[str, list[Notification]]] = {}

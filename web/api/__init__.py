@@ -1,6 +1,16 @@
 """JSON API under /api/v1, with bearer tokens (`ykt user token NAME`)."""
 
-from web.api import cases, filings, problems, reports, tasks, tokens  # noqa: F401  (routes register on the blueprint)
+from web.api import (  # noqa: F401  (routes register on the blueprint)
+    cases,
+    evidence,
+    filings,
+    notices,
+    problems,
+    reference,
+    reports,
+    tasks,
+    tokens,
+)
 from web.api.blueprint import bp
 
 __all__ = ["bp"]

@@ -2,34 +2,83 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request, url_for
+from flask import url_for
 from flask.typing import ResponseReturnValue
+from marshmallow import fields
 
 from campaign import case_starts, case_views, message_delivery, submissions
-from campaign.models import FormSubmission
-from core.errors import MalformedRequest
 from web import db
-from web.api import openapi_cases  # noqa: F401  (adds these routes to the description)
+from web.api import schemas as s
 from web.api.blueprint import api_user, bp
+from web.api.contract import Answer, declare
+from web.api.keys import claim_key
 from web.authz import allow
 from web.common import HOST, found
 from web.roles import ADMIN, WORKING_ROLES
 
 
-def _submission() -> FormSubmission | None:
-    """The Idempotency-Key of the request, claimed as POST /problems claims it."""
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 1 <= len(key) <= submissions.KEY_LIMIT:
-        raise MalformedRequest(f"Idempotency-Key 须为 1 至 {submissions.KEY_LIMIT} 个字符")
-    token = submissions.key_token(api_user(), key) if key is not None else None
-    return submissions.claim(db.session(), api_user(), token)
+class Wait(s.Schema):
+    kind = s.Choice(["message", "timer", "signal"])
+    step = fields.String()
+    title = fields.String(allow_none=True)
+    message = fields.String(metadata={"description": "消息名称（kind 为 message）"})
+    key = fields.String(allow_none=True, metadata={"description": "关联键的值"})
+    due_at = s.When(allow_none=True)
+    signal = fields.String()
 
 
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise MalformedRequest("请求体须为 JSON 对象")
-    return body
+class OpenTask(s.Schema):
+    id = fields.Integer()
+    step = fields.String()
+    title = fields.String(allow_none=True)
+    role = fields.String(allow_none=True)
+    unit_id = fields.Integer(allow_none=True)
+
+
+class Case(s.Schema):
+    id = fields.Integer(required=True)
+    process = fields.String()
+    version = fields.Integer()
+    name = fields.String(allow_none=True)
+    status = s.Choice(["running", "waiting", "completed", "error", "cancelled"])
+    status_label = fields.String()
+    started_by = fields.String(allow_none=True)
+    started_at = s.When()
+    completed_at = s.When(allow_none=True)
+    error = fields.String(allow_none=True)
+    subject = fields.Nested(s.Subject, allow_none=True)
+    waiting_for = fields.List(fields.Nested(Wait), metadata={"description": "案件在等待什么"})
+    open_tasks = fields.List(fields.Nested(OpenTask))
+    history = fields.List(fields.Nested(s.HistoryEvent))
+
+
+class Started(s.Schema):
+    id = fields.Integer()
+    process = fields.String()
+    version = fields.Integer()
+    status = fields.String()
+
+
+class CaseStart(s.Body):
+    process = s.Code(required=True, metadata={"description": "流程标识（流程 id）"})
+    unit = s.Code(required=True, metadata={"description": "单位代码"})
+    data = s.Object(
+        allow_none=True, metadata={"description": "开始表单的内容，或无表单时的初始数据"}
+    )
+
+
+class Message(s.Body):
+    name = s.Text(required=True, metadata={"description": "消息名称"})
+    key = fields.Raw(allow_none=True, metadata={"description": "关联键（1 至 200 个字符的文本）"})
+    data = s.Object(allow_none=True)
+    unit = s.Code(load_default="", metadata={"description": "由消息启动的案件属于哪个单位"})
+
+
+class Delivered(s.Schema):
+    result = s.Choice(["delivered", "started"])
+    message = fields.String()
+    delivered = fields.List(fields.Integer())
+    started = fields.List(fields.Integer())
 
 
 def case_json(shown: case_views.CaseView) -> dict[str, Any]:
@@ -69,19 +118,25 @@ def case_json(shown: case_views.CaseView) -> dict[str, Any]:
 
 @bp.get("/cases/<int:case_id>")
 @allow(*WORKING_ROLES, api=True)
+@declare(
+    "案件详情：状态、在等待什么（消息及关联键、定时器到期、信号）、待办、历史",
+    {200: Answer("案件", Case)},
+)
 def get_case(case_id: int) -> ResponseReturnValue:
-    return jsonify(case_json(found(case_views.view(db.session(), api_user(), case_id))))
+    return case_json(found(case_views.view(db.session(), api_user(), case_id)))
 
 
 @bp.post("/cases")
 @allow(*WORKING_ROLES, api=True)
-def start_case() -> ResponseReturnValue:
-    body = _body()
-    if not isinstance(body.get("process"), str) or not isinstance(body.get("unit"), str):
-        raise MalformedRequest(
-            '请求体须为 {"process": "流程标识", "unit": "单位代码", "data": {...}}'
-        )
-    submission = _submission()
+@declare(
+    "发起流程：以本人身份为某单位发起一个案件（须有开始事件所在泳道的角色）",
+    {201: Answer("已发起；Location 指向案件", Started, headers=("Location",))},
+    body=CaseStart,
+    refusals=(403, 422),
+    idempotent=True,
+)
+def start_case(body: dict[str, Any]) -> ResponseReturnValue:
+    submission = claim_key()
     case = case_starts.start(
         db.session(),
         HOST,
@@ -99,22 +154,31 @@ def start_case() -> ResponseReturnValue:
         "version": case.definition.version,
         "status": case.status,
     }
-    return jsonify(answer), 201, {"Location": location}
+    return answer, 201, {"Location": location}
 
 
 @bp.post("/messages")
 @allow(*WORKING_ROLES, ADMIN, api=True)
-def deliver_message() -> ResponseReturnValue:
-    body = _body()
-    submission = _submission()
+@declare(
+    "从外部发送消息：送达以该关联键等待它的案件；无人等待时启动以它开始的流程",
+    {
+        200: Answer("已送达等待它的案件", Delivered),
+        201: Answer("无人等待：已启动以它开始的流程", Delivered),
+    },
+    body=Message,
+    refusals=(403, 422),
+    idempotent=True,
+)
+def deliver_message(body: dict[str, Any]) -> ResponseReturnValue:
+    submission = claim_key()
     done = message_delivery.deliver(
         db.session(),
         HOST,
         api_user(),
-        str(body.get("name") or ""),
+        body["name"],
         body.get("key"),
         body.get("data"),
-        unit_code=str(body.get("unit") or ""),
+        unit_code=body["unit"],
         source="api",
     )
     submissions.record(submission, done.describe())
@@ -124,4 +188,4 @@ def deliver_message() -> ResponseReturnValue:
         "delivered": done.delivered,
         "started": done.started,
     }
-    return jsonify(answer), 200 if done.delivered else 201
+    return answer, 200 if done.delivered else 201

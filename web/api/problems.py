@@ -1,9 +1,13 @@
+"""The ledger on the API: register a problem (which starts its lifecycle), list and read
+entries; deploying process definitions; the public disclosures; the document itself."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
+from marshmallow import fields
 from sqlalchemy import select
 
 from campaign import deployment, disclosures, ledger_queries, problems, submissions, visibility
@@ -11,11 +15,77 @@ from campaign.models import Problem
 from core.errors import MalformedRequest
 from engine.models import ProcessDefinition
 from web import db
+from web.api import schemas as s
 from web.api.blueprint import api_user, bp
-from web.api.openapi import SPEC
+from web.api.contract import Answer, declare, json_object
+from web.api.keys import claim_key
 from web.authz import allow
-from web.common import HOST, found, page_arg
+from web.common import HOST, found
 from web.roles import ADMIN, WORKING_ROLES
+
+
+class ProblemQuery(s.Paged):
+    q = s.Text(limit=100, load_default="")
+    status = s.Code(load_default="")
+    unit = s.Code(load_default="")
+    village = s.Code(load_default="")
+    programme = s.Code(load_default="")
+    category = s.Code(load_default="")
+    overdue = s.Choice(["0", "1"], load_default="0", metadata={"description": "1：只看逾期的"})
+
+
+class Registration(s.Body):
+    unit = s.Code(required=True, metadata={"description": "登记单位代码，如 QSZ"})
+    data = s.Object(
+        required=True,
+        metadata={
+            "description": "source, village, programme, focus_item, stat_category, description, "
+            "amount（元）, cards, households, persons, involved_names, discovered_on"
+        },
+    )
+
+
+class Registered(s.Schema):
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    case_id = fields.Integer(allow_none=True)
+
+
+class Definition(s.Schema):
+    key = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    sha256 = fields.String()
+    deployed_by = fields.String(allow_none=True)
+    deployed_at = s.When()
+
+
+class Deployed(s.Schema):
+    key = fields.String()
+    version = fields.Integer()
+    created = fields.Boolean()
+
+
+class DisclosureQuery(s.Paged):
+    township = s.Code(load_default="")
+    programme = s.Code(load_default="")
+
+
+class Disclosure(s.Schema):
+    number = fields.String()
+    township = fields.String()
+    village = fields.String(metadata={"description": "村名；无村时为空字符串"})
+    programme = fields.String()
+    category = fields.String()
+    amount_yuan = fields.String(metadata={"description": "金额，元"})
+    status = fields.String()
+    rectified_on = fields.String()
+    published_on = fields.String()
+    text = fields.String(metadata={"description": "公示内容，个人信息已屏蔽"})
+
+
+ProblemPage = s.page_of(s.Problem, "ProblemPage")
+Definitions = s.items_of(Definition, "Definitions")
 
 
 def problem_json(problem: Problem) -> dict[str, Any]:
@@ -51,21 +121,31 @@ def problem_json(problem: Problem) -> dict[str, Any]:
 
 @bp.get("/problems")
 @allow(*WORKING_ROLES, api=True)
-def list_problems() -> ResponseReturnValue:
-    filters = ledger_queries.LedgerFilters.from_args(request.args)
-    found = ledger_queries.page(db.session(), api_user(), filters, page_arg())
-    return jsonify(
-        {
-            "items": [problem_json(p) for p in found.items],
-            "total": found.total,
-            "page": found.number,
-            "pages": found.pages,
-        }
+@declare(
+    "问题台账（本人可见范围，每页 30 条）", {200: Answer("问题", ProblemPage)}, query=ProblemQuery
+)
+def list_problems(query: dict[str, Any]) -> ResponseReturnValue:
+    filters = ledger_queries.LedgerFilters(
+        unit=query["unit"],
+        village=query["village"],
+        programme=query["programme"],
+        category=query["category"],
+        status=query["status"],
+        overdue=query["overdue"] == "1",
+        q=query["q"].strip(),
     )
+    found_page = ledger_queries.page(db.session(), api_user(), filters, query["page"])
+    return {
+        "items": [problem_json(p) for p in found_page.items],
+        "total": found_page.total,
+        "page": found_page.number,
+        "pages": found_page.pages,
+    }
 
 
 @bp.get("/problems/<int:problem_id>")
 @allow(*WORKING_ROLES, api=True)
+@declare("一个问题及其全部办理记录", {200: Answer("问题", s.ProblemDetail)})
 def get_problem(problem_id: int) -> ResponseReturnValue:
     problem = found(db.session().get(Problem, problem_id))
     if not visibility.may_see_problem(db.session(), api_user(), problem):
@@ -81,87 +161,102 @@ def get_problem(problem_id: int) -> ResponseReturnValue:
         }
         for e in problems.history(db.session(), problem)
     ]
-    return jsonify(problem_json(problem) | {"history": history})
+    return problem_json(problem) | {"history": history}
 
 
 @bp.post("/problems")
 @allow(*WORKING_ROLES, api=True)
-def create_problem() -> ResponseReturnValue:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-        raise MalformedRequest('请求体须为 {"unit": "单位代码", "data": {...}}')
-    session = db.session()
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not 1 <= len(key) <= submissions.KEY_LIMIT:
-        raise MalformedRequest(f"Idempotency-Key 须为 1 至 {submissions.KEY_LIMIT} 个字符")
-    token = submissions.key_token(api_user(), key) if key is not None else None
-    submission = submissions.claim(session, api_user(), token)
-    problem = problems.register(session, HOST, api_user(), str(body.get("unit", "")), body["data"])
+@declare(
+    "登记发现的问题并启动整改流程",
+    {201: Answer("已登记；Location 指向问题", Registered, headers=("Location",))},
+    body=Registration,
+    refusals=(403, 422),
+    idempotent=True,
+)
+def create_problem(body: dict[str, Any]) -> ResponseReturnValue:
+    submission = claim_key()
+    problem = problems.register(db.session(), HOST, api_user(), body["unit"], body["data"])
     location = url_for("api.get_problem", problem_id=problem.id)
     submissions.record(submission, f"已登记问题 {problem.number}。", location)
     answer = {"id": problem.id, "number": problem.number, "case_id": problem.case_id}
-    return jsonify(answer), 201, {"Location": location}
+    return answer, 201, {"Location": location}
 
 
 @bp.get("/process-definitions")
 @allow(ADMIN, api=True)
+@declare("流程定义的全部版本（管理员）", {200: Answer("版本", Definitions)})
 def list_definitions() -> ResponseReturnValue:
     rows = db.session().scalars(
         select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)
     )
-    return jsonify(
-        {
-            "items": [
-                {
-                    "key": d.key,
-                    "version": d.version,
-                    "name": d.name,
-                    "sha256": d.sha256,
-                    "deployed_by": d.deployed_by,
-                    "deployed_at": d.deployed_at.isoformat(),
-                }
-                for d in rows
-            ]
-        }
-    )
+    return {
+        "items": [
+            {
+                "key": d.key,
+                "version": d.version,
+                "name": d.name,
+                "sha256": d.sha256,
+                "deployed_by": d.deployed_by,
+                "deployed_at": d.deployed_at.isoformat(),
+            }
+            for d in rows
+        ]
+    }
 
 
 @bp.post("/process-definitions")
 @allow(ADMIN, api=True)
+@declare(
+    "部署流程定义（管理员）：同一内容再次部署不产生新版本（200）",
+    {201: Answer("新版本", Deployed), 200: Answer("内容未变化，返回最新版本", Deployed)},
+    refusals=(422,),
+    extra_body={
+        "application/xml": {"schema": {"type": "string"}},
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"xml": {"type": "string", "minLength": 1}},
+                "required": ["xml"],
+            }
+        },
+    },
+)
 def create_definition() -> ResponseReturnValue:
-    xml = (
-        request.get_data()  # bytes: the engine reads the encoding its XML prolog declares
-        if request.mimetype in ("application/xml", "text/xml")
-        else (request.get_json(silent=True) or {}).get("xml")
-    )
+    if request.mimetype in ("application/xml", "text/xml"):
+        xml: Any = request.get_data()  # bytes: the engine reads the encoding its prolog declares
+    else:
+        xml = json_object().get("xml")
     if not isinstance(xml, (str, bytes)) or not xml.strip():
         raise MalformedRequest('请以 application/xml 提交 BPMN，或提交 {"xml": "..."}')
     definition, created = deployment.deploy(db.session(), HOST, xml, by=api_user(), source="api")
-    return jsonify({"key": definition.key, "version": definition.version, "created": created}), (
-        201 if created else 200
-    )
+    answer = {"key": definition.key, "version": definition.version, "created": created}
+    return answer, 201 if created else 200
 
 
 @bp.get("/public/disclosures.json")
 @allow(public=True)
-def public_disclosures() -> ResponseReturnValue:
-    found = disclosures.search(
-        db.session(),
-        township=request.args.get("township", "")[:32],
-        programme=request.args.get("programme", "")[:32],
-        page=page_arg(),
+@declare(
+    "公开公示（无需令牌，个人信息已在服务器端屏蔽；每页 20 条）",
+    {200: Answer("公示", s.page_of(Disclosure, "DisclosurePage"))},
+    query=DisclosureQuery,
+    public=True,
+)
+def public_disclosures(query: dict[str, Any]) -> ResponseReturnValue:
+    found_page = disclosures.search(
+        db.session(), township=query["township"], programme=query["programme"], page=query["page"]
     )
-    return jsonify(
-        {
-            "items": [d.to_json() for d in found.items],
-            "total": found.total,
-            "page": found.number,
-            "pages": found.pages,
-        }
-    )
+    return {
+        "items": [d.to_json() for d in found_page.items],
+        "total": found_page.total,
+        "page": found_page.number,
+        "pages": found_page.pages,
+    }
 
 
 @bp.get("/openapi.json")
 @allow(public=True)
+@declare("本文档（OpenAPI 3.1）", {200: Answer("OpenAPI 文档")}, public=True)
 def openapi() -> ResponseReturnValue:
-    return jsonify(SPEC)
+    from web.api.openapi import document
+
+    return jsonify(document(current_app))

@@ -1,0 +1,77 @@
+"""The caller's notifications (通知) on the API: newest first, and marking them read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.typing import ResponseReturnValue
+from marshmallow import fields, validate
+
+from campaign import notice_board, notifications
+from campaign.notifications import KIND_LABELS
+from web import db
+from web.api import schemas as s
+from web.api.blueprint import api_user, bp
+from web.api.contract import Answer, declare
+from web.authz import allow
+
+MOST = 100
+
+
+class NoticeQuery(s.Query):
+    limit = fields.Integer(
+        load_default=MOST,
+        validate=validate.Range(1, MOST, error=f"须为 1 至 {MOST} 之间的整数"),
+        error_messages={"invalid": f"须为 1 至 {MOST} 之间的整数"},
+        metadata={"description": f"最多几条（1 至 {MOST}），新的在前"},
+    )
+
+
+class Notice(s.Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    kind_label = fields.String()
+    text = fields.String()
+    task_id = fields.Integer(allow_none=True)
+    created_at = s.When()
+    read_at = s.When(allow_none=True)
+
+
+class Notices(s.Schema):
+    items = fields.List(fields.Nested(Notice))
+    unread = fields.Integer()
+
+
+class Unread(s.Schema):
+    unread = fields.Integer()
+
+
+@bp.get("/notifications")
+@allow(api=True)
+@declare("我的通知（新的在前）及未读数", {200: Answer("通知", Notices)}, query=NoticeQuery)
+def list_notifications(query: dict[str, Any]) -> ResponseReturnValue:
+    session = db.session()
+    rows = notice_board.latest(session, api_user(), limit=query["limit"])
+    return {
+        "items": [
+            {
+                "id": n.id,
+                "kind": n.kind,
+                "kind_label": KIND_LABELS.get(n.kind, n.kind),
+                "text": n.text,
+                "task_id": n.work_item_id,
+                "created_at": n.created_at.isoformat(),
+                "read_at": n.read_at.isoformat() if n.read_at else None,
+            }
+            for n in rows
+        ],
+        "unread": notifications.unread_count(session, api_user()),
+    }
+
+
+@bp.post("/notifications/read")
+@allow(api=True)
+@declare("把我的通知全部标为已读", {200: Answer("未读数（0）", Unread)})
+def read_notifications() -> ResponseReturnValue:
+    notifications.mark_all_read(db.session(), api_user())
+    return {"unread": notifications.unread_count(db.session(), api_user())}
