@@ -16,6 +16,7 @@ from forms.tables.attachment3 import GROUPS as ATTACHMENT3_GROUPS
 from web import db
 from web.authz import allow
 from web.common import me, page_arg
+from web.reports.checking import figures_check
 from web.reports.scoping import scope_from
 from web.roles import REPORT_ROLES
 
@@ -34,13 +35,16 @@ def index() -> str:
     session = db.session()
     scope = scope_from(session, me(), request.args)
     by_township = request.args.get("by") == "township"
+    table2 = reports.attachment2(session, scope)
+    table3 = reports.attachment3(session, scope, by_township=by_township)
     return render_template(
         "reports/index.html",
         scope=scope,
         args=_args(),
         by_township=by_township,
-        table2=reports.attachment2(session, scope),
-        table3=reports.attachment3(session, scope, by_township=by_township),
+        table2=table2,
+        table3=table3,
+        check=figures_check(session, me(), scope, table2, table3),
         groups3=ATTACHMENT3_GROUPS,
         columns3=ATTACHMENT3_COLUMNS,
         units=reports.units_open_to(session, me()),
