@@ -44,7 +44,9 @@ def index() -> str:
         by_township=by_township,
         table2=table2,
         table3=table3,
-        check=figures_check(session, me(), scope, table2, table3),
+        check=figures_check(
+            session, me(), scope, table2, table3, asked=request.args.get("check") == "1"
+        ),
         groups3=ATTACHMENT3_GROUPS,
         columns3=ATTACHMENT3_COLUMNS,
         units=reports.units_open_to(session, me()),
