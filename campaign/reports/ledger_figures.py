@@ -156,29 +156,32 @@ def ledger_figures(session: Session, scope: ReportScope, tree: UnitTree) -> Ledg
         (programme, category): int((cards if category in in_cards else fen) or 0)
         for programme, category, fen, cards in session.execute(by_cell)
     }
+    # Grouped by unit_id + 0: SQLite would otherwise walk the (unit, status) index and fetch
+    # every row at random, several times slower than reading the table.
+    unit_key = scanned(Problem.unit_id)
     by_unit = (
         select(
-            Problem.unit_id,
+            unit_key,
             func.sum(case((Problem.stat_category_id.in_(in_cards), Problem.cards), else_=0)),
             func.sum(Problem.recovered_fen),
             func.sum(Problem.returned_fen),
         )
         .where(*entry_filters(scope), *listed)
-        .group_by(Problem.unit_id)
+        .group_by(unit_key)
     )
     units: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(LEDGER_COLUMNS, 0))
     for unit, *values in session.execute(by_unit):
         units[unit].update(zip(ENTRY_COLUMNS, (int(v or 0) for v in values), strict=True))
     clues = (
         select(
-            Problem.unit_id,
+            unit_key,
             func.count(Clue.id),
             *(func.sum(getattr(Clue, name)) for name in CLUE_COLUMNS),
         )
         .join(Problem, Problem.id == Clue.problem_id)
         # A clue is dated by its transfer, whenever its entry was found.
         .where(*counted_in_campaign(scope), *listed, *clue_moment_filters(scope))
-        .group_by(Problem.unit_id)
+        .group_by(unit_key)
     )
     for unit, count, *values in session.execute(clues):
         figures = units[unit]
