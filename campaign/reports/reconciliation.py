@@ -183,7 +183,8 @@ def _attachment2_cells(
     for row in t2.rows:
         if row.kind == "section":
             continue
-        pid = programmes.get(row.key, (None, ""))[0] if row.kind == "programme" else None
+        # -1: a programme row the campaign does not know (nothing of the ledger is in it)
+        pid = programmes.get(row.key, (-1, ""))[0] if row.kind == "programme" else None
         shown_programmes.add(pid)
         for i, column in enumerate(t2.columns):
             category = categories.get(column.key, -1)
