@@ -29,6 +29,7 @@ from campaign.ledger_import import import_ledger
 from campaign.models import Clue, Obligation, Problem, Programme, StatCategory, Unit, User
 from campaign.models.accounts import RoleAssignment
 from campaign.reports.ledger_sheet import ledger_choices
+from campaign.reports.reconciliation import check_figures
 from campaign.workflow_host import CampaignHost
 from core import schema
 from core.db import Database, DatabaseUnavailable
@@ -39,6 +40,10 @@ from forms.tables import write_attachment2, write_attachment3
 URL_ENV, FILE_ENV = "YKT_BENCH_REPORTS_URL", "YKT_BENCH_REPORTS_FILE"
 TARGETS = {"table_s": 5.0, "table_mb": 300.0, "import_s": 60.0}
 TABLES = ("attachment2", "attachment3", "attachment3_by_township")
+# The reconciliation (数字核对): on its own (both tables and 附件3 both ways, then the ledger
+# and the record checks), and what the reports page adds to the tables it shows anyway.
+CHECKS = ("check_figures", "check_figures_on_page")
+PAGE_LIMIT = 100  # findings about single records the page lists of each kind
 RUNS = 3
 BATCH = 50_000
 OFFICE_USER = "ldxz_ban"
@@ -46,6 +51,7 @@ FIRST_DAY = date(2022, 5, 1)
 PROBLEM_TABLE: Table = Problem.__table__  # type: ignore[assignment]
 NOW = datetime.now(UTC)
 NOW_NAIVE = NOW.replace(tzinfo=None)
+MOMENTS = ("registered_at", "reviewed_at", "voided_at")
 
 
 def _say(message: str) -> None:
@@ -122,6 +128,8 @@ def _problem_rows(conn: Any, entries: int, seed: int = 6) -> Iterator[dict[str, 
             "responsible_person": "", "rectify_type": "", "measures": "", "measures_taken": "",
             "recovered_fen": 0, "public_text": "", "status": "reviewing",
             "registered_by": office, "registered_at": NOW,
+            # Most entries reviewed (they count in the tables), a few voided.
+            "reviewed_at": NOW if n % 10 else None, "voided_at": NOW if n % 97 == 0 else None,
         }  # fmt: skip
 
 
@@ -131,7 +139,7 @@ def _copy(conn: Any, rows: list[dict[str, Any]]) -> None:
     with conn.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             # COPY bypasses the UTC column type: naive UTC, as that type would store it.
-            copy.write_row([NOW_NAIVE if c == "registered_at" else row[c] for c in columns])
+            copy.write_row([NOW_NAIVE if c in MOMENTS and row[c] else row[c] for c in columns])
 
 
 def load(database: Database, entries: int, townships: int, villages: int) -> float:
@@ -239,6 +247,28 @@ def _child_table(database: Database, task: str, out: Path) -> dict[str, Any]:
             "rss_before_mb": round(before, 1), "peak_rss_mb": round(_peak_mb(), 1)}  # fmt: skip
 
 
+def _child_check(database: Database, task: str) -> dict[str, Any]:
+    before = _peak_mb()
+    times, findings = [], {}
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        with database.transaction() as session:
+            scope = reports.report_scope(session)
+            given: dict[str, Any] = {}
+            if task == "check_figures_on_page":  # the page hands in the tables it shows
+                given = {"attachment2_table": reports.attachment2(session, scope),
+                         "attachment3_table": reports.attachment3(session, scope),
+                         "limit": PAGE_LIMIT}  # fmt: skip
+                started = time.perf_counter()
+            result = check_figures(session, scope, **given)
+        times.append(time.perf_counter() - started)
+        findings = {"errors": len(result.errors), "warnings": len(result.warnings),
+                    "omitted": result.omitted_count}  # fmt: skip
+    return {"seconds": round(max(times), 3), "runs": [round(t, 3) for t in times],
+            "rss_before_mb": round(before, 1), "peak_rss_mb": round(_peak_mb(), 1),
+            "findings": findings}  # fmt: skip
+
+
 def _child_import(database: Database, path: Path) -> dict[str, Any]:
     marks: dict[str, float] = {}
     started = time.perf_counter()
@@ -265,6 +295,8 @@ def run_child(task: str) -> dict[str, Any]:
         path = Path(os.environ[FILE_ENV])
         if task == "import":
             return _child_import(database, path)
+        if task in CHECKS:
+            return _child_check(database, task)
         return _child_table(database, task, path)
     finally:
         database.dispose()
@@ -289,6 +321,9 @@ def measure(database: Database, sizes: dict[str, int], workdir: Path) -> dict[st
     for task in TABLES:
         _say(f"[{label}] {task}: {RUNS} runs in a child process")
         found[task] = _in_child(task, url, workdir / f"{task}.xlsx")
+    for task in CHECKS:
+        _say(f"[{label}] {task}: {RUNS} runs in a child process")
+        found[task] = _in_child(task, url, workdir / "unused.xlsx")
     if sizes["import_rows"]:
         sheet = workdir / "import.xlsx"
         _say(f"[{label}] writing a sheet of {sizes['import_rows']:,} rows to import")
@@ -312,6 +347,12 @@ def lines(result: dict[str, Any]) -> Iterator[str]:
                 f"  {task:<24} {t['seconds']:>6.2f} s (worst of {RUNS})  peak RSS "
                 f"{t['peak_rss_mb']:>6.1f} MB (at start {t['rss_before_mb']} MB)  "
                 f"target ≤ 5 s, ≤ 300 MB: {'met' if met else 'NOT met'}"
+            )
+        for task in CHECKS:
+            c = found[task]
+            yield (
+                f"  {task:<24} {c['seconds']:>6.2f} s (worst of {RUNS})  peak RSS "
+                f"{c['peak_rss_mb']:>6.1f} MB  findings {c['findings']}"
             )
         if "import" in found:
             i = found["import"]

@@ -15,6 +15,7 @@ from cli.backup import backup
 from cli.bench import bench, bench_reports
 from cli.cases import case_group
 from cli.context import AppContext, friendly_errors, pass_app
+from cli.figures import check_figures_command
 from cli.filings import report
 from cli.reports import export, import_ledger_command
 from cli.users import user
@@ -135,6 +136,7 @@ ykt.add_command(bench_reports)
 ykt.add_command(export)
 ykt.add_command(import_ledger_command)
 ykt.add_command(report)
+ykt.add_command(check_figures_command)
 ykt.add_command(deploy)
 ykt.add_command(worker)
 ykt.add_command(backup)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement, Select, and_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -138,9 +139,12 @@ def scanned(column: InstrumentedAttribute[int]) -> ColumnElement[int]:
     return column + 0
 
 
+@lru_cache(maxsize=256)
 def subtree(unit_id: int) -> Select[tuple[int]]:
     """The ids of a unit and everything below it, as SQL (a recursive query): a filter that
-    stays one statement however large the subtree is."""
+    stays one statement however large the subtree is. One construct per unit: a statement
+    that filters two of its parts by the same unit (附件3's 追缴收回 drill-down, a UNION of
+    entries and clues) must hold one CTE, as SQL refuses two of the same name."""
     tree = select(Unit.id).where(Unit.id == unit_id).cte("unit_subtree", recursive=True)
     below = select(Unit.id).where(Unit.parent_id == tree.c.id)
     tree = tree.union_all(below)

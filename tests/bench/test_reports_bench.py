@@ -21,6 +21,12 @@ def test_json_has_each_table_and_the_import_measured_in_child_processes(tmp_path
     sqlite = figures["sqlite"]
     for table in ("attachment2", "attachment3", "attachment3_by_township"):
         assert sqlite[table]["seconds"] > 0 and sqlite[table]["peak_rss_mb"] > 0, table
+    for check in ("check_figures", "check_figures_on_page"):  # the reconciliation (数字核对)
+        assert sqlite[check]["seconds"] > 0 and set(sqlite[check]["findings"]) == {
+            "errors",
+            "warnings",
+            "omitted",
+        }, check
     assert sqlite["import"]["rows"] == 5
     assert figures["notes"] == ["PostgreSQL skipped: no server given (--postgresql-url)"]
     assert "postgresql" not in figures

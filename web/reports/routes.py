@@ -16,6 +16,7 @@ from forms.tables.attachment3 import GROUPS as ATTACHMENT3_GROUPS
 from web import db
 from web.authz import allow
 from web.common import me, page_arg
+from web.reports.checking import figures_check
 from web.reports.filing_page import filing_context
 from web.reports.scoping import scope_from
 from web.roles import REPORT_ROLES
@@ -44,6 +45,9 @@ def index() -> str:
         by_township=by_township,
         table2=table2,
         table3=table3,
+        check=figures_check(
+            session, me(), scope, table2, table3, asked=request.args.get("check") == "1"
+        ),
         groups3=ATTACHMENT3_GROUPS,
         columns3=ATTACHMENT3_COLUMNS,
         units=reports.units_open_to(session, me()),
