@@ -1,0 +1,86 @@
+"""Pages name things by their names: the audit log's actions, objects and details, a task's
+process and version, the migration preview's problems and steps; never an internal code where
+a name exists."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign import audit_view, problems
+from campaign.models import Problem, User
+from campaign.workflow_host import CampaignHost
+from engine.models import WorkItem
+from tests.campaign.conftest import registration
+
+pytestmark = pytest.mark.usefixtures("june_2022")
+
+
+def test_the_audit_log_shows_actions_objects_and_details_in_chinese(
+    as_user: Callable[[str], FlaskClient],
+) -> None:
+    browser = as_user("auditor")
+    page = browser.get("/audit/").get_data(as_text=True)
+    cells = re.findall(r'<td data-label="(操作|对象|详情)"[^>]*>(.*?)</td>', page, re.S)
+    assert cells, "the log shows records"
+    shown = " ".join(text for _, text in cells)
+    assert "登录" in shown and "授予角色" in shown
+    assert "auth.login" not in re.sub(r'title="[^"]*"', "", shown)
+    assert "{&#34;" not in shown and '{"' not in shown, "details are not raw JSON"
+    assert "<dt>角色</dt><dd>经办人</dd><dt>单位</dt><dd>青山镇</dd>" in page
+    again = browser.get("/audit/").get_data(as_text=True)
+    assert "<dt>页码</dt><dd>1</dd>" in again  # the first reading, {"page": 1, ...}
+    assert "（auth.login）" not in page, "the action filter lists names only"
+
+
+def test_objects_are_named_and_unknown_ones_kept(db_session: Session) -> None:
+    problem = _registered(db_session)
+    names = audit_view.target_names(
+        db_session,
+        [f"case:{problem.case_id}", "user:qsz_jbr", "unit:QSZ", "case:999999", "/audit/", "x:y"],
+    )
+    assert problem.number in names[f"case:{problem.case_id}"]
+    assert names["user:qsz_jbr"].startswith("用户 ") and "（qsz_jbr）" in names["user:qsz_jbr"]
+    assert names["unit:QSZ"] == "单位 青山镇"
+    assert names["case:999999"] == "流程 999999"  # gone: kind and key, not a failure
+    assert "/audit/" not in names and "x:y" not in names
+
+
+@pytest.mark.parametrize(
+    ("detail", "shown"),
+    [
+        ("", []),
+        ("not json", [("详情", "not json")]),
+        ('["a"]', [("详情", '["a"]')]),
+        ('{"page": 2, "filters": {}}', [("页码", "2"), ("筛选条件", "—")]),
+        ('{"locked": true, "files": ["a.pdf", "b"]}', [("锁定", "是"), ("文件", "a.pdf、b")]),
+        ('{"zzz": {"role": "officer"}}', [("zzz", "角色：officer")]),
+    ],
+)
+def test_details_are_label_and_value(detail: str, shown: list[tuple[str, str]]) -> None:
+    assert audit_view.details(detail) == shown
+
+
+def test_a_task_page_names_its_process_and_version_not_codes(
+    db_session: Session, as_user: Callable[[str], FlaskClient]
+) -> None:
+    problem = _registered(db_session)
+    item = db_session.scalars(select(WorkItem).where(WorkItem.case_id == problem.case_id)).one()
+    page = as_user("qsz_fzr").get(f"/tasks/{item.id}").get_data(as_text=True)
+    hint = re.search(r'<p class="hint">(.*?)</p>', page, re.S)
+    assert hint is not None
+    assert "（第1版）" in hint.group(1)
+    assert item.bpmn_id not in hint.group(1)
+    assert "problem_lifecycle v" not in page
+
+
+def _registered(db_session: Session) -> Problem:
+    officer = db_session.scalars(select(User).where(User.username == "qsz_jbr")).one()
+    problem = problems.register(db_session, CampaignHost(), officer, "QSZ", registration())
+    db_session.commit()
+    return problem
