@@ -158,16 +158,12 @@ def details(detail: str, units: Mapping[str, str] | None = None) -> list[tuple[s
         return [("详情", detail)]
     if not isinstance(data, dict):
         return [("详情", detail)]
-    names = {"role": _ROLE_NAMES, "unit": units or {}}
-    return [
-        (
-            DETAIL_LABELS.get(key, key),
-            names[key].get(value) or value
-            if key in names and isinstance(value, str)
-            else _value(value),
-        )
-        for key, value in data.items()
-    ]
+    names: dict[str, Mapping[str, str]] = {"role": _ROLE_NAMES, "unit": units or {}}
+    shown: list[tuple[str, str]] = []
+    for key, value in data.items():
+        named = names.get(key, {}).get(value) if isinstance(value, str) else None
+        shown.append((DETAIL_LABELS.get(key, key), named or _value(value)))
+    return shown
 
 
 def _value(value: Any) -> str:
