@@ -162,7 +162,7 @@ def details(detail: str, units: Mapping[str, str] | None = None) -> list[tuple[s
     shown: list[tuple[str, str]] = []
     for key, value in data.items():
         named = names.get(key, {}).get(value) if isinstance(value, str) else None
-        shown.append((DETAIL_LABELS.get(key, key), named or _value(value)))
+        shown.append((DETAIL_LABELS.get(key) or str(key), named or _value(value)))
     return shown
 
 
