@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, send_from_directory
+from werkzeug.wrappers import Response
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -23,4 +24,14 @@ def index() -> str:
         user=current_user,
         campaign=campaign,
         today=clock.local_now().date(),
+    )
+
+
+@bp.get("/favicon.ico")
+@allow(public=True)
+def favicon() -> Response:
+    """Browsers ask for it on every site, whatever the page links."""
+    assert current_app.static_folder is not None
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
     )
