@@ -325,13 +325,13 @@ def test_the_administrator_fixes_a_flagged_diagram_and_deploys_it(open_as: OpenA
 def _deploy(admin: Page) -> None:
     """部署 asks first; cancelling deploys nothing, confirming deploys."""
     result = admin.locator("#deploy-result")
-    before = result.inner_text()
+    before = result.text_content() or ""
     admin.get_by_role("button", name="校验并部署为新版本").click()
     dialog = admin.get_by_role("dialog", name="确认部署")
     expect(dialog).to_be_visible()
     dialog.get_by_role("button", name="取消").click()
     expect(dialog).to_be_hidden()
-    expect(result).to_have_text(before)
+    assert result.text_content() == before
     admin.get_by_role("button", name="校验并部署为新版本").click()
     dialog.get_by_role("button", name="确定部署").click()
 
