@@ -28,7 +28,7 @@ def transfer(
     session: Session, host: EngineHost, user: User, problem: Problem, summary: str, from_step: str
 ) -> Clue:
     """A clue goes to the commission's inbox as a case of its own."""
-    year = problem.campaign.year
+    year = clock.local_now().year  # the year of transfer, as ledger numbers (registration)
     clue = Clue(
         problem=problem,
         number=f"XS-{year}-{numbering.next_value(session, f'clue:{year}'):04d}",

@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.browser.conftest import DEMO_PASSWORD, screenshot
 from tests.browser.test_accessibility import axe_violations, describe
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def _on_screen(page: Page, locator: object) -> None:
     assert isinstance(locator, Locator)
     box = locator.bounding_box()
     assert box is not None
-    assert 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"], box
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
 
 
 def test_the_officers_pages_fit_a_phone(phone: Page, live_server: str) -> None:

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, send_from_directory
-from werkzeug.wrappers import Response
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from campaign.models import Campaign
 from core import clock
