@@ -92,7 +92,7 @@ def _page(
         open_steps=open_steps,
         may_act=may_act,
         reassign_to=(
-            reassignment.candidates(session, item)
+            reassignment.candidates(session, item, by=me())
             if reassignment.may_reassign(me(), item)
             else None
         ),
