@@ -58,9 +58,8 @@ def test_the_year_is_the_local_one(db_session: Session, officer: User) -> None:
 @pytest.mark.usefixtures("in_2026")
 def test_a_refused_registration_takes_no_number(db_session: Session, officer: User) -> None:
     first = _register(db_session, officer, discovered_on="2026-02-20")
-    with pytest.raises(AppError):
-        with db_session.begin_nested():
-            _register(db_session, officer, amount="-5")
+    with pytest.raises(AppError), db_session.begin_nested():
+        _register(db_session, officer, amount="-5")
     assert _register(db_session, officer, discovered_on="2026-02-20") == first[:-4] + "0002"
 
 
