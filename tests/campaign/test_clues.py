@@ -185,4 +185,3 @@ def test_a_name_the_commission_records_is_masked_when_the_public_text_is_approve
     assert clue.persons_named == "王五、赵六"
     do(db_session, host, "ldxz_ban", problem, {"disclosure_decision": "approve"})
     assert problem.public_text == "村会计王某、出纳赵某截留补贴已追回"
-
