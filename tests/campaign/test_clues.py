@@ -79,7 +79,7 @@ def test_a_clue_with_sanctions_and_the_problem_waits_for_it(
     clue = db_session.scalars(select(Clue).where(Clue.problem_id == problem.id)).one()
     close_problem_until_confirm(db_session, host, problem)
     # The office is told the commission acts, not asked to do the commission's part.
-    with pytest.raises(InvalidInput, match="尚无处置结果.*均由纪检监察机关办理，无需您操作"):
+    with pytest.raises(InvalidInput, match=r"尚无处置结果.*均由纪检监察机关办理，无需您操作"):
         do(db_session, host, "ldxz_ban", problem, {"closing_note": "销号"})
     assert problem.status == "closing"
 
