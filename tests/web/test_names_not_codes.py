@@ -84,3 +84,25 @@ def _registered(db_session: Session) -> Problem:
     problem = problems.register(db_session, CampaignHost(), officer, "QSZ", registration())
     db_session.commit()
     return problem
+
+
+def test_the_home_page_lists_the_work_and_the_actions_of_the_roles(
+    db_session: Session, as_user: Callable[[str], FlaskClient]
+) -> None:
+    problem = _registered(db_session)
+    page = as_user("qsz_fzr").get("/").get_data(as_text=True)
+    assert 'id="todo"' in page and problem.number in page  # the review waits for the head
+    assert 'id="overdue"' in page and 'id="recent"' in page
+    assert "登记问题" not in page.split('id="actions"')[1].split("</section>")[0]
+
+
+def test_an_officer_starts_from_the_home_page(as_user: Callable[[str], FlaskClient]) -> None:
+    page = as_user("qsz_jbr").get("/").get_data(as_text=True)
+    actions = page.split('id="actions"')[1].split("</section>")[0]
+    assert 'href="/problems/new">登记问题</a>' in actions
+    assert "从 Excel 导入" in actions and "督办" not in actions
+
+
+def test_the_auditor_sees_no_work_lists(as_user: Callable[[str], FlaskClient]) -> None:
+    page = as_user("auditor").get("/").get_data(as_text=True)
+    assert 'id="todo"' not in page and "审计日志" in page
