@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import audit_view, problems
+from campaign import audit_view, problems, tasks
 from campaign.models import Problem, User
 from campaign.workflow_host import CampaignHost
 from engine.models import WorkItem
@@ -106,3 +106,20 @@ def test_an_officer_starts_from_the_home_page(as_user: Callable[[str], FlaskClie
 def test_the_auditor_sees_no_work_lists(as_user: Callable[[str], FlaskClient]) -> None:
     page = as_user("auditor").get("/").get_data(as_text=True)
     assert 'id="todo"' not in page and "审计日志" in page
+
+
+def test_a_task_page_shows_the_previous_steps_decision_and_reason(
+    db_session: Session, as_user: Callable[[str], FlaskClient]
+) -> None:
+    problem = _registered(db_session)
+    head = db_session.scalars(select(User).where(User.username == "qsz_fzr")).one()
+    review = db_session.scalars(select(WorkItem).where(WorkItem.case_id == problem.case_id)).one()
+    returned = {"review_decision": "return", "review_return_reason": "金额与名册不符，请核实"}
+    tasks.complete(db_session, CampaignHost(), head, review.id, returned)
+    step = db_session.scalars(
+        select(WorkItem).where(WorkItem.case_id == problem.case_id, WorkItem.state == "open")
+    ).one()
+    page = as_user("qsz_jbr").get(f"/tasks/{step.id}").get_data(as_text=True)
+    previous = page.split('id="previous-step"')[1].split("</section>")[0]
+    assert "决定：<strong>退回</strong>" in previous
+    assert "金额与名册不符，请核实" in previous

@@ -78,6 +78,7 @@ def _page(
         holder=holder,
         unsent=unsent,
         returned_note=_returned_note(history),
+        previous=_previous_step(history, item),
         item=item,
         case=case,
         form=form,
@@ -97,6 +98,38 @@ def _page(
             else None
         ),
     ), status
+
+
+def _previous_step(history: list[CaseEvent], item: WorkItem) -> dict[str, Any] | None:
+    """The step done before this one: who decided what, and why, to read before deciding."""
+    before = [
+        e
+        for e in history
+        if e.kind == "task_completed" and (item.created_at is None or e.at <= item.created_at)
+    ]
+    if not before:
+        return None
+    event = before[-1]
+    data = json.loads(event.data) if event.data else {}
+    if not isinstance(data, dict):
+        data = {}
+    decision = next(
+        (
+            _DECISIONS.get(str(value), str(value))
+            for name, value in data.items()
+            if name.endswith("_decision") and value
+        ),
+        "",
+    )
+    return {
+        "event": event,
+        "decision": decision,
+        "note": tasks.decision_note(data),
+        "sent_back": tasks.sends_back(data),
+    }
+
+
+_DECISIONS = {"approve": "同意", "return": "退回", "reject": "不同意", "void": "提请作废"}
 
 
 def _returned_note(history: list[CaseEvent]) -> str:
