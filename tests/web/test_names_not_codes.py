@@ -16,7 +16,7 @@ from campaign import audit_view, problems, tasks
 from campaign.models import Problem, User
 from campaign.workflow_host import CampaignHost
 from engine.models import WorkItem
-from tests.campaign.conftest import registration
+from tests.campaign.conftest import SIGNED_OFF, approval, do, open_step, registration, submission
 
 pytestmark = pytest.mark.usefixtures("june_2022")
 
@@ -123,3 +123,22 @@ def test_a_task_page_shows_the_previous_steps_decision_and_reason(
     previous = page.split('id="previous-step"')[1].split("</section>")[0]
     assert "决定：<strong>退回</strong>" in previous
     assert "金额与名册不符，请核实" in previous
+
+
+def test_the_disclosure_approval_shows_the_text_drafted_and_as_published(
+    db_session: Session, as_user: Callable[[str], FlaskClient]
+) -> None:
+    host = CampaignHost()
+    problem = _registered(db_session)
+    do(db_session, host, "qsz_fzr", problem, approval())
+    do(db_session, host, "qsz_jbr", problem, submission())
+    do(db_session, host, "ldxz_ban", problem, SIGNED_OFF)
+    drafted = "村会计截留补贴已追回，户主身份证420704198801011234已核实。"
+    do(db_session, host, "qsz_jbr", problem, {"public_text": drafted})
+    step = open_step(db_session, problem)
+    assert step.form_key == "approve_disclosure"
+    page = as_user("ldxz_ban").get(f"/tasks/{step.id}").get_data(as_text=True)
+    shown = page.split('id="disclosure-text"')[1].split("</section>")[0]
+    assert page.index('id="disclosure-text"') < page.index('enctype="multipart/form-data"')
+    assert "42**********1234" in shown  # as the public will read it
+    assert "耕地地力保护补贴" in shown

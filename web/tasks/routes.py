@@ -8,7 +8,16 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign import choices, files, ledger_effects, reassignment, records, submissions, tasks
+from campaign import (
+    choices,
+    disclosures,
+    files,
+    ledger_effects,
+    reassignment,
+    records,
+    submissions,
+    tasks,
+)
 from campaign.actors import actor_for
 from campaign.models import Attachment, Clue, Problem, User
 from core.errors import AppError, Conflict, EngineFailure, InvalidInput
@@ -79,6 +88,7 @@ def _page(
         unsent=unsent,
         returned_note=_returned_note(history),
         previous=_previous_step(history, item),
+        disclosure=_disclosure(session, item, problem, history),
         item=item,
         case=case,
         form=form,
@@ -98,6 +108,21 @@ def _page(
             else None
         ),
     ), status
+
+
+def _disclosure(
+    session: Any, item: WorkItem, problem: Problem | None, history: list[CaseEvent]
+) -> dict[str, str] | None:
+    """公示审批 decides on a text: the text as drafted and as the public will read it."""
+    if item.form_key != "approve_disclosure" or problem is None:
+        return None
+    drafted = ""
+    for event in history:
+        data = json.loads(event.data) if event.kind == "task_completed" and event.data else {}
+        if isinstance(data, dict) and isinstance(data.get("public_text"), str):
+            drafted = data["public_text"]
+    drafted = drafted or problem.public_text
+    return {"drafted": drafted, "public": disclosures.masked(session, problem, drafted)}
 
 
 def _previous_step(history: list[CaseEvent], item: WorkItem) -> dict[str, Any] | None:
