@@ -142,3 +142,21 @@ def test_the_disclosure_approval_shows_the_text_drafted_and_as_published(
     assert page.index('id="disclosure-text"') < page.index('enctype="multipart/form-data"')
     assert "42**********1234" in shown  # as the public will read it
     assert "耕地地力保护补贴" in shown
+
+
+def test_the_problem_page_lists_all_evidence_with_dates_after_closing(
+    db_session: Session, as_user: Callable[[str], FlaskClient]
+) -> None:
+    host = CampaignHost()
+    problem = _registered(db_session)
+    do(db_session, host, "qsz_fzr", problem, approval())
+    do(db_session, host, "qsz_jbr", problem, submission())
+    do(db_session, host, "ldxz_ban", problem, SIGNED_OFF)
+    do(db_session, host, "qsz_jbr", problem, {"public_text": "已整改到位"})
+    do(db_session, host, "ldxz_ban", problem, {"disclosure_decision": "approve"})
+    do(db_session, host, "ldxz_ban", problem, {"closing_note": "销号"})
+    assert problem.status == "closed"
+    page = as_user("ldxz_ban").get(f"/problems/{problem.id}").get_data(as_text=True)
+    listed = page.split('id="evidence"')[1].split("</section>")[0]
+    assert "整改凭证.pdf" in listed and "/files/" in listed
+    assert "2022-06-15" in listed  # when it was uploaded
