@@ -160,3 +160,9 @@ def test_the_problem_page_lists_all_evidence_with_dates_after_closing(
     listed = page.split('id="evidence"')[1].split("</section>")[0]
     assert "整改凭证.pdf" in listed and "/files/" in listed
     assert "2022-06-15" in listed  # when it was uploaded
+
+
+def test_the_favicon_is_served_to_anyone(client: FlaskClient) -> None:
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 200 and answer.mimetype == "image/vnd.microsoft.icon"
+    assert answer.data[:4] == b"\x00\x00\x01\x00"  # an icon file
