@@ -60,7 +60,7 @@
     'Sub-process (collapsed)': '子流程（折叠）', 'Sub-process (expanded)': '子流程（展开）',
     'Sub Process': '子流程', 'Sub-process': '子流程', 'Transaction': '事务',
     'Event sub-process': '事件子流程', 'Ad-hoc sub-process': '自由子流程',
-    'Process': '流程', 'Participant': '参与者', 'Lane': '泳道', 'Group': '分组',
+    'Process': '流程', 'Collaboration': '协作', 'Participant': '参与者', 'Lane': '泳道', 'Group': '分组',
     'Start Event': '开始事件', 'Start event': '开始事件',
     'End Event': '结束事件', 'End event': '结束事件',
     'Intermediate throw event': '中间抛出事件', 'Intermediate Throw Event': '中间抛出事件',
