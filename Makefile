@@ -26,12 +26,13 @@ node_modules/.installed: package.json package-lock.json
 
 # Front-end libraries are copied from node_modules at set-up; none is committed.
 vendor: node_modules/.installed
-	mkdir -p $(VENDOR)/bpmn-js $(VENDOR)/properties-panel $(VENDOR)/chart.js
+	mkdir -p $(VENDOR)/bpmn-js $(VENDOR)/properties-panel $(VENDOR)/chart.js $(VENDOR)/axe-core
 	cp -r node_modules/bpmn-js/dist/. $(VENDOR)/bpmn-js/
 	cp node_modules/bpmn-js-properties-panel/dist/bpmn-js-properties-panel.umd.js $(VENDOR)/properties-panel/
 	cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css $(VENDOR)/properties-panel/
 	cp node_modules/camunda-bpmn-moddle/resources/camunda.json $(VENDOR)/properties-panel/
 	cp node_modules/chart.js/dist/chart.umd.js $(VENDOR)/chart.js/
+	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe-core/
 
 # The whole suite: lint, types, tests. The database under test is YKT_TEST_DATABASE_URL
 # (a PostgreSQL server URL) or, when unset, a throwaway SQLite file.

@@ -28,7 +28,7 @@ def transfer(
     session: Session, host: EngineHost, user: User, problem: Problem, summary: str, from_step: str
 ) -> Clue:
     """A clue goes to the commission's inbox as a case of its own."""
-    year = problem.campaign.year
+    year = clock.local_now().year  # the year of transfer, as ledger numbers (registration)
     clue = Clue(
         problem=problem,
         number=f"XS-{year}-{numbering.next_value(session, f'clue:{year}'):04d}",
@@ -102,6 +102,7 @@ def require_outcomes(session: Session, problem: Problem) -> None:
     ).all()
     if pending:
         raise InvalidInput(
-            f"问题线索 {'、'.join(pending)} 尚无处置结果，暂不能销号；"
-            "可待纪检监察机关录入结果或明确留待其处理后再销号"
+            f"问题线索 {'、'.join(pending)} 尚无处置结果，暂不能销号。"
+            "录入处置结果或标明“留待纪检监察机关处理”均由纪检监察机关办理，"
+            "无需您操作；待其办理后，此任务即可确认销号"
         )

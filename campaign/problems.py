@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from campaign import audit, key_checks, notifications, registration
 from campaign.actors import actor_for
 from campaign.current import active_campaign
-from campaign.models import Problem, ProblemStatus, Unit, User
+from campaign.models import Attachment, Problem, ProblemStatus, Unit, User
 from campaign.models.accounts import UNIT_ROLES, Role
 from campaign.models.org import UnitKind
 from campaign.org import unit_by_code
@@ -167,3 +167,19 @@ def history(session: Session, problem: Problem) -> list[CaseEvent]:
             .order_by(CaseEvent.at, CaseEvent.id)
         )
     )
+
+
+def evidence(session: Session, problem: Problem) -> list[tuple[Attachment, str]]:
+    """Every file uploaded in every lifecycle of the problem (evidence, supplements), oldest
+    first, with who uploaded it: reachable from the ledger for the whole life of the
+    problem, closed or not."""
+    return [
+        (attachment, name or username)
+        for attachment, name, username in session.execute(
+            select(Attachment, User.full_name, User.username)
+            .join(Case, Case.id == Attachment.case_id)
+            .join(User, User.id == Attachment.uploaded_by)
+            .where(Case.subject_type == "problem", Case.subject_id == problem.id)
+            .order_by(Attachment.uploaded_at, Attachment.id)
+        ).tuples()
+    ]

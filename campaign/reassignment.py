@@ -30,20 +30,22 @@ def may_reassign(user: User, item: WorkItem) -> bool:
     return user.has_role(Role.SUPERVISOR.value) or user.has_role(Role.REVIEWER.value, item.unit_id)
 
 
-def candidates(session: Session, item: WorkItem) -> list[User]:
-    """The enabled people who hold the task's role in its unit, by name."""
-    return list(
-        session.scalars(
-            select(User)
-            .join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .where(
-                RoleAssignment.unit_id == item.unit_id,
-                RoleAssignment.role == item.role,
-                User.enabled.is_(True),
-            )
-            .order_by(User.full_name, User.username)
+def candidates(session: Session, item: WorkItem, by: User | None = None) -> list[User]:
+    """The enabled people who hold the task's role in its unit, by name; not the person
+    handing it on (转派 gives a task to someone else: one takes one's own task by 认领)."""
+    query = (
+        select(User)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(
+            RoleAssignment.unit_id == item.unit_id,
+            RoleAssignment.role == item.role,
+            User.enabled.is_(True),
         )
+        .order_by(User.full_name, User.username)
     )
+    if by is not None:
+        query = query.where(User.id != by.id)
+    return list(session.scalars(query.distinct()))
 
 
 def reassign(
@@ -54,7 +56,11 @@ def reassign(
         raise TaskConflict("该任务已办理完毕或不存在，请刷新")
     if not may_reassign(user, item):
         raise NotAllowed("只有本单位负责人或领导小组办公室可以转派任务")
-    person = next((p for p in candidates(session, item) if p.id == person_id), None)
+    if person_id == user.id:
+        raise InvalidInput(
+            "不能转派给自己：如需自己办理，请在待办中认领", {"person_id": "请选择其他人员"}
+        )
+    person = next((p for p in candidates(session, item, by=user) if p.id == person_id), None)
     if person is None:
         raise InvalidInput(
             "请选择本单位中可以办理此环节的人员", {"person_id": "请选择可以办理此环节的人员"}

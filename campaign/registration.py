@@ -1,8 +1,8 @@
 """Registering ledger entries, one from a form or a hundred thousand from a sheet, the same way.
 
 Registration takes the checked form values of each entry and makes, for every one: its
-number (per campaign and unit, gap-free), the entry's columns, its lifecycle case (started
-from one template when the diagram allows, engine.batch_start), its status as the problem's
+number (per year of registration and unit, gap-free), the entry's columns, its lifecycle case
+(started from one template when the diagram allows, engine.batch_start), its status as the problem's
 rule derives it from the case, the notifications to whoever must review it, and its audit record.
 `problems.register` is this for one entry; the Excel import is this for all its rows, so an
 entry comes out the same whichever way it arrived."""
@@ -54,9 +54,17 @@ class Registration:
     source: str = ""  # how it arrived, for the audit record: "web", "api", "import"
 
 
-def number_for(campaign: Campaign, unit_code: str, value: int) -> str:
-    """2022-QSZ-0001: numbered per campaign and unit."""
-    return f"{campaign.year}-{unit_code}-{value:04d}"
+def number_for(year: int, unit_code: str, value: int) -> str:
+    """2022-QSZ-0001: the year the entry was registered, its unit, and its place in that
+    year's series of the unit (gap-free; shared by the campaigns of that year, so a number
+    names one entry whichever campaign it belongs to)."""
+    return f"{year}-{unit_code}-{value:04d}"
+
+
+def registration_year() -> int:
+    """The year of registration, by the local calendar (a problem registered on 1 January
+    local time belongs to the new year although it is still 31 December in UTC)."""
+    return clock.local_now().year
 
 
 def _quiet(done: int, total: int) -> None:
@@ -81,7 +89,7 @@ def register_many(
         # than the last (500 rows took 2.7 s at first, 9.7 s by row 8,000). Planning with
         # the actual values keeps every batch as cheap as the first.
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-    numbers = _numbers(session, campaign, entries)
+    numbers = _numbers(session, entries)
     ids = _CodeIds.load(session, campaign, entries)
     actor = actor_for(user)
     now = clock.now()
@@ -169,17 +177,20 @@ def case_data(entry: Registration, problem_id: int, number: str) -> dict[str, An
     return data
 
 
-def _numbers(session: Session, campaign: Campaign, entries: Sequence[Registration]) -> list[str]:
-    """The numbers of each unit's entries are taken in one step, in the entries' order."""
+def _numbers(session: Session, entries: Sequence[Registration]) -> list[str]:
+    """The numbers of each unit's entries are taken in one step, in the entries' order,
+    in the series of the year of registration (not the campaign's first year: a problem
+    registered in 2026 is numbered 2026-…)."""
+    year = registration_year()
     by_unit: dict[str, list[int]] = {}
     for index, entry in enumerate(entries):
         by_unit.setdefault(entry.unit, []).append(index)
     numbers = [""] * len(entries)
     for unit_code, indexes in sorted(by_unit.items()):
-        scope = f"problem:{campaign.year}:{unit_code}"
+        scope = f"problem:{year}:{unit_code}"
         first = numbering.reserve(session, scope, len(indexes))
         for offset, index in enumerate(indexes):
-            numbers[index] = number_for(campaign, unit_code, first + offset)
+            numbers[index] = number_for(year, unit_code, first + offset)
     return numbers
 
 

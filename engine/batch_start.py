@@ -157,7 +157,7 @@ def _insert(
         for new, (state, _) in zip(new_cases, states, strict=True)
     ]
     case_ids = bulk.insert_returning_ids(session, Case, case_rows)
-    message = f"{definition.name}（{definition.label}）"
+    message = definition.title
     bulk.insert_rows(
         session,
         CaseEvent,

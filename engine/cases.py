@@ -210,7 +210,7 @@ def start_case(
         "started",
         actor,
         data=data,
-        message=f"{definition.name}（{definition.label}）{how}",
+        message=f"{definition.title}{how}",
     )
     with _running(case.id):
         _advance(session, workflow, case.id)

@@ -121,7 +121,7 @@ def migrate(
         sub = workflow.subprocesses[sub_id]
         migrate_workflow(sub_diff, sub, plan.subprocess_specs[sub.spec.name])
     workflow.subprocess_specs = plan.subprocess_specs
-    from_label = case.definition.label
+    from_label = case.definition.title
     case.definition = target
     case.status = CaseStatus.RUNNING.value if case.status == CaseStatus.ERROR.value else case.status
     case.error_message = ""
@@ -130,7 +130,7 @@ def migrate(
         case.id,
         "migrated",
         actor,
-        message=f"{from_label} → {target.label}",
+        message=f"{from_label} → {target.title}",
         data={"changed": result.changed, "added": result.added},
     )
     cases.resume(session, host, case, workflow)

@@ -37,7 +37,13 @@ class ProcessDefinition(Base):
 
     @property
     def label(self) -> str:
+        """For operators (command line, audit records): the key and version."""
         return f"{self.key} v{self.version}"
+
+    @property
+    def title(self) -> str:
+        """For people on a page or in a history: the name and version, in Chinese."""
+        return f"{self.name}（第{self.version}版）"
 
 
 class Case(Base):

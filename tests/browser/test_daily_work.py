@@ -278,7 +278,7 @@ def test_the_administrator_fixes_a_flagged_diagram_and_deploys_it(open_as: OpenA
     admin.get_by_role("row").filter(has_text="spot_check").get_by_role(
         "link", name="编辑流程图"
     ).click()
-    expect(admin.get_by_role("heading", name="流程图编辑 spot_check")).to_be_visible()
+    expect(admin.get_by_role("heading", name=re.compile(r"^流程图编辑 \S"))).to_be_visible()
     expect(admin.locator("#modeler[data-ready=true]")).to_be_attached()
 
     task = admin.locator('#canvas .djs-element[data-element-id="review_report"]')
@@ -287,30 +287,30 @@ def test_the_administrator_fixes_a_flagged_diagram_and_deploys_it(open_as: OpenA
     panel = admin.locator("#properties")
     expect(panel).to_contain_text("审核上报")
     _open_group(panel, "group-general")
-    panel.get_by_label("Name", exact=True).fill("审核并上报领导小组办公室")
+    panel.get_by_label("名称", exact=True).fill("审核并上报领导小组办公室")
     expect(task).to_contain_text("审核并上报领导小组办公室")
 
     # A typo in the form key: refused, the task is marked, nothing is deployed.
     _open_group(panel, "group-CamundaPlatform__Form")
-    form_key = panel.get_by_label("Form key", exact=True)
+    form_key = panel.get_by_label("表单标识（Form key）", exact=True)
     expect(form_key).to_have_value("review_report")
     form_key.fill("review_reprot")
     _wait_for_form_key(admin, "review_report", "review_reprot")
-    admin.get_by_role("button", name="校验并部署为新版本").click()
+    _deploy(admin)
     result = admin.locator("#deploy-result")
     expect(result).to_contain_text("未部署，请修改以下问题")
     expect(result.locator("li")).to_have_count(1)
-    expect(result.locator("li")).to_contain_text("review_report：")
+    expect(result.locator("li")).to_contain_text("审核并上报领导小组办公室（review_report）：")
     expect(result.locator("li")).to_contain_text("review_reprot")
     expect(task).to_have_class(re.compile(r"\bhas-problem\b"))
 
     form_key.fill("review_report")
     _wait_for_form_key(admin, "review_report", "review_report")
-    admin.get_by_role("button", name="校验并部署为新版本").click()
-    expect(result).to_have_text(re.compile(r"^已部署：spot_check v\d+$"))
+    _deploy(admin)
+    expect(result).to_have_text(re.compile(r"^已部署：\S+ 第\d+版$"))
     expect(admin.locator("#canvas .has-problem")).to_have_count(0)
     version = result.inner_text().rsplit(" ", 1)[1]
-    assert version != "v1"
+    assert version != "第1版"
 
     # The list shows the new version; the modeler now opens it, with the new name.
     admin.get_by_role("navigation").get_by_role("link", name="流程定义").click()
@@ -320,6 +320,20 @@ def test_the_administrator_fixes_a_flagged_diagram_and_deploys_it(open_as: OpenA
     row.get_by_role("link", name="编辑流程图").click()
     expect(admin.locator("#modeler[data-ready=true]")).to_be_attached()
     expect(task).to_contain_text("审核并上报领导小组办公室")
+
+
+def _deploy(admin: Page) -> None:
+    """部署 asks first; cancelling deploys nothing, confirming deploys."""
+    result = admin.locator("#deploy-result")
+    before = result.text_content() or ""
+    admin.get_by_role("button", name="校验并部署为新版本").click()
+    dialog = admin.get_by_role("dialog", name="确认部署")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="取消").click()
+    expect(dialog).to_be_hidden()
+    assert result.text_content() == before
+    admin.get_by_role("button", name="校验并部署为新版本").click()
+    dialog.get_by_role("button", name="确定部署").click()
 
 
 def _open_group(panel: Locator, group_id: str) -> None:

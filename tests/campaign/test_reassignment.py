@@ -85,7 +85,7 @@ def test_a_person_who_cannot_do_the_step_or_no_reason_is_refused(
     step = open_step(db_session, rectifying)
     with pytest.raises(InvalidInput, match="可以办理此环节的人员"):
         reassignment.reassign(db_session, host, head, step.id, outsider.id, "外单位")
-    with pytest.raises(InvalidInput, match="可以办理此环节的人员"):
+    with pytest.raises(InvalidInput, match="不能转派给自己"):
         reassignment.reassign(db_session, host, head, step.id, head.id, "自己办")
     with pytest.raises(InvalidInput, match="须填写理由"):
         reassignment.reassign(db_session, host, head, step.id, user(db_session, "qsz_jbr").id, "  ")
@@ -100,3 +100,21 @@ def test_a_finished_task_is_not_handed_on(
     do(db_session, host, "qsz_jbr", rectifying, SUBMISSION)
     with pytest.raises(TaskConflict):
         reassignment.reassign(db_session, host, user(db_session, "qsz_fzr"), step.id, 1, "晚了")
+
+
+def test_the_head_is_offered_the_colleagues_not_themselves_and_cannot_pick_themselves(
+    db_session: Session, host: CampaignHost, rectifying: Problem
+) -> None:
+    """A review step (role reviewer): its head holds the role too, but 转派 is to another."""
+    head = user(db_session, "qsz_fzr")
+    deputy = make_user(db_session, "qsz_fzr2", unit_code="QSZ", role="reviewer")
+    make_user(db_session, "bsz_fzr2", unit_code="BSZ", role="reviewer")  # another unit
+    step = open_step(db_session, rectifying)
+    step.role = "reviewer"  # as a review step of the unit
+    offered = {p.username for p in reassignment.candidates(db_session, step, by=head)}
+    assert offered == {deputy.username}
+    with pytest.raises(InvalidInput, match="不能转派给自己"):
+        reassignment.reassign(db_session, host, head, step.id, head.id, "我来办")
+    assert step.claimed_by is None
+    reassignment.reassign(db_session, host, head, step.id, deputy.id, "负责人外出")
+    assert step.claimed_by == deputy.id

@@ -79,3 +79,22 @@ def test_an_officer_is_not_offered_to_hand_tasks_on(db_session: Session, app: Fl
         follow_redirects=True,
     )
     assert "只有本单位负责人或领导小组办公室可以转派任务" in response.get_data(as_text=True)
+
+
+def test_the_page_offers_colleagues_and_refuses_oneself(db_session: Session, app: Flask) -> None:
+    step = _rectify_step(db_session)
+    office = app.test_client()
+    assert login(office, "ldxz_ban", DEMO_PASSWORD).status_code == 302
+    me = _user(db_session, "ldxz_ban")
+    page = office.get(f"/tasks/{step.id}").get_data(as_text=True)
+    assert "青山镇经办人（示例）（qsz_jbr）" in page or "（qsz_jbr）" in page
+    assert f'<option value="{me.id}"' not in page
+    token = csrf_token(office, f"/tasks/{step.id}")
+    refused = office.post(
+        f"/tasks/{step.id}/reassign",
+        data={"csrf_token": token, "person_id": str(me.id), "reason": "我来"},
+        follow_redirects=True,
+    )
+    assert "不能转派给自己" in refused.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(WorkItem, step.id).claimed_by is None  # type: ignore[union-attr]

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from lxml import etree
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from campaign import audit, deployment
+from campaign import audit, deployment, records
 from campaign.actors import actor_for
 from core.errors import MalformedRequest
 from engine import definitions as process_definitions
@@ -52,12 +54,49 @@ def definition(key: str) -> str:
     )
     if not versions:
         abort(404)
+    previews = migration.preview(session, key)
     return render_template(
         "admin/definition.html",
         key=key,
         versions=versions,
-        previews=migration.preview(session, key),
+        previews=previews,
+        subjects=_subjects(session, [p.case_id for p in previews]),
+        steps=_step_names(versions),
     )
+
+
+def _subjects(session: Session, case_ids: list[int]) -> dict[int, str]:
+    """What each case is about, as its people know it (问题 2022-QSZ-0001), not its id."""
+    found_cases = list(session.scalars(select(Case).where(Case.id.in_(case_ids))))
+    records_by_case = records.records_of(session, found_cases)
+    names = {}
+    for case in found_cases:
+        kind, record = records.kind_of(case), records_by_case.get(case.id)
+        names[case.id] = (
+            kind.describe(record, case)[0]
+            if kind is not None and record is not None
+            else f"{case.definition.name}（{case.started_at:%Y-%m-%d} 发起）"
+        )
+    return names
+
+
+def _case_name(session: Session, case_id: int) -> str:
+    return _subjects(session, [case_id]).get(case_id, f"案件 {case_id}")
+
+
+def _step_names(versions: list[ProcessDefinition]) -> dict[str, str]:
+    """The names of the steps of every version, by element id (a newer name wins)."""
+    names: dict[str, str] = {}
+    for version in reversed(versions):
+        root = etree.fromstring(version.bpmn_xml.encode(), parser=_PARSER)
+        for element in root.iter():
+            ident, name = element.get("id"), element.get("name")
+            if ident and name:
+                names[ident] = " ".join(name.split())
+    return names
+
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 
 @bp.get("/definitions/<key>/xml")
@@ -75,7 +114,8 @@ def definition_xml(key: str) -> Response:
 @allow(ADMIN)
 def modeler() -> str:
     key = request.args.get("key", "")
-    return render_template("admin/modeler.html", key=key)
+    latest = process_definitions.latest_version(db.session(), key) if key else None
+    return render_template("admin/modeler.html", key=key, name=latest.name if latest else "")
 
 
 @bp.post("/definitions/deploy")
@@ -86,9 +126,14 @@ def deploy() -> ResponseReturnValue:
     if not isinstance(xml, str) or not xml.strip():
         raise MalformedRequest("没有收到流程图")
     definition, created = deployment.deploy(db.session(), HOST, xml, by=me(), source="modeler")
-    return jsonify({"key": definition.key, "version": definition.version, "created": created}), (
-        201 if created else 200
-    )
+    return jsonify(
+        {
+            "key": definition.key,
+            "name": definition.name,
+            "version": definition.version,
+            "created": created,
+        }
+    ), (201 if created else 200)
 
 
 @bp.post("/definitions/<key>/migrate/<int:case_id>")
@@ -101,5 +146,5 @@ def migrate(key: str, case_id: int) -> Response:
     audit.record(
         session, "case.migrate", actor=me(), target=f"case:{case_id}", to_version=result.to_version
     )
-    flash(f"案件 {case_id} 已迁移到 v{result.to_version}", "success")
+    flash(f"{_case_name(session, case_id)} 已迁移到第{result.to_version}版", "success")
     return redirect(back)

@@ -7,7 +7,7 @@ import re
 
 from flask import Blueprint, render_template, request
 
-from campaign import audit
+from campaign import audit, audit_view
 from campaign.audit import ACTION_LABELS
 from web import db
 from web.authz import allow
@@ -62,7 +62,7 @@ def index() -> str:
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "audit_log/index.html",
-        events=found.items,
+        events=audit_view.shown(db.session(), found.items),
         total=found.total,
         page=found.number,
         pages=found.pages,

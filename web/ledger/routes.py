@@ -57,6 +57,7 @@ def show(problem_id: int) -> str:
         problem=problem,
         source_label=_source_labels().get(problem.source, problem.source),
         history=problems.history(session, problem),
+        evidence=problems.evidence(session, problem),
         clues=list(session.scalars(select(Clue).where(Clue.problem_id == problem.id))),
         may_reopen=problems.may_reopen(me(), problem),
     )

@@ -8,7 +8,16 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign import choices, files, ledger_effects, reassignment, records, submissions, tasks
+from campaign import (
+    choices,
+    disclosures,
+    files,
+    ledger_effects,
+    reassignment,
+    records,
+    submissions,
+    tasks,
+)
 from campaign.actors import actor_for
 from campaign.models import Attachment, Clue, Problem, User
 from core.errors import AppError, Conflict, EngineFailure, InvalidInput
@@ -78,6 +87,8 @@ def _page(
         holder=holder,
         unsent=unsent,
         returned_note=_returned_note(history),
+        previous=_previous_step(history, item),
+        disclosure=_disclosure(session, item, problem, history),
         item=item,
         case=case,
         form=form,
@@ -92,11 +103,58 @@ def _page(
         open_steps=open_steps,
         may_act=may_act,
         reassign_to=(
-            reassignment.candidates(session, item)
+            reassignment.candidates(session, item, by=me())
             if reassignment.may_reassign(me(), item)
             else None
         ),
     ), status
+
+
+def _disclosure(
+    session: Any, item: WorkItem, problem: Problem | None, history: list[CaseEvent]
+) -> dict[str, str] | None:
+    """公示审批 decides on a text: the text as drafted and as the public will read it."""
+    if item.form_key != "approve_disclosure" or problem is None:
+        return None
+    drafted = ""
+    for event in history:
+        data = json.loads(event.data) if event.kind == "task_completed" and event.data else {}
+        if isinstance(data, dict) and isinstance(data.get("public_text"), str):
+            drafted = data["public_text"]
+    drafted = drafted or problem.public_text
+    return {"drafted": drafted, "public": disclosures.masked(session, problem, drafted)}
+
+
+def _previous_step(history: list[CaseEvent], item: WorkItem) -> dict[str, Any] | None:
+    """The step done before this one: who decided what, and why, to read before deciding."""
+    before = [
+        e
+        for e in history
+        if e.kind == "task_completed" and (item.created_at is None or e.at <= item.created_at)
+    ]
+    if not before:
+        return None
+    event = before[-1]
+    data = json.loads(event.data) if event.data else {}
+    if not isinstance(data, dict):
+        data = {}
+    decision = next(
+        (
+            _DECISIONS.get(str(value), str(value))
+            for name, value in data.items()
+            if name.endswith("_decision") and value
+        ),
+        "",
+    )
+    return {
+        "event": event,
+        "decision": decision,
+        "note": tasks.decision_note(data),
+        "sent_back": tasks.sends_back(data),
+    }
+
+
+_DECISIONS = {"approve": "同意", "return": "退回", "reject": "不同意", "void": "提请作废"}
 
 
 def _returned_note(history: list[CaseEvent]) -> str:

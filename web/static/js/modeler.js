@@ -21,12 +21,36 @@
     });
   }
 
+  // The whole diagram in view, to the right of the palette (which floats over the canvas).
+  function fitBesidePalette(modeler) {
+    var canvas = modeler.get('canvas');
+    canvas.zoom('fit-viewport');
+    var palette = root.querySelector('.djs-palette');
+    if (!palette) { return; }
+    var margin = palette.getBoundingClientRect().width + 24;
+    for (var round = 0; round < 2; round += 1) {
+      var box = canvas.viewbox();
+      var extra = margin / box.scale;
+      canvas.viewbox({ x: box.inner.x - extra, y: box.inner.y - 12 / box.scale,
+                       width: box.inner.width + extra + 12 / box.scale,
+                       height: box.inner.height + 24 / box.scale });
+    }
+  }
+
+  // A finding names the element by its name where it has one, its id otherwise.
+  function elementName(registry, id) {
+    if (!id) { return '整个文件'; }
+    var element = registry.get(id);
+    var name = element && element.businessObject && element.businessObject.name;
+    return name ? name + '（' + id + '）' : id;
+  }
+
   fetch(root.dataset.camundaUrl).then(function (r) { return r.json(); }).then(function (camunda) {
     var modeler = new BpmnJS({
       container: '#canvas',
       propertiesPanel: { parent: '#properties' },
       additionalModules: [panel.BpmnPropertiesPanelModule, panel.BpmnPropertiesProviderModule,
-                          panel.CamundaPlatformPropertiesProviderModule],
+                          panel.CamundaPlatformPropertiesProviderModule, window.yktModelerTranslate],
       moddleExtensions: { camunda: camunda }
     });
     window.yktModeler = modeler;
@@ -34,10 +58,18 @@
       ? fetch(root.dataset.xmlUrl, { credentials: 'same-origin' }).then(function (r) { return r.text(); })
       : Promise.resolve(EMPTY);
     source.then(function (xml) { return modeler.importXML(xml); })
-      .then(function () { modeler.get('canvas').zoom('fit-viewport'); root.dataset.ready = 'true'; })
+      .then(function () { fitBesidePalette(modeler); root.dataset.ready = 'true'; })
       .catch(function (error) { show('error', '流程图加载失败：' + escapeHtml(error.message)); });
 
+    var confirmDialog = document.getElementById('deploy-confirm');
     document.getElementById('deploy').addEventListener('click', function () {
+      confirmDialog.showModal();
+    });
+    confirmDialog.addEventListener('close', function () {
+      if (confirmDialog.returnValue === 'deploy') { deploy(); }
+    });
+
+    function deploy() {
       var canvas = modeler.get('canvas');
       marked.forEach(function (id) { try { canvas.removeMarker(id, 'has-problem'); } catch (e) {} });
       marked = [];
@@ -51,8 +83,8 @@
         return response.json().then(function (body) { return { status: response.status, body: body }; });
       }).then(function (answer) {
         if (answer.status === 201 || answer.status === 200) {
-          show('success', '已部署：' + escapeHtml(answer.body.key) + ' v' + answer.body.version +
-               (answer.body.created ? '' : '（内容未变化）'));
+          show('success', '已部署：' + escapeHtml(answer.body.name || answer.body.key) + ' 第' +
+               answer.body.version + '版' + (answer.body.created ? '' : '（内容未变化）'));
           return;
         }
         var registry = modeler.get('elementRegistry');
@@ -63,11 +95,11 @@
             marked.push(p.element_id);
           }
           return '<li data-element="' + escapeHtml(p.element_id) + '">' +
-                 escapeHtml(p.element_id || '整个文件') + '：' + escapeHtml(p.message) + '</li>';
+                 escapeHtml(elementName(registry, p.element_id)) + '：' + escapeHtml(p.message) + '</li>';
         });
         show('error', '未部署，请修改以下问题：<ul class="problems">' + items.join('') + '</ul>');
       }).catch(function (error) { show('error', '部署失败：' + escapeHtml(error.message)); });
-    });
+    }
 
     result.addEventListener('click', function (event) {
       var id = event.target.getAttribute && event.target.getAttribute('data-element');

@@ -1,0 +1,99 @@
+"""At 390 px wide (a phone), the pages people work on fit the screen: nothing to scroll
+sideways, the action of each row on screen, the task page's columns one above the other;
+and axe finds nothing critical or serious there either."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, ViewportSize, expect
+
+from tests.browser.conftest import DEMO_PASSWORD, screenshot
+from tests.browser.test_accessibility import axe_violations, describe
+
+pytestmark = pytest.mark.browser
+
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(
+        locale="zh-CN", viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    yield context.new_page()
+    context.close()
+
+
+def _log_in(page: Page, base: str, username: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
+
+
+def _fits(page: Page, name: str) -> None:
+    """No sideways scrolling: the page is no wider than the screen, and no axe violation."""
+    screenshot(page, f"phone_{name}")
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > 391
+                         && !e.closest('.scroll-narrow, .menu, .diagram, .djs-container'))
+            .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' +
+                             Math.round(e.getBoundingClientRect().right))"""
+    )
+    assert width <= PHONE["width"], f"{name}: {width} px wide; too wide: {wide}"
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+
+
+def _on_screen(page: Page, locator: object) -> None:
+    from playwright.sync_api import Locator
+
+    assert isinstance(locator, Locator)
+    box = locator.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+
+
+def test_the_officers_pages_fit_a_phone(phone: Page, live_server: str) -> None:
+    _log_in(phone, live_server, "qsz_jbr")
+    _fits(phone, "home")
+
+    phone.goto(live_server + "/inbox/")
+    expect(phone.get_by_role("heading", name="我的待办")).to_be_visible()
+    _fits(phone, "inbox")
+    handle = phone.get_by_role("link", name="办理").first
+    _on_screen(phone, handle)
+
+    handle.click()
+    expect(phone.locator("#diagram[data-ready=true]")).to_be_attached()
+    main, side = phone.locator(".columns .main"), phone.locator(".columns .side")
+    main_box, side_box = main.bounding_box(), side.bounding_box()
+    assert main_box and side_box
+    assert side_box["y"] >= main_box["y"] + main_box["height"] - 1, "the columns stack"
+    assert abs(main_box["width"] - side_box["width"]) < 2
+    _fits(phone, "task")
+
+    phone.goto(live_server + "/problems/new")
+    expect(phone.get_by_role("heading", name="登记问题")).to_be_visible()
+    _fits(phone, "register")
+
+
+def test_the_problem_page_fits_a_phone(phone: Page, live_server: str) -> None:
+    _log_in(phone, live_server, "ldxz_ban")
+    phone.goto(live_server + "/ledger")
+    _fits(phone, "ledger")
+    phone.get_by_role("link", name="2022-QSZ-0001").click()
+    expect(phone.get_by_role("heading", name="问题 2022-QSZ-0001")).to_be_visible()
+    _fits(phone, "problem")
+
+
+def test_the_public_page_fits_a_phone(phone: Page, live_server: str) -> None:
+    phone.goto(live_server + "/public/")
+    expect(phone.locator("table.grid tbody tr").first).to_be_visible()
+    _fits(phone, "public")
+    _on_screen(phone, phone.get_by_role("button", name="查询"))

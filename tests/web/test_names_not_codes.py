@@ -1,0 +1,168 @@
+"""Pages name things by their names: the audit log's actions, objects and details, a task's
+process and version, the migration preview's problems and steps; never an internal code where
+a name exists."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign import audit_view, problems, tasks
+from campaign.models import Problem, User
+from campaign.workflow_host import CampaignHost
+from engine.models import WorkItem
+from tests.campaign.conftest import SIGNED_OFF, approval, do, open_step, registration, submission
+
+pytestmark = pytest.mark.usefixtures("june_2022")
+
+
+def test_the_audit_log_shows_actions_objects_and_details_in_chinese(
+    as_user: Callable[[str], FlaskClient],
+) -> None:
+    browser = as_user("auditor")
+    page = browser.get("/audit/").get_data(as_text=True)
+    cells = re.findall(r'<td data-label="(操作|对象|详情)"[^>]*>(.*?)</td>', page, re.S)
+    assert cells, "the log shows records"
+    shown = " ".join(text for _, text in cells)
+    assert "登录" in shown and "授予角色" in shown
+    assert "auth.login" not in re.sub(r'title="[^"]*"', "", shown)
+    assert "{&#34;" not in shown and '{"' not in shown, "details are not raw JSON"
+    assert "<dt>角色</dt><dd>经办人</dd><dt>单位</dt><dd>青山镇</dd>" in page
+    again = browser.get("/audit/").get_data(as_text=True)
+    assert "<dt>页码</dt><dd>1</dd>" in again  # the first reading, {"page": 1, ...}
+    assert "（auth.login）" not in page, "the action filter lists names only"
+
+
+def test_objects_are_named_and_unknown_ones_kept(db_session: Session) -> None:
+    problem = _registered(db_session)
+    names = audit_view.target_names(
+        db_session,
+        [f"case:{problem.case_id}", "user:qsz_jbr", "unit:QSZ", "case:999999", "/audit/", "x:y"],
+    )
+    assert problem.number in names[f"case:{problem.case_id}"]
+    assert names["user:qsz_jbr"].startswith("用户 ") and "（qsz_jbr）" in names["user:qsz_jbr"]
+    assert names["unit:QSZ"] == "单位 青山镇"
+    assert names["case:999999"] == "流程 999999"  # gone: kind and key, not a failure
+    assert "/audit/" not in names and "x:y" not in names
+
+
+@pytest.mark.parametrize(
+    ("detail", "shown"),
+    [
+        ("", []),
+        ("not json", [("详情", "not json")]),
+        ('["a"]', [("详情", '["a"]')]),
+        ('{"page": 2, "filters": {}}', [("页码", "2"), ("筛选条件", "—")]),
+        ('{"locked": true, "files": ["a.pdf", "b"]}', [("锁定", "是"), ("文件", "a.pdf、b")]),
+        ('{"zzz": {"role": "officer"}}', [("zzz", "角色：officer")]),
+    ],
+)
+def test_details_are_label_and_value(detail: str, shown: list[tuple[str, str]]) -> None:
+    assert audit_view.details(detail) == shown
+
+
+def test_a_task_page_names_its_process_and_version_not_codes(
+    db_session: Session, as_user: Callable[[str], FlaskClient]
+) -> None:
+    problem = _registered(db_session)
+    item = db_session.scalars(select(WorkItem).where(WorkItem.case_id == problem.case_id)).one()
+    page = as_user("qsz_fzr").get(f"/tasks/{item.id}").get_data(as_text=True)
+    hint = re.search(r'<p class="hint">(.*?)</p>', page, re.S)
+    assert hint is not None
+    assert "（第1版）" in hint.group(1)
+    assert item.bpmn_id not in hint.group(1)
+    assert "problem_lifecycle v" not in page
+
+
+def _registered(db_session: Session) -> Problem:
+    officer = db_session.scalars(select(User).where(User.username == "qsz_jbr")).one()
+    problem = problems.register(db_session, CampaignHost(), officer, "QSZ", registration())
+    db_session.commit()
+    return problem
+
+
+def test_the_home_page_lists_the_work_and_the_actions_of_the_roles(
+    db_session: Session, as_user: Callable[[str], FlaskClient]
+) -> None:
+    problem = _registered(db_session)
+    page = as_user("qsz_fzr").get("/").get_data(as_text=True)
+    assert 'id="todo"' in page and problem.number in page  # the review waits for the head
+    assert 'id="overdue"' in page and 'id="recent"' in page
+    assert "登记问题" not in page.split('id="actions"')[1].split("</section>")[0]
+
+
+def test_an_officer_starts_from_the_home_page(as_user: Callable[[str], FlaskClient]) -> None:
+    page = as_user("qsz_jbr").get("/").get_data(as_text=True)
+    actions = page.split('id="actions"')[1].split("</section>")[0]
+    assert 'href="/problems/new">登记问题</a>' in actions
+    assert "从 Excel 导入" in actions and "督办" not in actions
+
+
+def test_the_auditor_sees_no_work_lists(as_user: Callable[[str], FlaskClient]) -> None:
+    page = as_user("auditor").get("/").get_data(as_text=True)
+    assert 'id="todo"' not in page and "审计日志" in page
+
+
+def test_a_task_page_shows_the_previous_steps_decision_and_reason(
+    db_session: Session, as_user: Callable[[str], FlaskClient]
+) -> None:
+    problem = _registered(db_session)
+    head = db_session.scalars(select(User).where(User.username == "qsz_fzr")).one()
+    review = db_session.scalars(select(WorkItem).where(WorkItem.case_id == problem.case_id)).one()
+    returned = {"review_decision": "return", "review_return_reason": "金额与名册不符，请核实"}
+    tasks.complete(db_session, CampaignHost(), head, review.id, returned)
+    step = db_session.scalars(
+        select(WorkItem).where(WorkItem.case_id == problem.case_id, WorkItem.state == "open")
+    ).one()
+    page = as_user("qsz_jbr").get(f"/tasks/{step.id}").get_data(as_text=True)
+    previous = page.split('id="previous-step"')[1].split("</section>")[0]
+    assert "决定：<strong>退回</strong>" in previous
+    assert "金额与名册不符，请核实" in previous
+
+
+def test_the_disclosure_approval_shows_the_text_drafted_and_as_published(
+    db_session: Session, as_user: Callable[[str], FlaskClient]
+) -> None:
+    host = CampaignHost()
+    problem = _registered(db_session)
+    do(db_session, host, "qsz_fzr", problem, approval())
+    do(db_session, host, "qsz_jbr", problem, submission())
+    do(db_session, host, "ldxz_ban", problem, SIGNED_OFF)
+    drafted = "村会计截留补贴已追回，户主身份证420704198801011234已核实。"
+    do(db_session, host, "qsz_jbr", problem, {"public_text": drafted})
+    step = open_step(db_session, problem)
+    assert step.form_key == "approve_disclosure"
+    page = as_user("ldxz_ban").get(f"/tasks/{step.id}").get_data(as_text=True)
+    shown = page.split('id="disclosure-text"')[1].split("</section>")[0]
+    assert page.index('id="disclosure-text"') < page.index('enctype="multipart/form-data"')
+    assert "42**********1234" in shown  # as the public will read it
+    assert "耕地地力保护补贴" in shown
+
+
+def test_the_problem_page_lists_all_evidence_with_dates_after_closing(
+    db_session: Session, as_user: Callable[[str], FlaskClient]
+) -> None:
+    host = CampaignHost()
+    problem = _registered(db_session)
+    do(db_session, host, "qsz_fzr", problem, approval())
+    do(db_session, host, "qsz_jbr", problem, submission())
+    do(db_session, host, "ldxz_ban", problem, SIGNED_OFF)
+    do(db_session, host, "qsz_jbr", problem, {"public_text": "已整改到位"})
+    do(db_session, host, "ldxz_ban", problem, {"disclosure_decision": "approve"})
+    do(db_session, host, "ldxz_ban", problem, {"closing_note": "销号"})
+    assert problem.status == "closed"
+    page = as_user("ldxz_ban").get(f"/problems/{problem.id}").get_data(as_text=True)
+    listed = page.split('id="evidence"')[1].split("</section>")[0]
+    assert "整改凭证.pdf" in listed and "/files/" in listed
+    assert "2022-06-15" in listed  # when it was uploaded
+
+
+def test_the_favicon_is_served_to_anyone(client: FlaskClient) -> None:
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 200 and answer.mimetype == "image/vnd.microsoft.icon"
+    assert answer.data[:4] == b"\x00\x00\x01\x00"  # an icon file
