@@ -186,9 +186,8 @@ def test_a_send_back_returns_to_the_officer_and_comes_back_corrected(open_as: Op
 
     # The officer is told, and finds the item back in the inbox.
     officer.get_by_role("link", name="通知").click()
-    expect(officer.get_by_role("row").filter(has_text="被退回").first).to_contain_text(
-        "补正登记：被退回，请重新办理"
-    )
+    returned = officer.get_by_role("row").filter(has_text="被退回").first
+    expect(returned).to_contain_text(f"问题 {number}（青山镇）“补正登记”：被退回，请重新办理")
     row = inbox_row(officer, number)
     expect(row).to_contain_text("补正登记")
     row.get_by_role("link", name="办理").click()
