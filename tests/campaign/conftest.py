@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import tasks
+from campaign import problems, tasks
 from campaign.models import Attachment, Problem, User
 from campaign.workflow_host import CampaignHost
 from core import clock
@@ -50,6 +50,15 @@ def registration(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+# A problem of group (一) counted in money: 发放不及时不足额 (1.2) × 未足额发放.
+SHORT_PAID = registration(focus_item="1.2", stat_category="S08", amount="5000.00")
+
+
+def registered(session: Session, host: CampaignHost, data: dict[str, Any]) -> Problem:
+    """A problem registered for 青山镇 by its officer, through the real service."""
+    return problems.register(session, host, user(session, "qsz_jbr"), "QSZ", data)
 
 
 def approval(**overrides: Any) -> dict[str, Any]:

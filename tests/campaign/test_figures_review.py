@@ -22,28 +22,25 @@ from core.db import Database
 from core.errors import InvalidInput
 from engine import definitions
 from tests.campaign.conftest import (
+    SHORT_PAID,
     SIGNED_OFF,
     approval,
     do,
     open_step,
+    registered,
     registration,
     submission,
     user,
 )
 from tests.databases import fresh_database_url
 
-SHORT_PAID = registration(focus_item="1.2", stat_category="S08", amount="5000.00")
 VOID_STEPS = ("approve_void", "void_approved", "void_refused_to", "voided")
-
-
-def _registered(session: Session, host: CampaignHost, data: dict[str, str]) -> Problem:
-    return problems.register(session, host, user(session, "qsz_jbr"), "QSZ", data)
 
 
 def test_a_padded_void_is_judged_as_the_case_records_it(
     db_session: Session, host: CampaignHost
 ) -> None:
-    problem = _registered(db_session, host, registration())
+    problem = registered(db_session, host, registration())
     do(
         db_session,
         host,
@@ -59,7 +56,7 @@ def test_a_padded_void_is_judged_as_the_case_records_it(
 def test_a_false_flag_does_not_skip_the_clue_or_reason_rule(
     db_session: Session, host: CampaignHost
 ) -> None:
-    problem = _registered(db_session, host, registration())
+    problem = registered(db_session, host, registration())
     do(db_session, host, "qsz_fzr", problem, approval())
     do(db_session, host, "qsz_jbr", problem, submission(no_transfer_reason=""))
     with pytest.raises(InvalidInput):
@@ -76,7 +73,7 @@ def test_a_false_flag_does_not_skip_the_clue_or_reason_rule(
 def test_a_void_with_a_clue_flag_at_review_is_refused(
     db_session: Session, host: CampaignHost
 ) -> None:
-    problem = _registered(db_session, host, registration())
+    problem = registered(db_session, host, registration())
     proposal = {
         "review_decision": "void",
         "void_reason": "不属实",
@@ -91,7 +88,7 @@ def test_a_void_with_a_clue_flag_at_review_is_refused(
 def test_a_reopened_problem_needs_the_office_s_agreement_again(
     db_session: Session, host: CampaignHost
 ) -> None:
-    problem = _registered(db_session, host, registration())
+    problem = registered(db_session, host, registration())
     do(db_session, host, "qsz_fzr", problem, approval())
     do(db_session, host, "qsz_jbr", problem, submission())
     do(db_session, host, "ldxz_ban", problem, SIGNED_OFF)
@@ -132,7 +129,7 @@ def test_a_case_on_a_lifecycle_without_the_void_approval_cannot_propose_a_void(
                 parent.remove(element)
     older = etree.tostring(tree, encoding="unicode")
     definitions.deploy(db_session, older, host, deployed_by="tests")
-    problem = _registered(db_session, host, SHORT_PAID)
+    problem = registered(db_session, host, SHORT_PAID)
     with pytest.raises(InvalidInput) as refused:
         do(
             db_session,
@@ -152,7 +149,7 @@ def test_upgrading_a_database_that_holds_clues(tmp_path: Path) -> None:
         host = CampaignHost()
         with database.transaction() as session:
             bootstrap.initialise(session, with_demo=True, deployed_by="tests")
-            problem = _registered(session, host, registration())
+            problem = registered(session, host, registration())
             flagged = approval(suspected_violation="on", clue_summary="截留")
             do(session, host, "qsz_fzr", problem, flagged)
             assert session.scalars(select(Clue)).one().problem_id == problem.id

@@ -17,18 +17,17 @@ from campaign.workflow_host import CampaignHost
 from core.errors import InvalidInput, NotAllowed
 from engine.models import WorkItem
 from tests.campaign.conftest import (
+    SHORT_PAID,
     SIGNED_OFF,
     approval,
     do,
     open_step,
+    registered,
     registration,
     submission,
     user,
 )
 from tests.factories import make_user
-
-# A problem of group (一) with an amount: 发放不及时不足额 (1.2) × 未足额发放.
-SHORT_PAID = registration(focus_item="1.2", stat_category="S08", amount="5000.00")
 
 
 def _figures(session: Session) -> dict[str, int | None]:
@@ -42,14 +41,10 @@ def _a2_total(session: Session, category: str) -> int:
     return table.rows[-1].values[index]
 
 
-def _registered(session: Session, host: CampaignHost, data: dict[str, str]) -> Problem:
-    return problems.register(session, host, user(session, "qsz_jbr"), "QSZ", data)
-
-
 def test_money_recovered_and_returned_at_rectification_reach_attachment3(
     db_session: Session, host: CampaignHost
 ) -> None:
-    problem = _registered(db_session, host, SHORT_PAID)
+    problem = registered(db_session, host, SHORT_PAID)
     do(db_session, host, "qsz_fzr", problem, approval())
     rectified = submission(amount_recovered="1200.00", amount_returned="3800.50")
     do(db_session, host, "qsz_jbr", problem, rectified)
@@ -66,7 +61,7 @@ def test_money_recovered_and_returned_at_rectification_reach_attachment3(
 def test_the_commission_s_money_adds_to_the_unit_s_and_both_drill_down(
     db_session: Session, host: CampaignHost
 ) -> None:
-    problem = _registered(db_session, host, registration())
+    problem = registered(db_session, host, registration())
     do(
         db_session,
         host,
@@ -90,7 +85,7 @@ def test_only_reviewed_entries_count_and_cards_agree_in_both_tables(
     db_session: Session, host: CampaignHost
 ) -> None:
     cards = registration(focus_item="3.4", stat_category="S12", amount="0", cards="5")
-    problem = _registered(db_session, host, cards)
+    problem = registered(db_session, host, cards)
     assert _a2_total(db_session, "S12") == 0 and _figures(db_session)["cards_illegal"] == 0
     do(db_session, host, "qsz_fzr", problem, approval())
     assert problem.reviewed_at is not None
@@ -110,13 +105,13 @@ def test_each_category_needs_its_figure(
     db_session: Session, host: CampaignHost, changes: dict[str, str], field: str, reason: str
 ) -> None:
     with pytest.raises(InvalidInput) as refused:
-        _registered(db_session, host, registration(**changes))
+        registered(db_session, host, registration(**changes))
     assert reason in refused.value.fields[field]
     assert db_session.scalar(select(Problem.id)) is None
 
 
 def test_a_correction_is_held_to_the_same_rule(db_session: Session, host: CampaignHost) -> None:
-    problem = _registered(db_session, host, registration())
+    problem = registered(db_session, host, registration())
     do(
         db_session,
         host,
@@ -136,7 +131,7 @@ def test_a_correction_is_held_to_the_same_rule(db_session: Session, host: Campai
 def test_an_entry_found_untrue_is_voided_by_a_second_person_and_leaves_the_tables(
     db_session: Session, host: CampaignHost
 ) -> None:
-    problem = _registered(db_session, host, SHORT_PAID)
+    problem = registered(db_session, host, SHORT_PAID)
     do(db_session, host, "qsz_fzr", problem, approval())
     assert _a2_total(db_session, "S08") == 500000
     void = {"action": "void", "void_reason": "经入户核实，补贴已足额到账"}
@@ -157,7 +152,7 @@ def test_an_entry_found_untrue_is_voided_by_a_second_person_and_leaves_the_table
 def test_a_refused_void_returns_to_where_it_was_proposed(
     db_session: Session, host: CampaignHost
 ) -> None:
-    problem = _registered(db_session, host, SHORT_PAID)
+    problem = registered(db_session, host, SHORT_PAID)
     proposal = {"review_decision": "void", "void_reason": "重复登记"}
     do(db_session, host, "qsz_fzr", problem, proposal)
     refuse = {"void_decision": "reject", "void_opinion": "不是重复登记"}
@@ -178,7 +173,7 @@ def test_the_proposer_cannot_approve_their_own_void(
     office = user(db_session, "ldxz_ban").roles[0].unit_id
     db_session.add(RoleAssignment(user_id=both.id, unit_id=office, role="supervisor"))
     db_session.flush()
-    problem = _registered(db_session, host, SHORT_PAID)
+    problem = registered(db_session, host, SHORT_PAID)
     do(
         db_session,
         host,
@@ -198,7 +193,7 @@ def test_the_proposer_cannot_approve_their_own_void(
 
 
 def test_an_entry_with_a_clue_cannot_be_voided(db_session: Session, host: CampaignHost) -> None:
-    problem = _registered(db_session, host, registration())
+    problem = registered(db_session, host, registration())
     do(
         db_session,
         host,
@@ -215,7 +210,7 @@ def test_an_entry_with_a_clue_cannot_be_voided(db_session: Session, host: Campai
 def test_an_illegal_problem_closes_only_with_a_clue_or_an_approved_reason(
     db_session: Session, host: CampaignHost
 ) -> None:
-    problem = _registered(db_session, host, registration())  # 3.3 截留挪用: group (三)
+    problem = registered(db_session, host, registration())  # 3.3 截留挪用: group (三)
     do(db_session, host, "qsz_fzr", problem, approval())
     do(db_session, host, "qsz_jbr", problem, submission(no_transfer_reason=""))
     with pytest.raises(InvalidInput) as refused:
@@ -233,7 +228,7 @@ def test_an_illegal_problem_closes_only_with_a_clue_or_an_approved_reason(
 
 
 def test_a_clue_at_sign_off_needs_no_reason(db_session: Session, host: CampaignHost) -> None:
-    problem = _registered(db_session, host, registration())
+    problem = registered(db_session, host, registration())
     do(db_session, host, "qsz_fzr", problem, approval())
     do(db_session, host, "qsz_jbr", problem, submission(no_transfer_reason=""))
     flagged = {"signoff_decision": "approve", "suspected_violation": "on", "clue_summary": "截留"}
@@ -244,7 +239,7 @@ def test_a_clue_at_sign_off_needs_no_reason(db_session: Session, host: CampaignH
 def test_the_public_list_follows_reopening_and_voiding(
     db_session: Session, host: CampaignHost
 ) -> None:
-    problem = _registered(db_session, host, SHORT_PAID)
+    problem = registered(db_session, host, SHORT_PAID)
     do(db_session, host, "qsz_fzr", problem, approval())
     do(db_session, host, "qsz_jbr", problem, submission())
     do(db_session, host, "ldxz_ban", problem, {"signoff_decision": "approve"})
@@ -273,7 +268,7 @@ def test_the_public_list_follows_reopening_and_voiding(
 def test_an_open_void_is_in_nobody_s_way_but_the_office_s(
     db_session: Session, host: CampaignHost
 ) -> None:
-    problem = _registered(db_session, host, SHORT_PAID)
+    problem = registered(db_session, host, SHORT_PAID)
     do(db_session, host, "qsz_fzr", problem, {"review_decision": "void", "void_reason": "不属实"})
     item = open_step(db_session, problem)
     assert (item.role, item.form_key) == ("supervisor", "approve_void")
