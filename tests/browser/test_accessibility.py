@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
-from tests.browser.test_screenshots import SHOTS, Shot, _log_in
+from tests.browser.test_screenshots import SHOTS, Shot, open_shot
 
 pytestmark = pytest.mark.browser
 
@@ -43,12 +43,6 @@ def describe(violations: list[dict[str, Any]]) -> str:
 def test_axe_finds_no_serious_violation(
     live_server: str, ykt: Callable[..., str], page: Page, shot: Shot
 ) -> None:
-    if shot.command:
-        ykt(*shot.command)
-    if shot.user is not None:
-        _log_in(page, live_server, shot.user)
-    page.goto(live_server + shot.path)
-    shot.then(page)
-    expect(page.get_by_role("heading", level=1)).to_contain_text(shot.heading)
+    open_shot(live_server, ykt, page, shot)
     violations = axe_violations(page)
     assert not violations, describe(violations)

@@ -114,10 +114,8 @@ SHOTS = [
 ]
 
 
-@pytest.mark.parametrize("shot", SHOTS, ids=lambda s: s.name)
-def test_screenshot_of_a_main_page(
-    live_server: str, ykt: Callable[..., str], page: Page, shot: Shot
-) -> None:
+def open_shot(live_server: str, ykt: Callable[..., str], page: Page, shot: Shot) -> None:
+    """The page of a shot as its user sees it, after the shot's set-up."""
     if shot.command:
         ykt(*shot.command)
     if shot.user is not None:
@@ -125,6 +123,13 @@ def test_screenshot_of_a_main_page(
     page.goto(live_server + shot.path)
     shot.then(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text(shot.heading)
+
+
+@pytest.mark.parametrize("shot", SHOTS, ids=lambda s: s.name)
+def test_screenshot_of_a_main_page(
+    live_server: str, ykt: Callable[..., str], page: Page, shot: Shot
+) -> None:
+    open_shot(live_server, ykt, page, shot)
     expect(page.locator(".flash-error")).to_have_count(0)
     path = screenshot(page, shot.name)
     assert path.stat().st_size > 8_000, f"{path.name} is suspiciously small"
