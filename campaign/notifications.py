@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
@@ -9,6 +11,7 @@ from campaign.models import Notification, RoleAssignment, User
 from campaign.models.accounts import Role
 from core import bulk, clock
 from engine import workitems
+from engine.batch_start import StartedCase
 from engine.models import WorkItem, WorkItemState
 
 KIND_LABELS = {
@@ -84,6 +87,26 @@ def for_new_work(session: Session, *case_ids: int, returned: bool = False, note:
             ~exists().where(Notification.work_item_id == WorkItem.id),
         )
     ).all()
+    return _tell_holders(session, [tuple(item) for item in items], kind, verb)
+
+
+def for_started_work(session: Session, started: Sequence[StartedCase]) -> int:
+    """As for_new_work, for cases just started together (engine.batch_start): their open
+    tasks are known from starting them, and nobody has heard of them yet. Reading them
+    back cost an import a query per batch that PostgreSQL, whose statistics do not see
+    the import's own rows, answered by reading every open task stored before it."""
+    items = [
+        (work.id, work.unit_id, work.role, work.title)
+        for case in started
+        for work in case.waiting_on
+    ]
+    return _tell_holders(session, items, "assigned", "待您办理")
+
+
+def _tell_holders(
+    session: Session, items: list[tuple[int, int | None, str, str]], kind: str, verb: str
+) -> int:
+    """One notice per holder of each (work item, unit, role, title), inserted together."""
     holders = _holders_of(session, {(unit_id, role) for _, unit_id, role, _ in items})
     now = clock.now()
     rows = []
