@@ -1,29 +1,28 @@
 """Inserting many rows of one table at once (imports): the fastest way each database offers.
 
-On SQLite a multi-row INSERT (SQLAlchemy's executemany) is already quick. On PostgreSQL it
-sends one statement with a parameter per value, which psycopg rewrites in Python and the
-server plans as a long VALUES list: about a third of an import's time. COPY avoids both;
-when the caller needs the new ids, they are taken from the table's sequence first, so the
-rows get them in order, as with INSERT ... RETURNING."""
+The rows' values are taken and converted as SQLAlchemy's column types would (UTC times,
+dates, Python-side defaults) and handed to the driver directly. On PostgreSQL that is COPY:
+a multi-row INSERT there had psycopg rewrite a statement with one parameter per value and
+the server plan a long VALUES list, about a third of an import's time. On SQLite it is the
+driver's executemany: through SQLAlchemy's ORM bulk insert the same rows cost three times
+as much in Python, and asking for their ids (RETURNING, in order) ran one statement a row.
+When the caller needs the new ids, they are reserved first (`reserve_ids`), so the rows get
+them in order, as with INSERT ... RETURNING."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Column, Table, func, insert, select, text
+from sqlalchemy import Column, Table, func, select, text
 from sqlalchemy.orm import Session
 
 
 def insert_rows(session: Session, model: Any, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert the rows (dicts of column values; Python-side defaults fill the rest)."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        _copy(session, model.__table__, rows, ids=None)
-    else:
-        session.execute(insert(model), list(rows))
+    if rows:
+        _insert(session, model.__table__, rows, ids=None)
 
 
 def reserve_ids(session: Session, model: Any, count: int) -> list[int]:
@@ -48,12 +47,8 @@ def insert_returning_ids(
     """Insert the rows; returns their new ids, in the rows' order."""
     if not rows:
         return []
-    if session.get_bind().dialect.name != "postgresql":
-        returning = insert(model).returning(model.id, sort_by_parameter_order=True)
-        return list(session.scalars(returning, list(rows)))
-    table: Table = model.__table__
-    ids = _next_values(session, table, len(rows))
-    _copy(session, table, rows, ids=ids)
+    ids = reserve_ids(session, model, len(rows))
+    _insert(session, model.__table__, rows, ids=ids)
     return ids
 
 
@@ -63,12 +58,52 @@ def _next_values(session: Session, table: Table, count: int) -> list[int]:
     return sorted(session.scalars(query, {"table": table.name, "n": count}))
 
 
-def _copy(
+def _insert(
     session: Session, table: Table, rows: Sequence[Mapping[str, Any]], ids: list[int] | None
+) -> None:
+    dialect = session.get_bind().dialect
+    columns, values = _values(table, rows, ids, dialect)
+    session.flush()  # rows added to the session go first, as an INSERT through it would
+    if dialect.name == "postgresql":
+        _copy(session, table, columns, values)
+    else:
+        _executemany(session, table, columns, values)
+
+
+def _copy(
+    session: Session, table: Table, columns: list[Column[Any]], values: Iterator[list[Any]]
 ) -> None:
     # Imported here: a SQLite installation never loads the PostgreSQL driver.
     from psycopg import sql
 
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
+    )
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in values:
+            copy.write_row(row)
+
+
+def _executemany(
+    session: Session, table: Table, columns: list[Column[Any]], values: Iterator[list[Any]]
+) -> None:
+    """The driver's executemany, through SQLAlchemy's connection: its errors stay
+    SQLAlchemy's, and nothing is compiled or processed per row."""
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    names = ", ".join(quote(c.name) for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    # The names come from the table's metadata, the values go as parameters.
+    statement = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"  # noqa: S608
+    session.connection().exec_driver_sql(statement, [tuple(row) for row in values])
+
+
+def _values(
+    table: Table, rows: Sequence[Mapping[str, Any]], ids: list[int] | None, dialect: Any
+) -> tuple[list[Column[Any]], Iterator[list[Any]]]:
+    """The columns to write and each row's values for them, converted as the column types
+    would convert them on INSERT (the driver is handed them directly)."""
     given = set(rows[0])
     numbered = ids is not None  # the ids given replace any in the rows
     # Columns in the order written: those the rows give, those left to their defaults, id.
@@ -79,22 +114,15 @@ def _copy(
         if c.key not in given and c.default is not None and not (numbered and c.key == "id")
     ]
     columns = from_rows + defaulted + ([table.c.id] if numbered else [])
-    dialect = session.get_bind().dialect
-    # COPY bypasses SQLAlchemy's types: convert each value as its column type would on INSERT.
     converting = [
         (index, _remembered(to_db))
-        for index, column in enumerate(columns[: len(from_rows)])
+        for index, column in enumerate(from_rows)
         if (to_db := _converter(column, dialect)) is not None
     ]
     defaults = [_default(c, dialect) for c in defaulted]
     picked = _picker([c.key for c in from_rows])
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
-    )
-    session.flush()  # rows added to the session go first, as an INSERT through it would
-    driver = session.connection().connection.driver_connection
-    assert driver is not None
-    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+
+    def each() -> Iterator[list[Any]]:
         for index, row in enumerate(rows):
             try:
                 values = picked(row)
@@ -106,7 +134,9 @@ def _copy(
             values += [default() for default in defaults]
             if ids is not None:
                 values.append(ids[index])
-            copy.write_row(values)
+            yield values
+
+    return columns, each()
 
 
 def _picker(keys: list[str]) -> Callable[[Mapping[str, Any]], list[Any]]:
