@@ -36,7 +36,10 @@ from engine.batch_start import NewCase, start_cases
 from engine.host import CaseContext, EngineHost
 from engine.models import Case, CaseEvent, Timer, WorkItem
 
-BATCH = 500
+# Rows stored together. Each batch costs a lifecycle run for its template, a few queries and
+# a statement per table; 2,000 rows hold about 10 MB of case states at a time (500 cost
+# about a tenth more CPU time, client and server, for 20,000 rows).
+BATCH = 2000
 # rows done, rows in all
 Progress = Callable[[int, int], None]
 

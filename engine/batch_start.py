@@ -19,9 +19,10 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import Enum
+from operator import itemgetter
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -86,6 +87,9 @@ class _Slot(Enum):
     KEYS = "the names in the case's data"  # predicted tasks list them as deleted
 
 
+_SLOTS = tuple(_Slot)
+
+
 @dataclass(frozen=True)
 class _Template:
     """A serialized state as a %-format, with a field at every task id and every mention of
@@ -99,13 +103,24 @@ class _Template:
     ready: list[_ReadyTask]
     status: CaseStatus
 
+    # The fields' values, picked from the case's values in one call in C.
+    pick: Callable[[list[str]], tuple[str, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fields = self.fields
+        pick: Callable[[list[str]], tuple[str, ...]]
+        if len(fields) > 1:
+            pick = itemgetter(*fields)
+        else:  # itemgetter of one index gives the value itself, not a tuple
+            pick = lambda values: tuple(values[index] for index in fields)  # noqa: E731
+        object.__setattr__(self, "pick", pick)
+
     def state_for(self, data: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
         """A case's serialized state and its task ids (template id → the case's id)."""
         fresh = _task_ids(len(self.task_ids))
         filling = {_Slot.DATA: spiff.dump_data(data), _Slot.KEYS: json.dumps(list(data))}
-        values = [*fresh, *(filling[slot] for slot in _Slot)]
-        state = self.layout % tuple([values[index] for index in self.fields])
-        return state, dict(zip(self.task_ids, fresh, strict=True))
+        values = fresh + [filling[slot] for slot in _SLOTS]
+        return self.layout % self.pick(values), dict(zip(self.task_ids, fresh, strict=True))
 
 
 def _task_ids(count: int) -> list[str]:
