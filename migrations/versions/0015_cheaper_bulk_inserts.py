@@ -5,9 +5,9 @@ Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-03 08:00:00.000000
 
-The audit log. Migration 0014's row trigger ran a PL/pgSQL function and a query for each new record: about
-half the server's time writing an import's audit records (0.5–1.2 s of CPU for 20,000
-records). The rule stays as it was: a new record must come after every record in the log
+The audit log's order. Migration 0014's row trigger ran a PL/pgSQL function and a query for
+each new record: about half the server's time writing an import's audit records (0.5–1.2 s
+of CPU for 20,000 records). The rule stays as it was: a new record must come after every record in the log
 and after the last archive's anchor.
 
 - After each statement, `audit_event_in_order_statement` checks its new rows together (a
