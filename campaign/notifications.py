@@ -4,6 +4,8 @@ notice says is campaign.notice_texts', the notifications page's campaign.notice_
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
@@ -12,6 +14,7 @@ from campaign.models import Notification, RoleAssignment, User
 from campaign.models.accounts import Role
 from campaign.notice_texts import FAMILIES, TaskRow
 from core import bulk, clock
+from engine.batch_start import StartedCase
 from engine.models import WorkItem, WorkItemState
 
 KIND_LABELS = FAMILIES
@@ -104,13 +107,44 @@ def for_new_work(session: Session, *case_ids: int, returned: bool = False, note:
             ~exists().where(Notification.work_item_id == WorkItem.id),
         )
     ).all()
-    holders = holders_of(session, {(unit_id, role) for _, unit_id, role, *_ in items})
+    return _tell_holders(
+        session,
+        [TaskRow(i, case, unit, title, due) for i, unit, _, title, case, due in items],
+        [(i, unit, role) for i, unit, role, *_ in items],
+        kind,
+        verb,
+    )
+
+
+def for_started_work(session: Session, started: Sequence[StartedCase]) -> int:
+    """As for_new_work, for cases just started together (engine.batch_start): their open
+    tasks are known from starting them, and nobody has heard of them yet. Reading them
+    back cost an import a query per batch that PostgreSQL, whose statistics do not see
+    the import's own rows, answered by reading every open task stored before it."""
+    works = [(case.id, work) for case in started for work in case.waiting_on]
+    return _tell_holders(
+        session,
+        [TaskRow(w.id, case_id, w.unit_id, w.title, w.due_at) for case_id, w in works],
+        [(w.id, w.unit_id, w.role) for _, w in works],
+        "assigned",
+        "待您办理",
+    )
+
+
+def _tell_holders(
+    session: Session,
+    about_rows: list[TaskRow],
+    items: list[tuple[int, int | None, str]],
+    kind: str,
+    verb: str,
+) -> int:
+    """One notice per holder of each (work item, unit, role), inserted together."""
+    holders = holders_of(session, {(unit_id, role) for _, unit_id, role in items})
     # What each task is about (its record, unit, deadline): a few queries for the whole batch.
-    rows_of_items = [TaskRow(i, case, unit, title, due) for i, unit, _, title, case, due in items]
-    texts = notice_texts.about(session, rows_of_items)
+    texts = notice_texts.about(session, about_rows)
     now = clock.now()
     rows = []
-    for item_id, unit_id, role, *_ in items:
+    for item_id, unit_id, role in items:
         text = notice_texts.new_work(texts[item_id], verb)
         rows += [
             {

@@ -7,7 +7,11 @@ with the same state apart from its data and its task ids. The workflow then runs
 serialized state becomes a template, and each case's state is the template with the case's
 data and fresh task ids. Cases, their "started" events and their work items are inserted a
 batch at a time. Any other diagram starts its cases one by one through `cases.start_case`,
-with the same result."""
+with the same result.
+
+Either way the caller gets each case's status and the work items it waits on, as stored:
+what an import needs next (the entries' statuses, the notices) without reading back the
+rows it has just written."""
 
 from __future__ import annotations
 
@@ -15,9 +19,11 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum
+from operator import itemgetter
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -27,13 +33,14 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import bulk, clock
 from engine import cases, definitions, projection, spiff
 from engine.errors import ScriptRefused
 from engine.host import Actor, CaseContext, EngineHost
-from engine.models import Case, CaseEvent, CaseStatus, ProcessDefinition, WorkItem
+from engine.models import Case, CaseEvent, CaseStatus, ProcessDefinition, WorkItem, WorkItemState
 
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 # States a task may be in when the template is taken: predicted, waiting for a person, done.
@@ -44,6 +51,25 @@ _UNEVALUATED = TaskState.MAYBE | TaskState.LIKELY | TaskState.FUTURE
 class NewCase:
     data: Mapping[str, Any]
     context: CaseContext
+
+
+@dataclass(frozen=True)
+class NewWork:
+    """An open work item of a case just started."""
+
+    id: int
+    bpmn_id: str
+    title: str
+    unit_id: int | None
+    role: str
+    due_at: datetime | None = None  # none for a case started from the template (no timers)
+
+
+@dataclass(frozen=True)
+class StartedCase:
+    id: int
+    status: str  # a CaseStatus value
+    waiting_on: tuple[NewWork, ...]  # its open work items, in the order made
 
 
 @dataclass(frozen=True)
@@ -63,6 +89,9 @@ class _Slot(Enum):
     KEYS = "the names in the case's data"  # predicted tasks list them as deleted
 
 
+_SLOTS = tuple(_Slot)
+
+
 @dataclass(frozen=True)
 class _Template:
     """A serialized state as a %-format, with a field at every task id and every mention of
@@ -76,13 +105,24 @@ class _Template:
     ready: list[_ReadyTask]
     status: CaseStatus
 
+    # The fields' values, picked from the case's values in one call in C.
+    pick: Callable[[list[str]], tuple[str, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        fields = self.fields
+        pick: Callable[[list[str]], tuple[str, ...]]
+        if len(fields) > 1:
+            pick = itemgetter(*fields)
+        else:  # itemgetter of one index gives the value itself, not a tuple
+            pick = lambda values: tuple(values[index] for index in fields)  # noqa: E731
+        object.__setattr__(self, "pick", pick)
+
     def state_for(self, data: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
         """A case's serialized state and its task ids (template id → the case's id)."""
         fresh = _task_ids(len(self.task_ids))
         filling = {_Slot.DATA: spiff.dump_data(data), _Slot.KEYS: json.dumps(list(data))}
-        values = [*fresh, *(filling[slot] for slot in _Slot)]
-        state = self.layout % tuple([values[index] for index in self.fields])
-        return state, dict(zip(self.task_ids, fresh, strict=True))
+        values = fresh + [filling[slot] for slot in _SLOTS]
+        return self.layout % self.pick(values), dict(zip(self.task_ids, fresh, strict=True))
 
 
 def _task_ids(count: int) -> list[str]:
@@ -105,20 +145,36 @@ def start_cases(
     new_cases: Sequence[NewCase],
     *,
     actor: Actor,
-) -> list[int]:
-    """Start a case of the latest version of `key` for each entry; returns their ids, in
-    order. Like `cases.start_case`, this only flushes: the caller's boundary commits."""
+) -> list[StartedCase]:
+    """Start a case of the latest version of `key` for each entry; returns them in order.
+    Like `cases.start_case`, this only flushes: the caller's boundary commits."""
     if not new_cases:
         return []
     definition = definitions.require_latest(session, key)
     spec, subprocess_specs = definitions.specs_for(definition)
     template = _take_template(spiff.new_workflow(spec, subprocess_specs))
     if template is None:
-        return [
-            cases.start_case(session, host, key, data=new.data, context=new.context, actor=actor).id
+        started = [
+            cases.start_case(session, host, key, data=new.data, context=new.context, actor=actor)
             for new in new_cases
         ]
+        return _as_stored(session, started)
     return _insert(session, host, definition, template, new_cases, actor)
+
+
+def _as_stored(session: Session, started: list[Case]) -> list[StartedCase]:
+    """Cases started one by one, with the work items they wait on read back (one query)."""
+    waiting: dict[int, list[NewWork]] = {case.id: [] for case in started}
+    # All the cases' items, the open ones picked here: asked for open items, PostgreSQL may
+    # walk the index of every open item when its statistics predate this transaction.
+    for item in session.scalars(
+        select(WorkItem).where(WorkItem.case_id.in_(waiting)).order_by(WorkItem.id)
+    ):
+        if item.state == WorkItemState.OPEN.value:
+            waiting[item.case_id].append(
+                NewWork(item.id, item.bpmn_id, item.title, item.unit_id, item.role, item.due_at)
+            )
+    return [StartedCase(case.id, case.status, tuple(waiting[case.id])) for case in started]
 
 
 def can_start_together(session: Session, key: str) -> bool:
@@ -135,7 +191,7 @@ def _insert(
     template: _Template,
     new_cases: Sequence[NewCase],
     actor: Actor,
-) -> list[int]:
+) -> list[StartedCase]:
     now = clock.now()
     states = [template.state_for(new.data) for new in new_cases]
     case_rows = [
@@ -166,7 +222,7 @@ def _insert(
             for case_id, new in zip(case_ids, new_cases, strict=True)
         ],
     )
-    items = []
+    items: list[dict[str, Any]] = []
     for case_id, new, (_, ids) in zip(case_ids, new_cases, states, strict=True):
         for task in template.ready:
             assignment = host.assign(
@@ -182,12 +238,20 @@ def _insert(
                     "lane": task.lane,
                     "unit_id": assignment.unit_id,
                     "role": assignment.role,
-                    "state": "open",
+                    "state": WorkItemState.OPEN.value,
                     "created_at": now,
                 }
             )
-    bulk.insert_rows(session, WorkItem, items)
-    return case_ids
+    item_ids = bulk.insert_returning_ids(session, WorkItem, items)
+    work = [
+        NewWork(item_id, item["bpmn_id"], item["title"], item["unit_id"], item["role"])
+        for item_id, item in zip(item_ids, items, strict=True)
+    ]
+    each = len(template.ready)  # items per case, in the order of the cases
+    return [
+        StartedCase(case_id, template.status.value, tuple(work[n * each : (n + 1) * each]))
+        for n, case_id in enumerate(case_ids)
+    ]
 
 
 def _take_template(workflow: BpmnWorkflow) -> _Template | None:

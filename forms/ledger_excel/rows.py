@@ -92,7 +92,11 @@ class Lookup:
                 self.keys.setdefault(key, code)
 
     def find(self, value: Any) -> str:
-        key = _norm(str(value))
+        text = str(value)
+        code = self.keys.get(text)  # a value written as the sheet writes it: no need to tidy
+        if code is not None:
+            return code
+        key = _norm(text)
         if key not in self.keys:
             raise _Invalid(f"“{key}”{self.missing}")
         code = self.keys[key]

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from engine import cases, definitions
-from engine.batch_start import NewCase, can_start_together, start_cases
+from engine.batch_start import NewCase, NewWork, StartedCase, can_start_together, start_cases
 from engine.host import CaseContext
-from engine.models import Case, CaseEvent, ProcessDefinition, WorkItem
+from engine.models import Case, CaseEvent, ProcessDefinition, WorkItem, WorkItemState
 from tests.engine.conftest import OFFICER, UNIT, diagram
 from tests.engine.host import FakeHost
 
@@ -71,6 +71,23 @@ def comparable_state(state: str) -> dict[str, Any]:
     return dct
 
 
+def ids(started: list[StartedCase]) -> list[int]:
+    return [case.id for case in started]
+
+
+def as_stored(session: Session, case_id: int) -> StartedCase:
+    """A started case as the database has it: its status and its open work items."""
+    case = session.get(Case, case_id)
+    assert case is not None
+    items = session.scalars(
+        select(WorkItem)
+        .where(WorkItem.case_id == case_id, WorkItem.state == WorkItemState.OPEN.value)
+        .order_by(WorkItem.id)
+    )
+    work = tuple(NewWork(i.id, i.bpmn_id, i.title, i.unit_id, i.role) for i in items)
+    return StartedCase(case.id, case.status, work)
+
+
 def describe(session: Session, case_id: int) -> dict[str, Any]:
     """Everything a started case consists of, apart from ids and times."""
     case = session.get(Case, case_id)
@@ -107,7 +124,7 @@ def test_cases_started_together_equal_cases_started_one_by_one(
     # A set is stored as a list, as the serializer does for a case started alone.
     assert can_start_together(db_session, "test_rectify")
     news = [NewCase({**n.data, "checked": {"村委会"}}, n.context) for n in entries(3)]
-    together = start_cases(db_session, host, "test_rectify", news, actor=OFFICER)
+    together = ids(start_cases(db_session, host, "test_rectify", news, actor=OFFICER))
     alone = one_by_one(db_session, host, "test_rectify", news)
     db_session.expire_all()
     for batch_id, single_id in zip(together, alone, strict=True):
@@ -121,12 +138,14 @@ def test_cases_started_together_equal_cases_started_one_by_one(
 def test_every_case_gets_task_ids_of_its_own(
     db_session: Session, host: FakeHost, rectify_definition: ProcessDefinition
 ) -> None:
-    ids = start_cases(db_session, host, "test_rectify", entries(4), actor=OFFICER)
-    states = db_session.scalars(select(Case.state).where(Case.id.in_(ids))).all()
+    started = ids(start_cases(db_session, host, "test_rectify", entries(4), actor=OFFICER))
+    states = db_session.scalars(select(Case.state).where(Case.id.in_(started))).all()
     task_ids = [set(UUID.findall(state)) for state in states]
     assert all(len(found) >= 3 for found in task_ids)
     assert len(set.union(*task_ids)) == sum(len(found) for found in task_ids)
-    guids = db_session.scalars(select(WorkItem.task_guid).where(WorkItem.case_id.in_(ids))).all()
+    guids = db_session.scalars(
+        select(WorkItem.task_guid).where(WorkItem.case_id.in_(started))
+    ).all()
     assert len(set(guids)) == 4
     assert all(uuid.UUID(guid).version == 4 for guid in guids)
     assert all(guid in state for guid, state in zip(guids, states, strict=True))
@@ -136,7 +155,7 @@ def test_a_case_started_together_goes_on_like_any_other(
     db_session: Session, host: FakeHost, rectify_definition: ProcessDefinition
 ) -> None:
     clock.freeze(datetime(2022, 7, 1, tzinfo=UTC))
-    case_id = start_cases(db_session, host, "test_rectify", entries(2), actor=OFFICER)[1]
+    case_id = start_cases(db_session, host, "test_rectify", entries(2), actor=OFFICER)[1].id
     host.allow(OFFICER, UNIT + 1, "officer")  # the second entry's unit
     item = db_session.scalars(select(WorkItem).where(WorkItem.case_id == case_id)).one()
     cases.complete_task(db_session, host, item.id, {"amount": 5}, OFFICER)
@@ -154,7 +173,7 @@ def test_a_start_that_runs_a_script_starts_each_case_on_its_own_data(
     definitions.deploy(db_session, diagram("rectify", **SCRIPT_FIRST), host, deployed_by="test")
     assert not can_start_together(db_session, "test_prepare")
     news = entries(3)
-    together = start_cases(db_session, host, "test_prepare", news, actor=OFFICER)
+    together = ids(start_cases(db_session, host, "test_prepare", news, actor=OFFICER))
     alone = one_by_one(db_session, host, "test_prepare", news)
     db_session.expire_all()
     for batch_id, single_id in zip(together, alone, strict=True):
@@ -173,7 +192,7 @@ def test_a_first_task_with_a_deadline_gets_each_cases_own_due_time(
     clock.freeze(datetime(2022, 7, 1, tzinfo=UTC))
     definitions.deploy(db_session, diagram("rectify", **TIMER_FIRST), host, deployed_by="test")
     assert not can_start_together(db_session, "test_timer_first")
-    together = start_cases(db_session, host, "test_timer_first", entries(2), actor=OFFICER)
+    together = ids(start_cases(db_session, host, "test_timer_first", entries(2), actor=OFFICER))
     due = db_session.scalars(
         select(WorkItem.due_at).where(WorkItem.case_id.in_(together)).order_by(WorkItem.case_id)
     ).all()
@@ -187,3 +206,18 @@ def test_nothing_to_start_starts_nothing(
     db_session: Session, host: FakeHost, rectify_definition: ProcessDefinition
 ) -> None:
     assert start_cases(db_session, host, "test_rectify", [], actor=OFFICER) == []
+
+
+def test_what_a_start_returns_is_what_it_stored(
+    db_session: Session, host: FakeHost, rectify_definition: ProcessDefinition
+) -> None:
+    """The import takes the entries' statuses and its notices from what start_cases
+    returns, without reading the cases back: together or one by one, it must be the
+    database's own account of each case."""
+    definitions.deploy(db_session, diagram("rectify", **SCRIPT_FIRST), host, deployed_by="test")
+    for key in ("test_rectify", "test_prepare"):
+        started = start_cases(db_session, host, key, entries(3), actor=OFFICER)
+        db_session.expire_all()
+        assert started == [as_stored(db_session, case.id) for case in started]
+        assert all(len(case.waiting_on) == 1 for case in started)
+        assert len({work.id for case in started for work in case.waiting_on}) == 3
