@@ -220,7 +220,8 @@ def import_file(database: Database, path: Path, rows: int) -> None:
                 choices.sources[n % 9][1], name, village,
                 choices.programmes[n % len(choices.programmes)][1],
                 choices.categories[n % 14][1], focus_label(*choices.focus_items[n % 14]),
-                f"导入问题{n}：村干部截留补贴资金", rng.randrange(10**7), n % 3, n % 20,
+                # Every category's own figure filled (category_rules): cards and money.
+                f"导入问题{n}：村干部截留补贴资金", 1 + rng.randrange(10**7), 1 + n % 3, n % 20,
                 FIRST_DAY + timedelta(days=n % 40),
             )  # fmt: skip
 

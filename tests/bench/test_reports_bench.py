@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from cli.bench import bench_reports
 
-TOY = ["--entries", "100", "--import-rows", "5", "--townships", "1", "--villages", "1"]
+# 42 rows: every category with every cards figure the sheet writes (n % 14, n % 3).
+TOY = ["--entries", "100", "--import-rows", "42", "--townships", "1", "--villages", "1"]
 
 
 def test_json_has_each_table_and_the_import_measured_in_child_processes(tmp_path: Path) -> None:
@@ -27,7 +28,7 @@ def test_json_has_each_table_and_the_import_measured_in_child_processes(tmp_path
             "warnings",
             "omitted",
         }, check
-    assert sqlite["import"]["rows"] == 5
+    assert sqlite["import"]["rows"] == 42
     assert figures["notes"] == ["PostgreSQL skipped: no server given (--postgresql-url)"]
     assert "postgresql" not in figures
     assert "child process" in result.stderr  # progress goes to stderr, stdout stays JSON
