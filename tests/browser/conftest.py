@@ -1,20 +1,17 @@
-"""A real server process (as `make run` starts it) and a real headless Chromium."""
+"""A real server process (as `make run` starts it, tests.live_server) and a real headless
+Chromium."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.databases import fresh_database_url
+from tests.live_server import demo_environment, run_ykt, serving
 
 CHROMIUM = os.environ.get("YKT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -30,71 +27,23 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _ykt(*args: str) -> list[str]:
-    return [sys.executable, "-m", "cli.main", *args]
-
-
 @pytest.fixture(scope="session")
 def live_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The environment of the live server: a fresh database with the demo data."""
-    tmp = tmp_path_factory.mktemp("live")
-    with fresh_database_url(tmp) as url:
-        env = {**os.environ, "YKT_DATABASE_URL": url, "YKT_INSTANCE_DIR": str(tmp / "instance")}
-        subprocess.run(
-            _ykt("init", "--demo"), env=env, check=True, capture_output=True, timeout=120
-        )
+    with demo_environment(tmp_path_factory.mktemp("live")) as env:
         yield env
 
 
 @pytest.fixture(scope="session")
 def live_server(live_env: dict[str, str]) -> Iterator[str]:
-    port = _free_port()
-    log = (Path(live_env["YKT_INSTANCE_DIR"]).parent / "server.log").open("w")
-    server = subprocess.Popen(
-        _ykt("serve", "--port", str(port)), env=live_env, stdout=log, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base + "/login", server)
+    with serving(live_env) as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture(scope="session")
 def ykt(live_env: dict[str, str]) -> Callable[..., str]:
     """Run a `ykt` command on the live server's database (as its operator would); its output."""
-
-    def run(*args: str) -> str:
-        done = subprocess.run(
-            _ykt(*args), env=live_env, check=True, capture_output=True, text=True, timeout=120
-        )
-        return done.stdout
-
-    return run
-
-
-def _wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"server exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("server did not answer within 60 s")
+    return functools.partial(run_ykt, live_env)
 
 
 @pytest.fixture(scope="session")

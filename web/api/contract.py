@@ -50,6 +50,7 @@ class Answer:
     schema: type[Schema] | None = None
     media_type: str = "application/json"
     headers: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()  # other media types a file may come in (its own type)
 
 
 @dataclass(frozen=True)

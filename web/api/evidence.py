@@ -130,7 +130,11 @@ def list_files(case_id: int) -> ResponseReturnValue:
 
 @bp.get("/files/<int:attachment_id>")
 @allow(*WORKING_ROLES, api=True)
-@declare("下载一份材料（每次下载都记入审计日志）", {200: Answer("文件", media_type=BINARY)})
+@declare(
+    "下载一份材料（每次下载都记入审计日志）",
+    # A file comes in its own type, one of those an upload may have.
+    {200: Answer("文件", media_type=BINARY, also=tuple(sorted(set(files.CONTENT_TYPES.values()))))},
+)
 def download_file(attachment_id: int) -> Response:
     attachment = found(db.session().get(Attachment, attachment_id))
     _case(attachment.case_id)

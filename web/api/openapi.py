@@ -114,7 +114,10 @@ def responses(declaration: Declaration) -> dict[str, Any]:
     for status, answer in declaration.answers.items():
         entry: dict[str, Any] = {"description": answer.description}
         if answer.media_type in (XLSX, BINARY):
-            entry["content"] = {answer.media_type: {"schema": {"type": "string"}}}
+            entry["content"] = {
+                media_type: {"schema": {"type": "string"}}
+                for media_type in (answer.media_type, *answer.also)
+            }
         elif answer.schema is not None:
             entry["content"] = {answer.media_type: {"schema": answer.schema}}
         else:
