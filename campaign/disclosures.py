@@ -96,7 +96,12 @@ def _row(problem: Problem, names: Sequence[str]) -> Disclosure:
 
 
 def search(
-    session: Session, *, township: str = "", programme: str = "", page: int = 1
+    session: Session,
+    *,
+    township: str = "",
+    programme: str = "",
+    page: int = 1,
+    per_page: int = PER_PAGE,
 ) -> Page[Disclosure]:
     query = select(Problem).where(Problem.published_at.is_not(None), Problem.voided_at.is_(None))
     if township:
@@ -106,7 +111,7 @@ def search(
             Problem.programme_id.in_(select(Programme.id).where(Programme.code == programme))
         )
     ordered = query.order_by(Problem.published_at.desc(), Problem.id.desc())
-    found = paging.fetch(session, ordered, page, PER_PAGE)
+    found = paging.fetch(session, ordered, page, per_page)
     names = names_to_mask(session, found.items)
     rows = [_row(p, names[p.id]) for p in found.items]
     return Page(rows, found.total, found.number, found.per_page)

@@ -65,6 +65,10 @@ class InboxPage:
     def pages(self) -> int:
         return paging.page_count(self.total, self.per_page)
 
+    @property
+    def number(self) -> int:  # as core.paging.Page names it
+        return self.page
+
 
 def _mine(user: User) -> Any:
     pairs = [and_(WorkItem.unit_id == r.unit_id, WorkItem.role == r.role) for r in user.roles]
@@ -138,7 +142,12 @@ def counts(session: Session, user: User) -> dict[str, int]:
 
 
 def page(
-    session: Session, user: User, tab: str, filters: InboxFilters, number: int = 1
+    session: Session,
+    user: User,
+    tab: str,
+    filters: InboxFilters,
+    number: int = 1,
+    per_page: int = PER_PAGE,
 ) -> InboxPage:
     tab = tab if tab in TABS else "open"
     query = _filtered(_base(user, tab), filters)
@@ -148,8 +157,8 @@ def page(
         if tab == "done"
         else [WorkItem.due_at.asc().nulls_last(), WorkItem.id]
     )
-    items = list(session.scalars(paging.window(query.order_by(*order), number, PER_PAGE)))
-    return InboxPage(describe(session, items), total, number, PER_PAGE, counts(session, user))
+    items = list(session.scalars(paging.window(query.order_by(*order), number, per_page)))
+    return InboxPage(describe(session, items), total, number, per_page, counts(session, user))
 
 
 def describe(session: Session, items: list[WorkItem]) -> list[InboxRow]:

@@ -74,7 +74,9 @@ def query(session: Session, user: User, filters: LedgerFilters) -> Select[tuple[
     return statement
 
 
-def page(session: Session, user: User, filters: LedgerFilters, number: int) -> Page[Problem]:
+def page(
+    session: Session, user: User, filters: LedgerFilters, number: int, per_page: int = PER_PAGE
+) -> Page[Problem]:
     statement = query(session, user, filters)
     ordered = statement.order_by(Problem.registered_at.desc(), Problem.id.desc())
-    return paging.fetch(session, ordered, number, PER_PAGE)
+    return paging.fetch(session, ordered, number, per_page)

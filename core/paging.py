@@ -15,6 +15,9 @@ T = TypeVar("T")
 # (or overflow its offset) before answering with nothing.
 MAX_PAGE = 100_000
 PAGE_REFUSED = f"页码须为 1 至 {MAX_PAGE} 之间的整数"
+# A client may ask for pages of its own size, up to this many rows.
+MAX_PER_PAGE = 100
+PER_PAGE_REFUSED = f"每页条数须为 1 至 {MAX_PER_PAGE} 之间的整数"
 
 
 def page_number(text: str | None) -> int:

@@ -52,6 +52,38 @@ def test_a_page_that_is_no_page_is_400_even_without_a_token(client: FlaskClient,
     assert answer.get_json()["fields"]["page"].startswith("页码须为")
 
 
+@pytest.mark.parametrize("bad", ["0", "101", "-1", "null", "", "1e2", "99999999999999999999"])
+def test_a_page_size_outside_1_to_100_is_400(client: FlaskClient, bad: str) -> None:
+    answer = client.get(f"/api/v1/public/disclosures.json?per_page={bad}")
+    assert answer.status_code == 400
+    assert answer.get_json()["fields"]["per_page"] == "每页条数须为 1 至 100 之间的整数"
+
+
+def test_a_client_chooses_its_page_size_on_every_list(
+    db_session: Session, client: FlaskClient
+) -> None:
+    officer = token(db_session, "qsz_jbr")
+    for n in range(3):
+        data = registration(description=f"每页条数{n}：村会计截留补贴资金")
+        made = client.post("/api/v1/problems", headers=officer, json={"unit": "QSZ", "data": data})
+        assert made.status_code == 201, made.get_json()
+    reviewer = token(db_session, "qsz_fzr")  # whose inbox the registrations reach
+    for url, who in (("/api/v1/problems", officer), ("/api/v1/tasks", reviewer)):
+        whole = client.get(url, headers=who).get_json()
+        assert whole["per_page"] == 30 and whole["total"] >= 3
+        first = client.get(f"{url}?per_page=2", headers=who).get_json()
+        assert first["pages"] == -(-whole["total"] // 2) and len(first["items"]) == 2
+        pages = [first] + [
+            client.get(f"{url}?per_page=2&page={n}", headers=who).get_json()
+            for n in range(2, first["pages"] + 1)
+        ]
+        assert {p["per_page"] for p in pages} == {2}
+        ids = [item["id"] for p in pages for item in p["items"]]
+        assert len(ids) == whole["total"] == len(set(ids))  # every row once, none twice
+    filings = client.get("/api/v1/reports/filings?per_page=1", headers=officer).get_json()
+    assert filings["per_page"] == 1
+
+
 def test_ids_beyond_a_row_and_wrong_methods(db_session: Session, client: FlaskClient) -> None:
     officer = token(db_session, "qsz_jbr")
     assert client.get("/api/v1/tasks/99999999999999999999", headers=officer).status_code == 404

@@ -94,7 +94,7 @@ def change_json(change: filed_figures.Change) -> dict[str, Any]:
 @bp.get("/reports/filings")
 @allow(*REPORT_ROLES, api=True)
 @declare(
-    "报送留档列表（新的在前，每页 20 份）",
+    "报送留档列表（新的在前，默认每页 20 份）",
     {200: Answer("报送留档", s.page_of(Filing, "FilingPage"))},
     query=FilingQuery,
     refusals=(403, 422),
@@ -103,13 +103,14 @@ def list_filings(query: dict[str, Any]) -> ResponseReturnValue:
     session = db.session()
     code = query["unit"]
     unit_id = unit_by_code(session, code).id if code else None
-    found = filing.filings(session, api_user(), unit_id=unit_id, page=query["page"])
-    return {
-        "items": [filing_json(f) for f in found.items],
-        "total": found.total,
-        "page": found.number,
-        "pages": found.pages,
-    }
+    found = filing.filings(
+        session,
+        api_user(),
+        unit_id=unit_id,
+        page=query["page"],
+        per_page=query["per_page"] or filing.FILINGS_PAGE,
+    )
+    return s.page_answer([filing_json(f) for f in found.items], found)
 
 
 @bp.get("/reports/filings/<int:filing_id>")

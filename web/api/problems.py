@@ -122,7 +122,9 @@ def problem_json(problem: Problem) -> dict[str, Any]:
 @bp.get("/problems")
 @allow(*WORKING_ROLES, api=True)
 @declare(
-    "问题台账（本人可见范围，每页 30 条）", {200: Answer("问题", ProblemPage)}, query=ProblemQuery
+    "问题台账（本人可见范围，默认每页 30 条）",
+    {200: Answer("问题", ProblemPage)},
+    query=ProblemQuery,
 )
 def list_problems(query: dict[str, Any]) -> ResponseReturnValue:
     filters = ledger_queries.LedgerFilters(
@@ -134,13 +136,14 @@ def list_problems(query: dict[str, Any]) -> ResponseReturnValue:
         overdue=query["overdue"] == "1",
         q=query["q"].strip(),
     )
-    found_page = ledger_queries.page(db.session(), api_user(), filters, query["page"])
-    return {
-        "items": [problem_json(p) for p in found_page.items],
-        "total": found_page.total,
-        "page": found_page.number,
-        "pages": found_page.pages,
-    }
+    found_page = ledger_queries.page(
+        db.session(),
+        api_user(),
+        filters,
+        query["page"],
+        query["per_page"] or ledger_queries.PER_PAGE,
+    )
+    return s.page_answer([problem_json(p) for p in found_page.items], found_page)
 
 
 @bp.get("/problems/<int:problem_id>")
@@ -236,21 +239,20 @@ def create_definition() -> ResponseReturnValue:
 @bp.get("/public/disclosures.json")
 @allow(public=True)
 @declare(
-    "公开公示（无需令牌，个人信息已在服务器端屏蔽；每页 20 条）",
+    "公开公示（无需令牌，个人信息已在服务器端屏蔽；默认每页 20 条）",
     {200: Answer("公示", s.page_of(Disclosure, "DisclosurePage"))},
     query=DisclosureQuery,
     public=True,
 )
 def public_disclosures(query: dict[str, Any]) -> ResponseReturnValue:
     found_page = disclosures.search(
-        db.session(), township=query["township"], programme=query["programme"], page=query["page"]
+        db.session(),
+        township=query["township"],
+        programme=query["programme"],
+        page=query["page"],
+        per_page=query["per_page"] or disclosures.PER_PAGE,
     )
-    return {
-        "items": [d.to_json() for d in found_page.items],
-        "total": found_page.total,
-        "page": found_page.number,
-        "pages": found_page.pages,
-    }
+    return s.page_answer([d.to_json() for d in found_page.items], found_page)
 
 
 @bp.get("/openapi.json")

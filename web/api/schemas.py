@@ -9,7 +9,7 @@ from typing import Any
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from core.db import MAX_ID
-from core.paging import MAX_PAGE, PAGE_REFUSED
+from core.paging import MAX_PAGE, MAX_PER_PAGE, PAGE_REFUSED, PER_PAGE_REFUSED
 
 TEXT_LIMIT = 200
 
@@ -92,6 +92,12 @@ class Paged(Query):
         error_messages={"invalid": PAGE_REFUSED, "null": PAGE_REFUSED},
         metadata={"description": f"页码，1 至 {MAX_PAGE}"},
     )
+    per_page = fields.Integer(
+        load_default=None,
+        validate=validate.Range(1, MAX_PER_PAGE, error=PER_PAGE_REFUSED),
+        error_messages={"invalid": PER_PAGE_REFUSED, "null": PER_PAGE_REFUSED},
+        metadata={"description": f"每页条数，1 至 {MAX_PER_PAGE}；不给则按各列表的默认条数"},
+    )
 
 
 class Finding(Schema):
@@ -114,16 +120,28 @@ class Error(Schema):
 
 
 def page_of(item: type[Schema], name: str) -> type[Schema]:
-    """A page of a list: items, how many in all, this page and how many pages."""
+    """A page of a list: items, how many in all, this page, its size and how many pages."""
     return Schema.from_dict(
         {
             "items": fields.List(fields.Nested(item), required=True),
             "total": fields.Integer(required=True),
             "page": fields.Integer(required=True),
+            "per_page": fields.Integer(required=True),
             "pages": fields.Integer(required=True),
         },
         name=name,
     )
+
+
+def page_answer(items: list[Any], found: Any) -> dict[str, Any]:
+    """The answer for a page_of schema, from a core.paging.Page (or the inbox's page)."""
+    return {
+        "items": items,
+        "total": found.total,
+        "page": found.number,
+        "per_page": found.per_page,
+        "pages": found.pages,
+    }
 
 
 def items_of(item: type[Schema], name: str) -> type[Schema]:

@@ -102,14 +102,22 @@ def _tagged(item: WorkItem) -> tuple[dict[str, Any], int, dict[str, str]]:
 
 @bp.get("/tasks")
 @allow(*WORKING_ROLES, api=True)
-@declare("我的待办（按办理期限排序，每页 30 条）", {200: Answer("待办", TaskPage)}, query=TaskQuery)
+@declare(
+    "我的待办（按办理期限排序，默认每页 30 条）", {200: Answer("待办", TaskPage)}, query=TaskQuery
+)
 def list_tasks(query: dict[str, Any]) -> ResponseReturnValue:
     filters = inbox.InboxFilters(
         query["programme"], query["category"], query["village"], query["due_before"], query["q"]
     )
-    page = inbox.page(db.session(), api_user(), query["tab"], filters, query["page"])
-    items = [task_json(r.item) | {"subject": r.subject} for r in page.rows]
-    return {"items": items, "total": page.total, "page": page.page, "pages": page.pages}
+    page = inbox.page(
+        db.session(),
+        api_user(),
+        query["tab"],
+        filters,
+        query["page"],
+        query["per_page"] or inbox.PER_PAGE,
+    )
+    return s.page_answer([task_json(r.item) | {"subject": r.subject} for r in page.rows], page)
 
 
 @bp.get("/tasks/<int:item_id>")
