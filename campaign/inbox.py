@@ -8,10 +8,11 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from campaign import records
-from campaign.models import FocusItem, Problem, Programme, StatCategory, Unit, User
+from campaign.models import Clue, FocusItem, Problem, Programme, StatCategory, Unit, User
 from core import clock, paging
 from engine import workitems
 from engine.models import Case, WorkItem, WorkItemState
@@ -95,8 +96,14 @@ def _base(user: User, tab: str) -> Select[Any]:
 
 
 def _with_problem(query: Select[Any]) -> Select[Any]:
-    return query.join(Case, Case.id == WorkItem.case_id).outerjoin(
-        Problem, and_(Case.subject_type == "problem", Problem.id == Case.subject_id)
+    """The ledger entry each task is about: its case's problem, or the problem a clue was
+    transferred from, so that the commission finds its clues by the problem's number, unit
+    and village as everyone else finds their tasks."""
+    problem_id = sql_case((Case.subject_type == "problem", Case.subject_id), else_=Clue.problem_id)
+    return (
+        query.join(Case, Case.id == WorkItem.case_id)
+        .outerjoin(Clue, and_(Case.subject_type == "clue", Clue.id == Case.subject_id))
+        .outerjoin(Problem, Problem.id == problem_id)
     )
 
 
@@ -129,6 +136,8 @@ def _filtered(query: Select[Any], filters: InboxFilters) -> Select[Any]:
                 Problem.number.ilike(like),
                 Problem.description.ilike(like),
                 WorkItem.title.ilike(like),
+                Clue.number.ilike(like),
+                Clue.summary.ilike(like),
             )
         )
     return query

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import problems, tasks
+from campaign import inbox, problems, tasks
 from campaign.models import Clue, Problem
 from campaign.org import unit_by_code
 from campaign.workflow_host import CampaignHost
@@ -185,3 +185,24 @@ def test_a_name_the_commission_records_is_masked_when_the_public_text_is_approve
     assert clue.persons_named == "王五、赵六"
     do(db_session, host, "ldxz_ban", problem, {"disclosure_decision": "approve"})
     assert problem.public_text == "村会计王某、出纳赵某截留补贴已追回"
+
+
+@pytest.mark.parametrize("search", ["problem_number", "clue_number", "summary", "village"])
+def test_the_commission_finds_its_clue_in_the_inbox_as_others_find_their_tasks(
+    db_session: Session, host: CampaignHost, search: str
+) -> None:
+    problem = flagged_problem(db_session, host)
+    problems.register(db_session, host, user(db_session, "qsz_jbr"), "QSZ", registration())
+    clue = db_session.scalars(select(Clue).where(Clue.problem_id == problem.id)).one()
+    commission = user(db_session, "jjw_jc")
+    assert problem.village is not None
+    filters = {
+        "problem_number": inbox.InboxFilters(q=problem.number),
+        "clue_number": inbox.InboxFilters(q=clue.number),
+        "summary": inbox.InboxFilters(q="涉嫌截留"),
+        "village": inbox.InboxFilters(village=problem.village.code),
+    }[search]
+    found = inbox.page(db_session, commission, "open", filters)
+    assert [row.item.case_id for row in found.rows] == [clue.case_id]
+    nothing = inbox.page(db_session, commission, "open", inbox.InboxFilters(q="没有这样的内容"))
+    assert nothing.rows == [] and nothing.total == 0
