@@ -177,8 +177,11 @@ def describe(session: Session, items: list[WorkItem]) -> list[InboxRow]:
         for c in session.scalars(select(Case).where(Case.id.in_({i.case_id for i in items})))
     }
     subjects = records.records_of(session, cases.values())
-    units = dict(session.execute(select(Unit.id, Unit.name)).tuples().all())
-    rows = []
+    unit_ids = {i.unit_id for i in items if i.unit_id is not None}
+    units = dict(
+        session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).tuples().all()
+    )
+    described = []
     for item in items:
         case = cases[item.case_id]
         kind, record = records.kind_of(case), subjects.get(case.id)
@@ -186,8 +189,27 @@ def describe(session: Session, items: list[WorkItem]) -> list[InboxRow]:
         if kind is not None and record is not None:
             subject, detail = kind.describe(record, case)
             problem_id = kind.ledger_entry(record)
-        rows.append(InboxRow(item, subject, detail, units.get(item.unit_id or 0, ""), problem_id))
-    return rows
+        described.append((item, kind, subject, detail, problem_id))
+    # A record of another kind that came from a ledger entry (a clue) names that entry, so
+    # that whoever works it sees, and finds, which problem it is about.
+    wanted = {
+        p for _, kind, _, _, p in described if p is not None and kind and kind.name != "problem"
+    }
+    numbers = dict(
+        session.execute(select(Problem.id, Problem.number).where(Problem.id.in_(wanted)))
+        .tuples()
+        .all()
+    )
+    return [
+        InboxRow(
+            item,
+            subject,
+            f"问题 {numbers[problem_id]} · {detail}" if problem_id in numbers else detail,
+            units.get(item.unit_id or 0, ""),
+            problem_id,
+        )
+        for item, _, subject, detail, problem_id in described
+    ]
 
 
 def filter_choices(session: Session, user: User) -> dict[str, list[tuple[str, str]]]:
