@@ -23,7 +23,9 @@ SUMMARY = "新华村村会计涉嫌截留2户低保金，资金去向不明"
 CLUE_NUMBER = re.compile(r"XS-\d{4}-\d{4}")
 
 
-def flag_while_approving(reviewer: Page, number: str) -> None:
+def approve_registration(reviewer: Page, number: str, *, clue: str = "") -> None:
+    """The reviewer approves the problem, assigns its rectification and, given a clue
+    summary, flags a suspected violation."""
     inbox_row(reviewer, number).get_by_role("link", name="办理").click()
     reviewer.get_by_label("审核结果").select_option(label="通过，落实整改")
     reviewer.get_by_label("整改责任单位").select_option(label="青山镇")
@@ -34,8 +36,9 @@ def flag_while_approving(reviewer: Page, number: str) -> None:
     deadline.fill(
         (date.fromisoformat(deadline.get_attribute("min") or "") + timedelta(days=30)).isoformat()
     )
-    reviewer.get_by_label("涉嫌违纪违法，需向纪检监察机关移送问题线索").check()
-    reviewer.get_by_label("线索摘要").fill(SUMMARY)
+    if clue:
+        reviewer.get_by_label("涉嫌违纪违法，需向纪检监察机关移送问题线索").check()
+        reviewer.get_by_label("线索摘要").fill(clue)
     submit(reviewer)
     expect(reviewer.get_by_role("status")).to_have_text("“审核登记，落实整改责任”已办理完毕")
 
@@ -44,7 +47,7 @@ def flag_while_approving(reviewer: Page, number: str) -> None:
 def test_a_clue_goes_through_the_commission(open_as: OpenAs, width: int) -> None:
     officer = open_as("qsz_jbr")
     number = register_problem(officer, f"新华村2户低保金被截留（{width}）", "2400.00")
-    flag_while_approving(open_as("qsz_fzr"), number)
+    approve_registration(open_as("qsz_fzr"), number, clue=SUMMARY)
 
     commission = open_as("jjw_jc")
     commission.set_viewport_size({"width": width, "height": 900})
@@ -66,7 +69,7 @@ def test_a_clue_goes_through_the_commission(open_as: OpenAs, width: int) -> None
     expect(problem_facts).to_contain_text("青山镇 · 新华村")
     expect(problem_facts).to_contain_text("2,400.00 元")
     expect(current_step(commission, "clue_receive")).to_be_visible()
-    _no_sideways_scrolling(commission)
+    no_sideways_scrolling(commission)
     screenshot(commission, f"clue-receive-{width}")
 
     commission.get_by_label("处置方式").select_option(label="初步核实")
@@ -107,9 +110,9 @@ def test_a_clue_goes_through_the_commission(open_as: OpenAs, width: int) -> None
     expect(office.get_by_role("heading", name=f"问题 {number}")).to_be_visible()
     expect(office.get_by_text(SUMMARY)).to_be_visible()
     expect(office.get_by_text(re.compile(r"XS-\d{4}-\d{4} · 已办结"))).to_be_visible()
-    _no_sideways_scrolling(office)
+    no_sideways_scrolling(office)
 
 
-def _no_sideways_scrolling(page: Page) -> None:
+def no_sideways_scrolling(page: Page) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{overflow}px wider than the window"
