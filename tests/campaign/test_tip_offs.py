@@ -109,7 +109,13 @@ def test_the_query_page_shows_no_personal_data(db_session: Session, host: Campai
     do(db_session, host, OFFICE, tip_off, ASSIGN)
     do(db_session, host, UNIT_OFFICER, tip_off, FOUND_TRUE)
     # An answer that names a phone and an ID number despite the form's hint is masked.
-    do(db_session, host, OFFICE, tip_off, {"feedback": "已联系13812345678，身份证420704198801011234"})
+    do(
+        db_session,
+        host,
+        OFFICE,
+        tip_off,
+        {"feedback": "已联系13812345678，身份证420704198801011234"},
+    )
     shown = tip_off_intake.public_status(db_session, tip_off.code)
     everything = repr(shown)
     for secret in ("13812345678", "420704198801011234", "代领", "村会计", tip_off.number):
@@ -194,9 +200,7 @@ def test_the_answer_is_not_due_before_the_verification(
 
 def test_the_report_is_a_record_its_case_serves(db_session: Session, host: CampaignHost) -> None:
     tip_off = submitted(db_session, host)
-    step = db_session.scalars(
-        select(WorkItem).where(WorkItem.case_id == tip_off.case_id)
-    ).one()
+    step = db_session.scalars(select(WorkItem).where(WorkItem.case_id == tip_off.case_id)).one()
     kind = records.kind_of(step.case)
     assert kind is not None and kind.label == "群众举报"
     assert records.record_of(db_session, step.case) is tip_off
