@@ -90,7 +90,7 @@ def submit_from_portal(
         raise InvalidInput(REFUSED_AS_ROBOT)
     clean = _clean(session, "tip_off_report", data)
     _count_portal_report(session, address)
-    return _take_in(session, host, clean, channel="portal", by=None)
+    return _take_in(session, host, clean, channel="portal", by=None, source=address)
 
 
 def submit_phoned(
@@ -129,7 +129,13 @@ def _clean(session: Session, form_key: str, data: Mapping[str, Any]) -> dict[str
 
 
 def _take_in(
-    session: Session, host: EngineHost, clean: Mapping[str, Any], *, channel: str, by: User | None
+    session: Session,
+    host: EngineHost,
+    clean: Mapping[str, Any],
+    *,
+    channel: str,
+    by: User | None,
+    source: str = "",
 ) -> TipOff:
     campaign = active_campaign(session)
     programme = session.scalars(
@@ -185,6 +191,7 @@ def _take_in(
         actor=by,
         actor_name=None if by is not None else PORTAL_ACTOR.name,
         target=f"tip_off:{tip_off.number}",
+        source=source,
         channel=channel,
     )
     return tip_off
