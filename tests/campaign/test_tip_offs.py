@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -207,3 +209,24 @@ def test_the_report_is_a_record_its_case_serves(db_session: Session, host: Campa
     assert records.may_see_case(db_session, user(db_session, OFFICE), step.case_id)
     assert not records.may_see_case(db_session, user(db_session, UNIT_OFFICER), step.case_id)
     assert isinstance(records.record_of(db_session, step.case), TipOff)
+
+
+@given(
+    code=st.text(alphabet=tip_off_intake.CODE_ALPHABET, min_size=12, max_size=12),
+    lower=st.lists(st.booleans(), min_size=12, max_size=12),
+    separator=st.sampled_from(["-", " ", "", "—", " - "]),
+)
+def test_a_code_typed_back_in_any_case_and_grouping_is_the_code(
+    code: str, lower: list[bool], separator: str
+) -> None:
+    typed = "".join(c.lower() if low else c for c, low in zip(code, lower, strict=True))
+    grouped = separator.join(typed[i : i + 4] for i in range(0, 12, 4))
+    assert tip_off_intake.normalised_code(grouped) == code
+    assert tip_off_intake.normalised_code(tip_off_intake.shown_code(code)) == code
+
+
+def test_codes_are_drawn_from_the_alphabet_and_do_not_repeat() -> None:
+    codes = {tip_off_intake.new_code() for _ in range(2000)}
+    assert len(codes) == 2000
+    assert all(len(c) == 12 and set(c) <= set(tip_off_intake.CODE_ALPHABET) for c in codes)
+    assert not set("01ILO") & set(tip_off_intake.CODE_ALPHABET)
