@@ -212,6 +212,10 @@ def test_the_whole_way_from_the_portal_to_the_answer_read_by_code(
     problem = db_session.get(Problem, tip_off.problem_id)
     assert problem is not None and problem.source == "public_report"
     assert problem.village is not None and problem.village.code == "QSZ01"
+    office = app.test_client()
+    assert login(office, "ldxz_ban", DEMO_PASSWORD).status_code == 302
+    entry_page = office.get(f"/problems/{problem.id}").get_data(as_text=True)
+    assert f"群众举报 {tip_off.number}" in entry_page and "群众举报" in entry_page
     _do_task(
         app, db_session, "ldxz_ban", tip_off, {"feedback": "经核实属实，已责令整改并补发补贴。"}
     )
