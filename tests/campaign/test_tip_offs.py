@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import records, tip_off_intake, tip_offs
+from campaign import case_starts, records, tip_off_intake, tip_offs
 from campaign.models import Problem, TipOff, TipOffStatus
 from campaign.workflow_host import CampaignHost
 from core import clock
-from core.errors import InvalidInput, NotAllowed, NotFound
+from core.errors import AppError, InvalidInput, NotAllowed, NotFound
 from engine.models import WorkItem
 from tests.campaign.conftest import user
 from tests.campaign.tip_off_helpers import (
@@ -230,3 +230,13 @@ def test_codes_are_drawn_from_the_alphabet_and_do_not_repeat() -> None:
     assert len(codes) == 2000
     assert all(len(c) == 12 and set(c) <= set(tip_off_intake.CODE_ALPHABET) for c in codes)
     assert not set("01ILO") & set(tip_off_intake.CODE_ALPHABET)
+
+
+def test_the_office_cannot_start_a_report_case_without_a_report(
+    db_session: Session, host: CampaignHost
+) -> None:
+    office = user(db_session, OFFICE)
+    offered = {s.definition.key for s in case_starts.startable(db_session, host, office)}
+    assert "tip_off" not in offered
+    with pytest.raises(AppError):
+        case_starts.start(db_session, host, office, "tip_off", "CJJ-ZHK", {})
