@@ -1,6 +1,7 @@
 """我要举报 at 390 px wide (a phone): a person with no account fills the form, is given the
 query code, and reads the status with it; the page fits the screen and axe finds nothing
-critical or serious."""
+critical or serious. And the office's side: a phoned-in report typed, its code read out, the
+phone masked until asked for."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.test_accessibility import axe_violations, describe
 from tests.browser.test_phone import PHONE, _fits
 
 pytestmark = pytest.mark.browser
@@ -61,3 +64,32 @@ def test_a_report_missing_its_account_comes_back_with_the_reason_and_the_input(
     expect(phone.get_by_text("乡镇：必填")).to_be_visible()
     expect(phone.get_by_text("反映的问题：必填")).to_be_visible()
     expect(phone.get_by_label("联系方式（选填）")).to_have_value("13812345678")
+
+
+def test_the_office_types_a_phoned_report_and_reads_the_code_out(
+    live_server: str, page: Page
+) -> None:
+    page.goto(live_server + "/login")
+    page.get_by_label("用户名").fill("ldxz_ban")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="群众举报").click()
+    page.get_by_role("link", name="登记电话举报").click()
+    expect(page.get_by_role("heading", name="登记电话举报")).to_be_visible()
+    assert not axe_violations(page), describe(axe_violations(page))
+    page.get_by_label("补贴项目").select_option(label="耕地地力保护补贴")
+    page.locator("#f-township").select_option(label="白沙镇")
+    page.get_by_label("反映的问题").fill("来电反映：村里有人冒领去世老人的高龄津贴。")
+    page.get_by_label("来电号码").fill("13812345678")
+    page.get_by_role("button", name="登记并送受理").click()
+    code = page.locator("#query-code").inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code)
+    expect(page.get_by_text("138****5678")).to_be_visible()
+    assert "13812345678" not in page.content()
+    assert not axe_violations(page), describe(axe_violations(page))
+    page.get_by_role("button", name="显示未脱敏的号码和联系方式（将记入审计日志）").click()
+    expect(page.get_by_text("13812345678")).to_be_visible()
+    page.get_by_role("link", name="返回群众举报列表").click()
+    expect(page.get_by_role("cell", name="白沙镇")).to_be_visible()
+    assert "13812345678" not in page.content()
+    assert not axe_violations(page), describe(axe_violations(page))
