@@ -177,6 +177,8 @@ ACTION_LABELS = {
     "task.urge": "催办",
     "user.contact": "修改联系方式",
     "clue.transfer": "移送线索",
+    "tip_off.submit": "收到群众举报",
+    "tip_off.reveal_phone": "查看举报人联系方式",
     "key_check.assign": "安排重点检查",
     "definition.deploy": "部署流程定义",
     "case.migrate": "迁移案件版本",

@@ -24,6 +24,7 @@ TARGET_KINDS = {
     "unit": "单位",
     "problem": "问题",
     "clue": "线索",
+    "tip_off": "群众举报",
     "case": "流程",
     "definition": "流程定义",
     "process": "流程定义",

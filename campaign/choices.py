@@ -73,6 +73,57 @@ def _inspection_teams(session: Session, context: CaseContext, data: Mapping[str,
     return [(u.code, u.name) for u in rows]
 
 
+def _townships(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
+    rows = session.scalars(
+        select(Unit)
+        .where(Unit.kind == UnitKind.TOWNSHIP.value, Unit.active.is_(True))
+        .order_by(Unit.sort_order, Unit.code)
+    )
+    return [(u.code, u.name) for u in rows]
+
+
+def _township_villages(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
+    """Villages named with their township, for a form where the township is chosen beside
+    them (a report from the public): once a township is chosen, only its villages."""
+    townships = {
+        u.id: u
+        for u in session.scalars(
+            select(Unit).where(Unit.kind == UnitKind.TOWNSHIP.value, Unit.active.is_(True))
+        )
+    }
+    chosen = data.get("township")
+    wanted = [i for i, u in townships.items() if not chosen or u.code == chosen]
+    rows = session.scalars(
+        select(Unit).where(
+            Unit.kind == UnitKind.VILLAGE.value,
+            Unit.active.is_(True),
+            Unit.parent_id.in_(wanted),
+        )
+    )
+    ordered = sorted(
+        rows,
+        key=lambda v: (
+            townships[v.parent_id or 0].sort_order,
+            townships[v.parent_id or 0].code,
+            v.sort_order,
+            v.code,
+        ),
+    )
+    return [(v.code, f"{townships[v.parent_id or 0].name} · {v.name}") for v in ordered]
+
+
+def _ledger_units(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
+    """Units that keep a ledger (townships and departments): where a report is sent to be
+    verified, so that what is found true is registered in that unit's ledger."""
+    kinds = [UnitKind.TOWNSHIP.value, UnitKind.DEPARTMENT.value]
+    rows = session.scalars(
+        select(Unit)
+        .where(Unit.kind.in_(kinds), Unit.active.is_(True))
+        .order_by(Unit.sort_order, Unit.code)
+    )
+    return [(u.code, u.name) for u in rows]
+
+
 SOURCES: dict[str, Callable[[Session, CaseContext, Mapping[str, Any]], Options]] = {
     "villages": _villages,
     "programmes": _programmes,
@@ -80,6 +131,9 @@ SOURCES: dict[str, Callable[[Session, CaseContext, Mapping[str, Any]], Options]]
     "stat_categories": _stat_categories,
     "responsible_units": _responsible_units,
     "inspection_teams": _inspection_teams,
+    "townships": _townships,
+    "township_villages": _township_villages,
+    "ledger_units": _ledger_units,
 }
 
 

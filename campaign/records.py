@@ -1,7 +1,8 @@
 """The records a case serves, registered once per kind.
 
 A case is started for one record: a problem of the ledger, a clue transferred to the
-discipline commission, a report a unit owes, a key check of a township. Each kind says here
+discipline commission, a report a unit owes, a key check of a township, a report from
+the public (群众举报). Each kind says here
 how it is found from a case (the case's subject), who may see it, what it is called in lists
 and which ledger entry a page about it links to, how its status follows its case, and what a
 completed task writes into it. Nothing else in the product branches on the kind of record: a
@@ -16,8 +17,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import clues, ledger_effects, obligations, problem_rules, problems, visibility
-from campaign.models import Clue, KeyCheck, Obligation, Problem, User
+from campaign import (
+    clues,
+    ledger_effects,
+    obligations,
+    problem_rules,
+    problems,
+    tip_offs,
+    visibility,
+)
+from campaign.models import Clue, KeyCheck, Obligation, Problem, TipOff, User
 from engine.cases import Completion
 from engine.host import EngineHost
 from engine.models import Case, CaseStatus, WorkItem
@@ -127,6 +136,19 @@ KINDS: dict[str, RecordKind] = {
             follow=_key_check_follows,
             take_up=_nothing,
             named=lambda k, _case: f"重点检查（{k.township.name}）",
+        ),
+        RecordKind(
+            name="tip_off",
+            model=TipOff,
+            label="群众举报",
+            describe=lambda t, _case: (t.number, f"{t.place} · {t.programme.name}"),
+            ledger_entry=lambda t: t.problem_id,
+            may_see=tip_offs.may_see,
+            follow=tip_offs.follow_case,
+            take_up=lambda session, host, user, tip_off, done: tip_offs.take_up(
+                session, host, user, tip_off, done.item.form_key, done.data
+            ),
+            check_before=tip_offs.check_before,
         ),
     )
 }

@@ -32,6 +32,7 @@ from web import (
     security,
     supervise,
     tasks,
+    tip_offs,
 )
 
 
@@ -84,6 +85,7 @@ def create_app(
         notifications.bp,
         public.bp,
         reports.bp,
+        tip_offs.bp,
         api.bp,
     ):
         app.register_blueprint(blueprint)

@@ -36,6 +36,7 @@ def _navigation() -> dict[str, Any]:
         menu.append(MenuItem("我的待办", url_for("inbox.index"), "/inbox", waiting["open"]))
         menu.append(MenuItem("问题台账", url_for("ledger.index"), "/ledger"))
         menu.append(MenuItem("发起流程", url_for("cases.index"), "/cases"))
+        menu.append(MenuItem("群众举报", url_for("tip_offs.index"), "/tip-offs"))
     if Role.SUPERVISOR.value in roles:
         menu.append(MenuItem("督办", url_for("supervise.index"), "/supervise"))
     if roles & set(REPORT_ROLES):

@@ -21,6 +21,7 @@ from campaign.models.obligations import Household, Obligation, SpotCheckSample
 from campaign.models.org import Unit
 from campaign.models.sessions import LoginSession, LoginThrottle
 from campaign.models.submissions import FormSubmission
+from campaign.models.tip_offs import TipOff, TipOffStatus, TipOffThrottle
 
 __all__ = [
     "AccountRequest",
@@ -54,6 +55,9 @@ __all__ = [
     "RoleAssignment",
     "SpotCheckSample",
     "StatCategory",
+    "TipOff",
+    "TipOffStatus",
+    "TipOffThrottle",
     "Unit",
     "Urge",
     "User",

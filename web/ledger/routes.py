@@ -7,8 +7,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign import choices, ledger_queries, problems, submissions, visibility
-from campaign.models import Clue, Problem, Unit
+from campaign import choices, ledger_queries, problems, submissions, tip_offs, visibility
+from campaign.models import Clue, Problem, TipOff, Unit
 from campaign.models.ledger import STATUS_LABELS
 from core.errors import AppError, InvalidInput
 from engine.host import CaseContext
@@ -59,7 +59,16 @@ def show(problem_id: int) -> str:
         history=problems.history(session, problem),
         evidence=problems.evidence(session, problem),
         clues=list(session.scalars(select(Clue).where(Clue.problem_id == problem.id))),
+        tip_off=_tip_off_of(problem),
         may_reopen=problems.may_reopen(me(), problem),
+    )
+
+
+def _tip_off_of(problem: Problem) -> TipOff | None:
+    """The report from the public the entry was registered from, when the person may see it."""
+    tip_off = db.session().scalar(select(TipOff).where(TipOff.problem_id == problem.id))
+    return (
+        tip_off if tip_off is not None and tip_offs.may_see(db.session(), me(), tip_off) else None
     )
 
 

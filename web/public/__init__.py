@@ -1,4 +1,5 @@
-"""公开公示: published rectification results for the public, no login."""
+"""The portal: published rectification results (公开公示) and reports from the public
+(我要举报, web.public.tip_off), no login."""
 
 from __future__ import annotations
 
@@ -32,3 +33,6 @@ def index() -> str:
         programme=programme,
         choices=disclosures.search_choices(db.session()),
     )
+
+
+from web.public import tip_off  # noqa: E402,F401  (its routes register on the blueprint)

@@ -17,9 +17,11 @@ from campaign import (
     records,
     submissions,
     tasks,
+    tip_offs,
 )
 from campaign.actors import actor_for
-from campaign.models import Attachment, Clue, Problem, User
+from campaign.masking import mask_text
+from campaign.models import Attachment, Clue, Problem, TipOff, User
 from core.errors import AppError, Conflict, EngineFailure, InvalidInput
 from engine import cases
 from engine.host import Assignment
@@ -70,6 +72,7 @@ def _page(
     problem = subject if isinstance(subject, Problem) else None
     if clue is not None:
         problem = clue.problem
+    tip_off = subject if isinstance(subject, TipOff) else None
     open_steps = list(
         session.scalars(
             select(WorkItem.bpmn_id).where(WorkItem.case_id == case.id, WorkItem.state == "open")
@@ -97,6 +100,8 @@ def _page(
         options=options,
         problem=problem,
         clue=clue,
+        tip_off=tip_off,
+        tip_off_account=mask_text(tip_off.account) if tip_off is not None else "",
         history=history,
         attachments=files.of_case(session, case.id),
         comments=files.comments_of_case(session, case.id),
@@ -171,6 +176,8 @@ def _prefill(item: WorkItem) -> dict[str, Any]:
     proposed at registration, not from an empty form."""
     case = db.session().get(Case, item.case_id)
     problem = records.record_of(db.session(), case) if case is not None else None
+    if isinstance(problem, TipOff):
+        return tip_offs.prefill(problem, item.form_key)
     if not isinstance(problem, Problem):
         return {}
     if item.form_key == "correct_registration":

@@ -1,0 +1,101 @@
+"""我要举报 on the portal: the form (no login), the query code given once, and the query page.
+
+The code is handed from the form to the page that shows it through the session cookie, so a
+reload of that page or of the form never submits twice and the code is never in an address
+(where logs and browser history would keep it); the query form is sent by POST for the same
+reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+
+from campaign import choices, tip_off_intake
+from core.errors import AppError, InvalidInput
+from engine.host import CaseContext
+from forms import registry
+from web import db, errors
+from web.authz import allow
+from web.common import HOST, form_values, found
+from web.public import bp
+from web.security import client_address
+
+_GIVEN_CODE = "tip_off_code"
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@allow(public=True)
+def report() -> ResponseReturnValue:
+    form = found(registry.get("tip_off_report"))
+    if request.method == "GET":
+        return _form_page({}, {})
+    values = form_values(request.form, form)
+    values[tip_off_intake.HONEYPOT_FIELD] = request.form.get(tip_off_intake.HONEYPOT_FIELD, "")
+    errors.on_refusal(lambda error: _form_page(values, _field_errors(error), 422))
+    tip_off = tip_off_intake.submit_from_portal(
+        db.session(), HOST, values, address=client_address()
+    )
+    session[_GIVEN_CODE] = tip_off.code
+    return redirect(url_for("public.report_received"))
+
+
+def _field_errors(error: AppError) -> dict[str, str]:
+    if isinstance(error, InvalidInput) and error.fields:
+        return error.fields
+    return {"": str(error)}
+
+
+def _form_page(
+    values: dict[str, Any], field_errors: dict[str, str], status: int = 200
+) -> ResponseReturnValue:
+    form = found(registry.get("tip_off_report"))
+    values = {k: v for k, v in values.items() if k != tip_off_intake.HONEYPOT_FIELD}
+    options = {
+        spec.name: choices.options(db.session(), spec.source, CaseContext(), {})
+        for spec in form.fields
+        if spec.source
+    }
+    return render_template(
+        "public/report.html",
+        form=form,
+        values=values,
+        errors=field_errors,
+        options=options,
+        honeypot=tip_off_intake.HONEYPOT_FIELD,
+        phone=tip_off_intake.REPORT_PHONE,
+    ), status
+
+
+@bp.get("/report/received")
+@allow(public=True)
+def report_received() -> ResponseReturnValue:
+    code = session.pop(_GIVEN_CODE, None)
+    if not isinstance(code, str):  # shown once: a reload sends the reporter to the query page
+        return redirect(url_for("public.report_status"))
+    return render_template("public/report_received.html", code=tip_off_intake.shown_code(code))
+
+
+@bp.route("/report/status", methods=["GET", "POST"])
+@allow(public=True)
+def report_status() -> ResponseReturnValue:
+    if request.method == "GET":
+        return render_template("public/report_status.html", typed="", error="", shown=None)
+    typed = (request.form.get("code") or "")[:64]
+    errors.on_refusal(
+        lambda error: (
+            render_template(
+                "public/report_status.html", typed=typed, error=str(_message(error)), shown=None
+            ),
+            error.status,
+        )
+    )
+    shown = tip_off_intake.public_status(db.session(), typed)
+    return render_template("public/report_status.html", typed="", error="", shown=shown)
+
+
+def _message(error: AppError) -> str:
+    if isinstance(error, InvalidInput) and error.fields:
+        return "；".join(error.fields.values())
+    return str(error)
