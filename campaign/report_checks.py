@@ -37,9 +37,7 @@ def warnings_of(session: Session, reports: Iterable[Obligation]) -> dict[int, li
     checked = [
         o
         for o in reports
-        if o.deadline_code == SPOT_CHECK
-        and o.status != "open"
-        and o.households_checked is not None
+        if o.deadline_code == SPOT_CHECK and o.status != "open" and o.households_checked is not None
     ]
     if not checked:
         return {}
@@ -74,13 +72,14 @@ def _sample_floor(session: Session, townships: set[int]) -> dict[int, tuple[int,
             Unit.parent_id.in_(townships), Unit.kind == UnitKind.VILLAGE.value
         )
     ).all()
-    listed = dict(
-        session.execute(
+    listed: dict[int, int] = {
+        village_id: n
+        for village_id, n in session.execute(
             select(Household.village_id, func.count())
             .where(Household.village_id.in_([v.id for v in village_rows]))
             .group_by(Household.village_id)
-        ).all()
-    )
+        )
+    }
     floor: dict[int, tuple[int, int]] = defaultdict(lambda: (0, 0))
     for village_id, township_id in village_rows:
         villages, least = floor[township_id]
@@ -91,9 +90,7 @@ def _sample_floor(session: Session, townships: set[int]) -> dict[int, tuple[int,
     return dict(floor)
 
 
-def _spot_check_entries(
-    session: Session, reports: list[Obligation]
-) -> dict[tuple[int, int], int]:
+def _spot_check_entries(session: Session, reports: list[Obligation]) -> dict[tuple[int, int], int]:
     rows = session.execute(
         select(Problem.campaign_id, Problem.unit_id, func.count())
         .where(

@@ -109,7 +109,9 @@ class OverviewRow:
     @property
     def filed_late(self) -> bool:
         filed = self.obligation.submitted_at
-        return filed is not None and filed.astimezone(clock.LOCAL_TZ).date() > self.obligation.due_on
+        return (
+            filed is not None and filed.astimezone(clock.LOCAL_TZ).date() > self.obligation.due_on
+        )
 
     @property
     def filed_at(self) -> datetime | None:

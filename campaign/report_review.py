@@ -69,9 +69,7 @@ class FiledReport:
 
 def visible_report(session: Session, user: User, obligation_id: int) -> Obligation:
     obligation = session.scalar(
-        select(Obligation).where(
-            Obligation.id == obligation_id, report_overview.visible(user)
-        )
+        select(Obligation).where(Obligation.id == obligation_id, report_overview.visible(user))
     )
     if obligation is None:
         raise NotFound(NOT_FOUND)
@@ -125,9 +123,7 @@ def return_report(
     return obligation
 
 
-def accept_report(
-    session: Session, host: EngineHost, user: User, obligation_id: int
-) -> Obligation:
+def accept_report(session: Session, host: EngineHost, user: User, obligation_id: int) -> Obligation:
     """通过: the report stands as filed and its case ends."""
     obligation, step = _reviewable(session, user, obligation_id, "审阅")
     tasks.complete(session, host, user, step.id, {"office_decision": "accept"})

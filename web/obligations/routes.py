@@ -69,7 +69,10 @@ def return_report(obligation_id: int) -> Response:
         db.session(), HOST, me(), obligation_id, request.form.get("reason", "")
     )
     submissions.record(submission, "报告已退回。", back)
-    flash(f"已退回{report.unit.name}的报告（{report.period}），单位经办人将在待办中重新填报", "success")
+    flash(
+        f"已退回{report.unit.name}的报告（{report.period}），单位经办人将在待办中重新填报",
+        "success",
+    )
     return redirect(back)
 
 

@@ -154,7 +154,13 @@ def _previous_step(history: list[CaseEvent], item: WorkItem) -> dict[str, Any] |
     }
 
 
-_DECISIONS = {"approve": "同意", "return": "退回", "reject": "不同意", "void": "提请作废"}
+_DECISIONS = {
+    "approve": "同意",
+    "accept": "通过",
+    "return": "退回",
+    "reject": "不同意",
+    "void": "提请作废",
+}
 
 
 def _returned_note(history: list[CaseEvent]) -> str:
