@@ -156,7 +156,7 @@ def test_the_export_reads_back_with_the_filters(
     client = as_user("ldxz_ban")
     answer = client.get("/obligations/export.xlsx?obligation=monthly_report&unit=QSZ")
     assert answer.status_code == 200
-    assert answer.mimetype.endswith("spreadsheetml.sheet")
+    assert (answer.mimetype or "").endswith("spreadsheetml.sheet")
     sheet = load_workbook(io.BytesIO(answer.data)).active
     assert sheet is not None
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
