@@ -57,6 +57,7 @@ class FiledReport:
     returns: list[ReturnRecord]
     warnings: list[str]
     awaiting_office: bool  # the office's 审阅 step is open: it may pass or return the report
+    my_step: WorkItem | None  # an open step of the report the person may work (填报, 审核)
 
     @property
     def state_label(self) -> str:
@@ -102,6 +103,7 @@ def filed_report(session: Session, user: User, obligation_id: int) -> FiledRepor
         ],
         warnings=report_checks.warnings(session, obligation),
         awaiting_office=_office_step(session, obligation) is not None,
+        my_step=_my_step(session, user, obligation),
     )
 
 
@@ -158,6 +160,23 @@ def _office_step(session: Session, obligation: Obligation) -> WorkItem | None:
             WorkItem.state == WorkItemState.OPEN.value,
         )
     ).first()
+
+
+def _my_step(session: Session, user: User, obligation: Obligation) -> WorkItem | None:
+    if obligation.case_id is None:
+        return None
+    mine = {(r.unit_id, r.role) for r in user.roles}
+    for item in session.scalars(
+        select(WorkItem)
+        .where(
+            WorkItem.case_id == obligation.case_id,
+            WorkItem.state == WorkItemState.OPEN.value,
+        )
+        .order_by(WorkItem.id)
+    ):
+        if (item.unit_id, item.role) in mine:
+            return item
+    return None
 
 
 def _last_fill_item(session: Session, obligation: Obligation) -> WorkItem | None:
