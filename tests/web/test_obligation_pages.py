@@ -72,6 +72,12 @@ def test_the_office_filters_opens_and_returns_a_report(
     searched = _table(client.get("/obligations/?q=青山&state=overdue").get_data(as_text=True))
     assert "2022-05" in searched and "2022-06" not in searched
 
+    review = db_session.scalars(
+        select(WorkItem).where(WorkItem.case_id == june.case_id, WorkItem.state == "open")
+    ).one()
+    task_page = client.get(f"/tasks/{review.id}").get_data(as_text=True)
+    assert review.bpmn_id == "office_review" and f"/obligations/{june.id}" in task_page
+
     shown = client.get(f"/obligations/{june.id}").get_data(as_text=True)
     assert "本月入户走访48户，&lt;b&gt;未发现&lt;/b&gt;代管" in shown  # as filed, escaped
     assert "到村到户调查人数" in shown and "退回重报" in shown

@@ -19,7 +19,7 @@ from campaign import (
     tasks,
 )
 from campaign.actors import actor_for
-from campaign.models import Attachment, Clue, Problem, User
+from campaign.models import Attachment, Clue, Obligation, Problem, User
 from core.errors import AppError, Conflict, EngineFailure, InvalidInput
 from engine import cases
 from engine.host import Assignment
@@ -97,6 +97,7 @@ def _page(
         options=options,
         problem=problem,
         clue=clue,
+        report=subject if isinstance(subject, Obligation) else None,
         history=history,
         attachments=files.of_case(session, case.id),
         comments=files.comments_of_case(session, case.id),
