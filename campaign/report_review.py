@@ -81,11 +81,10 @@ def filed_report(session: Session, user: User, obligation_id: int) -> FiledRepor
     obligation = visible_report(session, user, obligation_id)
     names = report_overview.report_names(session)
     history = _history(session, obligation)
-    filed = [e for e in history if e.kind == "task_completed" and e.bpmn_id == FILL_STEP]
     state = report_overview.state_of(obligation)
     fill = _last_fill_item(session, obligation)
     form = registry.get(fill.form_key) if fill is not None else None
-    shown = filed[-1] if filed and state in ("filed", "returned") else None
+    shown = _as_filed(history) if state in ("filed", "returned") else None
     return FiledReport(
         obligation=obligation,
         report_name=names.get((obligation.campaign_id, obligation.deadline_code), ""),
@@ -199,6 +198,20 @@ def _history(session: Session, obligation: Obligation) -> list[CaseEvent]:
             .order_by(CaseEvent.at, CaseEvent.id)
         )
     )
+
+
+def _as_filed(history: list[CaseEvent]) -> CaseEvent | None:
+    """The officer's form the unit's head last approved (上报): a form filled again after a
+    return and not yet approved is the unit's draft, not what was filed."""
+    drafted = filed = None
+    for event in history:
+        if event.kind != "task_completed":
+            continue
+        if event.bpmn_id == FILL_STEP:
+            drafted = event
+        elif event.bpmn_id == "review_report" and _data(event).get("report_decision") == "approve":
+            filed = drafted
+    return filed
 
 
 def _data(event: CaseEvent) -> dict[str, Any]:

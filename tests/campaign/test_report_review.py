@@ -121,7 +121,21 @@ def test_a_returned_report_comes_back_to_the_unit_and_refiling_clears_it(
     assert shown.state == "returned" and not shown.awaiting_office
     assert [r.reason for r in shown.returns] == ["缺少银行明细，请补充"]
 
-    _file(session, host, june, {**MONTHLY, "banks_involved": "4"})
+    # Filled again but not yet approved by the unit's head: still 退回, the office still
+    # reads what was filed before.
+    tasks.complete(
+        session, host, officer, _open(session, june).id, {**MONTHLY, "banks_involved": "4"}
+    )
+    shown = report_review.filed_report(session, office, june.id)
+    assert shown.state == "returned"
+    assert {v.label: v.text for v in shown.values}["涉及到的银行家数"] == "3"
+    tasks.complete(
+        session,
+        host,
+        user(session, "qsz_fzr"),
+        _open(session, june).id,
+        {"report_decision": "approve"},
+    )
     assert _state(session, "ldxz_ban", june) == "已报" and june.banks_involved == 4
     shown = report_review.filed_report(session, office, june.id)
     assert {v.label: v.text for v in shown.values}["涉及到的银行家数"] == "4"
