@@ -43,6 +43,9 @@ FIGURES = (
     "banks_involved",
     "cards_illegal",
 )
+SPOT_CHECK_FIGURES = ("households_checked", "problems_found")
+# Reports the unit still owes: never filed, or returned by the office and not filed again.
+OWED = ("open", "returned")
 
 
 @dataclass(frozen=True)
@@ -171,24 +174,35 @@ def apply(
 ) -> None:
     if form_key in ("monthly_report", "spot_check_report", "summary_report"):
         obligation.content = data.get("content", "")
-        for name in FIGURES:
+        for name in (*FIGURES, *SPOT_CHECK_FIGURES):
             if name in data:
                 setattr(obligation, name, data[name])
     elif form_key == "review_report" and data.get("report_decision") == "approve":
+        # Filed (again, after a return): 已报 from now on, until the office returns it.
         obligation.status = "submitted"
         obligation.submitted_at = clock.now()
         obligation.submitted_by = user.id
+        obligation.accepted_at = obligation.accepted_by = None
+    elif form_key == "office_review_report":
+        if data.get("office_decision") == "accept":
+            obligation.accepted_at, obligation.accepted_by = clock.now(), user.id
+        elif data.get("office_decision") == "return":
+            obligation.status = "returned"
+            obligation.returned_at, obligation.returned_by = clock.now(), user.id
+            obligation.return_reason = str(data.get("return_reason", "")).strip()
+            obligation.times_returned += 1
 
 
 def unfiled(session: Session, deadline_code: str, *, today: date | None = None) -> list[Obligation]:
-    """Reports past their due date and not submitted: who has not filed by the 23rd."""
+    """Reports past their due date and not submitted (or returned and not filed again):
+    who has not filed by the 23rd."""
     today = today or clock.local_now().date()
     return list(
         session.scalars(
             select(Obligation)
             .where(
                 Obligation.deadline_code == deadline_code,
-                Obligation.status == "open",
+                Obligation.status.in_(OWED),
                 Obligation.due_on < today,
             )
             .order_by(Obligation.due_on, Obligation.unit_id)

@@ -74,7 +74,13 @@ def complete(
 
 def sends_back(data: Mapping[str, Any]) -> bool:
     """A decision that returns the work to an earlier step."""
-    decisions = ("review_decision", "signoff_decision", "disclosure_decision", "report_decision")
+    decisions = (
+        "review_decision",
+        "signoff_decision",
+        "disclosure_decision",
+        "report_decision",
+        "office_decision",
+    )
     return any(data.get(name) == "return" for name in decisions) or any(
         data.get(name) == "reject" for name in ("extension_decision", "void_decision")
     )

@@ -10,6 +10,7 @@ import click
 from campaign import audit, bootstrap, demo, org
 from campaign.jobs import SCHEDULED_JOBS
 from campaign.workflow_host import CampaignHost
+from cli import obligations as _obligations  # noqa: F401  (adds `ykt report status|return`)
 from cli.audit import audit_group
 from cli.backup import backup
 from cli.bench import bench, bench_reports

@@ -40,6 +40,7 @@ def _navigation() -> dict[str, Any]:
     if Role.SUPERVISOR.value in roles:
         menu.append(MenuItem("督办", url_for("supervise.index"), "/supervise"))
     if roles & set(REPORT_ROLES):
+        menu.append(MenuItem("报送管理", url_for("obligations.index"), "/obligations"))
         menu.append(MenuItem("统计报表", url_for("reports.index"), "/reports"))
     if Role.ADMIN.value in roles:
         menu.append(MenuItem("流程定义", url_for("admin.definitions"), "/admin/definitions"))

@@ -28,7 +28,8 @@ class Obligation(Base):
     period: Mapped[str] = mapped_column(String(16))  # "2022-06" for monthly, "2022" for once
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     due_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open, submitted
+    # open, submitted (filed by the unit), returned (sent back by the office until refiled)
+    status: Mapped[str] = mapped_column(String(16), default="open")
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_instance.id"))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
@@ -40,6 +41,16 @@ class Obligation(Base):
     cards_illegal: Mapped[int] = mapped_column(Integer, default=0)
     content: Mapped[str] = mapped_column(Text, default="")
     sample_seed: Mapped[int | None] = mapped_column(Integer)
+    # Figures of the spot-check report, checked against the villages and the ledger.
+    households_checked: Mapped[int | None] = mapped_column(Integer)
+    problems_found: Mapped[int | None] = mapped_column(Integer)
+    # The office's reading of a filed report (审阅): accepted, or returned with a reason.
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    returned_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    return_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    times_returned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     unit: Mapped[Unit] = relationship()
 

@@ -80,8 +80,8 @@ def test_a_client_chooses_its_page_size_on_every_list(
         assert {p["per_page"] for p in pages} == {2}
         ids = [item["id"] for p in pages for item in p["items"]]
         assert len(ids) == whole["total"] == len(set(ids))  # every row once, none twice
-    filings = client.get("/api/v1/reports/filings?per_page=1", headers=officer).get_json()
-    assert filings["per_page"] == 1
+    for url in ("/api/v1/reports/filings", "/api/v1/obligations"):
+        assert client.get(f"{url}?per_page=1", headers=officer).get_json()["per_page"] == 1, url
 
 
 def test_ids_beyond_a_row_and_wrong_methods(db_session: Session, client: FlaskClient) -> None:

@@ -5,6 +5,7 @@ from web.api import (  # noqa: F401  (routes register on the blueprint)
     evidence,
     filings,
     notices,
+    obligations,
     problems,
     reference,
     reports,

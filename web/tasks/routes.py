@@ -21,7 +21,7 @@ from campaign import (
 )
 from campaign.actors import actor_for
 from campaign.masking import mask_text
-from campaign.models import Attachment, Clue, Problem, TipOff, User
+from campaign.models import Attachment, Clue, Obligation, Problem, TipOff, User
 from core.errors import AppError, Conflict, EngineFailure, InvalidInput
 from engine import cases
 from engine.host import Assignment
@@ -102,6 +102,7 @@ def _page(
         clue=clue,
         tip_off=tip_off,
         tip_off_account=mask_text(tip_off.account) if tip_off is not None else "",
+        report=subject if isinstance(subject, Obligation) else None,
         history=history,
         attachments=files.of_case(session, case.id),
         comments=files.comments_of_case(session, case.id),
@@ -159,7 +160,13 @@ def _previous_step(history: list[CaseEvent], item: WorkItem) -> dict[str, Any] |
     }
 
 
-_DECISIONS = {"approve": "同意", "return": "退回", "reject": "不同意", "void": "提请作废"}
+_DECISIONS = {
+    "approve": "同意",
+    "accept": "通过",
+    "return": "退回",
+    "reject": "不同意",
+    "void": "提请作废",
+}
 
 
 def _returned_note(history: list[CaseEvent]) -> str:
