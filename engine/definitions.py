@@ -271,6 +271,10 @@ def deploy_files(
                 tables.append((name, table))
         else:
             key = process_key(text)
+            if key and any(key == other for _, _, other, _ in diagrams):
+                findings += _in_file(
+                    name, [DiagramFinding(key, "同一流程不能在一次部署中出现两次")], named
+                )
             diagrams.append((name, text, key, bundles.called_keys(root)))
     if findings:
         raise DeploymentRefused(findings)
