@@ -89,12 +89,20 @@ def resolve(
     in_file = {p.get("id") for p in root.iterfind("bpmn:process", NS)}
     for call in root.iterfind(".//bpmn:callActivity", NS):
         key = call.get("calledElement") or ""
+        binding = call.get(f"{{{CAMUNDA}}}calledElementBinding") or "latest"
+        if binding not in ("latest", "deployment"):
+            findings.append(
+                finding(
+                    call,
+                    f"调用绑定方式 {binding} 不受支持：部署时取被调用流程的最新版本并固定下来",
+                )
+            )
         if not key:
             findings.append(finding(call, "调用活动须指定被调用流程（calledElement）"))
-        elif key in in_file:
-            continue
         elif key == own_key:
             findings.append(finding(call, "调用活动不能调用本流程自身"))
+        elif key in in_file:
+            continue
         else:
             called = _latest_process(session, key)
             if called is None:

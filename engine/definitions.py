@@ -87,7 +87,12 @@ def check(
 
 
 def _main_process(root: etree._Element) -> tuple[str | None, list[DiagramFinding]]:
-    called = {el.get("calledElement") for el in root.iterfind(".//bpmn:callActivity", NS)}
+    called = {  # a process calling itself is refused as such (engine.bundles), not here
+        el.get("calledElement")
+        for process in root.iterfind("bpmn:process", NS)
+        for el in process.iterfind(".//bpmn:callActivity", NS)
+        if el.get("calledElement") != process.get("id")
+    }
     executable = [
         p
         for p in root.iterfind("bpmn:process", NS)

@@ -278,3 +278,42 @@ def test_a_refused_file_refuses_the_whole_deployment(db_session: Session, host: 
     findings = _refused(db_session, host, "grade_unique.dmn", "caller_missing.bpmn")
     assert all(m.startswith("〔caller_missing.bpmn〕") for _, m in findings)
     assert db_session.scalar(select(DecisionDefinition.id)) is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "element", "reason"),
+    [
+        (
+            'calledElement="part_review"',
+            'calledElement="part_review" camunda:calledElementBinding="version"',
+            "call",
+            "调用绑定方式 version 不受支持",
+        ),
+        ('calledElement="part_review"', 'calledElement="b_caller"', "call", "不能调用本流程自身"),
+    ],
+)
+def test_calls_the_engine_cannot_pin_are_refused_by_name(
+    db_session: Session, host: FakeHost, old: str, new: str, element: str, reason: str
+) -> None:
+    caller = (BUNDLES / "caller.bpmn").read_text().replace(old, new)
+    files: list[tuple[str, bytes | str]] = [("caller.bpmn", caller), *_files("part_review.bpmn")]
+    with pytest.raises(DeploymentRefused) as refused:
+        definitions.deploy_files(db_session, files, host, deployed_by="conformance")
+    found = [(f.element_id, f.message) for f in refused.value.findings]
+    assert any(eid == element and reason in message for eid, message in found), found
+    assert not any("主流程" in message for _, message in found)
+
+
+def test_a_business_rule_task_bound_another_way_is_refused_by_name(
+    db_session: Session, host: FakeHost
+) -> None:
+    diagram = (BUNDLES / "rule_unique.bpmn").read_text()
+    bound = diagram.replace(
+        'camunda:decisionRef="grade_unique"',
+        'camunda:decisionRef="grade_unique" camunda:resultVariable="r"',
+    )
+    files: list[tuple[str, bytes | str]] = [("rule.bpmn", bound), *_files("grade_unique.dmn")]
+    with pytest.raises(DeploymentRefused) as refused:
+        definitions.deploy_files(db_session, files, host, deployed_by="conformance")
+    messages = [f.message for f in refused.value.findings if f.element_id == "decide"]
+    assert any("camunda:resultVariable 不受支持" in m for m in messages), messages
