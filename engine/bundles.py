@@ -80,6 +80,15 @@ class Bundle:
         return called, tables
 
 
+def summary(text: str) -> list[str]:
+    """What a version calls, for people: "流程 part_review 第1版", "决策 grade 第2版"."""
+    bundle = Bundle.load(text)
+    return [
+        *(f"流程 {key} 第{entry['version']}版" for key, entry in sorted(bundle.processes.items())),
+        *(f"决策 {key} 第{entry['version']}版" for key, entry in sorted(bundle.decisions.items())),
+    ]
+
+
 def resolve(
     session: Session | None, root: etree._Element, own_key: str
 ) -> tuple[list[DiagramFinding], Bundle]:

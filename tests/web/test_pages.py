@@ -268,6 +268,8 @@ def test_the_modeler_deploys_the_diagram_with_the_files_chosen_beside_it(
         "/admin/definitions/deploy", json={"xml": xml, "files": [{"name": "a"}]}, headers=headers
     )
     assert wrong.status_code == 400
+    versions = client.get("/admin/definitions/problem_lifecycle").get_data(as_text=True)
+    assert "调用的流程与决策（部署时固定）" in versions
 
 
 def test_a_returned_task_shows_why_and_starts_from_the_registration(

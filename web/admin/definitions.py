@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 from campaign import audit, deployment, records
 from campaign.actors import actor_for
 from core.errors import MalformedRequest
+from engine import bundles, migration
 from engine import definitions as process_definitions
-from engine import migration
 from engine.models import Case, ProcessDefinition
 from web import db, errors
 from web.admin.blueprint import bp
@@ -62,6 +62,7 @@ def definition(key: str) -> str:
         previews=previews,
         subjects=_subjects(session, [p.case_id for p in previews]),
         steps=_step_names(versions),
+        calls={v.id: bundles.summary(v.bundle) for v in versions},
     )
 
 

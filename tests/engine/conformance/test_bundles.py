@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine import cases, decisions, definitions, spiff
+from engine import bundles, cases, decisions, definitions, migration, spiff
 from engine.bundles import Bundle
 from engine.errors import CaseFailed, DeploymentRefused
 from engine.host import CaseContext
@@ -250,7 +250,7 @@ def test_a_case_waiting_in_a_called_process_runs_on_after_it_is_redeployed(
     assert (part.key, part.version) == ("part_review", 2)
     caller = definitions.require_latest(db_session, "b_caller")
     assert caller.version == 2  # the same diagram, now calling version 2: a new version
-    assert Bundle.load(caller.bundle).processes["part_review"]["version"] == 2
+    assert bundles.summary(caller.bundle) == ["流程 part_review 第2版"]
 
     definitions._SPECS.clear()  # as after a restart: every spec is parsed again from the rows
     _do(db_session, host, waiting, "check_part")  # its own version calls version 1: one step
@@ -317,3 +317,19 @@ def test_a_business_rule_task_bound_another_way_is_refused_by_name(
         definitions.deploy_files(db_session, files, host, deployed_by="conformance")
     messages = [f.message for f in refused.value.findings if f.element_id == "decide"]
     assert any("camunda:resultVariable 不受支持" in m for m in messages), messages
+
+
+def test_a_case_inside_a_called_process_moves_to_the_caller_s_next_version(
+    db_session: Session, host: FakeHost
+) -> None:
+    _deploy(db_session, host, "caller.bpmn", "part_review.bpmn")
+    case = _start(db_session, host, "b_caller", {})
+    _do(db_session, host, case, "first")
+    _deploy(db_session, host, "part_review_v2.bpmn", "caller.bpmn")
+    (plan,) = migration.preview(db_session, "b_caller")
+    assert plan.safe, plan.blockers
+    migration.migrate(db_session, host, case.id, to_version=None, actor=WORKER)
+    db_session.refresh(case)
+    assert case.definition.version == 2
+    _do(db_session, host, case, "check_part")
+    assert [i.bpmn_id for i in _open(db_session, case)] == ["sign_part"]  # the new steps
