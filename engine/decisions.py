@@ -163,6 +163,19 @@ def _shape(
     for column in table.findall("dmn:output", ns):
         if not (column.get("name") or column.get("label") or "").strip():
             findings.append(DiagramFinding(column.get("id") or key, "输出列没有名称"))
+    inputs, outputs = len(table.findall("dmn:input", ns)), len(table.findall("dmn:output", ns))
+    for row, rule in enumerate(table.findall("dmn:rule", ns), start=1):
+        where = rule.get("id") or key
+        if not rule.get("id"):
+            findings.append(DiagramFinding(key, f"第 {row} 行规则没有 id"))
+        if len(rule.findall("dmn:inputEntry", ns)) != inputs:
+            findings.append(
+                DiagramFinding(where, f"第 {row} 行的条件数与输入列数（{inputs}）不一致")
+            )
+        if len(rule.findall("dmn:outputEntry", ns)) != outputs:
+            findings.append(
+                DiagramFinding(where, f"第 {row} 行的输出数与输出列数（{outputs}）不一致")
+            )
     return findings
 
 

@@ -333,3 +333,35 @@ def test_a_case_inside_a_called_process_moves_to_the_caller_s_next_version(
     assert case.definition.version == 2
     _do(db_session, host, case, "check_part")
     assert [i.bpmn_id for i in _open(db_session, case)] == ["sign_part"]  # the new steps
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "element", "reason"),
+    [
+        ('<rule id="r_small">', "<rule>", "grade_unique", "第 1 行规则没有 id"),
+        (
+            '<inputEntry id="r_mid_in">',
+            '<inputEntry id="extra"><text>1</text></inputEntry><inputEntry id="r_mid_in">',
+            "r_mid",
+            "第 2 行的条件数与输入列数（1）不一致",
+        ),
+        ("<text>amount</text>", "", "in_amount", "输入列没有表达式"),
+        ("&lt; 1000", "&lt;&lt;&lt;", "r_small_in", "第 1 行的条件 <<< 语法错误"),
+        ('hitPolicy="UNIQUE"', 'hitPolicy="COLLECT" aggregation="SUM"', "grade_unique", "SUM"),
+        (
+            "<inputExpression id",
+            '<inputExpression expressionLanguage="juel" id',
+            "in_amount_expr",
+            "表达式语言 juel 不受支持",
+        ),
+    ],
+)
+def test_a_malformed_decision_table_is_refused_by_name(
+    old: str, new: str, element: str, reason: str
+) -> None:
+    text = (BUNDLES / "grade_unique.dmn").read_text()
+    assert old in text
+    findings, checked = decisions.check(text.replace(old, new))
+    assert checked is None
+    found = [(f.element_id, f.message) for f in findings]
+    assert any(eid == element and reason in message for eid, message in found), found
