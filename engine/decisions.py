@@ -55,7 +55,7 @@ class TableRun(DMNEngine):
 
     def decide(self, task: Any) -> list[Any]:
         table = self.decision_table
-        check = self._DMNEngine__check_rule
+        check = self._DMNEngine__check_rule  # SpiffWorkflow's own test of one rule (private)
         matched = [rule for rule in table.rules if check(rule, task)]
         if table.hit_policy == "UNIQUE" and len(matched) > 1:
             rows = "、".join(str(rule.row_number) for rule in matched)
