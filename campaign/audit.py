@@ -181,6 +181,7 @@ ACTION_LABELS = {
     "tip_off.reveal_phone": "查看举报人联系方式",
     "key_check.assign": "安排重点检查",
     "definition.deploy": "部署流程定义",
+    "decision.deploy": "部署决策表",
     "case.migrate": "迁移案件版本",
     "case.start": "发起流程",
     "message.deliver": "发送消息",

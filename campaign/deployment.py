@@ -51,3 +51,42 @@ def deploy(
         created=created,
     )
     return definition, created
+
+
+def deploy_files(
+    session: Session,
+    host: EngineHost,
+    files: list[tuple[str, bytes | str]],
+    *,
+    by: User | None = None,
+    by_name: str = audit.CLI_ACTOR,
+    source: str,
+) -> list[definitions.Deployed]:
+    """Deploy BPMN and DMN files together (engine.definitions.deploy_files): all of them or,
+    when any has a finding, none."""
+    name = by.username if by is not None else by_name
+    try:
+        deployed = definitions.deploy_files(session, files, host, deployed_by=name)
+    except DeploymentRefused as refused:
+        audit.record_refusal(
+            session,
+            "definition.deploy",
+            actor=by,
+            actor_name=name,
+            source=source,
+            files=[file_name for file_name, _ in files],
+            findings=[str(finding) for finding in refused.findings],
+        )
+        raise
+    for item in deployed:
+        audit.record(
+            session,
+            "definition.deploy" if item.kind == "process" else "decision.deploy",
+            actor=by,
+            actor_name=name,
+            target=f"{'definition' if item.kind == 'process' else 'decision'}:{item.key}",
+            source=source,
+            version=item.version,
+            created=item.created,
+        )
+    return deployed

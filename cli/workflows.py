@@ -1,4 +1,5 @@
-"""`ykt deploy` and `ykt worker`: process definitions and the scheduler."""
+"""`ykt deploy` and `ykt worker`: process definitions (with their decision tables) and the
+scheduler."""
 
 from __future__ import annotations
 
@@ -20,28 +21,33 @@ EXIT_REFUSED = 2
 
 
 @click.command(
-    help="部署 BPMN 流程定义，生成新版本；有错误时逐条列出并以退出码 2 结束，不保存任何内容。"
+    help="部署流程定义：一个或多个 BPMN 与 DMN 文件，作为一次部署（调用活动与业务规则任务可引用"
+    "同批文件或已部署的流程、决策）。每个变化了的流程、决策生成新版本；"
+    "任何文件有错误时逐条列出并以退出码 2 结束，不保存任何内容。"
 )
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--as", "deployed_by", default="命令行", help="记录为部署人")
 @pass_app
 @friendly_errors
-def deploy(app: AppContext, file: Path, deployed_by: str) -> None:
-    xml = file.read_bytes()
+def deploy(app: AppContext, files: tuple[Path, ...], deployed_by: str) -> None:
+    contents: list[tuple[str, bytes | str]] = [(file.name, file.read_bytes()) for file in files]
     try:
         with app.transaction() as session:
-            definition, created = deployment.deploy(
-                session, CampaignHost(), xml, by_name=deployed_by, source="cli"
+            deployed = deployment.deploy_files(
+                session, CampaignHost(), contents, by_name=deployed_by, source="cli"
             )
     except DeploymentRefused as refused:
-        click.echo(f"未部署：{file.name} 有 {len(refused.findings)} 处问题", err=True)
+        names = "、".join(file.name for file in files)
+        click.echo(f"未部署：{names} 有 {len(refused.findings)} 处问题", err=True)
         for finding in refused.findings:
             click.echo(f"  {finding}", err=True)
         sys.exit(EXIT_REFUSED)
-    if created:
-        click.echo(f"{definition.key} v{definition.version}")
-    else:
-        click.echo(f"{definition.key} v{definition.version}（内容未变化，未生成新版本）")
+    for item in deployed:
+        what = "" if item.kind == "process" else "决策 "
+        unchanged = "" if item.created else "（内容未变化，未生成新版本）"
+        click.echo(f"{what}{item.key} v{item.version}{unchanged}")
 
 
 @click.command(

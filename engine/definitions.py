@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Sequence
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -11,10 +12,11 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine import diagram, spiff, validation
+from engine import bundles, decisions, diagram, spiff, validation
+from engine.bundles import Bundle
 from engine.errors import DeploymentRefused, DiagramFinding, UnknownDefinition
 from engine.host import EngineHost
-from engine.models import ProcessDefinition
+from engine.models import DecisionDefinition, ProcessDefinition
 from engine.xmlsafe import UnsafeXml, decode, parse_bpmn
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -24,15 +26,30 @@ NS = {"bpmn": BPMN}
 class Checked:
     """A diagram that passed validation: its executable process and parsed specs."""
 
-    def __init__(self, tree: etree._ElementTree, process_id: str, name: str) -> None:
+    def __init__(
+        self, tree: etree._ElementTree, process_id: str, name: str, bundle: Bundle
+    ) -> None:
         self.tree = tree
         self.process_id = process_id
         self.name = name
-        self.spec, self.subprocess_specs = spiff.parse_specs(tree, process_id)
+        self.bundle = bundle
+        called, tables = bundle.trees()
+        self.spec, self.subprocess_specs = spiff.parse_specs(
+            tree, process_id, called=called, decisions=tables
+        )
 
 
-def check(xml: bytes | str, host: EngineHost) -> tuple[list[DiagramFinding], Checked | None]:
-    """Every finding of a diagram, each tied to its element; the parsed result when none."""
+def check(
+    xml: bytes | str,
+    host: EngineHost,
+    *,
+    session: Session | None = None,
+    called_in_bundle: frozenset[str] = frozenset(),
+) -> tuple[list[DiagramFinding], Checked | None]:
+    """Every finding of a diagram, each tied to its element; the parsed result when none.
+    Call activities and business rule tasks resolve against what is deployed in `session`
+    (none without one); `called_in_bundle` are the keys other files deployed with this one
+    call, whose tasks may take the lane of the calling activity."""
     try:
         tree = parse_bpmn(xml)
     except UnsafeXml as exc:
@@ -47,7 +64,9 @@ def check(xml: bytes | str, host: EngineHost) -> tuple[list[DiagramFinding], Che
             DiagramFinding(exc.id or "", f"不符合 BPMN 2.0 规范（第 {exc.line_number} 行）：{exc}")
         ], None
     process_id, findings = _main_process(root)
-    findings += validation.structure(root, host)
+    findings += validation.structure(root, host, borrowed=called_in_bundle)
+    found, bundle = bundles.resolve(session, root, process_id or "")
+    findings += found
     rewritten = diagram.normalise(root)
     named = {f.element_id for f in rewritten}  # already refused: not again as a syntax error
     findings += rewritten
@@ -57,7 +76,7 @@ def check(xml: bytes | str, host: EngineHost) -> tuple[list[DiagramFinding], Che
     process = root.find(f"bpmn:process[@id='{process_id}']", NS)
     name = (process.get("name") if process is not None else None) or process_id
     try:
-        return [], Checked(tree, process_id, name[:200])
+        return [], Checked(tree, process_id, name[:200], bundle)
     except ValidationException as exc:
         return [DiagramFinding(exc.id or "", f"流程无法解析：{exc}")], None
     except SpiffWorkflowException as exc:
@@ -68,7 +87,12 @@ def check(xml: bytes | str, host: EngineHost) -> tuple[list[DiagramFinding], Che
 
 
 def _main_process(root: etree._Element) -> tuple[str | None, list[DiagramFinding]]:
-    called = {el.get("calledElement") for el in root.iterfind(".//bpmn:callActivity", NS)}
+    called = {  # a process calling itself is refused as such (engine.bundles), not here
+        el.get("calledElement")
+        for process in root.iterfind("bpmn:process", NS)
+        for el in process.iterfind(".//bpmn:callActivity", NS)
+        if el.get("calledElement") != process.get("id")
+    }
     executable = [
         p
         for p in root.iterfind("bpmn:process", NS)
@@ -84,18 +108,25 @@ def _main_process(root: etree._Element) -> tuple[str | None, list[DiagramFinding
 
 
 def deploy(
-    session: Session, xml: bytes | str, host: EngineHost, *, deployed_by: str
+    session: Session,
+    xml: bytes | str,
+    host: EngineHost,
+    *,
+    deployed_by: str,
+    called_in_bundle: frozenset[str] = frozenset(),
 ) -> tuple[ProcessDefinition, bool]:
     """Store a new version; returns (definition, created). Re-deploying an unchanged diagram
-    returns the latest version as it is. Refuses, storing nothing, when any finding exists."""
+    that calls the same versions returns the latest version as it is. Refuses, storing
+    nothing, when any finding exists."""
     try:
         text = decode(xml)
     except UnsafeXml as exc:
         raise DeploymentRefused([DiagramFinding("", str(exc))]) from None
-    findings, checked = check(text, host)
+    findings, checked = check(text, host, session=session, called_in_bundle=called_in_bundle)
     if findings or checked is None:
         raise DeploymentRefused(findings)
-    digest = text_digest(text)
+    bundle = checked.bundle.dump()
+    digest = text_digest(text + "\n" + bundle if bundle else text)
     latest = latest_version(session, checked.process_id)
     if latest is not None and latest.sha256 == digest:
         return latest, False
@@ -105,6 +136,7 @@ def deploy(
         version=version,
         name=checked.name,
         bpmn_xml=text,
+        bundle=bundle,
         sha256=digest,
         deployed_by=deployed_by,
     )
@@ -186,7 +218,8 @@ def specs_for(
     if cached is None:
         tree = parse_bpmn(definition.bpmn_xml)
         diagram.normalise(tree.getroot())
-        cached = spiff.parse_specs(tree, definition.key)
+        called, tables = Bundle.load(definition.bundle).trees()
+        cached = spiff.parse_specs(tree, definition.key, called=called, decisions=tables)
         _cache_put(definition, *cached)
     return cached
 
@@ -198,3 +231,93 @@ def has_step(definition: ProcessDefinition, bpmn_id: str) -> bool:
     return bpmn_id in spec.task_specs or any(
         bpmn_id in sub.task_specs for sub in subprocesses.values()
     )
+
+
+class Deployed:
+    """One file of a deployment, as stored: a process or a decision version."""
+
+    def __init__(self, kind: str, row: ProcessDefinition | DecisionDefinition, created: bool):
+        self.kind = kind  # "process" or "decision"
+        self.key = row.key
+        self.version = row.version
+        self.name = row.name
+        self.created = created
+        self.row = row
+
+
+def deploy_files(
+    session: Session,
+    files: Sequence[tuple[str, bytes | str]],
+    host: EngineHost,
+    *,
+    deployed_by: str,
+) -> list[Deployed]:
+    """Deploy BPMN and DMN files together, in the order given back: decisions first, then
+    each diagram after the diagrams it calls, so that call activities and business rule tasks
+    may name what the same deployment brings. Any finding in any file refuses them all,
+    storing nothing; each finding names its file when there are several."""
+    named = len(files) > 1
+    findings: list[DiagramFinding] = []
+    diagrams: list[tuple[str, str, str, set[str]]] = []  # name, text, key, called keys
+    tables: list[tuple[str, decisions.CheckedDecision]] = []
+    for name, xml in files:
+        try:
+            text = decode(xml)
+            root = parse_bpmn(text).getroot()
+        except UnsafeXml as exc:
+            findings += _in_file(name, [DiagramFinding("", str(exc))], named)
+            continue
+        if etree.QName(root).namespace in decisions.DMN_SCHEMAS:
+            found, table = decisions.check(text)
+            findings += _in_file(name, found, named)
+            if table is not None:
+                if any(table.key == other.key for _, other in tables):
+                    findings += _in_file(name, [DiagramFinding(table.key, "决策 id 重复")], named)
+                tables.append((name, table))
+        else:
+            key = process_key(text)
+            if key and any(key == other for _, _, other, _ in diagrams):
+                findings += _in_file(
+                    name, [DiagramFinding(key, "同一流程不能在一次部署中出现两次")], named
+                )
+            diagrams.append((name, text, key, bundles.called_keys(root)))
+    if findings:
+        raise DeploymentRefused(findings)
+    keys = {key for _, _, key, _ in diagrams if key}
+    borrowed = frozenset(k for _, _, _, called in diagrams for k in called if k in keys)
+    deployed: list[Deployed] = []
+    with session.begin_nested():
+        for _, table in tables:
+            stored, created = decisions.store(session, table, deployed_by=deployed_by)
+            deployed.append(Deployed("decision", stored, created))
+        placed: set[str] = set()
+        waiting = list(diagrams)
+        while waiting:
+            ready = [d for d in waiting if not (d[3] & keys) - placed - {d[2]}]
+            if not ready:  # each waits for another: they call one another in a ring
+                raise DeploymentRefused(
+                    [
+                        DiagramFinding("", f"{name}：调用活动与同批部署的其他流程循环调用")
+                        for name, *_ in waiting
+                    ]
+                )
+            for name, text, _, _ in ready:
+                try:
+                    row, created = deploy(
+                        session, text, host, deployed_by=deployed_by, called_in_bundle=borrowed
+                    )
+                except DeploymentRefused as refused:
+                    findings += _in_file(name, refused.findings, named)
+                    continue
+                deployed.append(Deployed("process", row, created))
+            placed |= {key for _, _, key, _ in ready}
+            waiting = [d for d in waiting if d not in ready]
+        if findings:
+            raise DeploymentRefused(findings)
+    return deployed
+
+
+def _in_file(name: str, findings: list[DiagramFinding], named: bool) -> list[DiagramFinding]:
+    if not named:
+        return findings
+    return [DiagramFinding(f.element_id, f"〔{name}〕{f.message}") for f in findings]

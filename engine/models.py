@@ -31,6 +31,10 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(200))
     # Large columns load only when asked for, so lists and joins stay cheap.
     bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    # What the version calls, as it was when the version was deployed (engine.bundles): the
+    # diagrams of the processes its call activities name and the decision tables of its
+    # business rule tasks, as JSON; "" when it calls nothing. A version never changes.
+    bundle: Mapped[str] = mapped_column(Text, deferred=True, default="", server_default="")
     sha256: Mapped[str] = mapped_column(String(64))
     deployed_by: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -44,6 +48,28 @@ class ProcessDefinition(Base):
     def title(self) -> str:
         """For people on a page or in a history: the name and version, in Chinese."""
         return f"{self.name}（第{self.version}版）"
+
+
+class DecisionDefinition(Base):
+    """A DMN decision (one decision table), deployed alone or beside a diagram; versions are
+    immutable like a process definition's. Processes copy the one they use into their own
+    version when they are deployed (ProcessDefinition.bundle)."""
+
+    __tablename__ = "decision_definition"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    dmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    deployed_by: Mapped[str] = mapped_column(String(64))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    @property
+    def label(self) -> str:
+        return f"{self.key} v{self.version}"
 
 
 class Case(Base):

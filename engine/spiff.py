@@ -251,11 +251,32 @@ def new_workflow(
 
 
 def parse_specs(
-    tree: etree._ElementTree, process_id: str, filename: str = "diagram.bpmn"
+    tree: etree._ElementTree,
+    process_id: str,
+    filename: str = "diagram.bpmn",
+    *,
+    called: list[etree._ElementTree] | None = None,
+    decisions: list[etree._Element] | None = None,
 ) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
+    """The specs of a diagram's executable process, with the (normalised) diagrams of the
+    processes its call activities name in other files and the decision tables its business
+    rule tasks use (engine.bundles)."""
     parser = new_parser()
+    for number, root in enumerate(decisions or ()):
+        parser.add_dmn_xml(root, f"decision{number}.dmn")
     parser.add_bpmn_xml(tree, filename)
+    for number, other in enumerate(called or ()):
+        parser.add_bpmn_xml(other, f"called{number}.bpmn")
     spec, subprocess_specs = parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
-    spiff_parser.settle(tree.getroot(), spec, subprocess_specs)
-    messages.adopt(tree, spec, subprocess_specs)  # one meaning for every message event
+    trees = [tree, *(called or ())]
+    spiff_parser.settle([t.getroot() for t in trees], spec, subprocess_specs)
+    for number, one in enumerate(trees):
+        # one meaning for every message event, each read in the file it is drawn in
+        ids = {p.get("id") for p in one.getroot().iterfind(f"{{{spiff_parser.BPMN}}}process")}
+        own = {key: s for key, s in subprocess_specs.items() if key in ids}
+        if number == 0:
+            messages.adopt(one, spec, own)
+        elif own:
+            first = next(iter(own))
+            messages.adopt(one, own.pop(first), own)
     return spec, subprocess_specs

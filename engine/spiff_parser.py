@@ -27,7 +27,10 @@ from SpiffWorkflow.bpmn.specs.defaults import (
 )
 from SpiffWorkflow.camunda.parser import task_spec as camunda
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 from SpiffWorkflow.camunda.specs.user_task import UserTask
+
+from engine.decisions import TableRun
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
@@ -82,6 +85,10 @@ class _CallActivityParser(_Standard, camunda.CallActivityParser):
     pass
 
 
+class _BusinessRuleTaskParser(_Standard, camunda.BusinessRuleTaskParser):
+    pass
+
+
 class Parser(CamundaParser):
     OVERRIDE_PARSER_CLASSES: ClassVar[dict[str, tuple[type, type]]] = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
@@ -92,7 +99,13 @@ class Parser(CamundaParser):
         full_tag("subProcess"): (_SubWorkflowParser, CallActivity),
         full_tag("callActivity"): (_CallActivityParser, CallActivity),
         full_tag("transaction"): (_SubWorkflowParser, TransactionSubprocess),
+        full_tag("businessRuleTask"): (_BusinessRuleTaskParser, BusinessRuleTask),
     }
+
+    def get_engine(self, decision_ref: str, node: etree._Element) -> TableRun:
+        """The decision table of a business rule task, decided as engine.decisions says."""
+        table = super().get_engine(decision_ref, node).decision_table
+        return TableRun(table)
 
 
 def own_lanes(root: etree._Element) -> dict[str, str]:
@@ -105,7 +118,9 @@ def own_lanes(root: etree._Element) -> dict[str, str]:
 
 
 def settle(
-    root: etree._Element, spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]
+    roots: list[etree._Element],
+    spec: BpmnProcessSpec,
+    subprocess_specs: dict[str, BpmnProcessSpec],
 ) -> None:
     """What the parsed specs must say beyond what SpiffWorkflow makes of them. Specs are never
     serialized with a case (engine.spiff), so these settings hold for every case.
@@ -114,7 +129,7 @@ def settle(
       wait for a person, who would have nothing to do.
     - A task inside a sub-process that is listed in a lane of its own takes that lane;
       SpiffWorkflow gives every task in a sub-process the lane of the sub-process."""
-    lanes = own_lanes(root)
+    lanes = {bpmn_id: lane for root in roots for bpmn_id, lane in own_lanes(root).items()}
     for process in (spec, *subprocess_specs.values()):
         for task_spec in process.task_specs.values():
             if isinstance(task_spec, NoneTask):

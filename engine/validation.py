@@ -25,7 +25,6 @@ MAX_ELEMENT_ID = 100  # work_item.bpmn_id, case_timer.bpmn_id, case_event.bpmn_i
 # doing less than the diagram says.
 REFUSED = {
     "serviceTask": "服务任务不受支持：流程不调用外部系统，请改为脚本任务或用户任务",
-    "businessRuleTask": "业务规则任务（DMN）不受支持：请改为脚本任务",
     "complexGateway": "复杂网关不受支持：请改为排他、包容或并行网关",
     "adHocSubProcess": "自由子流程（adHocSubProcess）不受支持：请改为嵌入子流程",
 }
@@ -96,7 +95,11 @@ def _local(element: etree._Element) -> str:
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
 
 
-def structure(root: etree._Element, host: EngineHost) -> list[DiagramFinding]:
+def structure(
+    root: etree._Element, host: EngineHost, *, borrowed: frozenset[str] = frozenset()
+) -> list[DiagramFinding]:
+    """`borrowed`: process keys called from other files deployed together with this one; a
+    process among them without lanes takes the lane of the calling activity."""
     findings = _ids(root)
     for element in root.iter():
         name = _local(element)
@@ -107,8 +110,7 @@ def structure(root: etree._Element, host: EngineHost) -> list[DiagramFinding]:
     findings += _events(root)
     findings += _event_subprocesses(root)
     findings += _timers_per_event(root)
-    findings += _calls(root)
-    findings += _lanes(root, host)
+    findings += _lanes(root, host, borrowed)
     findings += message_checks.findings(root)
     return findings
 
@@ -205,15 +207,6 @@ def _timers_per_event(root: etree._Element) -> list[DiagramFinding]:
     return findings
 
 
-def _calls(root: etree._Element) -> list[DiagramFinding]:
-    processes = {p.get("id") for p in root.iterfind("bpmn:process", NS)}
-    return [
-        finding(call, f"调用活动调用的流程“{call.get('calledElement')}”不在本文件中")
-        for call in root.iterfind(".//bpmn:callActivity", NS)
-        if call.get("calledElement") not in processes
-    ]
-
-
 def _process_of(element: etree._Element) -> etree._Element:
     node = element
     while node.tag != f"{{{BPMN}}}process" and node.getparent() is not None:
@@ -233,7 +226,9 @@ def _lane_of(element: etree._Element, lanes: dict[str, str]) -> str | None:
     return None
 
 
-def _lanes(root: etree._Element, host: EngineHost) -> list[DiagramFinding]:
+def _lanes(
+    root: etree._Element, host: EngineHost, borrowed: frozenset[str]
+) -> list[DiagramFinding]:
     findings: list[DiagramFinding] = []
     lanes: dict[str, str] = {}
     for lane in root.iterfind(".//bpmn:lane", NS):
@@ -244,6 +239,7 @@ def _lanes(root: etree._Element, host: EngineHost) -> list[DiagramFinding]:
         for ref in lane.iterfind("bpmn:flowNodeRef", NS):
             lanes[(ref.text or "").strip()] = name
     called = {el.get("calledElement") for el in root.iterfind(".//bpmn:callActivity", NS)}
+    called |= borrowed
     for tag, label in PERSON_TASKS.items():
         for task in root.iterfind(f".//bpmn:{tag}", NS):
             if tag == "userTask":

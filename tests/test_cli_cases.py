@@ -66,3 +66,28 @@ def test_case_start_and_message(cli_env: dict[str, str], tmp_path: Path) -> None
     starts = _events(cli_env, "case.start")
     assert (starts[0].actor_name, starts[0].success) == ("qsz_jbr", True)
     assert len([s for s in starts if not s.success]) >= 2
+
+
+def test_deploy_takes_several_files_and_refuses_them_all_for_one_problem(
+    cli_env: dict[str, str],
+) -> None:
+    bundles = Path(__file__).parent / "engine" / "conformance" / "bundles"
+    tables = [str(bundles / "grade_unique.dmn"), str(bundles / "route_first.dmn")]
+    deployed = run(cli_env, "deploy", *tables)
+    assert deployed.exit_code == 0, deployed.output
+    assert deployed.output.splitlines() == ["决策 grade_unique v1", "决策 route_first v1"]
+    again = run(cli_env, "deploy", *tables)
+    assert "决策 grade_unique v1（内容未变化，未生成新版本）" in again.output
+
+    refused = run(cli_env, "deploy", tables[0], str(bundles / "hostile_cells.dmn"))
+    assert refused.exit_code == 2
+    assert "未部署：grade_unique.dmn、hostile_cells.dmn 有 3 处问题" in refused.output
+    assert "r0_hostile_cells_in0：〔hostile_cells.dmn〕第 1 行的条件" in refused.output
+    attempt = _events(cli_env, "definition.deploy")[-1]
+    assert attempt.success is False and "hostile_cells.dmn" in attempt.detail
+    assert [e.target for e in _events(cli_env, "decision.deploy")] == [
+        "decision:grade_unique",
+        "decision:route_first",
+        "decision:grade_unique",
+        "decision:route_first",
+    ]

@@ -157,6 +157,7 @@ def test_deploying_definitions_through_the_api(db_session: Session, client: Flas
         "key": "key_check",
         "version": 2,
         "created": True,
+        "deployed": [{"kind": "process", "key": "key_check", "version": 2, "created": True}],
     }
     broken = changed.replace('name="检查专班"', 'name="无名泳道"')
     refused = client.post("/api/v1/process-definitions", headers=admin, json={"xml": broken})
@@ -164,6 +165,39 @@ def test_deploying_definitions_through_the_api(db_session: Session, client: Flas
     assert refused.get_json()["findings"][0]["element_id"] == "key_check_lane_team"
     versions = client.get("/api/v1/process-definitions", headers=admin).get_json()["items"]
     assert [v["version"] for v in versions if v["key"] == "key_check"] == [1, 2]
+
+
+def test_deploying_a_diagram_with_its_decision_tables_through_the_api(
+    db_session: Session, client: FlaskClient
+) -> None:
+    admin = token(db_session, "admin")
+    bundles = Path("tests/engine/conformance/bundles")
+    diagram = Path("workflows/key_check.bpmn").read_text(encoding="utf-8")
+    table = (bundles / "grade_unique.dmn").read_text(encoding="utf-8")
+    files = [
+        {"name": "grade.dmn", "content": table},
+        {"name": "key_check.bpmn", "content": diagram},
+    ]
+    deployed = client.post("/api/v1/process-definitions", headers=admin, json={"files": files})
+    assert deployed.status_code == 201, deployed.get_json()
+    assert deployed.get_json() == {
+        "key": "key_check",
+        "version": 1,
+        "created": False,
+        "deployed": [
+            {"kind": "decision", "key": "grade_unique", "version": 1, "created": True},
+            {"kind": "process", "key": "key_check", "version": 1, "created": False},
+        ],
+    }
+    hostile = (bundles / "hostile_cells.dmn").read_text(encoding="utf-8")
+    files.append({"name": "hostile.dmn", "content": hostile})
+    refused = client.post("/api/v1/process-definitions", headers=admin, json={"files": files})
+    assert refused.status_code == 422
+    findings = refused.get_json()["findings"]
+    assert {f["element_id"] for f in findings} >= {"r0_hostile_cells_in0", "r2_hostile_cells_out"}
+    for wrong in ([], [{"name": "a.dmn"}], [{"name": "", "content": table}], "x"):
+        answer = client.post("/api/v1/process-definitions", headers=admin, json={"files": wrong})
+        assert answer.status_code == 400, wrong
 
 
 def test_public_json_and_openapi_need_no_login(client: FlaskClient) -> None:

@@ -239,6 +239,39 @@ def test_admin_deploys_from_the_modeler_or_sees_the_problems(
     assert client.post("/admin/definitions/deploy", json={"xml": changed}).status_code == 400
 
 
+def test_the_modeler_deploys_the_diagram_with_the_files_chosen_beside_it(
+    db_session: Session, as_user: Client
+) -> None:
+    client = as_user("admin")
+    headers = {"X-CSRFToken": csrf_token(client, "/admin/modeler?key=problem_lifecycle")}
+    page = client.get("/admin/modeler?key=problem_lifecycle").get_data(as_text=True)
+    assert 'id="bundle-files"' in page and "DMN 决策表" in page
+    xml = Path("workflows/problem_lifecycle.bpmn").read_text(encoding="utf-8")
+    bundles = Path("tests/engine/conformance/bundles")
+    table = (bundles / "grade_unique.dmn").read_text(encoding="utf-8")
+    files = [{"name": "grade.dmn", "content": table}]
+    deployed = client.post(
+        "/admin/definitions/deploy", json={"xml": xml, "files": files}, headers=headers
+    )
+    assert deployed.status_code == 200, deployed.get_json()
+    assert deployed.get_json()["also"] == [
+        {"kind": "decision", "key": "grade_unique", "version": 1, "created": True}
+    ]
+    hostile = (bundles / "hostile_cells.dmn").read_text(encoding="utf-8")
+    files = [{"name": "hostile.dmn", "content": hostile}]
+    refused = client.post(
+        "/admin/definitions/deploy", json={"xml": xml, "files": files}, headers=headers
+    )
+    assert refused.status_code == 422
+    assert "〔hostile.dmn〕" in refused.get_json()["findings"][0]["message"]
+    wrong = client.post(
+        "/admin/definitions/deploy", json={"xml": xml, "files": [{"name": "a"}]}, headers=headers
+    )
+    assert wrong.status_code == 400
+    versions = client.get("/admin/definitions/problem_lifecycle").get_data(as_text=True)
+    assert "调用的流程与决策（部署时固定）" in versions
+
+
 def test_a_returned_task_shows_why_and_starts_from_the_registration(
     db_session: Session, as_user: Client
 ) -> None:

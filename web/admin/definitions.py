@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 from campaign import audit, deployment, records
 from campaign.actors import actor_for
 from core.errors import MalformedRequest
+from engine import bundles, migration
 from engine import definitions as process_definitions
-from engine import migration
 from engine.models import Case, ProcessDefinition
 from web import db, errors
 from web.admin.blueprint import bp
@@ -62,6 +62,7 @@ def definition(key: str) -> str:
         previews=previews,
         subjects=_subjects(session, [p.case_id for p in previews]),
         steps=_step_names(versions),
+        calls={v.id: bundles.summary(v.bundle) for v in versions},
     )
 
 
@@ -121,19 +122,35 @@ def modeler() -> str:
 @bp.post("/definitions/deploy")
 @allow(ADMIN)
 def deploy() -> ResponseReturnValue:
+    """The diagram being edited, with the files chosen beside it (DMN decision tables, and
+    BPMN diagrams its call activities name), deployed together."""
     payload = request.get_json(silent=True) or {}
     xml = payload.get("xml")
     if not isinstance(xml, str) or not xml.strip():
         raise MalformedRequest("没有收到流程图")
-    definition, created = deployment.deploy(db.session(), HOST, xml, by=me(), source="modeler")
+    files: list[tuple[str, bytes | str]] = [("流程图.bpmn", xml)]
+    for item in payload.get("files") or []:
+        name = item.get("name") if isinstance(item, dict) else None
+        content = item.get("content") if isinstance(item, dict) else None
+        if not isinstance(name, str) or not isinstance(content, str) or not content.strip():
+            raise MalformedRequest("随附的文件须有文件名和内容")
+        files.append((name[:200], content))
+    deployed = deployment.deploy_files(db.session(), HOST, files, by=me(), source="modeler")
+    key = process_definitions.process_key(xml)
+    (drawn,) = [d for d in deployed if d.kind == "process" and d.key == key]
     return jsonify(
         {
-            "key": definition.key,
-            "name": definition.name,
-            "version": definition.version,
-            "created": created,
+            "key": drawn.key,
+            "name": drawn.name,
+            "version": drawn.version,
+            "created": drawn.created,
+            "also": [
+                {"kind": d.kind, "key": d.key, "version": d.version, "created": d.created}
+                for d in deployed
+                if d is not drawn
+            ],
         }
-    ), (201 if created else 200)
+    ), (201 if drawn.created else 200)
 
 
 @bp.post("/definitions/<key>/migrate/<int:case_id>")

@@ -60,10 +60,31 @@ class Definition(s.Schema):
     deployed_at = s.When()
 
 
-class Deployed(s.Schema):
+class DeployedItem(s.Schema):
+    kind = fields.String(metadata={"enum": ["process", "decision"]})
     key = fields.String()
     version = fields.Integer()
     created = fields.Boolean()
+
+
+class Deployed(s.Schema):
+    """The first process deployed (or, with none, the first decision), and every one."""
+
+    key = fields.String()
+    version = fields.Integer()
+    created = fields.Boolean()
+    deployed = fields.List(fields.Nested(DeployedItem))
+
+
+MAX_FILES = 20
+DEPLOY_FILE = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "content": {"type": "string", "minLength": 1},
+    },
+    "required": ["name", "content"],
+}
 
 
 class DisclosureQuery(s.Paged):
@@ -210,7 +231,8 @@ def list_definitions() -> ResponseReturnValue:
 @bp.post("/process-definitions")
 @allow(ADMIN, api=True)
 @declare(
-    "部署流程定义（管理员）：同一内容再次部署不产生新版本（200）",
+    "部署流程定义（管理员）：一个 BPMN，或 BPMN 与 DMN 文件一起（files）；"
+    "同一内容再次部署不产生新版本（200）；任一文件有误则全部不部署（422）",
     {201: Answer("新版本", Deployed), 200: Answer("内容未变化，返回最新版本", Deployed)},
     refusals=(422,),
     extra_body={
@@ -218,22 +240,69 @@ def list_definitions() -> ResponseReturnValue:
         "application/json": {
             "schema": {
                 "type": "object",
-                "properties": {"xml": {"type": "string", "minLength": 1}},
-                "required": ["xml"],
+                "properties": {
+                    "xml": {"type": "string", "minLength": 1},
+                    "files": {
+                        "type": "array",
+                        "items": DEPLOY_FILE,
+                        "minItems": 1,
+                        "maxItems": MAX_FILES,
+                    },
+                },
+                "anyOf": [{"required": ["xml"]}, {"required": ["files"]}],
             }
         },
     },
 )
 def create_definition() -> ResponseReturnValue:
+    files: list[tuple[str, bytes | str]] = []
     if request.mimetype in ("application/xml", "text/xml"):
-        xml: Any = request.get_data()  # bytes: the engine reads the encoding its prolog declares
+        # bytes: the engine reads the encoding its prolog declares
+        files.append(("diagram.bpmn", request.get_data()))
     else:
-        xml = json_object().get("xml")
-    if not isinstance(xml, (str, bytes)) or not xml.strip():
-        raise MalformedRequest('请以 application/xml 提交 BPMN，或提交 {"xml": "..."}')
-    definition, created = deployment.deploy(db.session(), HOST, xml, by=api_user(), source="api")
-    answer = {"key": definition.key, "version": definition.version, "created": created}
-    return answer, 201 if created else 200
+        body = json_object()
+        if "xml" in body:
+            files.append(("diagram.bpmn", body["xml"]))
+        if "files" in body:
+            files += _files(body["files"])
+    if not files or any(not isinstance(x, (str, bytes)) or not x.strip() for _, x in files):
+        raise MalformedRequest(
+            '请以 application/xml 提交 BPMN，或提交 {"xml": "..."} '
+            '或 {"files": [{"name": "a.bpmn", "content": "..."}, ...]}'
+        )
+    deployed = deployment.deploy_files(db.session(), HOST, files, by=api_user(), source="api")
+    processes = [d for d in deployed if d.kind == "process"]
+    first = (processes or deployed)[0]
+    answer = {
+        "key": first.key,
+        "version": first.version,
+        "created": first.created,
+        "deployed": [
+            {"kind": d.kind, "key": d.key, "version": d.version, "created": d.created}
+            for d in deployed
+        ],
+    }
+    return answer, 201 if any(d.created for d in deployed) else 200
+
+
+def _files(given: Any) -> list[tuple[str, bytes | str]]:
+    """The files of a JSON deployment, as its schema describes them."""
+    wrong = MalformedRequest(
+        f'files 须为 1 到 {MAX_FILES} 个 {{"name": "文件名", "content": "文件内容"}}'
+    )
+    if not isinstance(given, list) or not 1 <= len(given) <= MAX_FILES:
+        raise wrong
+    files: list[tuple[str, bytes | str]] = []
+    for item in given:
+        if not isinstance(item, dict):
+            raise wrong
+        name, content = item.get("name"), item.get("content")
+        if not isinstance(name, str) or not 1 <= len(name) <= 200:
+            raise wrong
+        if not isinstance(content, str) or not content:
+            raise wrong
+        files.append((name, content))
+    return files
 
 
 @bp.get("/public/disclosures.json")

@@ -358,7 +358,7 @@ RUNS: dict[str, Run] = {
 REFUSALS: dict[str, tuple[str, str]] = {
     "refuse_service_task": ("call_api", "服务任务不受支持"),
     "refuse_send_task": ("send", "未指定有名称的消息"),
-    "refuse_business_rule": ("decide", "业务规则任务"),
+    "refuse_decision_missing": ("decide", "业务规则任务引用的决策“d”未部署"),
     "refuse_groovy_script": ("calc", "脚本语言 groovy 不受支持"),
     "refuse_javascript_condition": ("f1", "表达式语言 javascript 不受支持"),
     "refuse_juel_method": ("f1", "方法调用 execution.getVariable() 不受支持"),
@@ -371,7 +371,7 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "refuse_manual_outside_lane": ("m", "人工任务须放在某个泳道中"),
     "refuse_cron_timer": ("wait", "cron 表达式"),
     "refuse_execution_listener": ("t", "执行监听器"),
-    "refuse_call_missing": ("call", "不在本文件中"),
+    "refuse_call_missing": ("call", "未部署，也不在本次部署的文件中"),
     "refuse_script_resource": ("calc", "外部脚本文件"),
     "refuse_user_task_no_form": ("u", "camunda:formKey"),
     "refuse_compensation": ("undo_hook", "边界事件不支持补偿事件"),

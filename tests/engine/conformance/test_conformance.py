@@ -20,7 +20,7 @@ from engine.errors import DeploymentRefused
 from engine.host import Actor, CaseContext
 from engine.models import Case, Timer, WorkItem
 from tests.engine.conformance.expected import REFUSALS, RUNS, Run
-from tests.engine.host import OFFICE_UNIT, FakeHost
+from tests.engine.host import FakeHost
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 UNIT = 10
@@ -30,14 +30,6 @@ START = datetime(2025, 6, 2, tzinfo=UTC)
 
 def _text(name: str) -> bytes:
     return (DIAGRAMS / f"{name}.bpmn").read_bytes()
-
-
-@pytest.fixture
-def host() -> FakeHost:
-    host = FakeHost()
-    for unit, role in ((UNIT, "officer"), (UNIT, "reviewer"), (OFFICE_UNIT, "supervisor")):
-        host.allow(WORKER, unit, role)
-    return host
 
 
 def test_every_diagram_has_an_expectation_and_there_are_enough() -> None:

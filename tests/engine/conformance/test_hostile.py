@@ -131,3 +131,24 @@ def test_a_mangled_diagram_never_raises_anything_but_a_refusal(
         definitions.deploy(db_session, mangled, FakeHost(), deployed_by="hostile")
     except DeploymentRefused as refused:
         assert all(f.message for f in refused.findings)
+
+
+BUNDLES = Path(__file__).parent / "bundles"
+TABLE = (BUNDLES / "grade_unique.dmn").read_bytes()
+RULED = (BUNDLES / "rule_unique.bpmn").read_bytes()
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(cut=st.integers(0, len(TABLE)), junk=st.binary(max_size=20), drop=st.integers(0, 40))
+def test_a_mangled_decision_table_never_raises_anything_but_a_refusal(
+    db_session: Session, cut: int, junk: bytes, drop: int
+) -> None:
+    mangled = TABLE[:cut] + junk + TABLE[cut + drop :]
+    files: list[tuple[str, bytes | str]] = [("t.dmn", mangled), ("rule.bpmn", RULED)]
+    try:
+        with db_session.begin_nested():
+            definitions.deploy_files(db_session, files, FakeHost(), deployed_by="hostile")
+    except DeploymentRefused as refused:
+        assert all(f.message for f in refused.findings)

@@ -73,18 +73,27 @@
       var canvas = modeler.get('canvas');
       marked.forEach(function (id) { try { canvas.removeMarker(id, 'has-problem'); } catch (e) {} });
       marked = [];
-      modeler.saveXML({ format: true }).then(function (saved) {
+      var chosen = Array.prototype.slice.call(document.getElementById('bundle-files').files || []);
+      var reads = chosen.map(function (file) {
+        return file.text().then(function (content) { return { name: file.name, content: content }; });
+      });
+      Promise.all([modeler.saveXML({ format: true }), Promise.all(reads)]).then(function (both) {
         return fetch(root.dataset.deployUrl, {
           method: 'POST', credentials: 'same-origin',
           headers: { 'Content-Type': 'application/json', 'X-CSRFToken': root.dataset.csrf },
-          body: JSON.stringify({ xml: saved.xml })
+          body: JSON.stringify({ xml: both[0].xml, files: both[1] })
         });
       }).then(function (response) {
         return response.json().then(function (body) { return { status: response.status, body: body }; });
       }).then(function (answer) {
         if (answer.status === 201 || answer.status === 200) {
+          var also = (answer.body.also || []).map(function (d) {
+            return (d.kind === 'decision' ? '决策 ' : '流程 ') + escapeHtml(d.key) + ' 第' + d.version +
+                   '版' + (d.created ? '' : '（内容未变化）');
+          });
           show('success', '已部署：' + escapeHtml(answer.body.name || answer.body.key) + ' 第' +
-               answer.body.version + '版' + (answer.body.created ? '' : '（内容未变化）'));
+               answer.body.version + '版' + (answer.body.created ? '' : '（内容未变化）') +
+               (also.length ? '；同时部署：' + also.join('、') : ''));
           return;
         }
         var registry = modeler.get('elementRegistry');
