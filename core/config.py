@@ -10,6 +10,7 @@ YKT_TOKEN_DAYS     how many days a new API token is valid; default 90 (1 to 3650
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import tempfile
@@ -88,10 +89,8 @@ def _stored_secret_key(instance: Path) -> str:
             handle.write(secrets.token_hex(32) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
-        try:
+        with contextlib.suppress(FileExistsError):  # another process was first: its key wins
             os.link(candidate, path)
-        except FileExistsError:
-            pass  # another process was first: its key is the one
     finally:
         os.unlink(candidate)
     key = _read_key(path)

@@ -1,0 +1,57 @@
+"""/healthz and /readyz: no login, JSON, nothing sensitive; readiness follows the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from core.config import Settings
+from core.db import Database
+from web import create_app, health
+
+
+def test_liveness_answers_without_login_or_database(tmp_path: Path) -> None:
+    # A database that does not exist: liveness must not touch it.
+    missing = Database(f"sqlite:///{tmp_path / 'no-such-dir' / 'ykt.sqlite3'}")
+    settings = Settings(tmp_path, missing.url, tmp_path / "data", "k" * 32)
+    client = create_app(database=missing, settings=settings).test_client()
+    client.set_cookie("session", "a-stale-cookie")
+    answer = client.get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json == {"status": "ok"}
+    assert answer.headers["Cache-Control"] == "no-store"
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json == {"status": "unavailable", "database": "unreachable"}
+    assert "sqlite" not in ready.get_data(as_text=True)
+
+
+def test_readiness_checks_database_and_schema(client: FlaskClient) -> None:
+    answer = client.get("/readyz")
+    assert answer.status_code == 200
+    assert answer.json == {"status": "ok", "database": "ok", "schema": "current"}
+
+
+def test_readiness_fails_on_an_outdated_schema(tmp_path: Path, database_url: str) -> None:
+    empty = Database(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    with empty.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO alembic_version VALUES ('0001')"))
+    settings = Settings(tmp_path, empty.url, tmp_path / "data", "k" * 32)
+    answer = create_app(database=empty, settings=settings).test_client().get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json == {"status": "unavailable", "database": "ok", "schema": "outdated"}
+    empty.dispose()
+
+
+def test_readiness_fails_while_stopping(client: FlaskClient) -> None:
+    health.stopping.set()
+    try:
+        answer = client.get("/readyz")
+    finally:
+        health.stopping.clear()
+    assert answer.status_code == 503
+    assert answer.json == {"status": "stopping"}
+    assert client.get("/healthz").status_code == 200
