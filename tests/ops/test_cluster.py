@@ -144,10 +144,15 @@ def test_a_stopped_worker_hands_the_lease_over_at_once(prepared: Prepared, tmp_p
         started = time.monotonic()
         stopping.terminate()
         assert stopping.wait(timeout=15) == 0
+        exited = time.monotonic() - started
         taken = _wait_for_holder(prepared.database, {other.pid}, timeout=15)
         elapsed = time.monotonic() - started
         assert taken == other.pid
-        assert elapsed < 5, f"the other worker took the lease after {elapsed:.1f} s"
+        # Typically 1.4 s (the signal is seen within 1 s, the other ticks every second);
+        # the bound leaves room for a loaded machine and is far below the lease's 90 s.
+        assert elapsed < 10, (
+            f"the other worker took the lease after {elapsed:.1f} s (exit {exited:.1f} s)"
+        )
         stopping.wait_for_line("调度器已停止", timeout=5)
 
 
