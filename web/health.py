@@ -16,7 +16,6 @@ from flask import Blueprint, Response, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
 from core import schema
-from core.db import READ_ONLY
 from web import db
 from web.authz import allow
 
@@ -44,10 +43,9 @@ def ready() -> Response:
     if stopping.is_set():
         return _answer(503, status="stopping")
     try:
-        # The request's own session (it writes nothing), read-only
-        # so that on SQLite it waits for no writer.
-        conn = db.session().connection(execution_options={READ_ONLY: True})
-        revision = schema.revision_of(conn)
+        # The request's own session, which writes nothing (on SQLite a GET's transaction
+        # is deferred: it waits for no writer).
+        revision = schema.revision_of(db.session().connection())
     except SQLAlchemyError:
         return _answer(503, status="unavailable", database="unreachable")
     if revision != _head():
