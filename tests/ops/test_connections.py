@@ -12,6 +12,7 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from campaign.demo import DEMO_PASSWORD
 from core.config import Settings
@@ -36,8 +37,8 @@ if backend_name() == "postgresql":
 
     def test_pooled_connections_are_checked_and_recycled(prepared: Prepared) -> None:
         pool = prepared.database.engine.pool
-        assert pool._pre_ping  # type: ignore[attr-defined]
-        assert pool._recycle == POOL_RECYCLE_SECONDS  # type: ignore[attr-defined]
+        assert pool._pre_ping
+        assert pool._recycle == POOL_RECYCLE_SECONDS
 
     def test_no_connection_is_left_idle_in_a_transaction(
         prepared: Prepared, tmp_path: Path
@@ -116,7 +117,7 @@ class _observer:
     def __init__(self, prepared: Prepared) -> None:
         self.database = Database(prepared.url, poolclass=None)
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self) -> Connection:
         self.conn = self.database.engine.connect()
         return self.conn
 

@@ -55,3 +55,23 @@ def test_readiness_fails_while_stopping(client: FlaskClient) -> None:
     assert answer.status_code == 503
     assert answer.json == {"status": "stopping"}
     assert client.get("/healthz").status_code == 200
+
+
+def test_the_wsgi_module_builds_the_application_from_the_environment(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.ops.processes import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "YKT_INSTANCE_DIR": str(tmp_path)}
+    env.pop("YKT_DATABASE_URL", None)
+    shown = subprocess.run(
+        [sys.executable, "-c", "from web.wsgi import app; print(app.name, app.secret_key)"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert shown == ["web", (tmp_path / "secret_key").read_text(encoding="ascii").strip()]

@@ -43,7 +43,7 @@ def test_pages_answer_promptly_while_a_writer_holds_the_lock(
         writer.execute(  # and a write of its own, not committed
             insert(SchedulerLease).values(name="held-writer", holder="t", expires_at=_soon())
         )
-        timings = {}
+        timings: dict[str, float] = {}
         for page in PAGES * 3:
             started = time.monotonic()
             answer = client.get(page)
