@@ -20,15 +20,15 @@ DRAIN_SECONDS = 30.0
 
 
 class Stopping:
-    """Set by SIGTERM or SIGINT; wakes the serving loop."""
+    """Set by SIGTERM or SIGINT; the serving loop sees it within one round (1 s). It only
+    sets a flag: waking the loop through waitress's trigger would take a lock that the
+    interrupted main thread may be holding."""
 
     def __init__(self) -> None:
         self.event = threading.Event()
-        self.wake: Callable[[], None] = lambda: None
 
     def __call__(self, _signum: int, _frame: Any) -> None:
         self.event.set()
-        self.wake()
 
 
 def serve_until_stopped(
@@ -43,7 +43,6 @@ def serve_until_stopped(
 ) -> None:
     server = create_server(wsgi_app, host=host, port=port, threads=threads, ident="ykt")
     stopping = Stopping()
-    stopping.wake = server.pull_trigger
     previous = {sig: signal.signal(sig, stopping) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         on_listening(str(server.effective_host), int(server.effective_port))

@@ -115,8 +115,14 @@ class RetryImmediate:
             held[:] = [status, headers, exc_info]
             return _no_write
 
-        body = self.wsgi_app(environ, hold)
+        try:
+            body: Iterable[bytes] | None = self.wsgi_app(environ, hold)
+        except Exception:  # propagated (TESTING, PROPAGATE_EXCEPTIONS): retried all the same
+            if not environ.get(_RETRY):
+                raise
+            body = None
         if not environ.get(_RETRY):
+            assert body is not None
             start_response(*held)
             return body
         close = getattr(body, "close", None)
