@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -41,6 +42,16 @@ DEFAULT_OUTPUT_DIR = "backups"  # under the data dir
 @pass_app
 @friendly_errors
 def backup(app: AppContext, output_dir: Path | None, keep: int | None) -> None:
+    # SIGTERM (systemd, a timeout) ends the backup as Ctrl+C does: the half-written directory
+    # is removed and pg_dump is stopped, instead of the process vanishing mid-way.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        _backup(app, output_dir, keep)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _backup(app: AppContext, output_dir: Path | None, keep: int | None) -> None:
     settings = app.settings
     target = output_dir if output_dir is not None else settings.data_dir / DEFAULT_OUTPUT_DIR
     try:
@@ -62,6 +73,13 @@ def backup(app: AppContext, output_dir: Path | None, keep: int | None) -> None:
     except BackupError as exc:
         click.echo(f"错误：{exc}", err=True)
         sys.exit(1)
+    except KeyboardInterrupt:  # Ctrl+C or SIGTERM: pg_dump was stopped, nothing was left
+        click.echo("备份已中断，未留下任何内容", err=True)
+        sys.exit(1)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _recordable(app: AppContext) -> bool:

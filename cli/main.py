@@ -113,9 +113,8 @@ def unit_population(app: AppContext, code: str, population: int | None) -> None:
 @pass_app
 @friendly_errors
 def serve(app: AppContext, host: str, port: int, threads: int, scheduler: bool) -> None:
-    from waitress import serve as waitress_serve
-
-    from web import create_app
+    from cli.serving import serve_until_stopped
+    from web import create_app, health
 
     with app.transaction():
         pass  # refuses to start on a missing or outdated schema
@@ -123,12 +122,29 @@ def serve(app: AppContext, host: str, port: int, threads: int, scheduler: bool) 
     embedded = Scheduler(app.database, CampaignHost(), jobs=SCHEDULED_JOBS) if scheduler else None
     if embedded is not None:
         embedded.start()
-    click.echo(f"ykt 已启动：http://{host}:{port}/  （Ctrl+C 停止）")
+
+    def listening(bound_host: str, bound_port: int) -> None:
+        click.echo(f"ykt 已启动：http://{bound_host}:{bound_port}/  （Ctrl+C 停止）")
+
+    def stopping() -> None:
+        click.echo("ykt 正在停止：不再接受新连接，处理完已收到的请求后退出")
+        health.stopping.set()
+        if embedded is not None:
+            embedded.stop()  # the lease is given up now, not when it would expire
+
     try:
-        waitress_serve(flask_app, host=host, port=port, threads=threads, ident="ykt")
+        serve_until_stopped(
+            flask_app,
+            host=host,
+            port=port,
+            threads=threads,
+            on_listening=listening,
+            on_stopping=stopping,
+        )
     finally:
         if embedded is not None:
             embedded.stop()
+    click.echo("ykt 已停止")
 
 
 ykt.add_command(user)

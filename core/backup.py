@@ -7,6 +7,7 @@ campaign: the caller says which directory of files and which single files go in.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import os
@@ -15,7 +16,9 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -195,12 +198,40 @@ def dump_postgresql(database: Database, target: Path) -> None:
         )
     argv, env = pg_dump_command(database.url, program, target)
     done = subprocess.run(  # noqa: S603 (a fixed program and our own arguments, no shell)
-        argv, env=env, capture_output=True, text=True, errors="replace", check=False
+        argv,
+        env=env,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
+        preexec_fn=dies_with_parent(),  # safe: no threads run during a backup
     )
     if done.returncode != 0:
         lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
         reason = lines[-1] if lines else _exit_status(done.returncode)
         raise BackupError(f"pg_dump 导出数据库失败：{reason}")
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def dies_with_parent() -> Callable[[], None] | None:
+    """For a child process: ask Linux to kill it when its parent dies, however the parent
+    dies (kill -9 included), so that a killed `ykt backup` leaves no pg_dump writing on.
+    A parent that died before the request was made is caught by its pid having changed.
+    None elsewhere than on Linux (the child then outlives a parent killed outright; a
+    SIGTERM or Ctrl+C still ends it through the command's own handling)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    parent = os.getpid()
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def request() -> None:  # runs in the child, between fork and exec
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return request
 
 
 def _exit_status(code: int) -> str:

@@ -10,8 +10,10 @@ YKT_TOKEN_DAYS     how many days a new API token is valid; default 90 (1 to 3650
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,15 +71,36 @@ def _token_days(value: str) -> int:
 
 
 def _stored_secret_key(instance: Path) -> str:
+    """The key kept in the instance folder, made by whichever process comes first.
+
+    Several processes may start at once on a fresh folder (gunicorn workers without
+    --preload, a web process beside `ykt worker`): each writes a candidate to a file of its
+    own and links it into place, which succeeds for one of them only; all then read the one
+    that is there. A reader never sees a half-written key, as the file appears whole."""
     path = instance / SECRET_KEY_FILE
-    if path.exists():
-        key = path.read_text(encoding="ascii").strip()
-        if key:
-            return key
+    key = _read_key(path)
+    if key:
+        return key
     instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    # Create with 0600 from the start so the key is never readable by others, even briefly.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key + "\n")
+    # Created with 0600 from the start so the key is never readable by others, even briefly.
+    fd, candidate = tempfile.mkstemp(dir=instance, prefix=".secret_key-")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process was first: its key wins
+            os.link(candidate, path)
+    finally:
+        os.unlink(candidate)
+    key = _read_key(path)
+    if not key:
+        raise InvalidInput(f"密钥文件为空：{path}；请删除它后重新启动，或设置 YKT_SECRET_KEY")
     return key
+
+
+def _read_key(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return ""

@@ -75,6 +75,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         raise DatabaseUnavailable(f"数据库地址无法识别：{url!r}（{exc}）") from exc
 
 
+POOL_RECYCLE_SECONDS = 1800
+
+
 def _make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -86,7 +89,11 @@ def _make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
+    # A pooled connection is checked before each use (a server restart, a terminated backend
+    # or a firewall that dropped an idle connection costs a reconnect, not a request) and
+    # replaced after half an hour, below the idle limits of common proxies and firewalls.
     kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
     if parsed.get_backend_name() == "postgresql":
         kwargs.setdefault("connect_args", {"connect_timeout": 5})
     return create_engine(url, **kwargs)

@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
 
 from core.db import Database
 
@@ -39,7 +40,12 @@ def head_revision() -> str | None:
 
 def current_revision(database: Database) -> str | None:
     with database.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return revision_of(conn)
+
+
+def revision_of(conn: Connection) -> str | None:
+    """The revision the database behind this connection is at, read in its transaction."""
+    return MigrationContext.configure(conn).get_current_revision()
 
 
 def upgrade(database: Database, revision: str = "head") -> None:

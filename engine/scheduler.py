@@ -93,12 +93,17 @@ def due_case_ids(session: Session, limit: int = SWEEP_BATCH) -> list[int]:
     return list(rows)
 
 
-def sweep_timers(database: Database, host: EngineHost) -> SweepResult:
-    """Fire every due timer, one case per transaction."""
+def sweep_timers(
+    database: Database, host: EngineHost, stopping: threading.Event | None = None
+) -> SweepResult:
+    """Fire every due timer, one case per transaction; when `stopping` is set, stop after
+    the case at hand (the rest are still due for the next scheduler)."""
     result = SweepResult()
     with database.transaction() as session:
         due = due_case_ids(session)
     for case_id in due:
+        if stopping is not None and stopping.is_set():
+            break
         try:
             result.fired += in_transaction(database, host, cases.fire_due_timers, case_id)
         except CaseFailed as failure:  # marked in error by the runner
@@ -134,6 +139,7 @@ class Scheduler:
         self.jobs = list(jobs or [])
         self._background: BackgroundScheduler | None = None
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
 
     def tick(self) -> SweepResult | None:
         """One round; None when another process holds the lease."""
@@ -141,8 +147,10 @@ class Scheduler:
             with self.database.transaction() as session:
                 if not acquire_lease(session, self.holder):
                     return None
-            result = sweep_timers(self.database, self.host)
+            result = sweep_timers(self.database, self.host, self._stopping)
             for job in self.jobs:
+                if self._stopping.is_set():
+                    break
                 try:
                     job(self.database)
                 except Exception:  # one failing job must not stop timers or the other jobs
@@ -167,8 +175,14 @@ class Scheduler:
         self._background = scheduler
 
     def stop(self) -> None:
+        """Stop ticking and give the lease up at once, so that another process takes over
+        on its next tick instead of waiting for the lease to expire. A tick under way ends
+        after the case it is firing. Calling it again does nothing."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
         if self._background is not None:
             self._background.shutdown(wait=True)
             self._background = None
-        with self.database.transaction() as session:
+        with self._lock, self.database.transaction() as session:
             release_lease(session, self.holder)

@@ -21,6 +21,7 @@ from web import (
     db,
     errors,
     formatting,
+    health,
     home,
     inbox,
     ledger,
@@ -74,6 +75,7 @@ def create_app(
     navigation.init_app(app)
     once.init_app(app)
     for blueprint in (
+        health.bp,
         auth.bp,
         home.bp,
         inbox.bp,

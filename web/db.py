@@ -1,5 +1,14 @@
 """One transaction per request: views use `session()`; the request boundary commits.
 
+On SQLite a GET or HEAD begins its transaction deferred (a plain BEGIN), which in WAL mode
+reads a snapshot and waits for no writer, so pages answer while an import or another
+request holds the write lock; every other method takes the write lock when it begins
+(BEGIN IMMEDIATE), so a request that writes never has to upgrade a read to a write. A GET
+that does write (a login session's last-seen time, a download's audit record) upgrades;
+when that meets another writer SQLite refuses at once ("database is locked": the snapshot
+it read may be stale), and the request is run again from the start with BEGIN IMMEDIATE.
+Nothing of the first run was committed or sent.
+
 A request commits when its view returned a response (a failed login must still count the
 failure). Anything raised rolls the whole request back: the error handlers (web.errors) call
 `fail()`, and so does the signal Flask sends for an unhandled exception, because Flask runs
@@ -7,12 +16,19 @@ failure). Anything raised rolls the whole request back: the error handlers (web.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, Response, current_app, g, got_request_exception
+from flask import Flask, Response, current_app, g, got_request_exception, request
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from core.db import Database, has_kept, take_kept, write_kept
+from core.db import READ_ONLY, Database, has_kept, take_kept, write_kept
+
+DEFERRED_METHODS = frozenset({"GET", "HEAD"})
+_IMMEDIATE = "ykt.db_immediate"  # environ: run this request with BEGIN IMMEDIATE
+_RETRY = "ykt.db_retry"  # environ: the deferred run met a writer; run it again
+SQLITE_BUSY = 5
 
 
 def init_app(app: Flask, database: Database) -> None:
@@ -20,6 +36,8 @@ def init_app(app: Flask, database: Database) -> None:
     app.after_request(_commit)
     app.teardown_request(_close)
     got_request_exception.connect(_on_unhandled, app, weak=False)
+    if database.dialect == "sqlite":
+        app.wsgi_app = RetryImmediate(app.wsgi_app)  # type: ignore[method-assign]
 
 
 def database() -> Database:
@@ -30,8 +48,19 @@ def database() -> Database:
 def session() -> Session:
     if "db_session" not in g:
         g.db_session = database().sessions()
+        if _deferred():
+            g.db_session.connection(execution_options={READ_ONLY: True})
+            g.db_deferred = True
     current: Session = g.db_session
     return current
+
+
+def _deferred() -> bool:
+    return (
+        request.method in DEFERRED_METHODS
+        and not request.environ.get(_IMMEDIATE)
+        and database().dialect == "sqlite"
+    )
 
 
 def kept_anything() -> bool:
@@ -53,6 +82,57 @@ def fail() -> None:
 
 def _on_unhandled(_sender: Flask, exception: BaseException, **_extra: Any) -> None:
     fail()
+    if g.get("db_deferred") and _busy(exception):
+        request.environ[_RETRY] = True
+
+
+def _busy(exception: BaseException) -> bool:
+    if not isinstance(exception, OperationalError):
+        return False
+    code = getattr(exception.orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == SQLITE_BUSY
+
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+class RetryImmediate:
+    """Runs a GET or HEAD again with BEGIN IMMEDIATE when its deferred transaction could not
+    become a writer. The first run's answer (the error page) is held back, never sent: a
+    WSGI application calls start_response before it returns its body."""
+
+    def __init__(self, wsgi_app: WsgiApp) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") not in DEFERRED_METHODS:
+            return self.wsgi_app(environ, start_response)
+        original = dict(environ)
+        held: list[Any] = []
+
+        def hold(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            held[:] = [status, headers, exc_info]
+            return _no_write
+
+        try:
+            body: Iterable[bytes] | None = self.wsgi_app(environ, hold)
+        except Exception:  # propagated (TESTING, PROPAGATE_EXCEPTIONS): retried all the same
+            if not environ.get(_RETRY):
+                raise
+            body = None
+        if not environ.get(_RETRY):
+            assert body is not None
+            start_response(*held)
+            return body
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+        return self.wsgi_app({**original, _IMMEDIATE: True}, start_response)
+
+
+def _no_write(_data: bytes) -> None:
+    raise RuntimeError("the write() callable of WSGI is not supported here")
 
 
 def _commit(response: Response) -> Response:

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from campaign import sessions
 from campaign.models import User
 from web import db
+from web.health import LIVE_ENDPOINTS
 
 IDLE_TIMEOUT_MINUTES = sessions.IDLE_TIMEOUT_MINUTES
 # Where flask-login keeps the id its user loader receives: here, the session's key.
@@ -73,8 +74,8 @@ def _load_user(key: str) -> User | None:
 
 
 def _enforce_session_rules() -> BaseResponse | None:
-    if request.endpoint == "static":
-        return None
+    if request.endpoint == "static" or request.endpoint in LIVE_ENDPOINTS:
+        return None  # no session to check: the probes must not need the database
     if not current_user.is_authenticated:
         if _REFUSED in g:
             # The cookie names a session that is over or unknown: forget it, say why, and

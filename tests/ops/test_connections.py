@@ -1,0 +1,163 @@
+"""Connections between requests (PostgreSQL): none idle in a transaction, a terminated backend
+costs no request; and a killed `ykt backup` leaves no pg_dump behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from campaign.demo import DEMO_PASSWORD
+from core.config import Settings
+from core.db import POOL_RECYCLE_SECONDS, Database
+from tests.databases import backend_name
+from tests.ops.conftest import Prepared
+from tests.ops.processes import ROOT, environment
+from tests.web_helpers import login
+from web import create_app
+
+PAGES = ["/", "/inbox/", "/ledger", "/notifications/", "/healthz", "/readyz"]
+
+
+def _client(prepared: Prepared, tmp_path: Path) -> FlaskClient:
+    settings = Settings(tmp_path, prepared.url, tmp_path / "data", "conns-" + "x" * 24)
+    client = create_app(database=prepared.database, settings=settings).test_client()
+    assert login(client, "qsz_jbr", DEMO_PASSWORD).status_code == 302
+    return client
+
+
+if backend_name() == "postgresql":
+
+    def test_pooled_connections_are_checked_and_recycled(prepared: Prepared) -> None:
+        pool = prepared.database.engine.pool
+        assert pool._pre_ping
+        assert pool._recycle == POOL_RECYCLE_SECONDS
+
+    def test_no_connection_is_left_idle_in_a_transaction(
+        prepared: Prepared, tmp_path: Path
+    ) -> None:
+        client = _client(prepared, tmp_path)
+        for page in PAGES * 2:
+            assert client.get(page).status_code == 200, page
+        assert client.get("/no-such-page").status_code == 404
+        with _observer(prepared) as observer:
+            states = (
+                observer.execute(
+                    text(
+                        "SELECT state FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert states, "the requests left no pooled connection to look at"
+        assert all(state == "idle" for state in states), states
+
+    def test_a_backend_terminated_between_requests_costs_no_request(
+        prepared: Prepared, tmp_path: Path
+    ) -> None:
+        client = _client(prepared, tmp_path)
+        for page in PAGES:
+            assert client.get(page).status_code == 200, page
+        with _observer(prepared) as observer:
+            killed = observer.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+        assert killed >= 1
+        for page in PAGES * 2:
+            assert client.get(page).status_code == 200, page
+
+    def test_a_killed_backup_leaves_no_pg_dump_running(prepared: Prepared, tmp_path: Path) -> None:
+        for how in (signal.SIGKILL, signal.SIGTERM):
+            out = tmp_path / how.name
+            with _observer(prepared) as blocker:
+                # pg_dump waits for this lock, so it is surely running when its parent dies.
+                blocker.execute(text("LOCK TABLE audit_event IN ACCESS EXCLUSIVE MODE"))
+                backup = _start_backup(prepared, tmp_path, out)
+                try:
+                    dump = _child_named(backup, "pg_dump", timeout=30)
+                    os.kill(backup.pid, how)
+                    backup.wait(timeout=15)
+                    _wait_gone(dump, timeout=5)
+                finally:
+                    if backup.poll() is None:
+                        backup.kill()
+                        backup.wait()
+                blocker.rollback()
+            if how == signal.SIGTERM:
+                assert backup.returncode == 1
+                assert "备份已中断" in (backup.stderr.read() if backup.stderr else "")
+                assert list(out.iterdir()) == []  # the half-written directory is gone
+            if backup.stderr is not None:
+                backup.stderr.close()
+            with _observer(prepared) as observer:
+                dumps = observer.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE application_name = 'pg_dump' AND datname = current_database()"
+                    )
+                ).scalar_one()
+            assert dumps == 0, how.name
+
+
+class _observer:
+    """A connection of its own, outside the application's pool."""
+
+    def __init__(self, prepared: Prepared) -> None:
+        self.database = Database(prepared.url, poolclass=None)
+
+    def __enter__(self) -> Connection:
+        self.conn = self.database.engine.connect()
+        return self.conn
+
+    def __exit__(self, *_exc: object) -> None:
+        self.conn.close()
+        self.database.dispose()
+
+
+def _start_backup(prepared: Prepared, tmp_path: Path, out: Path) -> subprocess.Popen[str]:
+    env = environment(prepared.url, tmp_path / "instance", tmp_path / "data", "b" * 40)
+    return subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "backup", "-o", str(out)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _child_named(parent: subprocess.Popen[str], name: str, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    children = Path(f"/proc/{parent.pid}/task/{parent.pid}/children")
+    while time.monotonic() < deadline:
+        for pid in children.read_text().split() if children.exists() else []:
+            if Path(f"/proc/{pid}/comm").read_text().strip() == name:
+                return int(pid)
+        time.sleep(0.05)
+    raise AssertionError(f"{name} never started under {parent.pid}")
+
+
+def _wait_gone(pid: int, timeout: float) -> None:
+    """Gone, or a zombie that nothing reaps (it runs and writes no more)."""
+    deadline = time.monotonic() + timeout
+    stat = Path(f"/proc/{pid}/stat")
+    while time.monotonic() < deadline:
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return
+        except FileNotFoundError:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"pg_dump {pid} still runs after its parent died")
