@@ -134,17 +134,18 @@ def sweep_timers(
     database: Database,
     host: EngineHost,
     *,
-    page: int = SWEEP_BATCH,
-    batch: int = FIRE_BATCH,
-    budget: float = SWEEP_SECONDS,
+    page: int | None = None,
+    batch: int | None = None,
+    budget: float | None = None,
     keep_going: Callable[[], bool] | None = None,
 ) -> SweepResult:
     """Fire every due timer: due cases are read `page` at a time and fired `batch` per
     transaction, until none is left, the time budget (seconds) is spent, or `keep_going`
     says no (the lease is lost). Each case is looked at once per sweep, even one that
     failed or was busy: those wait for the next tick."""
+    page, batch = page or SWEEP_BATCH, batch or FIRE_BATCH
     result = SweepResult()
-    stop_at = time.monotonic() + budget
+    stop_at = time.monotonic() + (SWEEP_SECONDS if budget is None else budget)
     after = 0
     while True:
         with database.reading() as session:
