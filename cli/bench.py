@@ -195,5 +195,41 @@ def bench_deadlines(
             click.echo(line)
 
 
+@click.command(
+    "bench-completion",
+    help="办理成本基准测试：一次网页办理的 SQL 语句数，进程内办理与 SpiffWorkflow 原始周期之比。",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (progress on stderr).")
+@click.option("--completions", default=400, show_default=True, help="In-process ones timed.")
+@postgresql_option
+@workdir_option("the temporary SQLite file goes")
+@friendly_errors
+def bench_completion(
+    as_json: bool, completions: int, postgresql_url: str, workdir: Path | None
+) -> None:
+    # Imported here: no other `ykt` command loads the web stack.
+    from bench import completion_web
+
+    if completions < 1:
+        raise click.BadParameter("sizes must be positive")
+    results = []
+    with _terminate_unwinds():
+        with tempfile.TemporaryDirectory(prefix="ykt-bench-", dir=workdir) as tmp:
+            sqlite = Database(f"sqlite:///{Path(tmp) / 'completion.sqlite3'}")
+            try:
+                results.append(completion_web.measure(sqlite, completions, _progress))
+            finally:
+                sqlite.dispose()
+        if postgresql_url.strip():
+            with throwaway_postgresql(postgresql_url.strip()) as postgresql:
+                results.append(completion_web.measure(postgresql, completions, _progress))
+    if as_json:
+        click.echo(json.dumps([r.figures() for r in results]))
+    else:
+        click.echo(f"ykt completion benchmark ({environment()})")
+        for line in completion_web.lines(results):
+            click.echo(line)
+
+
 if __name__ == "__main__":
     bench()

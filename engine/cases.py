@@ -19,12 +19,12 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from core import clock
-from engine import definitions, messages, projection, spiff, starts
+from engine import definitions, messages, projection, spiff, starts, workflow_cache
 from engine.errors import CaseFailed, NotAllowed, TaskConflict, TaskNotFound
 from engine.failures import running
 from engine.host import SYSTEM, Actor, Assignment, CaseContext, EngineHost
@@ -132,6 +132,7 @@ def stage(
     now = clock.now()
     outgoing = messages.outgoing(workflow.get_events())
     case.state = spiff.dump_workflow(workflow)
+    workflow_cache.keep(case, case.state, workflow)
     case.serializer_version = spiff.SERIALIZER_VERSION
     case.status = status_of(workflow).value
     case.updated_at = now
@@ -156,8 +157,14 @@ def settle(session: Session, host: EngineHost, case: Case, outgoing: list[BpmnEv
         delivery.send(session, host, case, outgoing)
 
 
-def _save(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflow) -> None:
-    outgoing = stage(session, host, case, workflow)
+def _save(
+    session: Session,
+    host: EngineHost,
+    case: Case,
+    workflow: BpmnWorkflow,
+    known: projection.Known | None = None,
+) -> None:
+    outgoing = stage(session, host, case, workflow, known)
     try:
         session.flush()  # the step's writes in one flush, which also checks lock_version
     except StaleDataError:
@@ -223,6 +230,11 @@ def resume(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflo
 
 
 def load(session: Session, case: Case) -> BpmnWorkflow:
+    """The case's workflow: the one this process stored last when the row still holds its
+    state (engine.workflow_cache), otherwise restored from the row."""
+    kept = workflow_cache.take(case)
+    if kept is not None:
+        return kept
     spec, subprocess_specs = definitions.specs_for(case.definition)
     with running(case.id):
         return spiff.load_workflow(case.state, spec, subprocess_specs)
@@ -246,9 +258,13 @@ _LOCK_CASE_OF_ITEM = (
     .with_for_update(of=Case)
     .execution_options(populate_existing=True)
 )
-_ITEM = (
+# The item and the case's open items, in one statement.
+_ITEM_AND_OPEN = (
     select(WorkItem)
-    .where(WorkItem.id == bindparam("item_id"))
+    .where(
+        WorkItem.case_id == bindparam("case_id"),
+        or_(WorkItem.id == bindparam("item_id"), WorkItem.state == WorkItemState.OPEN.value),
+    )
     .execution_options(populate_existing=True)
 )
 
@@ -269,11 +285,24 @@ def locked_item(session: Session, work_item_id: int) -> tuple[WorkItem, Case]:
     is held: on PostgreSQL a statement that waited for a lock still sees the other rows as
     they were when it began, so an item read with the lock would miss a claim committed
     while this transaction waited."""
+    item, case, _open = locked_item_and_open(session, work_item_id)
+    return item, case
+
+
+def locked_item_and_open(
+    session: Session, work_item_id: int
+) -> tuple[WorkItem, Case, list[WorkItem]]:
+    """`locked_item`, and the case's open work items read by the same statement."""
     case = session.scalars(_LOCK_CASE_OF_ITEM, {"item_id": work_item_id}).first()
-    item = session.scalars(_ITEM, {"item_id": work_item_id}).first() if case else None
+    rows = (
+        list(session.scalars(_ITEM_AND_OPEN, {"case_id": case.id, "item_id": work_item_id}))
+        if case is not None
+        else []
+    )
+    item = next((row for row in rows if row.id == work_item_id), None)
     if case is None or item is None:
         raise TaskNotFound(f"任务不存在：{work_item_id}")
-    return item, case
+    return item, case, [row for row in rows if row.state == WorkItemState.OPEN.value]
 
 
 def check_can_act(session: Session, host: EngineHost, item: WorkItem, actor: Actor) -> None:
@@ -297,9 +326,10 @@ class Completion:
 def complete_task(
     session: Session, host: EngineHost, work_item_id: int, data: Mapping[str, Any], actor: Actor
 ) -> Completion:
-    item, case = locked_item(session, work_item_id)
+    item, case, open_items = locked_item_and_open(session, work_item_id)
     check_can_act(session, host, item, actor)
     workflow = load(session, case)
+    known = projection.Known.before_step(case, workflow, open_items)
     task = workflow.get_task_from_id(UUID(item.task_guid))
     if task is None or task.state != TaskState.READY:
         raise TaskConflict("该任务已不在待办状态，请刷新")
@@ -326,7 +356,7 @@ def complete_task(
     )
     with running(case.id):
         _advance(session, workflow, case.id)
-        _save(session, host, case, workflow)
+        _save(session, host, case, workflow, known)
     return Completion(case, item, cleaned)
 
 

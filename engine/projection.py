@@ -103,8 +103,9 @@ def _deadlines(workflow: BpmnWorkflow) -> dict[str, datetime]:
 
 @dataclass
 class Known:
-    """The projected rows of a batch of locked cases, read with one statement per table
-    (after the locks), so that projecting each case reads nothing more."""
+    """Projected rows of locked cases the caller knows already, so that projecting them
+    reads nothing more: a batch's, read with one statement per table after the locks, or
+    one case's (`before_step`). Rows of a table a case has no entry for are read."""
 
     timers: dict[int, list[Timer]] = field(default_factory=dict)
     open_items: dict[int, list[WorkItem]] = field(default_factory=dict)
@@ -120,6 +121,18 @@ class Known:
             known.open_items[item.case_id].append(item)
         for wait in session.scalars(waits.BATCH_WAITS, ids):
             known.waits[wait.case_id].append(wait)
+        return known
+
+    @classmethod
+    def before_step(cls, case: Case, workflow: BpmnWorkflow, open_items: list[WorkItem]) -> Known:
+        """One locked case, from its stored workflow before it runs and its open items (read
+        after the lock). Timer and message-wait rows are written only for what the stored
+        workflow waits for, so one that waits for no timer (no message) has none to read."""
+        known = cls(open_items={case.id: open_items})
+        if not any(waiting_timers(workflow)):
+            known.timers[case.id] = []
+        if not waits.message_waits(workflow):
+            known.waits[case.id] = []
         return known
 
 
@@ -144,17 +157,16 @@ def project(
             attached_to=attached.task_spec.bpmn_id if attached is not None else "",
             due_at=due,
         )
-    if known is None:
-        _store_timers(
-            session, case, timers, list(session.scalars(_CASE_TIMERS, {"case_id": case.id}))
-        )
-        open_items = list(session.scalars(_OPEN_ITEMS, {"case_id": case.id}))
-        _store_work_items(session, host, case, workflow, due_by_task, open_items)
-        waits.store(session, case, workflow)
-    else:
-        _store_timers(session, case, timers, known.timers[case.id])
-        _store_work_items(session, host, case, workflow, due_by_task, known.open_items[case.id])
-        waits.store(session, case, workflow, known.waits[case.id])
+    rows = known or Known()
+    timer_rows = rows.timers.get(case.id)
+    if timer_rows is None:
+        timer_rows = list(session.scalars(_CASE_TIMERS, {"case_id": case.id}))
+    item_rows = rows.open_items.get(case.id)
+    if item_rows is None:
+        item_rows = list(session.scalars(_OPEN_ITEMS, {"case_id": case.id}))
+    _store_timers(session, case, timers, timer_rows)
+    _store_work_items(session, host, case, workflow, due_by_task, item_rows)
+    waits.store(session, case, workflow, rows.waits.get(case.id))
 
 
 # Built once: they run on every step of every case.

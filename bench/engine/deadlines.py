@@ -158,7 +158,8 @@ def measure(database: Database, count: int, baseline: int, progress: Any) -> Dea
     clock.freeze(AFTER)
     progress(f"[{label}] sweeping")
     began, cpu = perf_counter(), process_time()
-    result = scheduler.sweep_timers(database, host)
+    # One sweep with no time budget: the figure is the time to fire them all.
+    result = scheduler.sweep_timers(database, host, budget=float("inf"))
     seconds, cpu_seconds = perf_counter() - began, process_time() - cpu
     with database.transaction() as session:
         left = session.scalar(select(func.count()).select_from(Timer)) or 0
