@@ -21,9 +21,12 @@ from dataclasses import dataclass
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 
+from engine import spiff
 from engine.models import Case
 
 SIZE = 256  # workflows kept (a few megabytes for cases of ordinary size)
+# A case that went round a loop hundreds of times is large and rare: restored each time.
+MOST_TASKS = 500
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ def _plain(value: object) -> bool:
 
 
 def _restores_as_is(workflow: BpmnWorkflow) -> bool:
+    if spiff.task_count(workflow) > MOST_TASKS:
+        return False
     if workflow.bpmn_events or not _plain(workflow.data) or not _plain(workflow.correlations):
         return False
     for each in (workflow, *workflow.subprocesses.values()):
