@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 VENDOR := web/static/vendor
 
-.PHONY: run serve init setup vendor test lint typecheck pytest bench clean-vendor
+.PHONY: run serve init setup vendor test lint typecheck pytest bench bench-deadlines bench-completion clean-vendor
 
 run: setup
 	$(BIN)/ykt init --demo
@@ -51,8 +51,10 @@ pytest: setup
 # The engine benchmark (bench/engine/, docs/performance.md). PostgreSQL is measured on the server
 # named by YKT_BENCH_POSTGRESQL_URL or, when that is unset and the server binaries are installed,
 # on a throwaway cluster removed afterwards; otherwise only SQLite. BENCH_ARGS go to the
-# command, e.g. `make bench BENCH_ARGS=--json`.
+# command, e.g. `make bench BENCH_ARGS=--json`. `make bench-deadlines` (20,000 deadlines due at
+# once) and `make bench-completion` (statements and cost of one completion) run the same way.
 BENCH_PG_PORT ?= 55491
+BENCH_CMD ?= bench
 bench: setup
 	@set -eu; url="$${YKT_BENCH_POSTGRESQL_URL:-}"; \
 	if [ -z "$$url" ] && ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then \
@@ -62,7 +64,10 @@ bench: setup
 	fi; \
 	[ -n "$$url" ] || echo "No PostgreSQL server (set YKT_BENCH_POSTGRESQL_URL or install" \
 		"postgresql): PostgreSQL will be skipped." >&2; \
-	YKT_BENCH_POSTGRESQL_URL="$$url" $(BIN)/python -m cli.bench $(BENCH_ARGS)
+	YKT_BENCH_POSTGRESQL_URL="$$url" $(BIN)/python -m cli.main $(BENCH_CMD) $(BENCH_ARGS)
+
+bench-deadlines bench-completion:
+	$(MAKE) bench BENCH_CMD=$@
 
 clean-vendor:
 	rm -rf $(VENDOR) node_modules/.installed

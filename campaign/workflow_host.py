@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import category_rules, choices, lanes, records
-from campaign.models import RoleAssignment, User
+from campaign.models import User
 from core import clock
 from engine.host import Actor, Assignment, CaseContext
 from engine.models import Case, WorkItem
@@ -38,14 +37,11 @@ class CampaignHost:
         user = session.get(User, actor.id)
         if user is None or not user.enabled:
             return False
-        found = session.scalar(
-            select(RoleAssignment.id).where(
-                RoleAssignment.user_id == actor.id,
-                RoleAssignment.unit_id == assignment.unit_id,
-                RoleAssignment.role == assignment.role,
-            )
+        # The person's roles come with them (loaded together, refreshed when one is revoked):
+        # the same answer as asking the table again, without the statement.
+        return any(
+            r.unit_id == assignment.unit_id and r.role == assignment.role for r in user.roles
         )
-        return found is not None
 
     def clean_submission(
         self, session: Session, form_key: str, data: Mapping[str, Any], context: CaseContext

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,9 +18,12 @@ from types import FrameType
 import click
 
 from bench import reports
-from bench.engine.report import lines
+from bench.databases import throwaway_postgresql
+from bench.engine.report import environment, lines
 from bench.engine.run import Sizes, run
 from cli.context import friendly_errors
+from core import schema
+from core.db import Database
 
 POSTGRESQL_ENV = "YKT_BENCH_POSTGRESQL_URL"
 DEFAULTS = Sizes()
@@ -139,6 +143,92 @@ def bench_reports(
         result = reports.run(sizes, postgresql_url.strip(), workdir, with_sqlite)
     for line in [json.dumps(result, ensure_ascii=False)] if as_json else reports.lines(result):
         click.echo(line)
+
+
+@click.command(
+    "bench-deadlines",
+    help="定时器基准测试：大量期限同时到期时，调度器全部触发所需时间（目标 60 秒内）。",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (progress on stderr).")
+@click.option("--cases", "count", default=20_000, show_default=True, help="Deadlines due at once.")
+@click.option(
+    "--baseline",
+    default=500,
+    show_default=True,
+    help="Deadlines fired one case per transaction first, as before.",
+)
+@postgresql_option
+@workdir_option("the temporary SQLite file goes")
+@click.option("--sqlite/--no-sqlite", "with_sqlite", default=True, help="Measure SQLite too.")
+@friendly_errors
+def bench_deadlines(
+    as_json: bool,
+    count: int,
+    baseline: int,
+    postgresql_url: str,
+    workdir: Path | None,
+    with_sqlite: bool,
+) -> None:
+    from bench.engine import deadlines
+
+    if count < 1 or baseline < 1:
+        raise click.BadParameter("sizes must be positive")
+    results = []
+    with _terminate_unwinds():
+        if with_sqlite:
+            with tempfile.TemporaryDirectory(prefix="ykt-bench-", dir=workdir) as tmp:
+                sqlite = Database(f"sqlite:///{Path(tmp) / 'deadlines.sqlite3'}")
+                try:
+                    schema.upgrade(sqlite)
+                    results.append(deadlines.measure(sqlite, count, baseline, _progress))
+                finally:
+                    sqlite.dispose()
+        if postgresql_url.strip():
+            with throwaway_postgresql(postgresql_url.strip()) as postgresql:
+                schema.upgrade(postgresql)
+                results.append(deadlines.measure(postgresql, count, baseline, _progress))
+    if as_json:
+        click.echo(json.dumps([r.figures() for r in results]))
+    else:
+        click.echo(f"ykt deadline benchmark ({environment()})")
+        for line in deadlines.lines(results):
+            click.echo(line)
+
+
+@click.command(
+    "bench-completion",
+    help="办理成本基准测试：一次网页办理的 SQL 语句数，进程内办理与 SpiffWorkflow 原始周期之比。",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (progress on stderr).")
+@click.option("--completions", default=400, show_default=True, help="In-process ones timed.")
+@postgresql_option
+@workdir_option("the temporary SQLite file goes")
+@friendly_errors
+def bench_completion(
+    as_json: bool, completions: int, postgresql_url: str, workdir: Path | None
+) -> None:
+    # Imported here: no other `ykt` command loads the web stack.
+    from bench import completion_web
+
+    if completions < 1:
+        raise click.BadParameter("sizes must be positive")
+    results = []
+    with _terminate_unwinds():
+        with tempfile.TemporaryDirectory(prefix="ykt-bench-", dir=workdir) as tmp:
+            sqlite = Database(f"sqlite:///{Path(tmp) / 'completion.sqlite3'}")
+            try:
+                results.append(completion_web.measure(sqlite, completions, _progress))
+            finally:
+                sqlite.dispose()
+        if postgresql_url.strip():
+            with throwaway_postgresql(postgresql_url.strip()) as postgresql:
+                results.append(completion_web.measure(postgresql, completions, _progress))
+    if as_json:
+        click.echo(json.dumps([r.figures() for r in results]))
+    else:
+        click.echo(f"ykt completion benchmark ({environment()})")
+        for line in completion_web.lines(results):
+            click.echo(line)
 
 
 if __name__ == "__main__":

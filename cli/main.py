@@ -13,7 +13,7 @@ from campaign.workflow_host import CampaignHost
 from cli import obligations as _obligations  # noqa: F401  (adds `ykt report status|return`)
 from cli.audit import audit_group
 from cli.backup import backup
-from cli.bench import bench, bench_reports
+from cli.bench import bench, bench_completion, bench_deadlines, bench_reports
 from cli.cases import case_group
 from cli.context import AppContext, friendly_errors, pass_app
 from cli.figures import check_figures_command
@@ -150,6 +150,8 @@ def serve(app: AppContext, host: str, port: int, threads: int, scheduler: bool) 
 ykt.add_command(user)
 ykt.add_command(bench)
 ykt.add_command(bench_reports)
+ykt.add_command(bench_deadlines)
+ykt.add_command(bench_completion)
 ykt.add_command(export)
 ykt.add_command(import_ledger_command)
 ykt.add_command(report)

@@ -9,26 +9,24 @@ the case in error in a transaction of its own. After every change the host hears
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, joinedload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from core import clock
-from core.errors import AppError
-from engine import definitions, messages, projection, spiff, starts
-from engine.errors import CaseFailed, NotAllowed, ScriptRefused, TaskConflict, TaskNotFound
+from engine import definitions, messages, projection, spiff, starts, workflow_cache
+from engine.errors import CaseFailed, NotAllowed, TaskConflict, TaskNotFound
+from engine.failures import running
 from engine.host import SYSTEM, Actor, Assignment, CaseContext, EngineHost
 from engine.models import Case, CaseEvent, CaseStatus, WorkItem, WorkItemState
 
@@ -83,8 +81,8 @@ def _fired_timers(workflow: BpmnWorkflow) -> dict[str, Task]:
     }
 
 
-def _advance(session: Session, workflow: BpmnWorkflow, case_id: int) -> int:
-    """Run the engine until it waits; record every timer that fired on the way."""
+def step(workflow: BpmnWorkflow, case_id: int) -> list[Task]:
+    """Run the engine until it waits; the timers that fired on the way."""
     fired_before = _fired_timers(workflow)
     workflow.refresh_timers()
     workflow.do_engine_steps()
@@ -94,7 +92,10 @@ def _advance(session: Session, workflow: BpmnWorkflow, case_id: int) -> int:
             f"流程往复次数过多（已有 {tasks} 个步骤记录，上限 {spiff.MAX_TASKS}），"
             "为防止流程状态出错已停止运行，请管理员核查此案件",
         )
-    fired = [t for guid, t in _fired_timers(workflow).items() if guid not in fired_before]
+    return [t for guid, t in _fired_timers(workflow).items() if guid not in fired_before]
+
+
+def record_fired(session: Session, case_id: int, fired: list[Task]) -> int:
     for task in fired:
         record_event(
             session,
@@ -106,33 +107,9 @@ def _advance(session: Session, workflow: BpmnWorkflow, case_id: int) -> int:
     return len(fired)
 
 
-@contextmanager
-def _running(case_id: int | None) -> Iterator[None]:
-    """Anything that goes wrong while a case runs is the case's failure, with one exception:
-    refusals (a conflict, a form the person must correct) and database trouble, which say
-    nothing about the case and leave it as it was."""
-    try:
-        yield
-    except (SpiffWorkflowException, ScriptRefused) as exc:
-        raise CaseFailed(case_id, _describe(exc)) from exc
-    except (AppError, SQLAlchemyError):
-        raise
-    except Exception as exc:
-        raise CaseFailed(case_id, _describe(exc)) from exc
-
-
-def _describe(exc: Exception) -> str:
-    """A message for people: which step failed and why, in one line."""
-    task = getattr(exc, "task", None)
-    where = f"（{task.task_spec.bpmn_name or task.task_spec.bpmn_id}）" if task is not None else ""
-    # SpiffWorkflow wraps the script's own exception; the original is the context.
-    cause = exc
-    if isinstance(exc, SpiffWorkflowException):
-        cause = exc.__cause__ or exc.__context__ or exc
-    if isinstance(cause, ScriptRefused):
-        return f"脚本被安全规则拒绝{where}：{cause}"
-    detail = str(exc) if cause is exc and isinstance(exc, SpiffWorkflowException) else None
-    return f"流程执行出错{where}：{detail or f'{type(cause).__name__}: {cause}'}"
+def _advance(session: Session, workflow: BpmnWorkflow, case_id: int) -> int:
+    """Run the engine until it waits; record every timer that fired on the way."""
+    return record_fired(session, case_id, step(workflow, case_id))
 
 
 def status_of(workflow: BpmnWorkflow) -> CaseStatus:
@@ -143,23 +120,32 @@ def status_of(workflow: BpmnWorkflow) -> CaseStatus:
     return CaseStatus.WAITING
 
 
-def _save(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflow) -> None:
+def stage(
+    session: Session,
+    host: EngineHost,
+    case: Case,
+    workflow: BpmnWorkflow,
+    known: projection.Known | None = None,
+) -> list[BpmnEvent]:
+    """Put the workflow's state and projection into the session, unflushed; the messages
+    that go to other cases once it is stored."""
     now = clock.now()
-    # Messages no task of this case caught go to other cases once this one is stored.
     outgoing = messages.outgoing(workflow.get_events())
     case.state = spiff.dump_workflow(workflow)
+    workflow_cache.keep(case, case.state, workflow)
     case.serializer_version = spiff.SERIALIZER_VERSION
     case.status = status_of(workflow).value
     case.updated_at = now
     if case.status == CaseStatus.COMPLETED.value:
         case.completed_at = now
-    try:
-        # The step's writes go in one flush, which also checks lock_version.
-        with session.no_autoflush:
-            projection.project(session, host, case, workflow)
-        session.flush()
-    except StaleDataError:
-        raise TaskConflict("该案件刚被他人更新，请刷新后重试") from None
+    with session.no_autoflush:
+        projection.project(session, host, case, workflow, known)
+    return outgoing
+
+
+def settle(session: Session, host: EngineHost, case: Case, outgoing: list[BpmnEvent]) -> None:
+    """After the state is flushed: a completed case forgets its waits, the host hears of the
+    change, and outgoing messages go to their cases."""
     if case.status == CaseStatus.COMPLETED.value:
         projection.forget(session, case)
         record_event(session, case.id, "completed")
@@ -169,6 +155,21 @@ def _save(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflow
         from engine import delivery  # delivery runs other cases through this module
 
         delivery.send(session, host, case, outgoing)
+
+
+def _save(
+    session: Session,
+    host: EngineHost,
+    case: Case,
+    workflow: BpmnWorkflow,
+    known: projection.Known | None = None,
+) -> None:
+    outgoing = stage(session, host, case, workflow, known)
+    try:
+        session.flush()  # the step's writes in one flush, which also checks lock_version
+    except StaleDataError:
+        raise TaskConflict("该案件刚被他人更新，请刷新后重试") from None
+    settle(session, host, case, outgoing)
 
 
 def start_case(
@@ -187,7 +188,7 @@ def start_case(
     cancelled. `how` says so in the case's history."""
     definition = definitions.require_latest(session, key)
     spec, subprocess_specs = definitions.specs_for(definition)
-    with _running(None):
+    with running(None):
         workflow = spiff.new_workflow(spec, subprocess_specs)
     workflow.task_tree.data.update(data)
     case = Case(
@@ -212,7 +213,7 @@ def start_case(
         data=data,
         message=f"{definition.title}{how}",
     )
-    with _running(case.id):
+    with running(case.id):
         _advance(session, workflow, case.id)
         if trigger is not None and trigger(workflow):
             _advance(session, workflow, case.id)
@@ -221,19 +222,21 @@ def start_case(
     return case
 
 
-running = _running  # for the modules that run cases beside this one (engine.delivery)
-
-
 def resume(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflow) -> None:
     """Run a workflow that was changed from outside (e.g. migrated) and store it."""
-    with _running(case.id):
+    with running(case.id):
         _advance(session, workflow, case.id)
         _save(session, host, case, workflow)
 
 
 def load(session: Session, case: Case) -> BpmnWorkflow:
+    """The case's workflow: the one this process stored last when the row still holds its
+    state (engine.workflow_cache), otherwise restored from the row."""
+    kept = workflow_cache.take(case)
+    if kept is not None:
+        return kept
     spec, subprocess_specs = definitions.specs_for(case.definition)
-    with _running(case.id):
+    with running(case.id):
         return spiff.load_workflow(case.state, spec, subprocess_specs)
 
 
@@ -255,9 +258,13 @@ _LOCK_CASE_OF_ITEM = (
     .with_for_update(of=Case)
     .execution_options(populate_existing=True)
 )
-_ITEM = (
+# The item and the case's open items, in one statement.
+_ITEM_AND_OPEN = (
     select(WorkItem)
-    .where(WorkItem.id == bindparam("item_id"))
+    .where(
+        WorkItem.case_id == bindparam("case_id"),
+        or_(WorkItem.id == bindparam("item_id"), WorkItem.state == WorkItemState.OPEN.value),
+    )
     .execution_options(populate_existing=True)
 )
 
@@ -278,11 +285,24 @@ def locked_item(session: Session, work_item_id: int) -> tuple[WorkItem, Case]:
     is held: on PostgreSQL a statement that waited for a lock still sees the other rows as
     they were when it began, so an item read with the lock would miss a claim committed
     while this transaction waited."""
+    item, case, _open = locked_item_and_open(session, work_item_id)
+    return item, case
+
+
+def locked_item_and_open(
+    session: Session, work_item_id: int
+) -> tuple[WorkItem, Case, list[WorkItem]]:
+    """`locked_item`, and the case's open work items read by the same statement."""
     case = session.scalars(_LOCK_CASE_OF_ITEM, {"item_id": work_item_id}).first()
-    item = session.scalars(_ITEM, {"item_id": work_item_id}).first() if case else None
+    rows = (
+        list(session.scalars(_ITEM_AND_OPEN, {"case_id": case.id, "item_id": work_item_id}))
+        if case is not None
+        else []
+    )
+    item = next((row for row in rows if row.id == work_item_id), None)
     if case is None or item is None:
         raise TaskNotFound(f"任务不存在：{work_item_id}")
-    return item, case
+    return item, case, [row for row in rows if row.state == WorkItemState.OPEN.value]
 
 
 def check_can_act(session: Session, host: EngineHost, item: WorkItem, actor: Actor) -> None:
@@ -306,9 +326,10 @@ class Completion:
 def complete_task(
     session: Session, host: EngineHost, work_item_id: int, data: Mapping[str, Any], actor: Actor
 ) -> Completion:
-    item, case = locked_item(session, work_item_id)
+    item, case, open_items = locked_item_and_open(session, work_item_id)
     check_can_act(session, host, item, actor)
     workflow = load(session, case)
+    known = projection.Known.before_step(case, workflow, open_items)
     task = workflow.get_task_from_id(UUID(item.task_guid))
     if task is None or task.state != TaskState.READY:
         raise TaskConflict("该任务已不在待办状态，请刷新")
@@ -320,7 +341,7 @@ def complete_task(
     )
     host.check_completion(session, item, actor, cleaned)
     task.data.update(cleaned)
-    with _running(case.id):
+    with running(case.id):
         task.run()
     item.state = WorkItemState.COMPLETED.value
     item.completed_by, item.completed_at = actor.id, clock.now()
@@ -333,9 +354,9 @@ def complete_task(
         title=item.title,
         data=cleaned,
     )
-    with _running(case.id):
+    with running(case.id):
         _advance(session, workflow, case.id)
-        _save(session, host, case, workflow)
+        _save(session, host, case, workflow, known)
     return Completion(case, item, cleaned)
 
 
@@ -347,11 +368,8 @@ def fire_due_timers(session: Session, host: EngineHost, case_id: int) -> int:
         return 0
     workflow = load(session, case)
     now = clock.now()
-    with _running(case.id):
-        if not any(
-            (when := projection.timer_due(t)) is not None and when <= now
-            for t in projection.waiting_timers(workflow)
-        ):
+    with running(case.id):
+        if not projection.has_due_timer(workflow, now):
             projection.project(session, host, case, workflow)  # repairs a stale timer row
             return 0
         fired = _advance(session, workflow, case.id)

@@ -4,6 +4,7 @@ waiting timers become timer rows. Runs in the same transaction as the state it r
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from core import clock
 from engine import spiff, waits
 from engine.host import CaseContext, EngineHost
-from engine.models import Case, Timer, WorkItem, WorkItemState
+from engine.models import Case, MessageWait, Timer, WorkItem, WorkItemState
 
 
 def context_of(case: Case) -> CaseContext:
@@ -66,6 +67,10 @@ def waiting_timers(workflow: BpmnWorkflow) -> Iterator[Task]:
     return (t for t in spiff.tasks_in(workflow, TaskState.WAITING) if is_timer(t))
 
 
+def has_due_timer(workflow: BpmnWorkflow, now: datetime) -> bool:
+    return any((when := timer_due(t)) is not None and when <= now for t in waiting_timers(workflow))
+
+
 def _attached_task(timer: Task) -> Task | None:
     """The activity a boundary timer sits on: its sibling under the boundary split."""
     parent = timer.parent
@@ -96,7 +101,48 @@ def _deadlines(workflow: BpmnWorkflow) -> dict[str, datetime]:
     return due_by_task
 
 
-def project(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkflow) -> None:
+@dataclass
+class Known:
+    """Projected rows of locked cases the caller knows already, so that projecting them
+    reads nothing more: a batch's, read with one statement per table after the locks, or
+    one case's (`before_step`). Rows of a table a case has no entry for are read."""
+
+    timers: dict[int, list[Timer]] = field(default_factory=dict)
+    open_items: dict[int, list[WorkItem]] = field(default_factory=dict)
+    waits: dict[int, list[MessageWait]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, session: Session, case_ids: list[int]) -> Known:
+        known = cls({i: [] for i in case_ids}, {i: [] for i in case_ids}, {i: [] for i in case_ids})
+        ids = {"case_ids": case_ids}
+        for timer in session.scalars(_BATCH_TIMERS, ids):
+            known.timers[timer.case_id].append(timer)
+        for item in session.scalars(_BATCH_OPEN_ITEMS, ids):
+            known.open_items[item.case_id].append(item)
+        for wait in session.scalars(waits.BATCH_WAITS, ids):
+            known.waits[wait.case_id].append(wait)
+        return known
+
+    @classmethod
+    def before_step(cls, case: Case, workflow: BpmnWorkflow, open_items: list[WorkItem]) -> Known:
+        """One locked case, from its stored workflow before it runs and its open items (read
+        after the lock). Timer and message-wait rows are written only for what the stored
+        workflow waits for, so one that waits for no timer (no message) has none to read."""
+        known = cls(open_items={case.id: open_items})
+        if not any(waiting_timers(workflow)):
+            known.timers[case.id] = []
+        if not waits.message_waits(workflow):
+            known.waits[case.id] = []
+        return known
+
+
+def project(
+    session: Session,
+    host: EngineHost,
+    case: Case,
+    workflow: BpmnWorkflow,
+    known: Known | None = None,
+) -> None:
     due_by_task = _deadlines(workflow)
     timers: dict[str, Timer] = {}
     for task in waiting_timers(workflow):
@@ -111,9 +157,16 @@ def project(session: Session, host: EngineHost, case: Case, workflow: BpmnWorkfl
             attached_to=attached.task_spec.bpmn_id if attached is not None else "",
             due_at=due,
         )
-    _store_timers(session, case, timers)
-    _store_work_items(session, host, case, workflow, due_by_task)
-    waits.store(session, case, workflow)
+    rows = known or Known()
+    timer_rows = rows.timers.get(case.id)
+    if timer_rows is None:
+        timer_rows = list(session.scalars(_CASE_TIMERS, {"case_id": case.id}))
+    item_rows = rows.open_items.get(case.id)
+    if item_rows is None:
+        item_rows = list(session.scalars(_OPEN_ITEMS, {"case_id": case.id}))
+    _store_timers(session, case, timers, timer_rows)
+    _store_work_items(session, host, case, workflow, due_by_task, item_rows)
+    waits.store(session, case, workflow, rows.waits.get(case.id))
 
 
 # Built once: they run on every step of every case.
@@ -121,10 +174,17 @@ _CASE_TIMERS = select(Timer).where(Timer.case_id == bindparam("case_id"))
 _OPEN_ITEMS = select(WorkItem).where(
     WorkItem.case_id == bindparam("case_id"), WorkItem.state == WorkItemState.OPEN.value
 )
+_BATCH_TIMERS = select(Timer).where(Timer.case_id.in_(bindparam("case_ids", expanding=True)))
+_BATCH_OPEN_ITEMS = select(WorkItem).where(
+    WorkItem.case_id.in_(bindparam("case_ids", expanding=True)),
+    WorkItem.state == WorkItemState.OPEN.value,
+)
 
 
-def _store_timers(session: Session, case: Case, timers: dict[str, Timer]) -> None:
-    existing = {t.task_guid: t for t in session.scalars(_CASE_TIMERS, {"case_id": case.id})}
+def _store_timers(
+    session: Session, case: Case, timers: dict[str, Timer], rows: list[Timer]
+) -> None:
+    existing = {t.task_guid: t for t in rows}
     gone = [row for guid, row in existing.items() if guid not in timers]
     for guid, timer in timers.items():
         if guid in existing:
@@ -147,8 +207,9 @@ def _store_work_items(
     case: Case,
     workflow: BpmnWorkflow,
     due_by_task: dict[str, datetime],
+    rows: list[WorkItem],
 ) -> None:
-    open_items = {w.task_guid: w for w in session.scalars(_OPEN_ITEMS, {"case_id": case.id})}
+    open_items = {w.task_guid: w for w in rows}
     ready = {str(t.id): t for t in spiff.tasks_in(workflow, TaskState.READY, manual=True)}
     now = clock.now()
     for guid, item in open_items.items():

@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.db import Database
-from engine import cases
+from engine import cases, timer_batch
 from engine.errors import CaseFailed, TaskConflict
 from engine.host import EngineHost
 from engine.models import SchedulerLease, Timer
@@ -35,7 +36,10 @@ log = logging.getLogger(__name__)
 LEASE_NAME = "scheduler"
 LEASE_TTL = timedelta(seconds=90)
 TICK_SECONDS = 30
-SWEEP_BATCH = 500
+SWEEP_BATCH = 500  # due cases read per query
+FIRE_BATCH = 100  # cases fired per transaction (SQLite's write lock is held that long)
+# A tick sweeps at most this long, then runs the jobs; the next tick sweeps what is left.
+SWEEP_SECONDS = 120.0
 
 
 def default_holder() -> str:
@@ -80,12 +84,15 @@ class SweepResult:
     fired: int = 0
     failed: list[int] = field(default_factory=list)
     busy: list[int] = field(default_factory=list)
+    # Stopped by its time budget (or a lost lease) with due cases left for the next tick.
+    unfinished: bool = False
 
 
-def due_case_ids(session: Session, limit: int = SWEEP_BATCH) -> list[int]:
+def due_case_ids(session: Session, limit: int = SWEEP_BATCH, *, after: int = 0) -> list[int]:
+    """Cases with a due timer, by id, from the one after `after` (keyset paging)."""
     rows = session.scalars(
         select(Timer.case_id)
-        .where(Timer.due_at <= clock.now())
+        .where(Timer.due_at <= clock.now(), Timer.case_id > after)
         .group_by(Timer.case_id)
         .order_by(Timer.case_id)
         .limit(limit)
@@ -93,28 +100,64 @@ def due_case_ids(session: Session, limit: int = SWEEP_BATCH) -> list[int]:
     return list(rows)
 
 
+def _fire_one(database: Database, host: EngineHost, case_id: int, result: SweepResult) -> None:
+    try:
+        result.fired += in_transaction(database, host, cases.fire_due_timers, case_id)
+    except CaseFailed as failure:  # marked in error by the runner
+        log.warning("case %s failed while firing timers: %s", case_id, failure.message)
+        result.failed.append(case_id)
+    except TaskConflict:  # someone was completing a task of this case: next tick
+        result.busy.append(case_id)
+    except Exception:  # e.g. the database failed for this case: the others still fire
+        log.exception("case %s could not fire its timers", case_id)
+        result.failed.append(case_id)
+
+
+def _fire_batch(
+    database: Database, host: EngineHost, case_ids: list[int], result: SweepResult
+) -> None:
+    """The cases together in one transaction; the ones the batch leaves, and all of them
+    when the batch as a whole fails, one by one."""
+    left = case_ids
+    try:
+        with database.transaction() as session:
+            outcome = timer_batch.fire_together(session, host, case_ids)
+        result.fired += outcome.fired
+        left = outcome.left
+    except Exception:  # rolled back: the one-case path tells which case, if any, is at fault
+        log.warning("a batch of %d cases fell back to one case at a time", len(case_ids))
+    for case_id in sorted(left):
+        _fire_one(database, host, case_id, result)
+
+
 def sweep_timers(
-    database: Database, host: EngineHost, stopping: threading.Event | None = None
+    database: Database,
+    host: EngineHost,
+    *,
+    page: int | None = None,
+    batch: int | None = None,
+    budget: float | None = None,
+    keep_going: Callable[[], bool] | None = None,
 ) -> SweepResult:
-    """Fire every due timer, one case per transaction; when `stopping` is set, stop after
-    the case at hand (the rest are still due for the next scheduler)."""
+    """Fire every due timer: due cases are read `page` at a time and fired `batch` per
+    transaction, until none is left, the time budget (seconds) is spent, or `keep_going`
+    says no (the lease is lost). Each case is looked at once per sweep, even one that
+    failed or was busy: those wait for the next tick."""
+    page, batch = page or SWEEP_BATCH, batch or FIRE_BATCH
     result = SweepResult()
-    with database.transaction() as session:
-        due = due_case_ids(session)
-    for case_id in due:
-        if stopping is not None and stopping.is_set():
-            break
-        try:
-            result.fired += in_transaction(database, host, cases.fire_due_timers, case_id)
-        except CaseFailed as failure:  # marked in error by the runner
-            log.warning("case %s failed while firing timers: %s", case_id, failure.message)
-            result.failed.append(case_id)
-        except TaskConflict:  # someone was completing a task of this case: next tick
-            result.busy.append(case_id)
-        except Exception:  # e.g. the database failed for this case: the others still fire
-            log.exception("case %s could not fire its timers", case_id)
-            result.failed.append(case_id)
-    return result
+    stop_at = time.monotonic() + (SWEEP_SECONDS if budget is None else budget)
+    after = 0
+    while True:
+        with database.reading() as session:
+            due = due_case_ids(session, page, after=after)
+        for start in range(0, len(due), batch):
+            if time.monotonic() >= stop_at or (keep_going is not None and not keep_going()):
+                result.unfinished = True
+                return result
+            _fire_batch(database, host, due[start : start + batch], result)
+        if len(due) < page:
+            return result
+        after = due[-1]
 
 
 Job = Callable[[Database], object]
@@ -140,6 +183,7 @@ class Scheduler:
         self._background: BackgroundScheduler | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._renewed = 0.0
 
     def tick(self) -> SweepResult | None:
         """One round; None when another process holds the lease."""
@@ -147,7 +191,8 @@ class Scheduler:
             with self.database.transaction() as session:
                 if not acquire_lease(session, self.holder):
                     return None
-            result = sweep_timers(self.database, self.host, self._stopping)
+            self._renewed = time.monotonic()
+            result = sweep_timers(self.database, self.host, keep_going=self._keep_going)
             for job in self.jobs:
                 if self._stopping.is_set():
                     break
@@ -156,6 +201,20 @@ class Scheduler:
                 except Exception:  # one failing job must not stop timers or the other jobs
                     log.exception("scheduled job %r failed", job)
             return result
+
+    def _keep_going(self) -> bool:
+        """Whether a long sweep goes on: not once stopping (it ends after the batch at
+        hand, the rest still due for the next scheduler), nor when the lease is lost."""
+        return not self._stopping.is_set() and self._renew()
+
+    def _renew(self) -> bool:
+        """Keep the lease through a long sweep: renewed when a third of it has passed."""
+        if time.monotonic() - self._renewed < LEASE_TTL.total_seconds() / 3:
+            return True
+        with self.database.transaction() as session:
+            held = acquire_lease(session, self.holder)
+        self._renewed = time.monotonic()
+        return held
 
     def start(self) -> None:
         scheduler = BackgroundScheduler(timezone="UTC")

@@ -73,10 +73,16 @@ def message_waits(workflow: BpmnWorkflow) -> list[tuple[Task, messages.CaseMessa
 
 
 _CASE_WAITS = select(MessageWait).where(MessageWait.case_id == bindparam("case_id"))
+BATCH_WAITS = select(MessageWait).where(
+    MessageWait.case_id.in_(bindparam("case_ids", expanding=True))
+)
 
 
-def store(session: Session, case: Case, workflow: BpmnWorkflow) -> None:
-    """Bring the case's message waits in line with its workflow (same transaction)."""
+def store(
+    session: Session, case: Case, workflow: BpmnWorkflow, rows: list[MessageWait] | None = None
+) -> None:
+    """Bring the case's message waits in line with its workflow (same transaction); `rows`
+    are its stored waits when the caller read them already."""
     wanted: dict[tuple[str, str], MessageWait] = {}
     for task, message in message_waits(workflow):
         key = message.key_of(task)
@@ -87,7 +93,9 @@ def store(session: Session, case: Case, workflow: BpmnWorkflow) -> None:
             name=message.name[:200],
             correlation_key=key or "",
         )
-    existing = list(session.scalars(_CASE_WAITS, {"case_id": case.id}))
+    existing = (
+        rows if rows is not None else list(session.scalars(_CASE_WAITS, {"case_id": case.id}))
+    )
     have = {(row.task_guid, row.name): row for row in existing}
     for identity, row in have.items():
         if identity not in wanted:

@@ -1,0 +1,206 @@
+"""What one web completion costs: the SQL statements of a POST of the task form through
+the whole Flask stack (issue 17, item 8: at most 12; 25–29 before), and the in-process
+completion against the raw SpiffWorkflow cycle with and without the kept workflows
+(engine.workflow_cache), measured in the same run.
+
+The web completion is the reviewer's 审核 of a registered problem (approve, with the
+responsible unit, measures and deadline), on the demo data, as the tests drive it."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+from sqlalchemy import event, select
+
+from bench.engine.measure import our_completions, raw_cycles
+from bench.engine.workload import BenchHost, Plan, deploy
+from campaign import bootstrap, problems
+from campaign.demo import DEMO_PASSWORD
+from campaign.models import User
+from campaign.workflow_host import CampaignHost
+from core import clock, schema
+from core.config import Settings
+from core.db import Database
+from engine import workflow_cache
+from engine.models import WorkItem
+from web import create_app
+
+Progress = Callable[[str], None]
+TARGET_STATEMENTS = 12
+TARGET_RATIO = 1.0
+_ONCE = re.compile(r'name="once" value="([^"]+)"')
+REGISTRATION = {
+    "source": "self_inspection",
+    "village": "QSZ01",
+    "programme": "P11",
+    "focus_item": "3.3",
+    "stat_category": "S02",
+    "description": "基准测试：村会计截留耕地地力保护补贴",
+    "amount": "3600.00",
+    "cards": "0",
+    "households": "3",
+    "persons": "7",
+    "discovered_on": "2022-06-10",
+}
+APPROVAL = {
+    "review_decision": "approve",
+    "responsible_unit": "QSZ",
+    "responsible_person": "李主任",
+    "rectify_type": "deadline",
+    "measures": "追回截留资金并足额发放",
+    "deadline": "2022-07-15",
+}
+
+
+@contextmanager
+def counting(database: Database) -> Iterator[list[str]]:
+    """Every statement sent to the database meanwhile (BEGIN and COMMIT are not statements
+    the driver executes, and are not counted)."""
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+
+
+@dataclass(frozen=True)
+class CompletionResult:
+    database: str
+    statements: list[int]  # per web completion
+    web_ms: list[float]
+    raw_ms: float
+    cached_ms: float
+    uncached_ms: float
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "database": self.database,
+            "web_completion_statements": max(self.statements),
+            "web_completion_ms": round(statistics.median(self.web_ms), 2),
+            "raw_cycle_ms": round(self.raw_ms, 3),
+            "complete_cached_ms": round(self.cached_ms, 3),
+            "complete_uncached_ms": round(self.uncached_ms, 3),
+            "ratio_cached": round(self.cached_ms / self.raw_ms, 2),
+            "ratio_uncached": round(self.uncached_ms / self.raw_ms, 2),
+        }
+
+
+def web_statements(
+    database: Database, completions: int, progress: Progress
+) -> tuple[list[int], list[float]]:
+    """Statements and milliseconds of each of `completions` web completions."""
+    progress(f"[{database.dialect}] demo data, {completions} problems to review")
+    clock.freeze(datetime(2022, 6, 15, 2, 0, tzinfo=UTC))
+    try:
+        with database.transaction() as session:
+            bootstrap.initialise(session, with_demo=True, deployed_by="bench")
+            officer = session.scalars(select(User).where(User.username == "qsz_jbr")).one()
+            host = CampaignHost()
+            cases = [
+                problems.register(session, host, officer, "QSZ", REGISTRATION).case_id
+                for _ in range(completions)
+            ]
+        with database.transaction() as session:
+            items = list(
+                session.scalars(
+                    select(WorkItem.id)
+                    .where(WorkItem.case_id.in_(cases), WorkItem.state == "open")
+                    .order_by(WorkItem.id)
+                )
+            )
+        with tempfile.TemporaryDirectory(prefix="ykt-bench-web-") as tmp:
+            settings = Settings(
+                instance_dir=Path(tmp),
+                database_url=database.url,
+                data_dir=Path(tmp) / "data",
+                secret_key="bench-" + "k" * 32,
+            )
+            app = create_app(
+                database=database, settings=settings, config={"WTF_CSRF_ENABLED": False}
+            )
+            client = app.test_client()
+            login = {"username": "qsz_fzr", "password": DEMO_PASSWORD}
+            if client.post("/login", data=login).status_code != 302:
+                raise RuntimeError("the reviewer could not log in")
+            counts, times = [], []
+            for item_id in items:
+                page = client.get(f"/tasks/{item_id}").get_data(as_text=True)
+                once = _ONCE.search(page)
+                if once is None:
+                    raise RuntimeError(f"no form on /tasks/{item_id}")
+                with counting(database) as statements:
+                    began = perf_counter()
+                    answer = client.post(
+                        f"/tasks/{item_id}", data={**APPROVAL, "once": once.group(1)}
+                    )
+                    times.append((perf_counter() - began) * 1000)
+                if answer.status_code != 302:
+                    raise RuntimeError(f"completion answered {answer.status_code}")
+                counts.append(len(statements))
+    finally:
+        clock.reset()
+    return counts, times
+
+
+def engine_ratio(
+    database: Database, completions: int, progress: Progress
+) -> tuple[float, float, float]:
+    """Medians (ms) of the raw cycle, our completion with kept workflows and without, one
+    after the other on the same plan, after a warm-up of each."""
+    host = BenchHost()
+    deploy(database, host)
+    plan = Plan.for_completions(completions)
+    progress(f"[{database.dialect}] {completions} raw cycles and completions, kept and not")
+    raw_cycles(Plan.for_completions(50))
+    our_completions(database, host, Plan.for_completions(50))
+    raw = raw_cycles(plan).median_ms
+    size = workflow_cache.SIZE
+    workflow_cache.SIZE = 0
+    try:
+        uncached = our_completions(database, host, plan).median_ms
+    finally:
+        workflow_cache.SIZE = size
+    cached = our_completions(database, host, plan).median_ms
+    return raw, cached, uncached
+
+
+def measure(database: Database, completions: int, progress: Progress) -> CompletionResult:
+    schema.upgrade(database)
+    counts, times = web_statements(database, 20, progress)
+    raw, cached, uncached = engine_ratio(database, completions, progress)
+    return CompletionResult(database.dialect, counts, times, raw, cached, uncached)
+
+
+def lines(results: list[CompletionResult]) -> list[str]:
+    out = []
+    for r in results:
+        most = max(r.statements)
+        out += [
+            f"  {r.database}:",
+            f"    SQL statements of one web completion (most of {len(r.statements)})  "
+            f"{most:4d}   target ≤ {TARGET_STATEMENTS}: "
+            + ("met" if most <= TARGET_STATEMENTS else "MISSED"),
+            f"    web completion through Flask, median               "
+            f"{statistics.median(r.web_ms):7.2f} ms",
+            f"    raw SpiffWorkflow cycle, median                    {r.raw_ms:7.2f} ms",
+            f"    our completion, workflows kept   {r.cached_ms:7.2f} ms  ratio "
+            f"{r.cached_ms / r.raw_ms:.2f}   target ≤ {TARGET_RATIO:g}: "
+            + ("met" if r.cached_ms <= r.raw_ms * TARGET_RATIO else "MISSED"),
+            f"    our completion, restored each time {r.uncached_ms:5.2f} ms  ratio "
+            f"{r.uncached_ms / r.raw_ms:.2f}   (as before)",
+        ]
+    return out

@@ -1,0 +1,80 @@
+"""A web completion costs a bounded number of SQL statements (issue 17, item 8: 25–29, and
+31–36 for a review that files the problem, before; authorisation was asked of the database
+twice and the case's open items read twice)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from campaign.workflow_host import CampaignHost
+from core.db import Database
+from engine.models import WorkItem
+from tests.campaign.conftest import approval, registered, registration
+from tests.web_helpers import form_tokens
+
+Client = Callable[[str], FlaskClient]
+pytestmark = pytest.mark.usefixtures("june_2022")
+
+# The reviewer's 审核 that approves a problem: authentication (3), the item and whether the
+# person may see its case (3), the case locked and the item with the open items re-read
+# after the lock (2), the form's choices and the record's rules (4), the new task's unit
+# (1), the engine's writes (5), the record taking up the decision (5), the notice to the
+# people of the next task (6), the audit chain (2).
+MOST = 31
+
+
+@contextmanager
+def counted(database: Database) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):  # the test's own
+            statements.append(" ".join(statement.split()))
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)
+
+
+def test_a_web_completion_runs_a_bounded_number_of_statements(
+    db_session: Session, bound_database: Database, as_user: Client
+) -> None:
+    problem = registered(db_session, CampaignHost(), registration())
+    db_session.commit()
+    item = db_session.scalars(
+        select(WorkItem).where(WorkItem.case_id == problem.case_id, WorkItem.state == "open")
+    ).one()
+    client = as_user("qsz_fzr")
+    tokens = form_tokens(client, f"/tasks/{item.id}")
+
+    with counted(bound_database) as statements:
+        answer = client.post(f"/tasks/{item.id}", data={**tokens, **approval()})
+
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    db_session.expire_all()
+    assert db_session.get(WorkItem, item.id).state == "completed"  # type: ignore[union-attr]
+    listing = "\n".join(s[:160] for s in statements)
+    assert len(statements) <= MOST, f"{len(statements)} statements:\n{listing}"
+    # Whether the person may act is answered from the roles that came with them.
+    checks = [s for s in statements if s.startswith("SELECT role_assignment.id FROM")]
+    assert checks == [], listing
+    # The case is locked before its work item is read again (the rule for claims).
+    lock = next(
+        n
+        for n, s in enumerate(statements)
+        if "state, case_instance" in s or "case_instance.state" in s
+    )
+    reread = next(
+        n
+        for n, s in enumerate(statements)
+        if n > lock and s.startswith("SELECT work_item.id, work_item.case_id")
+    )
+    assert lock < reread
