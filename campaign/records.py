@@ -52,7 +52,12 @@ class RecordKind:
     def name_of(self, record: Any, case: Case) -> str:
         if self.named is not None:
             return self.named(record, case)
-        return f"{self.label} {self.describe(record, case)[0]}"
+        return self.name_for(self.describe(record, case)[0])
+
+    def name_for(self, title: str) -> str:
+        """The name of a record of this kind from its title (a number), for who already
+        holds the title and not the record: 问题 2026-QSZ-0001."""
+        return f"{self.label} {title}"
 
 
 def _problem_completed(

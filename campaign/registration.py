@@ -125,6 +125,10 @@ def _register_many(
     entries: Sequence[Registration],
     progress: Progress,
 ) -> list[tuple[int, str]]:
+    # Imported here: the registry imports the services that register (problems).
+    from campaign.records import KINDS
+
+    problem_kind = KINDS["problem"]
     numbers = _numbers(session, entries)
     ids = _CodeIds.load(session, campaign, entries)
     actor = actor_for(user)
@@ -171,7 +175,14 @@ def _register_many(
                 )
             ],
         )
-        notifications.for_started_work(session, started)
+        notifications.for_started_work(
+            session,
+            started,
+            {
+                case.id: problem_kind.name_for(number)
+                for case, number in zip(started, batch_numbers, strict=True)
+            },
+        )
         registered += zip(batch, batch_numbers, strict=True)
         session.flush()
         if len(entries) > 1:
