@@ -14,6 +14,7 @@ from cli.audit import audit_group
 from cli.backup import backup
 from cli.bench import bench, bench_reports
 from cli.cases import case_group
+from cli.comparison import compare_group, reference_group, roll_group
 from cli.context import AppContext, friendly_errors, pass_app
 from cli.figures import check_figures_command
 from cli.filings import report
@@ -142,6 +143,9 @@ ykt.add_command(worker)
 ykt.add_command(backup)
 ykt.add_command(audit_group)
 ykt.add_command(case_group)
+ykt.add_command(roll_group)
+ykt.add_command(reference_group)
+ykt.add_command(compare_group)
 
 
 def main() -> None:
