@@ -19,10 +19,12 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from campaign import audit
+from campaign.comparison import queries
 from campaign.comparison.protection import Generation, KeyFile, Protector
 from campaign.models import (
     Beneficiary,
     ComparisonKeyring,
+    ComparisonRule,
     DeceasedPerson,
     PayrollPerson,
     RollRow,
@@ -111,6 +113,8 @@ def rotate(
             values += len(rows) * len(columns)
             last = rows[-1].id
             progress(table.name, values)
+    for rule in session.scalars(select(ComparisonRule)):
+        queries.rekey_after_rotation(session, rule.kind, rule.id)
     state = session.scalar(select(ComparisonKeyring))
     assert state is not None  # made by protector() above
     state.generation = new

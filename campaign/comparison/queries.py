@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from campaign.models.comparison import HASH_LENGTH
 from core.db import UTCDateTime
 
 _COLUMNS = (
@@ -62,6 +63,31 @@ def _group_select(group: list[str], key: str, having: str, scope: Scope, dialect
         f"MIN(r.id), {ids}, COUNT(*), SUM(r.amount_fen), 'open', :found_at "
         f"FROM roll_row r WHERE 1 = 1{scope.where()} "
         f"GROUP BY {', '.join(group)} HAVING {having}"
+    )
+
+
+# The hash column a group kind's key ends with (its group's person or card).
+GROUP_HASH = {
+    "one_person_many_cards": "id_hash",
+    "one_card_many_people": "card_hash",
+    "paid_twice": "id_hash",
+    "villages_across_rolls": "id_hash",
+}
+
+
+def rekey_after_rotation(session: Session, kind: str, rule_id: int) -> None:
+    """A group kind's keys end with a hash, which a rotation of the keys changes: each key
+    takes the new hash of its first row, so the rules still know what they raised."""
+    column = GROUP_HASH.get(kind)
+    if column is None:
+        return
+    session.execute(
+        text(
+            f'UPDATE discrepancy SET "key" = substr("key", 1, length("key") - {HASH_LENGTH}) '
+            f"|| (SELECT r.{column} FROM roll_row r WHERE r.id = discrepancy.first_row_id) "
+            "WHERE rule_id = :rule_id"
+        ),
+        {"rule_id": rule_id},
     )
 
 

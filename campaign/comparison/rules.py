@@ -185,5 +185,6 @@ def _checked(kind: str, params: dict[str, Any]) -> dict[str, int]:
             continue
         clean[name] = value
     if fields:
-        raise InvalidInput("规则参数有误", fields=fields)
+        reasons = "；".join(f"{name} {reason}" for name, reason in fields.items())
+        raise InvalidInput(f"规则参数有误：{reasons}", fields=fields)
     return clean
