@@ -83,10 +83,10 @@ def to_csv(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
 
 
 class _People:
-    def __init__(self, rng: random.Random, villages: Sequence[str]) -> None:
+    def __init__(self, rng: random.Random, villages: Sequence[str], start: int = 0) -> None:
         self.rng = rng
         self.villages = villages
-        self.next = 0
+        self.next = start
 
     def person(self, born: date | None = None) -> tuple[str, str, str, str]:
         """(name, ID, card, village) of a new person."""
@@ -97,7 +97,7 @@ class _People:
         return name, id_number(self.next, born), card_number(self.next), rng.choice(self.villages)
 
     def amount(self) -> str:
-        return f"{self.rng.randint(100, STANDARD_FEN // 100)}.{self.rng.randint(0, 99):02d}"
+        return f"{self.rng.randint(100, STANDARD_FEN // 100 - 1)}.{self.rng.randint(0, 99):02d}"
 
 
 def generate(
@@ -108,11 +108,13 @@ def generate(
     programmes: tuple[str, str] = ("P01", "P02"),
     kinds: Sequence[str] = PLANTED_KINDS,
     reference_noise: int = 20,
+    start: int = 0,
 ) -> Dataset:
     """`clean` clean people in each roll, one anomaly of each kind in `kinds` planted among
-    them at random places, and `reference_noise` unrelated people on each reference list."""
+    them at random places, and `reference_noise` unrelated people on each reference list.
+    People are numbered from `start` on (their IDs and cards follow from the number)."""
     rng = random.Random(seed)  # noqa: S311 (reproducible test data, not a secret)
-    people = _People(rng, villages)
+    people = _People(rng, villages, start)
     data = Dataset({"A": programmes[0], "B": programmes[1]})
     data.standards = [
         [programmes[0], f"{STANDARD_FEN / 100:.2f}", str(MIN_AGE), str(MAX_AGE), "是"]

@@ -16,7 +16,7 @@ from types import FrameType
 
 import click
 
-from bench import reports
+from bench import comparison, reports
 from bench.engine.report import lines
 from bench.engine.run import Sizes, run
 from cli.context import friendly_errors
@@ -138,6 +138,39 @@ def bench_reports(
     with _terminate_unwinds():
         result = reports.run(sizes, postgresql_url.strip(), workdir, with_sqlite)
     for line in [json.dumps(result, ensure_ascii=False)] if as_json else reports.lines(result):
+        click.echo(line)
+
+
+@click.command(
+    "bench-compare",
+    help="数据比对基准测试：百万行发放名册、每份参照名单十万行，全部规则的耗时与内存，"
+    "并与逐行的朴素比对对照。",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (progress on stderr).")
+@click.option("--rows", default=1_000_000, show_default=True, help="Roll rows imported.")
+@click.option("--reference-rows", default=100_000, show_default=True, help="Rows per list.")
+@click.option("--naive-sample", default=20_000, show_default=True, help="Rows compared naively.")
+@postgresql_option
+@workdir_option("the temporary files go")
+@click.option("--sqlite/--no-sqlite", "with_sqlite", default=True, help="Measure SQLite too.")
+@friendly_errors
+def bench_compare(
+    as_json: bool,
+    rows: int,
+    reference_rows: int,
+    naive_sample: int,
+    postgresql_url: str,
+    workdir: Path | None,
+    with_sqlite: bool,
+) -> None:
+    if min(rows, reference_rows, naive_sample) < 1:
+        raise click.BadParameter("sizes must be positive")
+    with _terminate_unwinds():
+        result = comparison.run(
+            rows, reference_rows, naive_sample, postgresql_url.strip(), workdir, with_sqlite,
+            _progress,
+        )  # fmt: skip
+    for line in [json.dumps(result, ensure_ascii=False)] if as_json else comparison.lines(result):
         click.echo(line)
 
 

@@ -12,7 +12,7 @@ from campaign.jobs import SCHEDULED_JOBS
 from campaign.workflow_host import CampaignHost
 from cli.audit import audit_group
 from cli.backup import backup
-from cli.bench import bench, bench_reports
+from cli.bench import bench, bench_compare, bench_reports
 from cli.cases import case_group
 from cli.comparison import compare_group, reference_group, roll_group
 from cli.context import AppContext, friendly_errors, pass_app
@@ -134,6 +134,7 @@ def serve(app: AppContext, host: str, port: int, threads: int, scheduler: bool) 
 ykt.add_command(user)
 ykt.add_command(bench)
 ykt.add_command(bench_reports)
+ykt.add_command(bench_compare)
 ykt.add_command(export)
 ykt.add_command(import_ledger_command)
 ykt.add_command(report)

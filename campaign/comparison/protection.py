@@ -14,7 +14,6 @@ and re-hashes every value in one transaction, then drops the old generation."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import os
@@ -87,8 +86,7 @@ class Protector:
             raise KeyringBroken("密文无法用密钥文件中的密钥解开（密钥不符或数据被改动）") from None
 
     def digest(self, value: str) -> str:
-        full = hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()
-        return full[:HASH_LENGTH]
+        return hmac.digest(self._hash_key, value.encode(), "sha256").hex()[:HASH_LENGTH]
 
 
 class KeyFile:
