@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from campaign import audit
 from campaign.comparison import queries
-from campaign.comparison.protection import Generation, KeyFile, Protector
+from campaign.comparison.protection import Generation, KeyFile, KeyringBroken, Protector
 from campaign.models import (
     Beneficiary,
     ComparisonKeyring,
@@ -47,10 +47,22 @@ def protector(session: Session, key_file: KeyFile) -> Protector:
     state = session.scalar(select(ComparisonKeyring))
     if state is None:
         made = key_file.protector()
-        session.add(ComparisonKeyring(generation=made.generation))
+        session.add(ComparisonKeyring(generation=made.generation, fingerprint=_fingerprint(made)))
         session.flush()
         return made
-    return key_file.protector(state.generation)
+    if not key_file.path.exists():
+        raise KeyringBroken(
+            f"比对密钥文件 {key_file.path.name} 不存在，而数据库中已有加密数据："
+            "请从备份恢复密钥文件"
+        )
+    found = key_file.protector(state.generation)
+    if _fingerprint(found) != state.fingerprint:
+        raise KeyringBroken("比对密钥文件中的密钥与数据库中的数据不符：请从备份恢复正确的密钥文件")
+    return found
+
+
+def _fingerprint(protector: Protector) -> str:
+    return protector.digest("ykt comparison key check")
 
 
 @dataclass(frozen=True)
@@ -118,6 +130,7 @@ def rotate(
     state = session.scalar(select(ComparisonKeyring))
     assert state is not None  # made by protector() above
     state.generation = new
+    state.fingerprint = _fingerprint(fresh)
     state.rotated_at = clock.now()
     audit.record(
         session,

@@ -189,4 +189,7 @@ class ComparisonKeyring(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     generation: Mapped[int] = mapped_column(Integer)
+    # The keyed hash of a fixed text: a key file whose keys are not the ones the values are
+    # under (restored from the wrong backup, made anew after a loss) is refused, not used.
+    fingerprint: Mapped[str] = mapped_column(String(HASH_LENGTH))
     rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

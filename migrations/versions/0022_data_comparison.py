@@ -25,6 +25,7 @@ def upgrade() -> None:
         "comparison_keyring",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("generation", sa.Integer(), nullable=False),
+        sa.Column("fingerprint", sa.String(length=32), nullable=False),
         sa.Column("rotated_at", core.db.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_comparison_keyring")),
     )

@@ -3,6 +3,7 @@ the keys live outside the database, are made once, and rotate without losing a m
 
 from __future__ import annotations
 
+import io
 import json
 import stat
 from pathlib import Path
@@ -96,3 +97,24 @@ def test_id_numbers_are_checked() -> None:
     assert id_problem("110105194912310021") == "校验位不符"
     assert id_problem("110105194913310021") == "出生日期无效"
     assert id_problem("1101051949") is not None
+
+
+def test_a_lost_or_foreign_key_file_is_refused_once_data_exists(
+    db_session: Session, key_file: KeyFile, tmp_path: Path
+) -> None:
+    load(db_session, key_file, generate(14, 3, village_names(db_session), kinds=["R05"]))
+    key_file.path.unlink()
+    with pytest.raises(KeyringBroken, match="不存在"):
+        keyring.protector(db_session, key_file)
+    with pytest.raises(KeyringBroken, match="不存在"):
+        run_import_again(db_session, key_file)
+    KeyFile(key_file.path).protector()  # a new file, with keys of its own
+    with pytest.raises(KeyringBroken, match="不符"):
+        keyring.protector(db_session, key_file)
+
+
+def run_import_again(session: Session, key_file: KeyFile) -> None:
+    from campaign.comparison.references import import_list
+
+    body = "身份证号,死亡日期\n".encode()
+    import_list(session, key_file, "deceased", io.BytesIO(body), actor_name="t")
