@@ -147,9 +147,12 @@ def list_discrepancies(
         query = query.where(Discrepancy.period == checked_period(period))
     if rule_code:
         query = query.where(ComparisonRule.code == rule_code.strip().upper())
-    protector = keyring.protector(session, key_file)
+    rows = session.execute(window(query, page, per_page)).all()
+    # Only when there is someone to show: listing nothing needs no key (nor records one).
+    protector = keyring.protector(session, key_file) if rows else None
 
     def view(row: Any) -> DiscrepancyView:
+        assert protector is not None
         found, rule, programme, town, place, first = row
         person = f"{masked_name(first.name)} {mask_text(protector.decrypt(first.id_cipher))}"
         return DiscrepancyView(
@@ -168,5 +171,4 @@ def list_discrepancies(
             status=found.status,
         )
 
-    rows = session.execute(window(query, page, per_page)).all()
     return Page([view(row) for row in rows], count(session, query), page, per_page)

@@ -30,6 +30,13 @@ def run(env: dict[str, str], *args: str) -> Result:
     return CliRunner().invoke(ykt, list(args), env=env)
 
 
+def test_nothing_to_list_before_any_import(cli_env: dict[str, str]) -> None:
+    result = run(cli_env, "compare", "list")
+    assert result.exit_code == 0, result.output
+    assert "共 0 个疑点" in result.output
+    assert "共产生新疑点 0 个" in run(cli_env, "compare", "run").output
+
+
 def test_rolls_and_lists_go_in_and_the_suspicions_come_out_masked(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
