@@ -149,7 +149,7 @@ def bench_reports(
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (progress on stderr).")
 @click.option("--rows", default=1_000_000, show_default=True, help="Roll rows imported.")
 @click.option("--reference-rows", default=100_000, show_default=True, help="Rows per list.")
-@click.option("--naive-sample", default=20_000, show_default=True, help="Rows compared naively.")
+@click.option("--naive-sample", default=1_000, show_default=True, help="Rows compared naively.")
 @postgresql_option
 @workdir_option("the temporary files go")
 @click.option("--sqlite/--no-sqlite", "with_sqlite", default=True, help="Measure SQLite too.")
