@@ -39,7 +39,10 @@ class Scope:
 
 
 def _row_select(source: str, condition: str, scope: Scope) -> str:
-    """A kind that flags single rows: `source` joins roll_row r to what it needs."""
+    """A kind that flags single rows: `source` joins roll_row r to what it needs. A reference
+    list joined to the roll comes first as CROSS JOIN: SQLite then reads the list and looks
+    each person up in the roll's index, instead of reading the whole roll (PostgreSQL plans
+    a CROSS JOIN with its condition as any join)."""
     return (
         "SELECT :prefix || CAST(r.id AS VARCHAR(20)), :rule_id, :version, r.programme_id, "
         "r.period, r.township_id, r.village_id, r.id, CAST(r.id AS VARCHAR(20)), 1, "
@@ -57,12 +60,20 @@ def _group_select(group: list[str], key: str, having: str, scope: Scope, dialect
         ids = "string_agg(CAST(r.id AS VARCHAR(20)), ',' ORDER BY r.id)"
     else:
         ids = "group_concat(r.id, ',')"
+    # The offending groups are found first, over the covering indexes of roll_row (no row
+    # is fetched); only their rows are then read for programme, place, amount and ids.
+    columns = [column.removeprefix("r.") for column in group]
+    offending = (
+        f"SELECT {', '.join(group)} FROM roll_row r WHERE 1 = 1{scope.where()} "
+        f"GROUP BY {', '.join(group)} HAVING {having}"
+    )
+    joined = " AND ".join(f"g.{column} = r.{column}" for column in columns)
     return (
         f"SELECT :prefix || {key}, :rule_id, :version, {_one_or_null('programme_id')}, "
         f"r.period, {_one_or_null('township_id')}, {_one_or_null('village_id')}, "
         f"MIN(r.id), {ids}, COUNT(*), SUM(r.amount_fen), 'open', :found_at "
-        f"FROM roll_row r WHERE 1 = 1{scope.where()} "
-        f"GROUP BY {', '.join(group)} HAVING {having}"
+        f"FROM ({offending}) g JOIN roll_row r ON {joined} WHERE 1 = 1{scope.where()} "
+        f"GROUP BY {', '.join(group)}"
     )
 
 
@@ -94,14 +105,15 @@ def rekey_after_rotation(session: Session, kind: str, rule_id: int) -> None:
 def statement(kind: str, scope: Scope, dialect: str) -> str:
     """The SELECT of a kind (parameters as :name)."""
     if kind == "paid_after_death":
-        source = "roll_row r JOIN ref_deceased d ON d.id_hash = r.id_hash"
-        return _row_select(source, "r.paid_on > d.died_on", scope)
+        source = "ref_deceased d CROSS JOIN roll_row r"
+        return _row_select(source, "d.id_hash = r.id_hash AND r.paid_on > d.died_on", scope)
     if kind == "public_payroll":
         source = (
-            "roll_row r JOIN ref_payroll p ON p.id_hash = r.id_hash "
+            "ref_payroll p CROSS JOIN roll_row r "
             "JOIN ref_standard s ON s.programme_id = r.programme_id"
         )
-        return _row_select(source, "s.excludes_payroll = :true", scope)
+        condition = "p.id_hash = r.id_hash AND s.excludes_payroll = :true"
+        return _row_select(source, condition, scope)
     if kind == "above_standard":
         source = "roll_row r JOIN ref_standard s ON s.programme_id = r.programme_id"
         condition = (
@@ -118,13 +130,15 @@ def statement(kind: str, scope: Scope, dialect: str) -> str:
         )
         return _row_select(source, condition, scope)
     if kind == "village_mismatch":
-        condition = (
-            "EXISTS (SELECT 1 FROM ref_beneficiary b WHERE b.id_hash = r.id_hash "
-            "AND b.village_id IS NOT NULL) "
-            "AND NOT EXISTS (SELECT 1 FROM ref_beneficiary b WHERE b.id_hash = r.id_hash "
-            "AND b.village_id = r.village_id)"
+        source = (
+            "(SELECT DISTINCT id_hash FROM ref_beneficiary WHERE village_id IS NOT NULL) l "
+            "CROSS JOIN roll_row r"
         )
-        return _row_select("roll_row r", condition, scope)
+        condition = (
+            "l.id_hash = r.id_hash AND NOT EXISTS (SELECT 1 FROM ref_beneficiary b "
+            "WHERE b.id_hash = r.id_hash AND b.village_id = r.village_id)"
+        )
+        return _row_select(source, condition, scope)
     if kind == "one_person_many_cards":
         key = "r.period || ':' || r.id_hash"
         having = "COUNT(DISTINCT r.card_hash) > :max_cards"
@@ -135,7 +149,7 @@ def statement(kind: str, scope: Scope, dialect: str) -> str:
         return _group_select(["r.period", "r.card_hash"], key, having, scope, dialect)
     if kind == "paid_twice":
         key = "CAST(r.programme_id AS VARCHAR(12)) || ':' || r.period || ':' || r.id_hash"
-        group = ["r.programme_id", "r.period", "r.id_hash"]
+        group = ["r.period", "r.id_hash", "r.programme_id"]
         return _group_select(group, key, "COUNT(*) > 1", scope, dialect)
     if kind == "villages_across_rolls":
         key = "r.period || ':' || r.id_hash"

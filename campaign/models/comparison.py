@@ -54,8 +54,16 @@ class RollRow(Base):
     __tablename__ = "roll_row"
     __table_args__ = (
         Index("ix_roll_row_scope", "programme_id", "period"),
-        Index("ix_roll_row_period_person", "period", "id_hash"),
-        Index("ix_roll_row_period_card", "period", "card_hash"),
+        # Covering the group rules: a group is found on the index alone.
+        Index(
+            "ix_roll_row_period_person",
+            "period",
+            "id_hash",
+            "programme_id",
+            "card_hash",
+            "village_id",
+        ),
+        Index("ix_roll_row_period_card", "period", "card_hash", "id_hash"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -174,8 +174,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("roll_row", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_roll_row_id_hash"), ["id_hash"], unique=False)
-        batch_op.create_index("ix_roll_row_period_card", ["period", "card_hash"], unique=False)
-        batch_op.create_index("ix_roll_row_period_person", ["period", "id_hash"], unique=False)
+        batch_op.create_index(
+            "ix_roll_row_period_card", ["period", "card_hash", "id_hash"], unique=False
+        )
+        batch_op.create_index(
+            "ix_roll_row_period_person",
+            ["period", "id_hash", "programme_id", "card_hash", "village_id"],
+            unique=False,
+        )
         batch_op.create_index("ix_roll_row_scope", ["programme_id", "period"], unique=False)
 
     op.create_table(
