@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from campaign import demo, demo_cases
+from campaign.comparison import rules as comparison_rules
 from campaign.reference import load_reference_data
 from campaign.workflow_host import CampaignHost
 from engine import definitions
@@ -53,6 +54,7 @@ def initialise(
 ) -> InitReport:
     campaign = load_reference_data(session)
     report = InitReport(f"{campaign.name}（{campaign.year}）")
+    comparison_rules.add_missing_rules(session, by=deployed_by)
     host = CampaignHost()
     for path in shipped_diagrams():
         report.deployed.append(

@@ -17,7 +17,7 @@ from types import FrameType
 
 import click
 
-from bench import reports
+from bench import comparison, reports
 from bench.databases import throwaway_postgresql
 from bench.engine.report import environment, lines
 from bench.engine.run import Sizes, run
@@ -229,6 +229,39 @@ def bench_completion(
         click.echo(f"ykt completion benchmark ({environment()})")
         for line in completion_web.lines(results):
             click.echo(line)
+
+
+@click.command(
+    "bench-compare",
+    help="数据比对基准测试：百万行发放名册、每份参照名单十万行，全部规则的耗时与内存，"
+    "并与逐行的朴素比对对照。",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (progress on stderr).")
+@click.option("--rows", default=1_000_000, show_default=True, help="Roll rows imported.")
+@click.option("--reference-rows", default=100_000, show_default=True, help="Rows per list.")
+@click.option("--naive-sample", default=1_000, show_default=True, help="Rows compared naively.")
+@postgresql_option
+@workdir_option("the temporary files go")
+@click.option("--sqlite/--no-sqlite", "with_sqlite", default=True, help="Measure SQLite too.")
+@friendly_errors
+def bench_compare(
+    as_json: bool,
+    rows: int,
+    reference_rows: int,
+    naive_sample: int,
+    postgresql_url: str,
+    workdir: Path | None,
+    with_sqlite: bool,
+) -> None:
+    if min(rows, reference_rows, naive_sample) < 1:
+        raise click.BadParameter("sizes must be positive")
+    with _terminate_unwinds():
+        result = comparison.run(
+            rows, reference_rows, naive_sample, postgresql_url.strip(), workdir, with_sqlite,
+            _progress,
+        )  # fmt: skip
+    for line in [json.dumps(result, ensure_ascii=False)] if as_json else comparison.lines(result):
+        click.echo(line)
 
 
 if __name__ == "__main__":

@@ -13,8 +13,9 @@ from campaign.workflow_host import CampaignHost
 from cli import obligations as _obligations  # noqa: F401  (adds `ykt report status|return`)
 from cli.audit import audit_group
 from cli.backup import backup
-from cli.bench import bench, bench_completion, bench_deadlines, bench_reports
+from cli.bench import bench, bench_compare, bench_completion, bench_deadlines, bench_reports
 from cli.cases import case_group
+from cli.comparison import compare_group, reference_group, roll_group
 from cli.context import AppContext, friendly_errors, pass_app
 from cli.figures import check_figures_command
 from cli.filings import report
@@ -152,6 +153,7 @@ ykt.add_command(bench)
 ykt.add_command(bench_reports)
 ykt.add_command(bench_deadlines)
 ykt.add_command(bench_completion)
+ykt.add_command(bench_compare)
 ykt.add_command(export)
 ykt.add_command(import_ledger_command)
 ykt.add_command(report)
@@ -161,6 +163,9 @@ ykt.add_command(worker)
 ykt.add_command(backup)
 ykt.add_command(audit_group)
 ykt.add_command(case_group)
+ykt.add_command(roll_group)
+ykt.add_command(reference_group)
+ykt.add_command(compare_group)
 
 
 def main() -> None:

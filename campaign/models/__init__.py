@@ -12,6 +12,18 @@ from campaign.models.catalogue import (
     StatCategory,
 )
 from campaign.models.clues import Clue, ClueStatus
+from campaign.models.comparison import (
+    Beneficiary,
+    ComparisonKeyring,
+    ComparisonRule,
+    ComparisonRuleVersion,
+    DeceasedPerson,
+    Discrepancy,
+    EligibilityStandard,
+    PaymentRoll,
+    PayrollPerson,
+    RollRow,
+)
 from campaign.models.files import Attachment, Comment
 from campaign.models.filings import FiledTable, ReportFiling
 from campaign.models.key_checks import KeyCheck
@@ -30,12 +42,19 @@ __all__ = [
     "AuditAnchor",
     "AuditEvent",
     "AuditPermit",
+    "Beneficiary",
     "Campaign",
     "CampaignPhase",
     "Clue",
     "ClueStatus",
     "Comment",
+    "ComparisonKeyring",
+    "ComparisonRule",
+    "ComparisonRuleVersion",
+    "DeceasedPerson",
     "Delivery",
+    "Discrepancy",
+    "EligibilityStandard",
     "FiledTable",
     "FocusItem",
     "FormSubmission",
@@ -46,6 +65,8 @@ __all__ = [
     "Notification",
     "NumberCounter",
     "Obligation",
+    "PaymentRoll",
+    "PayrollPerson",
     "Problem",
     "ProblemStatus",
     "Programme",
@@ -53,6 +74,7 @@ __all__ = [
     "ReportFiling",
     "ReportingDeadline",
     "RoleAssignment",
+    "RollRow",
     "SpotCheckSample",
     "StatCategory",
     "TipOff",

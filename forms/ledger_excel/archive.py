@@ -118,9 +118,9 @@ class WorkbookParts:
     date1904: bool  # dates counted from 1904 (old Mac workbooks) instead of 1900
 
 
-def workbook_parts(archive: zipfile.ZipFile, sheet_name: str) -> WorkbookParts:
-    """Where the named worksheet and the shared strings are; refuses when there is no such
-    sheet."""
+def workbook_parts(archive: zipfile.ZipFile, sheet_name: str | None) -> WorkbookParts:
+    """Where the named worksheet (None: the first) and the shared strings are; refuses when
+    there is no such sheet."""
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
@@ -144,9 +144,12 @@ def workbook_parts(archive: zipfile.ZipFile, sheet_name: str) -> WorkbookParts:
     for sheet in workbook.iter(f"{{{_MAIN_NS}}}sheet"):
         names.append(sheet.get("name", ""))
         path = targets.get(sheet.get(f"{{{_REL_NS}}}id", ""), "")
-        if sheet.get("name", "").strip() == sheet_name and path in members:
+        wanted = sheet_name is None or sheet.get("name", "").strip() == sheet_name
+        if wanted and path in members:
             return WorkbookParts(path, shared, date1904)
     shown = "、".join(f"“{n}”" for n in names) or "（无）"
+    if sheet_name is None:
+        raise SpreadsheetRefused("文件中没有工作表")
     raise SpreadsheetRefused(
         f"找不到名为“{sheet_name}”的工作表（文件中的工作表：{shown}），请使用导入模板"
     )

@@ -1,0 +1,174 @@
+"""Running the enabled rules over the rolls, and listing the 疑点 they raised, masked."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from campaign import audit
+from campaign.comparison import keyring, queries, rules
+from campaign.comparison.protection import KeyFile
+from campaign.current import active_campaign
+from campaign.masking import mask_text, masked_name
+from campaign.models import ComparisonRule, Discrepancy, Programme, RollRow, Unit
+from core import clock
+from core.errors import InvalidInput, NotFound
+from core.paging import Page, count, window
+
+PERIOD = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+
+
+def checked_period(period: str | None) -> str | None:
+    if period is None:
+        return None
+    if not PERIOD.fullmatch(period.strip()):
+        raise InvalidInput("期间须写作 YYYY-MM，如 2022-06", fields={"period": "格式应为 YYYY-MM"})
+    return period.strip()
+
+
+def programme_by_code(session: Session, code: str) -> Programme:
+    campaign = active_campaign(session)
+    found = session.scalar(
+        select(Programme).where(
+            Programme.campaign_id == campaign.id, Programme.code == code.strip().upper()
+        )
+    )
+    if found is None:
+        raise NotFound(f"没有代码为 {code} 的补贴项目")
+    return found
+
+
+@dataclass
+class RunResult:
+    raised: dict[str, int] = field(default_factory=dict)  # rule code -> new 疑点
+    skipped: list[str] = field(default_factory=list)  # rules not enabled
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.raised.values())
+
+
+def run_comparison(
+    session: Session,
+    *,
+    programme_code: str | None = None,
+    period: str | None = None,
+    actor_name: str,
+    progress: Callable[[str, int, int], None] = lambda rule, done, total: None,
+) -> RunResult:
+    """Every enabled rule once over the rows in scope; 疑点 raised before stay as they are."""
+    programme = programme_by_code(session, programme_code) if programme_code else None
+    scope = queries.Scope(programme.id if programme else None, checked_period(period))
+    found_at = clock.now()
+    result = RunResult()
+    all_rules = rules.all_rules(session)
+    for done, rule in enumerate(all_rules):
+        progress(rule.code, done, len(all_rules))
+        if not rule.enabled:
+            result.skipped.append(rule.code)
+            continue
+        started = time.monotonic()
+        result.raised[rule.code] = queries.raise_discrepancies(
+            session,
+            kind=rule.kind,
+            rule_id=rule.id,
+            rule_code=rule.code,
+            version=rule.version,
+            params=rules.parameters(rule),
+            scope=scope,
+            found_at=found_at,
+        )
+        result.seconds[rule.code] = time.monotonic() - started
+    progress("", len(all_rules), len(all_rules))
+    audit.record(
+        session,
+        "comparison.run",
+        actor_name=actor_name,
+        target=f"programme:{programme.code if programme else '*'}:{scope.period or '*'}",
+        raised=result.total,
+    )
+    session.flush()
+    return result
+
+
+@dataclass(frozen=True)
+class DiscrepancyView:
+    id: int
+    rule: str
+    rule_name: str
+    rule_version: int
+    programme: str
+    period: str
+    township: str
+    village: str
+    person: str  # masked name and ID number
+    rows: int
+    row_ids: str
+    amount_fen: int
+    status: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.__dict__, "amount": f"{self.amount_fen / 100:.2f}"}
+
+
+def list_discrepancies(
+    session: Session,
+    key_file: KeyFile,
+    *,
+    programme_code: str | None = None,
+    period: str | None = None,
+    rule_code: str | None = None,
+    page: int = 1,
+    per_page: int = 100,
+) -> Page[DiscrepancyView]:
+    """The 疑点, newest first, each person shown masked (张某, 42**********1234)."""
+    township, village = aliased(Unit), aliased(Unit)
+    query = (
+        select(Discrepancy, ComparisonRule, Programme, township, village, RollRow)
+        .join(ComparisonRule, ComparisonRule.id == Discrepancy.rule_id)
+        .join(RollRow, RollRow.id == Discrepancy.first_row_id)
+        .outerjoin(Programme, Programme.id == Discrepancy.programme_id)
+        .outerjoin(township, township.id == Discrepancy.township_id)
+        .outerjoin(village, village.id == Discrepancy.village_id)
+        .order_by(Discrepancy.id.desc())
+    )
+    if programme_code:
+        query = query.where(
+            Discrepancy.programme_id == programme_by_code(session, programme_code).id
+        )
+    if period:
+        query = query.where(Discrepancy.period == checked_period(period))
+    if rule_code:
+        query = query.where(ComparisonRule.code == rule_code.strip().upper())
+    rows = session.execute(window(query, page, per_page)).all()
+    # Only when there is someone to show: listing nothing needs no key (nor records one).
+    protector = keyring.protector(session, key_file) if rows else None
+
+    def view(row: Any) -> DiscrepancyView:
+        assert protector is not None
+        found, rule, programme, town, place, first = row
+        person = f"{masked_name(first.name)} {mask_text(protector.decrypt(first.id_cipher))}"
+        return DiscrepancyView(
+            id=found.id,
+            rule=rule.code,
+            rule_name=rule.name,
+            rule_version=found.rule_version,
+            programme=programme.name if programme else "（多个项目）",
+            period=found.period,
+            township=town.name if town else "（多个乡镇）",
+            village=place.name if place else "（多个村）",
+            person=person,
+            rows=found.rows,
+            row_ids=found.row_ids,
+            amount_fen=found.amount_fen,
+            status=found.status,
+        )
+
+    return Page([view(row) for row in rows], count(session, query), page, per_page)

@@ -1,0 +1,48 @@
+"""Fixtures of the 数据比对 tests: a key file of the test's own, the demo's villages, and
+importing a generated data set through the real services."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bench.comparison_data import Dataset
+from campaign.comparison import references, rolls
+from campaign.comparison.protection import KeyFile
+from campaign.models import Unit
+
+
+@pytest.fixture
+def key_file(tmp_path: Path) -> KeyFile:
+    return KeyFile(tmp_path / "keys" / "comparison.json")
+
+
+def village_names(session: Session) -> list[str]:
+    units = session.scalars(select(Unit).where(Unit.kind == "village").order_by(Unit.code))
+    return [unit.name for unit in units]
+
+
+def load(session: Session, key_file: KeyFile, data: Dataset) -> dict[str, int]:
+    """Import the data set's reference lists and both rolls; returns the rolls' ids."""
+    for kind in ("standards", "deceased", "payroll", "beneficiaries"):
+        if getattr(data, kind):
+            references.import_list(
+                session, key_file, kind, io.BytesIO(data.list_csv(kind)), actor_name="tests"
+            )
+    ids = {}
+    for roll, programme in data.programmes.items():
+        done = rolls.import_roll(
+            session,
+            key_file,
+            io.BytesIO(data.roll_csv(roll)),
+            programme_code=programme,
+            period="2022-06",
+            file_name=f"{roll}.csv",
+            actor_name="tests",
+        )
+        ids[roll] = done.roll_id
+    return ids
