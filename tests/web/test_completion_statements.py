@@ -25,8 +25,9 @@ pytestmark = pytest.mark.usefixtures("june_2022")
 # person may see its case (3), the case locked and the item with the open items re-read
 # after the lock (2), the form's choices and the record's rules (4), the new task's unit
 # (1), the engine's writes (5), the record taking up the decision (5), the notice to the
-# people of the next task (6), the audit chain (2).
-MOST = 31
+# people of the next task (6), the audit chain (2). On PostgreSQL the notices go by binary
+# COPY, which reads the table's column types first (core.bulk, once per session): one more.
+MOST = {"sqlite": 31, "postgresql": 32}
 
 
 @contextmanager
@@ -62,7 +63,8 @@ def test_a_web_completion_runs_a_bounded_number_of_statements(
     db_session.expire_all()
     assert db_session.get(WorkItem, item.id).state == "completed"  # type: ignore[union-attr]
     listing = "\n".join(s[:160] for s in statements)
-    assert len(statements) <= MOST, f"{len(statements)} statements:\n{listing}"
+    most = MOST[bound_database.dialect]
+    assert len(statements) <= most, f"{len(statements)} statements:\n{listing}"
     # Whether the person may act is answered from the roles that came with them.
     checks = [s for s in statements if s.startswith("SELECT role_assignment.id FROM")]
     assert checks == [], listing
