@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from lxml import etree
-from openpyxl.utils.cell import column_index_from_string
 
 from forms.ledger_excel.archive import (
     SpreadsheetRefused,
@@ -31,13 +30,13 @@ from forms.ledger_excel.archive import (
     sheet_extent,
     workbook_parts,
 )
+from forms.ledger_excel.reader import column_number, iterparse_elements, shared_strings, text_of
 
 MAX_ROWS = 1_500_000
 MAX_CSV_BYTES = 1024 * 1024 * 1024
 _SAMPLE = 1 << 16
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_C, _V, _F, _IS, _T, _R = (f"{_NS}{t}" for t in ("c", "v", "f", "is", "t", "r"))
-_DIGITS = "0123456789"
+_C, _V, _F, _IS = (f"{_NS}{t}" for t in ("c", "v", "f", "is"))
 
 Row = tuple[int, list[Any]]  # (row number in the file, header = 1; the values by column)
 
@@ -152,7 +151,7 @@ def _xlsx(archive: zipfile.ZipFile, max_rows: int) -> Table:
     if extent.last_row_with_values == 0:
         raise SpreadsheetRefused("工作表是空的")
     try:
-        shared = _shared_strings(archive, parts.shared_strings)
+        shared = shared_strings(archive, parts.shared_strings)
         rows = _sheet_rows(archive, parts.sheet, shared, extent.last_row_with_values)
         first = next(rows, None)
     except (etree.XMLSyntaxError, zipfile.BadZipFile, OSError, EOFError):
@@ -172,36 +171,12 @@ def _guarded(rows: Iterator[Row]) -> Iterator[Row]:
         raise SpreadsheetRefused("文件已损坏，无法读取工作表内容") from None
 
 
-def _iterparse(source: IO[bytes], tag: str) -> Iterator[Any]:
-    for _, element in etree.iterparse(
-        source, events=("end",), tag=tag, resolve_entities=False, no_network=True
-    ):
-        yield element
-        element.clear()
-        while element.getprevious() is not None:
-            del element.getparent()[0]
-
-
-def _text_of(element: Any) -> str:
-    parts = [t.text or "" for t in element.iterchildren(_T)]
-    for run in element.iterchildren(_R):
-        parts.extend(t.text or "" for t in run.iterchildren(_T))
-    return "".join(parts)
-
-
-def _shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
-    if part is None:
-        return []
-    with archive.open(part) as source:
-        return [_text_of(item) for item in _iterparse(source, f"{_NS}si")]
-
-
 def _sheet_rows(
     archive: zipfile.ZipFile, part: str, shared: list[str], last_row: int
 ) -> Iterator[Row]:
     number = 0
     with archive.open(part) as source:
-        for row in _iterparse(source, f"{_NS}row"):
+        for row in iterparse_elements(source, f"{_NS}row"):
             ref = row.get("r")
             number = int(ref) if ref and ref.isdigit() else number + 1
             if number > last_row:
@@ -209,22 +184,12 @@ def _sheet_rows(
             values: list[Any] = []
             column = 0
             for cell in row.iterchildren(_C):
-                column = _column(cell.get("r"), column)
+                column = column_number(cell.get("r"), column)
                 if column > 64:
                     continue  # far beyond any column a list has
                 values.extend([None] * (column - len(values)))
                 values[column - 1] = _value(cell, shared)
             yield number, values
-
-
-def _column(ref: str | None, previous: int) -> int:
-    if not ref:
-        return previous + 1
-    letters = ref.rstrip(_DIGITS)
-    try:
-        return int(column_index_from_string(letters))
-    except ValueError:
-        raise SpreadsheetRefused(f"单元格地址无效：{ref[:20]}") from None
 
 
 def _value(cell: Any, shared: list[str]) -> Any:
@@ -236,7 +201,7 @@ def _value(cell: Any, shared: list[str]) -> Any:
         if child.tag == _V:
             raw = child.text or ""
         elif child.tag == _IS:
-            return _text_of(child)
+            return text_of(child)
     if raw is None:
         return None
     if kind == "s":

@@ -79,7 +79,7 @@ def read_ledger(source: str | Path | IO[bytes], *, max_rows: int = MAX_ROWS) -> 
         if extent.last_row_with_values == 0:
             raise SpreadsheetRefused(f"工作表“{SHEET}”是空的")
         try:
-            shared = _shared_strings(archive, parts.shared_strings)
+            shared = shared_strings(archive, parts.shared_strings)
             epoch = CALENDAR_MAC_1904 if parts.date1904 else CALENDAR_WINDOWS_1900
             rows = _row_elements(archive, parts.sheet, extent.last_row_with_values)
             return _ledger(rows, shared, epoch)
@@ -110,7 +110,7 @@ def _cells(row: Any) -> Iterator[tuple[int, Any]]:
     """The row's <c> elements with their column numbers (1 = A)."""
     column = 0
     for cell in row.iterchildren(_C):
-        column = _column(cell.get("r"), column)
+        column = column_number(cell.get("r"), column)
         yield column, cell
 
 
@@ -133,7 +133,7 @@ def _values(
     return tuple(values)
 
 
-def _text_of(element: Any) -> str:
+def text_of(element: Any) -> str:
     """The text of a string item: its <t>, or the <t> of each rich-text run (<rPh>, the
     phonetic guide, is not part of the text)."""
     if len(element) == 1 and element[0].tag == _T:  # the usual case, read directly
@@ -144,7 +144,7 @@ def _text_of(element: Any) -> str:
     return "".join(parts)
 
 
-def _iterparse(source: IO[bytes], tag: str) -> Iterator[Any]:
+def iterparse_elements(source: IO[bytes], tag: str) -> Iterator[Any]:
     """Elements with the tag, each dropped after use, so memory stays flat however long the
     part is."""
     for _, element in etree.iterparse(
@@ -156,11 +156,11 @@ def _iterparse(source: IO[bytes], tag: str) -> Iterator[Any]:
             del element.getparent()[0]
 
 
-def _shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
+def shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:
     if part is None:
         return []
     with archive.open(part) as source:
-        return [_text_of(item) for item in _iterparse(source, f"{_NS}si")]
+        return [text_of(item) for item in iterparse_elements(source, f"{_NS}si")]
 
 
 def _row_elements(archive: zipfile.ZipFile, part: str, last_row: int) -> Iterator[tuple[int, Any]]:
@@ -168,7 +168,7 @@ def _row_elements(archive: zipfile.ZipFile, part: str, last_row: int) -> Iterato
     dropped once the loop moves on."""
     number = 0
     with archive.open(part) as source:
-        for row in _iterparse(source, f"{_NS}row"):
+        for row in iterparse_elements(source, f"{_NS}row"):
             ref = row.get("r")
             number = int(ref) if ref and ref.isdigit() else number + 1
             if number > last_row:
@@ -176,7 +176,8 @@ def _row_elements(archive: zipfile.ZipFile, part: str, last_row: int) -> Iterato
             yield number, row
 
 
-def _column(ref: str | None, previous: int) -> int:
+def column_number(ref: str | None, previous: int) -> int:
+    """The column (1 = A) of a cell reference; without one, the column after `previous`."""
     if not ref:
         return previous + 1
     letters = ref.rstrip(_DIGITS)
@@ -195,7 +196,7 @@ def _value(cell: Any, shared: list[str], index: int, epoch: datetime) -> Any:
         if child.tag == _V:
             raw = child.text or ""
         elif child.tag == _IS and kind == "inlineStr":
-            return _text_of(child)
+            return text_of(child)
     if raw is None:
         return None  # a formula without a cached value, or an empty styled cell
     if kind == "s":
