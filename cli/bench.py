@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
@@ -175,24 +176,10 @@ def bench_deadlines(
         raise click.BadParameter("sizes must be positive")
     results = []
     with _terminate_unwinds():
-        if with_sqlite:
-            with tempfile.TemporaryDirectory(prefix="ykt-bench-", dir=workdir) as tmp:
-                sqlite = Database(f"sqlite:///{Path(tmp) / 'deadlines.sqlite3'}")
-                try:
-                    schema.upgrade(sqlite)
-                    results.append(deadlines.measure(sqlite, count, baseline, _progress))
-                finally:
-                    sqlite.dispose()
-        if postgresql_url.strip():
-            with throwaway_postgresql(postgresql_url.strip()) as postgresql:
-                schema.upgrade(postgresql)
-                results.append(deadlines.measure(postgresql, count, baseline, _progress))
-    if as_json:
-        click.echo(json.dumps([r.figures() for r in results]))
-    else:
-        click.echo(f"ykt deadline benchmark ({environment()})")
-        for line in deadlines.lines(results):
-            click.echo(line)
+        for database in _each_database(with_sqlite, postgresql_url, workdir, "deadlines"):
+            schema.upgrade(database)
+            results.append(deadlines.measure(database, count, baseline, _progress))
+    _echo(as_json, results, "deadline", deadlines.lines)
 
 
 @click.command(
@@ -214,20 +201,34 @@ def bench_completion(
         raise click.BadParameter("sizes must be positive")
     results = []
     with _terminate_unwinds():
+        for database in _each_database(True, postgresql_url, workdir, "completion"):
+            results.append(completion_web.measure(database, completions, _progress))
+    _echo(as_json, results, "completion", completion_web.lines)
+
+
+def _each_database(
+    with_sqlite: bool, postgresql_url: str, workdir: Path | None, name: str
+) -> Iterator[Database]:
+    """A fresh SQLite file (when asked), then a throwaway PostgreSQL database (when a server
+    is given), each let go once measured."""
+    if with_sqlite:
         with tempfile.TemporaryDirectory(prefix="ykt-bench-", dir=workdir) as tmp:
-            sqlite = Database(f"sqlite:///{Path(tmp) / 'completion.sqlite3'}")
+            sqlite = Database(f"sqlite:///{Path(tmp) / f'{name}.sqlite3'}")
             try:
-                results.append(completion_web.measure(sqlite, completions, _progress))
+                yield sqlite
             finally:
                 sqlite.dispose()
-        if postgresql_url.strip():
-            with throwaway_postgresql(postgresql_url.strip()) as postgresql:
-                results.append(completion_web.measure(postgresql, completions, _progress))
+    if postgresql_url.strip():
+        with throwaway_postgresql(postgresql_url.strip()) as postgresql:
+            yield postgresql
+
+
+def _echo(as_json: bool, results: list[Any], what: str, lines: Callable[..., Any]) -> None:
     if as_json:
         click.echo(json.dumps([r.figures() for r in results]))
     else:
-        click.echo(f"ykt completion benchmark ({environment()})")
-        for line in completion_web.lines(results):
+        click.echo(f"ykt {what} benchmark ({environment()})")
+        for line in lines(results):
             click.echo(line)
 
 
