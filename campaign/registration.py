@@ -32,6 +32,7 @@ from campaign.models import (
 )
 from campaign.problem_status import PROCESS_KEY, status_for
 from core import bulk, clock
+from core.write_behind import writing_behind
 from engine.batch_start import NewCase, start_cases
 from engine.host import CaseContext, EngineHost
 from engine.models import Case, CaseEvent, Timer, WorkItem
@@ -84,8 +85,9 @@ def register_many(
     progress: Progress = _quiet,
 ) -> list[tuple[int, str]]:
     """Register checked entries; returns each one's (id, number), in order. The caller has
-    checked the person may register for each entry's unit."""
-    with _planned_with_values(session):
+    checked the person may register for each entry's unit. On PostgreSQL the rows are
+    written behind (core.write_behind): the server stores a batch while the next is built."""
+    with _planned_with_values(session), writing_behind(session):
         return _register_many(session, host, user, campaign, entries, progress)
 
 
