@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
 from core.db import Base, UTCDateTime
@@ -196,6 +196,8 @@ class Discrepancy(Base):
     findings: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[str] = mapped_column(String(64), default="")
+
+    rule: Mapped[ComparisonRule] = relationship()
 
 
 class ComparisonRun(Base):
