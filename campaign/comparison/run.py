@@ -34,11 +34,22 @@ def checked_period(period: str | None) -> str | None:
     return period.strip()
 
 
+CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+def _code(value: str, field: str, label: str) -> str:
+    """A code as typed in a filter: letters and digits only, so nothing odd reaches SQL."""
+    if not CODE.fullmatch(value.strip()):
+        raise InvalidInput(f"{label}不正确：只能是字母和数字", fields={field: f"{label}不正确"})
+    return value.strip().upper()
+
+
 def programme_by_code(session: Session, code: str) -> Programme:
     campaign = active_campaign(session)
     found = session.scalar(
         select(Programme).where(
-            Programme.campaign_id == campaign.id, Programme.code == code.strip().upper()
+            Programme.campaign_id == campaign.id,
+            Programme.code == _code(code, "programme", "项目代码"),
         )
     )
     if found is None:
@@ -166,9 +177,9 @@ def list_discrepancies(
     if period:
         query = query.where(Discrepancy.period == checked_period(period))
     if rule_code:
-        query = query.where(ComparisonRule.code == rule_code.strip().upper()[:32])
+        query = query.where(ComparisonRule.code == _code(rule_code, "rule", "规则代码"))
     if township_code:
-        query = query.where(township.code == township_code.strip().upper()[:32])
+        query = query.where(township.code == _code(township_code, "township", "乡镇代码"))
     if status:
         if status not in STATUS_LABELS:
             known = "、".join(f"{code}（{label}）" for code, label in STATUS_LABELS.items())

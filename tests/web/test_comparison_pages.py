@@ -18,8 +18,8 @@ from campaign.comparison import keyring
 from campaign.comparison.protection import KeyFile
 from campaign.jobs import run_queued_comparisons
 from campaign.models import AuditEvent, ComparisonRun, Discrepancy, RollRow
-from core.db import Database
 from core.config import Settings
+from core.db import Database
 from engine.models import WorkItem
 from tests.comparison.conftest import load
 from tests.comparison.test_verification import QSZ_VILLAGES
@@ -92,6 +92,8 @@ def test_only_the_office_and_the_administrator_open_the_page(as_user: SignIn) ->
         "page=99999999999999999999",
         "rule=" + "R" * 5000,
         "township=%00%ff",
+        "programme=%00",
+        "rule=R01%00",
     ],
 )
 def test_hostile_filters_get_a_message_never_a_500(as_user: SignIn, query: str) -> None:
