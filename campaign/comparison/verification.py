@@ -222,13 +222,13 @@ def rows_named(session: Session, found: Discrepancy) -> str:
 
 
 def prefill(session: Session, found: Discrepancy, form_key: str) -> dict[str, Any]:
-    """The officer starts from what the rule found: programme, village, category, amount."""
+    """The officer starts from what the rule found: programme, village, category, amount.
+    No name: the page shows people masked until 查看完整号码."""
     if form_key != FORM_KEY:
         return {}
     focus, category = IMPLIED_CATEGORY.get(found.rule.kind, ("", ""))
     programme = session.get(Programme, found.programme_id) if found.programme_id else None
     village = session.get(Unit, found.village_id) if found.village_id else None
-    names = session.scalars(select(RollRow.name).where(RollRow.id.in_(row_ids(found))))
     return {
         "programme": programme.code if programme else "",
         "village": village.code if village else "",
@@ -236,7 +236,6 @@ def prefill(session: Session, found: Discrepancy, form_key: str) -> dict[str, An
         "stat_category": category,
         "amount": f"{found.amount_fen // 100}.{found.amount_fen % 100:02d}",
         "persons": str(found.rows if found.rule.kind == "one_card_many_people" else 1),
-        "involved_names": "、".join(sorted(set(names))),
     }
 
 
