@@ -74,9 +74,12 @@ def start_cases(session: Session, host: EngineHost, *, actor_name: str) -> int:
     started = sum(1 for found_id in waiting if _start_one(session, host, found_id))
     if started:
         audit.record(
-            session, "comparison.cases_started", actor_name=actor_name, target="discrepancy:*",
+            session,
+            "comparison.cases_started",
+            actor_name=actor_name,
+            target="discrepancy:*",
             started=started,
-        )  # fmt: skip
+        )
     return started
 
 

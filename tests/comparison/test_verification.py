@@ -4,6 +4,8 @@ hit rate per rule; full numbers only to the verifying officer, each view audited
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,17 +13,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bench.comparison_data import generate
-from campaign import tasks
+from campaign import bootstrap, tasks
 from campaign.comparison import disclosure, verification
 from campaign.comparison.protection import KeyFile
 from campaign.comparison.run import list_discrepancies, run_comparison
 from campaign.models import AuditEvent, Discrepancy, Problem, RollRow, Unit, User
 from campaign.workflow_host import CampaignHost
-from core.db import write_kept
+from core import schema
+from core.db import Database, write_kept
 from core.errors import AppError, InvalidInput, NotAllowed
 from engine.models import Case, WorkItem
 from tests.campaign.conftest import uploaded
 from tests.comparison.conftest import load
+from tests.databases import fresh_database_url
 from tests.factories import make_user
 
 QSZ_VILLAGES = ["青山村", "石门村", "桃园社区", "柳塘村", "新华村"]
@@ -240,3 +244,38 @@ def test_numbers_in_full_only_to_the_verifying_officer_and_every_view_audited(
     ).all()
     assert [e.target for e in seen] == [f"discrepancy:{found.id}"]
     assert seen[0].actor_name == "qsz_jbr" or seen[0].actor_id == officer(db_session).id
+
+
+def test_two_runs_at_once_start_one_case_per_疑点(tmp_path: Path) -> None:
+    """Two comparisons starting cases at the same moment, each in its own transaction."""
+    with fresh_database_url(tmp_path) as url:
+        database = Database(url)
+        try:
+            schema.upgrade(database)
+            with database.transaction() as session:
+                bootstrap.initialise(session, with_demo=True)
+                key_file = KeyFile(tmp_path / "keys" / "comparison.json")
+                load(session, key_file, generate(13, 10, QSZ_VILLAGES))
+                run_comparison(session, actor_name="tests")
+            start, outcomes = threading.Barrier(2), []
+
+            def run() -> None:
+                start.wait()
+                with database.transaction() as session:
+                    started = verification.start_cases(session, CampaignHost(), actor_name="t")
+                outcomes.append(started)
+
+            threads = [threading.Thread(target=run) for _ in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=120)
+            assert len(outcomes) == 2 and sum(outcomes) == 9
+            with database.transaction() as session:
+                assert cases_of(session) == 9
+                assert (
+                    session.scalar(select(func.count()).where(Discrepancy.case_id.is_not(None)))
+                    == 9
+                )
+        finally:
+            database.dispose()
