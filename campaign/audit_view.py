@@ -33,6 +33,7 @@ TARGET_KINDS = {
     "address": "地址",
     "message": "消息",
     "report_filing": "报送留档",
+    "comparison_run": "数据比对",
 }
 
 # What each detail is called; a detail not named here keeps its own name.
@@ -105,6 +106,11 @@ DETAIL_LABELS = {
     "actor": "用户",
     "period": "时段",
     "scope": "范围",
+    "cases": "发起核实（件）",
+    "raised": "新疑点（个）",
+    "rule": "比对规则",
+    "verdict": "核实结论",
+    "programme": "补贴项目",
     "sha256": "SHA-256",
 }
 _YES_NO = {True: "是", False: "否"}

@@ -78,7 +78,7 @@ def start_cases(session: Session, host: EngineHost, *, actor_name: str) -> int:
             "comparison.cases_started",
             actor_name=actor_name,
             target="discrepancy:*",
-            started=started,
+            cases=started,
         )
     return started
 
