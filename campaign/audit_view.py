@@ -25,6 +25,7 @@ TARGET_KINDS = {
     "problem": "问题",
     "clue": "线索",
     "tip_off": "群众举报",
+    "discrepancy": "数据比对疑点",
     "case": "流程",
     "definition": "流程定义",
     "process": "流程定义",
@@ -32,6 +33,7 @@ TARGET_KINDS = {
     "address": "地址",
     "message": "消息",
     "report_filing": "报送留档",
+    "comparison_run": "数据比对",
 }
 
 # What each detail is called; a detail not named here keeps its own name.
@@ -104,6 +106,11 @@ DETAIL_LABELS = {
     "actor": "用户",
     "period": "时段",
     "scope": "范围",
+    "cases": "发起核实（件）",
+    "raised": "新疑点（个）",
+    "rule": "比对规则",
+    "verdict": "核实结论",
+    "programme": "补贴项目",
     "sha256": "SHA-256",
 }
 _YES_NO = {True: "是", False: "否"}

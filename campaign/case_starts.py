@@ -4,9 +4,10 @@
 Who may start a process: its plain start event lies in a lane, and the person holds, in the
 unit the case is started for, the role that lane gives for a case of that unit (the same
 answer the lane gives for a task there: `lanes.assign`, `CampaignHost.may_act`). A process
-without a plain start event in a lane is not started by people. The seven shipped processes
-are started by their own services (registering a problem, a report falling due, a clue, a key
-check, a report from the public), since a case of them without its record would serve nothing."""
+without a plain start event in a lane is not started by people. The shipped processes are
+started by their own services (registering a problem, a report falling due, a clue, a key
+check, a report from the public, a 数据比对 疑点), since a case of them without its record
+would serve nothing."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from campaign import audit, clues, key_checks, lanes, notifications, obligations, tip_off_intake
 from campaign.actors import actor_for
+from campaign.comparison import verification
 from campaign.models import Unit, User
 from campaign.org import unit_by_code
 from campaign.problem_status import PROCESS_KEY as PROBLEM_PROCESS
@@ -37,6 +39,7 @@ SERVICE_STARTED = frozenset(
         clues.PROCESS_KEY,
         key_checks.PROCESS_KEY,
         tip_off_intake.PROCESS_KEY,
+        verification.PROCESS_KEY,
         *obligations.PROCESS_FOR.values(),
     }
 )

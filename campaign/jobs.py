@@ -11,6 +11,7 @@ from campaign import (
     reminder_policy,
     reminders,
 )
+from campaign.comparison import runs
 from campaign.workflow_host import CampaignHost
 from core.db import Database
 from engine.runner import unit_of_work
@@ -68,10 +69,16 @@ def start_timer_cases(database: Database) -> int:
         return len(case_starts.start_due_timers(session, CampaignHost()))
 
 
+def run_queued_comparisons(database: Database) -> int:
+    """Comparisons asked for on the 数据比对 page, rule by rule, with their progress."""
+    return runs.work_queued(database, CampaignHost())
+
+
 SCHEDULED_JOBS = [
     start_obligations,
     notify_new_reports,
     send_reminders,
     deliver_notices,
     start_timer_cases,
+    run_queued_comparisons,
 ]

@@ -2,7 +2,7 @@
 
 A case is started for one record: a problem of the ledger, a clue transferred to the
 discipline commission, a report a unit owes, a key check of a township, a report from
-the public (群众举报). Each kind says here
+the public (群众举报), a 数据比对 疑点. Each kind says here
 how it is found from a case (the case's subject), who may see it, what it is called in lists
 and which ledger entry a page about it links to, how its status follows its case, and what a
 completed task writes into it. Nothing else in the product branches on the kind of record: a
@@ -26,7 +26,8 @@ from campaign import (
     tip_offs,
     visibility,
 )
-from campaign.models import Clue, KeyCheck, Obligation, Problem, TipOff, User
+from campaign.comparison import verification
+from campaign.models import Clue, Discrepancy, KeyCheck, Obligation, Problem, TipOff, User
 from engine.cases import Completion
 from engine.host import EngineHost
 from engine.models import Case, CaseStatus, WorkItem
@@ -154,6 +155,19 @@ KINDS: dict[str, RecordKind] = {
                 session, host, user, tip_off, done.item.form_key, done.data
             ),
             check_before=tip_offs.check_before,
+        ),
+        RecordKind(
+            name="discrepancy",
+            model=Discrepancy,
+            label="数据比对疑点",
+            describe=verification.describe,
+            ledger_entry=lambda d: d.problem_id,
+            may_see=verification.may_see,
+            follow=verification.follow_case,
+            take_up=lambda session, host, user, found, done: verification.take_up(
+                session, host, user, found, done.item.form_key, done.data
+            ),
+            check_before=verification.check_before,
         ),
     )
 }

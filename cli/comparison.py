@@ -12,10 +12,11 @@ from pathlib import Path
 
 import click
 
-from campaign.comparison import keyring, references, rolls, rules
+from campaign.comparison import disclosure, keyring, references, rolls, rules, verification
 from campaign.comparison.protection import KeyFile
 from campaign.comparison.run import list_discrepancies, run_comparison
 from campaign.comparison.sheets import ListRefused
+from campaign.workflow_host import CampaignHost
 from cli.context import AppContext, friendly_errors, pass_app
 
 
@@ -104,18 +105,23 @@ def compare_run(app: AppContext, programme: str | None, period: str | None) -> N
         result = run_comparison(
             session, programme_code=programme, period=period, actor_name=_actor()
         )
+        started = verification.start_cases(session, CampaignHost(), actor_name=_actor())
         names = {rule.code: rule.name for rule in rules.all_rules(session)}
     for code, raised in result.raised.items():
         click.echo(f"{code} {names[code]}：新疑点 {raised}（{result.seconds[code]:.2f} 秒）")
     for code in result.skipped:
         click.echo(f"{code} {names[code]}：未启用")
-    click.echo(f"共产生新疑点 {result.total} 个")
+    click.echo(f"共产生新疑点 {result.total} 个，发起核实 {started} 件（送乡镇待办）")
 
 
 @compare_group.command("list", help="列出疑点（人员信息已屏蔽）。")
 @click.option("--programme", default=None)
 @click.option("--period", default=None)
 @click.option("--rule", "rule_code", default=None, help="规则代码，如 R01")
+@click.option("--township", default=None, help="乡镇代码，如 QSZ")
+@click.option(
+    "--status", default=None, help="open 待核实、verifying 核实中、confirmed 属实、refuted 不属实"
+)
 @click.option("--page", default=1, type=click.IntRange(1, 100_000))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
 @pass_app
@@ -125,6 +131,8 @@ def compare_list(
     programme: str | None,
     period: str | None,
     rule_code: str | None,
+    township: str | None,
+    status: str | None,
     page: int,
     as_json: bool,
 ) -> None:
@@ -135,6 +143,8 @@ def compare_list(
             programme_code=programme,
             period=period,
             rule_code=rule_code,
+            township_code=township,
+            status=status,
             page=page,
         )
     if as_json:
@@ -150,7 +160,7 @@ def compare_list(
         click.echo(
             f"#{item.id} {item.rule} {item.rule_name}（第 {item.rule_version} 版） "
             f"{item.programme} {item.period} {item.township} {item.village} {item.person} "
-            f"{item.rows} 笔 {item.amount_fen / 100:,.2f} 元"
+            f"{item.rows} 笔 {item.amount_fen / 100:,.2f} 元 {item.status_label}"
         )
     click.echo(f"共 {found.total} 个疑点（第 {found.number}/{found.pages} 页）")
 
@@ -160,11 +170,15 @@ def compare_list(
 @friendly_errors
 def compare_rules(app: AppContext) -> None:
     with app.reading() as session:
+        rates = {rate.code: rate for rate in disclosure.hit_rates(session)}
         for rule in rules.all_rules(session):
             state = "启用" if rule.enabled else "停用"
+            rate = rates[rule.code]
             click.echo(
                 f"{rule.code} {rule.name}（{rules.KINDS[rule.kind].label}）{state} "
-                f"第 {rule.version} 版 参数 {json.dumps(rules.parameters(rule))}"
+                f"第 {rule.version} 版 参数 {json.dumps(rules.parameters(rule))} "
+                f"疑点 {rate.raised} 属实 {rate.confirmed} 不属实 {rate.refuted} "
+                f"待核实 {rate.pending} 命中率 {rate.rate_text}"
             )
 
 

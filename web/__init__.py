@@ -18,6 +18,7 @@ from web import (
     auth,
     authz,
     cases,
+    comparison,
     db,
     errors,
     formatting,
@@ -90,6 +91,7 @@ def create_app(
         public.bp,
         reports.bp,
         tip_offs.bp,
+        comparison.bp,
         api.bp,
     ):
         app.register_blueprint(blueprint)

@@ -39,6 +39,8 @@ def _navigation() -> dict[str, Any]:
         menu.append(MenuItem("群众举报", url_for("tip_offs.index"), "/tip-offs"))
     if Role.SUPERVISOR.value in roles:
         menu.append(MenuItem("督办", url_for("supervise.index"), "/supervise"))
+    if roles & {Role.SUPERVISOR.value, Role.ADMIN.value}:
+        menu.append(MenuItem("数据比对", url_for("comparison.index"), "/comparison"))
     if roles & set(REPORT_ROLES):
         menu.append(MenuItem("报送管理", url_for("obligations.index"), "/obligations"))
         menu.append(MenuItem("统计报表", url_for("reports.index"), "/reports"))

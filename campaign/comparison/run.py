@@ -6,6 +6,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from campaign import audit
 from campaign.comparison import keyring, queries, rules
 from campaign.comparison.protection import KeyFile
+from campaign.comparison.verification import STATUS_LABELS
 from campaign.current import active_campaign
 from campaign.masking import mask_text, masked_name
 from campaign.models import ComparisonRule, Discrepancy, Programme, RollRow, Unit
@@ -32,11 +34,22 @@ def checked_period(period: str | None) -> str | None:
     return period.strip()
 
 
+CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+def _code(value: str, field: str, label: str) -> str:
+    """A code as typed in a filter: letters and digits only, so nothing odd reaches SQL."""
+    if not CODE.fullmatch(value.strip()):
+        raise InvalidInput(f"{label}不正确：只能是字母和数字", fields={field: f"{label}不正确"})
+    return value.strip().upper()
+
+
 def programme_by_code(session: Session, code: str) -> Programme:
     campaign = active_campaign(session)
     found = session.scalar(
         select(Programme).where(
-            Programme.campaign_id == campaign.id, Programme.code == code.strip().upper()
+            Programme.campaign_id == campaign.id,
+            Programme.code == _code(code, "programme", "项目代码"),
         )
     )
     if found is None:
@@ -64,8 +77,7 @@ def run_comparison(
     progress: Callable[[str, int, int], None] = lambda rule, done, total: None,
 ) -> RunResult:
     """Every enabled rule once over the rows in scope; 疑点 raised before stay as they are."""
-    programme = programme_by_code(session, programme_code) if programme_code else None
-    scope = queries.Scope(programme.id if programme else None, checked_period(period))
+    programme, scope = scope_of(session, programme_code, period)
     found_at = clock.now()
     result = RunResult()
     all_rules = rules.all_rules(session)
@@ -75,16 +87,7 @@ def run_comparison(
             result.skipped.append(rule.code)
             continue
         started = time.monotonic()
-        result.raised[rule.code] = queries.raise_discrepancies(
-            session,
-            kind=rule.kind,
-            rule_id=rule.id,
-            rule_code=rule.code,
-            version=rule.version,
-            params=rules.parameters(rule),
-            scope=scope,
-            found_at=found_at,
-        )
+        result.raised[rule.code] = run_rule(session, rule, scope, found_at)
         result.seconds[rule.code] = time.monotonic() - started
     progress("", len(all_rules), len(all_rules))
     audit.record(
@@ -96,6 +99,29 @@ def run_comparison(
     )
     session.flush()
     return result
+
+
+def scope_of(
+    session: Session, programme_code: str | None, period: str | None
+) -> tuple[Programme | None, queries.Scope]:
+    programme = programme_by_code(session, programme_code) if programme_code else None
+    return programme, queries.Scope(programme.id if programme else None, checked_period(period))
+
+
+def run_rule(
+    session: Session, rule: ComparisonRule, scope: queries.Scope, found_at: datetime
+) -> int:
+    """One rule over the rows in scope: the number of new 疑点."""
+    return queries.raise_discrepancies(
+        session,
+        kind=rule.kind,
+        rule_id=rule.id,
+        rule_code=rule.code,
+        version=rule.version,
+        params=rules.parameters(rule),
+        scope=scope,
+        found_at=found_at,
+    )
 
 
 @dataclass(frozen=True)
@@ -113,6 +139,9 @@ class DiscrepancyView:
     row_ids: str
     amount_fen: int
     status: str
+    status_label: str
+    case_id: int | None
+    problem_id: int | None
 
     def as_json(self) -> dict[str, Any]:
         return {**self.__dict__, "amount": f"{self.amount_fen / 100:.2f}"}
@@ -125,6 +154,8 @@ def list_discrepancies(
     programme_code: str | None = None,
     period: str | None = None,
     rule_code: str | None = None,
+    township_code: str | None = None,
+    status: str | None = None,
     page: int = 1,
     per_page: int = 100,
 ) -> Page[DiscrepancyView]:
@@ -146,7 +177,14 @@ def list_discrepancies(
     if period:
         query = query.where(Discrepancy.period == checked_period(period))
     if rule_code:
-        query = query.where(ComparisonRule.code == rule_code.strip().upper())
+        query = query.where(ComparisonRule.code == _code(rule_code, "rule", "规则代码"))
+    if township_code:
+        query = query.where(township.code == _code(township_code, "township", "乡镇代码"))
+    if status:
+        if status not in STATUS_LABELS:
+            known = "、".join(f"{code}（{label}）" for code, label in STATUS_LABELS.items())
+            raise InvalidInput(f"没有这种疑点状态：可选 {known}", fields={"status": "状态不正确"})
+        query = query.where(Discrepancy.status == status)
     rows = session.execute(window(query, page, per_page)).all()
     # Only when there is someone to show: listing nothing needs no key (nor records one).
     protector = keyring.protector(session, key_file) if rows else None
@@ -169,6 +207,9 @@ def list_discrepancies(
             row_ids=found.row_ids,
             amount_fen=found.amount_fen,
             status=found.status,
+            status_label=STATUS_LABELS.get(found.status, found.status),
+            case_id=found.case_id,
+            problem_id=found.problem_id,
         )
 
     return Page([view(row) for row in rows], count(session, query), page, per_page)

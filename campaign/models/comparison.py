@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
 from core.db import Base, UTCDateTime
@@ -185,8 +185,41 @@ class Discrepancy(Base):
     row_ids: Mapped[str] = mapped_column(Text)  # the roll rows concerned, "12,57"
     rows: Mapped[int] = mapped_column(Integer)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
+    # open → verifying (its 核实 case started) → confirmed (属实) or refuted (不属实)
     status: Mapped[str] = mapped_column(String(16), default="open")
     found_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # The 核实 case (campaign.comparison.verification): one per 疑点, never a second.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_instance.id"), unique=True)
+    # The unit whose inbox verifies it: the township, or the first row's when several.
+    verifying_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    problem_id: Mapped[int | None] = mapped_column(ForeignKey("problem.id"))  # 属实: the entry
+    findings: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str] = mapped_column(String(64), default="")
+
+    rule: Mapped[ComparisonRule] = relationship()
+
+
+class ComparisonRun(Base):
+    """A comparison asked for on the 数据比对 page: queued, then worked through by the
+    scheduler rule by rule, each rule its own transaction, so that the page can show how far
+    it is (campaign.comparison.runs)."""
+
+    __tablename__ = "comparison_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"))
+    period: Mapped[str | None] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    rules_done: Mapped[int] = mapped_column(Integer, default=0)
+    rules_total: Mapped[int] = mapped_column(Integer, default=0)
+    current_rule: Mapped[str] = mapped_column(String(32), default="")
+    raised: Mapped[int] = mapped_column(Integer, default=0)
+    cases_started: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ComparisonKeyring(Base):

@@ -57,8 +57,15 @@ def test_rolls_and_lists_go_in_and_the_suspicions_come_out_masked(
         assert "已导入发放名册" in result.output
     first = run(cli_env, "compare", "run")
     assert first.exit_code == 0, first.output
-    assert "共产生新疑点 3 个" in first.output
-    assert "共产生新疑点 0 个" in run(cli_env, "compare", "run", "--period", "2022-06").output
+    assert "共产生新疑点 3 个，发起核实 3 件" in first.output  # each in its township's inbox
+    second = run(cli_env, "compare", "run", "--period", "2022-06")
+    assert "共产生新疑点 0 个，发起核实 0 件" in second.output
+    verifying = run(cli_env, "compare", "list", "--status", "verifying", "--json")
+    assert json.loads(verifying.output)["total"] == 3
+    assert run(cli_env, "compare", "list", "--status", "done").exit_code == 1
+    assert run(cli_env, "compare", "list", "--township", "QSZ'--").exit_code == 1
+    rates = run(cli_env, "compare", "rules").output
+    assert "R01" in rates and "疑点 1 属实 0 不属实 0 待核实 1 命中率 —" in rates
     listed = run(cli_env, "compare", "list", "--json")
     assert listed.exit_code == 0, listed.output
     body = json.loads(listed.output)

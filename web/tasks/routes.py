@@ -20,8 +20,9 @@ from campaign import (
     tip_offs,
 )
 from campaign.actors import actor_for
+from campaign.comparison import verification
 from campaign.masking import mask_text
-from campaign.models import Attachment, Clue, Obligation, Problem, TipOff, User
+from campaign.models import Attachment, Clue, Discrepancy, Obligation, Problem, TipOff, User
 from core.errors import AppError, Conflict, EngineFailure, InvalidInput
 from engine import cases
 from engine.host import Assignment
@@ -31,6 +32,7 @@ from forms import registry
 from web import db, errors, once
 from web.authz import allow
 from web.common import HOST, data_dir, form_values, found, me
+from web.comparison import panel as comparison_panel
 from web.roles import WORKING_ROLES
 
 bp = Blueprint("tasks", __name__)
@@ -49,6 +51,7 @@ def _page(
     errors: dict[str, str],
     status: int = 200,
     unsent: dict[str, Any] | None = None,
+    full_numbers: bool = False,
 ) -> ResponseReturnValue:
     session = db.session()
     case = session.get(Case, item.case_id)
@@ -102,6 +105,7 @@ def _page(
         clue=clue,
         tip_off=tip_off,
         tip_off_account=mask_text(tip_off.account) if tip_off is not None else "",
+        discrepancy=comparison_panel.panel(session, data_dir(), me(), subject, full_numbers),
         report=subject if isinstance(subject, Obligation) else None,
         history=history,
         attachments=files.of_case(session, case.id),
@@ -185,6 +189,8 @@ def _prefill(item: WorkItem) -> dict[str, Any]:
     problem = records.record_of(db.session(), case) if case is not None else None
     if isinstance(problem, TipOff):
         return tip_offs.prefill(problem, item.form_key)
+    if isinstance(problem, Discrepancy):
+        return verification.prefill(db.session(), problem, item.form_key)
     if not isinstance(problem, Problem):
         return {}
     if item.form_key == "correct_registration":
@@ -201,6 +207,14 @@ def _prefill(item: WorkItem) -> dict[str, Any]:
 def show(item_id: int) -> ResponseReturnValue:
     item = _visible_item(item_id)
     return _page(item, _prefill(item), {})
+
+
+@bp.post("/tasks/<int:item_id>/full-numbers")
+@allow(*WORKING_ROLES)
+def full_numbers(item_id: int) -> ResponseReturnValue:
+    """查看完整号码: the task page with the 疑点's numbers in full (audited), for its officer."""
+    item = _visible_item(item_id)
+    return _page(item, _prefill(item), {}, full_numbers=True)
 
 
 @bp.post("/tasks/<int:item_id>")

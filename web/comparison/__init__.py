@@ -1,0 +1,5 @@
+"""数据比对: the page of 疑点, runs and hit rates; and what a 核实 task page shows."""
+
+from web.comparison.routes import bp
+
+__all__ = ["bp"]
