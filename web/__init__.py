@@ -32,6 +32,7 @@ from web import (
     public,
     reports,
     security,
+    spot_checks,
     supervise,
     tasks,
     tip_offs,
@@ -90,6 +91,7 @@ def create_app(
         public.bp,
         reports.bp,
         tip_offs.bp,
+        spot_checks.bp,
         api.bp,
     ):
         app.register_blueprint(blueprint)

@@ -15,6 +15,8 @@ from campaign import (
     ledger_effects,
     reassignment,
     records,
+    spot_check_lists,
+    spot_checks,
     submissions,
     tasks,
     tip_offs,
@@ -73,6 +75,12 @@ def _page(
     if clue is not None:
         problem = clue.problem
     tip_off = subject if isinstance(subject, TipOff) else None
+    # The township's spot check: its sample, household by household, on the task page.
+    sample = (
+        spot_checks.sheet(session, subject)
+        if isinstance(subject, Obligation) and subject.deadline_code == spot_checks.SPOT_CHECK
+        else None
+    )
     open_steps = list(
         session.scalars(
             select(WorkItem.bpmn_id).where(WorkItem.case_id == case.id, WorkItem.state == "open")
@@ -103,6 +111,9 @@ def _page(
         tip_off=tip_off,
         tip_off_account=mask_text(tip_off.account) if tip_off is not None else "",
         report=subject if isinstance(subject, Obligation) else None,
+        sheet=sample,
+        labels=spot_check_lists,
+        sample_may_record=(sample is not None and spot_checks.may_record(me(), sample.obligation)),
         history=history,
         attachments=files.of_case(session, case.id),
         comments=files.comments_of_case(session, case.id),
