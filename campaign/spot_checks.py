@@ -274,7 +274,17 @@ def _registered(
     }
     township = session.get(Unit, obligation.unit_id)
     assert township is not None
-    return problems.register(session, host, user, township.code, entry, source="spot_check")
+    try:
+        return problems.register(session, host, user, township.code, entry, source="spot_check")
+    except InvalidInput as refused:
+        # The ledger's rules name the register form's fields: those this form lacks are
+        # told about the form as a whole.
+        asked = set(clean) | {"programme", "focus_item", "stat_category", "amount"}
+        fields = {k: v for k, v in refused.fields.items() if k in asked}
+        rest = [v for k, v in refused.fields.items() if k not in asked]
+        if rest or not refused.fields:
+            fields[""] = "；".join(rest) or str(refused)
+        raise InvalidInput(fields=fields) from None
 
 
 def figures(session: Session, obligation: Obligation) -> tuple[int, int]:
