@@ -85,7 +85,9 @@ def household(obligation_id: int, sample_id: int) -> ResponseReturnValue:
     form = found(registry.get(spot_checks.FORM_FOR[round]))
     values = form_values(request.form, form)
     errors.on_refusal(
-        lambda error: _household_page(obligation_id, sample_id, round, values, _fields(error))
+        lambda error: _household_page(
+            obligation_id, sample_id, round, values, _fields(error), error.status
+        )
     )
     submission = once.claim()
     if round == spot_checks.DISTRICT_ROUND:
@@ -112,6 +114,7 @@ def _household_page(
     round: str,
     values: dict[str, Any],
     field_errors: dict[str, str],
+    status: int = 200,
 ) -> ResponseReturnValue:
     """The result form of one household; after a refusal (rolled back) with every input."""
     session = db.session()
@@ -130,7 +133,6 @@ def _household_page(
         if spec.source or spec.choices
     }
     done = listed.result if round == spot_checks.TOWNSHIP_ROUND else listed.recheck
-    status = 422 if field_errors else 200
     return render_template(
         "spot_checks/household.html",
         obligation=obligation,
@@ -160,7 +162,9 @@ def visits() -> ResponseReturnValue:
         return _visits_page(township.code, {}, {})
     form = found(registry.get(village_visits.FORM))
     values = form_values(request.form, form)
-    errors.on_refusal(lambda error: _visits_page(township.code, values, _fields(error)))
+    errors.on_refusal(
+        lambda error: _visits_page(township.code, values, _fields(error), error.status)
+    )
     submission = once.claim()
     visit = village_visits.record(session, HOST, me(), township.code, values)
     back = url_for("spot_checks.visits", township=township.code)
@@ -170,7 +174,7 @@ def visits() -> ResponseReturnValue:
 
 
 def _visits_page(
-    township_code: str, values: dict[str, Any], field_errors: dict[str, str]
+    township_code: str, values: dict[str, Any], field_errors: dict[str, str], status: int = 200
 ) -> ResponseReturnValue:
     session = db.session()
     township = village_visits.township_for(session, me(), township_code)
@@ -194,4 +198,4 @@ def _visits_page(
         values=values,
         errors=field_errors,
         options=options,
-    ), (422 if field_errors else 200)
+    ), status
