@@ -10,6 +10,7 @@ and the rating the district team gave its self-inspection."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from statistics import median
 
 from sqlalchemy import Result, func, select
@@ -186,9 +187,11 @@ def assign(
     township_code: str,
     team_code: str,
     reason: str = "",
+    due_on: str = "",
 ) -> KeyCheck:
     if not user.has_role(Role.SUPERVISOR.value):
         raise NotAllowed("只有领导小组办公室可以安排重点检查")
+    due = _due_date(due_on)
     township = unit_by_code(session, township_code)
     team = unit_by_code(session, team_code)
     if township.kind != UnitKind.TOWNSHIP.value:
@@ -208,6 +211,7 @@ def assign(
         team=team,
         reason=reason[:200],
         chosen_by=user.id,
+        due_on=due,
     )
     session.add(check)
     session.flush()
@@ -235,6 +239,19 @@ def assign(
         session, "key_check.assign", actor=user, target=f"unit:{township.code}", team=team.code
     )
     return check
+
+
+def _due_date(text: str) -> date | None:
+    """The date the check is to be done by: optional, not in the past."""
+    if not text.strip():
+        return None
+    try:
+        due = date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(fields={"due_on": "完成期限：日期格式应为 YYYY-MM-DD"}) from None
+    if due < clock.local_now().date():
+        raise InvalidInput(fields={"due_on": "完成期限：不能早于今天"})
+    return due
 
 
 def teams_checking(session: Session, township: Unit) -> set[int]:

@@ -16,9 +16,10 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaign import obligations
-from campaign.models import Obligation, Problem, SpotCheckResult, SpotCheckSample, Unit
+from campaign import key_check_revisits, key_checks, obligations, spot_checks
+from campaign.models import Obligation, Problem, SpotCheckResult, SpotCheckSample, Unit, User
 from campaign.workflow_host import CampaignHost
+from core.errors import InvalidInput
 from engine.models import WorkItem
 from tests.factories import make_user
 from tests.web.conftest import DEMO_PASSWORD
@@ -178,3 +179,37 @@ def test_visits_per_village_show_the_villages_never_visited(
     qsz02 = db_session.scalar(select(Unit.name).where(Unit.code == "QSZ02"))
     assert qsz02 is not None and qsz02 in row and qsz01 is not None and qsz01 not in row
     assert _sign_in(app, "admin").get("/visits").status_code in (403, 404)
+
+
+def test_the_team_revisits_its_households_from_the_sample_page(
+    db_session: Session, app: Flask
+) -> None:
+    spot, samples = _spot(db_session)
+    host = CampaignHost()
+    officer = db_session.scalars(select(User).where(User.username == "qsz_jbr")).one()
+    plain = {**FOUND, "card_holder": "household", "problem_found": "no"}
+    for sample in samples:
+        spot_checks.record_result(db_session, host, officer, spot.id, sample.id, plain)
+    office = db_session.scalars(select(User).where(User.username == "ldxz_ban")).one()
+    with pytest.raises(InvalidInput, match="不能早于今天"):
+        key_checks.assign(db_session, host, office, "QSZ", "JCZB1", due_on="2022-06-01")
+    check = key_checks.assign(db_session, host, office, "QSZ", "JCZB1", due_on="2022-06-30")
+    assert check.due_on == date(2022, 6, 30)
+    chosen = {h.sample.id for h in key_check_revisits.to_revisit(db_session, check)}
+    db_session.commit()
+    team = _sign_in(app, "zb1_cy")
+    task = db_session.scalars(select(WorkItem).where(WorkItem.case_id == check.case_id)).one()
+    assert f"/spot-checks/{spot.id}" in team.get(f"/tasks/{task.id}").get_data(as_text=True)
+    page = team.get(f"/spot-checks/{spot.id}").get_data(as_text=True)
+    assert f"本专班复核名单：{len(chosen)} 户" in page and page.count("round=district") == len(
+        chosen
+    )
+    one = min(chosen)
+    path = f"/spot-checks/{spot.id}/households/{one}?round=district"
+    sent = team.post(path, data={**plain, "agrees": "yes", **form_tokens(team, path)})
+    assert sent.status_code == 302
+    assert "复核一致" in team.get(f"/spot-checks/{spot.id}").get_data(as_text=True)
+    outside = next(s.id for s in samples if s.id not in chosen)
+    other = f"/spot-checks/{spot.id}/households/{outside}?round=district"
+    refused = team.post(other, data={**plain, "agrees": "yes", **form_tokens(team, other)})
+    assert refused.status_code == 404 and "复核名单" in refused.get_data(as_text=True)

@@ -19,7 +19,8 @@ from campaign import (
     village_visits,
 )
 from campaign.models import Obligation, Unit
-from core.errors import AppError, InvalidInput
+from campaign.models.accounts import Role
+from core.errors import AppError, InvalidInput, NotAllowed
 from engine.host import CaseContext
 from forms import registry
 from web import db, errors, once
@@ -43,7 +44,20 @@ def show(obligation_id: int) -> str:
         sheet=spot_checks.sheet(session, obligation),
         may_record=_may_record(obligation),
         labels=spot_check_lists,
+        revisit=_to_revisit(obligation),
     )
+
+
+def _to_revisit(obligation: Obligation) -> set[int]:
+    """The households the person's inspection team re-visits (none for anyone else)."""
+    if not me().has_role(Role.INSPECTOR.value):
+        return set()
+    session = db.session()
+    try:
+        check = key_check_revisits.check_for(session, me(), obligation)
+    except NotAllowed:
+        return set()
+    return {h.sample.id for h in key_check_revisits.to_revisit(session, check)}
 
 
 @bp.get("/spot-checks/<int:obligation_id>/roster")
@@ -144,7 +158,11 @@ def _household_page(
         values=values,
         errors=field_errors,
         options=options,
-        may_record=_may_record(obligation) if round == spot_checks.TOWNSHIP_ROUND else True,
+        may_record=(
+            _may_record(obligation)
+            if round == spot_checks.TOWNSHIP_ROUND
+            else listed.sample.id in _to_revisit(obligation)
+        ),
         labels=spot_check_lists,
     ), status
 

@@ -101,6 +101,7 @@ def assign_key_check() -> Response:
         request.form.get("township", ""),
         request.form.get("team", ""),
         request.form.get("reason", ""),
+        request.form.get("due_on", ""),
     )
     flash(f"已安排{check.team.name}对{check.township.name}开展重点检查", "success")
     return redirect(back)

@@ -12,6 +12,7 @@ from campaign import (
     choices,
     disclosures,
     files,
+    key_check_revisits,
     ledger_effects,
     reassignment,
     records,
@@ -23,7 +24,7 @@ from campaign import (
 )
 from campaign.actors import actor_for
 from campaign.masking import mask_text
-from campaign.models import Attachment, Clue, Obligation, Problem, TipOff, User
+from campaign.models import Attachment, Clue, KeyCheck, Obligation, Problem, TipOff, User
 from core.errors import AppError, Conflict, EngineFailure, InvalidInput
 from engine import cases
 from engine.host import Assignment
@@ -112,6 +113,11 @@ def _page(
         tip_off_account=mask_text(tip_off.account) if tip_off is not None else "",
         report=subject if isinstance(subject, Obligation) else None,
         sheet=sample,
+        revisit_report=(
+            key_check_revisits.spot_check_of(session, subject)
+            if isinstance(subject, KeyCheck)
+            else None
+        ),
         labels=spot_check_lists,
         sample_may_record=(sample is not None and spot_checks.may_record(me(), sample.obligation)),
         history=history,
