@@ -211,5 +211,8 @@ def test_the_team_revisits_its_households_from_the_sample_page(
     assert "复核一致" in team.get(f"/spot-checks/{spot.id}").get_data(as_text=True)
     outside = next(s.id for s in samples if s.id not in chosen)
     other = f"/spot-checks/{spot.id}/households/{outside}?round=district"
-    refused = team.post(other, data={**plain, "agrees": "yes", **form_tokens(team, other)})
+    shown = team.get(other).get_data(as_text=True)
+    assert 'name="agrees"' not in shown and "不在本专班的复核名单中" in shown
+    tokens = form_tokens(team, f"/spot-checks/{spot.id}/households/{max(chosen)}?round=district")
+    refused = team.post(other, data={**plain, "agrees": "yes", **tokens})
     assert refused.status_code == 404 and "复核名单" in refused.get_data(as_text=True)
