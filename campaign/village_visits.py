@@ -20,7 +20,7 @@ from campaign.models import Campaign, Unit, User, VillageVisit
 from campaign.models.accounts import UNIT_ROLES
 from campaign.models.org import UnitKind
 from campaign.org import unit_by_code
-from core.errors import InvalidInput, NotAllowed, NotFound
+from core.errors import InvalidInput, NotFound
 from engine.host import CaseContext, EngineHost
 
 FORM = "village_visit"
@@ -41,7 +41,8 @@ def townships_of(session: Session, user: User) -> list[Unit]:
 def township_for(session: Session, user: User, code: str = "") -> Unit:
     mine = townships_of(session, user)
     if not mine:
-        raise NotAllowed("只有乡镇的经办人、负责人可以登记自查走访")
+        # As for any record outside the person's units: nothing to see here (404).
+        raise NotFound("只有乡镇的经办人、负责人可以登记自查走访")
     if not code:
         return mine[0]
     for township in mine:
