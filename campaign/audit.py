@@ -180,6 +180,8 @@ ACTION_LABELS = {
     "tip_off.submit": "收到群众举报",
     "tip_off.reveal_phone": "查看举报人联系方式",
     "key_check.assign": "安排重点检查",
+    "spot_check.result": "登记抽查户核查结果",
+    "village_visit.record": "登记自查走访",
     "definition.deploy": "部署流程定义",
     "decision.deploy": "部署决策表",
     "case.migrate": "迁移案件版本",

@@ -1,11 +1,16 @@
 """Choosing townships for district key checks and handing each to an inspection team.
 
 The system proposes the weakest townships: those with the fewest findings per village
-against the district median, and those that reported nothing at all (零报送)."""
+against the district median, those that reported nothing at all (零报送), those whose
+self-inspection never visited some of their villages (campaign.village_visits), and those with
+monthly reports overdue or returned by the office. Beside them it shows the households the
+township's filed monthly reports say were visited against the households of its village lists,
+and the rating the district team gave its self-inspection."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from statistics import median
 
 from sqlalchemy import Result, func, select
@@ -14,10 +19,20 @@ from sqlalchemy.orm import Session
 from campaign import audit, notifications
 from campaign.actors import actor_for
 from campaign.current import active_campaign
-from campaign.models import Campaign, KeyCheck, Obligation, Problem, Unit, User
+from campaign.models import (
+    Campaign,
+    Household,
+    KeyCheck,
+    Obligation,
+    Problem,
+    Unit,
+    User,
+    VillageVisit,
+)
 from campaign.models.accounts import Role
 from campaign.models.org import UnitKind
 from campaign.org import unit_by_code
+from core import clock
 from core.errors import Conflict, InvalidInput
 from engine import cases
 from engine.errors import NotAllowed
@@ -35,6 +50,11 @@ class TownshipScore:
     submitted_reports: int
     weak: bool
     reasons: tuple[str, ...]
+    villages_visited: int = 0
+    households_listed: int = 0
+    households_visited: int = 0  # as the filed monthly reports count them
+    reports_overdue: int = 0
+    reports_returned: int = 0
 
 
 def _counts(rows: Result[tuple[int | None, int]]) -> dict[int | None, int]:
@@ -68,15 +88,57 @@ def propose(session: Session, campaign: Campaign | None = None) -> list[Township
             .group_by(Problem.unit_id)
         )
     )
+    monthly = (
+        Obligation.campaign_id == campaign.id,
+        Obligation.deadline_code == "monthly_report",
+    )
     reports = _counts(
         session.execute(
             select(Obligation.unit_id, func.count())
+            .where(*monthly, Obligation.status == "submitted")
+            .group_by(Obligation.unit_id)
+        )
+    )
+    visited_households = _counts(
+        session.execute(
+            select(Obligation.unit_id, func.coalesce(func.sum(Obligation.visited_households), 0))
+            .where(*monthly, Obligation.status == "submitted")
+            .group_by(Obligation.unit_id)
+        )
+    )
+    overdue = _counts(
+        session.execute(
+            select(Obligation.unit_id, func.count())
             .where(
-                Obligation.campaign_id == campaign.id,
-                Obligation.deadline_code == "monthly_report",
-                Obligation.status == "submitted",
+                *monthly,
+                Obligation.status == "open",
+                Obligation.due_on < clock.local_now().date(),
             )
             .group_by(Obligation.unit_id)
+        )
+    )
+    returned = _counts(
+        session.execute(
+            select(Obligation.unit_id, func.count())
+            .where(*monthly, Obligation.status == "returned")
+            .group_by(Obligation.unit_id)
+        )
+    )
+    village_of = Unit.kind == UnitKind.VILLAGE.value
+    visited_villages = _counts(
+        session.execute(
+            select(VillageVisit.township_id, func.count(func.distinct(VillageVisit.village_id)))
+            .where(VillageVisit.campaign_id == campaign.id)
+            .group_by(VillageVisit.township_id)
+        )
+    )
+    listed = _counts(
+        session.execute(
+            select(Unit.parent_id, func.count())
+            .select_from(Household)
+            .join(Unit, Unit.id == Household.village_id)
+            .where(village_of)
+            .group_by(Unit.parent_id)
         )
     )
     rates = {t.id: findings.get(t.id, 0) / max(1, villages.get(t.id, 0)) for t in townships}
@@ -88,6 +150,14 @@ def propose(session: Session, campaign: Campaign | None = None) -> list[Township
             reasons.append("零报送：未发现任何问题")
         elif rates[township.id] < middle:
             reasons.append(f"每村发现问题 {rates[township.id]:.2f} 个，低于全区中位数 {middle:.2f}")
+        never = villages.get(township.id, 0) - visited_villages.get(township.id, 0)
+        if never > 0:
+            reasons.append(f"{never} 个村从未自查走访")
+        late, back = overdue.get(township.id, 0), returned.get(township.id, 0)
+        if late:
+            reasons.append(f"月报逾期未报 {late} 份")
+        if back:
+            reasons.append(f"月报被退回未重报 {back} 份")
         scores.append(
             TownshipScore(
                 township,
@@ -97,9 +167,17 @@ def propose(session: Session, campaign: Campaign | None = None) -> list[Township
                 reports.get(township.id, 0),
                 bool(reasons),
                 tuple(reasons),
+                villages_visited=visited_villages.get(township.id, 0),
+                households_listed=listed.get(township.id, 0),
+                households_visited=int(visited_households.get(township.id, 0)),
+                reports_overdue=late,
+                reports_returned=back,
             )
         )
-    return sorted(scores, key=lambda s: (not s.weak, s.per_village, s.township.code))
+    # The weakest first: the most reasons, then the fewest findings per village.
+    return sorted(
+        scores, key=lambda s: (not s.weak, -len(s.reasons), s.per_village, s.township.code)
+    )
 
 
 def assign(
@@ -109,9 +187,11 @@ def assign(
     township_code: str,
     team_code: str,
     reason: str = "",
+    due_on: str = "",
 ) -> KeyCheck:
     if not user.has_role(Role.SUPERVISOR.value):
         raise NotAllowed("只有领导小组办公室可以安排重点检查")
+    due = _due_date(due_on)
     township = unit_by_code(session, township_code)
     team = unit_by_code(session, team_code)
     if township.kind != UnitKind.TOWNSHIP.value:
@@ -131,6 +211,7 @@ def assign(
         team=team,
         reason=reason[:200],
         chosen_by=user.id,
+        due_on=due,
     )
     session.add(check)
     session.flush()
@@ -158,6 +239,19 @@ def assign(
         session, "key_check.assign", actor=user, target=f"unit:{township.code}", team=team.code
     )
     return check
+
+
+def _due_date(text: str) -> date | None:
+    """The date the check is to be done by: optional, not in the past."""
+    if not text.strip():
+        return None
+    try:
+        due = date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(fields={"due_on": "完成期限：日期格式应为 YYYY-MM-DD"}) from None
+    if due < clock.local_now().date():
+        raise InvalidInput(fields={"due_on": "完成期限：不能早于今天"})
+    return due
 
 
 def teams_checking(session: Session, township: Unit) -> set[int]:

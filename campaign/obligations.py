@@ -24,6 +24,7 @@ from campaign.models import (
     User,
 )
 from campaign.models.org import UnitKind
+from campaign.spot_checks import figures as spot_check_figures
 from core import clock
 from engine import cases
 from engine.host import SYSTEM, CaseContext, EngineHost
@@ -43,7 +44,6 @@ FIGURES = (
     "banks_involved",
     "cards_illegal",
 )
-SPOT_CHECK_FIGURES = ("households_checked", "problems_found")
 # Reports the unit still owes: never filed, or returned by the office and not filed again.
 OWED = ("open", "returned")
 
@@ -174,9 +174,13 @@ def apply(
 ) -> None:
     if form_key in ("monthly_report", "spot_check_report", "summary_report"):
         obligation.content = data.get("content", "")
-        for name in (*FIGURES, *SPOT_CHECK_FIGURES):
+        for name in FIGURES:
             if name in data:
                 setattr(obligation, name, data[name])
+        if form_key == "spot_check_report":
+            # Counted from the households' results, never typed (campaign.spot_checks).
+            checked, found = spot_check_figures(session, obligation)
+            obligation.households_checked, obligation.problems_found = checked, found
     elif form_key == "review_report" and data.get("report_decision") == "approve":
         # Filed (again, after a return): 已报 from now on, until the office returns it.
         obligation.status = "submitted"

@@ -19,10 +19,12 @@ from sqlalchemy.orm import Session
 
 from campaign import (
     clues,
+    key_check_revisits,
     ledger_effects,
     obligations,
     problem_rules,
     problems,
+    spot_checks,
     tip_offs,
     visibility,
 )
@@ -69,10 +71,6 @@ def _problem_completed(
         clues.transfer(
             session, host, user, problem, done.data["clue_summary"], from_step=done.item.title
         )
-
-
-def _nothing(*_args: Any) -> None:
-    pass
 
 
 def _follow_subject(_session: Session, record: Any, case: Case) -> None:
@@ -130,6 +128,7 @@ KINDS: dict[str, RecordKind] = {
             take_up=lambda session, _h, user, report, done: obligations.apply(
                 session, report, done.item.form_key, done.data, user
             ),
+            check_before=spot_checks.check_before,
             named=lambda o, case: f"{case.definition.name}（{o.period}）",
         ),
         RecordKind(
@@ -140,7 +139,9 @@ KINDS: dict[str, RecordKind] = {
             ledger_entry=lambda _k: None,
             may_see=_district_only,
             follow=_key_check_follows,
-            take_up=_nothing,
+            take_up=lambda _s, _h, _u, check, done: key_check_revisits.apply_report(
+                check, done.item.form_key, done.data
+            ),
             named=lambda k, _case: f"重点检查（{k.township.name}）",
         ),
         RecordKind(

@@ -33,6 +33,7 @@ from web import (
     public,
     reports,
     security,
+    spot_checks,
     supervise,
     tasks,
     tip_offs,
@@ -92,6 +93,7 @@ def create_app(
         reports.bp,
         tip_offs.bp,
         comparison.bp,
+        spot_checks.bp,
         api.bp,
     ):
         app.register_blueprint(blueprint)

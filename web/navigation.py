@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, url_for
 from flask_login import current_user
 
-from campaign import inbox, notifications
+from campaign import inbox, notifications, village_visits
 from campaign.models.accounts import REPORT_ROLES, WORKING_ROLES, Role
 from web import db
 
@@ -37,6 +37,8 @@ def _navigation() -> dict[str, Any]:
         menu.append(MenuItem("问题台账", url_for("ledger.index"), "/ledger"))
         menu.append(MenuItem("发起流程", url_for("cases.index"), "/cases"))
         menu.append(MenuItem("群众举报", url_for("tip_offs.index"), "/tip-offs"))
+        if village_visits.townships_of(session, current_user):
+            menu.append(MenuItem("自查走访", url_for("spot_checks.visits"), "/visits"))
     if Role.SUPERVISOR.value in roles:
         menu.append(MenuItem("督办", url_for("supervise.index"), "/supervise"))
     if roles & {Role.SUPERVISOR.value, Role.ADMIN.value}:

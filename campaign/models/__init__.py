@@ -33,6 +33,7 @@ from campaign.models.notifications import Delivery, Notification, ReminderSent, 
 from campaign.models.obligations import Household, Obligation, SpotCheckSample
 from campaign.models.org import Unit
 from campaign.models.sessions import LoginSession, LoginThrottle
+from campaign.models.spot_checks import SpotCheckResult, VillageVisit
 from campaign.models.submissions import FormSubmission
 from campaign.models.tip_offs import TipOff, TipOffStatus, TipOffThrottle
 
@@ -77,6 +78,7 @@ __all__ = [
     "ReportingDeadline",
     "RoleAssignment",
     "RollRow",
+    "SpotCheckResult",
     "SpotCheckSample",
     "StatCategory",
     "TipOff",
@@ -85,4 +87,5 @@ __all__ = [
     "Unit",
     "Urge",
     "User",
+    "VillageVisit",
 ]

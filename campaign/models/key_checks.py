@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.models.org import Unit
@@ -25,6 +25,10 @@ class KeyCheck(Base):
     chosen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     status: Mapped[str] = mapped_column(String(16), default="checking")  # checking, done
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_instance.id"))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    # The team's rating of the township's self-inspection (好 / 较好 / 一般 / 差), with why.
+    rating: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    rating_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     township: Mapped[Unit] = relationship(foreign_keys=[township_id])
     team: Mapped[Unit] = relationship(foreign_keys=[team_id])

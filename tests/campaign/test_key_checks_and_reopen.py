@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import key_checks, problems, tasks
-from campaign.models import KeyCheck, Problem
+from campaign import key_checks, obligations, problems, tasks
+from campaign.current import active_campaign
+from campaign.models import KeyCheck, Obligation, Problem, Unit, VillageVisit
 from campaign.org import unit_by_code
 from campaign.workflow_host import CampaignHost
 from core.errors import Conflict, InvalidInput
@@ -34,7 +35,26 @@ def register_for(session: Session, host: CampaignHost, unit: str, village: str) 
     return problems.register(session, host, officer, unit, registration(village=village))
 
 
+def visit_every_village(session: Session, *, but: tuple[str, ...] = ()) -> None:
+    campaign = active_campaign(session)
+    officer = user(session, "qsz_jbr")
+    for village in session.scalars(select(Unit).where(Unit.kind == "village")):
+        if village.code not in but and village.parent_id is not None:
+            session.add(
+                VillageVisit(
+                    campaign_id=campaign.id,
+                    township_id=village.parent_id,
+                    village_id=village.id,
+                    visited_on=date(2022, 6, 1),
+                    households=10,
+                    recorded_by=officer.id,
+                )
+            )
+    session.flush()
+
+
 def test_the_weakest_townships_are_proposed_first(db_session: Session, host: CampaignHost) -> None:
+    visit_every_village(db_session)
     for village in ("QSZ01", "QSZ02", "QSZ03"):
         register_for(db_session, host, "QSZ", village)
     for village in ("BSZ01", "BSZ02"):
@@ -49,6 +69,32 @@ def test_the_weakest_townships_are_proposed_first(db_session: Session, host: Cam
     assert by_code["LHX"].reasons == ("零报送：未发现任何问题",)
     assert by_code["SQZ"].weak and "低于全区中位数" in by_code["SQZ"].reasons[0]
     assert not by_code["QSZ"].weak and by_code["QSZ"].per_village == pytest.approx(3 / 5)
+
+
+def test_villages_never_visited_and_late_or_returned_reports_weaken_a_township(
+    db_session: Session, host: CampaignHost
+) -> None:
+    for township in ("QSZ", "BSZ", "SQZ", "DHX", "LHX", "HQZ"):
+        register_for(db_session, host, township, f"{township}01")
+    visit_every_village(db_session, but=("QSZ02", "QSZ03"))
+    obligations.start_due(db_session, host, today=date(2022, 6, 15))
+    bsz = unit_by_code(db_session, "BSZ")
+    may = db_session.scalars(
+        select(Obligation).where(
+            Obligation.unit_id == bsz.id, Obligation.deadline_code == "monthly_report"
+        )
+    ).all()
+    for report in may:
+        report.status = "returned" if report.period == "2022-06" else "open"
+    db_session.flush()
+    by_code = {s.township.code: s for s in key_checks.propose(db_session)}
+    assert "2 个村从未自查走访" in by_code["QSZ"].reasons
+    assert by_code["QSZ"].villages_visited == by_code["QSZ"].villages - 2
+    assert "月报逾期未报 1 份" in by_code["BSZ"].reasons  # May's, due on 23 May
+    assert "月报被退回未重报 1 份" in by_code["BSZ"].reasons
+    assert by_code["BSZ"].households_listed > 0
+    assert not by_code["DHX"].reasons[1:]  # only the district's overdue May report
+    assert [r for r in by_code["DHX"].reasons if "从未" in r] == []
 
 
 def test_an_assigned_team_checks_and_registers_findings(
@@ -87,9 +133,11 @@ def test_an_assigned_team_checks_and_registers_findings(
             "villages_checked": "4",
             "households_checked": "20",
             "content": "抽查4个村20户，发现1个问题",
+            "self_inspection_rating": "poor",
+            "rating_note": "自查流于形式",
         },
     )
-    assert check.status == "done"
+    assert (check.status, check.rating, check.rating_note) == ("done", "差", "自查流于形式")
     other_team = make_user(db_session, "zb2_member", unit_code="JCZB2", role="inspector")
     with pytest.raises(NotAllowed):
         problems.register(db_session, host, other_team, "LHX", registration(village="LHX01"))

@@ -12,8 +12,15 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaign import obligations, report_checks, report_overview, report_review, tasks
-from campaign.models import Household, Notification, Obligation, Unit
+from campaign import (
+    obligations,
+    report_checks,
+    report_overview,
+    report_review,
+    spot_checks,
+    tasks,
+)
+from campaign.models import Household, Notification, Obligation, SpotCheckSample, Unit
 from campaign.report_overview import OverviewFilters
 from campaign.workflow_host import CampaignHost
 from core import clock
@@ -218,10 +225,28 @@ def test_a_unit_sees_only_its_own_reports_and_returns_nothing(
     assert june.status == "submitted"
 
 
-def _spot_check(session: Session, host: CampaignHost, checked: int, found: int) -> Obligation:
+def _spot_check(session: Session, host: CampaignHost, away: int, found: int) -> Obligation:
+    """The township records every sampled household (the first `away` not visited, the
+    next `found` with a problem, registered in the ledger) and files the report."""
     report = _report(session, "QSZ", "spot_check", "2022")
-    data = {"households_checked": str(checked), "problems_found": str(found), "content": "抽查"}
-    _file(session, host, report, data)
+    samples = session.scalars(
+        select(SpotCheckSample)
+        .where(SpotCheckSample.obligation_id == report.id)
+        .order_by(SpotCheckSample.id)
+    ).all()
+    for n, sample in enumerate(samples):
+        data = {"visited": "yes", "visited_on": "2022-06-14", "problem_found": "no"}
+        data |= {"card_holder": "household", "amounts_as_listed": "yes"}
+        if n < away:
+            data = {"visited": "no", "visited_on": "2022-06-14", "problem_found": "no"}
+            data["note"] = "外出"
+        elif n < away + found:
+            data |= {"amounts_as_listed": "no", "problem_found": "yes", "programme": "P11"}
+            data |= {"focus_item": "1.2", "stat_category": "S08", "description": "未足额"}
+            data["amount"] = "300.00"
+        officer = user(session, "qsz_jbr")
+        spot_checks.record_result(session, host, officer, report.id, sample.id, data)
+    _file(session, host, report, {"content": "抽查"})
     return report
 
 
@@ -241,10 +266,9 @@ def test_the_spot_check_report_passes_when_its_figures_match_the_records(
     started: Session, host: CampaignHost
 ) -> None:
     session = started
-    registered(session, host, registration(source="spot_check"))
-    registered(session, host, registration(source="spot_check", description="另一户未足额"))
     registered(session, host, registration(source="self_inspection"))  # not from the check
-    report = _spot_check(session, host, 5 * _villages(session), 2)
+    report = _spot_check(session, host, 0, 2)
+    assert (report.households_checked, report.problems_found) == (5 * _villages(session), 2)
     assert report_checks.warnings(session, report) == []
     shown = report_review.filed_report(session, user(session, "ldxz_ban"), report.id)
     assert shown.warnings == []
@@ -254,13 +278,14 @@ def test_the_spot_check_report_is_flagged_when_its_figures_are_wrong(
     started: Session, host: CampaignHost
 ) -> None:
     session = started
+    # Found on the check but registered straight in the ledger, not from a household.
     registered(session, host, registration(source="spot_check"))
     villages = _villages(session)
-    report = _spot_check(session, host, 5 * villages - 1, 3)
+    report = _spot_check(session, host, 1, 1)
     notes = report_checks.warnings(session, report)
     assert len(notes) == 2
     assert f"少于本镇 {villages} 个村" in notes[0] and f"{5 * villages} 户" in notes[0]
-    assert "填报 3 个" in notes[1] and "“重点抽查”的问题 1 条" in notes[1]
+    assert "填报 1 个" in notes[1] and "“重点抽查”的问题 2 条" in notes[1]
     rows = report_overview.all_rows(
         session, user(session, "ldxz_ban"), OverviewFilters(obligation="spot_check", unit="QSZ")
     )
@@ -276,7 +301,16 @@ def test_a_small_village_is_checked_whole(started: Session, host: CampaignHost) 
     for n in range(2):
         session.add(Household(village_id=small.id, code=f"QSZ98-{n}", head_name=f"户{n}"))
     session.flush()
-    report = _spot_check(session, host, 5 * (_villages(session) - 1) + 2, 0)
+    report = _report(session, "QSZ", "spot_check", "2022")
+    for sample in session.scalars(
+        select(SpotCheckSample).where(SpotCheckSample.obligation_id == report.id)
+    ):
+        session.delete(sample)
+    session.flush()
+    assert report.sample_seed is not None
+    obligations.draw_sample(session, report, report.sample_seed)
+    report = _spot_check(session, host, 0, 0)
+    assert report.households_checked == 5 * (_villages(session) - 1) + 2
     assert report_checks.warnings(session, report) == []
 
 

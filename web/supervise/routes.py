@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign import inbox, key_checks, monitor, obligations, urging
+from campaign import inbox, key_checks, monitor, obligations, urging, village_visits
 from campaign.models import KeyCheck, Obligation, Unit
 from campaign.models.org import UnitKind
 from core.errors import MalformedRequest
@@ -46,6 +46,7 @@ def index() -> str:
         unfiled=_by_unit(obligations.unfiled(session, "monthly_report")),
         teams=teams,
         checks=checks,
+        coverage=village_visits.coverage(session),
     )
 
 
@@ -100,6 +101,7 @@ def assign_key_check() -> Response:
         request.form.get("township", ""),
         request.form.get("team", ""),
         request.form.get("reason", ""),
+        request.form.get("due_on", ""),
     )
     flash(f"已安排{check.team.name}对{check.township.name}开展重点检查", "success")
     return redirect(back)

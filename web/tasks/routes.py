@@ -12,9 +12,12 @@ from campaign import (
     choices,
     disclosures,
     files,
+    key_check_revisits,
     ledger_effects,
     reassignment,
     records,
+    spot_check_lists,
+    spot_checks,
     submissions,
     tasks,
     tip_offs,
@@ -22,7 +25,16 @@ from campaign import (
 from campaign.actors import actor_for
 from campaign.comparison import verification
 from campaign.masking import mask_text
-from campaign.models import Attachment, Clue, Discrepancy, Obligation, Problem, TipOff, User
+from campaign.models import (
+    Attachment,
+    Clue,
+    Discrepancy,
+    KeyCheck,
+    Obligation,
+    Problem,
+    TipOff,
+    User,
+)
 from core.errors import AppError, Conflict, EngineFailure, InvalidInput
 from engine import cases
 from engine.host import Assignment
@@ -76,6 +88,12 @@ def _page(
     if clue is not None:
         problem = clue.problem
     tip_off = subject if isinstance(subject, TipOff) else None
+    # The township's spot check: its sample, household by household, on the task page.
+    sample = (
+        spot_checks.sheet(session, subject)
+        if isinstance(subject, Obligation) and subject.deadline_code == spot_checks.SPOT_CHECK
+        else None
+    )
     open_steps = list(
         session.scalars(
             select(WorkItem.bpmn_id).where(WorkItem.case_id == case.id, WorkItem.state == "open")
@@ -107,6 +125,14 @@ def _page(
         tip_off_account=mask_text(tip_off.account) if tip_off is not None else "",
         discrepancy=comparison_panel.panel(session, data_dir(), me(), subject, full_numbers),
         report=subject if isinstance(subject, Obligation) else None,
+        sheet=sample,
+        revisit_report=(
+            key_check_revisits.spot_check_of(session, subject)
+            if isinstance(subject, KeyCheck)
+            else None
+        ),
+        labels=spot_check_lists,
+        sample_may_record=(sample is not None and spot_checks.may_record(me(), sample.obligation)),
         history=history,
         attachments=files.of_case(session, case.id),
         comments=files.comments_of_case(session, case.id),

@@ -1,0 +1,131 @@
+"""The self-inspection's visits to villages (自查走访), one record per village and day, and
+the coverage they give: which villages of each township were never visited (全覆盖).
+
+The monthly report carries the month's totals (visited households and persons); these
+records say where, so that "which villages were never visited" has an answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign import audit
+from campaign.current import active_campaign
+from campaign.models import Campaign, Unit, User, VillageVisit
+from campaign.models.accounts import UNIT_ROLES
+from campaign.models.org import UnitKind
+from campaign.org import unit_by_code
+from core.errors import InvalidInput, NotFound
+from engine.host import CaseContext, EngineHost
+
+FORM = "village_visit"
+
+
+def townships_of(session: Session, user: User) -> list[Unit]:
+    """The townships whose visits the person records (their officers and reviewers)."""
+    units = {r.unit_id for r in user.roles if r.role in UNIT_ROLES}
+    return list(
+        session.scalars(
+            select(Unit)
+            .where(Unit.id.in_(units), Unit.kind == UnitKind.TOWNSHIP.value)
+            .order_by(Unit.code)
+        )
+    )
+
+
+def township_for(session: Session, user: User, code: str = "") -> Unit:
+    mine = townships_of(session, user)
+    if not mine:
+        # As for any record outside the person's units: nothing to see here (404).
+        raise NotFound("只有乡镇的经办人、负责人可以登记自查走访")
+    if not code:
+        return mine[0]
+    for township in mine:
+        if township.code == code:
+            return township
+    raise NotFound("乡镇不存在或不是您所在的乡镇")
+
+
+def record(
+    session: Session, host: EngineHost, user: User, township_code: str, data: Mapping[str, Any]
+) -> VillageVisit:
+    township = township_for(session, user, township_code)
+    context = CaseContext(owning_unit_id=township.id, subject_type="village_visit")
+    clean = host.clean_submission(session, FORM, data, context)
+    try:
+        village = unit_by_code(session, clean["village"])
+    except NotFound as unknown:  # pragma: no cover - the form offers the township's only
+        raise InvalidInput(fields={"village": str(unknown)}) from None
+    visit = VillageVisit(
+        campaign_id=active_campaign(session).id,
+        township_id=township.id,
+        village_id=village.id,
+        visited_on=date.fromisoformat(clean["visited_on"]),
+        households=clean["households"],
+        persons=clean.get("persons") or 0,
+        note=clean.get("note") or "",
+        recorded_by=user.id,
+    )
+    session.add(visit)
+    session.flush()
+    audit.record(
+        session, "village_visit.record", actor=user, target=f"unit:{village.code}", visit=visit.id
+    )
+    return visit
+
+
+def visits_of(session: Session, township: Unit, limit: int = 200) -> list[VillageVisit]:
+    campaign = active_campaign(session)
+    return list(
+        session.scalars(
+            select(VillageVisit)
+            .where(VillageVisit.township_id == township.id, VillageVisit.campaign_id == campaign.id)
+            .order_by(VillageVisit.visited_on.desc(), VillageVisit.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+@dataclass
+class Coverage:
+    township: Unit
+    villages: int = 0
+    visited: int = 0
+    never_visited: list[Unit] = field(default_factory=list)
+
+
+def coverage(session: Session, campaign: Campaign | None = None) -> list[Coverage]:
+    """Every township with its villages visited and those never visited in the campaign,
+    the townships with the most villages never visited first."""
+    campaign = campaign or active_campaign(session)
+    visited = set(
+        session.scalars(
+            select(VillageVisit.village_id).where(VillageVisit.campaign_id == campaign.id)
+        )
+    )
+    townships = {
+        t.id: Coverage(t)
+        for t in session.scalars(
+            select(Unit).where(Unit.kind == UnitKind.TOWNSHIP.value, Unit.active.is_(True))
+        )
+    }
+    villages = session.scalars(
+        select(Unit)
+        .where(Unit.kind == UnitKind.VILLAGE.value, Unit.active.is_(True))
+        .order_by(Unit.sort_order, Unit.code)
+    )
+    for village in villages:
+        found = townships.get(village.parent_id or 0)
+        if found is None:
+            continue
+        found.villages += 1
+        if village.id in visited:
+            found.visited += 1
+        else:
+            found.never_visited.append(village)
+    return sorted(townships.values(), key=lambda c: (-len(c.never_visited), c.township.code))

@@ -1,0 +1,3 @@
+from web.spot_checks.routes import bp
+
+__all__ = ["bp"]
