@@ -151,6 +151,8 @@ def import_sheet(
                 rows = add(session, table, columns, errors, campaign, key_file, actor)
         except SpreadsheetRefused as refused:
             raise FileRefused(str(refused)) from None
+        order = {name: index for index, name in enumerate((*kind.required, *kind.optional))}
+        errors.listed.sort(key=lambda e: (e.row, order.get(e.column, -1)))
         errors.refuse_if_any()
         if rows == 0:
             raise FileRefused("文件中没有数据行（第 1 行为表头，从第 2 行填起）")
@@ -312,6 +314,7 @@ def _household_rows(
     for number, cell in sheets.parsed_rows(table, columns):
         values: dict[str, str] = {}
         bad = False
+        refused: set[str] = set()  # columns already named for this row
         for name in (*HOUSEHOLDS.required, *HOUSEHOLDS.optional):
             try:
                 raw = cell(name)
@@ -320,6 +323,7 @@ def _household_rows(
                 values[name] = sheets.text(raw, required=False, longest=200)
             except CellError as error:
                 errors.add(number, name, str(error))
+                refused.add(name)
                 bad = True
         if not bad and not any(values.values()):
             continue
@@ -341,7 +345,9 @@ def _household_rows(
                 )
             )
         except InvalidInput as error:
-            _refuse(errors, number, error, by_field, "户编号")
+            for field, reason in error.fields.items():
+                if by_field[field] not in refused:
+                    errors.add(number, by_field[field], reason)
             continue
         if bad:
             continue
