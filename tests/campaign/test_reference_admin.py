@@ -21,8 +21,8 @@ from campaign.comparison.sheets import FileRefused, ListRefused
 from campaign.current import active_campaign
 from campaign.models import AuditEvent, Household, Problem, Unit, User
 from campaign.workflow_host import CampaignHost
-from tests.campaign.conftest import registration
 from core.errors import Conflict, InvalidInput, NotFound
+from tests.campaign.conftest import registration
 
 ID_1, ID_2, ID_3 = (id_number(n, date(1960 + n, 1, 2)) for n in (1, 2, 3))
 
