@@ -262,7 +262,7 @@ def place_active(code: str) -> Response:
 # ---- Excel ------------------------------------------------------------------------------
 
 
-@bp.get("/reference/<kind>/template.xlsx")
+@bp.get("/reference/template/<kind>.xlsx")
 @allow(ADMIN)
 def reference_template(kind: str) -> Response:
     chosen = reference_import.kind_of(kind)
@@ -274,7 +274,7 @@ def reference_template(kind: str) -> Response:
     )
 
 
-@bp.route("/reference/<kind>/import", methods=["GET", "POST"])
+@bp.route("/reference/import/<kind>", methods=["GET", "POST"])
 @allow(ADMIN)
 def reference_import_page(kind: str) -> ResponseReturnValue:
     chosen = reference_import.kind_of(kind)
