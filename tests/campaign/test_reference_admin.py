@@ -360,3 +360,34 @@ def test_the_templates_import_back_as_headers(db_session: Session) -> None:
         header = [c.value for c in next(book[kind.title].iter_rows(max_row=1))]
         assert header == [*kind.required, *kind.optional]
         assert book["填写说明"].max_row >= len(header) + 1
+
+
+def test_the_sample_is_drawn_from_listed_households_of_active_villages(
+    db_session: Session, key_file: KeyFile
+) -> None:
+    from campaign import obligations
+    from campaign.models import Obligation
+
+    qsz = db_session.scalars(select(Unit).where(Unit.code == "QSZ")).one()
+    village = db_session.scalars(select(Unit).where(Unit.code == "QSZ01")).one()
+    listed = db_session.scalars(
+        select(Household).where(Household.village_id == village.id).order_by(Household.code)
+    ).all()
+    for household in listed[:8]:  # four stay on the list
+        households.set_active(db_session, key_file, "QSZ01", household.code, False)
+    places.set_active(db_session, "QSZ02", False)
+    report = Obligation(
+        campaign_id=active_campaign(db_session).id,
+        deadline_code="spot_check",
+        period="2099",
+        unit_id=qsz.id,
+        due_on=date(2022, 7, 31),
+    )
+    db_session.add(report)
+    db_session.flush()
+    drawn = obligations.draw_sample(db_session, report, 7)
+    in_qsz01 = {s.household_id for s in drawn if s.village_id == village.id}
+    assert in_qsz01 == {h.id for h in listed[8:]}
+    villages = {s.village_id for s in drawn}
+    qsz02 = db_session.scalars(select(Unit).where(Unit.code == "QSZ02")).one()
+    assert qsz02.id not in villages and len(villages) == 4
