@@ -35,6 +35,13 @@ def report_phone(session: Session) -> str:
     return (campaign.report_phone if campaign else None) or DEFAULT_REPORT_PHONE
 
 
+def monthly_report_day(session: Session) -> int:
+    """The day of the month the campaign in progress wants the monthly report by."""
+    campaign = active_campaign(session)
+    found = next((d for d in campaign.deadlines if d.recurrence == "monthly"), None)
+    return (found.day_of_month if found else None) or 23
+
+
 def all_campaigns(session: Session) -> list[Campaign]:
     return list(session.scalars(select(Campaign).order_by(Campaign.year.desc(), Campaign.id)))
 

@@ -27,7 +27,7 @@ from campaign.comparison.protection import KeyFile
 from campaign.comparison.sheets import CellError, Errors, FileRefused, Villages
 from campaign.households import HouseholdInput, check, duplicate_reason
 from campaign.models import Campaign, Household, User
-from core.errors import AppError, InvalidInput
+from core.errors import AppError, InvalidInput, NotFound
 from forms.ledger_excel import SpreadsheetRefused
 from forms.tabular import Table, open_table
 
@@ -87,7 +87,7 @@ KINDS = {k.key: k for k in (PROGRAMMES, PLACES, HOUSEHOLDS)}
 
 def kind_of(key: str) -> Kind:
     if key not in KINDS:
-        raise InvalidInput(f"未知的基础数据类别：{key}")
+        raise NotFound(f"没有这类基础数据：{key}")
     return KINDS[key]
 
 

@@ -248,7 +248,7 @@ def test_an_import_names_every_bad_row_and_a_good_one_goes_in_once(
     assert db_session.scalar(select(func.count()).where(Unit.code.in_(["XCZ", "XCZ01"]))) == 2
     template = admin.get("/admin/reference/template/households.xlsx")
     assert template.status_code == 200 and template.data[:2] == b"PK"
-    assert admin.get("/admin/reference/import/nonsense").status_code == 422
+    assert admin.get("/admin/reference/import/nonsense").status_code == 404
 
 
 def test_the_published_phone_is_the_campaigns(app: Flask, db_session: Session) -> None:
@@ -320,3 +320,22 @@ def test_a_2023_campaign_is_prepared_then_started(app: Flask, db_session: Sessio
     assert db_session.scalar(counted.where(Campaign.year == 2023)) == db_session.scalar(
         counted.where(Campaign.year == 2022, Programme.active.is_(True))
     )
+
+
+def test_a_changed_monthly_day_is_what_the_pages_say(app: Flask, db_session: Session) -> None:
+    admin = signed_in(app, "admin")
+    token = csrf_token(admin, "/admin/reference/campaign")
+    refused = admin.post(
+        "/admin/reference/campaign/2022-HTK/deadlines/monthly_report",
+        data={"csrf_token": token, "name": "自查自纠发现问题月报", "day_of_month": "31"},
+    )
+    assert refused.status_code == 422 and "1 至 28" in refused.get_data(as_text=True)
+    saved = admin.post(
+        "/admin/reference/campaign/2022-HTK/deadlines/monthly_report",
+        data={"csrf_token": token, "name": "自查自纠发现问题月报", "day_of_month": "20"},
+        follow_redirects=True,
+    )
+    assert "已保存报送时限" in saved.get_data(as_text=True)
+    office = signed_in(app, "ldxz_ban")
+    assert "月报逾期未报（每月 20 日前）" in office.get("/supervise/").get_data(as_text=True)
+    assert "每月 20 日前" in office.get("/").get_data(as_text=True)
