@@ -149,13 +149,19 @@ def draw_sample(session: Session, obligation: Obligation, seed: int) -> list[Spo
     samples = []
     villages = session.scalars(
         select(Unit)
-        .where(Unit.parent_id == obligation.unit_id, Unit.kind == UnitKind.VILLAGE.value)
+        .where(
+            Unit.parent_id == obligation.unit_id,
+            Unit.kind == UnitKind.VILLAGE.value,
+            Unit.active.is_(True),
+        )
         .order_by(Unit.code)
     )
     for village in villages:
         households = list(
             session.scalars(
-                select(Household).where(Household.village_id == village.id).order_by(Household.code)
+                select(Household)
+                .where(Household.village_id == village.id, Household.active.is_(True))
+                .order_by(Household.code)
             )
         )
         rng = random.Random(f"{seed}:{village.code}")  # noqa: S311 (a sample, not a secret)

@@ -69,14 +69,19 @@ def _sample_floor(session: Session, townships: set[int]) -> dict[int, tuple[int,
     or the whole list of a smaller village)."""
     village_rows = session.execute(
         select(Unit.id, Unit.parent_id).where(
-            Unit.parent_id.in_(townships), Unit.kind == UnitKind.VILLAGE.value
+            Unit.parent_id.in_(townships),
+            Unit.kind == UnitKind.VILLAGE.value,
+            Unit.active.is_(True),
         )
     ).all()
     listed: dict[int, int] = {
         village_id: n
         for village_id, n in session.execute(
             select(Household.village_id, func.count())
-            .where(Household.village_id.in_([v.id for v in village_rows]))
+            .where(
+                Household.village_id.in_([v.id for v in village_rows]),
+                Household.active.is_(True),
+            )
             .group_by(Household.village_id)
         )
     }

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from campaign import audit, choices, notifications, numbering
+from campaign import audit, campaigns, choices, notifications, numbering
 from campaign.actors import actor_for
 from campaign.current import active_campaign
 from campaign.masking import mask_text
@@ -38,7 +38,6 @@ from forms import registry
 from forms.definition import SubmissionInvalid
 
 PROCESS_KEY = "tip_off"
-REPORT_PHONE = "027—60670176（区财金局综合科）"  # as the notice publishes it
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 12
@@ -47,7 +46,7 @@ MAX_PORTAL_REPORTS = 5  # from one client address within the window
 PORTAL_WINDOW = timedelta(hours=24)
 TOO_MANY = (
     f"同一网络地址 24 小时内最多可在网上提交 {MAX_PORTAL_REPORTS} 次举报，请明天再提交，"
-    f"或拨打举报电话 {REPORT_PHONE}。您填写的内容仍保留在下方。"
+    "或拨打举报电话 {phone}。您填写的内容仍保留在下方。"
 )
 HONEYPOT_FIELD = "website"  # hidden from people; robots that fill every field fill it
 REFUSED_AS_ROBOT = "提交未成功，请刷新页面后重新填写"
@@ -220,7 +219,7 @@ def _count_portal_report(session: Session, address: str) -> None:
             source=address,
             reason="too many from the address",
         )
-        raise InvalidInput(TOO_MANY)
+        raise InvalidInput(TOO_MANY.format(phone=campaigns.report_phone(session)))
     row.submissions += 1
 
 

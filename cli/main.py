@@ -14,11 +14,13 @@ from cli import obligations as _obligations  # noqa: F401  (adds `ykt report sta
 from cli.audit import audit_group
 from cli.backup import backup
 from cli.bench import bench, bench_compare, bench_completion, bench_deadlines, bench_reports
+from cli.campaigns import campaign_group
 from cli.cases import case_group
 from cli.comparison import compare_group, reference_group, roll_group
 from cli.context import AppContext, friendly_errors, pass_app
 from cli.figures import check_figures_command
 from cli.filings import report
+from cli.reference_admin import household_group, place_group, programme_group
 from cli.reports import export, import_ledger_command
 from cli.users import user
 from cli.workflows import deploy, worker
@@ -166,6 +168,10 @@ ykt.add_command(case_group)
 ykt.add_command(roll_group)
 ykt.add_command(reference_group)
 ykt.add_command(compare_group)
+ykt.add_command(programme_group)
+ykt.add_command(place_group)
+ykt.add_command(household_group)
+ykt.add_command(campaign_group)
 
 
 def main() -> None:

@@ -49,6 +49,7 @@ def _navigation() -> dict[str, Any]:
     if Role.ADMIN.value in roles:
         menu.append(MenuItem("流程定义", url_for("admin.definitions"), "/admin/definitions"))
         menu.append(MenuItem("单位", url_for("admin.units"), "/admin/units"))
+        menu.append(MenuItem("基础数据", url_for("admin.programmes_page"), "/admin/reference"))
     if Role.SECURITY.value in roles:
         menu.append(MenuItem("账户和角色", url_for("admin.users"), "/admin/users"))
     if Role.AUDITOR.value in roles:

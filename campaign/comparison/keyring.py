@@ -26,6 +26,7 @@ from campaign.models import (
     ComparisonKeyring,
     ComparisonRule,
     DeceasedPerson,
+    Household,
     PayrollPerson,
     RollRow,
 )
@@ -38,6 +39,8 @@ PROTECTED = [
     (DeceasedPerson, [("id_cipher", "id_hash")]),
     (PayrollPerson, [("id_cipher", "id_hash")]),
     (Beneficiary, [("id_cipher", "id_hash")]),
+    # The village household lists (campaign.households); a demo household has no numbers.
+    (Household, [("id_cipher", "id_hash"), ("card_cipher", "card_hash")]),
 ]
 
 
@@ -112,6 +115,9 @@ def rotate(
             for row in rows:
                 change: dict[str, object] = {"b_id": row.id}
                 for cipher, digest in columns:
+                    if getattr(row, cipher) is None:
+                        change[cipher] = change[digest] = None
+                        continue
                     plain = old.decrypt(getattr(row, cipher))
                     change[cipher] = fresh.encrypt(plain)
                     change[digest] = fresh.digest(plain)

@@ -21,6 +21,10 @@ class Campaign(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(default=True)
+    # 举报电话 as the campaign publishes it (public pages, the tip-off form's notes).
+    report_phone: Mapped[str | None] = mapped_column(String(64))
+    # The campaign whose settings this one was created from (campaign.campaigns).
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"))
 
     phases: Mapped[list[CampaignPhase]] = relationship(
         back_populates="campaign", order_by="CampaignPhase.seq", cascade="all, delete-orphan"
@@ -81,7 +85,7 @@ class Programme(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
-    level: Mapped[str] = mapped_column(String(16))  # central, city, county
+    level: Mapped[str] = mapped_column(String(16))  # central, province, city, county
     sort_order: Mapped[int] = mapped_column(Integer)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"))
     active: Mapped[bool] = mapped_column(default=True)

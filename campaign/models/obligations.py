@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.models.org import Unit
@@ -66,6 +66,18 @@ class Household(Base):
     code: Mapped[str] = mapped_column(String(32))
     head_name: Mapped[str] = mapped_column(String(64))
     members: Mapped[int] = mapped_column(Integer, default=1)
+    # Entered by the administrator (campaign.households); the demo's households have none.
+    # 身份证号 and 卡号 encrypted and hashed under the keys of 数据比对
+    # (campaign.comparison.protection), shown masked but on the page that reveals them.
+    id_cipher: Mapped[str | None] = mapped_column(Text)
+    id_hash: Mapped[str | None] = mapped_column(String(32), index=True)
+    id_last4: Mapped[str | None] = mapped_column(String(4))
+    card_cipher: Mapped[str | None] = mapped_column(Text)
+    card_hash: Mapped[str | None] = mapped_column(String(32))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    # A household that left the list stays for the samples and results that name it.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class SpotCheckSample(Base):

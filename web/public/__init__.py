@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from campaign import disclosures
+from campaign import campaigns, disclosures
 from web import db
 from web.authz import allow
 from web.common import page_arg
@@ -24,6 +24,7 @@ def index() -> str:
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "public/index.html",
+        phone=campaigns.report_phone(db.session()),
         rows=found.items,
         total=found.total,
         page=found.number,

@@ -12,7 +12,7 @@ from typing import Any
 from flask import redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
-from campaign import choices, tip_off_intake
+from campaign import campaigns, choices, tip_off_intake
 from core.errors import AppError, InvalidInput
 from engine.host import CaseContext
 from forms import registry
@@ -64,7 +64,7 @@ def _form_page(
         errors=field_errors,
         options=options,
         honeypot=tip_off_intake.HONEYPOT_FIELD,
-        phone=tip_off_intake.REPORT_PHONE,
+        phone=campaigns.report_phone(db.session()),
     ), status
 
 

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign import inbox, key_checks, monitor, obligations, urging, village_visits
+from campaign import campaigns, inbox, key_checks, monitor, obligations, urging, village_visits
 from campaign.models import KeyCheck, Obligation, Unit
 from campaign.models.org import UnitKind
 from core.errors import MalformedRequest
@@ -44,6 +44,7 @@ def index() -> str:
         chart=json.dumps(chart, ensure_ascii=False),
         scores=key_checks.propose(session),
         unfiled=_by_unit(obligations.unfiled(session, "monthly_report")),
+        monthly_day=campaigns.monthly_report_day(session),
         teams=teams,
         checks=checks,
         coverage=village_visits.coverage(session),
