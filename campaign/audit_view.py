@@ -25,6 +25,7 @@ TARGET_KINDS = {
     "problem": "问题",
     "clue": "线索",
     "tip_off": "群众举报",
+    "supervision": "督办单",
     "case": "流程",
     "definition": "流程定义",
     "process": "流程定义",

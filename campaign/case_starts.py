@@ -4,9 +4,9 @@
 Who may start a process: its plain start event lies in a lane, and the person holds, in the
 unit the case is started for, the role that lane gives for a case of that unit (the same
 answer the lane gives for a task there: `lanes.assign`, `CampaignHost.may_act`). A process
-without a plain start event in a lane is not started by people. The seven shipped processes
+without a plain start event in a lane is not started by people. The eight shipped processes
 are started by their own services (registering a problem, a report falling due, a clue, a key
-check, a report from the public), since a case of them without its record would serve nothing."""
+check, a report from the public, an order of 专项督办), since a case of them without its record would serve nothing."""
 
 from __future__ import annotations
 
@@ -18,7 +18,16 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from campaign import audit, clues, key_checks, lanes, notifications, obligations, tip_off_intake
+from campaign import (
+    audit,
+    clues,
+    key_checks,
+    lanes,
+    notifications,
+    obligations,
+    supervision,
+    tip_off_intake,
+)
 from campaign.actors import actor_for
 from campaign.models import Unit, User
 from campaign.org import unit_by_code
@@ -37,6 +46,7 @@ SERVICE_STARTED = frozenset(
         clues.PROCESS_KEY,
         key_checks.PROCESS_KEY,
         tip_off_intake.PROCESS_KEY,
+        supervision.PROCESS_KEY,
         *obligations.PROCESS_FOR.values(),
     }
 )

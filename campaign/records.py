@@ -2,7 +2,7 @@
 
 A case is started for one record: a problem of the ledger, a clue transferred to the
 discipline commission, a report a unit owes, a key check of a township, a report from
-the public (群众举报). Each kind says here
+the public (群众举报), a unit's part of an order of 专项督办. Each kind says here
 how it is found from a case (the case's subject), who may see it, what it is called in lists
 and which ledger entry a page about it links to, how its status follows its case, and what a
 completed task writes into it. Nothing else in the product branches on the kind of record: a
@@ -23,10 +23,11 @@ from campaign import (
     obligations,
     problem_rules,
     problems,
+    supervision,
     tip_offs,
     visibility,
 )
-from campaign.models import Clue, KeyCheck, Obligation, Problem, TipOff, User
+from campaign.models import Clue, KeyCheck, Obligation, Problem, SupervisionPart, TipOff, User
 from engine.cases import Completion
 from engine.host import EngineHost
 from engine.models import Case, CaseStatus, WorkItem
@@ -154,6 +155,19 @@ KINDS: dict[str, RecordKind] = {
                 session, host, user, tip_off, done.item.form_key, done.data
             ),
             check_before=tip_offs.check_before,
+        ),
+        RecordKind(
+            name="supervision_part",
+            model=SupervisionPart,
+            label="督办事项",
+            describe=lambda p, _case: (p.supervision.number, p.supervision.summary[:60]),
+            ledger_entry=lambda _p: None,
+            may_see=supervision.may_see,
+            follow=supervision.follow_case,
+            take_up=lambda session, _h, user, part, done: supervision.take_up(
+                session, user, part, done.item.form_key, done.data
+            ),
+            named=lambda p, _case: f"督办事项 {p.supervision.number}（{p.unit.name}）",
         ),
     )
 }

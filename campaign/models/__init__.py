@@ -33,6 +33,7 @@ from campaign.models.obligations import Household, Obligation, SpotCheckSample
 from campaign.models.org import Unit
 from campaign.models.sessions import LoginSession, LoginThrottle
 from campaign.models.submissions import FormSubmission
+from campaign.models.supervision import Supervision, SupervisionPart
 from campaign.models.tip_offs import TipOff, TipOffStatus, TipOffThrottle
 
 __all__ = [
@@ -77,6 +78,8 @@ __all__ = [
     "RollRow",
     "SpotCheckSample",
     "StatCategory",
+    "Supervision",
+    "SupervisionPart",
     "TipOff",
     "TipOffStatus",
     "TipOffThrottle",

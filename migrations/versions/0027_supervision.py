@@ -1,0 +1,91 @@
+"""专项督办: orders (督办单) from leaders' instructions and media reports, and each unit's
+part of one (feedback, closing, returns)
+
+Revision ID: 0027
+Revises: 0023
+Create Date: 2026-11-30 16:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import core.db
+
+revision: str = "0027"
+down_revision: str | None = "0023"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "supervision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=32), nullable=False),
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("source_ref", sa.String(length=200), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("deadline", sa.Date(), nullable=False),
+        sa.Column("issued_by", sa.Integer(), nullable=False),
+        sa.Column("issued_at", core.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"], ["campaign.id"], name=op.f("fk_supervision_campaign_id_campaign")
+        ),
+        sa.ForeignKeyConstraint(
+            ["issued_by"], ["app_user.id"], name=op.f("fk_supervision_issued_by_app_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_supervision")),
+        sa.UniqueConstraint("number", name=op.f("uq_supervision_number")),
+    )
+    with op.batch_alter_table("supervision", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_supervision_campaign_id"), ["campaign_id"], unique=False
+        )
+    op.create_table(
+        "supervision_part",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("supervision_id", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("deadline", sa.Date(), nullable=False),
+        sa.Column("feedback", sa.Text(), nullable=False),
+        sa.Column("fed_back_at", core.db.UTCDateTime(), nullable=True),
+        sa.Column("returns", sa.Integer(), nullable=False),
+        sa.Column("return_reason", sa.Text(), nullable=False),
+        sa.Column("closing_note", sa.Text(), nullable=False),
+        sa.Column("closed_at", core.db.UTCDateTime(), nullable=True),
+        sa.Column("case_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["case_instance.id"],
+            name=op.f("fk_supervision_part_case_id_case_instance"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["supervision_id"],
+            ["supervision.id"],
+            name=op.f("fk_supervision_part_supervision_id_supervision"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["unit.id"], name=op.f("fk_supervision_part_unit_id_unit")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_supervision_part")),
+        sa.UniqueConstraint(
+            "supervision_id", "unit_id", name=op.f("uq_supervision_part_supervision_id_unit_id")
+        ),
+    )
+    with op.batch_alter_table("supervision_part", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_supervision_part_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_supervision_part_unit_id"), ["unit_id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("supervision_part", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_supervision_part_unit_id"))
+        batch_op.drop_index(batch_op.f("ix_supervision_part_status"))
+    op.drop_table("supervision_part")
+    with op.batch_alter_table("supervision", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_supervision_campaign_id"))
+    op.drop_table("supervision")
