@@ -6,7 +6,8 @@ unit the case is started for, the role that lane gives for a case of that unit (
 answer the lane gives for a task there: `lanes.assign`, `CampaignHost.may_act`). A process
 without a plain start event in a lane is not started by people. The eight shipped processes
 are started by their own services (registering a problem, a report falling due, a clue, a key
-check, a report from the public, an order of 专项督办), since a case of them without its record would serve nothing."""
+check, a report from the public, an order of 专项督办), since a case of them without its
+record would serve nothing."""
 
 from __future__ import annotations
 

@@ -51,9 +51,7 @@ def issues_orders(user: User) -> bool:
     )
 
 
-def issue(
-    session: Session, host: EngineHost, user: User, data: Mapping[str, Any]
-) -> Supervision:
+def issue(session: Session, host: EngineHost, user: User, data: Mapping[str, Any]) -> Supervision:
     """An order and one case per unit it goes to; refused field by field when the form is
     wrong (no unit, no deadline, a deadline in the past, a unit that keeps no ledger)."""
     if not issues_orders(user):

@@ -33,6 +33,7 @@ from web import (
     reports,
     security,
     supervise,
+    supervision,
     tasks,
     tip_offs,
 )
@@ -83,6 +84,7 @@ def create_app(
         cases.bp,
         ledger.bp,
         supervise.bp,
+        supervision.bp,
         obligations.bp,
         admin.bp,
         audit_log.bp,

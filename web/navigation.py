@@ -37,6 +37,7 @@ def _navigation() -> dict[str, Any]:
         menu.append(MenuItem("问题台账", url_for("ledger.index"), "/ledger"))
         menu.append(MenuItem("发起流程", url_for("cases.index"), "/cases"))
         menu.append(MenuItem("群众举报", url_for("tip_offs.index"), "/tip-offs"))
+        menu.append(MenuItem("专项督办", url_for("supervision.index"), "/supervision"))
     if Role.SUPERVISOR.value in roles:
         menu.append(MenuItem("督办", url_for("supervise.index"), "/supervise"))
     if roles & set(REPORT_ROLES):
