@@ -4,13 +4,16 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 
 from campaign import choices, submissions, supervision
-from campaign.models import Supervision, Unit
+from campaign.actors import actor_for
+from campaign.models import Supervision, SupervisionPart, Unit
 from campaign.models.supervision import SUPERVISION_SOURCES
 from core import clock
 from core.errors import AppError, InvalidInput
-from engine.host import CaseContext
+from engine.host import Assignment, CaseContext
+from engine.models import WorkItem
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
@@ -102,4 +105,21 @@ def show(order_id: int) -> str:
         order=order,
         parts=visible,
         late=supervision.overdue_part_ids(session, visible),
+        workable=_workable(visible),
     )
+
+
+def _workable(parts: list[SupervisionPart]) -> dict[int, WorkItem]:
+    """The open step of each part that the person may work, to go to it from the order."""
+    session = db.session()
+    case_ids = [p.case_id for p in parts if p.case_id is not None]
+    items = session.scalars(
+        select(WorkItem).where(WorkItem.case_id.in_(case_ids), WorkItem.state == "open")
+    )
+    actor = actor_for(me())
+    by_case = {
+        i.case_id: i
+        for i in items
+        if HOST.may_act(session, actor, Assignment(i.unit_id, i.role))
+    }
+    return {p.id: by_case[p.case_id] for p in parts if p.case_id in by_case}
