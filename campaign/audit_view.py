@@ -26,6 +26,7 @@ TARGET_KINDS = {
     "clue": "线索",
     "tip_off": "群众举报",
     "supervision": "督办单",
+    "inspection": "明察暗访",
     "case": "流程",
     "definition": "流程定义",
     "process": "流程定义",

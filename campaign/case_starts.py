@@ -4,10 +4,10 @@
 Who may start a process: its plain start event lies in a lane, and the person holds, in the
 unit the case is started for, the role that lane gives for a case of that unit (the same
 answer the lane gives for a task there: `lanes.assign`, `CampaignHost.may_act`). A process
-without a plain start event in a lane is not started by people. The eight shipped processes
+without a plain start event in a lane is not started by people. The nine shipped processes
 are started by their own services (registering a problem, a report falling due, a clue, a key
-check, a report from the public, an order of 专项督办), since a case of them without its
-record would serve nothing."""
+check, a report from the public, an order of 专项督办, an unannounced visit), since a case
+of them without its record would serve nothing."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from campaign import (
     audit,
     clues,
+    inspections,
     key_checks,
     lanes,
     notifications,
@@ -48,6 +49,7 @@ SERVICE_STARTED = frozenset(
         key_checks.PROCESS_KEY,
         tip_off_intake.PROCESS_KEY,
         supervision.PROCESS_KEY,
+        inspections.PROCESS_KEY,
         *obligations.PROCESS_FOR.values(),
     }
 )

@@ -2,11 +2,11 @@
 
 A case is started for one record: a problem of the ledger, a clue transferred to the
 discipline commission, a report a unit owes, a key check of a township, a report from
-the public (群众举报), a unit's part of an order of 专项督办. Each kind says here
-how it is found from a case (the case's subject), who may see it, what it is called in lists
-and which ledger entry a page about it links to, how its status follows its case, and what a
-completed task writes into it. Nothing else in the product branches on the kind of record: a
-new kind is one more entry below."""
+the public (群众举报), a unit's part of an order of 专项督办, an unannounced visit (明察暗访).
+Each kind says here how it is found from a case (the case's subject), who may see it, what it
+is called in lists and which ledger entry a page about it links to, how its status follows its
+case, and what a completed task writes into it. Nothing else in the product branches on the
+kind of record: a new kind is one more entry below."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from campaign import (
     clues,
+    inspections,
     ledger_effects,
     obligations,
     problem_rules,
@@ -27,7 +28,16 @@ from campaign import (
     tip_offs,
     visibility,
 )
-from campaign.models import Clue, KeyCheck, Obligation, Problem, SupervisionPart, TipOff, User
+from campaign.models import (
+    Clue,
+    Inspection,
+    KeyCheck,
+    Obligation,
+    Problem,
+    SupervisionPart,
+    TipOff,
+    User,
+)
 from engine.cases import Completion
 from engine.host import EngineHost
 from engine.models import Case, CaseStatus, WorkItem
@@ -168,6 +178,18 @@ KINDS: dict[str, RecordKind] = {
                 session, user, part, done.item.form_key, done.data
             ),
             named=lambda p, _case: f"督办事项 {p.supervision.number}（{p.unit.name}）",
+        ),
+        RecordKind(
+            name="inspection",
+            model=Inspection,
+            label="明察暗访",
+            describe=lambda v, _case: (v.number, f"{v.visited_on} · {v.places[:40]}"),
+            ledger_entry=lambda _v: None,
+            may_see=inspections.may_see,
+            follow=inspections.follow_case,
+            take_up=lambda session, host, user, visit, done: inspections.take_up(
+                session, host, user, visit, done.item.form_key, done.data
+            ),
         ),
     )
 }

@@ -58,7 +58,7 @@ def issue(session: Session, host: EngineHost, user: User, data: Mapping[str, Any
         raise NotAllowed("只有领导小组办公室可以下发督办单")
     clean = _clean(session, data)
     units = list(dict.fromkeys(clean["units"]))  # a unit ticked twice gets one part
-    deadline = _as_date(clean["deadline"])
+    deadline = as_date(clean["deadline"])
     year = clock.local_now().year
     order = Supervision(
         campaign_id=active_campaign(session).id,
@@ -124,7 +124,7 @@ def _clean(session: Session, data: Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidInput(fields=invalid.fields) from None
 
 
-def _as_date(value: Any) -> date:
+def as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
@@ -156,7 +156,7 @@ def take_up(
         if data.get("office_decision") == "return":
             part.returns += 1
             part.return_reason = data["return_reason"]
-            part.deadline = _as_date(data["deadline"])
+            part.deadline = as_date(data["deadline"])
         else:
             part.closing_note = data.get("closing_note") or ""
             part.closed_at = clock.now()

@@ -40,6 +40,7 @@ def _navigation() -> dict[str, Any]:
         menu.append(MenuItem("专项督办", url_for("supervision.index"), "/supervision"))
     if Role.SUPERVISOR.value in roles:
         menu.append(MenuItem("督办", url_for("supervise.index"), "/supervise"))
+        menu.append(MenuItem("明察暗访", url_for("inspections.index"), "/inspections"))
     if roles & set(REPORT_ROLES):
         menu.append(MenuItem("报送管理", url_for("obligations.index"), "/obligations"))
         menu.append(MenuItem("统计报表", url_for("reports.index"), "/reports"))

@@ -26,6 +26,7 @@ from campaign.models.comparison import (
 )
 from campaign.models.files import Attachment, Comment
 from campaign.models.filings import FiledTable, ReportFiling
+from campaign.models.inspections import Inspection, InspectionFinding
 from campaign.models.key_checks import KeyCheck
 from campaign.models.ledger import NumberCounter, Problem, ProblemStatus
 from campaign.models.notifications import Delivery, Notification, ReminderSent, Urge
@@ -60,6 +61,8 @@ __all__ = [
     "FocusItem",
     "FormSubmission",
     "Household",
+    "Inspection",
+    "InspectionFinding",
     "KeyCheck",
     "LoginSession",
     "LoginThrottle",

@@ -60,7 +60,8 @@ def test_the_office_issues_an_order_and_the_township_answers_it_on_a_phone(
     _clean(page)
     number = page.get_by_role("heading", name="督办单 DB-").inner_text().split()[-1]
 
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="督办", exact=True).click()
+    menu = page.get_by_role("navigation", name="主菜单")
+    menu.get_by_role("link", name="督办", exact=True).click()
     figures = page.locator("#orders")
     figures.get_by_role("row", name="媒体曝光").get_by_role("link").first.click()
     expect(page.get_by_role("link", name=number).first).to_be_visible()

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign import inbox, key_checks, monitor, obligations, supervision, urging
+from campaign import inbox, inspections, key_checks, monitor, obligations, supervision, urging
 from campaign.models import KeyCheck, Obligation, Unit
 from campaign.models.org import UnitKind
 from core.errors import MalformedRequest
@@ -48,6 +48,7 @@ def index() -> str:
         checks=checks,
         orders=supervision.figures(session),
         order_states=supervision.STATES,
+        visits=inspections.listed(session)[:10],
     )
 
 

@@ -118,8 +118,6 @@ def _workable(parts: list[SupervisionPart]) -> dict[int, WorkItem]:
     )
     actor = actor_for(me())
     by_case = {
-        i.case_id: i
-        for i in items
-        if HOST.may_act(session, actor, Assignment(i.unit_id, i.role))
+        i.case_id: i for i in items if HOST.may_act(session, actor, Assignment(i.unit_id, i.role))
     }
     return {p.id: by_case[p.case_id] for p in parts if p.case_id in by_case}

@@ -21,7 +21,16 @@ from campaign import (
 )
 from campaign.actors import actor_for
 from campaign.masking import mask_text
-from campaign.models import Attachment, Clue, Obligation, Problem, SupervisionPart, TipOff, User
+from campaign.models import (
+    Attachment,
+    Clue,
+    Inspection,
+    Obligation,
+    Problem,
+    SupervisionPart,
+    TipOff,
+    User,
+)
 from core.errors import AppError, Conflict, EngineFailure, InvalidInput
 from engine import cases
 from engine.host import Assignment
@@ -102,6 +111,7 @@ def _page(
         clue=clue,
         tip_off=tip_off,
         supervision_part=subject if isinstance(subject, SupervisionPart) else None,
+        inspection=subject if isinstance(subject, Inspection) else None,
         tip_off_account=mask_text(tip_off.account) if tip_off is not None else "",
         report=subject if isinstance(subject, Obligation) else None,
         history=history,

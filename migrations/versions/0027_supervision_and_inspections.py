@@ -1,5 +1,6 @@
 """专项督办: orders (督办单) from leaders' instructions and media reports, and each unit's
-part of one (feedback, closing, returns)
+part of one (feedback, closing, returns); 明察暗访: unannounced visits and the ledger entries
+they found
 
 Revision ID: 0027
 Revises: 0023
@@ -80,8 +81,64 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_supervision_part_status"), ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_supervision_part_unit_id"), ["unit_id"], unique=False)
 
+    op.create_table(
+        "inspection",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=32), nullable=False),
+        sa.Column("visited_on", sa.Date(), nullable=False),
+        sa.Column("places", sa.Text(), nullable=False),
+        sa.Column("team", sa.String(length=500), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("recorded_by", sa.Integer(), nullable=False),
+        sa.Column("recorded_at", core.db.UTCDateTime(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"], ["campaign.id"], name=op.f("fk_inspection_campaign_id_campaign")
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["case_instance.id"], name=op.f("fk_inspection_case_id_case_instance")
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by"], ["app_user.id"], name=op.f("fk_inspection_recorded_by_app_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection")),
+        sa.UniqueConstraint("number", name=op.f("uq_inspection_number")),
+    )
+    with op.batch_alter_table("inspection", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inspection_campaign_id"), ["campaign_id"], unique=False
+        )
+    op.create_table(
+        "inspection_finding",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("inspection_id", sa.Integer(), nullable=False),
+        sa.Column("problem_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["inspection_id"],
+            ["inspection.id"],
+            name=op.f("fk_inspection_finding_inspection_id_inspection"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["problem_id"], ["problem.id"], name=op.f("fk_inspection_finding_problem_id_problem")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection_finding")),
+        sa.UniqueConstraint("problem_id", name=op.f("uq_inspection_finding_problem_id")),
+    )
+    with op.batch_alter_table("inspection_finding", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inspection_finding_inspection_id"), ["inspection_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("inspection_finding", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inspection_finding_inspection_id"))
+    op.drop_table("inspection_finding")
+    with op.batch_alter_table("inspection", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inspection_campaign_id"))
+    op.drop_table("inspection")
     with op.batch_alter_table("supervision_part", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_supervision_part_unit_id"))
         batch_op.drop_index(batch_op.f("ix_supervision_part_status"))
