@@ -181,6 +181,7 @@ ACTION_LABELS = {
     "tip_off.reveal_phone": "查看举报人联系方式",
     "supervision.issue": "下发督办单",
     "inspection.record": "登记明察暗访",
+    "accountability.propose": "提出问责建议",
     "key_check.assign": "安排重点检查",
     "definition.deploy": "部署流程定义",
     "decision.deploy": "部署决策表",

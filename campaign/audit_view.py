@@ -27,6 +27,7 @@ TARGET_KINDS = {
     "tip_off": "群众举报",
     "supervision": "督办单",
     "inspection": "明察暗访",
+    "accountability": "问责",
     "case": "流程",
     "definition": "流程定义",
     "process": "流程定义",

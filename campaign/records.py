@@ -2,11 +2,11 @@
 
 A case is started for one record: a problem of the ledger, a clue transferred to the
 discipline commission, a report a unit owes, a key check of a township, a report from
-the public (群众举报), a unit's part of an order of 专项督办, an unannounced visit (明察暗访).
-Each kind says here how it is found from a case (the case's subject), who may see it, what it
-is called in lists and which ledger entry a page about it links to, how its status follows its
-case, and what a completed task writes into it. Nothing else in the product branches on the
-kind of record: a new kind is one more entry below."""
+the public (群众举报), a unit's part of an order of 专项督办, an unannounced visit (明察暗访),
+a decision of 问责. Each kind says here how it is found from a case (the case's subject), who
+may see it, what it is called in lists and which ledger entry a page about it links to, how
+its status follows its case, and what a completed task writes into it. Nothing else in the
+product branches on the kind of record: a new kind is one more entry below."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import (
+    accountability,
     clues,
     inspections,
     ledger_effects,
@@ -29,6 +30,7 @@ from campaign import (
     visibility,
 )
 from campaign.models import (
+    Accountability,
     Clue,
     Inspection,
     KeyCheck,
@@ -189,6 +191,18 @@ KINDS: dict[str, RecordKind] = {
             follow=inspections.follow_case,
             take_up=lambda session, host, user, visit, done: inspections.take_up(
                 session, host, user, visit, done.item.form_key, done.data
+            ),
+        ),
+        RecordKind(
+            name="accountability",
+            model=Accountability,
+            label="问责",
+            describe=lambda a, _case: (a.number, f"{a.target} · {a.conduct_label}"),
+            ledger_entry=lambda _a: None,
+            may_see=accountability.may_see,
+            follow=accountability.follow_case,
+            take_up=lambda session, _h, _u, decision, done: accountability.take_up(
+                session, decision, done.item.form_key, done.data
             ),
         ),
     )

@@ -1,6 +1,7 @@
 """All campaign tables; importing this package registers them on the shared metadata."""
 
 from campaign.models.account_requests import AccountRequest
+from campaign.models.accountability import Accountability, AccountabilityGround
 from campaign.models.accounts import ApiToken, RoleAssignment, User
 from campaign.models.audit import AuditAnchor, AuditEvent, AuditPermit
 from campaign.models.catalogue import (
@@ -39,6 +40,8 @@ from campaign.models.tip_offs import TipOff, TipOffStatus, TipOffThrottle
 
 __all__ = [
     "AccountRequest",
+    "Accountability",
+    "AccountabilityGround",
     "ApiToken",
     "Attachment",
     "AuditAnchor",

@@ -1,6 +1,7 @@
 """专项督办: orders (督办单) from leaders' instructions and media reports, and each unit's
 part of one (feedback, closing, returns); 明察暗访: unannounced visits and the ledger entries
-they found
+they found; 问责: decisions about units and persons with the overdue tasks and returned
+reports they rest on
 
 Revision ID: 0027
 Revises: 0023
@@ -131,8 +132,88 @@ def upgrade() -> None:
             batch_op.f("ix_inspection_finding_inspection_id"), ["inspection_id"], unique=False
         )
 
+    op.create_table(
+        "accountability",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=32), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("person_name", sa.String(length=100), nullable=False),
+        sa.Column("person_post", sa.String(length=100), nullable=False),
+        sa.Column("measure", sa.String(length=32), nullable=False),
+        sa.Column("conduct", sa.String(length=32), nullable=False),
+        sa.Column("grounds", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("opinion", sa.Text(), nullable=False),
+        sa.Column("unit_response", sa.Text(), nullable=False),
+        sa.Column("proposed_by", sa.Integer(), nullable=False),
+        sa.Column("proposed_at", core.db.UTCDateTime(), nullable=False),
+        sa.Column("decided_at", core.db.UTCDateTime(), nullable=True),
+        sa.Column("case_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"], ["campaign.id"], name=op.f("fk_accountability_campaign_id_campaign")
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["case_instance.id"],
+            name=op.f("fk_accountability_case_id_case_instance"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposed_by"], ["app_user.id"], name=op.f("fk_accountability_proposed_by_app_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["unit.id"], name=op.f("fk_accountability_unit_id_unit")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_accountability")),
+        sa.UniqueConstraint("number", name=op.f("uq_accountability_number")),
+    )
+    with op.batch_alter_table("accountability", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_accountability_campaign_id"), ["campaign_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_accountability_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_accountability_unit_id"), ["unit_id"], unique=False)
+    op.create_table(
+        "accountability_ground",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("accountability_id", sa.Integer(), nullable=False),
+        sa.Column("work_item_id", sa.Integer(), nullable=True),
+        sa.Column("obligation_id", sa.Integer(), nullable=True),
+        sa.Column("described", sa.String(length=300), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["accountability_id"],
+            ["accountability.id"],
+            name=op.f("fk_accountability_ground_accountability_id_accountability"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["obligation_id"],
+            ["obligation.id"],
+            name=op.f("fk_accountability_ground_obligation_id_obligation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["work_item_id"],
+            ["work_item.id"],
+            name=op.f("fk_accountability_ground_work_item_id_work_item"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_accountability_ground")),
+    )
+    with op.batch_alter_table("accountability_ground", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_accountability_ground_accountability_id"),
+            ["accountability_id"],
+            unique=False,
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("accountability_ground", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_accountability_ground_accountability_id"))
+    op.drop_table("accountability_ground")
+    with op.batch_alter_table("accountability", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_accountability_unit_id"))
+        batch_op.drop_index(batch_op.f("ix_accountability_status"))
+        batch_op.drop_index(batch_op.f("ix_accountability_campaign_id"))
+    op.drop_table("accountability")
     with op.batch_alter_table("inspection_finding", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inspection_finding_inspection_id"))
     op.drop_table("inspection_finding")
