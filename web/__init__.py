@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 from core.config import Settings, load_settings
 from core.db import MAX_ID, Database
 from web import (
+    accountability,
     admin,
     api,
     audit_client,
@@ -87,6 +88,7 @@ def create_app(
         supervise.bp,
         supervision.bp,
         inspections.bp,
+        accountability.bp,
         obligations.bp,
         admin.bp,
         audit_log.bp,

@@ -38,6 +38,7 @@ def _navigation() -> dict[str, Any]:
         menu.append(MenuItem("发起流程", url_for("cases.index"), "/cases"))
         menu.append(MenuItem("群众举报", url_for("tip_offs.index"), "/tip-offs"))
         menu.append(MenuItem("专项督办", url_for("supervision.index"), "/supervision"))
+        menu.append(MenuItem("问责", url_for("accountability.index"), "/accountability"))
     if Role.SUPERVISOR.value in roles:
         menu.append(MenuItem("督办", url_for("supervise.index"), "/supervise"))
         menu.append(MenuItem("明察暗访", url_for("inspections.index"), "/inspections"))

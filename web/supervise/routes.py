@@ -7,8 +7,18 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign import inbox, inspections, key_checks, monitor, obligations, supervision, urging
+from campaign import (
+    accountability,
+    inbox,
+    inspections,
+    key_checks,
+    monitor,
+    obligations,
+    supervision,
+    urging,
+)
 from campaign.models import KeyCheck, Obligation, Unit
+from campaign.models.accountability import ACCOUNTABILITY_STATUS_LABELS
 from campaign.models.org import UnitKind
 from core.errors import MalformedRequest
 from web import db, errors
@@ -49,6 +59,8 @@ def index() -> str:
         orders=supervision.figures(session),
         order_states=supervision.STATES,
         visits=inspections.listed(session)[:10],
+        decisions=accountability.figures(session),
+        decision_states=ACCOUNTABILITY_STATUS_LABELS,
     )
 
 
