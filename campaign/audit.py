@@ -182,6 +182,7 @@ ACTION_LABELS = {
     "supervision.issue": "下发督办单",
     "inspection.record": "登记明察暗访",
     "accountability.propose": "提出问责建议",
+    "evaluation.request": "安排回访",
     "key_check.assign": "安排重点检查",
     "definition.deploy": "部署流程定义",
     "decision.deploy": "部署决策表",

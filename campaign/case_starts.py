@@ -4,10 +4,10 @@
 Who may start a process: its plain start event lies in a lane, and the person holds, in the
 unit the case is started for, the role that lane gives for a case of that unit (the same
 answer the lane gives for a task there: `lanes.assign`, `CampaignHost.may_act`). A process
-without a plain start event in a lane is not started by people. The ten shipped processes
+without a plain start event in a lane is not started by people. The eleven shipped processes
 are started by their own services (registering a problem, a report falling due, a clue, a key
 check, a report from the public, an order of 专项督办, an unannounced visit, a
-问责), since a case of them without its record would serve nothing."""
+问责, a follow-up visit), since a case of them without its record would serve nothing."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from campaign import (
     accountability,
     audit,
     clues,
+    evaluations,
     inspections,
     key_checks,
     lanes,
@@ -52,6 +53,7 @@ SERVICE_STARTED = frozenset(
         supervision.PROCESS_KEY,
         inspections.PROCESS_KEY,
         accountability.PROCESS_KEY,
+        evaluations.PROCESS_KEY,
         *obligations.PROCESS_FOR.values(),
     }
 )

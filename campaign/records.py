@@ -3,10 +3,11 @@
 A case is started for one record: a problem of the ledger, a clue transferred to the
 discipline commission, a report a unit owes, a key check of a township, a report from
 the public (群众举报), a unit's part of an order of 专项督办, an unannounced visit (明察暗访),
-a decision of 问责. Each kind says here how it is found from a case (the case's subject), who
-may see it, what it is called in lists and which ledger entry a page about it links to, how
-its status follows its case, and what a completed task writes into it. Nothing else in the
-product branches on the kind of record: a new kind is one more entry below."""
+a decision of 问责, a follow-up visit (效果评估). Each kind says here how it is found from a
+case (the case's subject), who may see it, what it is called in lists and which ledger entry
+a page about it links to, how its status follows its case, and what a completed task writes
+into it. Nothing else in the product branches on the kind of record: a new kind is one more
+entry below."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from campaign import (
     accountability,
     clues,
+    evaluations,
     inspections,
     ledger_effects,
     obligations,
@@ -32,6 +34,7 @@ from campaign import (
 from campaign.models import (
     Accountability,
     Clue,
+    Evaluation,
     Inspection,
     KeyCheck,
     Obligation,
@@ -204,6 +207,20 @@ KINDS: dict[str, RecordKind] = {
             take_up=lambda session, _h, _u, decision, done: accountability.take_up(
                 session, decision, done.item.form_key, done.data
             ),
+        ),
+        RecordKind(
+            name="evaluation",
+            model=Evaluation,
+            label="回访",
+            describe=lambda e, _case: (e.problem.number, f"{e.method_label} · 期限 {e.due_on}"),
+            ledger_entry=lambda e: e.problem_id,
+            may_see=evaluations.may_see,
+            follow=evaluations.follow_case,
+            take_up=lambda _s, _h, _u, evaluation, done: evaluations.take_up(
+                evaluation, done.item.form_key, done.data
+            ),
+            check_before=evaluations.check_before,
+            named=lambda e, _case: f"回访（问题 {e.problem.number}）",
         ),
     )
 }

@@ -25,6 +25,7 @@ from campaign.models.comparison import (
     PayrollPerson,
     RollRow,
 )
+from campaign.models.evaluations import Evaluation
 from campaign.models.files import Attachment, Comment
 from campaign.models.filings import FiledTable, ReportFiling
 from campaign.models.inspections import Inspection, InspectionFinding
@@ -60,6 +61,7 @@ __all__ = [
     "Delivery",
     "Discrepancy",
     "EligibilityStandard",
+    "Evaluation",
     "FiledTable",
     "FocusItem",
     "FormSubmission",

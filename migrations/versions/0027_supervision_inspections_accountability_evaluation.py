@@ -1,7 +1,7 @@
 """专项督办: orders (督办单) from leaders' instructions and media reports, and each unit's
 part of one (feedback, closing, returns); 明察暗访: unannounced visits and the ledger entries
 they found; 问责: decisions about units and persons with the overdue tasks and returned
-reports they rest on
+reports they rest on; 效果评估: follow-up visits and questionnaires about closed problems
 
 Revision ID: 0027
 Revises: 0023
@@ -204,8 +204,53 @@ def upgrade() -> None:
             unique=False,
         )
 
+    op.create_table(
+        "evaluation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("problem_id", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("method", sa.String(length=16), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("visited_on", sa.Date(), nullable=True),
+        sa.Column("satisfaction", sa.String(length=16), nullable=False),
+        sa.Column("money", sa.String(length=16), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("requested_by", sa.Integer(), nullable=False),
+        sa.Column("requested_at", core.db.UTCDateTime(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"], ["campaign.id"], name=op.f("fk_evaluation_campaign_id_campaign")
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["case_instance.id"], name=op.f("fk_evaluation_case_id_case_instance")
+        ),
+        sa.ForeignKeyConstraint(
+            ["problem_id"], ["problem.id"], name=op.f("fk_evaluation_problem_id_problem")
+        ),
+        sa.ForeignKeyConstraint(
+            ["requested_by"], ["app_user.id"], name=op.f("fk_evaluation_requested_by_app_user")
+        ),
+        sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_evaluation_unit_id_unit")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluation")),
+    )
+    with op.batch_alter_table("evaluation", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_evaluation_campaign_id"), ["campaign_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_evaluation_problem_id"), ["problem_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_evaluation_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_evaluation_unit_id"), ["unit_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("evaluation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evaluation_unit_id"))
+        batch_op.drop_index(batch_op.f("ix_evaluation_status"))
+        batch_op.drop_index(batch_op.f("ix_evaluation_problem_id"))
+        batch_op.drop_index(batch_op.f("ix_evaluation_campaign_id"))
+    op.drop_table("evaluation")
     with op.batch_alter_table("accountability_ground", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_accountability_ground_accountability_id"))
     op.drop_table("accountability_ground")
