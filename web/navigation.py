@@ -39,6 +39,7 @@ def _navigation() -> dict[str, Any]:
         menu.append(MenuItem("群众举报", url_for("tip_offs.index"), "/tip-offs"))
         menu.append(MenuItem("专项督办", url_for("supervision.index"), "/supervision"))
         menu.append(MenuItem("问责", url_for("accountability.index"), "/accountability"))
+        menu.append(MenuItem("回访", url_for("evaluations.index"), "/evaluations"))
     if Role.SUPERVISOR.value in roles:
         menu.append(MenuItem("督办", url_for("supervise.index"), "/supervise"))
         menu.append(MenuItem("明察暗访", url_for("inspections.index"), "/inspections"))

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from campaign import (
     accountability,
+    evaluations,
     inbox,
     inspections,
     key_checks,
@@ -19,6 +20,7 @@ from campaign import (
 )
 from campaign.models import KeyCheck, Obligation, Unit
 from campaign.models.accountability import ACCOUNTABILITY_STATUS_LABELS
+from campaign.models.evaluations import MONEY, SATISFACTION
 from campaign.models.org import UnitKind
 from core.errors import MalformedRequest
 from web import db, errors
@@ -61,6 +63,9 @@ def index() -> str:
         visits=inspections.listed(session)[:10],
         decisions=accountability.figures(session),
         decision_states=ACCOUNTABILITY_STATUS_LABELS,
+        effect=evaluations.figures(session),
+        satisfactions=SATISFACTION,
+        moneys=MONEY,
     )
 
 

@@ -24,6 +24,7 @@ from campaign.masking import mask_text
 from campaign.models import (
     Attachment,
     Clue,
+    Evaluation,
     Inspection,
     Obligation,
     Problem,
@@ -112,6 +113,7 @@ def _page(
         tip_off=tip_off,
         supervision_part=subject if isinstance(subject, SupervisionPart) else None,
         inspection=subject if isinstance(subject, Inspection) else None,
+        evaluation=subject if isinstance(subject, Evaluation) else None,
         tip_off_account=mask_text(tip_off.account) if tip_off is not None else "",
         report=subject if isinstance(subject, Obligation) else None,
         history=history,
