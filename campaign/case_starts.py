@@ -6,8 +6,8 @@ unit the case is started for, the role that lane gives for a case of that unit (
 answer the lane gives for a task there: `lanes.assign`, `CampaignHost.may_act`). A process
 without a plain start event in a lane is not started by people. The shipped processes are
 started by their own services (registering a problem, a report falling due, a clue, a key
-check, a report from the public, a 数据比对 疑点), since a case of them without its record
-would serve nothing."""
+check, a report from the public, a 数据比对 疑点, an order of 专项督办, an unannounced visit,
+a 问责, a follow-up visit), since a case of them without its record would serve nothing."""
 
 from __future__ import annotations
 
@@ -19,7 +19,19 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from campaign import audit, clues, key_checks, lanes, notifications, obligations, tip_off_intake
+from campaign import (
+    accountability,
+    audit,
+    clues,
+    evaluations,
+    inspections,
+    key_checks,
+    lanes,
+    notifications,
+    obligations,
+    supervision,
+    tip_off_intake,
+)
 from campaign.actors import actor_for
 from campaign.comparison import verification
 from campaign.models import Unit, User
@@ -40,6 +52,10 @@ SERVICE_STARTED = frozenset(
         key_checks.PROCESS_KEY,
         tip_off_intake.PROCESS_KEY,
         verification.PROCESS_KEY,
+        supervision.PROCESS_KEY,
+        inspections.PROCESS_KEY,
+        accountability.PROCESS_KEY,
+        evaluations.PROCESS_KEY,
         *obligations.PROCESS_FOR.values(),
     }
 )

@@ -11,9 +11,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign.models import Campaign, FocusItem, Programme, StatCategory, Unit
+from campaign.models import Campaign, FocusItem, Obligation, Programme, StatCategory, Unit
 from campaign.models.org import UnitKind
+from core import clock
+from engine import workitems
 from engine.host import CaseContext
+from engine.models import Case, ProcessDefinition, WorkItem
 
 Options = list[tuple[str, str]]
 
@@ -124,6 +127,52 @@ def _ledger_units(session: Session, context: CaseContext, data: Mapping[str, Any
     return [(u.code, u.name) for u in rows]
 
 
+def _chosen_unit(session: Session, data: Mapping[str, Any]) -> Unit | None:
+    code = data.get("unit")
+    if not isinstance(code, str) or not code:
+        return None
+    return session.scalar(select(Unit).where(Unit.code == code))
+
+
+def _overdue_items(session: Session, _context: CaseContext, data: Mapping[str, Any]) -> Options:
+    """The chosen unit's tasks overdue now (the one rule), most overdue first: what a 问责
+    may rest on. None until a unit is chosen, so another unit's task is never a choice."""
+    unit = _chosen_unit(session, data)
+    if unit is None:
+        return []
+    now = clock.now()
+    rows = session.execute(
+        select(WorkItem.id, WorkItem.title, WorkItem.due_at, ProcessDefinition.name)
+        .join(Case, Case.id == WorkItem.case_id)
+        .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
+        .where(workitems.overdue(now), WorkItem.unit_id == unit.id)
+        .order_by(WorkItem.due_at, WorkItem.id)
+        .limit(500)
+    )
+    return [
+        (str(item_id), f"{process} · {title} · 逾期 {max((now - due).days, 0) + 1} 天")
+        for item_id, title, due, process in rows
+    ]
+
+
+def _returned_reports(session: Session, _context: CaseContext, data: Mapping[str, Any]) -> Options:
+    """The chosen unit's reports the office returned at least once (报送管理)."""
+    unit = _chosen_unit(session, data)
+    if unit is None:
+        return []
+    rows = session.execute(
+        select(Obligation.id, Obligation.period, Obligation.times_returned, ProcessDefinition.name)
+        .join(Case, Case.id == Obligation.case_id)
+        .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
+        .where(Obligation.unit_id == unit.id, Obligation.times_returned > 0)
+        .order_by(Obligation.due_on, Obligation.id)
+    )
+    return [
+        (str(report_id), f"{name}（{period}）· 退回 {times} 次")
+        for report_id, period, times, name in rows
+    ]
+
+
 SOURCES: dict[str, Callable[[Session, CaseContext, Mapping[str, Any]], Options]] = {
     "villages": _villages,
     "programmes": _programmes,
@@ -134,6 +183,8 @@ SOURCES: dict[str, Callable[[Session, CaseContext, Mapping[str, Any]], Options]]
     "townships": _townships,
     "township_villages": _township_villages,
     "ledger_units": _ledger_units,
+    "overdue_items": _overdue_items,
+    "returned_reports": _returned_reports,
 }
 
 

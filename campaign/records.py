@@ -2,11 +2,12 @@
 
 A case is started for one record: a problem of the ledger, a clue transferred to the
 discipline commission, a report a unit owes, a key check of a township, a report from
-the public (群众举报), a 数据比对 疑点. Each kind says here
-how it is found from a case (the case's subject), who may see it, what it is called in lists
-and which ledger entry a page about it links to, how its status follows its case, and what a
-completed task writes into it. Nothing else in the product branches on the kind of record: a
-new kind is one more entry below."""
+the public (群众举报), a 数据比对 疑点, a unit's part of an order of 专项督办, an unannounced
+visit (明察暗访), a decision of 问责, a follow-up visit (效果评估). Each kind says here how it is
+found from a case (the case's subject), who may see it, what it is called in lists and which
+ledger entry a page about it links to, how its status follows its case, and what a completed
+task writes into it. Nothing else in the product branches on the kind of record: a new kind is
+one more entry below."""
 
 from __future__ import annotations
 
@@ -18,18 +19,34 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import (
+    accountability,
     clues,
+    evaluations,
+    inspections,
     key_check_revisits,
     ledger_effects,
     obligations,
     problem_rules,
     problems,
     spot_checks,
+    supervision,
     tip_offs,
     visibility,
 )
 from campaign.comparison import verification
-from campaign.models import Clue, Discrepancy, KeyCheck, Obligation, Problem, TipOff, User
+from campaign.models import (
+    Accountability,
+    Clue,
+    Discrepancy,
+    Evaluation,
+    Inspection,
+    KeyCheck,
+    Obligation,
+    Problem,
+    SupervisionPart,
+    TipOff,
+    User,
+)
 from engine.cases import Completion
 from engine.host import EngineHost
 from engine.models import Case, CaseStatus, WorkItem
@@ -169,6 +186,57 @@ KINDS: dict[str, RecordKind] = {
                 session, host, user, found, done.item.form_key, done.data
             ),
             check_before=verification.check_before,
+        ),
+        RecordKind(
+            name="supervision_part",
+            model=SupervisionPart,
+            label="督办事项",
+            describe=lambda p, _case: (p.supervision.number, p.supervision.summary[:60]),
+            ledger_entry=lambda _p: None,
+            may_see=supervision.may_see,
+            follow=supervision.follow_case,
+            take_up=lambda session, _h, user, part, done: supervision.take_up(
+                session, user, part, done.item.form_key, done.data
+            ),
+            named=lambda p, _case: f"督办事项 {p.supervision.number}（{p.unit.name}）",
+        ),
+        RecordKind(
+            name="inspection",
+            model=Inspection,
+            label="明察暗访",
+            describe=lambda v, _case: (v.number, f"{v.visited_on} · {v.places[:40]}"),
+            ledger_entry=lambda _v: None,
+            may_see=inspections.may_see,
+            follow=inspections.follow_case,
+            take_up=lambda session, host, user, visit, done: inspections.take_up(
+                session, host, user, visit, done.item.form_key, done.data
+            ),
+        ),
+        RecordKind(
+            name="accountability",
+            model=Accountability,
+            label="问责",
+            describe=lambda a, _case: (a.number, f"{a.target} · {a.conduct_label}"),
+            ledger_entry=lambda _a: None,
+            may_see=accountability.may_see,
+            follow=accountability.follow_case,
+            take_up=lambda session, _h, _u, decision, done: accountability.take_up(
+                session, decision, done.item.form_key, done.data
+            ),
+        ),
+        RecordKind(
+            name="evaluation",
+            model=Evaluation,
+            label="回访",
+            describe=lambda e, _case: (e.problem.number, f"{e.method_label} · 期限 {e.due_on}"),
+            ledger_entry=lambda e: e.problem_id,
+            may_see=evaluations.may_see,
+            follow=evaluations.follow_case,
+            take_up=lambda _s, _h, _u, evaluation, done: evaluations.take_up(
+                evaluation, done.item.form_key, done.data
+            ),
+            check_before=evaluations.check_before,
+            named=lambda e, _case: f"回访（问题 {e.problem.number}）",
         ),
     )
 }

@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 from core.config import Settings, load_settings
 from core.db import MAX_ID, Database
 from web import (
+    accountability,
     admin,
     api,
     audit_client,
@@ -21,10 +22,12 @@ from web import (
     comparison,
     db,
     errors,
+    evaluations,
     formatting,
     health,
     home,
     inbox,
+    inspections,
     ledger,
     navigation,
     notifications,
@@ -35,6 +38,7 @@ from web import (
     security,
     spot_checks,
     supervise,
+    supervision,
     tasks,
     tip_offs,
 )
@@ -85,6 +89,10 @@ def create_app(
         cases.bp,
         ledger.bp,
         supervise.bp,
+        supervision.bp,
+        inspections.bp,
+        accountability.bp,
+        evaluations.bp,
         obligations.bp,
         admin.bp,
         audit_log.bp,

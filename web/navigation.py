@@ -37,10 +37,14 @@ def _navigation() -> dict[str, Any]:
         menu.append(MenuItem("问题台账", url_for("ledger.index"), "/ledger"))
         menu.append(MenuItem("发起流程", url_for("cases.index"), "/cases"))
         menu.append(MenuItem("群众举报", url_for("tip_offs.index"), "/tip-offs"))
+        menu.append(MenuItem("专项督办", url_for("supervision.index"), "/supervision"))
+        menu.append(MenuItem("问责", url_for("accountability.index"), "/accountability"))
+        menu.append(MenuItem("回访", url_for("evaluations.index"), "/evaluations"))
         if village_visits.townships_of(session, current_user):
             menu.append(MenuItem("自查走访", url_for("spot_checks.visits"), "/visits"))
     if Role.SUPERVISOR.value in roles:
         menu.append(MenuItem("督办", url_for("supervise.index"), "/supervise"))
+        menu.append(MenuItem("明察暗访", url_for("inspections.index"), "/inspections"))
     if roles & {Role.SUPERVISOR.value, Role.ADMIN.value}:
         menu.append(MenuItem("数据比对", url_for("comparison.index"), "/comparison"))
     if roles & set(REPORT_ROLES):

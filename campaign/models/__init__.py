@@ -1,6 +1,7 @@
 """All campaign tables; importing this package registers them on the shared metadata."""
 
 from campaign.models.account_requests import AccountRequest
+from campaign.models.accountability import Accountability, AccountabilityGround
 from campaign.models.accounts import ApiToken, RoleAssignment, User
 from campaign.models.audit import AuditAnchor, AuditEvent, AuditPermit
 from campaign.models.catalogue import (
@@ -25,8 +26,10 @@ from campaign.models.comparison import (
     PayrollPerson,
     RollRow,
 )
+from campaign.models.evaluations import Evaluation
 from campaign.models.files import Attachment, Comment
 from campaign.models.filings import FiledTable, ReportFiling
+from campaign.models.inspections import Inspection, InspectionFinding
 from campaign.models.key_checks import KeyCheck
 from campaign.models.ledger import NumberCounter, Problem, ProblemStatus
 from campaign.models.notifications import Delivery, Notification, ReminderSent, Urge
@@ -35,10 +38,13 @@ from campaign.models.org import Unit
 from campaign.models.sessions import LoginSession, LoginThrottle
 from campaign.models.spot_checks import SpotCheckResult, VillageVisit
 from campaign.models.submissions import FormSubmission
+from campaign.models.supervision import Supervision, SupervisionPart
 from campaign.models.tip_offs import TipOff, TipOffStatus, TipOffThrottle
 
 __all__ = [
     "AccountRequest",
+    "Accountability",
+    "AccountabilityGround",
     "ApiToken",
     "Attachment",
     "AuditAnchor",
@@ -58,10 +64,13 @@ __all__ = [
     "Delivery",
     "Discrepancy",
     "EligibilityStandard",
+    "Evaluation",
     "FiledTable",
     "FocusItem",
     "FormSubmission",
     "Household",
+    "Inspection",
+    "InspectionFinding",
     "KeyCheck",
     "LoginSession",
     "LoginThrottle",
@@ -81,6 +90,8 @@ __all__ = [
     "SpotCheckResult",
     "SpotCheckSample",
     "StatCategory",
+    "Supervision",
+    "SupervisionPart",
     "TipOff",
     "TipOffStatus",
     "TipOffThrottle",

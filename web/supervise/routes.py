@@ -7,8 +7,22 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign import campaigns, inbox, key_checks, monitor, obligations, urging, village_visits
+from campaign import (
+    accountability,
+    campaigns,
+    evaluations,
+    inbox,
+    inspections,
+    key_checks,
+    monitor,
+    obligations,
+    supervision,
+    urging,
+    village_visits,
+)
 from campaign.models import KeyCheck, Obligation, Unit
+from campaign.models.accountability import ACCOUNTABILITY_STATUS_LABELS
+from campaign.models.evaluations import MONEY, SATISFACTION
 from campaign.models.org import UnitKind
 from core.errors import MalformedRequest
 from web import db, errors
@@ -48,6 +62,14 @@ def index() -> str:
         teams=teams,
         checks=checks,
         coverage=village_visits.coverage(session),
+        orders=supervision.figures(session),
+        order_states=supervision.STATES,
+        visits=inspections.listed(session)[:10],
+        decisions=accountability.figures(session),
+        decision_states=ACCOUNTABILITY_STATUS_LABELS,
+        effect=evaluations.figures(session),
+        satisfactions=SATISFACTION,
+        moneys=MONEY,
     )
 
 

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from campaign import evaluations, submissions
+from campaign.models import Evaluation
+from campaign.models.evaluations import EVALUATION_STATUS_LABELS, MONEY, SATISFACTION
+from forms import registry
+from web import db, errors, once
+from web.authz import allow
+from web.common import HOST, found, me
+from web.roles import SUPERVISOR, WORKING_ROLES
+
+bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
+
+_STATES = {**EVALUATION_STATUS_LABELS, "overdue": "逾期未回访"}
+
+
+@bp.get("")
+@allow(*WORKING_ROLES)
+def index() -> str:
+    """The figures' drill-down: by state, satisfaction and money; the office also sees the
+    closed problems not yet evaluated, to send them for a visit."""
+    session = db.session()
+    args = request.args
+    status = args.get("status", "") if args.get("status", "") in _STATES else ""
+    satisfaction = args.get("satisfaction", "")
+    satisfaction = satisfaction if satisfaction in SATISFACTION else ""
+    money = args.get("money", "") if args.get("money", "") in MONEY else ""
+    office = evaluations.requests_visits(me())
+    return render_template(
+        "evaluations/index.html",
+        rows=evaluations.listed(
+            session, me(), status=status, satisfaction=satisfaction, money=money
+        ),
+        status=status,
+        satisfaction=satisfaction,
+        money=money,
+        states=_STATES,
+        satisfactions=SATISFACTION,
+        moneys=MONEY,
+        waiting=evaluations.closed_without_evaluation(session) if office else [],
+        request_form=registry.get(evaluations.REQUEST_FORM),
+    )
+
+
+@bp.post("/request")
+@allow(SUPERVISOR)
+def request_visit() -> Response:
+    back = url_for("evaluations.index") + "#waiting"
+    errors.on_refusal(errors.back_to(back, "未安排回访："))
+    problem_id = request.form.get("problem", "")
+    if not problem_id.isdigit():
+        abort(400)
+    submission = once.claim()
+    evaluation = evaluations.request_visit(
+        db.session(),
+        HOST,
+        me(),
+        int(problem_id),
+        {"method": request.form.get("method"), "due_on": request.form.get("due_on")},
+    )
+    message = f"已安排对问题 {evaluation.problem.number} 的{evaluation.method_label}。"
+    submissions.record(submission, message, back)
+    flash(message, "success")
+    return redirect(back)
+
+
+@bp.get("/<int:evaluation_id>")
+@allow(*WORKING_ROLES)
+def show(evaluation_id: int) -> str:
+    evaluation = found(db.session().get(Evaluation, evaluation_id))
+    if not evaluations.may_see(db.session(), me(), evaluation):
+        abort(404)
+    return render_template("evaluations/show.html", evaluation=evaluation)
