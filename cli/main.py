@@ -17,6 +17,7 @@ from cli.bench import bench, bench_compare, bench_completion, bench_deadlines, b
 from cli.cases import case_group
 from cli.comparison import compare_group, reference_group, roll_group
 from cli.context import AppContext, friendly_errors, pass_app
+from cli.demo import demo_group
 from cli.figures import check_figures_command
 from cli.filings import report
 from cli.reports import export, import_ledger_command
@@ -166,6 +167,7 @@ ykt.add_command(case_group)
 ykt.add_command(roll_group)
 ykt.add_command(reference_group)
 ykt.add_command(compare_group)
+ykt.add_command(demo_group)
 
 
 def main() -> None:
