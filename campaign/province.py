@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import audit, demo, passwords
@@ -164,9 +164,3 @@ def _accounts(session: Session, made: Province) -> None:
         target = made.officers if role is Role.OFFICER else made.reviewers
         target[code] = (user_id, username)
     audit.record(session, "demo.province_accounts", target="units", accounts=len(user_ids))
-
-
-def ledger_count(session: Session) -> int:
-    from campaign.models import Problem
-
-    return session.scalar(select(func.count()).select_from(Problem)) or 0

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from campaign import audit, bootstrap, province
 from campaign.models import Problem
-from campaign.province_ledger import ENTRIES, STAGES, build_ledger, make_patterns
+from campaign.province_ledger import ENTRIES, build_ledger
+from campaign.province_templates import STAGES, make_patterns
 from campaign.workflow_host import CampaignHost
 from core import bulk_indexes
 from core.errors import Conflict, InvalidInput
@@ -47,35 +48,41 @@ class Built:
     phases: list[tuple[str, float]] = field(default_factory=list)
 
 
-def refusal(session: Session, scale: float, *, force: bool) -> str | None:
-    """Why the province may not be built here, or None."""
+def scale_refusal(session: Session, scale: float) -> str | None:
+    """Why a province of this scale cannot be built on this database, or None."""
     if not 0 < scale <= 1:
         return "规模（--scale）须大于 0 且不大于 1"
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite" and scale > SQLITE_LARGEST_SCALE:
+    if session.get_bind().dialect.name == "sqlite" and scale > SQLITE_LARGEST_SCALE:
         return (
             f"SQLite 只能建立小规模的示例省（--scale 不大于 {SQLITE_LARGEST_SCALE}）；"
             "完整规模（百万条台账、千万条任务记录）请使用 PostgreSQL"
         )
+    return None
+
+
+def data_refusal(session: Session, *, force: bool) -> str | None:
+    """Why the province may not be added to what the database holds, or None."""
     if province.exists(session):
         return "数据库中已有示例省，不能重复建立"
-    if not force:
-        cases = session.scalar(select(func.count()).select_from(Case)) or 0
-        entries = session.scalar(select(func.count()).select_from(Problem)) or 0
-        if cases or entries:
-            return (
-                f"数据库不是空的（已有问题台账 {entries} 条、流程案件 {cases} 个）；"
-                "示例省应建在新的空数据库上，确要加入现有数据请加 --force"
-            )
+    if force:
+        return None
+    cases = session.scalar(select(func.count()).select_from(Case)) or 0
+    entries = session.scalar(select(func.count()).select_from(Problem)) or 0
+    if cases or entries:
+        return (
+            f"数据库不是空的（已有问题台账 {entries} 条、流程案件 {cases} 个）；"
+            "示例省应建在新的空数据库上，确要加入现有数据请加 --force"
+        )
     return None
 
 
 def build(
     session: Session, data_dir: Path, scale: float, *, force: bool = False, say: Say = print
 ) -> Built:
-    found = refusal(session, scale, force=force)
-    if found:
-        raise (InvalidInput if "规模" in found else Conflict)(found)
+    if (refused := scale_refusal(session, scale)) is not None:
+        raise InvalidInput(refused)
+    if (refused := data_refusal(session, force=force)) is not None:
+        raise Conflict(refused)
     built = Built()
     clock_started = time.monotonic()
     last = clock_started

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from campaign import problems, province, province_build, tasks
 from campaign.models import Attachment, Problem, Unit, User
-from campaign.province_ledger import STAGES
+from campaign.province_templates import STAGES
 from campaign.reports.reconciliation import check_figures
 from campaign.reports.scope import report_scope
 from campaign.workflow_host import CampaignHost
