@@ -1,8 +1,9 @@
 """A fictional province for trying the product at size: 103 county-level units (the reference
 district and 102 invented ones), 1,257 townships, about 25,000 villages, an officer and a
-reviewer for every township. Its ledger is made by campaign.province_ledger.
+reviewer for every township. Its ledger is made by campaign.province_templates and
+campaign.province_ledger.
 
-Every name is invented. A `scale` below 1 makes a proportionally smaller province (at least
+Every name made here is invented. A `scale` below 1 makes a proportionally smaller province (at least
 one county, one township and one village)."""
 
 from __future__ import annotations

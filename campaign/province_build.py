@@ -2,7 +2,7 @@
 
 The steps, each reported as it ends: the reference data, shipped diagrams and demo accounts
 (bootstrap); the province's units and township accounts (campaign.province); one real run per
-lifecycle stage and story (campaign.province_ledger.make_patterns); then the ledger's
+lifecycle stage and story (campaign.province_templates); then the ledger's
 copies, written with COPY into tables whose indexes and constraints are made again after the
 load (core.bulk_indexes). Refused on a database that already holds cases or entries unless
 the caller says so, and on SQLite above a small scale."""
