@@ -3,8 +3,8 @@ district and 102 invented ones), 1,257 townships, about 25,000 villages, an offi
 reviewer for every township. Its ledger is made by campaign.province_templates and
 campaign.province_ledger.
 
-Every name made here is invented. A `scale` below 1 makes a proportionally smaller province (at least
-one county, one township and one village)."""
+Every name made here is invented. A `scale` below 1 makes a proportionally smaller province
+(at least one county, one township and one village)."""
 
 from __future__ import annotations
 
