@@ -26,6 +26,7 @@ from campaign.models.ledger import ProblemStatus
 from campaign.province import Province
 from campaign.workflow_host import CampaignHost
 from core import clock
+from core.errors import Conflict
 from engine.case_copies import CaseTemplate
 from engine.models import WorkItem
 
@@ -170,7 +171,11 @@ def _run(
         tasks.complete(session, host, people[who], _open_item(session, problem), data)
     session.flush()
     if problem.status != stage.value:
-        raise RuntimeError(f"示例问题未到达“{stage.label}”：{problem.status}")
+        # The lifecycle is not the shipped one any more (an administrator deployed another).
+        raise Conflict(
+            f"示例问题未按预定步骤到达“{stage.label}”（实际为“{problem.status_label}”）："
+            "问题处置流程已不是出厂版本，无法建立示例省"
+        )
     return problem
 
 
@@ -235,4 +240,4 @@ def _check_template(template: CaseTemplate, township: str, village: str) -> None
     texts = [template.state.text] + [layout.text for layout, _ in template.events]
     for text in texts:
         if township in text or village in text:
-            raise RuntimeError(f"模板中仍有未替换的单位代码：{township}")
+            raise Conflict(f"示例模板中仍有未替换的单位代码 {township}，无法复制")

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.errors import InvalidInput, NotFound
 from engine.batch_start import new_task_ids
 from engine.models import Case, CaseEvent, MessageWait, Timer, WorkItem
 
@@ -91,7 +92,7 @@ class CaseTemplate:
     def __init__(self, session: Session, case_id: int, tokens: Sequence[str]) -> None:
         case = session.get(Case, case_id)
         if case is None:
-            raise LookupError(f"case {case_id} not found")
+            raise NotFound(f"流程案件不存在：{case_id}")
         state = case.state
         task_ids = tuple(dict.fromkeys(re.findall(_UUID, state)))
         self.task_count = len(task_ids)
@@ -123,7 +124,7 @@ class CaseTemplate:
 
     def rows_for(self, copy: Copy) -> CopyRows:
         if len(copy.tokens) != len(self.tokens):
-            raise ValueError("a copy needs a text for each token")
+            raise InvalidInput("复制案件时每个替换项都须给出新的内容")
         fresh = new_task_ids(self.task_count)
         values = [*fresh, *copy.tokens]
         index = self.guid_index
