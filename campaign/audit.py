@@ -210,6 +210,8 @@ ACTION_LABELS = {
     "case.start": "发起流程",
     "message.deliver": "发送消息",
     "ledger.import": "导入问题台账",
+    "demo.province": "建立示例省",
+    "demo.province_accounts": "建立示例省乡镇账户",
     "comparison.roll_imported": "导入发放名册",
     "comparison.reference_imported": "导入比对参照名单",
     "comparison.run": "运行数据比对",

@@ -18,6 +18,7 @@ from cli.campaigns import campaign_group
 from cli.cases import case_group
 from cli.comparison import compare_group, reference_group, roll_group
 from cli.context import AppContext, friendly_errors, pass_app
+from cli.demo import demo_group
 from cli.figures import check_figures_command
 from cli.filings import report
 from cli.reference_admin import household_group, place_group, programme_group
@@ -172,6 +173,7 @@ ykt.add_command(programme_group)
 ykt.add_command(place_group)
 ykt.add_command(household_group)
 ykt.add_command(campaign_group)
+ykt.add_command(demo_group)
 
 
 def main() -> None:

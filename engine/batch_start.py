@@ -119,13 +119,13 @@ class _Template:
 
     def state_for(self, data: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
         """A case's serialized state and its task ids (template id → the case's id)."""
-        fresh = _task_ids(len(self.task_ids))
+        fresh = new_task_ids(len(self.task_ids))
         filling = {_Slot.DATA: spiff.dump_data(data), _Slot.KEYS: json.dumps(list(data))}
         values = fresh + [filling[slot] for slot in _SLOTS]
         return self.layout % self.pick(values), dict(zip(self.task_ids, fresh, strict=True))
 
 
-def _task_ids(count: int) -> list[str]:
+def new_task_ids(count: int) -> list[str]:
     """`count` random (version 4) UUIDs as text, from one read of the random source."""
     random = os.urandom(16 * count).hex()
     return [
