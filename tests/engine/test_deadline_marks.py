@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.db import Database
-from engine import cases, deadline_marks, definitions, scheduler, workitems
+from engine import cases, deadline_marks, definitions, scheduler, waits, workitems
 from engine.host import CaseContext
 from engine.models import Case, CaseEvent, CaseStatus, Timer, WorkItem
 from tests.engine.conftest import OFFICER, UNIT, diagram
@@ -198,3 +198,15 @@ def test_a_poison_case_fails_alone_and_the_marks_of_the_tick_are_made(
     assert db_session.get(Case, poison[0]).status == CaseStatus.ERROR.value  # type: ignore[union-attr]
     # A case in error is not marked: the one-case path tidied its timer away instead.
     assert db_session.scalars(select(Timer).where(Timer.case_id == in_error[0])).all() == []
+
+
+def test_the_case_page_no_longer_waits_for_a_deadline_past_due(
+    db_session: Session, host: FakeHost
+) -> None:
+    case_id = start(db_session, host, 1)[0]
+    case = db_session.get(Case, case_id)
+    assert case is not None
+    assert [w.kind for w in waits.of_workflow(cases.load(db_session, case))] == ["timer"]
+    clock.freeze(AFTER)
+    deadline_marks.mark_due(db_session, clock.now(), [case_id])
+    assert waits.of_workflow(cases.load(db_session, case)) == []
