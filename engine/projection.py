@@ -189,8 +189,9 @@ def _store_timers(
     existing = {t.task_guid: t for t in rows}
     gone = [row for guid, row in existing.items() if guid not in timers]
     for guid, timer in timers.items():
-        if guid in existing:
-            existing[guid].due_at = timer.due_at
+        if guid in existing:  # rows from before deadline marks learn whether they are one
+            row = existing[guid]
+            row.due_at, row.title, row.marks_only = timer.due_at, timer.title, timer.marks_only
         elif gone:
             # A loop arms its boundary timer anew on every round (a new task id): the row of
             # the one that went takes the new one's values, one UPDATE instead of two writes.

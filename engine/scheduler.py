@@ -3,8 +3,10 @@
 Any number of processes may run a Scheduler (web workers, `ykt worker`); each tick first
 takes or renews a lease row in the database with one conditional UPDATE, and only the
 holder works. A holder that dies simply stops renewing; another takes over when the lease
-expires. Each case is fired in its own transaction, and the case row lock plus the
-optimistic version check mean that even two sweeps at once fire a timer only once."""
+expires. A sweep first records the due deadline marks without running their cases
+(engine.deadline_marks), then fires the other due timers through SpiffWorkflow a batch of
+cases per transaction; the case row lock (plus the optimistic version check) means that even
+two sweeps at once fire or mark a timer only once."""
 
 from __future__ import annotations
 
