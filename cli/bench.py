@@ -158,6 +158,12 @@ def bench_reports(
     show_default=True,
     help="Deadlines fired one case per transaction first, as before.",
 )
+@click.option(
+    "--engine-cases",
+    default=2_000,
+    show_default=True,
+    help="Deadlines swept through the engine next, as before deadline marks.",
+)
 @postgresql_option
 @workdir_option("the temporary SQLite file goes")
 @click.option("--sqlite/--no-sqlite", "with_sqlite", default=True, help="Measure SQLite too.")
@@ -166,19 +172,20 @@ def bench_deadlines(
     as_json: bool,
     count: int,
     baseline: int,
+    engine_cases: int,
     postgresql_url: str,
     workdir: Path | None,
     with_sqlite: bool,
 ) -> None:
     from bench.engine import deadlines
 
-    if count < 1 or baseline < 1:
+    if min(count, baseline, engine_cases) < 1:
         raise click.BadParameter("sizes must be positive")
     results = []
     with _terminate_unwinds():
         for database in _each_database(with_sqlite, postgresql_url, workdir, "deadlines"):
             schema.upgrade(database)
-            results.append(deadlines.measure(database, count, baseline, _progress))
+            results.append(deadlines.measure(database, count, baseline, engine_cases, _progress))
     _echo(as_json, results, "deadline", deadlines.lines)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, joinedload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from core import clock
-from engine import definitions, messages, projection, spiff, starts, workflow_cache
+from engine import deadline_marks, definitions, messages, projection, spiff, starts, workflow_cache
 from engine.errors import CaseFailed, NotAllowed, TaskConflict, TaskNotFound
 from engine.failures import running
 from engine.host import SYSTEM, Actor, Assignment, CaseContext, EngineHost
@@ -95,20 +95,21 @@ def step(workflow: BpmnWorkflow, case_id: int) -> list[Task]:
     return [t for guid, t in _fired_timers(workflow).items() if guid not in fired_before]
 
 
-def record_fired(session: Session, case_id: int, fired: list[Task]) -> int:
-    for task in fired:
-        record_event(
-            session,
-            case_id,
-            "timer_fired",
-            bpmn_id=task.task_spec.bpmn_id or "",
-            title=task.task_spec.bpmn_name or "定时器",
-        )
-    return len(fired)
+def record_fired(
+    session: Session, case_id: int, fired: list[Task], marked: set[str] | None = None
+) -> int:
+    """The timers that fired into the history, but those the sweep marked (deadline_marks)."""
+    if fired and marked is None:
+        marked = deadline_marks.marked_guids(session, case_id)
+    fresh = [t for t in fired if str(t.id) not in (marked or set())]
+    for task in fresh:
+        spec = task.task_spec
+        title = spec.bpmn_name or "定时器"
+        record_event(session, case_id, "timer_fired", bpmn_id=spec.bpmn_id or "", title=title)
+    return len(fresh)
 
 
 def _advance(session: Session, workflow: BpmnWorkflow, case_id: int) -> int:
-    """Run the engine until it waits; record every timer that fired on the way."""
     return record_fired(session, case_id, step(workflow, case_id))
 
 

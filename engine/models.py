@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -149,6 +149,12 @@ class Timer(Base):
     # The user task the timer is attached to, for boundary timers.
     attached_to: Mapped[str] = mapped_column(String(100), default="")
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The timer's name, for the history entry when it falls due.
+    title: Mapped[str] = mapped_column(String(200), default="")
+    # A deadline mark (engine.deadline_marks): falling due runs nothing, so the sweep records
+    # it with set-based statements instead of running the case; marked_at says it did.
+    marks_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CaseEvent(Base):

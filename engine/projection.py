@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from core import clock
-from engine import spiff, waits
+from engine import deadline_marks, spiff, waits
 from engine.host import CaseContext, EngineHost
 from engine.models import Case, MessageWait, Timer, WorkItem, WorkItemState
 
@@ -156,6 +156,8 @@ def project(
             bpmn_id=task.task_spec.bpmn_id or "",
             attached_to=attached.task_spec.bpmn_id if attached is not None else "",
             due_at=due,
+            title=(task.task_spec.bpmn_name or "定时器")[:200],
+            marks_only=deadline_marks.only_marks(task),
         )
     rows = known or Known()
     timer_rows = rows.timers.get(case.id)
@@ -187,14 +189,16 @@ def _store_timers(
     existing = {t.task_guid: t for t in rows}
     gone = [row for guid, row in existing.items() if guid not in timers]
     for guid, timer in timers.items():
-        if guid in existing:
-            existing[guid].due_at = timer.due_at
+        if guid in existing:  # rows from before deadline marks learn whether they are one
+            row = existing[guid]
+            row.due_at, row.title, row.marks_only = timer.due_at, timer.title, timer.marks_only
         elif gone:
             # A loop arms its boundary timer anew on every round (a new task id): the row of
             # the one that went takes the new one's values, one UPDATE instead of two writes.
             row = gone.pop()
             row.task_guid, row.bpmn_id = timer.task_guid, timer.bpmn_id
             row.attached_to, row.due_at = timer.attached_to, timer.due_at
+            row.title, row.marks_only, row.marked_at = timer.title, timer.marks_only, None
         else:
             session.add(timer)
     for row in gone:

@@ -3,8 +3,10 @@
 Any number of processes may run a Scheduler (web workers, `ykt worker`); each tick first
 takes or renews a lease row in the database with one conditional UPDATE, and only the
 holder works. A holder that dies simply stops renewing; another takes over when the lease
-expires. Each case is fired in its own transaction, and the case row lock plus the
-optimistic version check mean that even two sweeps at once fire a timer only once."""
+expires. A sweep first records the due deadline marks without running their cases
+(engine.deadline_marks), then fires the other due timers through SpiffWorkflow a batch of
+cases per transaction; the case row lock (plus the optimistic version check) means that even
+two sweeps at once fire or mark a timer only once."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.db import Database
-from engine import cases, timer_batch
+from engine import cases, deadline_marks, timer_batch
 from engine.errors import CaseFailed, TaskConflict
 from engine.host import EngineHost
 from engine.models import SchedulerLease, Timer
@@ -82,6 +84,7 @@ def release_lease(session: Session, holder: str, *, name: str = LEASE_NAME) -> N
 @dataclass
 class SweepResult:
     fired: int = 0
+    marked: int = 0  # deadline marks recorded without the engine (engine.deadline_marks)
     failed: list[int] = field(default_factory=list)
     busy: list[int] = field(default_factory=list)
     # Stopped by its time budget (or a lost lease) with due cases left for the next tick.
@@ -89,10 +92,11 @@ class SweepResult:
 
 
 def due_case_ids(session: Session, limit: int = SWEEP_BATCH, *, after: int = 0) -> list[int]:
-    """Cases with a due timer, by id, from the one after `after` (keyset paging)."""
+    """Cases with a due timer, by id, from the one after `after` (keyset paging); a deadline
+    mark already marked waits for the case's next run."""
     rows = session.scalars(
         select(Timer.case_id)
-        .where(Timer.due_at <= clock.now(), Timer.case_id > after)
+        .where(Timer.due_at <= clock.now(), Timer.marked_at.is_(None), Timer.case_id > after)
         .group_by(Timer.case_id)
         .order_by(Timer.case_id)
         .limit(limit)
@@ -130,6 +134,20 @@ def _fire_batch(
         _fire_one(database, host, case_id, result)
 
 
+def _mark_deadlines(database: Database, result: SweepResult, stopping: Callable[[], bool]) -> bool:
+    """First the deadline marks, set-based, `MARK_BATCH` cases a transaction; True when the
+    sweep must stop. Nothing here runs a case, so no case can fail it."""
+    after, now = 0, clock.now()
+    while not stopping():
+        with database.transaction() as session:
+            due = deadline_marks.due_case_ids(session, now, deadline_marks.MARK_BATCH, after=after)
+            result.marked += deadline_marks.mark_due(session, now, due) if due else 0
+        if len(due) < deadline_marks.MARK_BATCH:
+            return False
+        after = due[-1]
+    return True
+
+
 def sweep_timers(
     database: Database,
     host: EngineHost,
@@ -146,13 +164,21 @@ def sweep_timers(
     page, batch = page or SWEEP_BATCH, batch or FIRE_BATCH
     result = SweepResult()
     stop_at = time.monotonic() + (SWEEP_SECONDS if budget is None else budget)
+
+    def stopping() -> bool:
+        result.unfinished = time.monotonic() >= stop_at or (
+            keep_going is not None and not keep_going()
+        )
+        return result.unfinished
+
+    if _mark_deadlines(database, result, stopping):
+        return result
     after = 0
     while True:
         with database.reading() as session:
             due = due_case_ids(session, page, after=after)
         for start in range(0, len(due), batch):
-            if time.monotonic() >= stop_at or (keep_going is not None and not keep_going()):
-                result.unfinished = True
+            if stopping():
                 return result
             _fire_batch(database, host, due[start : start + batch], result)
         if len(due) < page:

@@ -73,7 +73,8 @@ def fire_together(session: Session, host: EngineHost, case_ids: list[int]) -> Ba
         except CaseFailed:
             outcome.left.append(case.id)  # nothing of it is in the session yet
             continue
-        outcome.fired += cases.record_fired(session, case.id, fired)
+        marked = {t.task_guid for t in known.timers[case.id] if t.marked_at is not None}
+        outcome.fired += cases.record_fired(session, case.id, fired, marked)
         with running(case.id):
             cases.stage(session, host, case, workflow, known)
         staged.append(case)

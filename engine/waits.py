@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from core import clock
-from engine import messages, spiff
+from engine import deadline_marks, messages, spiff
 from engine.models import Case, MessageWait
 
 KIND_LABELS = {"message": "消息", "timer": "定时器", "signal": "信号"}
@@ -125,6 +125,7 @@ def of_workflow(workflow: BpmnWorkflow) -> list[Wait]:
     from engine import projection  # projection imports this module
 
     found: list[Wait] = []
+    now = clock.now()
     for task, message in message_waits(workflow):
         element = message.wiring.bpmn_id or task.task_spec.bpmn_id or ""
         title = _titles(task).get(element, _title(task))
@@ -137,6 +138,8 @@ def of_workflow(workflow: BpmnWorkflow) -> list[Wait]:
                 )
             elif isinstance(definition, TimerEventDefinition):
                 due = projection.timer_due(task)
+                if due is not None and due <= now and deadline_marks.only_marks(task):
+                    continue  # a deadline mark past due waits for nothing: it is recorded
                 found.append(Wait("timer", task.task_spec.bpmn_id or "", _title(task), due_at=due))
     return found
 

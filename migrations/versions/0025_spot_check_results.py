@@ -3,7 +3,7 @@ township's, the district team's re-visit), the self-inspection's visits per vill
 key check's due date and rating of the township's self-inspection
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-11-30 16:10:00.000000
 """
 

@@ -4,7 +4,7 @@ household is still on its list; the campaign's published 举报电话 and the ca
 created from
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-11-30 16:10:00.000000
 """
 

@@ -4,7 +4,7 @@ they found; 问责: decisions about units and persons with the overdue tasks and
 reports they rest on; 效果评估: follow-up visits and questionnaires about closed problems
 
 Revision ID: 0027
-Revises: 0023
+Revises: 0026
 Create Date: 2026-11-30 16:00:00.000000
 """
 

@@ -14,7 +14,7 @@ from tests.databases import server_url
 
 def test_deadlines_are_all_fired_and_reported_beside_the_target(tmp_path: Path) -> None:
     postgresql = server_url() or ""
-    args = ["--cases", "60", "--baseline", "5", "--workdir", str(tmp_path)]
+    args = ["--cases", "60", "--baseline", "5", "--engine-cases", "10", "--workdir", str(tmp_path)]
     result = CliRunner().invoke(bench_deadlines, [*args, "--json", "--postgresql-url", postgresql])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
@@ -22,9 +22,13 @@ def test_deadlines_are_all_fired_and_reported_beside_the_target(tmp_path: Path) 
     for each in figures:
         assert each["cases"] == 60 and each["left"] == 0 and each["target_s"] == 60
         assert each["fire_all_s"] > 0 and each["baseline_projected_s"] > 0
+        # Every deadline in the history once, marked or fired through the engine.
+        assert each["exactly_once"] is True and each["engine_cases"] == 10
+        assert each["engine_projected_s"] > 0 and each["load_before"] >= 0
     text = CliRunner().invoke(bench_deadlines, [*args, "--postgresql-url", ""])
     assert text.exit_code == 0, text.output
     assert "target ≤ 60 s" in text.stdout and "500 a tick" in text.stdout
+    assert "before marks, each case through the engine" in text.stdout
 
 
 def test_completion_statements_and_ratios_are_reported(tmp_path: Path) -> None:
