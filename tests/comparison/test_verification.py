@@ -5,6 +5,7 @@ hit rate per rule; full numbers only to the verifying officer, each view audited
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +14,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bench.comparison_data import generate
-from campaign import bootstrap, tasks
+from campaign import bootstrap, reports, tasks
 from campaign.comparison import disclosure, verification
 from campaign.comparison.protection import KeyFile
 from campaign.comparison.run import list_discrepancies, run_comparison
 from campaign.models import AuditEvent, Discrepancy, Problem, RollRow, Unit, User
 from campaign.workflow_host import CampaignHost
-from core import schema
+from core import clock, schema
 from core.db import Database, write_kept
 from core.errors import AppError, InvalidInput, NotAllowed
 from engine.models import Case, WorkItem
-from tests.campaign.conftest import uploaded
+from tests.campaign.conftest import approval, uploaded
 from tests.comparison.conftest import load
 from tests.databases import fresh_database_url
 from tests.factories import make_user
@@ -279,3 +280,31 @@ def test_two_runs_at_once_start_one_case_per_疑点(tmp_path: Path) -> None:
                 )
         finally:
             database.dispose()
+
+
+def _attachment2_total(session: Session, category: str) -> int:
+    table = reports.attachment2(session, reports.report_scope(session))
+    index = [c.key for c in table.columns].index(category)
+    value: int = table.rows[-1].values[index]
+    return value
+
+
+def test_a_verified_疑点_reaches_attachment2_once_its_entry_is_reviewed(
+    db_session: Session, host: CampaignHost, raised: list[Discrepancy]
+) -> None:
+    """The loop closed: a 疑点 found 属实 becomes an entry that, reviewed like any other,
+    is counted in 附件2 under the category its rule implies; not before its review."""
+    found = of_rule(raised, "R01")
+    before = _attachment2_total(db_session, "S03")
+    complete(db_session, host, officer(db_session), found, found_true(db_session, found))
+    problem = db_session.get_one(Problem, found.problem_id)
+    assert _attachment2_total(db_session, "S03") == before  # waiting for 审核登记
+    deadline = (clock.local_now().date() + timedelta(days=30)).isoformat()
+    reviewer = db_session.scalars(select(User).where(User.username == "qsz_fzr")).one()
+    step = db_session.scalars(
+        select(WorkItem).where(WorkItem.case_id == problem.case_id, WorkItem.state == "open")
+    ).one()
+    tasks.complete(db_session, host, reviewer, step.id, approval(deadline=deadline))
+    assert problem.reviewed_at is not None
+    assert _attachment2_total(db_session, "S03") == before + problem.amount_fen
+    assert problem.amount_fen == found.amount_fen > 0
