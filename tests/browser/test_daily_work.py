@@ -238,7 +238,7 @@ def test_a_missing_required_field_is_explained_next_to_it(open_as: OpenAs) -> No
 
 def test_the_office_sees_who_is_late_with_monthly_reports(open_as: OpenAs) -> None:
     office = open_as("ldxz_ban")
-    office.get_by_role("navigation").get_by_role("link", name="督办").click()
+    office.get_by_role("navigation").get_by_role("link", name="督办", exact=True).click()
     expect(office.get_by_role("heading", name="督办", exact=True)).to_be_visible()
     unfiled = office.locator("section").filter(
         has=office.get_by_role("heading", name="月报逾期未报（每月 23 日前）")
@@ -250,7 +250,7 @@ def test_the_office_sees_who_is_late_with_monthly_reports(open_as: OpenAs) -> No
 
 def test_the_office_finds_an_overdue_rectification_and_opens_it(open_as: OpenAs) -> None:
     office = open_as("ldxz_ban")
-    office.get_by_role("navigation").get_by_role("link", name="督办").click()
+    office.get_by_role("navigation").get_by_role("link", name="督办", exact=True).click()
     expect(office.locator("#overdue-chart")).to_be_visible()
     ageing = office.locator("section").filter(
         has=office.get_by_role("heading", name="逾期事项（按单位、逾期天数）")

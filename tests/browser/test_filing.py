@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
+from core import clock
 from tests.browser.conftest import screenshot
 from tests.browser.test_daily_work import OpenAs, inbox_row, register_problem, submit
 
@@ -56,7 +57,9 @@ def test_the_office_files_and_sees_what_changed_since(open_as: OpenAs, tmp_path:
     counted_entry(officer, reviewer, "报送测试：3户救助金延迟发放", "1800.00")
 
     office = open_as("ldxz_ban")
-    today = date.today().isoformat()
+    # The campaign's calendar day (Beijing), the one the form's 发现日期 allowed: from 16:00
+    # UTC on it is already tomorrow's date there.
+    today = clock.local_now().date().isoformat()
     scope = f"/reports/?unit=QSZ&from={today}&to={today}"
     office.goto(re.sub(r"(https?://[^/]+).*", r"\1", office.url) + scope)
     filing = office.locator("#filing")
