@@ -73,6 +73,14 @@ def on_refusal(render: Refusal) -> None:
     g.refusal_page = render
 
 
+def field_errors(error: AppError) -> dict[str, str]:
+    """A refusal as a form page shows it: each field's message beside its field, anything
+    else ("" key) above the form."""
+    if isinstance(error, InvalidInput) and error.fields:
+        return error.fields
+    return {"": str(error)}
+
+
 def back_to(url: str, prefix: str = "") -> Refusal:
     """A refusal shown as a message on the page the form was sent from."""
 

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from campaign import accountability, choices, report_overview, submissions
 from campaign.models import Accountability
 from campaign.models.accountability import ACCOUNTABILITY_STATUS_LABELS
-from core.errors import AppError, InvalidInput
 from engine.host import CaseContext
 from engine.models import WorkItem
 from forms import registry
@@ -45,18 +44,12 @@ def new() -> ResponseReturnValue:
     if request.method == "GET":
         return _new_page({"unit": request.args.get("unit", "")[:32]}, {})
     values = form_values(request.form, form)
-    errors.on_refusal(lambda error: _new_page(values, _field_errors(error), 422))
+    errors.on_refusal(lambda error: _new_page(values, errors.field_errors(error), 422))
     submission = once.claim()
     decision = accountability.propose(db.session(), HOST, me(), values)
     shown = url_for("accountability.show", decision_id=decision.id)
     submissions.record(submission, f"已提出问责建议 {decision.number}。", shown)
     return redirect(shown)
-
-
-def _field_errors(error: AppError) -> dict[str, str]:
-    if isinstance(error, InvalidInput) and error.fields:
-        return error.fields
-    return {"": str(error)}
 
 
 def _new_page(

@@ -7,7 +7,6 @@ from flask.typing import ResponseReturnValue
 
 from campaign import case_starts, case_views, choices, submissions
 from core import clock
-from core.errors import AppError, InvalidInput
 from engine import waits
 from engine.host import CaseContext
 from web import db, errors, once
@@ -43,7 +42,7 @@ def start(key: str) -> ResponseReturnValue:
     if request.method == "GET":
         return _start_page(offered, unit_code, values, {})
     errors.on_refusal(
-        lambda error: _start_page(offered, unit_code, values, _field_errors(error), 422)
+        lambda error: _start_page(offered, unit_code, values, errors.field_errors(error), 422)
     )
     submission = once.claim()
     case = case_starts.start(db.session(), HOST, me(), key, unit_code, values, source="web")
@@ -51,12 +50,6 @@ def start(key: str) -> ResponseReturnValue:
     submissions.record(submission, f"已发起案件 #{case.id}。", shown)
     flash(f"已发起“{case.definition.name}”（案件 #{case.id}）", "success")
     return redirect(shown)
-
-
-def _field_errors(error: AppError) -> dict[str, str]:
-    if isinstance(error, InvalidInput) and error.fields:
-        return error.fields
-    return {"": str(error)}
 
 
 def _start_page(

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from campaign import inspections, submissions
 from campaign.models import Inspection
-from core.errors import AppError, InvalidInput
 from engine.models import WorkItem
 from forms import registry
 from web import db, errors, once
@@ -38,18 +37,12 @@ def new() -> ResponseReturnValue:
     if request.method == "GET":
         return _new_page({}, {})
     values = form_values(request.form, form)
-    errors.on_refusal(lambda error: _new_page(values, _field_errors(error), 422))
+    errors.on_refusal(lambda error: _new_page(values, errors.field_errors(error), 422))
     submission = once.claim()
     visit = inspections.start(db.session(), HOST, me(), values)
     shown = url_for("inspections.show", visit_id=visit.id)
     submissions.record(submission, f"已登记明察暗访 {visit.number}。", shown)
     return redirect(shown)
-
-
-def _field_errors(error: AppError) -> dict[str, str]:
-    if isinstance(error, InvalidInput) and error.fields:
-        return error.fields
-    return {"": str(error)}
 
 
 def _new_page(

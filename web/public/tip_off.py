@@ -33,18 +33,12 @@ def report() -> ResponseReturnValue:
         return _form_page({}, {})
     values = form_values(request.form, form)
     values[tip_off_intake.HONEYPOT_FIELD] = request.form.get(tip_off_intake.HONEYPOT_FIELD, "")
-    errors.on_refusal(lambda error: _form_page(values, _field_errors(error), 422))
+    errors.on_refusal(lambda error: _form_page(values, errors.field_errors(error), 422))
     tip_off = tip_off_intake.submit_from_portal(
         db.session(), HOST, values, address=client_address()
     )
     session[_GIVEN_CODE] = tip_off.code
     return redirect(url_for("public.report_received"))
-
-
-def _field_errors(error: AppError) -> dict[str, str]:
-    if isinstance(error, InvalidInput) and error.fields:
-        return error.fields
-    return {"": str(error)}
 
 
 def _form_page(

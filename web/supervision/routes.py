@@ -11,7 +11,6 @@ from campaign.actors import actor_for
 from campaign.models import Supervision, SupervisionPart, Unit
 from campaign.models.supervision import SUPERVISION_SOURCES
 from core import clock
-from core.errors import AppError, InvalidInput
 from engine.host import Assignment, CaseContext
 from engine.models import WorkItem
 from forms import registry
@@ -60,18 +59,12 @@ def new() -> ResponseReturnValue:
     if request.method == "GET":
         return _new_page({}, {})
     values = form_values(request.form, form)
-    errors.on_refusal(lambda error: _new_page(values, _field_errors(error), 422))
+    errors.on_refusal(lambda error: _new_page(values, errors.field_errors(error), 422))
     submission = once.claim()
     order = supervision.issue(db.session(), HOST, me(), values)
     shown = url_for("supervision.show", order_id=order.id)
     submissions.record(submission, f"已下发督办单 {order.number}。", shown)
     return redirect(shown)
-
-
-def _field_errors(error: AppError) -> dict[str, str]:
-    if isinstance(error, InvalidInput) and error.fields:
-        return error.fields
-    return {"": str(error)}
 
 
 def _new_page(

@@ -38,7 +38,7 @@ from campaign.models import (
     TipOff,
     User,
 )
-from core.errors import AppError, Conflict, EngineFailure, InvalidInput
+from core.errors import AppError, Conflict, EngineFailure
 from engine import cases
 from engine.host import Assignment
 from engine.models import Case, CaseEvent, WorkItem
@@ -294,7 +294,7 @@ def _refused(item_id: int, values: dict[str, Any], error: AppError) -> ResponseR
     if isinstance(error, EngineFailure):
         flash(f"办理失败：{error}", "error")
         return _page(item, values, {}, error.status)
-    fields = error.fields if isinstance(error, InvalidInput) and error.fields else {"": str(error)}
+    fields = errors.field_errors(error)
     return _page(item, values, fields, 422)
 
 

@@ -9,7 +9,6 @@ from campaign import choices, submissions, tip_off_intake, tip_offs
 from campaign.masking import mask_text
 from campaign.models import TipOff
 from campaign.models.tip_offs import TIP_OFF_STATUS_LABELS
-from core.errors import AppError, InvalidInput
 from engine.host import CaseContext
 from forms import registry
 from web import db, errors, once
@@ -53,19 +52,13 @@ def new() -> ResponseReturnValue:
     if request.method == "GET":
         return _new_page({}, {})
     values = form_values(request.form, form)
-    errors.on_refusal(lambda error: _new_page(values, _field_errors(error), 422))
+    errors.on_refusal(lambda error: _new_page(values, errors.field_errors(error), 422))
     submission = once.claim()
     tip_off = tip_off_intake.submit_phoned(db.session(), HOST, me(), values)
     shown = url_for("tip_offs.show", tip_off_id=tip_off.id)
     submissions.record(submission, f"已登记电话举报 {tip_off.number}。", shown)
     session[_GIVEN_CODE] = [tip_off.id, tip_off.code]
     return redirect(shown)
-
-
-def _field_errors(error: AppError) -> dict[str, str]:
-    if isinstance(error, InvalidInput) and error.fields:
-        return error.fields
-    return {"": str(error)}
 
 
 def _new_page(
