@@ -7,7 +7,7 @@ and an approved decision to the unit's head to sign for it with the measures tak
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,8 +26,6 @@ from core.errors import InvalidInput, NotAllowed
 from engine import cases
 from engine.host import CaseContext, EngineHost
 from engine.models import Case, CaseStatus, WorkItem
-from forms import registry
-from forms.definition import SubmissionInvalid
 
 PROCESS_KEY = "accountability"
 PROPOSE_FORM = "accountability_propose"
@@ -94,16 +92,7 @@ def propose(
 
 
 def clean_proposal(session: Session, data: Mapping[str, Any]) -> dict[str, Any]:
-    form = registry.get(PROPOSE_FORM)
-    assert form is not None
-
-    def provide(source: str, submitted: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
-        return choices.options(session, source, CaseContext(), submitted)
-
-    try:
-        clean = form.validate(data, today=clock.local_now().date(), choices=provide)
-    except SubmissionInvalid as invalid:
-        raise InvalidInput(fields=invalid.fields) from None
+    clean = choices.clean_form(session, PROPOSE_FORM, data)
     if not clean.get("overdue_items") and not clean.get("returned_reports"):
         raise InvalidInput(fields={"overdue_items": NO_GROUNDS})
     if clean.get("person_post") and not clean.get("person_name"):

@@ -5,7 +5,7 @@ same values work in forms, the API and Excel imports."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -14,9 +14,12 @@ from sqlalchemy.orm import Session
 from campaign.models import Campaign, FocusItem, Obligation, Programme, StatCategory, Unit
 from campaign.models.org import UnitKind
 from core import clock
+from core.errors import InvalidInput
 from engine import workitems
 from engine.host import CaseContext
 from engine.models import Case, ProcessDefinition, WorkItem
+from forms import registry
+from forms.definition import SubmissionInvalid
 
 Options = list[tuple[str, str]]
 
@@ -196,3 +199,20 @@ def options(
     except KeyError:
         raise ValueError(f"unknown choice source {source!r}") from None
     return provider(session, context, data)
+
+
+def clean_form(session: Session, form_key: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The form's values checked, its choices from the database, for a record started
+    outside any case (an order of 专项督办, a report from the public, ...); a refusal names
+    each field."""
+    form = registry.get(form_key)
+    assert form is not None, form_key
+    context = CaseContext()
+
+    def provide(source: str, submitted: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
+        return options(session, source, context, submitted)
+
+    try:
+        return form.validate(data, today=clock.local_now().date(), choices=provide)
+    except SubmissionInvalid as invalid:
+        raise InvalidInput(fields=invalid.fields) from None

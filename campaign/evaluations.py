@@ -5,7 +5,7 @@ how satisfied the people are. The figures on 督办 count the answers; each link
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,8 +26,6 @@ from core.errors import Conflict, InvalidInput, NotAllowed
 from engine import cases, workitems
 from engine.host import CaseContext, EngineHost
 from engine.models import Case, CaseStatus, WorkItem
-from forms import registry
-from forms.definition import SubmissionInvalid
 
 PROCESS_KEY = "evaluation"
 REQUEST_FORM = "evaluation_request"
@@ -85,16 +83,7 @@ def request_visit(
 
 
 def _clean(session: Session, data: Mapping[str, Any]) -> dict[str, Any]:
-    form = registry.get(REQUEST_FORM)
-    assert form is not None
-
-    def provide(source: str, submitted: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
-        return choices.options(session, source, CaseContext(), submitted)
-
-    try:
-        return form.validate(data, today=clock.local_now().date(), choices=provide)
-    except SubmissionInvalid as invalid:
-        raise InvalidInput(fields=invalid.fields) from None
+    return choices.clean_form(session, REQUEST_FORM, data)
 
 
 def follow_case(_session: Session, evaluation: Evaluation, case: Case) -> None:

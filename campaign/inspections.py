@@ -6,7 +6,7 @@ goes through its own lifecycle from that unit's 审核. A 小结 ends the record
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,12 +19,10 @@ from campaign.models import Inspection, InspectionFinding, User
 from campaign.org import unit_by_code
 from campaign.reference_data import LEADING_OFFICE_CODE
 from core import clock
-from core.errors import InvalidInput, NotAllowed
+from core.errors import NotAllowed
 from engine import cases
 from engine.host import CaseContext, EngineHost
 from engine.models import Case, CaseStatus
-from forms import registry
-from forms.definition import SubmissionInvalid
 
 PROCESS_KEY = "inspection"
 START_FORM = "inspection_start"
@@ -73,16 +71,7 @@ def start(session: Session, host: EngineHost, user: User, data: Mapping[str, Any
 
 
 def _clean(session: Session, data: Mapping[str, Any]) -> dict[str, Any]:
-    form = registry.get(START_FORM)
-    assert form is not None
-
-    def provide(source: str, submitted: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
-        return choices.options(session, source, CaseContext(), submitted)
-
-    try:
-        return form.validate(data, today=clock.local_now().date(), choices=provide)
-    except SubmissionInvalid as invalid:
-        raise InvalidInput(fields=invalid.fields) from None
+    return choices.clean_form(session, START_FORM, data)
 
 
 def follow_case(_session: Session, visit: Inspection, case: Case) -> None:

@@ -6,7 +6,7 @@ returns it with a reason and a new deadline). A part is overdue by the product's
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -23,12 +23,10 @@ from campaign.models.supervision import SUPERVISION_SOURCES
 from campaign.org import unit_by_code
 from campaign.reference_data import LEADING_OFFICE_CODE
 from core import clock
-from core.errors import InvalidInput, NotAllowed
+from core.errors import NotAllowed
 from engine import cases, workitems
 from engine.host import CaseContext, EngineHost
 from engine.models import Case, CaseStatus, WorkItem, WorkItemState
-from forms import registry
-from forms.definition import SubmissionInvalid
 
 PROCESS_KEY = "supervision"
 ORDER_FORM = "supervision_order"
@@ -111,17 +109,7 @@ def issue(session: Session, host: EngineHost, user: User, data: Mapping[str, Any
 
 
 def _clean(session: Session, data: Mapping[str, Any]) -> dict[str, Any]:
-    form = registry.get(ORDER_FORM)
-    assert form is not None
-    context = CaseContext()
-
-    def provide(source: str, submitted: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
-        return choices.options(session, source, context, submitted)
-
-    try:
-        return form.validate(data, today=clock.local_now().date(), choices=provide)
-    except SubmissionInvalid as invalid:
-        raise InvalidInput(fields=invalid.fields) from None
+    return choices.clean_form(session, ORDER_FORM, data)
 
 
 def as_date(value: Any) -> date:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -34,8 +34,6 @@ from core import clock
 from core.errors import InvalidInput, NotAllowed, NotFound
 from engine import cases
 from engine.host import Actor, CaseContext, EngineHost
-from forms import registry
-from forms.definition import SubmissionInvalid
 
 PROCESS_KEY = "tip_off"
 
@@ -114,17 +112,7 @@ def takes_phone_reports(user: User) -> bool:
 
 
 def _clean(session: Session, form_key: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    form = registry.get(form_key)
-    assert form is not None
-    context = CaseContext()
-
-    def provide(source: str, submitted: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
-        return choices.options(session, source, context, submitted)
-
-    try:
-        return form.validate(data, today=clock.local_now().date(), choices=provide)
-    except SubmissionInvalid as invalid:
-        raise InvalidInput(fields=invalid.fields) from None
+    return choices.clean_form(session, form_key, data)
 
 
 def _take_in(
