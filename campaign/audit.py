@@ -203,6 +203,7 @@ ACTION_LABELS = {
     "evaluation.request": "安排回访",
     "key_check.assign": "安排重点检查",
     "spot_check.result": "登记抽查户核查结果",
+    "spot_check.result_corrected": "更正抽查户核查结果",
     "village_visit.record": "登记自查走访",
     "definition.deploy": "部署流程定义",
     "decision.deploy": "部署决策表",

@@ -83,7 +83,7 @@ class SampleSheet:
 
 def may_see(session: Session, user: User, obligation: Obligation) -> bool:
     """The township's officers and reviewers, the office, and the team checking it."""
-    if visibility.sees_whole_district(user) or _works_for(user, obligation.unit_id):
+    if visibility.sees_whole_district(user) or works_for(user, obligation.unit_id):
         return True
     teams = {r.unit_id for r in user.roles if r.role == Role.INSPECTOR.value}
     return bool(teams) and (
@@ -98,13 +98,13 @@ def may_see(session: Session, user: User, obligation: Obligation) -> bool:
     )
 
 
-def _works_for(user: User, unit_id: int) -> bool:
+def works_for(user: User, unit_id: int) -> bool:
     return any(r.unit_id == unit_id and r.role in UNIT_ROLES for r in user.roles)
 
 
 def may_record(user: User, obligation: Obligation) -> bool:
     """The township's officers and reviewers, while the report is not filed."""
-    return obligation.status in OPEN_STATUSES and _works_for(user, obligation.unit_id)
+    return obligation.status in OPEN_STATUSES and works_for(user, obligation.unit_id)
 
 
 def spot_check(session: Session, user: User, obligation_id: int) -> Obligation:
@@ -180,7 +180,7 @@ def record_result(
         select(Obligation.id).where(Obligation.id == obligation.id).with_for_update()
     ).all()
     if round == TOWNSHIP_ROUND:
-        if not _works_for(user, obligation.unit_id):
+        if not works_for(user, obligation.unit_id):
             raise NotAllowed("只有本乡镇的经办人、负责人可以登记抽查结果")
         if obligation.status not in OPEN_STATUSES:
             raise Conflict("抽查报告已报送，核查结果不能再登记或修改")
@@ -190,7 +190,7 @@ def record_result(
         raise Conflict(f"户主 {listed.household.head_name} 的核查结果已经登记，不能重复登记")
     context = CaseContext(owning_unit_id=obligation.unit_id, subject_type="obligation")
     clean = host.clean_submission(session, FORM_FOR[round], data, context)
-    _check_consistent(clean)
+    check_consistent(clean)
     village = session.get(Unit, listed.sample.village_id)
     assert village is not None
     result = SpotCheckResult(
@@ -199,14 +199,14 @@ def record_result(
         visited=clean["visited"] == "yes",
         visited_on=date.fromisoformat(clean["visited_on"]),
         card_holder=clean.get("card_holder") or "",
-        amounts_as_listed=_yes_no(clean.get("amounts_as_listed")),
+        amounts_as_listed=yes_no(clean.get("amounts_as_listed")),
         problem_found=clean["problem_found"] == "yes",
-        agrees=_yes_no(clean.get("agrees")),
+        agrees=yes_no(clean.get("agrees")),
         note=clean.get("note") or "",
         recorded_by=user.id,
     )
     if result.problem_found:
-        result.problem_id = _registered(
+        result.problem_id = register_found(
             session, host, user, obligation, village, listed.household, clean, round
         ).id
     session.add(result)
@@ -223,11 +223,11 @@ def record_result(
     return result
 
 
-def _yes_no(value: Any) -> bool | None:
+def yes_no(value: Any) -> bool | None:
     return None if not value else value == "yes"
 
 
-def _check_consistent(clean: Mapping[str, Any]) -> None:
+def check_consistent(clean: Mapping[str, Any]) -> None:
     """What the form alone cannot say: a card held by someone else or money that does not
     match the list is a problem; a household not visited needs the reason."""
     refused: dict[str, str] = {}
@@ -246,7 +246,7 @@ def _check_consistent(clean: Mapping[str, Any]) -> None:
         raise InvalidInput(fields=refused)
 
 
-def _registered(
+def register_found(
     session: Session,
     host: EngineHost,
     user: User,

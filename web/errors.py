@@ -114,7 +114,12 @@ def _app_error(error: AppError) -> ResponseReturnValue:
         return redirect(error.location or url_for("home.index"))
     render: Refusal | None = g.get("refusal_page")
     if render is not None:
-        return render(error)
+        try:
+            return render(error)
+        except AppError:
+            # The form's page cannot be shown to this person either (a record they may not
+            # see): the refusal itself is the answer, on the plain error page.
+            pass
     return _page(error.status, str(error))
 
 

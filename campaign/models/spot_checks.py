@@ -37,6 +37,12 @@ class SpotCheckResult(Base):
     problem_id: Mapped[int | None] = mapped_column(ForeignKey("problem.id"))
     recorded_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # The last correction (更正) while the report was still open; what the result said before
+    # each correction is in the audit log (campaign.spot_check_corrections).
+    corrections: Mapped[int] = mapped_column(Integer, default=0)
+    corrected_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    correction_reason: Mapped[str] = mapped_column(Text, default="")
 
     sample: Mapped[SpotCheckSample] = relationship()
     problem: Mapped[Problem | None] = relationship()

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from campaign import (
     choices,
     key_check_revisits,
+    spot_check_corrections,
     spot_check_lists,
     spot_checks,
     submissions,
@@ -20,7 +21,7 @@ from campaign import (
 )
 from campaign.models import Obligation, Unit
 from campaign.models.accounts import Role
-from core.errors import AppError, InvalidInput, NotAllowed
+from core.errors import NotAllowed
 from engine.host import CaseContext
 from forms import registry
 from web import db, errors, once
@@ -90,9 +91,7 @@ def workbook(obligation_id: int) -> Response:
 @allow(*WORKING_ROLES)
 def household(obligation_id: int, sample_id: int) -> ResponseReturnValue:
     session = db.session()
-    round = request.args.get("round", spot_checks.TOWNSHIP_ROUND)
-    if round not in ROUNDS:
-        round = spot_checks.TOWNSHIP_ROUND
+    round = _round()
     obligation = spot_checks.spot_check(session, me(), obligation_id)
     if request.method == "GET":
         return _household_page(obligation, sample_id, round, {}, {})
@@ -100,7 +99,7 @@ def household(obligation_id: int, sample_id: int) -> ResponseReturnValue:
     values = form_values(request.form, form)
     errors.on_refusal(
         lambda error: _household_page(
-            obligation_id, sample_id, round, values, _fields(error), error.status
+            obligation_id, sample_id, round, values, errors.field_errors(error), error.status
         )
     )
     submission = once.claim()
@@ -116,10 +115,36 @@ def household(obligation_id: int, sample_id: int) -> ResponseReturnValue:
     return redirect(back)
 
 
-def _fields(error: AppError) -> dict[str, str]:
-    if isinstance(error, InvalidInput) and error.fields:
-        return error.fields
-    return {"": str(error)}
+@bp.post("/spot-checks/<int:obligation_id>/households/<int:sample_id>/correction")
+@allow(*WORKING_ROLES)
+def correction(obligation_id: int, sample_id: int) -> ResponseReturnValue:
+    """更正 a recorded result; a refusal shows the correction form again with every input."""
+    session = db.session()
+    round = _round()
+    form = found(registry.get(spot_checks.FORM_FOR[round]))
+    values = form_values(request.form, form)
+    values[spot_check_corrections.REASON] = request.form.get(spot_check_corrections.REASON, "")
+    errors.on_refusal(
+        lambda error: _household_page(
+            obligation_id, sample_id, round, values, errors.field_errors(error), error.status
+        )
+    )
+    submission = once.claim()
+    result = spot_check_corrections.correct(
+        session, HOST, me(), obligation_id, sample_id, values, round=round
+    )
+    back = url_for(
+        "spot_checks.household", obligation_id=obligation_id, sample_id=sample_id, round=round
+    )
+    note = f"，已登记问题台账 {result.problem.number}" if result.problem else ""
+    submissions.record(submission, f"核查结果已更正{note}。", back)
+    flash(f"户 {result.sample.household.code} 的核查结果已更正{note}", "success")
+    return redirect(back)
+
+
+def _round() -> str:
+    round = request.args.get("round", spot_checks.TOWNSHIP_ROUND)
+    return round if round in ROUNDS else spot_checks.TOWNSHIP_ROUND
 
 
 def _household_page(
@@ -147,6 +172,11 @@ def _household_page(
         if spec.source or spec.choices
     }
     done = listed.result if round == spot_checks.TOWNSHIP_ROUND else listed.recheck
+    may_correct = done is not None and spot_check_corrections.may_correct(
+        session, me(), obligation, sample_id, round
+    )
+    if may_correct and done is not None and not values:
+        values = spot_check_corrections.form_values(done)
     return render_template(
         "spot_checks/household.html",
         obligation=obligation,
@@ -154,6 +184,8 @@ def _household_page(
         village=session.get(Unit, listed.sample.village_id),
         round=round,
         done=done,
+        may_correct=may_correct,
+        reason_field=spot_check_corrections.REASON,
         form=form,
         values=values,
         errors=field_errors,
@@ -181,7 +213,7 @@ def visits() -> ResponseReturnValue:
     form = found(registry.get(village_visits.FORM))
     values = form_values(request.form, form)
     errors.on_refusal(
-        lambda error: _visits_page(township.code, values, _fields(error), error.status)
+        lambda error: _visits_page(township.code, values, errors.field_errors(error), error.status)
     )
     submission = once.claim()
     visit = village_visits.record(session, HOST, me(), township.code, values)
