@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from campaign import audit, choices, notifications, numbering, supervision, visibility
@@ -144,6 +144,11 @@ def may_see(_session: Session, user: User, decision: Accountability) -> bool:
 
 
 def listed(session: Session, user: User, status: str = "") -> list[Accountability]:
+    return list(session.scalars(listed_query(session, user, status).limit(500)))
+
+
+def listed_query(session: Session, user: User, status: str = "") -> Select[tuple[Accountability]]:
+    """The decisions the person may see, newest first (a page at a time on the API)."""
     query = (
         select(Accountability)
         .where(Accountability.campaign_id == active_campaign(session).id)
@@ -156,7 +161,7 @@ def listed(session: Session, user: User, status: str = "") -> list[Accountabilit
         query = query.where(
             Accountability.unit_id.in_(units), Accountability.status.in_(("decided", "done"))
         )
-    return list(session.scalars(query.limit(500)))
+    return query
 
 
 def figures(session: Session) -> dict[str, int]:

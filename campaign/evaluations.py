@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from campaign import audit, choices, notifications, supervision, visibility
@@ -125,6 +125,14 @@ def listed(
     session: Session, user: User, *, status: str = "", satisfaction: str = "", money: str = ""
 ) -> list[Evaluation]:
     """The evaluations the person may see, newest first: the figures' drill-down."""
+    query = listed_query(session, user, status=status, satisfaction=satisfaction, money=money)
+    return list(session.scalars(query.limit(500)))
+
+
+def listed_query(
+    session: Session, user: User, *, status: str = "", satisfaction: str = "", money: str = ""
+) -> Select[tuple[Evaluation]]:
+    """The ordered query behind `listed`, for a page at a time (the API)."""
     query = (
         select(Evaluation)
         .where(Evaluation.campaign_id == active_campaign(session).id)
@@ -141,7 +149,7 @@ def listed(
     if not visibility.sees_whole_district(user):
         units = [r.unit_id for r in user.roles if r.role in UNIT_ROLES]
         query = query.where(Evaluation.unit_id.in_(units))
-    return list(session.scalars(query.limit(500)))
+    return query
 
 
 def closed_without_evaluation(session: Session, limit: int = 200) -> list[Problem]:

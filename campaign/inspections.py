@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
 
 from campaign import audit, choices, notifications, numbering, problems, supervision, visibility
 from campaign.actors import actor_for
@@ -115,6 +115,17 @@ def _entry(visit: Inspection, data: Mapping[str, Any]) -> dict[str, Any]:
 def may_see(_session: Session, user: User, _visit: Inspection) -> bool:
     """A visit is the office's (the units see the ledger entries it registered)."""
     return visibility.sees_whole_district(user)
+
+
+def listed_query(session: Session) -> Select[tuple[Inspection]]:
+    """Every visit of the campaign, newest first, with its findings (a page at a time on the
+    API)."""
+    return (
+        select(Inspection)
+        .where(Inspection.campaign_id == active_campaign(session).id)
+        .order_by(Inspection.visited_on.desc(), Inspection.id.desc())
+        .options(selectinload(Inspection.findings))
+    )
 
 
 def listed(session: Session) -> list[tuple[Inspection, int]]:

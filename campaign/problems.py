@@ -58,6 +58,14 @@ def registering_units(session: Session, user: User) -> list[Unit]:
     return [unit for unit in ledger_units(session) if may_register(session, user, unit)]
 
 
+def by_number(session: Session, number: str) -> Problem:
+    """A ledger entry by its number (2022-QSZ-0001), for commands that name it."""
+    problem = session.scalar(select(Problem).where(Problem.number == number.strip()))
+    if problem is None:
+        raise NotFound(f"问题台账中没有编号为 {number} 的问题")
+    return problem
+
+
 def may_reopen(user: User, problem: Problem) -> bool:
     """A closed problem is reopened after a follow-up visit by its unit's head or the office."""
     return problem.status == ProblemStatus.CLOSED.value and (

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, and_, exists, select
+from sqlalchemy import ColumnElement, Exists, Select, and_, exists, select
 from sqlalchemy.orm import Session
 
 from campaign import audit, choices, notifications, numbering, visibility
@@ -177,6 +177,14 @@ def parts(
     session: Session, user: User, *, state: str = "", source: str = "", unit_id: int | None = None
 ) -> list[SupervisionPart]:
     """The parts the person may see, newest order first: a drill-down of the figures."""
+    query = parts_query(session, user, state=state, source=source, unit_id=unit_id)
+    return list(session.scalars(query.limit(500)))
+
+
+def parts_query(
+    session: Session, user: User, *, state: str = "", source: str = "", unit_id: int | None = None
+) -> Select[tuple[SupervisionPart]]:
+    """The ordered query behind `parts`, for a page at a time (the API)."""
     query = (
         select(SupervisionPart)
         .join(Supervision)
@@ -192,7 +200,7 @@ def parts(
     if not visibility.sees_whole_district(user):
         units = [r.unit_id for r in user.roles if r.role in UNIT_ROLES]
         query = query.where(SupervisionPart.unit_id.in_(units))
-    return list(session.scalars(query.limit(500)))
+    return query
 
 
 def overdue_part_ids(session: Session, part_list: list[SupervisionPart]) -> set[int]:

@@ -21,6 +21,7 @@ from cli.context import AppContext, friendly_errors, pass_app
 from cli.demo import demo_group
 from cli.figures import check_figures_command
 from cli.filings import report
+from cli.office import accountability_group, evaluation_group, inspection_group, supervise_group
 from cli.reference_admin import household_group, place_group, programme_group
 from cli.reports import export, import_ledger_command
 from cli.users import user
@@ -160,6 +161,10 @@ ykt.add_command(bench_compare)
 ykt.add_command(export)
 ykt.add_command(import_ledger_command)
 ykt.add_command(report)
+ykt.add_command(supervise_group)
+ykt.add_command(inspection_group)
+ykt.add_command(accountability_group)
+ykt.add_command(evaluation_group)
 ykt.add_command(check_figures_command)
 ykt.add_command(deploy)
 ykt.add_command(worker)

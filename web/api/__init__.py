@@ -6,6 +6,7 @@ from web.api import (  # noqa: F401  (routes register on the blueprint)
     filings,
     notices,
     obligations,
+    office,
     problems,
     reference,
     reports,
