@@ -104,6 +104,23 @@ def test_the_township_records_its_sample_at_desk_and_on_a_phone(
     expect(phone.locator("#sample")).to_contain_text("已登记 2 户")
     _fits(phone, "spot_check_sample")
 
+    # A mistake found afterwards is corrected, with its reason, not recorded again.
+    phone.locator("#sample").get_by_role("link", name="查看或更正").last.click()
+    phone.get_by_text("更正核查结果", exact=True).click()
+    phone.get_by_label("入户情况").select_option(label="未能入户（外出、搬迁等）")
+    phone.get_by_label("“一卡通”保管情况").select_option(label="请选择")
+    phone.get_by_label("到户金额与发放清单是否一致").select_option(label="请选择")
+    phone.get_by_label("核查情况说明").fill("户主外出务工，未能入户")
+    phone.get_by_role("button", name="提交更正").click()
+    expect(phone.locator('[data-field="correction_reason"]')).to_contain_text("请写明更正的原因")
+    expect(phone.get_by_label("核查情况说明")).to_have_value("户主外出务工，未能入户")
+    _fits(phone, "spot_check_correction_refused")
+    phone.get_by_label("更正原因").fill("登记时误选为已入户")
+    phone.get_by_role("button", name="提交更正").click()
+    expect(phone.locator(".flash-success")).to_contain_text("核查结果已更正")
+    expect(phone.locator("#corrected")).to_contain_text("登记时误选为已入户")
+    _fits(phone, "spot_check_corrected")
+
     officer.goto(officer.url.split("#")[0])
     with officer.context.expect_page() as printed:
         officer.locator("#sample").get_by_role("link", name="打印名单").click()
