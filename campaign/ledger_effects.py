@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import disclosures, problems
-from campaign.models import FocusItem, Problem, Programme, StatCategory, Unit, User
+from campaign.models import FocusItem, Problem, Programme, StatCategory, User
 from campaign.models.ledger import yuan
+from campaign.org import unit_by_code
 from core import clock
 from engine.models import Case
 
@@ -28,7 +29,7 @@ def apply_registration(
 ) -> None:
     problem.source = data["source"]
     village = data.get("village")
-    problem.village = _by_code(session, Unit, village) if village else None
+    problem.village = unit_by_code(session, village) if village else None
     problem.programme = _by_code(
         session, Programme, data["programme"], campaign_id=problem.campaign.id
     )
@@ -54,7 +55,7 @@ def _review(session: Session, problem: Problem, data: Mapping[str, Any], user: U
     if data.get("review_decision") != "approve":
         return
     problem.reviewed_at = problem.reviewed_at or clock.now()
-    problem.responsible_unit = _by_code(session, Unit, data["responsible_unit"])
+    problem.responsible_unit = unit_by_code(session, data["responsible_unit"])
     problem.responsible_person = data["responsible_person"]
     problem.rectify_type = data["rectify_type"]
     problem.measures = data["measures"]

@@ -8,11 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, or_
 from sqlalchemy.orm import Session
 
 from campaign.models import Notification, Unit
-from core import clock
+from core import clock, held_rows
 from engine.models import Case
 
 TEXT_MAX = 300
@@ -98,12 +98,10 @@ def about(session: Session, items: Iterable[TaskRow]) -> dict[int, About]:
 
     items = list(items)
     wanted = {i.case_id for i in items}
-    cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(wanted)))}
+    cases = held_rows.by_ids(session, Case, wanted)
     subjects = records.records_of(session, cases.values())
     unit_ids = {i.unit_id for i in items if i.unit_id is not None}
-    units = dict(
-        session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).tuples().all()
-    )
+    units = {u.id: u.name for u in held_rows.by_ids(session, Unit, unit_ids).values()}
     found = {}
     for item in items:
         case = cases.get(item.case_id)

@@ -12,11 +12,20 @@ from campaign.models import Unit, User
 from campaign.models.org import UnitKind
 from core.errors import Conflict, InvalidInput, NotFound
 
+_BY_CODE = "ykt.units_by_code"  # session.info: the units this session looked up by code
+
 
 def unit_by_code(session: Session, code: str) -> Unit:
+    """A unit by its code; asked again in the same session (a completion asks for the same
+    unit three times), the unit it already holds, while it is still that unit's code."""
+    known: dict[str, Unit] = session.info.setdefault(_BY_CODE, {})
+    unit = known.get(code)
+    if unit is not None and unit in session and unit.code == code:
+        return unit
     unit = session.scalar(select(Unit).where(Unit.code == code))
     if unit is None:
         raise NotFound(f"单位代码不存在：{code}")
+    known[code] = unit
     return unit
 
 

@@ -21,9 +21,9 @@ from campaign.org import unit_by_code
 from campaign.problem_status import PROCESS_KEY, status_for
 from core import clock
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from engine import cases
+from engine import cases, projection
 from engine.host import CaseContext, EngineHost
-from engine.models import Case, CaseEvent, WorkItem, WorkItemState
+from engine.models import Case, CaseEvent
 
 
 def register_refusal(session: Session, user: User, unit: Unit) -> str | None:
@@ -103,12 +103,7 @@ def follow_case(session: Session, problem: Problem, case: Case) -> None:
     """After every change of the problem's case (its latest: a reopened problem has a new
     one), on every path: a completion, a timer, a migration, an error."""
     problem.case_id = case.id
-    steps = session.scalars(
-        select(WorkItem.bpmn_id).where(
-            WorkItem.case_id == case.id, WorkItem.state == WorkItemState.OPEN.value
-        )
-    )
-    problem.status = status_for(case.status, steps).value
+    problem.status = status_for(case.status, projection.open_steps(session, case)).value
     if problem.voided_at is not None:
         problem.status = ProblemStatus.VOIDED.value
     if problem.status == ProblemStatus.CLOSED.value:

@@ -11,6 +11,7 @@ one more entry below."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +48,7 @@ from campaign.models import (
     TipOff,
     User,
 )
+from core import held_rows
 from engine.cases import Completion
 from engine.host import EngineHost
 from engine.models import Case, CaseStatus, WorkItem
@@ -246,11 +248,21 @@ def kind_of(case: Case) -> RecordKind | None:
     return KINDS.get(case.subject_type)
 
 
+_HELD = "ykt.records_held"  # session.info: the last records read, kept from the collector
+
+
 def record_of(session: Session, case: Case) -> Any | None:
     kind = kind_of(case)
     if kind is None or case.subject_id is None:
         return None
-    return session.get(kind.model, case.subject_id)
+    record = session.get(kind.model, case.subject_id)
+    # The session holds its objects weakly: a record read before the engine's step and asked
+    # for again after it would be read from the database twice. A few are held (not all: an
+    # import reads a hundred thousand).
+    held: deque[Any] = session.info.setdefault(_HELD, deque(maxlen=4))
+    if record is not None and (not held or held[-1] is not record):
+        held.append(record)
+    return record
 
 
 def records_of(session: Session, cases: Iterable[Case]) -> dict[int, Any]:
@@ -261,8 +273,7 @@ def records_of(session: Session, cases: Iterable[Case]) -> dict[int, Any]:
             wanted.setdefault(case.subject_type, {}).setdefault(case.subject_id, []).append(case.id)
     found: dict[int, Any] = {}
     for name, by_subject in wanted.items():
-        model = KINDS[name].model
-        for record in session.scalars(select(model).where(model.id.in_(by_subject))):
+        for record in held_rows.by_ids(session, KINDS[name].model, by_subject).values():
             for case_id in by_subject[record.id]:
                 found[case_id] = record
     return found
@@ -287,6 +298,16 @@ def take_up(session: Session, host: EngineHost, user: User, done: Completion) ->
     kind, record = kind_of(done.case), record_of(session, done.case)
     if kind is not None and record is not None:
         kind.take_up(session, host, user, record, done)
+
+
+def may_see_item(session: Session, user: User, item: WorkItem) -> bool:
+    """Whether the person may see a task's case: at once when the task itself is theirs to
+    work or was done by them (one of the case's tasks), else as `may_see_case` decides."""
+    if item.completed_by == user.id or any(
+        (r.unit_id, r.role) == (item.unit_id, item.role) for r in user.roles
+    ):
+        return True
+    return may_see_case(session, user, item.case_id)
 
 
 def may_see_case(session: Session, user: User, case_id: int) -> bool:

@@ -15,7 +15,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from campaign import audit
 from campaign.models import LoginSession, User
@@ -55,7 +55,13 @@ def _digest(key: str) -> str:
 def _by_key(session: Session, key: str) -> LoginSession | None:
     if not key:
         return None
-    return session.scalar(select(LoginSession).where(LoginSession.key_hash == _digest(key)))
+    # The session, its person and the person's roles in one statement: every request asks.
+    found = session.scalars(
+        select(LoginSession)
+        .where(LoginSession.key_hash == _digest(key))
+        .options(joinedload(LoginSession.user).joinedload(User.roles))
+    )
+    return found.unique().first()
 
 
 def open_session(session: Session, user: User, *, source: str = "") -> str:

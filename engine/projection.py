@@ -12,7 +12,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDef
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, inspect, select
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -167,8 +167,29 @@ def project(
     if item_rows is None:
         item_rows = list(session.scalars(_OPEN_ITEMS, {"case_id": case.id}))
     _store_timers(session, case, timers, timer_rows)
-    _store_work_items(session, host, case, workflow, due_by_task, item_rows)
+    steps = _store_work_items(session, host, case, workflow, due_by_task, item_rows)
     waits.store(session, case, workflow, rows.waits.get(case.id))
+    # The steps left open, for the record that follows the case right after (open_steps),
+    # tied to the state just stored: a rollback or another step leaves a different one.
+    session.info.setdefault(_OPEN_STEPS, {})[case.id] = (case.state, steps)
+
+
+_OPEN_STEPS = "ykt.open_steps"  # session.info: case id → (state stored, its open steps)
+
+
+def open_steps(session: Session, case: Case) -> list[str]:
+    """The BPMN ids of the case's open work items: as the projection just stored them when
+    the case still holds that state, else from the database."""
+    stored, steps = session.info.get(_OPEN_STEPS, {}).pop(case.id, (None, []))
+    if stored is not None and inspect(case).dict.get("state") is stored:
+        return steps
+    return list(
+        session.scalars(
+            select(WorkItem.bpmn_id).where(
+                WorkItem.case_id == case.id, WorkItem.state == WorkItemState.OPEN.value
+            )
+        )
+    )
 
 
 # Built once: they run on every step of every case.
@@ -212,7 +233,9 @@ def _store_work_items(
     workflow: BpmnWorkflow,
     due_by_task: dict[str, datetime],
     rows: list[WorkItem],
-) -> None:
+) -> list[str]:
+    """Open, update and cancel the case's work items to match its READY tasks; returns the
+    BPMN ids of those left open."""
     open_items = {w.task_guid: w for w in rows}
     ready = {str(t.id): t for t in spiff.tasks_in(workflow, TaskState.READY, manual=True)}
     now = clock.now()
@@ -245,6 +268,7 @@ def _store_work_items(
                 created_at=now,
             )
         )
+    return [task.task_spec.bpmn_id or "" for task in ready.values()]
 
 
 def forget(session: Session, case: Case) -> None:

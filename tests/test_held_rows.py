@@ -1,0 +1,100 @@
+"""What a completion no longer reads twice must still be what the database holds: rows held by
+the session are taken only while loaded, a unit looked up by code again only while it still
+has that code, and a case's open steps from its last projection only while it holds the state
+that projection stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from campaign import org, problems
+from campaign.models import Problem, Unit
+from campaign.workflow_host import CampaignHost
+from core import clock, held_rows
+from core.errors import NotFound
+from engine import projection
+from engine.models import Case, WorkItem
+from tests.campaign.conftest import approval, do, registered, registration
+
+
+@contextmanager
+def counted(session: Session) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO")):
+            statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_rows_held_are_taken_and_the_rest_read_in_one_statement(db_session: Session) -> None:
+    units = list(db_session.scalars(select(Unit).order_by(Unit.id).limit(3)))
+    held, other = units[0], units[1]
+    held_id, other_id = held.id, other.id
+    db_session.expire(other)  # held by the session, but no longer loaded
+    with counted(db_session) as statements:
+        found = held_rows.by_ids(db_session, Unit, [held_id, other_id, 10**9])
+    assert set(found) == {held_id, other_id} and found[held_id] is held
+    assert len(statements) == 1 and "IN" in statements[0]
+    with counted(db_session) as statements:
+        again = held_rows.by_ids(db_session, Unit, [held_id, other_id])
+    assert again == found and statements == []
+
+
+def test_a_unit_is_found_again_by_code_only_while_it_has_that_code(db_session: Session) -> None:
+    unit = org.unit_by_code(db_session, "QSZ")
+    with counted(db_session) as statements:
+        assert org.unit_by_code(db_session, "QSZ") is unit
+    assert statements == []
+    unit.code = "QSZX"
+    db_session.flush()
+    with pytest.raises(NotFound):
+        org.unit_by_code(db_session, "QSZ")
+    assert org.unit_by_code(db_session, "QSZX") is unit
+    db_session.rollback()  # the rename is undone: the unit is found by its code again
+    assert org.unit_by_code(db_session, "QSZ").code == "QSZ"
+
+
+def _open_steps_in_db(session: Session, case_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(WorkItem.bpmn_id).where(WorkItem.case_id == case_id, WorkItem.state == "open")
+        )
+    )
+
+
+def test_open_steps_come_from_the_projection_only_for_the_state_it_stored(
+    db_session: Session,
+) -> None:
+    clock.freeze(datetime(2022, 6, 15, 2, 0, tzinfo=UTC))
+    host = CampaignHost()
+    problem = registered(db_session, host, registration())
+    do(db_session, host, "qsz_fzr", problem, approval())
+    case = db_session.get(Case, problem.case_id)
+    assert case is not None
+    db_session.flush()
+    expected = _open_steps_in_db(db_session, case.id)
+    assert expected and problem.status == "rectifying"
+    # The completion's projection left its steps; the entry's status took them, once.
+    with counted(db_session) as statements:
+        steps = projection.open_steps(db_session, case)
+    assert steps == expected and len(statements) == 1  # taken already: read from the database
+    # A projection whose state the case no longer holds (another step, a rollback) is not used.
+    db_session.info["ykt.open_steps"][case.id] = ("another state", ["stale_step"])
+    assert projection.open_steps(db_session, case) == expected
+    refreshed = db_session.get(Problem, problem.id)
+    assert refreshed is not None
+    problems.follow_case(db_session, refreshed, case)
+    assert refreshed.status == "rectifying"
