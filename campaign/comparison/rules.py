@@ -67,6 +67,12 @@ KINDS = {
             {"max_villages": (1, 20, 1)},
             "同一期间同一人在多于 max_villages 个村领取",
         ),
+        Kind(
+            "household_type_outside",
+            "户类型不符",
+            {},
+            "项目标准限定了户类型，领取人（农户名单上的户主）的户类型不在其中",
+        ),
     ]
 }
 
@@ -81,6 +87,7 @@ DEFAULT_RULES = [
     ("R07", "paid_twice", "同一期间重复发放"),
     ("R08", "village_mismatch", "领取村与登记村不符"),
     ("R09", "villages_across_rolls", "同一期间在多个村领取"),
+    ("R10", "household_type_outside", "户类型不在项目范围内"),
 ]
 
 
