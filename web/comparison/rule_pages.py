@@ -7,6 +7,7 @@ comes back with every input as typed and each field's reason beside it."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -113,7 +114,7 @@ def _may_edit() -> bool:
     return me().has_role(ADMIN)
 
 
-def _shown_params(values: dict[str, object]) -> str:
+def _shown_params(values: Mapping[str, object]) -> str:
     if not values:
         return "—"
     return "，".join(f"{rules.PARAM_LABELS.get(k, k)} {v}" for k, v in values.items())
