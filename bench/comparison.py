@@ -25,12 +25,22 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from bench.comparison_data import PAID_ON, Dataset, clean_rows, generate, id_number
+from bench.comparison_data import (
+    ALLOWED_TYPES,
+    HOUSEHOLD_HEADER,
+    PAID_ON,
+    Dataset,
+    clean_rows,
+    generate,
+    household_row,
+    id_number,
+)
 from bench.databases import throwaway_postgresql
-from campaign import bootstrap
+from campaign import bootstrap, reference_import
 from campaign.comparison import keyring, references, rolls
 from campaign.comparison.protection import KeyFile
 from campaign.comparison.run import programme_by_code, run_comparison
+from campaign.current import active_campaign
 from campaign.models import Discrepancy, PaymentRoll, RollRow, Unit
 from core import schema
 from core.bulk import insert_rows
@@ -89,9 +99,20 @@ def write_files(
     _write_csv(workdir / "beneficiaries.csv", header, chain(planted.beneficiaries, listed))
     _write_csv(
         workdir / "standards.csv",
-        ["项目", "每人标准金额", "最低年龄", "最高年龄", "排除财政供养"],
-        [[PROGRAMME, "1000.00", "16", "100", "是"], ["P01", "1000.00", "16", "100", "是"]],
+        ["项目", "每人标准金额", "最低年龄", "最高年龄", "排除财政供养", "户类型"],
+        [
+            [PROGRAMME, "1000.00", "16", "100", "是", ALLOWED_TYPES],
+            ["P01", "1000.00", "16", "100", "是", ALLOWED_TYPES],
+        ],
     )
+    # The household lists: every tenth person of the roll heads a household of a type the
+    # programme is for, so that the household type rule joins them all and flags none.
+    heads = (
+        household_row((name, person, card, village), "低保户")
+        for n, (name, person, village, _, card, *_) in enumerate(clean_rows(rows, 1, villages))
+        if n % 10 == 0 and n // 10 < reference_rows
+    )
+    _write_csv(workdir / "households.csv", HOUSEHOLD_HEADER, chain(planted.households, heads))
 
 
 def _timed(action: Callable[[], Any]) -> tuple[Any, float, float]:
@@ -120,6 +141,11 @@ def measure(
                     session, key_file, kind, workdir / f"{kind}.csv", actor_name="bench"
                 )
         with database.transaction() as session:
+            reference_import.import_sheet(
+                session, reference_import.HOUSEHOLDS, workdir / "households.csv",
+                campaign=active_campaign(session), key_file=key_file, actor_name="bench",
+            )  # fmt: skip
+        with database.transaction() as session:
             for roll, programme in planted.programmes.items():
                 rolls.import_roll(
                     session, key_file, io.BytesIO(planted.roll_csv(roll)),
@@ -128,7 +154,12 @@ def measure(
                 )  # fmt: skip
 
     _, figures["import_s"], figures["import_mb"] = _timed(import_lists)
-    figures["import_rows"] = 3 * reference_rows + sum(len(r) for r in planted.rolls.values())
+    figures["import_rows"] = (
+        3 * reference_rows
+        + min(reference_rows, (rows + 9) // 10)
+        + len(planted.households)
+        + sum(len(r) for r in planted.rolls.values())
+    )
     _, figures["load_s"], figures["load_mb"] = _timed(
         lambda: load_roll(database, key_file, rows, villages)
     )
@@ -196,10 +227,10 @@ def naive_comparison(session: Any, key_file: KeyFile, sample: int) -> int:
     """The rules the naive way: each roll row in Python, a query per row and rule."""
     keyring.protector(session, key_file)
     standards = {
-        programme: (amount, low, high, excludes)
-        for programme, amount, low, high, excludes in session.execute(
-            text("SELECT programme_id, amount_fen, min_age, max_age, excludes_payroll "
-                 "FROM ref_standard")
+        programme: (amount, low, high, excludes, types)
+        for programme, amount, low, high, excludes, types in session.execute(
+            text("SELECT programme_id, amount_fen, min_age, max_age, excludes_payroll, "
+                 "household_type FROM ref_standard")
         )
     }  # fmt: skip
     rows = session.execute(
@@ -217,13 +248,17 @@ def naive_comparison(session: Any, key_file: KeyFile, sample: int) -> int:
         hits += any(str(d.died_on) < row.paid_on.isoformat() for d in died)
         standard = standards.get(row.programme_id)
         if standard:
-            amount, low, high, excludes = standard
+            amount, low, high, excludes, types = standard
             if excludes:
                 payroll = "SELECT 1 FROM ref_payroll WHERE id_hash = :h"
                 hits += one(text(payroll), {"h": row.id_hash}).first() is not None
             hits += amount is not None and row.amount_fen > amount
             age = (row.paid_ymd - row.birth_ymd) // 10000
             hits += (low is not None and age < low) or (high is not None and age > high)
+            if types:
+                head = "SELECT household_type FROM household WHERE id_hash = :h AND active = :t"
+                kinds = one(text(head), {"h": row.id_hash, "t": True}).scalars()
+                hits += any(k and k not in types.split("、") for k in kinds)
         same = {"h": row.id_hash, "p": row.period}
         cards = "SELECT COUNT(DISTINCT card_hash) FROM roll_row WHERE id_hash = :h AND period = :p"
         hits += (one(text(cards), same).scalar() or 0) > 1

@@ -6,7 +6,9 @@ Two rolls of one period: A of a programme that excludes people on the public pay
 has a standard (amount per person, age band), B of another programme without one. Clean
 people each have their own ID and card, are paid within the standard, are of an age within
 the band, appear once per roll, and when listed as another programme's beneficiary it is
-in their own village. Each planted anomaly breaks exactly one rule, named by its code."""
+in their own village; those on a village household list are of a type their programme is
+for (roll A's: 低保户 or 特困户, or not recorded). Each planted anomaly breaks exactly one
+rule, named by its code."""
 
 from __future__ import annotations
 
@@ -31,7 +33,10 @@ SURNAMES = (
 )
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英霞平刚桂兰华红梅玉珍建国志文斌海燕春生林"
 BANKS = ["湖北农信", "中国农业银行", "中国邮政储蓄银行", "中国建设银行"]
-PLANTED_KINDS = ["R01", "R02", "R03", "R04", "R05", "R06", "R07", "R08", "R09"]
+PLANTED_KINDS = ["R01", "R02", "R03", "R04", "R05", "R06", "R07", "R08", "R09", "R10"]
+# Roll A's programme is for these household types; roll B's is not restricted.
+ALLOWED_TYPES = "低保户、特困户"
+HOUSEHOLD_HEADER = ["村", "户编号", "户主姓名", "身份证号", "卡号", "户类型"]
 
 
 def id_number(index: int, born: date) -> str:
@@ -59,6 +64,7 @@ class Dataset:
     payroll: list[list[str]] = field(default_factory=list)
     beneficiaries: list[list[str]] = field(default_factory=list)
     standards: list[list[str]] = field(default_factory=list)
+    households: list[list[str]] = field(default_factory=list)  # village household lists
     planted: list[Planted] = field(default_factory=list)
 
     def roll_csv(self, roll: str) -> bytes:
@@ -69,7 +75,8 @@ class Dataset:
             "deceased": ["身份证号", "死亡日期"],
             "payroll": ["身份证号", "工作单位"],
             "beneficiaries": ["身份证号", "项目", "村"],
-            "standards": ["项目", "每人标准金额", "最低年龄", "最高年龄", "排除财政供养"],
+            "standards": ["项目", "每人标准金额", "最低年龄", "最高年龄", "排除财政供养", "户类型"],
+            "households": HOUSEHOLD_HEADER,
         }
         return to_csv(headers[kind], getattr(self, kind))
 
@@ -117,7 +124,14 @@ def generate(
     people = _People(rng, villages, start)
     data = Dataset({"A": programmes[0], "B": programmes[1]})
     data.standards = [
-        [programmes[0], f"{STANDARD_FEN / 100:.2f}", str(MIN_AGE), str(MAX_AGE), "是"]
+        [
+            programmes[0],
+            f"{STANDARD_FEN / 100:.2f}",
+            str(MIN_AGE),
+            str(MAX_AGE),
+            "是",
+            ALLOWED_TYPES,
+        ]
     ]
     rows: dict[str, list[tuple[list[str], str | None]]] = {"A": [], "B": []}
 
@@ -145,6 +159,9 @@ def generate(
                 data.beneficiaries.append([person[1], "P09", person[3]])
             if rng.random() < 0.05:  # died after this payment: not an anomaly
                 data.deceased.append([person[1], "2022-08-01"])
+            if rng.random() < 0.3:  # on a household list, of a type the programme is for
+                allowed = ["低保户", "特困户", ""] if roll == "A" else ["一般户", "脱贫户", ""]
+                data.households.append(household_row(person, rng.choice(allowed)))
     for _ in range(reference_noise):
         data.deceased.append([people.person()[1], "2021-12-31"])
         data.payroll.append([people.person()[1], "区财政局"])
@@ -162,6 +179,12 @@ def generate(
         for plant, where in marks.items():
             _record(data, plant.split("#")[0], where)
     return data
+
+
+def household_row(person: tuple[str, str, str, str], household_type: str) -> list[str]:
+    """The person as head of a household of their village's list (户编号 from the card)."""
+    name, number, card, village = person
+    return [village, f"H{card[-9:]}", name, number, card, household_type]
 
 
 def _record(data: Dataset, rule: str, where: set[tuple[str, int]]) -> None:
@@ -206,6 +229,10 @@ def _plant(kind: str, data: Dataset, people: _People, pay: object) -> None:
         elsewhere = next(v for v in villages if v != person[3])
         data.beneficiaries.append([person[1], "P09", elsewhere])
         do("B", person, kind)
+    elif kind == "R10":
+        person = p()
+        data.households.append(household_row(person, "一般户"))
+        do("A", person, kind)
     elif kind == "R09":
         person = p()
         elsewhere = next(v for v in villages if v != person[3])

@@ -1,6 +1,6 @@
 """Village household lists (农户名单) administered in the product: head of household,
-身份证号, 卡号 (the household's “一卡通”) and phone, added, corrected and taken off the list by
-the system administrator from the page, `ykt household` or an Excel sheet
+身份证号, 卡号 (the household's “一卡通”), phone and 户类型, added, corrected and taken off
+the list by the system administrator from the page, `ykt household` or an Excel sheet
 (campaign.reference_import). The spot-check sample is drawn from the active households.
 
 身份证号 and 卡号 are kept as 数据比对 keeps them (campaign.comparison.protection): encrypted,
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from campaign import audit
 from campaign.comparison import keyring
+from campaign.comparison.household_types import household_type_problem
 from campaign.comparison.protection import (
     KeyFile,
     Protector,
@@ -47,6 +48,7 @@ class HouseholdInput:
     card: str = ""
     phone: str = ""
     members: str = "1"
+    household_type: str = ""  # 户类型, blank: 未登记
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Clean:
     card: str
     phone: str
     members: int
+    household_type: str
 
 
 def check(typed: HouseholdInput, *, numbers_required: bool = True) -> Clean:
@@ -87,9 +90,13 @@ def check(typed: HouseholdInput, *, numbers_required: bool = True) -> Clean:
     members = int(members_text) if members_text.isdigit() else 0
     if not 1 <= members <= MAX_MEMBERS:
         problems["members"] = f"家庭人口须为 1 至 {MAX_MEMBERS} 之间的整数"
+    household_type = typed.household_type.strip()
+    reason = household_type_problem(household_type)
+    if reason:
+        problems["household_type"] = reason
     if problems:
         raise InvalidInput("；".join(problems.values()), fields=problems)
-    return Clean(code, head, id_number, card, phone, members)
+    return Clean(code, head, id_number, card, phone, members, household_type)
 
 
 def masked_id(household: Household) -> str:
@@ -98,6 +105,10 @@ def masked_id(household: Household) -> str:
 
 def masked_card(household: Household) -> str:
     return f"****{household.card_last4}" if household.card_last4 else "未登记"
+
+
+def type_shown(household: Household) -> str:
+    return household.household_type or "未登记"
 
 
 def masked_phone(household: Household) -> str:
@@ -210,7 +221,13 @@ def edit_household(
     household = household_of(session, village, code)
     clean = check(
         HouseholdInput(
-            household.code, typed.head_name, typed.id_number, typed.card, typed.phone, typed.members
+            household.code,
+            typed.head_name,
+            typed.id_number,
+            typed.card,
+            typed.phone,
+            typed.members,
+            typed.household_type,
         ),
         numbers_required=household.id_cipher is None,
     )
@@ -228,6 +245,7 @@ def edit_household(
 def _store(household: Household, clean: Clean, protector: Protector) -> None:
     household.head_name, household.members = clean.head_name, clean.members
     household.phone = clean.phone or None
+    household.household_type = clean.household_type
     if clean.id_number:
         household.id_cipher = protector.encrypt(clean.id_number)
         household.id_hash = protector.digest(clean.id_number)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from campaign import audit, places, programmes
 from campaign.comparison import keyring, sheets
+from campaign.comparison.household_types import LISTED
 from campaign.comparison.protection import KeyFile
 from campaign.comparison.sheets import CellError, Errors, FileRefused, Villages
 from campaign.households import HouseholdInput, check, duplicate_reason
@@ -71,7 +72,7 @@ HOUSEHOLDS = Kind(
     "households",
     "农户名单",
     ("村", "户编号", "户主姓名", "身份证号", "卡号"),
-    ("联系电话", "家庭人口"),
+    ("联系电话", "家庭人口", "户类型"),
     {
         "村": "村代码或村名称（重名的村须填代码）",
         "户编号": "村内唯一，1–32 位字母、数字或连字符，如 QSZ01-013",
@@ -80,6 +81,7 @@ HOUSEHOLDS = Kind(
         "卡号": "惠民惠农“一卡通”卡号或账号，8–32 位数字，请设为文本格式",
         "联系电话": "可不填",
         "家庭人口": "1–99 的整数，不填为 1",
+        "户类型": f"{LISTED}之一；不填为未登记（数据比对的户类型规则不核对未登记的户）",
     },
 )
 KINDS = {k.key: k for k in (PROGRAMMES, PLACES, HOUSEHOLDS)}
@@ -309,6 +311,7 @@ def _household_rows(
         "card": "卡号",
         "phone": "联系电话",
         "members": "家庭人口",
+        "household_type": "户类型",
     }
     rows = 0
     for number, cell in sheets.parsed_rows(table, columns):
@@ -342,6 +345,7 @@ def _household_rows(
                     values.get("卡号", ""),
                     values.get("联系电话", ""),
                     values.get("家庭人口", ""),
+                    values.get("户类型", ""),
                 )
             )
         except InvalidInput as error:
@@ -371,6 +375,7 @@ def _household_rows(
                 code=clean.code,
                 head_name=clean.head_name,
                 members=clean.members,
+                household_type=clean.household_type,
                 phone=clean.phone or None,
                 id_cipher=protector.encrypt(clean.id_number),
                 id_hash=digest,

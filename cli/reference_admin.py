@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from campaign import households, places, programmes, reference_import
+from campaign.comparison.household_types import LISTED
 from campaign.current import active_campaign
 from cli.comparison import _actor, _key_file, _rows_listed
 from cli.context import AppContext, friendly_errors, pass_app
@@ -266,7 +267,7 @@ def household_list(app: AppContext, village: str, search: str) -> None:
                 click.echo(
                     f"{h.code:<14} {h.head_name}\t{households.masked_id(h)}\t"
                     f"{households.masked_card(h)}\t{households.masked_phone(h)}\t"
-                    f"{h.members} 人{_state(h.active)}"
+                    f"{h.members} 人\t{households.type_shown(h)}{_state(h.active)}"
                 )
             number += 1
 
@@ -279,6 +280,7 @@ def household_list(app: AppContext, village: str, search: str) -> None:
 @click.option("--card", required=True, help="“一卡通”卡号或账号")
 @click.option("--phone", default="")
 @click.option("--members", default="1", help="家庭人口")
+@click.option("--type", "household_type", default="", help=f"户类型：{LISTED}之一（可不填）")
 @pass_app
 @friendly_errors
 def household_add(
@@ -290,8 +292,9 @@ def household_add(
     card: str,
     phone: str,
     members: str,
+    household_type: str,
 ) -> None:
-    typed = households.HouseholdInput(code, head, id_number, card, phone, members)
+    typed = households.HouseholdInput(code, head, id_number, card, phone, members, household_type)
     with app.transaction() as session:
         made = households.add_household(
             session, _key_file(app), village, typed, actor_name=_actor()

@@ -139,6 +139,20 @@ def statement(kind: str, scope: Scope, dialect: str) -> str:
             "WHERE b.id_hash = r.id_hash AND b.village_id = r.village_id)"
         )
         return _row_select(source, condition, scope)
+    if kind == "household_type_outside":
+        # The person heads an active household of the lists whose recorded type is not one of
+        # those the programme's standard names (stored joined by 、, household_types); an
+        # unrecorded type on either side is not compared.
+        source = (
+            "household h CROSS JOIN roll_row r "
+            "JOIN ref_standard s ON s.programme_id = r.programme_id"
+        )
+        condition = (
+            "h.id_hash = r.id_hash AND h.active = :true AND h.household_type <> '' "
+            "AND s.household_type <> '' "
+            "AND '、' || s.household_type || '、' NOT LIKE '%、' || h.household_type || '、%'"
+        )
+        return _row_select(source, condition, scope)
     if kind == "one_person_many_cards":
         key = "r.period || ':' || r.id_hash"
         having = "COUNT(DISTINCT r.card_hash) > :max_cards"

@@ -5,7 +5,8 @@ replacing the list it brings (the district sends the whole list every time):
 - payroll (财政供养人员): 身份证号, 工作单位
 - beneficiaries (其他项目享受对象): 身份证号, 项目, 村 (村 may be empty)
 - standards (项目标准): 项目, then any of 每人标准金额, 计量单位 (人/亩), 最低年龄, 最高年龄,
-  户类型, 排除财政供养 (是/否); a programme not in the file keeps its standard."""
+  户类型 (campaign.comparison.household_types), 排除财政供养 (是/否); a programme not in the
+  file keeps its standard."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from campaign import audit
 from campaign.comparison import keyring, sheets
+from campaign.comparison.household_types import standard_types
 from campaign.comparison.protection import KeyFile, Protector
 from campaign.comparison.sheets import CellError, Errors, FileRefused, Villages
 from campaign.current import active_campaign
@@ -128,7 +130,7 @@ def _spec(session: Session, kind: str) -> _Spec:
             "计量单位": ("unit", _unit),
             "最低年龄": ("min_age", lambda v: sheets.integer(v, 0, 150)),
             "最高年龄": ("max_age", lambda v: sheets.integer(v, 0, 150)),
-            "户类型": ("household_type", lambda v: sheets.text(v, required=False, longest=64)),
+            "户类型": ("household_type", _household_types),
             "排除财政供养": ("excludes_payroll", sheets.yes_no),
         },
         False,
@@ -217,6 +219,13 @@ def _flush(session: Session, spec: _Spec, batch: list[dict[str, Any]]) -> None:
             values.setdefault("unit", "人")
             values["unit"] = values["unit"] or "人"
     insert_rows(session, spec.model, batch)
+
+
+def _household_types(value: Any) -> str:
+    try:
+        return standard_types(sheets.text(value, required=False, longest=64))
+    except ValueError as error:
+        raise CellError(str(error)) from None
 
 
 def _unit(value: Any) -> str:

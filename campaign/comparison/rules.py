@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import audit
-from campaign.models import ComparisonRule, ComparisonRuleVersion
+from campaign.models import ComparisonRule, ComparisonRuleVersion, User
 from core.errors import InvalidInput, NotFound
 
 
@@ -67,8 +67,23 @@ KINDS = {
             {"max_villages": (1, 20, 1)},
             "同一期间同一人在多于 max_villages 个村领取",
         ),
+        Kind(
+            "household_type_outside",
+            "户类型不符",
+            {},
+            "项目标准限定了户类型，领取人（农户名单上的户主）的户类型不在其中",
+        ),
     ]
 }
+
+# What each parameter is called on the page and in refusals.
+PARAM_LABELS = {
+    "max_cards": "每人最多卡（账户）数",
+    "max_people": "每卡（账户）最多人数",
+    "tolerance_fen": "允许超出标准（分）",
+    "max_villages": "每人最多领取村数",
+}
+MAX_NAME = 100
 
 # (code, kind, name) of the rules `ykt init` adds.
 DEFAULT_RULES = [
@@ -81,6 +96,7 @@ DEFAULT_RULES = [
     ("R07", "paid_twice", "同一期间重复发放"),
     ("R08", "village_mismatch", "领取村与登记村不符"),
     ("R09", "villages_across_rolls", "同一期间在多个村领取"),
+    ("R10", "household_type_outside", "户类型不在项目范围内"),
 ]
 
 
@@ -127,6 +143,27 @@ def find(session: Session, code: str) -> ComparisonRule:
     return rule
 
 
+def history(session: Session, rule: ComparisonRule) -> list[ComparisonRuleVersion]:
+    """Every version of the rule, the newest first: who set it, when, with what."""
+    return list(
+        session.scalars(
+            select(ComparisonRuleVersion)
+            .where(ComparisonRuleVersion.rule_id == rule.id)
+            .order_by(ComparisonRuleVersion.version.desc())
+        )
+    )
+
+
+def typed_params(texts: dict[str, str]) -> dict[str, Any]:
+    """Parameters as typed on a form: whole numbers as numbers, anything else kept as typed
+    so that the check names it."""
+    values: dict[str, Any] = {}
+    for name, text in texts.items():
+        shown = text.strip()
+        values[name] = int(shown) if shown.lstrip("-").isdigit() and len(shown) < 12 else shown
+    return values
+
+
 def change(
     session: Session,
     code: str,
@@ -135,15 +172,28 @@ def change(
     enabled: bool | None = None,
     name: str | None = None,
     actor_name: str,
+    actor: User | None = None,
 ) -> ComparisonRule:
-    """Set a rule's parameters, name or whether it runs: a new version, kept and audited."""
+    """Set a rule's parameters, name or whether it runs: a new version, kept and audited.
+    Every field at fault is named at once; a change that changes nothing is no version."""
     rule = find(session, code)
     values = parameters(rule)
+    fields: dict[str, str] = {}
     if params is not None:
-        values.update(_checked(rule.kind, params))
+        try:
+            values.update(_checked(rule.kind, params))
+        except InvalidInput as refused:
+            fields.update(refused.fields)
+    new_name = rule.name if name is None else " ".join(name.split())
+    if not new_name:
+        fields["name"] = "请填写规则名称"
+    elif len(new_name) > MAX_NAME:
+        fields["name"] = f"规则名称不能超过 {MAX_NAME} 个字"
+    if fields:
+        reasons = "；".join(fields.values())
+        raise InvalidInput(f"规则未修改：{reasons}", fields=fields)
     new_params = json.dumps(values, ensure_ascii=False, sort_keys=True)
     new_enabled = rule.enabled if enabled is None else enabled
-    new_name = rule.name if not name else name.strip()[:100]
     if (new_params, new_enabled, new_name) == (rule.params, rule.enabled, rule.name):
         return rule  # nothing changed: no new version
     rule.params, rule.enabled, rule.name = new_params, new_enabled, new_name
@@ -160,6 +210,7 @@ def change(
     audit.record(
         session,
         "comparison.rule_changed",
+        actor=actor,
         actor_name=actor_name,
         target=f"rule:{rule.code}",
         version=rule.version,
@@ -177,14 +228,16 @@ def _checked(kind: str, params: dict[str, Any]) -> dict[str, int]:
     for name, value in params.items():
         if name not in spec:
             known = "、".join(spec) or "（此类规则没有参数）"
-            fields[name] = f"不是此类规则的参数；可设：{known}"
+            fields[name] = f"{name} 不是此类规则的参数；可设：{known}"
             continue
         low, high, _ = spec[name]
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            fields[name] = f"须为 {low} 至 {high} 的整数"
-            continue
-        clean[name] = value
+        label = f"{PARAM_LABELS.get(name, name)}（{name}）"
+        if value == "" or value is None:
+            fields[name] = f"请填写{label}"
+        elif isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            fields[name] = f"{label}须为 {low} 至 {high} 的整数"
+        else:
+            clean[name] = value
     if fields:
-        reasons = "；".join(f"{name} {reason}" for name, reason in fields.items())
-        raise InvalidInput(f"规则参数有误：{reasons}", fields=fields)
+        raise InvalidInput(f"规则参数有误：{'；'.join(fields.values())}", fields=fields)
     return clean

@@ -59,6 +59,7 @@ IMPLIED_CATEGORY = {
     "paid_twice": ("1.3", "S06"),
     "village_mismatch": ("1.6", "S14"),  # 未及时核实更新补贴对象身份信息 · 其他
     "villages_across_rolls": ("3.2", "S03"),
+    "household_type_outside": ("1.3", "S06"),  # 不符合条件享受 · 超范围超标准发放
 }
 
 

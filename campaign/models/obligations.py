@@ -76,6 +76,9 @@ class Household(Base):
     card_hash: Mapped[str | None] = mapped_column(String(32))
     card_last4: Mapped[str | None] = mapped_column(String(4))
     phone: Mapped[str | None] = mapped_column(String(20))
+    # 户类型 (campaign.comparison.household_types), "" when not recorded: the household type
+    # rule of 数据比对 compares it with the programme's standard.
+    household_type: Mapped[str] = mapped_column(String(8), default="", server_default="")
     # A household that left the list stays for the samples and results that name it.
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
 

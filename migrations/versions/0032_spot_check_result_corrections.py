@@ -2,7 +2,7 @@
 when and why (the earlier values are in the audit log)
 
 Revision ID: 0032
-Revises: 0028
+Revises: 0029
 Create Date: 2026-11-30 19:30:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import core.db
 
 revision: str = "0032"
-down_revision: str | None = "0028"
+down_revision: str | None = "0029"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

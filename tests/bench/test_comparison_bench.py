@@ -17,8 +17,8 @@ def test_json_has_the_run_the_naive_comparison_and_every_rule_found(tmp_path: Pa
     result = CliRunner().invoke(bench_compare, args)
     assert result.exit_code == 0, result.output
     sqlite = json.loads(result.stdout)["sqlite"]
-    assert sqlite["found_rules"] == [f"R0{n}" for n in range(1, 10)]
-    assert sqlite["discrepancies"] == 9  # the planted ones, nothing among the clean rows
+    assert sqlite["found_rules"] == [f"R{n:02d}" for n in range(1, 11)]
+    assert sqlite["discrepancies"] == 10  # the planted ones, nothing among the clean rows
     assert sqlite["compare_s"] > 0 and sqlite["compare_mb"] > 0
     assert sqlite["naive_sample"] == 20 and sqlite["naive_extrapolated_s"] > 0
     assert list(tmp_path.iterdir()) == []

@@ -44,6 +44,13 @@ def test_refusals_are_one_line_and_exit_1(cli_env: dict[str, str]) -> None:
             ["household", "add", "QSZ01", "X-1", "--head", "王", "--id-number", "1", "--card", "2"],
             "身份证号须为 18 位",
         ),
+        (
+            [
+                *("household", "add", "QSZ01", "X-1", "--head", "王", "--id-number", "1"),
+                *("--card", "2", "--type", "贫困户"),
+            ],
+            "户类型须为一般户、低保户、特困户、脱贫户、监测户之一",
+        ),
         (["campaign", "deadline", "stage_summary", "--due", "2023-01-01"], "不在活动期间"),
         (["campaign", "phase", "2", "--starts", "2022-05-10"], "重叠"),
         (["campaign", "new", "2023-HTK", "--year", "2021"], "须晚于 2022"),
@@ -84,7 +91,7 @@ def test_the_administrator_keeps_the_lists_from_the_command_line(
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["村", "户编号", "户主姓名", "身份证号", "卡号", "联系电话"])
+    sheet.append(["村", "户编号", "户主姓名", "身份证号", "卡号", "联系电话", "户类型"])
     sheet.append(
         [
             "XCZ01",
@@ -93,6 +100,7 @@ def test_the_administrator_keeps_the_lists_from_the_command_line(
             id_number(5, date(1970, 1, 1)),
             "6217000011112222",
             "13912345678",
+            "低保户",
         ]
     )
     sheet.append(["XCZ01", "XCZ01-002", "李某", "坏号码", "6217000011113333", ""])
@@ -105,6 +113,7 @@ def test_the_administrator_keeps_the_lists_from_the_command_line(
     assert done.exit_code == 0 and "已导入农户名单 1 行" in done.output
     shown = run(cli_env, "household", "list", "XCZ01").output
     assert "**************" in shown and "****2222" in shown and "139****5678" in shown
+    assert "低保户" in shown
     assert "6217000011112222" not in shown and "13912345678" not in shown
 
 

@@ -11,8 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bench.comparison_data import Dataset
+from campaign import reference_import
 from campaign.comparison import references, rolls
 from campaign.comparison.protection import KeyFile
+from campaign.current import active_campaign
 from campaign.models import Unit
 
 
@@ -27,12 +29,22 @@ def village_names(session: Session) -> list[str]:
 
 
 def load(session: Session, key_file: KeyFile, data: Dataset) -> dict[str, int]:
-    """Import the data set's reference lists and both rolls; returns the rolls' ids."""
+    """Import the data set's reference lists, household lists and both rolls; returns the
+    rolls' ids."""
     for kind in ("standards", "deceased", "payroll", "beneficiaries"):
         if getattr(data, kind):
             references.import_list(
                 session, key_file, kind, io.BytesIO(data.list_csv(kind)), actor_name="tests"
             )
+    if data.households:
+        reference_import.import_sheet(
+            session,
+            reference_import.HOUSEHOLDS,
+            io.BytesIO(data.list_csv("households")),
+            campaign=active_campaign(session),
+            key_file=key_file,
+            actor_name="tests",
+        )
     ids = {}
     for roll, programme in data.programmes.items():
         done = rolls.import_roll(

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bench.comparison_data import ROLL_HEADER, generate, to_csv
+from campaign.comparison import rules
 from campaign.demo import TOWNSHIPS
 from cli.main import ykt
 from tests.databases import fresh_database_url
@@ -101,7 +102,7 @@ def test_a_refused_roll_names_its_rows_and_exits_1(cli_env: dict[str, str], tmp_
 def test_rules_are_listed_and_changed_by_version(cli_env: dict[str, str]) -> None:
     listed = run(cli_env, "compare", "rules")
     assert listed.exit_code == 0
-    assert len(listed.output.splitlines()) == 9
+    assert len(listed.output.splitlines()) == len(rules.DEFAULT_RULES) == 10
     changed = run(cli_env, "compare", "rule", "R04", "--set", "max_people=3")
     assert changed.exit_code == 0 and "第 2 版" in changed.output
     refused = run(cli_env, "compare", "rule", "R04", "--set", "max_people=0")

@@ -98,13 +98,13 @@ def cases_of(session: Session) -> int:
 def test_running_again_raises_no_疑点_twice_nor_starts_a_second_case(
     db_session: Session, host: CampaignHost, raised: list[Discrepancy]
 ) -> None:
-    assert len(raised) == 9 and cases_of(db_session) == 9
+    assert len(raised) == 10 and cases_of(db_session) == 10
     assert run_comparison(db_session, actor_name="tests").total == 0
     assert verification.start_cases(db_session, host, actor_name="tests") == 0
     for found in raised:  # a second start of the same 疑点 (a run racing this one)
         assert verification._start_one(db_session, host, found.id) is False
-    assert cases_of(db_session) == 9
-    assert db_session.scalar(select(func.count(func.distinct(Discrepancy.case_id)))) == 9
+    assert cases_of(db_session) == 10
+    assert db_session.scalar(select(func.count(func.distinct(Discrepancy.case_id)))) == 10
 
 
 def test_a_decided_疑点_is_never_started_again(
@@ -271,12 +271,12 @@ def test_two_runs_at_once_start_one_case_per_疑点(tmp_path: Path) -> None:
                 thread.start()
             for thread in threads:
                 thread.join(timeout=120)
-            assert len(outcomes) == 2 and sum(outcomes) == 9
+            assert len(outcomes) == 2 and sum(outcomes) == 10
             with database.transaction() as session:
-                assert cases_of(session) == 9
+                assert cases_of(session) == 10
                 assert (
                     session.scalar(select(func.count()).where(Discrepancy.case_id.is_not(None)))
-                    == 9
+                    == 10
                 )
         finally:
             database.dispose()

@@ -140,6 +140,38 @@ def test_deactivating_a_programme_takes_it_out_of_the_register_form(
     assert 'value="C02"' in form and 'value="C01"' not in form
 
 
+def test_a_household_type_is_chosen_and_a_bad_one_refused_keeping_the_form(
+    app: Flask, db_session: Session, key_file: Path
+) -> None:
+    admin = signed_in(app, "admin")
+    token = csrf_token(admin, "/admin/reference/households?village=QSZ01")
+    typed = {
+        "csrf_token": token,
+        "code": "QSZ01-102",
+        "head_name": "钱某某",
+        "id_number": id_number(8, date(1967, 7, 7)),
+        "card": "6217000099996666",
+        "members": "2",
+    }
+    refused = admin.post(
+        "/admin/reference/households/QSZ01", data={**typed, "household_type": "富户"}
+    )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "户类型须为一般户、低保户" in page
+    assert 'value="钱某某"' in page and typed["id_number"] not in page
+    added = admin.post(
+        "/admin/reference/households/QSZ01",
+        data={**typed, "household_type": "脱贫户"},
+        follow_redirects=True,
+    )
+    assert "已新增农户 QSZ01-102" in added.get_data(as_text=True)
+    assert ">脱贫户</td>" in added.get_data(as_text=True)
+    form = admin.get("/admin/reference/households?village=QSZ01&edit=QSZ01-102").get_data(
+        as_text=True
+    )
+    assert "<option selected>脱贫户</option>" in form
+
+
 def test_households_are_masked_and_revealed_with_a_record(
     app: Flask, db_session: Session, key_file: Path
 ) -> None:

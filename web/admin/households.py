@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from campaign import households, places
+from campaign.comparison.household_types import HOUSEHOLD_TYPES
 from campaign.models import Unit
 from core.errors import AppError
 from web import db, errors
@@ -18,7 +19,7 @@ from web.authz import allow
 from web.common import me, page_arg
 from web.roles import ADMIN
 
-FIELDS = ("code", "head_name", "id_number", "card", "phone", "members")
+FIELDS = ("code", "head_name", "id_number", "card", "phone", "members", "household_type")
 
 
 def _typed() -> households.HouseholdInput:
@@ -48,6 +49,7 @@ def _page(
             "head_name": current.head_name,
             "phone": current.phone or "",
             "members": str(current.members),
+            "household_type": current.household_type,
         }
     villages = [
         (t, [v for v in t.children if v.kind == "village"]) for t in places.townships(session)
@@ -67,6 +69,8 @@ def _page(
         masked_id=households.masked_id,
         masked_card=households.masked_card,
         masked_phone=households.masked_phone,
+        type_shown=households.type_shown,
+        household_types=HOUSEHOLD_TYPES,
     )
 
 

@@ -2,6 +2,7 @@
 
 from web.api import (  # noqa: F401  (routes register on the blueprint)
     cases,
+    comparison,
     evidence,
     filings,
     notices,
