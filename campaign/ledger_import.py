@@ -88,6 +88,25 @@ def import_ledger(
     """Check every row, then (unless dry_run or any row is bad) register them all.
 
     Raises LedgerFileRefused when the file cannot be read at all."""
+    sheet = read_sheet(source, progress)
+    if isinstance(sheet, ImportResult):
+        return replace(sheet, dry_run=dry_run)
+    return import_rows(session, host, user, sheet, dry_run=dry_run, progress=progress)
+
+
+@dataclass(frozen=True)
+class ReadSheet:
+    """The data rows of a sheet whose header was right, and the columns not imported."""
+
+    rows: Sequence[tuple[int, Any]]
+    ignored: list[str]
+
+
+def read_sheet(
+    source: str | Path | IO[bytes], progress: Progress = _quiet
+) -> ReadSheet | ImportResult:
+    """The sheet's rows, or the result refusing its header; raises LedgerFileRefused when
+    the file cannot be read or holds no rows. Reads no database."""
     progress("读取", 0, 0)
     try:
         sheet = read_ledger(source)
@@ -95,28 +114,46 @@ def import_ledger(
         raise LedgerFileRefused(str(refused)) from None
     ignored = list(sheet.ignored)
     if sheet.header_errors:
-        return ImportResult(0, list(sheet.header_errors), dry_run=dry_run, ignored=ignored)
+        return ImportResult(0, list(sheet.header_errors), ignored=ignored)
     if not sheet.rows:
         raise LedgerFileRefused(f"工作表“{SHEET}”中没有数据行（第 1 行为表头，问题从第 2 行填起）")
+    return ReadSheet(sheet.rows, ignored)
+
+
+def import_rows(
+    session: Session,
+    host: EngineHost,
+    user: User,
+    sheet: ReadSheet,
+    *,
+    dry_run: bool = False,
+    progress: Progress = _quiet,
+) -> ImportResult:
+    """Check the rows of a read sheet, then (unless dry_run or any row is bad) register
+    them all and audit the import."""
     total = len(sheet.rows)
     progress("校验", 0, total)
     campaign = active_campaign(session)
     clean, errors = check_rows(session, user, campaign, sheet.rows)
     progress("校验", total, total)
-    result = ImportResult(total, errors, dry_run=dry_run, ignored=ignored)
+    result = ImportResult(total, errors, dry_run=dry_run, ignored=list(sheet.ignored))
     if errors or dry_run:
         return result
     result.created = store(session, host, user, campaign, clean, progress)
+    record_import(session, user, campaign, result)
+    return result
+
+
+def record_import(session: Session, user: User, campaign: Campaign, result: ImportResult) -> None:
     audit.record(
         session,
         "ledger.import",
         actor=user,
         target=f"campaign:{campaign.code}",
-        rows=total,
+        rows=result.rows,
         first=result.created[0] if result.created else "",
         last=result.created[-1] if result.created else "",
     )
-    return result
 
 
 def check_rows(

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from campaign.models import NumberCounter
+from core.staging import Staging, Stale
 
 
 def next_value(session: Session, scope: str) -> int:
@@ -30,3 +31,23 @@ def reserve(session: Session, scope: str, count: int) -> int:
     )
     assert value is not None
     return value - count + 1
+
+
+def planned(session: Session, scope: str, count: int, staging: Staging) -> int:
+    """`count` consecutive numbers of a scope for rows being staged (core.staging): the
+    first is read from the snapshot; the copy checks that no one took a number of the
+    scope meanwhile (else it is refused as stale) and takes them in its transaction."""
+    seen = session.scalar(select(NumberCounter.last).where(NumberCounter.scope == scope)) or 0
+
+    def unchanged(target: Session) -> None:
+        now = target.scalar(select(NumberCounter.last).where(NumberCounter.scope == scope)) or 0
+        if now != seen:
+            raise Stale(f"numbers of {scope}: {now - seen} taken meanwhile")
+
+    def take(target: Session) -> None:
+        first = reserve(target, scope, count)
+        assert first == seen + 1, (scope, first, seen)
+
+    staging.checks.append(unchanged)
+    staging.finish.append(take)
+    return seen + 1

@@ -32,6 +32,7 @@ from campaign.models import (
 )
 from campaign.problem_status import PROCESS_KEY, status_for
 from core import bulk, clock
+from core.staging import Staging, staging_of
 from core.write_behind import writing_behind
 from engine.batch_start import NewCase, start_cases
 from engine.host import CaseContext, EngineHost
@@ -86,7 +87,12 @@ def register_many(
 ) -> list[tuple[int, str]]:
     """Register checked entries; returns each one's (id, number), in order. The caller has
     checked the person may register for each entry's unit. On PostgreSQL the rows are
-    written behind (core.write_behind): the server stores a batch while the next is built."""
+    written behind (core.write_behind): the server stores a batch while the next is built.
+    When the session stages its rows (core.staging, SQLite), the numbers are taken and the
+    audit records linked when the staged rows are copied in: the entries' ids and numbers
+    are written into their cases' data, so they must not move (`fixed`)."""
+    if (staging := staging_of(session)) is not None:
+        staging.fixed.add(Problem.__tablename__)
     with _planned_with_values(session), writing_behind(session):
         return _register_many(session, host, user, campaign, entries, progress)
 
@@ -191,7 +197,10 @@ def _register_many(
             _forget_engine_rows(session, set(case_ids))
         made += zip(problem_ids, batch_numbers, strict=True)
         progress(start + len(batch), len(entries))
-    _record(session, user, now, registered)
+    if (staging := staging_of(session)) is not None:
+        staging.finish.append(lambda target: _record(target, user, now, registered))
+    else:
+        _record(session, user, now, registered)
     return made
 
 
@@ -241,10 +250,16 @@ def _numbers(session: Session, entries: Sequence[Registration]) -> list[str]:
     numbers = [""] * len(entries)
     for unit_code, indexes in sorted(by_unit.items()):
         scope = f"problem:{year}:{unit_code}"
-        first = numbering.reserve(session, scope, len(indexes))
+        first = _first_number(session, scope, len(indexes), staging_of(session))
         for offset, index in enumerate(indexes):
             numbers[index] = number_for(year, unit_code, first + offset)
     return numbers
+
+
+def _first_number(session: Session, scope: str, count: int, staging: Staging | None) -> int:
+    if staging is None:
+        return numbering.reserve(session, scope, count)
+    return numbering.planned(session, scope, count, staging)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,13 @@ def key_token(user: User, key: str) -> str:
     return hashlib.sha256(f"{user.id}\n{key}".encode()).hexdigest()[:32]
 
 
+def refuse_used(session: Session, token: str | None) -> None:
+    """Raises AlreadySubmitted when the token was used already: for a form whose work runs
+    long before it claims the token in its own transaction (the ledger import)."""
+    if token and _TOKEN.fullmatch(token) and (first := session.get(FormSubmission, token)):
+        raise AlreadySubmitted(first)
+
+
 def claim(session: Session, user: User, token: str | None) -> FormSubmission | None:
     """Records the token in the current transaction, so it stands or falls with the form's
     work: a refused form leaves the token free for the corrected one. Raises AlreadySubmitted

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from campaign import accounts, reports
 from campaign.audit import CLI_ACTOR
 from campaign.ledger_import import import_ledger
+from campaign.ledger_staged import import_staged
 from campaign.reports import downloads
 from campaign.reports.scope import ReportScope
 from campaign.workflow_host import CampaignHost
@@ -185,11 +186,17 @@ def _describe(scope: ReportScope) -> str:
 @pass_app
 @friendly_errors
 def import_ledger_command(app: AppContext, file: Path, username: str, dry_run: bool) -> None:
-    with app.transaction() as session:
-        person = accounts.user_by_name(session, username)
-        result = import_ledger(
-            session, CampaignHost(), person, file, dry_run=dry_run, progress=_Progress()
-        )
+    if dry_run:
+        with app.reading() as session:
+            person = accounts.user_by_name(session, username)
+            result = import_ledger(
+                session, CampaignHost(), person, file, dry_run=True, progress=_Progress()
+            )
+    else:
+        with app.reading() as session:
+            person_id = accounts.user_by_name(session, username).id
+        # In a transaction of its own: on SQLite the service keeps writing meanwhile.
+        result = import_staged(app.database, CampaignHost(), person_id, file, progress=_Progress())
     if result.ignored_note:
         click.echo(result.ignored_note, err=bool(result.errors))
     if result.errors:

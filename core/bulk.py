@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Column, Table, func, select, text
 from sqlalchemy.orm import Session
 
+from core.staging import staging_of
 from core.write_behind import writer_of
 
 # Ids reserved ahead, per table, while writing behind (core.write_behind): a reservation is
@@ -38,9 +39,12 @@ def reserve_ids(session: Session, model: Any, count: int) -> list[int]:
     PostgreSQL takes them from the table's sequence. On SQLite the transaction holds the
     write lock from its first statement (BEGIN IMMEDIATE, core.db), so the ids after the
     largest one are free until this transaction inserts into the table; the caller inserts
-    its rows with these ids before anything else inserts there."""
+    its rows with these ids before anything else inserts there. A staged session
+    (core.staging) takes them after the largest its snapshot saw; the copy moves them."""
     if count <= 0:
         return []
+    if (staging := staging_of(session)) is not None:
+        return staging.reserve(session, model.__table__, count)
     if session.get_bind().dialect.name == "postgresql":
         if writer_of(session) is None:
             return _next_values(session, model.__table__, count)
@@ -85,7 +89,9 @@ def _insert(
     columns, values = _values(table, rows, ids, dialect)
     session.flush()  # rows added to the session go first, as an INSERT through it would
     if dialect.name != "postgresql":
-        _executemany(session, table, columns, values)
+        staging = staging_of(session)
+        target = staging.target(session, table) if staging is not None else None
+        _executemany(session, table, columns, values, target)
         return
     copy = _copy(session, table, columns, values)
     writer = writer_of(session)
@@ -140,15 +146,21 @@ def _column_types(session: Session, table: Table) -> dict[str, int]:
 
 
 def _executemany(
-    session: Session, table: Table, columns: list[Column[Any]], values: Iterator[list[Any]]
+    session: Session,
+    table: Table,
+    columns: list[Column[Any]],
+    values: Iterator[list[Any]],
+    target: str | None = None,
 ) -> None:
     """The driver's executemany, through SQLAlchemy's connection: its errors stay
-    SQLAlchemy's, and nothing is compiled or processed per row."""
+    SQLAlchemy's, and nothing is compiled or processed per row. `target`: the staged
+    table (core.staging) the rows go to instead of the table."""
     quote = session.get_bind().dialect.identifier_preparer.quote
     names = ", ".join(quote(c.name) for c in columns)
     marks = ", ".join("?" for _ in columns)
     # The names come from the table's metadata, the values go as parameters.
-    statement = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"  # noqa: S608
+    into = target or quote(table.name)
+    statement = f"INSERT INTO {into} ({names}) VALUES ({marks})"  # noqa: S608
     session.connection().exec_driver_sql(statement, [tuple(row) for row in values])
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, text
-from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -214,6 +214,14 @@ class Database:
         finally:
             session.rollback()
             session.close()
+
+    @contextmanager
+    def apart(self) -> Iterator[Connection]:
+        """A connection of its own, for work of several transactions that must run on one
+        connection (a staged import, core.staging: its temporary tables live as long as
+        the connection). Its transactions are begun by the caller."""
+        with self.engine.connect() as connection:
+            yield connection
 
     def run_kept(self, kept: list[KeptWork]) -> None:
         """Do kept work in a transaction of its own, after the work it belonged to was

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaign import bootstrap, passwords
@@ -72,6 +74,12 @@ def bound_database(database: Database, db_session: Session) -> Database:
         join_transaction_mode="create_savepoint",
         expire_on_commit=False,
     )
+
+    @contextmanager
+    def apart() -> Iterator[Connection]:  # the test's connection: its work is rolled back too
+        yield db_session.connection()
+
+    bound.apart = apart  # type: ignore[method-assign]
     return bound
 
 

@@ -63,6 +63,16 @@ def _deferred() -> bool:
     )
 
 
+def release() -> None:
+    """Commit what the request has done so far, so that its transaction holds no lock while
+    the view runs long work in transactions of its own (the ledger import,
+    campaign.ledger_staged). What the request does afterwards is committed at its end."""
+    current: Session | None = g.get("db_session")
+    if current is not None and not g.get("db_failed"):
+        write_kept(current)
+        current.commit()
+
+
 def kept_anything() -> bool:
     """Whether this request's work kept a row aside to outlive its rollback."""
     current: Session | None = g.get("db_session")

@@ -4,13 +4,16 @@ nothing, every bad row reported), and the download of the rows shown."""
 from __future__ import annotations
 
 import io
+from typing import IO
 
 from flask import render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from campaign import ledger_import, ledger_queries, reports, submissions
+from campaign import ledger_import, ledger_queries, ledger_staged, reports, submissions
 from campaign.current import active_campaign
+from campaign.models import User
 from campaign.reports import downloads
 from core.errors import AppError, InvalidInput
 from web import db, errors, once
@@ -46,19 +49,40 @@ def import_sheet() -> ResponseReturnValue:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise InvalidInput("请选择要导入的 Excel 文件（.xlsx）")
-    session = db.session()
     dry_run = request.form.get("dry_run") == "1"
-    submission = None if dry_run else once.claim()
-    result = ledger_import.import_ledger(session, HOST, me(), upload.stream, dry_run=dry_run)
+    if dry_run:  # only reads: on SQLite in a transaction that takes no lock
+        user_id = me().id
+        db.release()
+        with db.database().reading() as session:
+            result = ledger_import.import_ledger(
+                session, HOST, session.get_one(User, user_id), upload.stream, dry_run=True
+            )
+    else:
+        result = _import(upload.stream)
     if not result.ok:
         raise ledger_import.RowsRefused(result)
-    if result.created:
+    return render_template("ledger/import.html", result=result, refused=None)
+
+
+def _import(stream: IO[bytes]) -> ledger_import.ImportResult:
+    """The import in a transaction of its own (campaign.ledger_staged: on SQLite other
+    requests keep writing while it runs), with the form's token claimed in it. The
+    request's own transaction is committed first, so that it holds no lock meanwhile."""
+    token = request.form.get(once.FIELD)
+    submissions.refuse_used(db.session(), token)
+    user_id = me().id
+    db.release()
+    location = url_for("ledger.index")
+
+    def claimed(session: Session, result: ledger_import.ImportResult) -> None:
+        submission = submissions.claim(session, session.get_one(User, user_id), token)
         submissions.record(
             submission,
             f"已导入 {len(result.created)} 条问题：{result.created[0]} 至 {result.created[-1]}。",
-            url_for("ledger.index"),
+            location,
         )
-    return render_template("ledger/import.html", result=result, refused=None)
+
+    return ledger_staged.import_staged(db.database(), HOST, user_id, stream, finish=claimed)
 
 
 def _refused(error: AppError) -> ResponseReturnValue:
