@@ -92,8 +92,13 @@ def describe(session: Session, case_id: int) -> dict[str, Any]:
     """Everything a started case consists of, apart from ids and times."""
     case = session.get(Case, case_id)
     assert case is not None
-    items = session.scalars(select(WorkItem).where(WorkItem.case_id == case_id)).all()
-    events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)).all()
+    # In the order written: without ORDER BY, PostgreSQL may return rows in any order.
+    items = session.scalars(
+        select(WorkItem).where(WorkItem.case_id == case_id).order_by(WorkItem.id)
+    ).all()
+    events = session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+    ).all()
     workflow = cases.load(session, case)
     return {
         "case": (
