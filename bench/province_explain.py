@@ -76,11 +76,9 @@ def explain(database: Database, page: str, statement: Statement) -> Plan:
         prefix = "EXPLAIN (ANALYZE, BUFFERS) "
     else:
         prefix = "EXPLAIN QUERY PLAN "
-    with database.engine.connect() as connection:
-        try:
-            rows = connection.exec_driver_sql(prefix + statement.sql, statement.parameters).all()
-        finally:
-            connection.rollback()
+    with database.reading() as session:  # rolled back, and on SQLite takes no write lock
+        connection = session.connection()
+        rows = connection.exec_driver_sql(prefix + statement.sql, statement.parameters).all()
     if database.dialect == "postgresql":
         lines = [str(row[0]) for row in rows]
     else:  # (id, parent, notused, detail): indent each step under its parent

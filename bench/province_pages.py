@@ -277,7 +277,9 @@ def measure(
     result.load.append(os.getloadavg())
     bench = Bench(database, settings, sizes, progress)
     code = s.township.lower()
-    officer, reviewer, office = (_login(bench.app, n) for n in (f"{code}_jbr", f"{code}_fzr", OFFICE))
+    officer, reviewer, office = (
+        _login(bench.app, n) for n in (f"{code}_jbr", f"{code}_fzr", OFFICE)
+    )
     n, r = sizes.requests, sizes.repeats
     bench.page(result, "inbox_officer", f"待办首页（{code}_jbr）p95", 100, "p95",
                officer, ["/inbox/"], ["我的待办"], n)  # fmt: skip
@@ -307,9 +309,7 @@ def measure(
                office, [f"/reports/attachment3.xlsx?{scope}"], [XLSX_MAGIC], r)  # fmt: skip
     with database.reading() as session:
         numbers = dict(
-            session.execute(
-                select(Problem.id, Problem.number).where(Problem.id.in_(s.problem_ids))
-            )
+            session.execute(select(Problem.id, Problem.number).where(Problem.id.in_(s.problem_ids)))
             .tuples()
             .all()
         )
@@ -335,8 +335,8 @@ def lines(result: ProvinceResult, *, plans: bool) -> list[str]:
     for f in result.figures:
         verdict = "met" if f.met else "MISSED"
         out.append(
-            f"  {_padded(f.label, 50)} {f.value_ms:9.1f} ms   target ≤ {f.target_ms:g} ms: {verdict}"
-            f"   ({len(f.times_ms)} timed)"
+            f"  {_padded(f.label, 50)} {f.value_ms:9.1f} ms   "
+            f"target ≤ {f.target_ms:g} ms: {verdict}   ({len(f.times_ms)} timed)"
         )
     out.append(
         f"  statements per completion: {', '.join(map(str, result.statements))}; "

@@ -274,7 +274,8 @@ def bench_compare(
 
 @click.command(
     "bench-province",
-    help="示例省规模的页面基准测试（在 YKT_DATABASE_URL 所指、已建立 ykt demo province 的数据库上）："
+    help="示例省规模的页面基准测试"
+    "（在 YKT_DATABASE_URL 所指、已建立 ykt demo province 的数据库上）："
     "待办首页、台账搜索与筛选、督办页、全省附件2/附件3、问题页面 p95 与一次网页办理，各与目标对照。"
     "办理会改变数据：只审核通过该乡镇的少数几个问题。",
 )
@@ -305,9 +306,7 @@ def bench_province(
     sizes = province_pages.Sizes(requests, warmup, repeats, completions, township.upper())
     with app.reading():  # refuses a database without the current schema
         pass
-    result = province_pages.measure(
-        app.database, app.settings, sizes, _progress, plans=explain
-    )
+    result = province_pages.measure(app.database, app.settings, sizes, _progress, plans=explain)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     else:
