@@ -22,7 +22,7 @@ from bench import comparison, reports
 from bench.databases import throwaway_postgresql
 from bench.engine.report import environment, lines
 from bench.engine.run import Sizes, run
-from cli.context import friendly_errors
+from cli.context import AppContext, friendly_errors, pass_app
 from core import schema
 from core.db import Database
 
@@ -270,6 +270,48 @@ def bench_compare(
         )  # fmt: skip
     for line in [json.dumps(result, ensure_ascii=False)] if as_json else comparison.lines(result):
         click.echo(line)
+
+
+@click.command(
+    "bench-province",
+    help="示例省规模的页面基准测试"
+    "（在 YKT_DATABASE_URL 所指、已建立 ykt demo province 的数据库上）："
+    "待办首页、台账搜索与筛选、督办页、全省附件2/附件3、问题页面 p95 与一次网页办理，各与目标对照。"
+    "办理会改变数据：只审核通过该乡镇的少数几个问题。",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (progress on stderr).")
+@click.option("--requests", default=50, show_default=True, help="Timed requests of each page.")
+@click.option("--warmup", default=5, show_default=True, help="Untimed requests before them.")
+@click.option("--repeats", default=3, show_default=True, help="Of the monitor and each table.")
+@click.option("--completions", default=5, show_default=True, help="Approvals (change data).")
+@click.option("--township", default="", help="A new township's code (default: the middle one).")
+@click.option("--explain", is_flag=True, help="EXPLAIN the slowest reads of each page.")
+@pass_app
+@friendly_errors
+def bench_province(
+    app: AppContext,
+    as_json: bool,
+    requests: int,
+    warmup: int,
+    repeats: int,
+    completions: int,
+    township: str,
+    explain: bool,
+) -> None:
+    # Imported here: no other `ykt` command loads the web stack.
+    from bench import province_pages
+
+    if min(requests, repeats, completions) < 1 or warmup < 0:
+        raise click.BadParameter("次数须为正数，预热次数不能为负")
+    sizes = province_pages.Sizes(requests, warmup, repeats, completions, township.upper())
+    with app.reading():  # refuses a database without the current schema
+        pass
+    result = province_pages.measure(app.database, app.settings, sizes, _progress, plans=explain)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+    else:
+        for line in province_pages.lines(result, plans=explain):
+            click.echo(line)
 
 
 if __name__ == "__main__":

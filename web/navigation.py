@@ -32,8 +32,8 @@ def _navigation() -> dict[str, Any]:
     session = db.session()
     menu: list[MenuItem] = []
     if roles & set(WORKING_ROLES):
-        waiting = inbox.counts(session, current_user)
-        menu.append(MenuItem("我的待办", url_for("inbox.index"), "/inbox", waiting["open"]))
+        waiting = inbox.open_count(session, current_user)
+        menu.append(MenuItem("我的待办", url_for("inbox.index"), "/inbox", waiting))
         menu.append(MenuItem("问题台账", url_for("ledger.index"), "/ledger"))
         menu.append(MenuItem("发起流程", url_for("cases.index"), "/cases"))
         menu.append(MenuItem("群众举报", url_for("tip_offs.index"), "/tip-offs"))
