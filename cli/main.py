@@ -13,7 +13,14 @@ from campaign.workflow_host import CampaignHost
 from cli import obligations as _obligations  # noqa: F401  (adds `ykt report status|return`)
 from cli.audit import audit_group
 from cli.backup import backup
-from cli.bench import bench, bench_compare, bench_completion, bench_deadlines, bench_reports
+from cli.bench import (
+    bench,
+    bench_compare,
+    bench_completion,
+    bench_deadlines,
+    bench_http,
+    bench_reports,
+)
 from cli.campaigns import campaign_group
 from cli.cases import case_group
 from cli.comparison import compare_group, reference_group, roll_group
@@ -157,6 +164,7 @@ ykt.add_command(bench_reports)
 ykt.add_command(bench_deadlines)
 ykt.add_command(bench_completion)
 ykt.add_command(bench_compare)
+ykt.add_command(bench_http)
 ykt.add_command(export)
 ykt.add_command(import_ledger_command)
 ykt.add_command(report)
