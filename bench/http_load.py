@@ -126,11 +126,14 @@ class Client:
             self.close()
             self.window.record(kind, CONNECTION_FAILED, _ms(began), repr(error))
             return CONNECTION_FAILED, None
-        self.window.record(kind, status, _ms(began), raw.decode("utf-8", "replace"))
+        elapsed = _ms(began)
         try:
-            return status, json.loads(raw)
+            body = json.loads(raw)
         except ValueError:
-            return status, None
+            body = None
+        detail = body.get("error") if isinstance(body, dict) else None
+        self.window.record(kind, status, elapsed, detail or raw.decode("utf-8", "replace"))
+        return status, body
 
     def close(self) -> None:
         if self.connection is not None:

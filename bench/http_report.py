@@ -66,7 +66,8 @@ def lines(report: dict[str, Any]) -> list[str]:
         out += [f"      {text}" for text in c["unexpected"]]
         out += [
             f"    server CPU/completion {_ms(c['server_cpu_ms_per_completion']):>8} ms   "
-            f"(web {c['web_cpu_s']:.1f} s + worker {c['worker_cpu_s']:.1f} s)",
+            f"(web processes, {c['server_cpu_s']:.1f} s; the worker's "
+            f"{c['worker_cpu_s']:.1f} s not counted)",
             f"    database CPU/compl.   {_ms(c['database_cpu_ms_per_completion']):>8} ms   "
             "(PostgreSQL backends, when local)",
             f"    load generator CPU    {c['client_cpu_s']:8.1f} s    (shares the machine)",

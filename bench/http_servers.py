@@ -58,9 +58,7 @@ def prepare(
     revision: Revision, env: dict[str, str], problems: int, users: int, progress: Progress
 ) -> list[dict[str, str]]:
     """The demo, `problems` registered problems and `users` reviewers with tokens."""
-    progress(f"[{revision.label}] ykt init --demo")
-    _run(ykt("init", "--demo"), revision, env)
-    progress(f"[{revision.label}] registering {problems} problems, {users} reviewers")
+    progress(f"[{revision.label}] ykt init --demo, {problems} problems, {users} reviewers")
     out = _run(
         [sys.executable, "-c", RUN_FILE, str(SEED), str(problems), str(users)], revision, env
     )
