@@ -67,11 +67,12 @@ def prepare(
 
 
 def _run(command: list[str], revision: Revision, env: dict[str, str]) -> str:
+    """Its output; its progress and errors go to this process's stderr as they come."""
     done = subprocess.run(
-        command, cwd=revision.tree, env=env, capture_output=True, text=True, timeout=1800
+        command, cwd=revision.tree, env=env, stdout=subprocess.PIPE, text=True, timeout=3600
     )
     if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command[2:4])} failed:\n{done.stderr[-3000:]}")
+        raise RuntimeError(f"making the database of {revision.label} failed (see above)")
     return done.stdout
 
 
