@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 VENDOR := web/static/vendor
 
-.PHONY: run serve init setup vendor test lint typecheck pytest bench bench-deadlines bench-completion clean-vendor
+.PHONY: run serve init setup vendor test lint typecheck pytest bench bench-deadlines bench-completion bench-http clean-vendor
 
 run: setup
 	$(BIN)/ykt init --demo
@@ -52,7 +52,9 @@ pytest: setup
 # named by YKT_BENCH_POSTGRESQL_URL or, when that is unset and the server binaries are installed,
 # on a throwaway cluster removed afterwards; otherwise only SQLite. BENCH_ARGS go to the
 # command, e.g. `make bench BENCH_ARGS=--json`. `make bench-deadlines` (20,000 deadlines due at
-# once) and `make bench-completion` (statements and cost of one completion) run the same way.
+# once), `make bench-completion` (statements and cost of one completion) and `make bench-http`
+# (many API users against real server processes, docs/scale.md; e.g.
+# `make bench-http BENCH_ARGS='--baseline-ref main'`) run the same way.
 BENCH_PG_PORT ?= 55491
 BENCH_CMD ?= bench
 bench: setup
@@ -66,7 +68,7 @@ bench: setup
 		"postgresql): PostgreSQL will be skipped." >&2; \
 	YKT_BENCH_POSTGRESQL_URL="$$url" $(BIN)/python -m cli.main $(BENCH_CMD) $(BENCH_ARGS)
 
-bench-deadlines bench-completion:
+bench-deadlines bench-completion bench-http:
 	$(MAKE) bench BENCH_CMD=$@
 
 clean-vendor:

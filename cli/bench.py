@@ -314,5 +314,68 @@ def bench_province(
             click.echo(line)
 
 
+@click.command(
+    "bench-http",
+    help="HTTP 压力测试：真实服务进程（1 个与 4 个网页进程）下多用户经 API 办理，"
+    "每秒请求数与办理数、各类请求延迟、状态码、每次办理的服务器 CPU 与内存峰值。",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (progress on stderr).")
+@click.option(
+    "--database",
+    type=click.Choice(["auto", "postgresql", "sqlite"]),
+    default="auto",
+    show_default=True,
+    help="auto: PostgreSQL when a server is given, otherwise SQLite.",
+)
+@click.option("--problems", default=2000, show_default=True, help="Problems awaiting review.")
+@click.option("--users", default=16, show_default=True, help="Concurrent API users.")
+@click.option("--processes", default="1,4", show_default=True, help="Web processes, per run.")
+@click.option("--threads", default=8, show_default=True, help="Threads of each web process.")
+@click.option("--warmup", default=5.0, show_default=True, help="Unmeasured seconds first.")
+@click.option("--duration", default=30.0, show_default=True, help="Measured seconds.")
+@click.option(
+    "--baseline-ref",
+    default=None,
+    help="A git revision run the same way, pair by pair, to compare CPU per completion.",
+)
+@postgresql_option
+@workdir_option("the databases, logs and the baseline's worktree go")
+@friendly_errors
+def bench_http(
+    as_json: bool,
+    database: str,
+    problems: int,
+    users: int,
+    processes: str,
+    threads: int,
+    warmup: float,
+    duration: float,
+    baseline_ref: str | None,
+    postgresql_url: str,
+    workdir: Path | None,
+) -> None:
+    from bench import http_bench, http_report
+
+    try:
+        counts = tuple(int(part) for part in processes.split(","))
+    except ValueError:
+        raise click.BadParameter("--processes: numbers separated by commas") from None
+    if min(problems, users, threads, *counts) < 1 or warmup < 0 or duration <= 0:
+        raise click.BadParameter("sizes must be positive, warm-up not negative")
+    if database == "auto":
+        database = "postgresql" if postgresql_url.strip() else "sqlite"
+    options = http_bench.Options(
+        database, postgresql_url.strip(), problems, users, counts, threads, warmup, duration,
+        baseline_ref, workdir,
+    )  # fmt: skip
+    with _terminate_unwinds():
+        measurements = http_bench.run(options, _progress)
+    report = http_report.summary(options, measurements)
+    for line in [json.dumps(report, ensure_ascii=False)] if as_json else http_report.lines(report):
+        click.echo(line)
+    if report["failed"]:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     bench()

@@ -18,6 +18,7 @@ from cli.bench import (
     bench_compare,
     bench_completion,
     bench_deadlines,
+    bench_http,
     bench_province,
     bench_reports,
 )
@@ -166,6 +167,7 @@ ykt.add_command(bench_deadlines)
 ykt.add_command(bench_completion)
 ykt.add_command(bench_compare)
 ykt.add_command(bench_province)
+ykt.add_command(bench_http)
 ykt.add_command(export)
 ykt.add_command(import_ledger_command)
 ykt.add_command(report)
