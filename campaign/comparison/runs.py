@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from campaign import audit
 from campaign.comparison import rules, verification
 from campaign.comparison.run import run_rule, scope_of
+from campaign.current import active_campaign
 from campaign.models import ComparisonRun, Programme, User
 from campaign.models.accounts import Role
 from core import clock
@@ -49,6 +50,7 @@ def queue(
     if busy is not None:
         busy.status, busy.message = FAILED, "运行中断（进程停止），请重新运行"
     run = ComparisonRun(
+        campaign_id=programme.campaign_id if programme else active_campaign(session).id,
         programme_id=programme.id if programme else None,
         period=scope.period,
         status=QUEUED,
