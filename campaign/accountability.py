@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from campaign import audit, choices, notifications, numbering, supervision, visibility
 from campaign.actors import actor_for
-from campaign.current import active_campaign
+from campaign.current import active_campaign, shown_id
 from campaign.models import Accountability, AccountabilityGround, User
 from campaign.models.accountability import ACCOUNTABILITY_STATUS_LABELS
 from campaign.models.accounts import UNIT_ROLES
@@ -143,10 +143,12 @@ def may_see(_session: Session, user: User, decision: Accountability) -> bool:
     )
 
 
-def listed(session: Session, user: User, status: str = "") -> list[Accountability]:
+def listed(
+    session: Session, user: User, status: str = "", *, campaign_id: int | None = None
+) -> list[Accountability]:
     query = (
         select(Accountability)
-        .where(Accountability.campaign_id == active_campaign(session).id)
+        .where(Accountability.campaign_id == shown_id(session, campaign_id))
         .order_by(Accountability.proposed_at.desc(), Accountability.id.desc())
     )
     if status in ACCOUNTABILITY_STATUS_LABELS:
@@ -159,12 +161,12 @@ def listed(session: Session, user: User, status: str = "") -> list[Accountabilit
     return list(session.scalars(query.limit(500)))
 
 
-def figures(session: Session) -> dict[str, int]:
+def figures(session: Session, campaign_id: int | None = None) -> dict[str, int]:
     """Decisions by status, for the 督办 page; each links to `listed(status=)`."""
     counted = dict(
         session.execute(
             select(Accountability.status, func.count())
-            .where(Accountability.campaign_id == active_campaign(session).id)
+            .where(Accountability.campaign_id == shown_id(session, campaign_id))
             .group_by(Accountability.status)
         )
         .tuples()

@@ -9,7 +9,7 @@ asks and by whatever way (a page, the API, the CLI)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, CompoundSelect, Select, select
 from sqlalchemy.orm import Session
 
 from campaign.models import Campaign
@@ -40,6 +40,11 @@ def chosen_campaign(session: Session, key: int | str | Campaign | None = None) -
     return found
 
 
+def shown_id(session: Session, campaign_id: int | None) -> int:
+    """The campaign a list or a figure is of: the one asked for, else the one in progress."""
+    return campaign_id or active_campaign(session).id
+
+
 def started_campaigns(session: Session) -> list[Campaign]:
     """The campaigns one may look at: the one in progress and those it followed (ended),
     newest first. A campaign prepared but not started has no records yet."""
@@ -60,8 +65,21 @@ def has_ended(session: Session, campaign: Campaign) -> bool:
 
 def ensure_open(session: Session, campaign_id: int) -> None:
     """Refuse a change to a record of an ended campaign: it stays as it was when it ended."""
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is not None and has_ended(session, campaign):
-        raise NotAllowed(
-            f"“{campaign.name}”（{campaign.year} 年度）已结束，其记录只读，不能再修改"
-        )
+    _refuse_ended(session, Campaign.id == campaign_id)
+
+
+def ensure_open_among(
+    session: Session, campaign_ids: Select[tuple[int]] | CompoundSelect[tuple[int]]
+) -> None:
+    """As ensure_open, for the campaign a statement finds (a case's record's)."""
+    _refuse_ended(session, Campaign.id.in_(campaign_ids))
+
+
+def _refuse_ended(session: Session, which: ColumnElement[bool]) -> None:
+    # One statement (it runs before every change): the campaign, if a later one is in progress.
+    later = select(Campaign.year).where(Campaign.active.is_(True)).scalar_subquery()
+    campaign = session.scalars(
+        select(Campaign).where(which, Campaign.active.is_(False), Campaign.year < later)
+    ).first()
+    if campaign is not None:
+        raise NotAllowed(f"“{campaign.name}”（{campaign.year} 年度）已结束，其记录只读，不能再修改")
