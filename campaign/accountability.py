@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from campaign import audit, choices, notifications, numbering, supervision, visibility
 from campaign.actors import actor_for
-from campaign.current import active_campaign
+from campaign.current import active_campaign, shown_id
 from campaign.models import Accountability, AccountabilityGround, User
 from campaign.models.accountability import ACCOUNTABILITY_STATUS_LABELS
 from campaign.models.accounts import UNIT_ROLES
@@ -143,15 +143,20 @@ def may_see(_session: Session, user: User, decision: Accountability) -> bool:
     )
 
 
-def listed(session: Session, user: User, status: str = "") -> list[Accountability]:
-    return list(session.scalars(listed_query(session, user, status).limit(500)))
+def listed(
+    session: Session, user: User, status: str = "", *, campaign_id: int | None = None
+) -> list[Accountability]:
+    query = listed_query(session, user, status, campaign_id=campaign_id)
+    return list(session.scalars(query.limit(500)))
 
 
-def listed_query(session: Session, user: User, status: str = "") -> Select[tuple[Accountability]]:
+def listed_query(
+    session: Session, user: User, status: str = "", *, campaign_id: int | None = None
+) -> Select[tuple[Accountability]]:
     """The decisions the person may see, newest first (a page at a time on the API)."""
     query = (
         select(Accountability)
-        .where(Accountability.campaign_id == active_campaign(session).id)
+        .where(Accountability.campaign_id == shown_id(session, campaign_id))
         .order_by(Accountability.proposed_at.desc(), Accountability.id.desc())
     )
     if status in ACCOUNTABILITY_STATUS_LABELS:
@@ -164,12 +169,12 @@ def listed_query(session: Session, user: User, status: str = "") -> Select[tuple
     return query
 
 
-def figures(session: Session) -> dict[str, int]:
+def figures(session: Session, campaign_id: int | None = None) -> dict[str, int]:
     """Decisions by status, for the 督办 page; each links to `listed(status=)`."""
     counted = dict(
         session.execute(
             select(Accountability.status, func.count())
-            .where(Accountability.campaign_id == active_campaign(session).id)
+            .where(Accountability.campaign_id == shown_id(session, campaign_id))
             .group_by(Accountability.status)
         )
         .tuples()

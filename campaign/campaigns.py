@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import audit, programmes
-from campaign.current import active_campaign
+from campaign.current import active_campaign, ensure_open
 from campaign.models import Campaign, CampaignPhase, Programme, ReportingDeadline, User
 from core.errors import Conflict, InvalidInput, NotFound
 
@@ -79,6 +79,7 @@ class CampaignInput:
 def update_campaign(
     session: Session, campaign: Campaign, typed: CampaignInput, *, actor: User | None = None
 ) -> Campaign:
+    ensure_open(session, campaign.id)
     name = " ".join(typed.name.split())
     if not name or len(name) > 200:
         raise InvalidInput("请填写活动名称（不超过 200 字）", fields={"name": "不能为空"})
@@ -123,6 +124,7 @@ def update_phase(
     *,
     actor: User | None = None,
 ) -> CampaignPhase:
+    ensure_open(session, campaign.id)
     phase = next((p for p in campaign.phases if p.seq == seq), None)
     if phase is None:
         raise NotFound(f"没有第 {seq} 阶段")
@@ -165,6 +167,7 @@ def update_deadline(
 ) -> ReportingDeadline:
     """A monthly report's day of the month, or a once-only report's date. Reports already
     owed keep the date they were started with; the ones started from now on take the new."""
+    ensure_open(session, campaign.id)
     deadline = next((d for d in campaign.deadlines if d.code == code), None)
     if deadline is None:
         raise NotFound(f"没有报送事项 {code}")

@@ -31,6 +31,7 @@ def transfer(
     year = clock.local_now().year  # the year of transfer, as ledger numbers (registration)
     clue = Clue(
         problem=problem,
+        campaign_id=problem.campaign_id,
         number=f"XS-{year}-{numbering.next_value(session, f'clue:{year}'):04d}",
         summary=summary,
         from_step=from_step,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from campaign import audit, choices, notifications, supervision, visibility
 from campaign.actors import actor_for
-from campaign.current import active_campaign
+from campaign.current import ensure_open, shown_id
 from campaign.models import Evaluation, Problem, User
 from campaign.models.accounts import UNIT_ROLES
 from campaign.models.evaluations import MONEY, SATISFACTION
@@ -45,6 +45,7 @@ def request_visit(
     problem = session.get(Problem, problem_id)
     if problem is None or problem.status != ProblemStatus.CLOSED.value:
         raise InvalidInput("只能对已销号的问题安排回访")
+    ensure_open(session, problem.campaign_id)
     clean = _clean(session, data)
     pending = select(Evaluation.id).where(
         Evaluation.problem_id == problem.id, Evaluation.status == "visiting"
@@ -52,7 +53,7 @@ def request_visit(
     if session.scalar(pending.with_for_update()) is not None:
         raise Conflict(f"问题 {problem.number} 已安排回访，尚未完成")
     evaluation = Evaluation(
-        campaign_id=active_campaign(session).id,
+        campaign_id=problem.campaign_id,
         problem_id=problem.id,
         unit_id=problem.unit_id,
         method=clean["method"],
@@ -122,20 +123,39 @@ def _late() -> ColumnElement[bool]:
 
 
 def listed(
-    session: Session, user: User, *, status: str = "", satisfaction: str = "", money: str = ""
+    session: Session,
+    user: User,
+    *,
+    status: str = "",
+    satisfaction: str = "",
+    money: str = "",
+    campaign_id: int | None = None,
 ) -> list[Evaluation]:
     """The evaluations the person may see, newest first: the figures' drill-down."""
-    query = listed_query(session, user, status=status, satisfaction=satisfaction, money=money)
+    query = listed_query(
+        session,
+        user,
+        status=status,
+        satisfaction=satisfaction,
+        money=money,
+        campaign_id=campaign_id,
+    )
     return list(session.scalars(query.limit(500)))
 
 
 def listed_query(
-    session: Session, user: User, *, status: str = "", satisfaction: str = "", money: str = ""
+    session: Session,
+    user: User,
+    *,
+    status: str = "",
+    satisfaction: str = "",
+    money: str = "",
+    campaign_id: int | None = None,
 ) -> Select[tuple[Evaluation]]:
     """The ordered query behind `listed`, for a page at a time (the API)."""
     query = (
         select(Evaluation)
-        .where(Evaluation.campaign_id == active_campaign(session).id)
+        .where(Evaluation.campaign_id == shown_id(session, campaign_id))
         .order_by(Evaluation.requested_at.desc(), Evaluation.id.desc())
     )
     if status == "overdue":
@@ -152,14 +172,16 @@ def listed_query(
     return query
 
 
-def closed_without_evaluation(session: Session, limit: int = 200) -> list[Problem]:
+def closed_without_evaluation(
+    session: Session, limit: int = 200, *, campaign_id: int | None = None
+) -> list[Problem]:
     """Closed problems never evaluated: what the office may send for a visit next."""
     evaluated = select(Evaluation.id).where(Evaluation.problem_id == Problem.id)
     return list(
         session.scalars(
             select(Problem)
             .where(
-                Problem.campaign_id == active_campaign(session).id,
+                Problem.campaign_id == shown_id(session, campaign_id),
                 Problem.status == ProblemStatus.CLOSED.value,
                 ~exists(evaluated),
             )
@@ -178,8 +200,8 @@ class EvaluationFigures:
     money: dict[str, int]  # of those done, by MONEY key
 
 
-def figures(session: Session) -> EvaluationFigures:
-    campaign_id = active_campaign(session).id
+def figures(session: Session, campaign_id: int | None = None) -> EvaluationFigures:
+    campaign_id = shown_id(session, campaign_id)
     rows = session.execute(
         select(Evaluation.status, Evaluation.satisfaction, Evaluation.money, func.count())
         .where(Evaluation.campaign_id == campaign_id)

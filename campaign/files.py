@@ -14,6 +14,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from campaign import audit
+from campaign.campaign_cases import ensure_case_open
 from campaign.models import Attachment, Comment, User
 from core import clock
 from core.db import MAX_ID, keep_work
@@ -243,6 +244,7 @@ def add_comment(session: Session, user: User, case_id: int, text: str) -> Commen
         raise InvalidInput("意见内容不能为空")
     if len(text) > 2000:
         raise InvalidInput("意见不能超过 2000 字")
+    ensure_case_open(session, case_id)
     comment = Comment(
         case_id=case_id,
         author_id=user.id,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from campaign import audit, choices, notifications, numbering, problems, supervision, visibility
 from campaign.actors import actor_for
-from campaign.current import active_campaign
+from campaign.current import active_campaign, shown_id
 from campaign.models import Inspection, InspectionFinding, User
 from campaign.org import unit_by_code
 from campaign.reference_data import LEADING_OFFICE_CODE
@@ -117,18 +117,18 @@ def may_see(_session: Session, user: User, _visit: Inspection) -> bool:
     return visibility.sees_whole_district(user)
 
 
-def listed_query(session: Session) -> Select[tuple[Inspection]]:
+def listed_query(session: Session, campaign_id: int | None = None) -> Select[tuple[Inspection]]:
     """Every visit of the campaign, newest first, with its findings (a page at a time on the
     API)."""
     return (
         select(Inspection)
-        .where(Inspection.campaign_id == active_campaign(session).id)
+        .where(Inspection.campaign_id == shown_id(session, campaign_id))
         .order_by(Inspection.visited_on.desc(), Inspection.id.desc())
         .options(selectinload(Inspection.findings))
     )
 
 
-def listed(session: Session) -> list[tuple[Inspection, int]]:
+def listed(session: Session, campaign_id: int | None = None) -> list[tuple[Inspection, int]]:
     """Every visit of the campaign, newest first, with the number of problems it found."""
     found = (
         select(InspectionFinding.inspection_id, func.count().label("n"))
@@ -138,7 +138,7 @@ def listed(session: Session) -> list[tuple[Inspection, int]]:
     rows = session.execute(
         select(Inspection, func.coalesce(found.c.n, 0))
         .outerjoin(found, found.c.inspection_id == Inspection.id)
-        .where(Inspection.campaign_id == active_campaign(session).id)
+        .where(Inspection.campaign_id == shown_id(session, campaign_id))
         .order_by(Inspection.visited_on.desc(), Inspection.id.desc())
         .limit(500)
     )

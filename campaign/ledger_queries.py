@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from campaign.current import active_campaign
 from campaign.models import Problem, Programme, StatCategory, Unit, User
 from campaign.visibility import problem_filter
 from core import paging
@@ -27,6 +28,8 @@ class LedgerFilters:
     status: str = ""
     overdue: bool = False
     q: str = ""
+    # The campaign whose ledger is shown (the one chosen); none, the one in progress.
+    campaign_id: int | None = None
 
     @classmethod
     def from_args(cls, args: Any) -> LedgerFilters:
@@ -45,7 +48,10 @@ class LedgerFilters:
 
 
 def query(session: Session, user: User, filters: LedgerFilters) -> Select[tuple[Problem]]:
-    statement = select(Problem).where(problem_filter(session, user))
+    campaign_id = filters.campaign_id or active_campaign(session).id
+    statement = select(Problem).where(
+        Problem.campaign_id == campaign_id, problem_filter(session, user)
+    )
     for code, column in ((filters.unit, Problem.unit_id), (filters.village, Problem.village_id)):
         if code:
             statement = statement.where(column.in_(select(Unit.id).where(Unit.code == code)))

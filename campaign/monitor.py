@@ -9,10 +9,12 @@ from datetime import timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from campaign.campaign_cases import case_in_campaign
+from campaign.current import shown_id
 from campaign.models import Unit
 from core import clock
 from engine import workitems
-from engine.models import WorkItem
+from engine.models import Case, WorkItem
 
 # Ageing buckets in days past due: (key, label, lower bound inclusive, upper bound inclusive).
 BUCKETS = [("d1_7", "1–7 天", 0, 7), ("d8_30", "8–30 天", 8, 30), ("d31", "30 天以上", 31, None)]
@@ -36,7 +38,7 @@ def _bucket_bounds(key: str) -> tuple[int, int | None]:
     raise ValueError(key)
 
 
-def overdue_by_unit(session: Session) -> list[UnitAgeing]:
+def overdue_by_unit(session: Session, campaign_id: int | None = None) -> list[UnitAgeing]:
     now = clock.now()
     columns = []
     for key, _label, low, high in BUCKETS:
@@ -48,7 +50,10 @@ def overdue_by_unit(session: Session) -> list[UnitAgeing]:
             condition = condition & (WorkItem.due_at > now - timedelta(days=high + 1))
         columns.append(func.sum(case((condition, 1), else_=0)).label(key))
     rows = session.execute(
-        select(WorkItem.unit_id, *columns).where(workitems.overdue(now)).group_by(WorkItem.unit_id)
+        select(WorkItem.unit_id, *columns)
+        .join(Case, Case.id == WorkItem.case_id)
+        .where(workitems.overdue(now), case_in_campaign(session, shown_id(session, campaign_id)))
+        .group_by(WorkItem.unit_id)
     ).all()
     names = dict(session.execute(select(Unit.id, Unit.name)).tuples().all())
     result = [
@@ -63,10 +68,19 @@ def overdue_by_unit(session: Session) -> list[UnitAgeing]:
 
 
 def overdue_items(
-    session: Session, unit_id: int | None, bucket: str | None, limit: int = 200
+    session: Session,
+    unit_id: int | None,
+    bucket: str | None,
+    limit: int = 200,
+    *,
+    campaign_id: int | None = None,
 ) -> list[WorkItem]:
     now = clock.now()
-    query = select(WorkItem).where(workitems.overdue(now))
+    query = (
+        select(WorkItem)
+        .join(Case, Case.id == WorkItem.case_id)
+        .where(workitems.overdue(now), case_in_campaign(session, shown_id(session, campaign_id)))
+    )
     if unit_id is not None:
         query = query.where(WorkItem.unit_id == unit_id)
     if bucket:

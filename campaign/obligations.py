@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaign.current import shown_id
 from campaign.models import (
     Campaign,
     Household,
@@ -203,14 +204,21 @@ def apply(
             obligation.times_returned += 1
 
 
-def unfiled(session: Session, deadline_code: str, *, today: date | None = None) -> list[Obligation]:
+def unfiled(
+    session: Session,
+    deadline_code: str,
+    *,
+    today: date | None = None,
+    campaign_id: int | None = None,
+) -> list[Obligation]:
     """Reports past their due date and not submitted (or returned and not filed again):
-    who has not filed by the 23rd."""
+    who has not filed by the 23rd, in the campaign shown."""
     today = today or clock.local_now().date()
     return list(
         session.scalars(
             select(Obligation)
             .where(
+                Obligation.campaign_id == shown_id(session, campaign_id),
                 Obligation.deadline_code == deadline_code,
                 Obligation.status.in_(OWED),
                 Obligation.due_on < today,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from campaign import audit, key_checks, notifications, registration
 from campaign.actors import actor_for
-from campaign.current import active_campaign
+from campaign.current import active_campaign, ensure_open
 from campaign.models import Attachment, Problem, ProblemStatus, Unit, User
 from campaign.models.accounts import UNIT_ROLES, Role
 from campaign.models.org import UnitKind
@@ -123,6 +123,7 @@ def reopen(
 ) -> Problem:
     """A follow-up visit (回访) found the problem back: a new lifecycle starts for the same
     ledger entry; the closed case stays in its history."""
+    ensure_open(session, problem.campaign_id)
     if problem.status != ProblemStatus.CLOSED.value:
         raise Conflict("只有已销号的问题才能在回访后重新打开")
     if not may_reopen(user, problem):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from campaign import audit, notifications
 from campaign.actors import actor_for
+from campaign.campaign_cases import ensure_case_open
 from campaign.models import RoleAssignment, User
 from campaign.models.accounts import Role
 from campaign.workflow_host import CampaignHost
@@ -54,6 +55,7 @@ def reassign(
     item = session.get(WorkItem, item_id)
     if item is None or item.state != WorkItemState.OPEN.value:
         raise TaskConflict("该任务已办理完毕或不存在，请刷新")
+    ensure_case_open(session, item.case_id)
     if not may_reassign(user, item):
         raise NotAllowed("只有本单位负责人或领导小组办公室可以转派任务")
     if person_id == user.id:

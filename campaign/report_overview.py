@@ -15,7 +15,7 @@ own units; nobody else sees any."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from campaign import audit, report_checks
+from campaign.current import shown_id
 from campaign.models import Obligation, ReportingDeadline, Unit, User
 from campaign.models.accounts import UNIT_ROLES
 from campaign.visibility import sees_whole_district
@@ -73,6 +74,7 @@ class OverviewFilters:
     state: str = ""
     unit: str = ""  # a unit code
     q: str = ""  # part of a unit's name or code
+    campaign_id: int | None = None  # the campaign shown (not a query argument)
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> OverviewFilters:
@@ -88,7 +90,7 @@ class OverviewFilters:
         return filters
 
     def args(self) -> dict[str, str]:
-        return {k: v for k, v in vars(self).items() if v}
+        return {k: v for k, v in vars(self).items() if v and k != "campaign_id"}
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,11 @@ class OverviewRow:
 def query(
     session: Session, user: User, filters: OverviewFilters, today: date
 ) -> Select[tuple[Obligation]]:
-    statement = select(Obligation).join(Unit, Unit.id == Obligation.unit_id).where(visible(user))
+    statement = (
+        select(Obligation)
+        .join(Unit, Unit.id == Obligation.unit_id)
+        .where(Obligation.campaign_id == shown_id(session, filters.campaign_id), visible(user))
+    )
     if filters.obligation:
         statement = statement.where(Obligation.deadline_code == filters.obligation)
     if filters.period:
@@ -170,7 +176,7 @@ def rows(session: Session, reports: list[Obligation], today: date) -> list[Overv
 def counts(session: Session, user: User, filters: OverviewFilters) -> dict[str, int]:
     """How many of the filtered reports are in each state (the state filter aside)."""
     today = clock.local_now().date()
-    unfiltered = OverviewFilters(filters.obligation, filters.period, "", filters.unit, filters.q)
+    unfiltered = replace(filters, state="")
     base = query(session, user, unfiltered, today)
     return {
         state: paging.count(session, base.where(state_clause(state, today))) for state in STATES

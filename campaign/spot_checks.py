@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaign import audit, problems, visibility
+from campaign.current import ensure_open
 from campaign.models import (
     Household,
     KeyCheck,
@@ -175,6 +176,7 @@ def record_result(
     """One household's result, once per round; a problem found is registered in the
     township's ledger in the same transaction."""
     obligation = spot_check(session, user, obligation_id)
+    ensure_open(session, obligation.campaign_id)
     # Two results for one household arriving together wait here for each other.
     session.execute(
         select(Obligation.id).where(Obligation.id == obligation.id).with_for_update()

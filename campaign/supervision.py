@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from campaign import audit, choices, notifications, numbering, visibility
 from campaign.actors import actor_for
-from campaign.current import active_campaign
+from campaign.current import active_campaign, shown_id
 from campaign.models import Supervision, SupervisionPart, User
 from campaign.models.accounts import UNIT_ROLES, Role
 from campaign.models.supervision import SUPERVISION_SOURCES
@@ -174,21 +174,35 @@ def _state_filter(state: str) -> ColumnElement[bool]:
 
 
 def parts(
-    session: Session, user: User, *, state: str = "", source: str = "", unit_id: int | None = None
+    session: Session,
+    user: User,
+    *,
+    state: str = "",
+    source: str = "",
+    unit_id: int | None = None,
+    campaign_id: int | None = None,
 ) -> list[SupervisionPart]:
     """The parts the person may see, newest order first: a drill-down of the figures."""
-    query = parts_query(session, user, state=state, source=source, unit_id=unit_id)
+    query = parts_query(
+        session, user, state=state, source=source, unit_id=unit_id, campaign_id=campaign_id
+    )
     return list(session.scalars(query.limit(500)))
 
 
 def parts_query(
-    session: Session, user: User, *, state: str = "", source: str = "", unit_id: int | None = None
+    session: Session,
+    user: User,
+    *,
+    state: str = "",
+    source: str = "",
+    unit_id: int | None = None,
+    campaign_id: int | None = None,
 ) -> Select[tuple[SupervisionPart]]:
     """The ordered query behind `parts`, for a page at a time (the API)."""
     query = (
         select(SupervisionPart)
         .join(Supervision)
-        .where(Supervision.campaign_id == active_campaign(session).id)
+        .where(Supervision.campaign_id == shown_id(session, campaign_id))
         .order_by(Supervision.issued_at.desc(), Supervision.id.desc(), SupervisionPart.id)
     )
     if state in STATES:
@@ -227,14 +241,14 @@ class SourceFigures:
         return sum(self.counts.values())
 
 
-def figures(session: Session) -> list[SourceFigures]:
+def figures(session: Session, campaign_id: int | None = None) -> list[SourceFigures]:
     """Parts by source and state, for the 督办 page: a part whose feedback is overdue counts
     under 逾期 only; each figure links to `parts(state=, source=)`."""
     late = _late().label("late")
     rows = session.execute(
         select(Supervision.source, SupervisionPart.status, late)
         .join(Supervision)
-        .where(Supervision.campaign_id == active_campaign(session).id)
+        .where(Supervision.campaign_id == shown_id(session, campaign_id))
     )
     counted = {s: dict.fromkeys(STATES, 0) for s in SUPERVISION_SOURCES}
     for source, status, is_late in rows:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from campaign import files
 from campaign.actors import actor_for
+from campaign.campaign_cases import ensure_case_open
 from campaign.models import Attachment, User
 from campaign.workflow_host import CampaignHost
 from core.errors import Conflict, NotAllowed, NotFound
@@ -30,6 +31,7 @@ def store_for_task(
     item = session.get(WorkItem, item_id)
     if item is None:
         raise NotFound(f"任务不存在：{item_id}")
+    ensure_case_open(session, item.case_id)
     if item.state != WorkItemState.OPEN.value:
         raise Conflict("该任务已办理完毕，不能再上传材料")
     if item.claimed_by is not None and item.claimed_by != user.id:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from campaign import audit, files, notifications, records
 from campaign.actors import actor_for
+from campaign.campaign_cases import ensure_case_open
 from campaign.models import User
 from engine import cases, workitems
 from engine.errors import TaskNotFound
@@ -19,13 +20,22 @@ from engine.models import WorkItem, WorkItemState
 from forms import registry
 
 
+def _ensure_open(session: Session, work_item_id: int) -> None:
+    """A task of an ended campaign's record is neither claimed nor done (read-only)."""
+    item = session.get(WorkItem, work_item_id)
+    if item is not None:
+        ensure_case_open(session, item.case_id)
+
+
 def claim(session: Session, host: EngineHost, user: User, work_item_id: int) -> WorkItem:
+    _ensure_open(session, work_item_id)
     item = workitems.claim(session, host, work_item_id, actor_for(user))
     _record_claim(session, "task.claim", user, item)
     return item
 
 
 def unclaim(session: Session, user: User, work_item_id: int) -> WorkItem:
+    _ensure_open(session, work_item_id)
     item = workitems.unclaim(session, work_item_id, actor_for(user))
     _record_claim(session, "task.unclaim", user, item)
     return item
@@ -53,6 +63,7 @@ def complete(
     item = session.get(WorkItem, work_item_id)
     if item is None:
         raise TaskNotFound(f"任务不存在：{work_item_id}")
+    ensure_case_open(session, item.case_id)
     form = registry.get(item.form_key)
     if form is not None:
         files.require_own_attachments(session, item.case_id, form, data)

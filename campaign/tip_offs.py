@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import audit, problems, visibility
+from campaign.current import shown_id
 from campaign.masking import mask_text
 from campaign.models import Problem, TipOff, User
 from campaign.models.accounts import UNIT_ROLES
@@ -138,9 +139,15 @@ def reveal_phone(session: Session, user: User, tip_off: TipOff) -> str:
     return tip_off.caller_phone
 
 
-def listed(session: Session, user: User, status: str = "") -> list[TipOff]:
-    """The reports the person may see, newest first."""
-    query = select(TipOff).order_by(TipOff.received_at.desc(), TipOff.id.desc())
+def listed(
+    session: Session, user: User, status: str = "", *, campaign_id: int | None = None
+) -> list[TipOff]:
+    """The reports the person may see, newest first, of the campaign shown."""
+    query = (
+        select(TipOff)
+        .where(TipOff.campaign_id == shown_id(session, campaign_id))
+        .order_by(TipOff.received_at.desc(), TipOff.id.desc())
+    )
     if status:
         query = query.where(TipOff.status == status)
     if not visibility.sees_whole_district(user):

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import audit
-from campaign.current import active_campaign
+from campaign.current import active_campaign, shown_id
 from campaign.models import Campaign, Unit, User, VillageVisit
 from campaign.models.accounts import UNIT_ROLES
 from campaign.models.org import UnitKind
@@ -79,12 +79,14 @@ def record(
     return visit
 
 
-def visits_of(session: Session, township: Unit, limit: int = 200) -> list[VillageVisit]:
-    campaign = active_campaign(session)
+def visits_of(
+    session: Session, township: Unit, limit: int = 200, *, campaign_id: int | None = None
+) -> list[VillageVisit]:
+    shown = shown_id(session, campaign_id)
     return list(
         session.scalars(
             select(VillageVisit)
-            .where(VillageVisit.township_id == township.id, VillageVisit.campaign_id == campaign.id)
+            .where(VillageVisit.township_id == township.id, VillageVisit.campaign_id == shown)
             .order_by(VillageVisit.visited_on.desc(), VillageVisit.id.desc())
             .limit(limit)
         )

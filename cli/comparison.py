@@ -16,6 +16,7 @@ from campaign.comparison import disclosure, keyring, references, rolls, rules, v
 from campaign.comparison.protection import KeyFile
 from campaign.comparison.run import list_discrepancies, run_comparison
 from campaign.comparison.sheets import ListRefused
+from campaign.current import chosen_campaign
 from campaign.workflow_host import CampaignHost
 from cli.context import AppContext, friendly_errors, pass_app
 
@@ -124,6 +125,7 @@ def compare_run(app: AppContext, programme: str | None, period: str | None) -> N
 )
 @click.option("--page", default=1, type=click.IntRange(1, 100_000))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@click.option("--campaign", default=None, help="专项治理活动的编号或代码（默认：进行中的）")
 @pass_app
 @friendly_errors
 def compare_list(
@@ -135,6 +137,7 @@ def compare_list(
     status: str | None,
     page: int,
     as_json: bool,
+    campaign: str | None,
 ) -> None:
     with app.reading() as session:
         found = list_discrepancies(
@@ -146,6 +149,7 @@ def compare_list(
             township_code=township,
             status=status,
             page=page,
+            campaign_id=chosen_campaign(session, campaign).id,
         )
     if as_json:
         body = {

@@ -11,6 +11,7 @@ import click
 
 from campaign import accounts
 from campaign.audit import CLI_ACTOR
+from campaign.current import chosen_campaign
 from campaign.models import FiledTable, ReportFiling
 from campaign.org import unit_by_code
 from campaign.reports import filing
@@ -64,12 +65,14 @@ def file_table(
 @report.command("filings", help="报送留档列表，最新的在前。")
 @click.option("--unit", "unit_code", default=None, help="只列该单位的报送")
 @click.option("--page", default=1, type=click.IntRange(1, 100_000), help="页码")
+@click.option("--campaign", default=None, help="专项治理活动的编号或代码（默认：进行中的）")
 @pass_app
 @friendly_errors
-def list_filings(app: AppContext, unit_code: str | None, page: int) -> None:
+def list_filings(app: AppContext, unit_code: str | None, page: int, campaign: str | None) -> None:
     with app.reading() as session:
         unit_id = unit_by_code(session, unit_code).id if unit_code else None
-        found = filing.filings(session, None, unit_id=unit_id, page=page)
+        shown = chosen_campaign(session, campaign).id
+        found = filing.filings(session, None, unit_id=unit_id, campaign_id=shown, page=page)
         lines = [_line(f) for f in found.items]
     if not lines:
         click.echo("没有报送留档")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from campaign import accounts, report_overview, report_review
+from campaign.current import chosen_campaign
 from campaign.report_overview import STATES, OverviewFilters
 from campaign.workflow_host import CampaignHost
 from cli.context import AppContext, friendly_errors, pass_app
@@ -21,6 +22,7 @@ from cli.reports import _atomic
 @click.option("--state", default="", type=click.Choice(["", *STATES]), help="报送状态")
 @click.option("--unit", "unit_code", default="", help="单位代码")
 @click.option("--as", "username", required=True, help="以此用户的范围查看（办公室看全区）")
+@click.option("--campaign", default=None, help="专项治理活动的编号或代码（默认：进行中的）")
 @click.option(
     "-o",
     "--output",
@@ -37,9 +39,12 @@ def status(
     state: str,
     unit_code: str,
     username: str,
+    campaign: str | None,
     output: Path | None,
 ) -> None:
-    filters = OverviewFilters(obligation, period, state, unit_code)
+    with app.reading() as session:
+        shown = chosen_campaign(session, campaign).id
+    filters = OverviewFilters(obligation, period, state, unit_code, campaign_id=shown)
     if output is not None:
         with app.transaction() as session, _atomic(output) as temporary:
             user = accounts.user_by_name(session, username)

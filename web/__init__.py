@@ -18,6 +18,7 @@ from web import (
     audit_log,
     auth,
     authz,
+    campaign_choice,
     cases,
     comparison,
     db,
@@ -79,6 +80,7 @@ def create_app(
     security.csrf.exempt(api.bp)  # bearer tokens only: see web.authz.bearer_user
     formatting.init_app(app)
     navigation.init_app(app)
+    campaign_choice.init_app(app)
     once.init_app(app)
     for blueprint in (
         health.bp,
@@ -103,6 +105,7 @@ def create_app(
         comparison.bp,
         spot_checks.bp,
         api.bp,
+        campaign_choice.bp,
     ):
         app.register_blueprint(blueprint)
     return app

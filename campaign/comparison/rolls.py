@@ -74,6 +74,7 @@ def import_roll(
     with session.begin_nested():
         roll = PaymentRoll(
             programme_id=programme.id,
+            campaign_id=programme.campaign_id,
             period=checked,
             file_name=file_name[:200],
             file_sha256=digest,

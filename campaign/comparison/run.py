@@ -16,9 +16,9 @@ from campaign import audit
 from campaign.comparison import keyring, queries, rules
 from campaign.comparison.protection import KeyFile
 from campaign.comparison.verification import STATUS_LABELS
-from campaign.current import active_campaign
+from campaign.current import shown_id
 from campaign.masking import mask_text, masked_name
-from campaign.models import ComparisonRule, Discrepancy, Programme, RollRow, Unit
+from campaign.models import ComparisonRule, Discrepancy, PaymentRoll, Programme, RollRow, Unit
 from core import clock
 from core.errors import InvalidInput, NotFound
 from core.paging import Page, count, window
@@ -44,11 +44,10 @@ def _code(value: str, field: str, label: str) -> str:
     return value.strip().upper()
 
 
-def programme_by_code(session: Session, code: str) -> Programme:
-    campaign = active_campaign(session)
+def programme_by_code(session: Session, code: str, campaign_id: int | None = None) -> Programme:
     found = session.scalar(
         select(Programme).where(
-            Programme.campaign_id == campaign.id,
+            Programme.campaign_id == shown_id(session, campaign_id),
             Programme.code == _code(code, "programme", "项目代码"),
         )
     )
@@ -158,13 +157,18 @@ def list_discrepancies(
     status: str | None = None,
     page: int = 1,
     per_page: int = 100,
+    campaign_id: int | None = None,
 ) -> Page[DiscrepancyView]:
-    """The 疑点, newest first, each person shown masked (张某, 42**********1234)."""
+    """The 疑点 of the campaign shown (that of the roll their first row came from), newest
+    first, each person shown masked (张某, 42**********1234)."""
+    shown = shown_id(session, campaign_id)
     township, village = aliased(Unit), aliased(Unit)
     query = (
         select(Discrepancy, ComparisonRule, Programme, township, village, RollRow)
         .join(ComparisonRule, ComparisonRule.id == Discrepancy.rule_id)
         .join(RollRow, RollRow.id == Discrepancy.first_row_id)
+        .join(PaymentRoll, PaymentRoll.id == RollRow.roll_id)
+        .where(PaymentRoll.campaign_id == shown)
         .outerjoin(Programme, Programme.id == Discrepancy.programme_id)
         .outerjoin(township, township.id == Discrepancy.township_id)
         .outerjoin(village, village.id == Discrepancy.village_id)
@@ -172,7 +176,7 @@ def list_discrepancies(
     )
     if programme_code:
         query = query.where(
-            Discrepancy.programme_id == programme_by_code(session, programme_code).id
+            Discrepancy.programme_id == programme_by_code(session, programme_code, shown).id
         )
     if period:
         query = query.where(Discrepancy.period == checked_period(period))

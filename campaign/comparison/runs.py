@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from campaign import audit
 from campaign.comparison import rules, verification
 from campaign.comparison.run import run_rule, scope_of
+from campaign.current import active_campaign, shown_id
 from campaign.models import ComparisonRun, Programme, User
 from campaign.models.accounts import Role
 from core import clock
@@ -49,6 +50,7 @@ def queue(
     if busy is not None:
         busy.status, busy.message = FAILED, "运行中断（进程停止），请重新运行"
     run = ComparisonRun(
+        campaign_id=programme.campaign_id if programme else active_campaign(session).id,
         programme_id=programme.id if programme else None,
         period=scope.period,
         status=QUEUED,
@@ -75,8 +77,13 @@ def _stale(run: ComparisonRun) -> bool:
     return clock.now() - run.requested_at > STALE_AFTER and run.finished_at is None
 
 
-def latest(session: Session) -> ComparisonRun | None:
-    return session.scalar(select(ComparisonRun).order_by(ComparisonRun.id.desc()).limit(1))
+def latest(session: Session, campaign_id: int | None = None) -> ComparisonRun | None:
+    return session.scalar(
+        select(ComparisonRun)
+        .where(ComparisonRun.campaign_id == shown_id(session, campaign_id))
+        .order_by(ComparisonRun.id.desc())
+        .limit(1)
+    )
 
 
 def scope_label(session: Session, run: ComparisonRun) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, select
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.models.ledger import Problem
@@ -43,11 +44,23 @@ GOVERNMENT_SANCTIONS = {
 }
 
 
+def _problem_campaign(context: DefaultExecutionContext) -> int | None:
+    """A clue belongs to its entry's campaign (when it was not given one)."""
+    problem_id = context.get_current_parameters()["problem_id"]
+    found: int | None = context.connection.scalar(
+        select(Problem.campaign_id).where(Problem.id == problem_id)
+    )
+    return found
+
+
 class Clue(Base):
     __tablename__ = "clue"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     problem_id: Mapped[int] = mapped_column(ForeignKey("problem.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id"), index=True, default=_problem_campaign
+    )
     number: Mapped[str] = mapped_column(String(48), unique=True)
     summary: Mapped[str] = mapped_column(Text)
     from_step: Mapped[str] = mapped_column(String(64))

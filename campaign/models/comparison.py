@@ -20,14 +20,26 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from campaign.models.catalogue import Programme
 from core import clock
 from core.db import Base, UTCDateTime
 
 HASH_LENGTH = 32  # hex digits of the keyed hash kept (128 bits)
 CIPHER_LENGTH = 120  # base64 of key id, nonce, ciphertext and tag of a number up to 32 digits
+
+
+def _programme_campaign(context: DefaultExecutionContext) -> int | None:
+    """A roll belongs to its programme's campaign (when it was not given one)."""
+    programme_id = context.get_current_parameters()["programme_id"]
+    found: int | None = context.connection.scalar(
+        select(Programme.campaign_id).where(Programme.id == programme_id)
+    )
+    return found
 
 
 class PaymentRoll(Base):
@@ -37,6 +49,9 @@ class PaymentRoll(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id"), index=True, default=_programme_campaign
+    )
     period: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM
     file_name: Mapped[str] = mapped_column(String(200))
     # SHA-256 of the file: the same file is never imported twice.
@@ -208,6 +223,7 @@ class ComparisonRun(Base):
     __tablename__ = "comparison_run"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"))
     period: Mapped[str | None] = mapped_column(String(7))
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)

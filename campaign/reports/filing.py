@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from campaign import audit
+from campaign.current import active_campaign, ensure_open
 from campaign.models import AuditEvent, FiledTable, ReportFiling, RoleAssignment, User
 from campaign.models.accounts import Role
 from campaign.reports.attachment2 import attachment2
@@ -160,6 +161,7 @@ def file_table(
     the same as the scope's last filing."""
     if not may_file(filer):
         raise NotAllowed("只有领导小组办公室可以报送统计表")
+    ensure_open(session, scope.campaign_id)
     checked = _check_reviewer(session, filer, scope, reviewer)
     # One computation gives both the figures and the workbook: they cannot disagree.
     found = current_table(session, scope, table)
@@ -247,11 +249,17 @@ def filings(
     user: User | None,
     *,
     unit_id: int | None = None,
+    campaign_id: int | None = None,
     page: int = 1,
     per_page: int = FILINGS_PAGE,
 ) -> paging.Page[ReportFiling]:
-    """Filings newest first: of one unit, or of every unit the person may see."""
-    query = select(ReportFiling).order_by(ReportFiling.id.desc())
+    """Filings newest first: of one unit, or of every unit the person may see; of one
+    campaign (default the one in progress)."""
+    query = (
+        select(ReportFiling)
+        .where(ReportFiling.campaign_id == (campaign_id or active_campaign(session).id))
+        .order_by(ReportFiling.id.desc())
+    )
     units = visible_units(session, user)
     if units is not None:
         query = query.where(ReportFiling.unit_id.in_(units))

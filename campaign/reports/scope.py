@@ -15,7 +15,7 @@ from functools import lru_cache
 from sqlalchemy import ColumnElement, Select, and_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from campaign.current import active_campaign
+from campaign.current import chosen_campaign
 from campaign.models import Campaign, Unit, User
 from campaign.models.accounts import UNIT_ROLES, Role
 from campaign.org import unit_by_code
@@ -109,26 +109,22 @@ def scope_for(
     unit_code: str = "",
     date_from: date | None = None,
     date_to: date | None = None,
+    campaign: int | str | None = None,
 ) -> ReportScope:
     """The scope a person asked for, within the units open to them (default the first);
-    NotFound for a unit they may not see, as for one that does not exist."""
+    NotFound for a unit they may not see, as for one that does not exist. campaign: the one
+    chosen (an id or a code), default the one in progress."""
     units = units_open_to(session, user)
     code = unit_code or (units[0].code if units else "")
     if code not in {u.code for u in units}:
         raise NotFound("没有可查看的统计范围")
-    return report_scope(session, unit_code=code, date_from=date_from, date_to=date_to)
+    return report_scope(
+        session, campaign=campaign, unit_code=code, date_from=date_from, date_to=date_to
+    )
 
 
 def _campaign(session: Session, key: int | str | None) -> Campaign:
-    if key is None or key == "":
-        return active_campaign(session)
-    if isinstance(key, int) or key.isdigit():
-        found = session.get(Campaign, int(key))
-    else:
-        found = session.scalar(select(Campaign).where(Campaign.code == key))
-    if found is None:
-        raise NotFound(f"专项治理活动不存在：{key}")
-    return found
+    return chosen_campaign(session, key)
 
 
 def scanned(column: InstrumentedAttribute[int]) -> ColumnElement[int]:

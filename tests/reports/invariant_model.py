@@ -140,9 +140,17 @@ def _villages(session: Session, unit_id: int) -> list[int]:
     return list(session.scalars(query.order_by(Unit.code)))
 
 
-def store(session: Session, entries: list[EntrySpec], clues: list[ClueSpec]) -> Ledger:
+def store(
+    session: Session,
+    entries: list[EntrySpec],
+    clues: list[ClueSpec],
+    *,
+    code: str = "HYP-TEST",
+    year: int = 2099,
+) -> Ledger:
+    """The generated data stored in a campaign of its own (code, year: another beside it)."""
     campaign = Campaign(
-        code="HYP-TEST", name="性质测试", year=2099, starts_on=FIRST, ends_on=LAST, active=False
+        code=code, name="性质测试", year=year, starts_on=FIRST, ends_on=LAST, active=False
     )
     session.add(campaign)
     session.flush()
@@ -165,7 +173,7 @@ def store(session: Session, entries: list[EntrySpec], clues: list[ClueSpec]) -> 
         own = villages[spec.unit]
         rows.append(
             Problem(
-                campaign_id=campaign.id, number=f"2099-{spec.unit}-{n:04d}",
+                campaign_id=campaign.id, number=f"{year}-{spec.unit}-{n:04d}",
                 unit_id=units[spec.unit].id,
                 village_id=own[spec.village] if 0 <= spec.village < len(own) else None,
                 source="self_inspection", programme_id=programmes[spec.programme].id,
@@ -187,7 +195,7 @@ def store(session: Session, entries: list[EntrySpec], clues: list[ClueSpec]) -> 
         at = datetime.combine(clue.local_day, time(clue.hour), tzinfo=LOCAL_TZ).astimezone(UTC)
         made.append(
             Clue(
-                problem_id=ledger.entry_ids[ledger.clue_entry(clue)], number=f"XS-2099-{n:04d}",
+                problem_id=ledger.entry_ids[ledger.clue_entry(clue)], number=f"XS-{year}-{n:04d}",
                 summary="性质测试线索", from_step="审核", transferred_by=office,
                 transferred_at=at, status="concluded", recovered_fen=clue.recovered,
                 returned_fen=clue.returned, voluntary_fen=clue.voluntary_fen,

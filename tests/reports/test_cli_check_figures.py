@@ -84,11 +84,12 @@ def test_warnings_are_printed_and_fail_only_with_strict(cli_env: dict[str, str])
     # A clue transferred while its entry still waits for review (退回补正 with a clue).
     sql(
         cli_env,
-        "INSERT INTO clue (problem_id, number, summary, from_step, transferred_by, "
+        "INSERT INTO clue (problem_id, campaign_id, number, summary, from_step, transferred_by, "
         "transferred_at, status, disposal, case_filed, persons_named, party_sanctioned, "
         "government_sanctioned, sanctions_detail, exposure_cases, exposure_persons, "
         "recovered_fen, returned_fen, voluntary_persons, voluntary_fen, outcome_note) "
-        "SELECT id, 'XS-2022-9001', '线索', '审核', registered_by, registered_at, 'pending', "
+        "SELECT id, campaign_id, 'XS-2022-9001', '线索', '审核', registered_by, registered_at, "
+        "'pending', "
         "'', false, '', 0, 0, '', 0, 0, 0, 0, 0, 0, '' FROM problem "
         "WHERE number = '2022-QSZ-0004'",
     )

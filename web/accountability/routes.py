@@ -14,6 +14,7 @@ from engine.models import WorkItem
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
+from web.campaign_choice import chosen_id
 from web.common import HOST, form_values, found, me
 from web.roles import SUPERVISOR, WORKING_ROLES
 
@@ -27,7 +28,7 @@ def index() -> str:
     status = status if status in ACCOUNTABILITY_STATUS_LABELS else ""
     return render_template(
         "accountability/index.html",
-        rows=accountability.listed(db.session(), me(), status),
+        rows=accountability.listed(db.session(), me(), status, campaign_id=chosen_id()),
         status=status,
         statuses=ACCOUNTABILITY_STATUS_LABELS,
         proposes=accountability.proposes(me()),

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from marshmallow import fields
 from werkzeug.wrappers import Response
 
+from campaign.current import chosen_campaign
 from campaign.models import ReportFiling
 from campaign.org import unit_by_code
 from campaign.reports import filed_figures, filing
@@ -23,6 +24,7 @@ from web.roles import REPORT_ROLES
 
 class FilingQuery(s.Paged):
     unit = s.Code(load_default="")
+    campaign = s.Code(load_default="", metadata={"description": "活动代码，默认进行中的活动"})
 
 
 class Filing(s.Schema):
@@ -107,6 +109,7 @@ def list_filings(query: dict[str, Any]) -> ResponseReturnValue:
         session,
         api_user(),
         unit_id=unit_id,
+        campaign_id=chosen_campaign(session, query["campaign"]).id,
         page=query["page"],
         per_page=query["per_page"] or filing.FILINGS_PAGE,
     )

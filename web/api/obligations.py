@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from marshmallow import fields
 
 from campaign import report_overview, report_review, submissions
+from campaign.current import chosen_campaign
 from campaign.models import Obligation
 from campaign.report_overview import STATES, OverviewFilters
 from web import db
@@ -30,6 +31,7 @@ class OverviewQuery(s.Paged):
     state = s.Choice(list(STATES), load_default="", metadata={"description": "报送状态"})
     unit = s.Code(load_default="", metadata={"description": "单位代码"})
     q = s.Text(limit=100, load_default="", metadata={"description": "单位名称或代码的一部分"})
+    campaign = s.Code(load_default="", metadata={"description": "活动代码，默认进行中的活动"})
 
 
 class ReportRow(s.Schema):
@@ -96,7 +98,12 @@ def _row(o: Obligation, name: str, state: str, warnings: list[str]) -> dict[str,
 )
 def list_obligations(query: dict[str, Any]) -> ResponseReturnValue:
     filters = OverviewFilters(
-        query["obligation"], query["period"], query["state"], query["unit"], query["q"]
+        query["obligation"],
+        query["period"],
+        query["state"],
+        query["unit"],
+        query["q"],
+        campaign_id=chosen_campaign(db.session(), query["campaign"]).id,
     )
     found = report_overview.page(
         db.session(),

@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from marshmallow import fields
 
 from campaign import accountability, evaluations, inspections, submissions, supervision
+from campaign.current import chosen_campaign
 from campaign.models import Accountability, Evaluation, Inspection, SupervisionPart
 from campaign.models.accountability import ACCOUNTABILITY_STATUS_LABELS, CONDUCTS, MEASURES
 from campaign.models.evaluations import METHODS, MONEY, SATISFACTION
@@ -30,6 +31,14 @@ from web.roles import SUPERVISOR, WORKING_ROLES
 PER_PAGE = 50
 
 
+class CampaignPaged(s.Paged):
+    campaign = s.Code(load_default="", metadata={"description": "活动代码，默认进行中的活动"})
+
+
+def _campaign_id(query: dict[str, Any]) -> int:
+    return chosen_campaign(db.session(), query["campaign"]).id
+
+
 def _when(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -38,10 +47,7 @@ class FormBody(s.Body):
     data = s.Object(required=True, metadata={"description": "表单各字段（与页面表单相同）"})
 
 
-# 专项督办 -------------------------------------------------------------------------------
-
-
-class PartQuery(s.Paged):
+class PartQuery(CampaignPaged):
     state = s.Choice(list(supervision.STATES), load_default="")
     source = s.Choice(list(SUPERVISION_SOURCES), load_default="")
     unit = s.Code(load_default="", metadata={"description": "承办单位代码"})
@@ -109,7 +115,12 @@ def list_supervision_parts(query: dict[str, Any]) -> ResponseReturnValue:
     found = paging.fetch(
         session,
         supervision.parts_query(
-            session, api_user(), state=query["state"], source=query["source"], unit_id=unit_id
+            session,
+            api_user(),
+            state=query["state"],
+            source=query["source"],
+            unit_id=unit_id,
+            campaign_id=_campaign_id(query),
         ),
         query["page"],
         query["per_page"] or PER_PAGE,
@@ -139,9 +150,6 @@ def issue_supervision(body: dict[str, Any]) -> ResponseReturnValue:
         "parts": [_part(p, set()) for p in order.parts],
     }
     return answer, 201
-
-
-# 明察暗访 -------------------------------------------------------------------------------
 
 
 class InspectionRow(s.Schema):
@@ -175,13 +183,16 @@ def _inspection(visit: Inspection) -> dict[str, Any]:
 @declare(
     "明察暗访（领导小组办公室）：新的在前，默认每页 50 次",
     {200: Answer("明察暗访", s.page_of(InspectionRow, "InspectionPage"))},
-    query=s.Paged,
+    query=CampaignPaged,
     refusals=(403,),
 )
 def list_inspections(query: dict[str, Any]) -> ResponseReturnValue:
     session = db.session()
     found = paging.fetch(
-        session, inspections.listed_query(session), query["page"], query["per_page"] or PER_PAGE
+        session,
+        inspections.listed_query(session, _campaign_id(query)),
+        query["page"],
+        query["per_page"] or PER_PAGE,
     )
     return s.page_answer([_inspection(v) for v in found.items], found)
 
@@ -203,10 +214,7 @@ def start_inspection(body: dict[str, Any]) -> ResponseReturnValue:
     return _inspection(visit), 201
 
 
-# 问责 ------------------------------------------------------------------------------------
-
-
-class AccountabilityQuery(s.Paged):
+class AccountabilityQuery(CampaignPaged):
     status = s.Choice(list(ACCOUNTABILITY_STATUS_LABELS), load_default="")
 
 
@@ -269,7 +277,9 @@ def list_accountability(query: dict[str, Any]) -> ResponseReturnValue:
     session = db.session()
     found = paging.fetch(
         session,
-        accountability.listed_query(session, api_user(), query["status"]),
+        accountability.listed_query(
+            session, api_user(), query["status"], campaign_id=_campaign_id(query)
+        ),
         query["page"],
         query["per_page"] or PER_PAGE,
     )
@@ -294,10 +304,7 @@ def propose_accountability(body: dict[str, Any]) -> ResponseReturnValue:
     return _decision(decision), 201
 
 
-# 效果评估 --------------------------------------------------------------------------------
-
-
-class EvaluationQuery(s.Paged):
+class EvaluationQuery(CampaignPaged):
     status = s.Choice(["visiting", "overdue", "done"], load_default="")
     satisfaction = s.Choice(list(SATISFACTION), load_default="")
     money = s.Choice(list(MONEY), load_default="")
@@ -358,6 +365,7 @@ def list_evaluations(query: dict[str, Any]) -> ResponseReturnValue:
         status=query["status"],
         satisfaction=query["satisfaction"],
         money=query["money"],
+        campaign_id=_campaign_id(query),
     )
     found = paging.fetch(session, listing, query["page"], query["per_page"] or PER_PAGE)
     return s.page_answer([_evaluation(e) for e in found.items], found)

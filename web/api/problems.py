@@ -11,6 +11,7 @@ from marshmallow import fields
 from sqlalchemy import select
 
 from campaign import deployment, disclosures, ledger_queries, problems, submissions, visibility
+from campaign.current import chosen_campaign
 from campaign.models import Problem
 from core.errors import MalformedRequest
 from engine.models import ProcessDefinition
@@ -32,6 +33,7 @@ class ProblemQuery(s.Paged):
     programme = s.Code(load_default="")
     category = s.Code(load_default="")
     overdue = s.Choice(["0", "1"], load_default="0", metadata={"description": "1：只看逾期的"})
+    campaign = s.Code(load_default="", metadata={"description": "活动代码，默认进行中的活动"})
 
 
 class Registration(s.Body):
@@ -156,6 +158,7 @@ def list_problems(query: dict[str, Any]) -> ResponseReturnValue:
         status=query["status"],
         overdue=query["overdue"] == "1",
         q=query["q"].strip(),
+        campaign_id=chosen_campaign(db.session(), query["campaign"]).id,
     )
     found_page = ledger_queries.page(
         db.session(),

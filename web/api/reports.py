@@ -24,6 +24,7 @@ from web.roles import REPORT_ROLES
 
 class ScopeQuery(s.Query):
     unit = s.Code(load_default="", metadata={"description": "单位代码；省略为本人的范围"})
+    campaign = s.Code(load_default="", metadata={"description": "活动代码，默认进行中的活动"})
     from_ = fields.Date(
         data_key="from",
         load_default=None,
@@ -74,7 +75,7 @@ def _scope(query: dict[str, Any]) -> reports.ReportScope:
         "from": query["from_"].isoformat() if query["from_"] else "",
         "to": query["to"].isoformat() if query["to"] else "",
     }
-    return scope_from(db.session(), api_user(), args)
+    return scope_from(db.session(), api_user(), args, campaign=query["campaign"])
 
 
 def _figures(table: FiledTable, query: dict[str, Any]) -> dict[str, Any]:

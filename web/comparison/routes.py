@@ -21,6 +21,7 @@ from core.paging import Page
 from engine.host import CaseContext
 from web import db, errors, once
 from web.authz import allow
+from web.campaign_choice import chosen_id
 from web.common import data_dir, me, page_arg
 from web.roles import ADMIN, SUPERVISOR
 
@@ -48,11 +49,12 @@ def index() -> ResponseReturnValue:
             status=args["status"] or None,
             page=page_arg(),
             per_page=PER_PAGE,
+            campaign_id=chosen_id(),
         )
     except AppError as refused:
         refusal = str(refused)
     context = CaseContext()
-    run = runs.latest(session)
+    run = runs.latest(session, chosen_id())
     return render_template(
         "comparison/index.html",
         found=found,

@@ -9,6 +9,7 @@ from campaign.models.evaluations import EVALUATION_STATUS_LABELS, MONEY, SATISFA
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
+from web.campaign_choice import chosen_id
 from web.common import HOST, found, me
 from web.roles import SUPERVISOR, WORKING_ROLES
 
@@ -32,7 +33,12 @@ def index() -> str:
     return render_template(
         "evaluations/index.html",
         rows=evaluations.listed(
-            session, me(), status=status, satisfaction=satisfaction, money=money
+            session,
+            me(),
+            status=status,
+            satisfaction=satisfaction,
+            money=money,
+            campaign_id=chosen_id(),
         ),
         status=status,
         satisfaction=satisfaction,
@@ -40,7 +46,9 @@ def index() -> str:
         states=_STATES,
         satisfactions=SATISFACTION,
         moneys=MONEY,
-        waiting=evaluations.closed_without_evaluation(session) if office else [],
+        waiting=evaluations.closed_without_evaluation(session, campaign_id=chosen_id())
+        if office
+        else [],
         request_form=registry.get(evaluations.REQUEST_FORM),
     )
 

@@ -12,6 +12,7 @@ from engine.models import WorkItem
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
+from web.campaign_choice import chosen_id
 from web.common import HOST, form_values, found, me
 from web.roles import SUPERVISOR
 
@@ -23,7 +24,7 @@ bp = Blueprint("inspections", __name__, url_prefix="/inspections")
 def index() -> str:
     return render_template(
         "inspections/index.html",
-        rows=inspections.listed(db.session()),
+        rows=inspections.listed(db.session(), chosen_id()),
         records=inspections.records_visits(me()),
     )
 

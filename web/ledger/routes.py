@@ -15,6 +15,7 @@ from engine.host import CaseContext
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
+from web.campaign_choice import chosen_id
 from web.common import HOST, form_values, found, me, page_arg, parse_date
 from web.roles import WORKING_ROLES
 
@@ -32,6 +33,7 @@ def _visible(problem_id: int) -> Problem:
 @allow(*WORKING_ROLES)
 def index() -> str:
     filters = ledger_queries.LedgerFilters.from_args(request.args)
+    filters.campaign_id = chosen_id()
     found = ledger_queries.page(db.session(), me(), filters, page_arg())
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(

@@ -18,6 +18,7 @@ from campaign.reports import downloads
 from core.errors import AppError, InvalidInput
 from web import db, errors, once
 from web.authz import allow
+from web.campaign_choice import chosen_id
 from web.common import HOST, me
 from web.ledger.routes import bp
 from web.reports.routes import XLSX
@@ -98,12 +99,8 @@ def export() -> Response:
     imports again."""
     session = db.session()
     buffer = io.BytesIO()
-    downloads.ledger_shown(
-        session,
-        active_campaign(session).id,
-        me(),
-        ledger_queries.LedgerFilters.from_args(request.args),
-        buffer,
-    )
+    filters = ledger_queries.LedgerFilters.from_args(request.args)
+    filters.campaign_id = chosen_id()
+    downloads.ledger_shown(session, filters.campaign_id, me(), filters, buffer)
     buffer.seek(0)
     return send_file(buffer, mimetype=XLSX, as_attachment=True, download_name="问题台账.xlsx")

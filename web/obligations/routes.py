@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response
@@ -10,6 +11,7 @@ from campaign.report_overview import OverviewFilters
 from campaign.visibility import sees_whole_district
 from web import db, errors, once
 from web.authz import allow
+from web.campaign_choice import chosen_id
 from web.common import HOST, me, page_arg
 from web.roles import REPORT_ROLES, SUPERVISOR
 
@@ -21,7 +23,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @allow(*REPORT_ROLES)
 def index() -> str:
     session = db.session()
-    filters = OverviewFilters.from_args(request.args)
+    filters = replace(OverviewFilters.from_args(request.args), campaign_id=chosen_id())
     found = report_overview.page(session, me(), filters, page_arg())
     return render_template(
         "obligations/index.html",
@@ -40,7 +42,7 @@ def index() -> str:
 @bp.get("/export.xlsx")
 @allow(*REPORT_ROLES)
 def export() -> Response:
-    filters = OverviewFilters.from_args(request.args)
+    filters = replace(OverviewFilters.from_args(request.args), campaign_id=chosen_id())
     buffer = io.BytesIO()
     report_overview.export(db.session(), me(), filters, buffer)
     buffer.seek(0)

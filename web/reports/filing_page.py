@@ -39,7 +39,12 @@ def filing_context(
         "may_file": may_file,
         "reviewers": filing.reviewers_for(session, user, scope) if may_file else [],
         "filings": filing.filings(
-            session, user, unit_id=scope.unit_id, page=page_arg(), per_page=FILINGS_PER_PAGE
+            session,
+            user,
+            unit_id=scope.unit_id,
+            campaign_id=scope.campaign_id,
+            page=page_arg(),
+            per_page=FILINGS_PER_PAGE,
         ),
         "compared": compared,
         "filing_tables": tables,

@@ -17,6 +17,7 @@ from campaign.submissions import record as record_submission
 from core.errors import InvalidInput
 from web import db, errors, once
 from web.authz import allow
+from web.campaign_choice import chosen_id
 from web.common import me
 from web.reports.filing_page import attachment3_kind
 from web.reports.routes import XLSX, bp
@@ -38,7 +39,7 @@ def file_table() -> Response:
     session = db.session()
     errors.on_refusal(errors.back_to(_back(), "未报送："))
     submission = once.claim()
-    scope = scope_from(session, me(), request.form)
+    scope = scope_from(session, me(), request.form, campaign=chosen_id())
     by_township = request.form.get("by") == "township"
     choice = request.form.get("table", "")
     if choice not in ("attachment2", "attachment3"):

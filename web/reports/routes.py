@@ -15,6 +15,7 @@ from forms.tables.attachment3 import COLUMNS as ATTACHMENT3_COLUMNS
 from forms.tables.attachment3 import GROUPS as ATTACHMENT3_GROUPS
 from web import db
 from web.authz import allow
+from web.campaign_choice import chosen_id
 from web.common import me, page_arg
 from web.reports.checking import figures_check
 from web.reports.filing_page import filing_context
@@ -34,7 +35,7 @@ def _args() -> dict[str, Any]:
 @allow(*REPORT_ROLES)
 def index() -> str:
     session = db.session()
-    scope = scope_from(session, me(), request.args)
+    scope = scope_from(session, me(), request.args, campaign=chosen_id())
     by_township = request.args.get("by") == "township"
     table2 = reports.attachment2(session, scope)
     table3 = reports.attachment3(session, scope, by_township=by_township)
@@ -63,7 +64,7 @@ def _cell_page(
 ) -> str:
     """The records behind one cell of a table, a page at a time."""
     session = db.session()
-    scope = scope_from(session, me(), request.args)
+    scope = scope_from(session, me(), request.args, campaign=chosen_id())
     page = page_arg()
     evidence = find(session, scope, EVIDENCE_PAGE, (page - 1) * EVIDENCE_PAGE)
     return render_template(
@@ -135,12 +136,12 @@ def xlsx_response(
 @bp.get("/attachment2.xlsx")
 @allow(*REPORT_ROLES)
 def attachment2_xlsx() -> Response:
-    scope = scope_from(db.session(), me(), request.args)
+    scope = scope_from(db.session(), me(), request.args, campaign=chosen_id())
     return xlsx_response("attachment2", scope, False, actor=me())
 
 
 @bp.get("/attachment3.xlsx")
 @allow(*REPORT_ROLES)
 def attachment3_xlsx() -> Response:
-    scope = scope_from(db.session(), me(), request.args)
+    scope = scope_from(db.session(), me(), request.args, campaign=chosen_id())
     return xlsx_response("attachment3", scope, request.args.get("by") == "township", actor=me())

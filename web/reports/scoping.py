@@ -21,10 +21,14 @@ def _day(name: str, text: str) -> date | None:
         raise InvalidInput("日期格式应为 YYYY-MM-DD", {name: "日期格式应为 YYYY-MM-DD"}) from None
 
 
-def scope_from(session: Session, user: User, args: Any) -> ReportScope:
+def scope_from(
+    session: Session, user: User, args: Any, *, campaign: int | str | None
+) -> ReportScope:
+    """campaign: the one chosen (the page's selector, the API's ?campaign=)."""
     return reports.scope_for(
         session,
         user,
+        campaign=campaign,
         unit_code=args.get("unit", ""),
         date_from=_day("from", args.get("from", "")),
         date_to=_day("to", args.get("to", "")),

@@ -26,6 +26,7 @@ from engine.host import CaseContext
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
+from web.campaign_choice import chosen, chosen_id
 from web.common import HOST, form_values, found, me
 from web.roles import WORKING_ROLES
 
@@ -236,13 +237,14 @@ def _visits_page(
         if spec.source
     }
     coverage = next(
-        (c for c in village_visits.coverage(session) if c.township.id == township.id), None
+        (c for c in village_visits.coverage(session, chosen()) if c.township.id == township.id),
+        None,
     )
     return render_template(
         "spot_checks/visits.html",
         township=township,
         townships=village_visits.townships_of(session, me()),
-        visits=village_visits.visits_of(session, township),
+        visits=village_visits.visits_of(session, township, campaign_id=chosen_id()),
         coverage=coverage,
         form=form,
         values=values,

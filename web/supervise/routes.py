@@ -27,6 +27,7 @@ from campaign.models.org import UnitKind
 from core.errors import MalformedRequest
 from web import db, errors
 from web.authz import allow
+from web.campaign_choice import chosen, chosen_id
 from web.common import HOST, me
 from web.roles import SUPERVISOR
 
@@ -37,7 +38,8 @@ bp = Blueprint("supervise", __name__, url_prefix="/supervise")
 @allow(SUPERVISOR)
 def index() -> str:
     session = db.session()
-    ageing = monitor.overdue_by_unit(session)
+    shown = chosen_id()
+    ageing = monitor.overdue_by_unit(session, shown)
     chart = {
         "labels": [a.unit_name for a in ageing[:15]],
         "series": [
@@ -50,24 +52,27 @@ def index() -> str:
             select(Unit).where(Unit.kind == UnitKind.INSPECTION_TEAM.value).order_by(Unit.code)
         )
     )
-    checks = {c.township_id: c for c in session.scalars(select(KeyCheck))}
+    checks = {
+        c.township_id: c
+        for c in session.scalars(select(KeyCheck).where(KeyCheck.campaign_id == shown))
+    }
     return render_template(
         "supervise/index.html",
         ageing=ageing,
         buckets=monitor.BUCKETS,
         chart=json.dumps(chart, ensure_ascii=False),
-        scores=key_checks.propose(session),
-        unfiled=_by_unit(obligations.unfiled(session, "monthly_report")),
+        scores=key_checks.propose(session, chosen()),
+        unfiled=_by_unit(obligations.unfiled(session, "monthly_report", campaign_id=shown)),
         monthly_day=campaigns.monthly_report_day(session),
         teams=teams,
         checks=checks,
-        coverage=village_visits.coverage(session),
-        orders=supervision.figures(session),
+        coverage=village_visits.coverage(session, chosen()),
+        orders=supervision.figures(session, shown),
         order_states=supervision.STATES,
-        visits=inspections.listed(session)[:10],
-        decisions=accountability.figures(session),
+        visits=inspections.listed(session, shown)[:10],
+        decisions=accountability.figures(session, shown),
         decision_states=ACCOUNTABILITY_STATUS_LABELS,
-        effect=evaluations.figures(session),
+        effect=evaluations.figures(session, shown),
         satisfactions=SATISFACTION,
         moneys=MONEY,
     )
@@ -81,7 +86,7 @@ def overdue() -> str:
     bucket = request.args.get("bucket") or None
     if bucket not in {key for key, *_ in monitor.BUCKETS}:
         bucket = None
-    items = monitor.overdue_items(session, unit_id, bucket)
+    items = monitor.overdue_items(session, unit_id, bucket, campaign_id=chosen_id())
     unit = session.get(Unit, unit_id) if unit_id else None
     return render_template(
         "supervise/overdue.html",

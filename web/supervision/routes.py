@@ -16,6 +16,7 @@ from engine.models import WorkItem
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
+from web.campaign_choice import chosen_id
 from web.common import HOST, form_values, found, me
 from web.roles import SUPERVISOR, WORKING_ROLES
 
@@ -34,7 +35,12 @@ def index() -> str:
     unit_id = request.args.get("unit", type=int)
     unit = session.get(Unit, unit_id) if unit_id else None
     rows = supervision.parts(
-        session, me(), state=state, source=source, unit_id=unit.id if unit else None
+        session,
+        me(),
+        state=state,
+        source=source,
+        unit_id=unit.id if unit else None,
+        campaign_id=chosen_id(),
     )
     return render_template(
         "supervision/index.html",

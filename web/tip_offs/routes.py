@@ -13,6 +13,7 @@ from engine.host import CaseContext
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
+from web.campaign_choice import chosen_id
 from web.common import HOST, form_values, found, me
 from web.roles import SUPERVISOR, WORKING_ROLES
 
@@ -35,7 +36,7 @@ def index() -> str:
     status = status if status in TIP_OFF_STATUS_LABELS else ""
     return render_template(
         "tip_offs/index.html",
-        rows=tip_offs.listed(db.session(), me(), status),
+        rows=tip_offs.listed(db.session(), me(), status, campaign_id=chosen_id()),
         status=status,
         statuses=TIP_OFF_STATUS_LABELS,
         masked=tip_offs.masked_phone,

@@ -1,0 +1,60 @@
+"""Which cases belong to a campaign: those whose record (campaign.records) does. The engine's
+cases know nothing of campaigns; the monitor asks through this, so that an ended campaign's
+open work is neither counted in nor listed with the next one's, and the services that change
+a case (a task done, claimed, handed on, a file or a comment added) refuse one whose record
+belongs to an ended campaign (read-only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from campaign import current
+from campaign.models import Discrepancy, PaymentRoll, RollRow, Supervision, SupervisionPart
+from campaign.records import KINDS
+from engine.models import Case
+
+
+def _campaign_of_subject(name: str) -> tuple[Select[tuple[int]], Any]:
+    """The campaign of the case's record of this kind (correlated to Case.subject_id): the
+    record's own campaign_id, or that of the record it belongs to."""
+    if name == "supervision_part":
+        return (
+            select(Supervision.campaign_id)
+            .join(SupervisionPart, SupervisionPart.supervision_id == Supervision.id)
+            .where(SupervisionPart.id == Case.subject_id)
+        ), Supervision.campaign_id
+    if name == "discrepancy":  # the roll its first row came from
+        return (
+            select(PaymentRoll.campaign_id)
+            .join(RollRow, RollRow.roll_id == PaymentRoll.id)
+            .join(Discrepancy, Discrepancy.first_row_id == RollRow.id)
+            .where(Discrepancy.id == Case.subject_id)
+        ), PaymentRoll.campaign_id
+    model = KINDS[name].model
+    return select(model.campaign_id).where(model.id == Case.subject_id), model.campaign_id
+
+
+def case_in_campaign(session: Session, campaign_id: int) -> ColumnElement[bool]:
+    """A filter on Case: its record belongs to the campaign (one index look-up per case). A
+    case of no known record (none today) counts with the campaign in progress."""
+    clauses = []
+    for name in KINDS:
+        found, column = _campaign_of_subject(name)
+        clauses.append(and_(Case.subject_type == name, exists(found.where(column == campaign_id))))
+    if campaign_id == current.active_campaign(session).id:
+        clauses.append(Case.subject_type.not_in(list(KINDS)))
+    return or_(false(), *clauses)
+
+
+def ensure_case_open(session: Session, case_id: int) -> None:
+    """Refuse a change to a case whose record belongs to an ended campaign: one statement."""
+    campaigns = union_all(
+        *(
+            _campaign_of_subject(name)[0].where(Case.id == case_id, Case.subject_type == name)
+            for name in KINDS
+        )
+    )
+    current.ensure_open_among(session, campaigns)

@@ -1,0 +1,146 @@
+"""A 2023 campaign started beside 2022: 2022's ledger, tables and figures stay as they were
+and readable when 2022 is asked for; 2023's lists start empty; an ended campaign's records
+refuse every change (campaign.current.ensure_open), whichever service is asked."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign import (
+    accountability,
+    campaigns,
+    evaluations,
+    files,
+    inspections,
+    ledger_queries,
+    monitor,
+    problems,
+    reports,
+    supervision,
+    tasks,
+    tip_offs,
+)
+from campaign.current import active_campaign, has_ended, started_campaigns
+from campaign.models import Campaign, FiledTable, Problem
+from campaign.reports import filing
+from campaign.workflow_host import CampaignHost
+from core.errors import NotAllowed
+from engine.models import WorkItem
+from tests.campaign.conftest import approval, open_step, registered, registration, user
+
+ENDED = "已结束，其记录只读"
+
+
+def _ledger(session: Session, campaign_id: int) -> list[str]:
+    office = user(session, "ldxz_ban")
+    filters = ledger_queries.LedgerFilters(campaign_id=campaign_id)
+    return sorted(p.number for p in session.scalars(ledger_queries.query(session, office, filters)))
+
+
+def _figures(session: Session, campaign_id: int) -> tuple[object, ...]:
+    scope = reports.report_scope(session, campaign=campaign_id)
+    return (
+        reports.attachment2(session, scope).rows,
+        reports.attachment3(session, scope).rows,
+        supervision.figures(session, campaign_id),
+        accountability.figures(session, campaign_id),
+        evaluations.figures(session, campaign_id),
+        monitor.overdue_by_unit(session, campaign_id),
+    )
+
+
+def _start_2023(session: Session) -> Campaign:
+    made = campaigns.create_from(
+        session, active_campaign(session), code="2023-HTK", year=2023, name=""
+    )
+    return campaigns.start(session, made)
+
+
+def test_2022_stays_as_it_was_and_2023_starts_empty(
+    db_session: Session, host: CampaignHost
+) -> None:
+    registered(db_session, host, registration())
+    year_2022 = active_campaign(db_session)
+    ledger_before, figures_before = (
+        _ledger(db_session, year_2022.id),
+        _figures(db_session, year_2022.id),
+    )
+    assert ledger_before  # the demo's entries and the one above
+
+    year_2023 = _start_2023(db_session)
+
+    assert active_campaign(db_session).id == year_2023.id
+    assert [c.code for c in started_campaigns(db_session)] == ["2023-HTK", "2022-HTK"]
+    assert has_ended(db_session, year_2022) and not has_ended(db_session, year_2023)
+    assert _ledger(db_session, year_2022.id) == ledger_before
+    assert _figures(db_session, year_2022.id) == figures_before
+    # The default (no campaign asked for) is now 2023, whose lists start empty.
+    assert _ledger(db_session, year_2023.id) == []
+    office = user(db_session, "ldxz_ban")
+    assert tip_offs.listed(db_session, office) == []
+    assert supervision.parts(db_session, office) == []
+    assert inspections.listed(db_session) == []
+    assert evaluations.listed(db_session, office) == []
+    assert monitor.overdue_by_unit(db_session) == []
+    table = reports.attachment2(db_session, reports.report_scope(db_session))
+    assert all(not any(row.values) for row in table.rows)
+
+
+def test_an_ended_campaigns_records_refuse_every_change(
+    db_session: Session, host: CampaignHost
+) -> None:
+    problem = registered(db_session, host, registration())
+    step = open_step(db_session, problem)
+    year_2022 = active_campaign(db_session)
+    _start_2023(db_session)
+    reviewer, office = user(db_session, "qsz_fzr"), user(db_session, "ldxz_ban")
+
+    refusals = {
+        "complete": lambda: tasks.complete(db_session, host, reviewer, step.id, approval()),
+        "claim": lambda: tasks.claim(db_session, host, reviewer, step.id),
+        "unclaim": lambda: tasks.unclaim(db_session, reviewer, step.id),
+        "comment": lambda: files.add_comment(db_session, reviewer, step.case_id, "补充说明"),
+        "reopen": lambda: problems.reopen(
+            db_session, host, office, problem, visited_on=problem.discovered_on, finding="复发"
+        ),
+        "phase": lambda: campaigns.update_phase(
+            db_session,
+            year_2022,
+            1,
+            "改名",
+            year_2022.phases[0].starts_on,
+            year_2022.phases[0].ends_on,
+        ),
+        "filing": lambda: filing.file_table(
+            db_session,
+            office,
+            reports.report_scope(db_session, campaign=year_2022.id),
+            FiledTable.ATTACHMENT2,
+            None,
+        ),
+    }
+    status = problem.status
+    for attempt in refusals.values():
+        with pytest.raises(NotAllowed, match=ENDED):
+            attempt()
+    db_session.expire_all()
+    item = db_session.get(WorkItem, step.id)
+    assert item is not None and item.state == "open" and item.claimed_by is None
+    assert db_session.get(Problem, problem.id).status == status  # type: ignore[union-attr]
+
+
+def test_the_campaign_in_progress_still_takes_changes(
+    db_session: Session, host: CampaignHost
+) -> None:
+    """A prepared campaign (not started) ends nothing: 2022's work goes on."""
+    problem = registered(db_session, host, registration())
+    campaigns.create_from(
+        db_session, active_campaign(db_session), code="2023-HTK", year=2023, name=""
+    )
+    step = open_step(db_session, problem)
+    tasks.complete(db_session, host, user(db_session, "qsz_fzr"), step.id, approval())
+    assert db_session.scalars(select(Problem.status).where(Problem.id == problem.id)).one() == (
+        "rectifying"
+    )

@@ -1,0 +1,120 @@
+"""The campaign selector beside the menu, and an ended campaign's records refusing changes
+through the pages and the API (forged requests included)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
+
+from campaign import accounts, campaigns
+from campaign.current import active_campaign
+from campaign.models import Campaign, Comment, Problem, User
+from campaign.workflow_host import CampaignHost
+from engine.models import WorkItem
+from tests.campaign.conftest import approval, open_step, registered, registration
+from tests.web.conftest import DEMO_PASSWORD
+from tests.web_helpers import csrf_token, form_tokens, login
+
+pytestmark = pytest.mark.usefixtures("june_2022")
+ENDED = "已结束，其记录只读"
+
+
+def signed_in(app: Flask, username: str) -> FlaskClient:
+    client = app.test_client()
+    assert login(client, username, DEMO_PASSWORD).status_code == 302
+    return client
+
+
+def _started_2023(session: Session) -> tuple[Campaign, Campaign]:
+    year_2022 = active_campaign(session)
+    made = campaigns.create_from(session, year_2022, code="2023-HTK", year=2023, name="")
+    campaigns.start(session, made)
+    session.commit()
+    return year_2022, made
+
+
+def _main(answer: TestResponse) -> str:
+    assert answer.status_code == 200
+    page = answer.get_data(as_text=True)
+    shown = page[page.index("<main>") : page.index("</main>")]
+    return re.sub(r'name="(csrf_token|once)" value="[^"]*"', "", shown)  # a form's tokens
+
+
+def _choose(client: FlaskClient, value: str, next_path: str = "/ledger") -> str:
+    token = csrf_token(client, "/ledger")
+    answer = client.post(
+        "/campaign", data={"csrf_token": token, "campaign": value, "next": next_path}
+    )
+    assert answer.status_code == 302
+    return answer.headers["Location"]
+
+
+def test_the_selector_shows_an_ended_campaign_read_only(app: Flask, db_session: Session) -> None:
+    numbers = list(db_session.scalars(select(Problem.number).limit(3)))
+    office = signed_in(app, "ldxz_ban")
+    tables_before = _main(office.get("/reports/"))
+    year_2022, _ = _started_2023(db_session)
+
+    page = office.get("/ledger").get_data(as_text=True)
+    assert "2023 年度（进行中）" in page and "2022 年度（已结束）" in page
+    assert "只读" not in page and not any(n in page for n in numbers)
+
+    assert _choose(office, str(year_2022.id)) == "/ledger"
+    page = office.get("/ledger").get_data(as_text=True)
+    assert "只读" in page and all(n in page for n in numbers)
+    selected = re.search(r'<option value="(\d+)" selected', page)
+    assert selected and int(selected.group(1)) == year_2022.id
+    assert _main(office.get("/reports/")) == tables_before  # 附件2, 附件3 as they were
+
+    # Anything else asked for (not a campaign, a prepared one, another site): the campaign in
+    # progress, and home.
+    assert _choose(office, "abc", "//evil.example/x") == "/"
+    assert "只读" not in office.get("/ledger").get_data(as_text=True)
+
+
+def test_no_selector_while_there_is_one_campaign(app: Flask, db_session: Session) -> None:
+    page = signed_in(app, "ldxz_ban").get("/ledger").get_data(as_text=True)
+    assert 'name="campaign"' not in page
+
+
+def test_a_forged_post_on_an_ended_campaigns_task_is_refused(
+    app: Flask, db_session: Session
+) -> None:
+    problem = registered(db_session, CampaignHost(), registration())
+    step = open_step(db_session, problem)
+    db_session.commit()
+    _started_2023(db_session)
+    reviewer = signed_in(app, "qsz_fzr")
+    token = csrf_token(reviewer, "/ledger")
+
+    # The task's page still shows (read-only); what it posts is refused.
+    tokens = form_tokens(reviewer, f"/tasks/{step.id}")
+    answer = reviewer.post(f"/tasks/{step.id}", data={**tokens, **approval()})
+    # The form comes back (422, what was typed kept) with the refusal.
+    assert answer.status_code == 422 and ENDED in answer.get_data(as_text=True)
+    comment = reviewer.post(
+        f"/tasks/{step.id}/comments", data={"csrf_token": token, "text": "补充"}
+    )
+    assert comment.status_code in (302, 403)
+    claim = reviewer.post(f"/inbox/{step.id}/claim", data={"csrf_token": token})
+    assert claim.status_code in (302, 403)
+
+    user = db_session.scalars(select(User).where(User.username == "qsz_fzr")).one()
+    bearer = {"Authorization": f"Bearer {accounts.issue_token(db_session, user)}"}
+    db_session.commit()
+    api = app.test_client()
+    done = api.post(f"/api/v1/tasks/{step.id}/complete", headers=bearer, json={"data": approval()})
+    assert done.status_code == 403 and ENDED in done.get_json()["error"]
+    claimed = api.post(f"/api/v1/tasks/{step.id}/claim", headers=bearer)
+    assert claimed.status_code == 403
+
+    db_session.expire_all()
+    item = db_session.get(WorkItem, step.id)
+    assert item is not None and item.state == "open" and item.claimed_by is None
+    assert db_session.scalars(select(Comment).where(Comment.case_id == step.case_id)).all() == []
