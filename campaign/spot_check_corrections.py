@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import audit, key_check_revisits, spot_checks
+from campaign.current import ensure_open
 from campaign.models import Obligation, SpotCheckResult, Unit, User
 from core import clock
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -54,6 +55,7 @@ def correct(
 ) -> SpotCheckResult:
     """Correct the household's result of this round with the form's values and a reason."""
     obligation = spot_checks.spot_check(session, user, obligation_id)
+    ensure_open(session, obligation.campaign_id)  # an ended campaign's results are kept as they are
     # A correction and a recording of the same household wait for each other here.
     session.execute(
         select(Obligation.id).where(Obligation.id == obligation.id).with_for_update()

@@ -24,6 +24,7 @@ from campaign.models import AuditEvent, Obligation, Problem, SpotCheckResult, Sp
 from campaign.workflow_host import CampaignHost
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from tests.campaign.conftest import do, user
+from tests.campaign.test_campaign_scope import ENDED, _start_2023
 from tests.campaign.test_spot_checks import (
     FOUND,
     NOTHING_FOUND,
@@ -240,3 +241,14 @@ def test_the_team_corrects_its_revisit_while_the_check_is_open(
     check.status = "done"
     with pytest.raises(NotAllowed, match="已完成"):
         correct_revisit("zb1_cy", {**NOTHING_FOUND, "agrees": "yes"})
+
+
+def test_an_ended_campaigns_results_are_not_corrected(
+    db_session: Session, host: CampaignHost, spot: Obligation
+) -> None:
+    sample = _samples(db_session, spot)[0]
+    result = _record(db_session, host, spot, sample, NOTHING_FOUND)
+    _start_2023(db_session)
+    with pytest.raises(NotAllowed, match=ENDED):
+        _correct(db_session, host, spot, sample, AWAY)
+    assert result.corrections == 0 and result.visited is True
