@@ -23,7 +23,6 @@ from datetime import timedelta
 from time import perf_counter, process_time
 from typing import Any
 
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from bench.province_explain import Plan, capturing, explain, slowest_reads
@@ -44,6 +43,8 @@ _ONCE = re.compile(r'name="once" value="([^"]+)"')
 NO_PROVINCE = (
     "数据库中没有示例省：请先在 YKT_DATABASE_URL 所指的数据库上运行 ykt init 和 ykt demo province"
 )
+
+Client = Any  # the web app's test client (web.create_app(...).test_client())
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def subjects(database: Database, sizes: Sizes) -> tuple[int, Subjects]:
     )
 
 
-def _login(app: Any, username: str) -> FlaskClient:
+def _login(app: Any, username: str) -> Client:
     client = app.test_client()
     answer = client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
     location = answer.headers.get("Location", "")
@@ -187,7 +188,7 @@ def _login(app: Any, username: str) -> FlaskClient:
     return client
 
 
-def _get(client: FlaskClient, url: str, expect: str | bytes) -> None:
+def _get(client: Client, url: str, expect: str | bytes) -> None:
     answer = client.get(url)
     body = answer.get_data()
     wanted = expect.encode() if isinstance(expect, str) else expect
@@ -217,11 +218,11 @@ class Bench:
         self.app = create_app(
             database=database, settings=settings, config={"WTF_CSRF_ENABLED": False}
         )
-        self.pages: list[tuple[str, FlaskClient, str, str | bytes]] = []
+        self.pages: list[tuple[str, Client, str, str | bytes]] = []
 
     def page(
         self, result: ProvinceResult, key: str, label: str, target: float, stat: str,
-        client: FlaskClient, urls: list[str], expect: list[str | bytes], repeats: int,
+        client: Client, urls: list[str], expect: list[str | bytes], repeats: int,
     ) -> None:  # fmt: skip
         """Time GETs of the urls in turn (after a warm-up: the list's own, or one request of
         a page timed only a few times), each checked for its content."""
@@ -235,7 +236,7 @@ class Bench:
         result.figures.append(Figure(key, label, target, stat, times, cpu))
         self.pages.append((label, client, urls[0], expect[0]))
 
-    def complete(self, result: ProvinceResult, reviewer: FlaskClient, s: Subjects) -> None:
+    def complete(self, result: ProvinceResult, reviewer: Client, s: Subjects) -> None:
         self.progress(f"审核（通过）：{len(s.review_items)} 次网页办理（会改变数据）")
         approval = {
             "review_decision": "approve",

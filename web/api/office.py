@@ -39,6 +39,11 @@ def _campaign_id(query: dict[str, Any]) -> int:
     return chosen_campaign(db.session(), query["campaign"]).id
 
 
+def _page(query: dict[str, Any], listing: Any) -> paging.Page[Any]:
+    """The page the query asks for of an ordered listing (50 rows unless it says)."""
+    return paging.fetch(db.session(), listing, query["page"], query["per_page"] or PER_PAGE)
+
+
 def _when(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -112,19 +117,15 @@ def _part(part: SupervisionPart, late: set[int]) -> dict[str, Any]:
 def list_supervision_parts(query: dict[str, Any]) -> ResponseReturnValue:
     session = db.session()
     unit_id = unit_by_code(session, query["unit"]).id if query["unit"] else None
-    found = paging.fetch(
+    listing = supervision.parts_query(
         session,
-        supervision.parts_query(
-            session,
-            api_user(),
-            state=query["state"],
-            source=query["source"],
-            unit_id=unit_id,
-            campaign_id=_campaign_id(query),
-        ),
-        query["page"],
-        query["per_page"] or PER_PAGE,
+        api_user(),
+        state=query["state"],
+        source=query["source"],
+        unit_id=unit_id,
+        campaign_id=_campaign_id(query),
     )
+    found = _page(query, listing)
     late = supervision.overdue_part_ids(session, found.items)
     return s.page_answer([_part(p, late) for p in found.items], found)
 
@@ -187,13 +188,7 @@ def _inspection(visit: Inspection) -> dict[str, Any]:
     refusals=(403,),
 )
 def list_inspections(query: dict[str, Any]) -> ResponseReturnValue:
-    session = db.session()
-    found = paging.fetch(
-        session,
-        inspections.listed_query(session, _campaign_id(query)),
-        query["page"],
-        query["per_page"] or PER_PAGE,
-    )
+    found = _page(query, inspections.listed_query(db.session(), _campaign_id(query)))
     return s.page_answer([_inspection(v) for v in found.items], found)
 
 
@@ -274,15 +269,10 @@ def _decision(decision: Accountability) -> dict[str, Any]:
     query=AccountabilityQuery,
 )
 def list_accountability(query: dict[str, Any]) -> ResponseReturnValue:
-    session = db.session()
-    found = paging.fetch(
-        session,
-        accountability.listed_query(
-            session, api_user(), query["status"], campaign_id=_campaign_id(query)
-        ),
-        query["page"],
-        query["per_page"] or PER_PAGE,
+    listing = accountability.listed_query(
+        db.session(), api_user(), query["status"], campaign_id=_campaign_id(query)
     )
+    found = _page(query, listing)
     return s.page_answer([_decision(d) for d in found.items], found)
 
 
@@ -367,7 +357,7 @@ def list_evaluations(query: dict[str, Any]) -> ResponseReturnValue:
         money=query["money"],
         campaign_id=_campaign_id(query),
     )
-    found = paging.fetch(session, listing, query["page"], query["per_page"] or PER_PAGE)
+    found = _page(query, listing)
     return s.page_answer([_evaluation(e) for e in found.items], found)
 
 
