@@ -12,7 +12,14 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, 
 from sqlalchemy.orm import Session
 
 from campaign import current
-from campaign.models import Discrepancy, PaymentRoll, RollRow, Supervision, SupervisionPart
+from campaign.models import (
+    Campaign,
+    Discrepancy,
+    PaymentRoll,
+    RollRow,
+    Supervision,
+    SupervisionPart,
+)
 from campaign.records import KINDS
 from engine.models import Case
 
@@ -47,6 +54,24 @@ def case_in_campaign(session: Session, campaign_id: int) -> ColumnElement[bool]:
     if campaign_id == current.active_campaign(session).id:
         clauses.append(Case.subject_type.not_in(list(KINDS)))
     return or_(false(), *clauses)
+
+
+def work_in_campaign(session: Session, campaign_id: int | None) -> ColumnElement[bool] | None:
+    """A filter on the cases whose work a list shows for a campaign (None: the one in
+    progress): its own cases, so that an ended campaign's open steps, which refuse being done,
+    leave the inboxes of the next one. None when nothing is to be left out: the campaign in
+    progress while no campaign has ended (a province's single campaign pays nothing)."""
+    active = current.campaign_in_progress(session)
+    if active is None:  # before `ykt init`: no campaign, nothing of one to leave out
+        return None
+    if campaign_id is None or campaign_id == active.id:
+        ended = session.scalar(
+            select(Campaign.id).where(Campaign.active.is_(False), Campaign.year < active.year)
+        )
+        if ended is None:
+            return None
+        campaign_id = active.id
+    return case_in_campaign(session, campaign_id)
 
 
 def ensure_case_open(session: Session, case_id: int) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import audit, programmes
-from campaign.current import active_campaign, ensure_open
+from campaign.current import active_campaign, campaign_in_progress, ensure_open
 from campaign.models import Campaign, CampaignPhase, Programme, ReportingDeadline, User
 from core.errors import Conflict, InvalidInput, NotFound
 
@@ -29,9 +29,7 @@ MONTH_DAY_LAST = 28  # every month has it
 
 def report_phone(session: Session) -> str:
     """The 举报电话 the campaign in progress publishes."""
-    campaign = session.scalars(
-        select(Campaign).where(Campaign.active.is_(True)).order_by(Campaign.year.desc())
-    ).first()
+    campaign = campaign_in_progress(session)
     return (campaign.report_phone if campaign else None) or DEFAULT_REPORT_PHONE
 
 

@@ -16,10 +16,15 @@ from campaign.models import Campaign
 from core.errors import NotAllowed, NotFound
 
 
-def active_campaign(session: Session) -> Campaign:
-    campaign = session.scalars(
+def campaign_in_progress(session: Session) -> Campaign | None:
+    """The campaign in progress, None before `ykt init` made one."""
+    return session.scalars(
         select(Campaign).where(Campaign.active.is_(True)).order_by(Campaign.year.desc())
     ).first()
+
+
+def active_campaign(session: Session) -> Campaign:
+    campaign = campaign_in_progress(session)
     if campaign is None:
         raise NotFound("没有进行中的专项治理活动，请先运行 ykt init")
     return campaign

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Select, and_, exists, false, func, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from campaign import records
+from campaign.campaign_cases import work_in_campaign
 from campaign.models import Clue, FocusItem, Problem, Programme, StatCategory, Unit, User
 from core import clock, paging
 from engine import workitems
@@ -76,10 +77,14 @@ def _mine(user: User) -> Any:
     return or_(*pairs) if pairs else false()
 
 
-def _base(user: User, tab: str) -> Select[Any]:
-    """Work items of a tab, from the work item table alone: joins are added only when a
-    filter needs the ledger (SQLite otherwise starts the plan from the case table)."""
+def _base(session: Session, user: User, tab: str, campaign_id: int | None) -> Select[Any]:
+    """Work items of a tab of a campaign's work (None: the one in progress), from the work
+    item table alone: joins are added only when a filter needs the ledger (SQLite otherwise
+    starts the plan from the case table)."""
     query = select(WorkItem)
+    of_campaign = work_in_campaign(session, campaign_id)
+    if of_campaign is not None:
+        query = query.where(exists(select(Case.id).where(Case.id == WorkItem.case_id, of_campaign)))
     if tab == "done":
         return query.where(
             WorkItem.completed_by == user.id, WorkItem.state == WorkItemState.COMPLETED.value
@@ -147,19 +152,24 @@ def _count(session: Session, query: Select[Any]) -> int:
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
-def counts(session: Session, user: User, known: dict[str, int] | None = None) -> dict[str, int]:
+def counts(
+    session: Session,
+    user: User,
+    known: dict[str, int] | None = None,
+    campaign_id: int | None = None,
+) -> dict[str, int]:
     """The tabs' counts; `known` holds those the caller has counted already."""
     known = known or {}
     return {
-        tab: known[tab] if tab in known else _count(session, _base(user, tab))
+        tab: known[tab] if tab in known else _count(session, _base(session, user, tab, campaign_id))
         for tab in ("open", "claimed", "overdue")
     }
 
 
-def open_count(session: Session, user: User) -> int:
+def open_count(session: Session, user: User, campaign_id: int | None = None) -> int:
     """What the menu shows beside 我的待办: the open tab's count alone (the office of a
     province has 190,000 open items; every page pays for this count)."""
-    return _count(session, _base(user, "open"))
+    return _count(session, _base(session, user, "open", campaign_id))
 
 
 def page(
@@ -169,9 +179,11 @@ def page(
     filters: InboxFilters,
     number: int = 1,
     per_page: int = PER_PAGE,
+    campaign_id: int | None = None,
 ) -> InboxPage:
+    """A page of a tab of the person's work in a campaign (None: the one in progress)."""
     tab = tab if tab in TABS else "open"
-    query = _filtered(_base(user, tab), filters)
+    query = _filtered(_base(session, user, tab, campaign_id), filters)
     total = paging.count(session, query)
     order = (
         [WorkItem.completed_at.desc()]
@@ -182,7 +194,11 @@ def page(
     # An unfiltered tab's total is its count: not counted twice.
     known = {tab: total} if tab != "done" and filters == InboxFilters() else {}
     return InboxPage(
-        describe(session, items), total, number, per_page, counts(session, user, known)
+        describe(session, items),
+        total,
+        number,
+        per_page,
+        counts(session, user, known, campaign_id),
     )
 
 

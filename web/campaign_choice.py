@@ -39,6 +39,15 @@ def chosen_id() -> int:
     return chosen().id
 
 
+def chosen_id_if_any() -> int | None:
+    """As chosen_id, or None before any campaign exists (a fresh database's pages, the
+    error pages among them, still draw their menu)."""
+    try:
+        return chosen_id()
+    except NotFound:
+        return None
+
+
 @bp.post("/campaign")
 @allow(*(role.value for role in Role))
 def choose() -> ResponseReturnValue:

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from campaign import inbox, notifications, village_visits
 from campaign.models.accounts import REPORT_ROLES, WORKING_ROLES, Role
-from web import db
+from web import campaign_choice, db
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def _navigation() -> dict[str, Any]:
     session = db.session()
     menu: list[MenuItem] = []
     if roles & set(WORKING_ROLES):
-        waiting = inbox.open_count(session, current_user)
+        waiting = inbox.open_count(session, current_user, campaign_choice.chosen_id_if_any())
         menu.append(MenuItem("我的待办", url_for("inbox.index"), "/inbox", waiting))
         menu.append(MenuItem("问题台账", url_for("ledger.index"), "/ledger"))
         menu.append(MenuItem("发起流程", url_for("cases.index"), "/cases"))

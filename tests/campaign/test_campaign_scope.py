@@ -13,6 +13,7 @@ from campaign import (
     campaigns,
     evaluations,
     files,
+    inbox,
     inspections,
     ledger_queries,
     monitor,
@@ -144,3 +145,39 @@ def test_the_campaign_in_progress_still_takes_changes(
     assert db_session.scalars(select(Problem.status).where(Problem.id == problem.id)).one() == (
         "rectifying"
     )
+
+
+def test_an_ended_campaigns_open_work_leaves_the_inbox_of_the_next(
+    db_session: Session, host: CampaignHost
+) -> None:
+    """2022's open steps refuse being done once 2023 starts: they are not in 2023's 我的待办
+    (nor its count beside the menu), and are listed again when 2022 is looked at."""
+    problem = registered(db_session, host, registration())
+    step = open_step(db_session, problem)
+    reviewer = user(db_session, "qsz_fzr")
+    year_2022 = active_campaign(db_session)
+    nothing = inbox.InboxFilters()
+
+    def listed(campaign_id: int | None, tab: str = "open") -> set[int]:
+        page = inbox.page(db_session, reviewer, tab, nothing, 1, 500, campaign_id=campaign_id)
+        return {row.item.id for row in page.rows}
+
+    assert step.id in listed(None)
+    before = inbox.open_count(db_session, reviewer)
+    _start_2023(db_session)
+    year_2023 = active_campaign(db_session)
+
+    for shown in (None, year_2023.id):
+        assert step.id not in listed(shown)
+        assert listed(shown, "overdue") == set()
+        page = inbox.page(db_session, reviewer, "open", nothing, 1, campaign_id=shown)
+        assert page.total == 0 and page.counts == {"open": 0, "claimed": 0, "overdue": 0}
+    assert inbox.open_count(db_session, reviewer) == 0
+    assert step.id in listed(year_2022.id)
+    assert inbox.open_count(db_session, reviewer, year_2022.id) == before
+
+    # 2023's own work is listed in 2023 and not in 2022.
+    fresh = registered(db_session, host, registration())
+    new_step = open_step(db_session, fresh)
+    assert listed(None) == {new_step.id}
+    assert new_step.id not in listed(year_2022.id)

@@ -118,3 +118,35 @@ def test_a_forged_post_on_an_ended_campaigns_task_is_refused(
     item = db_session.get(WorkItem, step.id)
     assert item is not None and item.state == "open" and item.claimed_by is None
     assert db_session.scalars(select(Comment).where(Comment.case_id == step.case_id)).all() == []
+
+
+def test_the_inbox_and_the_api_list_the_chosen_campaigns_work(
+    app: Flask, db_session: Session
+) -> None:
+    problem = registered(db_session, CampaignHost(), registration())
+    step = open_step(db_session, problem)
+    db_session.commit()
+    reviewer = signed_in(app, "qsz_fzr")
+    assert f"/tasks/{step.id}" in reviewer.get("/inbox/").get_data(as_text=True)
+    year_2022, _ = _started_2023(db_session)
+
+    assert f"/tasks/{step.id}" not in reviewer.get("/inbox/").get_data(as_text=True)
+    _choose(reviewer, str(year_2022.id), "/inbox/")
+    assert f"/tasks/{step.id}" in reviewer.get("/inbox/").get_data(as_text=True)
+
+    user = db_session.scalars(select(User).where(User.username == "qsz_fzr")).one()
+    bearer = {"Authorization": f"Bearer {accounts.issue_token(db_session, user)}"}
+    db_session.commit()
+    api = app.test_client()
+
+    def listed(query: str) -> set[int]:
+        answer = api.get(f"/api/v1/tasks?per_page=100{query}", headers=bearer)
+        assert answer.status_code == 200, answer.get_json()
+        return {task["id"] for task in answer.get_json()["items"]}
+
+    assert step.id not in listed("")
+    assert step.id in listed(f"&campaign={year_2022.code}")
+    missing = api.get("/api/v1/tasks?campaign=1999-NONE", headers=bearer)
+    assert missing.status_code == 404 and "活动不存在" in missing.get_json()["error"]
+    odd = api.get("/api/v1/tasks?campaign=%27%3B--", headers=bearer)
+    assert odd.status_code in (404, 422) and odd.get_json()["error"]

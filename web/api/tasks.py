@@ -11,6 +11,7 @@ from marshmallow import fields
 from sqlalchemy import select
 
 from campaign import inbox, reassignment, records, tasks
+from campaign.current import chosen_campaign
 from campaign.task_versions import require_version, version_of
 from core.errors import NotAllowed
 from engine.models import Case, WorkItem
@@ -33,6 +34,7 @@ class TaskQuery(s.Paged):
     due_before = fields.Date(
         load_default=None, error_messages={"invalid": "须为 YYYY-MM-DD 格式的日期"}
     )
+    campaign = s.Code(load_default="", metadata={"description": "活动代码，默认进行中的活动"})
 
 
 class Completion(s.Body):
@@ -109,13 +111,15 @@ def list_tasks(query: dict[str, Any]) -> ResponseReturnValue:
     filters = inbox.InboxFilters(
         query["programme"], query["category"], query["village"], query["due_before"], query["q"]
     )
+    session = db.session()
     page = inbox.page(
-        db.session(),
+        session,
         api_user(),
         query["tab"],
         filters,
         query["page"],
         query["per_page"] or inbox.PER_PAGE,
+        campaign_id=chosen_campaign(session, query["campaign"]).id,
     )
     return s.page_answer([task_json(r.item) | {"subject": r.subject} for r in page.rows], page)
 

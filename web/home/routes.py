@@ -8,14 +8,13 @@ from pathlib import Path
 
 from flask import Blueprint, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign import case_starts, inbox
-from campaign.models import Campaign, User
+from campaign import case_starts, current, inbox
+from campaign.models import User
 from campaign.models.accounts import REPORT_ROLES, WORKING_ROLES, Role
 from core import clock
-from web import db
+from web import campaign_choice, db
 from web.authz import allow
 from web.common import HOST, me
 
@@ -35,15 +34,14 @@ class Action:
 @allow()
 def index() -> str:
     session = db.session()
-    campaign = session.scalar(
-        select(Campaign).where(Campaign.active.is_(True)).order_by(Campaign.year.desc())
-    )
+    campaign = current.campaign_in_progress(session)
     user = me()
     works = bool({r.role for r in user.roles} & {r.value for r in WORKING_ROLES})
     lists = {}
+    shown = campaign_choice.chosen_id_if_any()
     if works:
         for tab in ("open", "overdue", "done"):
-            lists[tab] = inbox.page(session, user, tab, inbox.InboxFilters(), 1)
+            lists[tab] = inbox.page(session, user, tab, inbox.InboxFilters(), 1, campaign_id=shown)
     return render_template(
         "home/index.html",
         user=current_user,

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from campaign import inbox, tasks
-from web import db, errors
+from web import campaign_choice, db, errors
 from web.authz import allow
 from web.common import HOST, me, page_arg
 from web.roles import WORKING_ROLES
@@ -17,7 +17,9 @@ bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 def index() -> str:
     tab = request.args.get("tab", "open")
     filters = inbox.InboxFilters.from_args(request.args)
-    page = inbox.page(db.session(), me(), tab, filters, page_arg())
+    page = inbox.page(
+        db.session(), me(), tab, filters, page_arg(), campaign_id=campaign_choice.chosen_id()
+    )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "inbox/index.html",
