@@ -5,10 +5,12 @@ the services: campaign.current.ensure_open)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, ParamSpec
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, redirect, request, session
+from flask import Blueprint, Flask, redirect, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -20,6 +22,7 @@ from web import db
 from web.authz import allow
 
 bp = Blueprint("campaign_choice", __name__)
+P = ParamSpec("P")
 _SLOT = "campaign_id"
 
 
@@ -46,6 +49,32 @@ def chosen_id_if_any() -> int | None:
         return chosen_id()
     except NotFound:
         return None
+
+
+def records_in_progress(
+    view: Callable[P, ResponseReturnValue],
+) -> Callable[P, ResponseReturnValue]:
+    """For a page whose form makes a new record, which always belongs to the campaign in
+    progress: while an ended campaign is looked at, the page says so, instead of offering a
+    form that would seem to add to the campaign on the screen, and offers to switch to the
+    one in progress and come back to the form. (What is posted goes ahead: the form was
+    shown under the campaign in progress.)"""
+
+    @wraps(view)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
+        if request.method == "GET":
+            store = db.session()
+            shown = chosen()
+            if current.has_ended(store, shown):
+                return render_template(
+                    "campaign_switch.html",
+                    shown=shown,
+                    in_progress=current.active_campaign(store),
+                    back=request.full_path if request.query_string else request.path,
+                )
+        return view(*args, **kwargs)
+
+    return guarded
 
 
 @bp.post("/campaign")

@@ -150,3 +150,46 @@ def test_the_inbox_and_the_api_list_the_chosen_campaigns_work(
     assert missing.status_code == 404 and "活动不存在" in missing.get_json()["error"]
     odd = api.get("/api/v1/tasks?campaign=%27%3B--", headers=bearer)
     assert odd.status_code in (404, 422) and odd.get_json()["error"]
+
+
+STARTS = (
+    "/problems/new",
+    "/ledger/import",
+    "/tip-offs/new",
+    "/supervision/new",
+    "/inspections/new",
+    "/accountability/new",
+)
+
+
+def _raw_main(answer: TestResponse) -> str:
+    assert answer.status_code == 200
+    page = answer.get_data(as_text=True)
+    return page[page.index("<main>") : page.index("</main>")]
+
+
+def test_forms_that_add_records_say_where_they_go_while_an_ended_campaign_is_viewed(
+    app: Flask, db_session: Session
+) -> None:
+    """What is added always belongs to the campaign in progress: while 2022 is looked at, a
+    page that adds offers to switch to 2023 and come back, instead of its form."""
+    office = signed_in(app, "ldxz_ban")
+    forms_before = {path: 'name="once"' in _raw_main(office.get(path)) for path in STARTS}
+    year_2022, year_2023 = _started_2023(db_session)
+    _choose(office, str(year_2022.id))
+    for path in STARTS:
+        page = _raw_main(office.get(path))
+        assert "新登记的记录属于进行中的活动" in page and "切换到 2023 年度并继续" in page, path
+        assert 'name="once"' not in page, path
+        assert f'name="next" value="{path}"' in page, path
+    assert any(forms_before.values())
+
+    # The button switches to 2023 and comes back to the form.
+    assert _choose(office, str(year_2023.id), "/problems/new?unit=QSZ") == "/problems/new?unit=QSZ"
+    page = _raw_main(office.get("/problems/new?unit=QSZ"))
+    assert "新登记的记录属于进行中的活动" not in page and 'name="once"' in page
+
+    # The lists' own forms are not offered on 2022 either.
+    assert "运行比对</button>" in _main(office.get("/comparison"))
+    _choose(office, str(year_2022.id))
+    assert "运行比对</button>" not in _main(office.get("/comparison"))

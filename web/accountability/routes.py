@@ -14,7 +14,7 @@ from engine.models import WorkItem
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
-from web.campaign_choice import chosen_id
+from web.campaign_choice import chosen_id, records_in_progress
 from web.common import HOST, form_values, found, me
 from web.roles import SUPERVISOR, WORKING_ROLES
 
@@ -37,6 +37,7 @@ def index() -> str:
 
 @bp.route("/new", methods=["GET", "POST"])
 @allow(SUPERVISOR)
+@records_in_progress
 def new() -> ResponseReturnValue:
     """GET ?unit=CODE lists that unit's overdue tasks and returned reports to pick from."""
     form = found(registry.get(accountability.PROPOSE_FORM))

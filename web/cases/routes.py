@@ -11,6 +11,7 @@ from engine import waits
 from engine.host import CaseContext
 from web import db, errors, once
 from web.authz import allow
+from web.campaign_choice import records_in_progress
 from web.common import HOST, form_values, found, me
 from web.roles import WORKING_ROLES
 
@@ -33,6 +34,7 @@ def _offer(key: str) -> case_starts.Startable:
 
 @bp.route("/cases/new/<key>", methods=["GET", "POST"])
 @allow(*WORKING_ROLES)
+@records_in_progress
 def start(key: str) -> ResponseReturnValue:
     offered = _offer(key)
     unit_code = request.values.get("unit") or offered.units[0].code

@@ -12,7 +12,7 @@ from engine.models import WorkItem
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
-from web.campaign_choice import chosen_id
+from web.campaign_choice import chosen_id, records_in_progress
 from web.common import HOST, form_values, found, me
 from web.roles import SUPERVISOR
 
@@ -31,6 +31,7 @@ def index() -> str:
 
 @bp.route("/new", methods=["GET", "POST"])
 @allow(SUPERVISOR)
+@records_in_progress
 def new() -> ResponseReturnValue:
     form = found(registry.get(inspections.START_FORM))
     if not inspections.records_visits(me()):

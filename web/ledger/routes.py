@@ -15,7 +15,7 @@ from engine.host import CaseContext
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
-from web.campaign_choice import chosen_id
+from web.campaign_choice import chosen_id, records_in_progress
 from web.common import HOST, form_values, found, me, page_arg, parse_date
 from web.roles import WORKING_ROLES
 
@@ -82,6 +82,7 @@ def _source_labels() -> dict[str, str]:
 
 @bp.route("/problems/new", methods=["GET", "POST"])
 @allow(*WORKING_ROLES)
+@records_in_progress
 def new() -> ResponseReturnValue:
     session = db.session()
     form = found(registry.get("register_problem"))

@@ -18,7 +18,7 @@ from campaign.reports import downloads
 from core.errors import AppError, InvalidInput
 from web import db, errors, once
 from web.authz import allow
-from web.campaign_choice import chosen_id
+from web.campaign_choice import chosen_id, records_in_progress
 from web.common import HOST, me
 from web.ledger.routes import bp
 from web.reports.routes import XLSX
@@ -43,6 +43,7 @@ def template() -> Response:
 
 @bp.route("/ledger/import", methods=["GET", "POST"])
 @allow(*WORKING_ROLES)
+@records_in_progress
 def import_sheet() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("ledger/import.html", result=None, refused=None)

@@ -13,7 +13,7 @@ from engine.host import CaseContext
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
-from web.campaign_choice import chosen_id
+from web.campaign_choice import chosen_id, records_in_progress
 from web.common import HOST, form_values, found, me
 from web.roles import SUPERVISOR, WORKING_ROLES
 
@@ -46,6 +46,7 @@ def index() -> str:
 
 @bp.route("/new", methods=["GET", "POST"])
 @allow(SUPERVISOR)
+@records_in_progress
 def new() -> ResponseReturnValue:
     form = found(registry.get("tip_off_phoned"))
     if not tip_off_intake.takes_phone_reports(me()):
