@@ -14,9 +14,6 @@ from sqlalchemy.orm import Session
 from campaign import current
 from campaign.models import (
     Campaign,
-    Discrepancy,
-    PaymentRoll,
-    RollRow,
     Supervision,
     SupervisionPart,
 )
@@ -33,13 +30,6 @@ def _campaign_of_subject(name: str) -> tuple[Select[tuple[int]], Any]:
             .join(SupervisionPart, SupervisionPart.supervision_id == Supervision.id)
             .where(SupervisionPart.id == Case.subject_id)
         ), Supervision.campaign_id
-    if name == "discrepancy":  # the roll its first row came from
-        return (
-            select(PaymentRoll.campaign_id)
-            .join(RollRow, RollRow.roll_id == PaymentRoll.id)
-            .join(Discrepancy, Discrepancy.first_row_id == RollRow.id)
-            .where(Discrepancy.id == Case.subject_id)
-        ), PaymentRoll.campaign_id
     model = KINDS[name].model
     return select(model.campaign_id).where(model.id == Case.subject_id), model.campaign_id
 

@@ -15,9 +15,16 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import audit, programmes
+from campaign import audit, households, programmes
 from campaign.current import active_campaign, campaign_in_progress, ensure_open
-from campaign.models import Campaign, CampaignPhase, Programme, ReportingDeadline, User
+from campaign.models import (
+    Campaign,
+    CampaignPhase,
+    EligibilityStandard,
+    Programme,
+    ReportingDeadline,
+    User,
+)
 from core.errors import Conflict, InvalidInput, NotFound
 
 # As 临空财发〔2022〕4号 publishes it; a campaign without a phone of its own shows this one.
@@ -217,7 +224,7 @@ def create_from(
 ) -> Campaign:
     """A new campaign with the previous one's settings, its dates moved by the difference
     in years: phases, deadlines, programmes with their sub-programmes and levels (active
-    ones only), the 举报电话. It is prepared, not started."""
+    ones only) and their eligibility standards, the 举报电话. It is prepared, not started."""
     code = code.strip().upper()
     if not CODE.fullmatch(code):
         raise InvalidInput(
@@ -290,6 +297,7 @@ def create_from(
         copies[programme.id] = copy
     session.flush()
     programmes.renumber(session, made)
+    standards = _copy_standards(session, copies)
     audit.record(
         session,
         "campaign.create",
@@ -299,14 +307,38 @@ def create_from(
         previous=previous.code,
         year=year,
         programmes=len(copies),
+        standards=standards,
     )
     return made
+
+
+def _copy_standards(session: Session, copies: dict[int, Programme]) -> int:
+    """The eligibility standards of 数据比对 go with their programmes to the new campaign."""
+    copied = 0
+    for standard in session.scalars(
+        select(EligibilityStandard).where(EligibilityStandard.programme_id.in_(copies))
+    ):
+        session.add(
+            EligibilityStandard(
+                programme_id=copies[standard.programme_id].id,
+                amount_fen=standard.amount_fen,
+                unit=standard.unit,
+                min_age=standard.min_age,
+                max_age=standard.max_age,
+                household_type=standard.household_type,
+                excludes_payroll=standard.excludes_payroll,
+            )
+        )
+        copied += 1
+    session.flush()
+    return copied
 
 
 def start(
     session: Session, campaign: Campaign, *, actor: User | None = None, actor_name: str = ""
 ) -> Campaign:
-    """The prepared campaign becomes the one in progress; the one before it is closed."""
+    """The prepared campaign becomes the one in progress, with a copy of the household lists
+    as they stand; the one before it is closed (its lists stay as they are)."""
     if campaign.active:
         raise Conflict(f"“{campaign.name}”已是进行中的活动")
     current = active_campaign(session)
@@ -316,6 +348,7 @@ def start(
         other.active = False
     campaign.active = True
     session.flush()
+    copied = households.copy_to_next(session, current.id, campaign.id)
     audit.record(
         session,
         "campaign.start",
@@ -323,5 +356,6 @@ def start(
         actor_name=actor_name or None,
         target=f"campaign:{campaign.code}",
         closed=current.code,
+        households=copied,
     )
     return campaign

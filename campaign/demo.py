@@ -108,7 +108,7 @@ def load_demo_data(session: Session, campaign: Campaign) -> list[DemoAccount]:
     if units["LKQ"].population is None:  # the district row comes with the reference data
         units["LKQ"].population = DISTRICT_POPULATION
     add_missing_programmes(session, campaign, CITY_AND_COUNTY_PROGRAMMES)
-    _add_households(session)
+    _add_households(session, campaign)
     created = []
     for account in DEMO_ACCOUNTS:
         if session.scalar(select(User.id).where(User.username == account.username)):
@@ -126,13 +126,23 @@ def load_demo_data(session: Session, campaign: Campaign) -> list[DemoAccount]:
     return created
 
 
-def _add_households(session: Session) -> None:
+def _add_households(session: Session, campaign: Campaign) -> None:
     villages = session.scalars(select(Unit).where(Unit.kind == "village").order_by(Unit.code))
     for index, village in enumerate(villages):
-        if session.scalar(select(Household.id).where(Household.village_id == village.id)):
+        if session.scalar(
+            select(Household.id).where(
+                Household.campaign_id == campaign.id, Household.village_id == village.id
+            )
+        ):
             continue
         for code, head, members in demo_households(village.code, index):
             session.add(
-                Household(village_id=village.id, code=code, head_name=head, members=members)
+                Household(
+                    campaign_id=campaign.id,
+                    village_id=village.id,
+                    code=code,
+                    head_name=head,
+                    members=members,
+                )
             )
     session.flush()

@@ -3,6 +3,10 @@
 the list by the system administrator from the page, `ykt household` or an Excel sheet
 (campaign.reference_import). The spot-check sample is drawn from the active households.
 
+Each campaign has its own list (household.campaign_id): the campaign in progress's is the one
+changed; when the next campaign starts it takes a copy of the active households
+(copy_to_next), and the ended campaign's list stays as its samples and checks saw it.
+
 身份证号 and 卡号 are kept as 数据比对 keeps them (campaign.comparison.protection): encrypted,
 with a keyed hash to find a number given twice, and the last four digits to show. Every list
 and page shows them masked; the full numbers are shown only to the administrator who asks
@@ -13,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from campaign import audit
@@ -27,6 +31,7 @@ from campaign.comparison.protection import (
     normalise_card,
     normalise_id,
 )
+from campaign.current import active_campaign, shown_id
 from campaign.models import Household, Unit, User
 from campaign.models.org import UnitKind
 from core import paging
@@ -131,10 +136,15 @@ def listing(
     search: str = "",
     page: int = 1,
     per_page: int = 50,
+    *,
+    campaign_id: int | None = None,
 ) -> paging.Page[Household]:
-    """A village's list, searched by 户编号, head of household or the last digits of the
-    身份证号; households taken off the list last."""
-    query = select(Household).where(Household.village_id == village.id)
+    """A village's list in a campaign (None: the one in progress), searched by 户编号, head
+    of household or the last digits of the 身份证号; households taken off the list last."""
+    query = select(Household).where(
+        Household.campaign_id == shown_id(session, campaign_id),
+        Household.village_id == village.id,
+    )
     text = search.strip()
     if text:
         like = f"%{text}%"
@@ -149,10 +159,15 @@ def listing(
     return paging.fetch(session, query, page, per_page)
 
 
-def household_of(session: Session, village: Unit, code: str) -> Household:
+def household_of(
+    session: Session, village: Unit, code: str, campaign_id: int | None = None
+) -> Household:
+    """A household of a campaign's list (None: the one in progress, the only list changed)."""
     found = session.scalar(
         select(Household).where(
-            Household.village_id == village.id, Household.code == code.strip().upper()
+            Household.campaign_id == shown_id(session, campaign_id),
+            Household.village_id == village.id,
+            Household.code == code.strip().upper(),
         )
     )
     if found is None:
@@ -163,9 +178,12 @@ def household_of(session: Session, village: Unit, code: str) -> Household:
 def listed_elsewhere(
     session: Session, protector: Protector, id_number: str, but: int | None = None
 ) -> Household | None:
-    """The active household whose head has this 身份证号 (a person heads one household)."""
+    """The active household of the campaign in progress whose head has this 身份证号 (a
+    person heads one household)."""
     query = select(Household).where(
-        Household.id_hash == protector.digest(id_number), Household.active.is_(True)
+        Household.campaign_id == active_campaign(session).id,
+        Household.id_hash == protector.digest(id_number),
+        Household.active.is_(True),
     )
     if but is not None:
         query = query.where(Household.id != but)
@@ -192,14 +210,21 @@ def add_household(
         raise InvalidInput(f"{village.name}已停用，不能再添加农户")
     clean = check(typed)
     protector = keyring.protector(session, key_file)
+    campaign_id = active_campaign(session).id
     if session.scalar(
-        select(Household.id).where(Household.village_id == village.id, Household.code == clean.code)
+        select(Household.id).where(
+            Household.campaign_id == campaign_id,
+            Household.village_id == village.id,
+            Household.code == clean.code,
+        )
     ):
         raise Conflict(f"{village.name}已有户编号 {clean.code}")
     other = listed_elsewhere(session, protector, clean.id_number)
     if other is not None:
         raise Conflict(duplicate_reason(session, other))
-    household = Household(village_id=village.id, code=clean.code, active=True)
+    household = Household(
+        campaign_id=campaign_id, village_id=village.id, code=clean.code, active=True
+    )
     _store(household, clean, protector)
     session.add(household)
     session.flush()
@@ -290,11 +315,17 @@ class Revealed:
 
 
 def reveal(
-    session: Session, key_file: KeyFile, village_code: str, code: str, *, actor: User
+    session: Session,
+    key_file: KeyFile,
+    village_code: str,
+    code: str,
+    *,
+    actor: User,
+    campaign_id: int | None = None,
 ) -> Revealed:
     """One household's full numbers, for the administrator who asks: recorded each time."""
     village = village_by_code(session, village_code)
-    household = household_of(session, village, code)
+    household = household_of(session, village, code, campaign_id)
     protector = keyring.protector(session, key_file)
     shown = Revealed(
         protector.decrypt(household.id_cipher) if household.id_cipher else "",
@@ -302,6 +333,24 @@ def reveal(
     )
     _record(session, "household.reveal", household, village, actor, "")
     return shown
+
+
+def copy_to_next(session: Session, previous_id: int, next_id: int) -> int:
+    """The next campaign's list: a copy of the previous one's active households, numbers and
+    all (one statement, however long the lists). Returns how many were copied."""
+    columns = [
+        "village_id", "code", "head_name", "members", "id_cipher", "id_hash", "id_last4",
+        "card_cipher", "card_hash", "card_last4", "phone", "household_type", "active",
+    ]  # fmt: skip
+    copied = session.execute(
+        insert(Household).from_select(
+            ["campaign_id", *columns],
+            select(literal(next_id), *(getattr(Household, column) for column in columns)).where(
+                Household.campaign_id == previous_id, Household.active.is_(True)
+            ),
+        )
+    )
+    return int(getattr(copied, "rowcount", 0) or 0)
 
 
 def _record(

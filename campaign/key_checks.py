@@ -137,7 +137,7 @@ def propose(session: Session, campaign: Campaign | None = None) -> list[Township
             select(Unit.parent_id, func.count())
             .select_from(Household)
             .join(Unit, Unit.id == Household.village_id)
-            .where(village_of)
+            .where(village_of, Household.campaign_id == campaign.id)
             .group_by(Unit.parent_id)
         )
     )

@@ -161,7 +161,11 @@ def draw_sample(session: Session, obligation: Obligation, seed: int) -> list[Spo
         households = list(
             session.scalars(
                 select(Household)
-                .where(Household.village_id == village.id, Household.active.is_(True))
+                .where(
+                    Household.campaign_id == obligation.campaign_id,
+                    Household.village_id == village.id,
+                    Household.active.is_(True),
+                )
                 .order_by(Household.code)
             )
         )

@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from campaign import audit, org
+from campaign.current import shown_id
 from campaign.models import Household, Unit, User
 from campaign.models.org import UnitKind
 from core import paging
@@ -27,6 +28,7 @@ MAX_NAME = 100
 class PlaceFilters:
     search: str = ""
     township: str = ""  # a township's code: it and its villages
+    campaign_id: int | None = None  # whose household lists are counted (None: in progress)
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,11 @@ def listing(
         village_id: number
         for village_id, number in session.execute(
             select(Household.village_id, func.count(Household.id))
-            .where(Household.village_id.in_(ids), Household.active.is_(True))
+            .where(
+                Household.campaign_id == shown_id(session, filters.campaign_id),
+                Household.village_id.in_(ids),
+                Household.active.is_(True),
+            )
             .group_by(Household.village_id)
         ).all()
     }

@@ -297,10 +297,15 @@ def _household_rows(
     """Households in bulk: the villages, codes and heads' hashes read once, not per row."""
     protector = keyring.protector(session, key_file)
     villages = Villages(session)
-    codes = set(session.execute(select(Household.village_id, Household.code)).tuples())
+    of_campaign = Household.campaign_id == campaign.id
+    codes = set(
+        session.execute(select(Household.village_id, Household.code).where(of_campaign)).tuples()
+    )
     heads: dict[str, str] = {}
     for household in session.scalars(
-        select(Household).where(Household.active.is_(True), Household.id_hash.is_not(None))
+        select(Household).where(
+            of_campaign, Household.active.is_(True), Household.id_hash.is_not(None)
+        )
     ):
         assert household.id_hash is not None
         heads[household.id_hash] = duplicate_reason(session, household)
@@ -371,6 +376,7 @@ def _household_rows(
             continue  # only checking from the first refusal on
         session.add(
             Household(
+                campaign_id=campaign.id,
                 village_id=village.id,
                 code=clean.code,
                 head_name=clean.head_name,

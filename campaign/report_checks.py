@@ -42,12 +42,12 @@ def warnings_of(session: Session, reports: Iterable[Obligation]) -> dict[int, li
     if not checked:
         return {}
     townships = {o.unit_id for o in checked}
-    floor = _sample_floor(session, townships)
+    floor = _sample_floor(session, townships, {o.campaign_id for o in checked})
     found = _spot_check_entries(session, checked)
     result: dict[int, list[str]] = {}
     for report in checked:
         notes = []
-        villages, least = floor.get(report.unit_id, (0, 0))
+        villages, least = floor.get((report.campaign_id, report.unit_id), (0, 0))
         if (report.households_checked or 0) < least:
             notes.append(
                 f"实际抽查户数 {report.households_checked} 户，少于本镇 {villages} 个村"
@@ -64,9 +64,11 @@ def warnings_of(session: Session, reports: Iterable[Obligation]) -> dict[int, li
     return result
 
 
-def _sample_floor(session: Session, townships: set[int]) -> dict[int, tuple[int, int]]:
-    """Per township: its villages and the households a sample must reach (5 per village,
-    or the whole list of a smaller village)."""
+def _sample_floor(
+    session: Session, townships: set[int], campaigns: set[int]
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """Per campaign and township: its villages and the households a sample must reach (5 per
+    village, or the whole of the campaign's list of a smaller village)."""
     village_rows = session.execute(
         select(Unit.id, Unit.parent_id).where(
             Unit.parent_id.in_(townships),
@@ -74,24 +76,28 @@ def _sample_floor(session: Session, townships: set[int]) -> dict[int, tuple[int,
             Unit.active.is_(True),
         )
     ).all()
-    listed: dict[int, int] = {
-        village_id: n
-        for village_id, n in session.execute(
-            select(Household.village_id, func.count())
+    listed: dict[tuple[int, int], int] = {
+        (campaign_id, village_id): n
+        for campaign_id, village_id, n in session.execute(
+            select(Household.campaign_id, Household.village_id, func.count())
             .where(
+                Household.campaign_id.in_(campaigns),
                 Household.village_id.in_([v.id for v in village_rows]),
                 Household.active.is_(True),
             )
-            .group_by(Household.village_id)
+            .group_by(Household.campaign_id, Household.village_id)
         )
     }
-    floor: dict[int, tuple[int, int]] = defaultdict(lambda: (0, 0))
-    for village_id, township_id in village_rows:
-        villages, least = floor[township_id]
-        # A village without a household list yet still owes five.
-        households = listed.get(village_id)
-        needed = SAMPLE_PER_VILLAGE if households is None else min(SAMPLE_PER_VILLAGE, households)
-        floor[township_id] = (villages + 1, least + needed)
+    floor: dict[tuple[int, int], tuple[int, int]] = defaultdict(lambda: (0, 0))
+    for campaign_id in campaigns:
+        for village_id, township_id in village_rows:
+            villages, least = floor[(campaign_id, township_id)]
+            # A village without a household list yet still owes five.
+            households = listed.get((campaign_id, village_id))
+            needed = (
+                SAMPLE_PER_VILLAGE if households is None else min(SAMPLE_PER_VILLAGE, households)
+            )
+            floor[(campaign_id, township_id)] = (villages + 1, least + needed)
     return dict(floor)
 
 

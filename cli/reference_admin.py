@@ -9,7 +9,7 @@ import click
 
 from campaign import households, places, programmes, reference_import
 from campaign.comparison.household_types import LISTED
-from campaign.current import active_campaign
+from campaign.current import active_campaign, chosen_campaign
 from cli.comparison import _actor, _key_file, _rows_listed
 from cli.context import AppContext, friendly_errors, pass_app
 
@@ -255,14 +255,16 @@ def household_group() -> None:
 @household_group.command("list", help="列出一个村的农户（身份证号、卡号、电话均遮挡）。")
 @click.argument("village")
 @click.option("--search", default="", help="按户编号、户主姓名或身份证号后 4 位查找")
+@click.option("--campaign", default=None, help="专项治理活动的编号或代码（默认：进行中的）")
 @pass_app
 @friendly_errors
-def household_list(app: AppContext, village: str, search: str) -> None:
+def household_list(app: AppContext, village: str, search: str, campaign: str | None) -> None:
     with app.reading() as session:
         place = households.village_by_code(session, village)
+        shown = chosen_campaign(session, campaign).id
         page, number = None, 1
         while page is None or number <= page.pages:
-            page = households.listing(session, place, search, number, PER_PAGE)
+            page = households.listing(session, place, search, number, PER_PAGE, campaign_id=shown)
             for h in page.items:
                 click.echo(
                     f"{h.code:<14} {h.head_name}\t{households.masked_id(h)}\t"

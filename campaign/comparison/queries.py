@@ -1,7 +1,8 @@
 """Each rule kind as one set-based statement: INSERT INTO discrepancy SELECT ... over the
 roll rows and the reference lists, joined and grouped on the keyed hashes, ending in ON
-CONFLICT ("key") DO NOTHING, so a 疑点 raised before is never raised again. The same SQL
-runs on SQLite and PostgreSQL; only the aggregate that lists the rows differs.
+CONFLICT (campaign_id, "key") DO NOTHING, so a 疑点 raised before in the campaign is never
+raised again. The same SQL runs on SQLite and PostgreSQL; only the aggregate that lists the
+rows differs.
 
 A kind that looks at one row makes its key from the rule and the row; a kind that looks at
 a group (a person, a card) from the rule, the period and the group's hash."""
@@ -19,20 +20,28 @@ from campaign.models.comparison import HASH_LENGTH
 from core.db import UTCDateTime
 
 _COLUMNS = (
-    '"key", rule_id, rule_version, programme_id, period, township_id, village_id, '
+    'campaign_id, "key", rule_id, rule_version, programme_id, period, township_id, village_id, '
     'first_row_id, row_ids, "rows", amount_fen, status, found_at'
 )
 
 
 @dataclass(frozen=True)
 class Scope:
+    campaign_id: int  # the campaign the run is of: the 疑点 it raises are the campaign's
     programme_id: int | None = None
     period: str | None = None
+    # No programme named: compare only the campaign's programmes' rows. Set while another
+    # campaign's rolls are stored (a look-back over the same months would otherwise group a
+    # person's 2022 rows with their 2023 rows).
+    own_rows_only: bool = False
 
     def where(self, alias: str = "r") -> str:
         parts = []
         if self.programme_id is not None:
             parts.append(f"{alias}.programme_id = :programme_id")
+        elif self.own_rows_only:
+            of_campaign = "SELECT id FROM programme WHERE campaign_id = :campaign_id"
+            parts.append(f"{alias}.programme_id IN ({of_campaign})")
         if self.period is not None:
             parts.append(f"{alias}.period = :period")
         return "".join(f" AND {p}" for p in parts)
@@ -44,9 +53,10 @@ def _row_select(source: str, condition: str, scope: Scope) -> str:
     each person up in the roll's index, instead of reading the whole roll (PostgreSQL plans
     a CROSS JOIN with its condition as any join)."""
     return (
-        "SELECT :prefix || CAST(r.id AS VARCHAR(20)), :rule_id, :version, r.programme_id, "
-        "r.period, r.township_id, r.village_id, r.id, CAST(r.id AS VARCHAR(20)), 1, "
-        f"r.amount_fen, 'open', :found_at FROM {source} WHERE {condition}{scope.where()}"
+        "SELECT :campaign_id, :prefix || CAST(r.id AS VARCHAR(20)), :rule_id, :version, "
+        "r.programme_id, r.period, r.township_id, r.village_id, r.id, "
+        "CAST(r.id AS VARCHAR(20)), 1, r.amount_fen, 'open', :found_at "
+        f"FROM {source} WHERE {condition}{scope.where()}"
     )
 
 
@@ -69,8 +79,9 @@ def _group_select(group: list[str], key: str, having: str, scope: Scope, dialect
     )
     joined = " AND ".join(f"g.{column} = r.{column}" for column in columns)
     return (
-        f"SELECT :prefix || {key}, :rule_id, :version, {_one_or_null('programme_id')}, "
-        f"r.period, {_one_or_null('township_id')}, {_one_or_null('village_id')}, "
+        f"SELECT :campaign_id, :prefix || {key}, :rule_id, :version, "
+        f"{_one_or_null('programme_id')}, r.period, {_one_or_null('township_id')}, "
+        f"{_one_or_null('village_id')}, "
         f"MIN(r.id), {ids}, COUNT(*), SUM(r.amount_fen), 'open', :found_at "
         f"FROM ({offending}) g JOIN roll_row r ON {joined} WHERE 1 = 1{scope.where()} "
         f"GROUP BY {', '.join(group)}"
@@ -148,7 +159,8 @@ def statement(kind: str, scope: Scope, dialect: str) -> str:
             "JOIN ref_standard s ON s.programme_id = r.programme_id"
         )
         condition = (
-            "h.id_hash = r.id_hash AND h.active = :true AND h.household_type <> '' "
+            "h.id_hash = r.id_hash AND h.campaign_id = :campaign_id AND h.active = :true "
+            "AND h.household_type <> '' "
             "AND s.household_type <> '' "
             "AND '、' || s.household_type || '、' NOT LIKE '%、' || h.household_type || '、%'"
         )
@@ -187,7 +199,8 @@ def raise_discrepancies(
     dialect = session.get_bind().dialect.name
     select_sql = statement(kind, scope, dialect)
     sql = text(
-        f'INSERT INTO discrepancy ({_COLUMNS}) {select_sql} ON CONFLICT ("key") DO NOTHING'
+        f"INSERT INTO discrepancy ({_COLUMNS}) {select_sql} "
+        'ON CONFLICT (campaign_id, "key") DO NOTHING'
     ).bindparams(bindparam("found_at", type_=UTCDateTime()))
     values: dict[str, Any] = {
         "prefix": f"{rule_code}:",
@@ -196,6 +209,7 @@ def raise_discrepancies(
         "found_at": found_at,
         "programme_id": scope.programme_id,
         "period": scope.period,
+        "campaign_id": scope.campaign_id,
         "true": True,
         **params,
     }

@@ -184,12 +184,16 @@ class ComparisonRuleVersion(Base):
 
 class Discrepancy(Base):
     """疑点: what a rule found. `key` names the finding (rule and the row or the person, card,
-    programme and period), so running the rules again never raises it twice."""
+    programme and period), so running the rules again in the campaign never raises it twice;
+    the next campaign (a look-back over the same months) raises its own."""
 
     __tablename__ = "discrepancy"
+    __table_args__ = (UniqueConstraint("campaign_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(120), unique=True)
+    # The campaign whose run raised it (whose rolls it is about).
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
+    key: Mapped[str] = mapped_column(String(120))
     rule_id: Mapped[int] = mapped_column(ForeignKey("comparison_rule.id"), index=True)
     rule_version: Mapped[int] = mapped_column(Integer)
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"))

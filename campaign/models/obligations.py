@@ -59,9 +59,12 @@ class Household(Base):
     """A household of a village's list, the population spot checks are drawn from."""
 
     __tablename__ = "household"
-    __table_args__ = (UniqueConstraint("village_id", "code"),)
+    __table_args__ = (UniqueConstraint("campaign_id", "village_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Each campaign keeps its own list: the next one starts from a copy of the active
+    # households (campaign.campaigns.start), and the ended campaign's stays as it was.
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     code: Mapped[str] = mapped_column(String(32))
     head_name: Mapped[str] = mapped_column(String(64))

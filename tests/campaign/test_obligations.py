@@ -157,7 +157,14 @@ def test_a_village_with_fewer_than_five_households_is_checked_whole(db_session: 
     db_session.add(small)
     db_session.flush()
     for n in range(3):
-        db_session.add(Household(village_id=small.id, code=f"QSZ99-{n}", head_name=f"户{n}"))
+        db_session.add(
+            Household(
+                campaign_id=_campaign(db_session).id,
+                village_id=small.id,
+                code=f"QSZ99-{n}",
+                head_name=f"户{n}",
+            )
+        )
     obligation = Obligation(
         campaign_id=_campaign(db_session).id,
         deadline_code="spot_check",

@@ -20,6 +20,7 @@ from campaign import (
     spot_checks,
     tasks,
 )
+from campaign.current import active_campaign
 from campaign.models import Household, Notification, Obligation, SpotCheckSample, Unit
 from campaign.report_overview import OverviewFilters
 from campaign.workflow_host import CampaignHost
@@ -299,7 +300,14 @@ def test_a_small_village_is_checked_whole(started: Session, host: CampaignHost) 
     session.add(small)
     session.flush()
     for n in range(2):
-        session.add(Household(village_id=small.id, code=f"QSZ98-{n}", head_name=f"户{n}"))
+        session.add(
+            Household(
+                campaign_id=active_campaign(session).id,
+                village_id=small.id,
+                code=f"QSZ98-{n}",
+                head_name=f"户{n}",
+            )
+        )
     session.flush()
     report = _report(session, "QSZ", "spot_check", "2022")
     for sample in session.scalars(

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from campaign import report_checks, report_overview
+from campaign.current import active_campaign
 from campaign.models import (
     Campaign,
     FocusItem,
@@ -99,7 +100,14 @@ def test_the_spot_check_warnings_follow_the_rule(
             session.add(village)
             session.flush()
             for h in range(size):
-                session.add(Household(village_id=village.id, code=f"PT{v}-{h}", head_name="户"))
+                session.add(
+                    Household(
+                        campaign_id=active_campaign(session).id,
+                        village_id=village.id,
+                        code=f"PT{v}-{h}",
+                        head_name="户",
+                    )
+                )
         reference = [
             session.scalars(select(model.id).order_by(model.id)).first()
             for model in (Programme, FocusItem, StatCategory)

@@ -16,6 +16,7 @@ from web import db, errors
 from web.admin.blueprint import bp
 from web.admin.reference import PER_PAGE, done, key_file, refusal_fields, typed_form
 from web.authz import allow
+from web.campaign_choice import chosen_id
 from web.common import me, page_arg
 from web.roles import ADMIN
 
@@ -40,10 +41,15 @@ def _page(
     code = request.args.get("village", "").strip().upper() or (typed or {}).get("village", "")
     village: Unit | None = households.village_by_code(session, code) if code else None
     search = request.args.get("q", "").strip()[:64]
-    found = households.listing(session, village, search, page_arg(), PER_PAGE) if village else None
+    shown = chosen_id()
+    found = (
+        households.listing(session, village, search, page_arg(), PER_PAGE, campaign_id=shown)
+        if village
+        else None
+    )
     editing = request.args.get("edit", "").strip().upper() or (typed or {}).get("editing", "")
     if village is not None and editing and not typed:
-        current = households.household_of(session, village, editing)
+        current = households.household_of(session, village, editing, shown)
         typed = {
             "code": current.code,
             "head_name": current.head_name,
@@ -133,8 +139,11 @@ def household_active(village: str, code: str) -> Response:
 def reveal_household(village: str, code: str) -> str:
     session = db.session()
     place = households.village_by_code(session, village)
-    household = households.household_of(session, place, code)
-    shown = households.reveal(session, key_file(), village, code, actor=me())
+    campaign_id = chosen_id()
+    household = households.household_of(session, place, code, campaign_id)
+    shown = households.reveal(
+        session, key_file(), village, code, actor=me(), campaign_id=campaign_id
+    )
     return render_template(
         "admin/household_numbers.html", village=place, household=household, shown=shown
     )

@@ -21,6 +21,7 @@ from core.errors import AppError, InvalidInput
 from web import db, errors, once
 from web.admin.blueprint import bp
 from web.authz import allow
+from web.campaign_choice import chosen_id
 from web.common import data_dir, me, page_arg
 from web.roles import ADMIN
 
@@ -188,7 +189,9 @@ def _places_page(
     args = list_args("q", "township")
     found = places.listing(
         session,
-        places.PlaceFilters(search=args.get("q", ""), township=args.get("township", "")),
+        places.PlaceFilters(
+            search=args.get("q", ""), township=args.get("township", ""), campaign_id=chosen_id()
+        ),
         page_arg(),
         PER_PAGE,
     )
