@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from campaign import notice_texts, notifications
+from campaign.campaign_cases import work_in_campaign
 from campaign.models import Notification, ReminderSent
 from campaign.models.accounts import Role
 from campaign.notice_texts import TaskRow
@@ -51,8 +52,10 @@ def _applies(policy: Policy, entry: StepPolicy) -> ColumnElement[bool]:
 
 
 def due(session: Session, policy: Policy, now: datetime, limit: int = BATCH) -> list[Due]:
-    """Open tasks owed a reminder now, at most `limit`, the earliest deadlines first."""
+    """Open tasks owed a reminder now, at most `limit`, the earliest deadlines first; an
+    ended campaign's (they refuse being done) are owed none."""
     found: list[Due] = []
+    of_campaign = work_in_campaign(session, None)
     for entry in policy.steps:
         for reminder in entry.reminders:
             if len(found) >= limit:
@@ -81,6 +84,8 @@ def due(session: Session, policy: Policy, now: datetime, limit: int = BATCH) -> 
                 .order_by(WorkItem.due_at, WorkItem.id)
                 .limit(limit - len(found))
             )
+            if of_campaign is not None:
+                query = query.where(of_campaign)
             if reminder.until is not None:  # too late for it: the next one's time has come
                 query = query.where(WorkItem.due_at >= reminder.until.bound(now))
             for row in session.execute(query):

@@ -331,3 +331,22 @@ def test_unit_names_come_from_the_task_unit(db_session: Session, host: CampaignH
     tick(db_session, policy, "2022-06-22 09:00")
     unit = db_session.get_one(Unit, step.unit_id)
     assert all(f"（{unit.name}）" in text for _k, text, _w in told(db_session, step.id))
+
+
+def test_an_ended_campaigns_tasks_are_reminded_no_more(
+    db_session: Session, host: CampaignHost
+) -> None:
+    """Once 2023 starts, 2022's open steps refuse being done: no one is reminded of them."""
+    from campaign import campaigns
+    from campaign.current import active_campaign
+
+    policy = reminder_policy.parse(POLICY)
+    problem = rectifying(db_session, host)
+    step = open_step(db_session, problem)
+    assert tick(db_session, policy, "2022-06-22 00:00") == 1
+    made = campaigns.create_from(
+        db_session, active_campaign(db_session), code="2023-HTK", year=2023, name=""
+    )
+    campaigns.start(db_session, made)
+    assert tick(db_session, policy, "2022-06-28 00:00") == 0
+    assert [kind for kind, _text, _who in told(db_session, step.id)] == ["remind-3d"]
