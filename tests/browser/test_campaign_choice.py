@@ -84,3 +84,27 @@ def test_choosing_the_ended_campaign_shows_its_ledger_read_only(
     _ledger(page)
     expect(page.locator("p.hint")).to_have_text("共 0 条")
     page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["desk", "phone"])
+def test_登记问题_on_the_ended_campaign_offers_to_switch_and_comes_back(
+    browser: Browser, two_campaigns: str, viewport: ViewportSize
+) -> None:
+    page = _office(browser, two_campaigns, viewport)
+    _ledger(page)
+    _choose(page, "2022 年度（已结束）")
+    page.get_by_role("link", name="登记问题", exact=True).click()
+    expect(page.get_by_role("heading", name="新登记的记录属于进行中的活动")).to_be_visible()
+    expect(page.get_by_role("button", name="登记并送审")).to_have_count(0)
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= viewport["width"], f"{width} px wide at {viewport['width']}"
+    screenshot(page, f"campaign_switch_{viewport['width']}")
+
+    page.get_by_role("button", name="切换到 2023 年度并继续").click()
+    expect(page.get_by_role("heading", name="登记问题")).to_be_visible()
+    expect(page.get_by_role("button", name="登记并送审")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="只读")).to_have_count(0)
+    expect(page.get_by_label("查看的专项治理活动").locator("option:checked")).to_have_text(
+        "2023 年度（进行中）"
+    )
+    page.context.close()
