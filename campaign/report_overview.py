@@ -190,17 +190,29 @@ def report_names(session: Session) -> dict[tuple[int, str], str]:
     }
 
 
-def choices(session: Session, user: User) -> dict[str, list[tuple[str, str]]]:
-    """What the filters offer: the obligations, periods and units the person can see."""
+def choices(
+    session: Session, user: User, campaign_id: int | None = None
+) -> dict[str, list[tuple[str, str]]]:
+    """What the filters offer: the obligations, periods and units the person can see in the
+    campaign shown (None: the one in progress)."""
+    shown = shown_id(session, campaign_id)
     names: dict[str, str] = {}
-    for deadline in session.scalars(select(ReportingDeadline).order_by(ReportingDeadline.id)):
+    for deadline in session.scalars(
+        select(ReportingDeadline)
+        .where(ReportingDeadline.campaign_id == shown)
+        .order_by(ReportingDeadline.id)
+    ):
         names.setdefault(deadline.code, deadline.name)
+    of_campaign = Obligation.campaign_id == shown
     periods = session.scalars(
-        select(Obligation.period).where(visible(user)).distinct().order_by(Obligation.period)
+        select(Obligation.period)
+        .where(of_campaign, visible(user))
+        .distinct()
+        .order_by(Obligation.period)
     )
     units = session.execute(
         select(Unit.code, Unit.name)
-        .where(Unit.id.in_(select(Obligation.unit_id).where(visible(user))))
+        .where(Unit.id.in_(select(Obligation.unit_id).where(of_campaign, visible(user))))
         .order_by(Unit.sort_order, Unit.code)
     )
     return {

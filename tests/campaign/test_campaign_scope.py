@@ -181,3 +181,20 @@ def test_an_ended_campaigns_open_work_leaves_the_inbox_of_the_next(
     new_step = open_step(db_session, fresh)
     assert listed(None) == {new_step.id}
     assert new_step.id not in listed(year_2022.id)
+
+
+def test_the_report_desks_filters_offer_the_chosen_campaigns_periods(
+    db_session: Session, host: CampaignHost
+) -> None:
+    from campaign import obligations, report_overview
+
+    obligations.start_due(db_session, host)
+    office = user(db_session, "ldxz_ban")
+    year_2022 = active_campaign(db_session)
+    offered_2022 = report_overview.choices(db_session, office)
+    assert offered_2022["periods"] and offered_2022["units"]
+    _start_2023(db_session)
+    assert report_overview.choices(db_session, office, year_2022.id) == offered_2022
+    offered_2023 = report_overview.choices(db_session, office)
+    assert offered_2023["periods"] == [] and offered_2023["units"] == []
+    assert offered_2023["obligations"] == offered_2022["obligations"]  # the same deadlines

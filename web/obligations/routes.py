@@ -34,7 +34,7 @@ def index() -> str:
         filters=filters,
         args=filters.args(),
         counts=report_overview.counts(session, me(), filters),
-        choices=report_overview.choices(session, me()),
+        choices=report_overview.choices(session, me(), filters.campaign_id),
         office=sees_whole_district(me()),
     )
 
