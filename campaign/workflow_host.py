@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from campaign import category_rules, choices, lanes, records
+from campaign.campaign_cases import work_in_campaign
 from campaign.models import User
 from core import clock
 from engine.host import Actor, Assignment, CaseContext
@@ -69,3 +71,7 @@ class CampaignHost:
 
     def case_changed(self, session: Session, case: Case) -> None:
         records.follow(session, case)
+
+    def timers_fire_for(self, session: Session) -> ColumnElement[bool] | None:
+        # An ended campaign's cases wait: their records are read-only (campaign.current).
+        return work_in_campaign(session, None)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from engine.models import Case, WorkItem
@@ -71,3 +72,7 @@ class EngineHost(Protocol):
     def case_changed(self, session: Session, case: Case) -> None:
         """The case moved on (started, a task completed, a timer fired, migrated, marked in
         error): bring the record it serves up to date, in the same transaction."""
+
+    def timers_fire_for(self, session: Session) -> ColumnElement[bool] | None:
+        """A condition on Case: the cases whose due timers the sweep fires (the others' wait,
+        e.g. while their record is read-only); None: every case's."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ from core.db import Database
 from engine import cases, deadline_marks, timer_batch
 from engine.errors import CaseFailed, TaskConflict
 from engine.host import EngineHost
-from engine.models import SchedulerLease, Timer
+from engine.models import Case, SchedulerLease, Timer
 from engine.runner import in_transaction
 
 log = logging.getLogger(__name__)
@@ -91,16 +91,22 @@ class SweepResult:
     unfinished: bool = False
 
 
-def due_case_ids(session: Session, limit: int = SWEEP_BATCH, *, after: int = 0) -> list[int]:
+def due_case_ids(
+    session: Session,
+    limit: int = SWEEP_BATCH,
+    *,
+    after: int = 0,
+    only: ColumnElement[bool] | None = None,
+) -> list[int]:
     """Cases with a due timer, by id, from the one after `after` (keyset paging); a deadline
-    mark already marked waits for the case's next run."""
-    rows = session.scalars(
-        select(Timer.case_id)
-        .where(Timer.due_at <= clock.now(), Timer.marked_at.is_(None), Timer.case_id > after)
-        .group_by(Timer.case_id)
-        .order_by(Timer.case_id)
-        .limit(limit)
+    mark already marked waits for the case's next run. `only`: a condition on Case (the
+    host's timers_fire_for)."""
+    query = select(Timer.case_id).where(
+        Timer.due_at <= clock.now(), Timer.marked_at.is_(None), Timer.case_id > after
     )
+    if only is not None:
+        query = query.where(Timer.case_id.in_(select(Case.id).where(only)))
+    rows = session.scalars(query.group_by(Timer.case_id).order_by(Timer.case_id).limit(limit))
     return list(rows)
 
 
@@ -176,7 +182,7 @@ def sweep_timers(
     after = 0
     while True:
         with database.reading() as session:
-            due = due_case_ids(session, page, after=after)
+            due = due_case_ids(session, page, after=after, only=host.timers_fire_for(session))
         for start in range(0, len(due), batch):
             if stopping():
                 return result

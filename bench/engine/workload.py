@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from core.db import Database
@@ -63,6 +63,9 @@ class BenchHost:
 
     def case_changed(self, session: Session, case: Case) -> None:
         pass  # no record follows a benchmark case
+
+    def timers_fire_for(self, session: Session) -> ColumnElement[bool] | None:
+        return None  # every case's timers fire
 
 
 @dataclass(frozen=True)

@@ -198,3 +198,28 @@ def test_the_report_desks_filters_offer_the_chosen_campaigns_periods(
     offered_2023 = report_overview.choices(db_session, office)
     assert offered_2023["periods"] == [] and offered_2023["units"] == []
     assert offered_2023["obligations"] == offered_2022["obligations"]  # the same deadlines
+
+
+def test_an_ended_campaigns_timers_wait(db_session: Session, host: CampaignHost) -> None:
+    """The sweep fires the timers of the campaign in progress's cases only: a 2022 report's
+    deadline timer does not move its case once 2022 has ended."""
+    from datetime import timedelta
+
+    from campaign import obligations
+    from core import clock
+    from engine import scheduler
+
+    started = obligations.start_due(db_session, host)
+    assert started
+    clock.freeze(clock.now() + timedelta(days=400))
+
+    def due() -> set[int]:
+        return set(
+            scheduler.due_case_ids(db_session, 10_000, only=host.timers_fire_for(db_session))
+        )
+
+    waiting = due()
+    assert {o.case_id for o in started} & waiting
+    _start_2023(db_session)
+    assert not {o.case_id for o in started} & due()
+    assert host.timers_fire_for(db_session) is not None
