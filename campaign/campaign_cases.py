@@ -12,11 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, 
 from sqlalchemy.orm import Session
 
 from campaign import current
-from campaign.models import (
-    Campaign,
-    Supervision,
-    SupervisionPart,
-)
+from campaign.models import Campaign, Supervision, SupervisionPart
 from campaign.records import KINDS
 from engine.models import Case
 

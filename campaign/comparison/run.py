@@ -171,8 +171,8 @@ def list_discrepancies(
     per_page: int = 100,
     campaign_id: int | None = None,
 ) -> Page[DiscrepancyView]:
-    """The 疑点 of the campaign shown (whose run raised them), newest
-    first, each person shown masked (张某, 42**********1234)."""
+    """The 疑点 of the campaign shown (whose run raised them), newest first, each person
+    shown masked (张某, 42**********1234)."""
     shown = shown_id(session, campaign_id)
     township, village = aliased(Unit), aliased(Unit)
     query = (

@@ -1,0 +1,97 @@
+"""Migration 0035 on a database that holds data: 疑点 take the campaign of their first row's
+roll; on the way back the household lists become one again (samples that named an ended
+campaign's copy name the current one), and on the way up again that list is the campaign in
+progress's."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from bench.comparison_data import generate
+from campaign import bootstrap, campaigns, obligations
+from campaign.comparison.protection import KeyFile
+from campaign.comparison.run import run_comparison
+from campaign.current import active_campaign
+from campaign.models import Household, Obligation, Unit
+from core import schema
+from core.db import Database
+from tests.comparison.conftest import load, village_names
+from tests.databases import fresh_database_url
+
+
+def test_lists_by_campaign_go_down_and_up_with_their_data(tmp_path: Path) -> None:
+    key_file = KeyFile(tmp_path / "keys" / "comparison.json")
+    with fresh_database_url(tmp_path) as url:
+        db = Database(url)
+        try:
+            schema.upgrade(db)
+            with db.transaction() as session:
+                bootstrap.initialise(session, with_demo=True, deployed_by="tests")
+                data = generate(5, 20, village_names(session))
+                load(session, key_file, data)
+                raised = run_comparison(session, actor_name="tests").total
+                year_2022 = active_campaign(session)
+                qsz = session.scalars(select(Unit).where(Unit.code == "QSZ")).one()
+                report = Obligation(
+                    campaign_id=year_2022.id,
+                    deadline_code="spot_check",
+                    period="2099",
+                    unit_id=qsz.id,
+                    due_on=date(2022, 7, 31),
+                )
+                session.add(report)
+                session.flush()
+                # A sample of 2022 drawn from 2022's list, whose copies go on the way back.
+                drawn_2022 = len(obligations.draw_sample(session, report, 2))
+                made = campaigns.create_from(
+                    session, year_2022, code="2023-HTK", year=2023, name=""
+                )
+                campaigns.start(session, made)
+                per_list = session.scalar(
+                    select(func.count()).where(Household.campaign_id == made.id)
+                )
+                # A sample of 2023 drawn from 2023's copies.
+                later = Obligation(
+                    campaign_id=made.id,
+                    deadline_code="spot_check",
+                    period="2099",
+                    unit_id=qsz.id,
+                    due_on=date(2023, 7, 31),
+                )
+                session.add(later)
+                session.flush()
+                drawn = len(obligations.draw_sample(session, later, 3))
+                ids = (year_2022.id, made.id)
+            assert raised and per_list and drawn and drawn_2022
+
+            schema.downgrade(db, "0034")
+            with db.engine.connect() as conn:
+                households = conn.execute(text("SELECT count(*) FROM household")).scalar_one()
+                dangling = conn.execute(
+                    text(
+                        "SELECT count(*) FROM spot_check_sample s LEFT JOIN household h "
+                        "ON h.id = s.household_id WHERE h.id IS NULL"
+                    )
+                ).scalar_one()
+                samples = conn.execute(text("SELECT count(*) FROM spot_check_sample")).scalar_one()
+            assert households == per_list and dangling == 0 and samples == drawn + drawn_2022
+
+            schema.upgrade(db)
+            with db.engine.connect() as conn:
+                owners = (
+                    conn.execute(text("SELECT DISTINCT campaign_id FROM household")).scalars().all()
+                )
+                found = conn.execute(
+                    text(
+                        "SELECT count(*) FROM discrepancy d JOIN roll_row r "
+                        "ON r.id = d.first_row_id JOIN payment_roll p ON p.id = r.roll_id "
+                        "WHERE d.campaign_id = p.campaign_id AND d.campaign_id = :first"
+                    ),
+                    {"first": ids[0]},
+                ).scalar_one()
+            assert owners == [ids[1]] and found == raised
+        finally:
+            db.dispose()
