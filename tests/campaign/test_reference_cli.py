@@ -134,3 +134,12 @@ def test_a_2023_campaign_is_made_from_2022_and_started(cli_env: dict[str, str]) 
     assert "2022-HTK" in run(cli_env, "campaign", "show", "2022-HTK").output  # still readable
     again = run(cli_env, "campaign", "start", "2022-HTK")
     assert again.exit_code == 1 and "只能开始比进行中的活动" in again.output
+    # 2023 has its copy of the household lists; a household taken off 2023's stays on 2022's.
+    assert "QSZ01-001" in run(cli_env, "household", "list", "QSZ01").output
+    gone = run(cli_env, "household", "deactivate", "QSZ01", "QSZ01-001")
+    assert gone.exit_code == 0, gone.output
+    assert "（已停用）" in run(cli_env, "household", "list", "QSZ01").output.splitlines()[-1]
+    in_2022 = run(cli_env, "household", "list", "QSZ01", "--campaign", "2022-HTK").output
+    assert "QSZ01-001" in in_2022 and "（已停用）" not in in_2022
+    unknown = run(cli_env, "household", "list", "QSZ01", "--campaign", "1999-X")
+    assert unknown.exit_code == 1 and "专项治理活动不存在" in unknown.output
