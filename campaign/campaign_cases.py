@@ -18,46 +18,54 @@ from engine.models import Case
 
 
 def _campaign_of_subject(name: str) -> tuple[Select[tuple[int]], Any]:
-    """The campaign of the case's record of this kind (correlated to Case.subject_id): the
-    record's own campaign_id, or that of the record it belongs to."""
+    """The campaign of the case's record of this kind (correlated to Case.subject_id, and to
+    Case alone: a query around it may join the ledger's own tables): the record's own
+    campaign_id, or that of the record it belongs to."""
     if name == "supervision_part":
         return (
             select(Supervision.campaign_id)
             .join(SupervisionPart, SupervisionPart.supervision_id == Supervision.id)
             .where(SupervisionPart.id == Case.subject_id)
+            .correlate(Case)
         ), Supervision.campaign_id
     model = KINDS[name].model
-    return select(model.campaign_id).where(model.id == Case.subject_id), model.campaign_id
+    found = select(model.campaign_id).where(model.id == Case.subject_id).correlate(Case)
+    return found, model.campaign_id
 
 
-def case_in_campaign(session: Session, campaign_id: int) -> ColumnElement[bool]:
+def _cases_of(campaign_id: int, in_progress: bool) -> ColumnElement[bool]:
     """A filter on Case: its record belongs to the campaign (one index look-up per case). A
     case of no known record (none today) counts with the campaign in progress."""
     clauses = []
     for name in KINDS:
         found, column = _campaign_of_subject(name)
         clauses.append(and_(Case.subject_type == name, exists(found.where(column == campaign_id))))
-    if campaign_id == current.active_campaign(session).id:
+    if in_progress:
         clauses.append(Case.subject_type.not_in(list(KINDS)))
     return or_(false(), *clauses)
+
+
+def case_in_campaign(session: Session, campaign_id: int) -> ColumnElement[bool]:
+    """A filter on Case: its record belongs to the campaign."""
+    return _cases_of(campaign_id, campaign_id == current.active_campaign(session).id)
 
 
 def work_in_campaign(session: Session, campaign_id: int | None) -> ColumnElement[bool] | None:
     """A filter on the cases whose work a list shows for a campaign (None: the one in
     progress): its own cases, so that an ended campaign's open steps, which refuse being done,
     leave the inboxes of the next one. None when nothing is to be left out: the campaign in
-    progress while no campaign has ended (a province's single campaign pays nothing)."""
-    active = current.campaign_in_progress(session)
-    if active is None:  # before `ykt init`: no campaign, nothing of one to leave out
+    progress while no campaign has ended (a province's single campaign pays nothing). One
+    statement (the campaigns, a handful of rows); callers build it once per list."""
+    campaigns = session.execute(select(Campaign.id, Campaign.year, Campaign.active)).all()
+    started = [c for c in campaigns if c.active]
+    if not started:  # before `ykt init`: no campaign, nothing of one to leave out
         return None
-    if campaign_id is None or campaign_id == active.id:
-        ended = session.scalar(
-            select(Campaign.id).where(Campaign.active.is_(False), Campaign.year < active.year)
-        )
-        if ended is None:
+    in_progress = max(started, key=lambda c: c.year)
+    if campaign_id is None or campaign_id == in_progress.id:
+        if not any(not c.active and c.year < in_progress.year for c in campaigns):
             return None
-        campaign_id = active.id
-    return case_in_campaign(session, campaign_id)
+        return _cases_of(in_progress.id, in_progress=True)
+    return _cases_of(campaign_id, in_progress=False)
 
 
 def ensure_case_open(session: Session, case_id: int) -> None:

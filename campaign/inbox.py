@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -77,14 +77,18 @@ def _mine(user: User) -> Any:
     return or_(*pairs) if pairs else false()
 
 
-def _base(session: Session, user: User, tab: str, campaign_id: int | None) -> Select[Any]:
-    """Work items of a tab of a campaign's work (None: the one in progress), from the work
-    item table alone: joins are added only when a filter needs the ledger (SQLite otherwise
-    starts the plan from the case table)."""
+Scope = ColumnElement[bool] | None  # campaign_cases.work_in_campaign: whose work is listed
+
+
+def _base(user: User, tab: str, of_campaign: Scope) -> Select[Any]:
+    """Work items of a tab of a campaign's work, from the work item table alone: joins are
+    added only when a filter needs the ledger (SQLite otherwise starts the plan from the case
+    table). The campaign's condition reads its own case row (correlated to the work item
+    only: a filter may join the case table around it)."""
     query = select(WorkItem)
-    of_campaign = work_in_campaign(session, campaign_id)
     if of_campaign is not None:
-        query = query.where(exists(select(Case.id).where(Case.id == WorkItem.case_id, of_campaign)))
+        own_case = select(Case.id).where(Case.id == WorkItem.case_id, of_campaign)
+        query = query.where(exists(own_case.correlate(WorkItem)))
     if tab == "done":
         return query.where(
             WorkItem.completed_by == user.id, WorkItem.state == WorkItemState.COMPLETED.value
@@ -158,10 +162,16 @@ def counts(
     known: dict[str, int] | None = None,
     campaign_id: int | None = None,
 ) -> dict[str, int]:
-    """The tabs' counts; `known` holds those the caller has counted already."""
-    known = known or {}
+    """The tabs' counts in a campaign (None: the one in progress); `known` holds those the
+    caller has counted already."""
+    return _counts(session, user, known or {}, work_in_campaign(session, campaign_id))
+
+
+def _counts(
+    session: Session, user: User, known: dict[str, int], of_campaign: Scope
+) -> dict[str, int]:
     return {
-        tab: known[tab] if tab in known else _count(session, _base(session, user, tab, campaign_id))
+        tab: known[tab] if tab in known else _count(session, _base(user, tab, of_campaign))
         for tab in ("open", "claimed", "overdue")
     }
 
@@ -169,7 +179,7 @@ def counts(
 def open_count(session: Session, user: User, campaign_id: int | None = None) -> int:
     """What the menu shows beside 我的待办: the open tab's count alone (the office of a
     province has 190,000 open items; every page pays for this count)."""
-    return _count(session, _base(session, user, "open", campaign_id))
+    return _count(session, _base(user, "open", work_in_campaign(session, campaign_id)))
 
 
 def page(
@@ -183,7 +193,8 @@ def page(
 ) -> InboxPage:
     """A page of a tab of the person's work in a campaign (None: the one in progress)."""
     tab = tab if tab in TABS else "open"
-    query = _filtered(_base(session, user, tab, campaign_id), filters)
+    of_campaign = work_in_campaign(session, campaign_id)
+    query = _filtered(_base(user, tab, of_campaign), filters)
     total = paging.count(session, query)
     order = (
         [WorkItem.completed_at.desc()]
@@ -198,7 +209,7 @@ def page(
         total,
         number,
         per_page,
-        counts(session, user, known, campaign_id),
+        _counts(session, user, known, of_campaign),
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from campaign import audit, org
-from campaign.current import shown_id
+from campaign.current import campaign_in_progress
 from campaign.models import Household, Unit, User
 from campaign.models.org import UnitKind
 from core import paging
@@ -63,12 +63,14 @@ def listing(
     )
     found = paging.fetch(session, query, page, per_page)
     ids = [u.id for u in found.items]
+    # The households on the lists of the campaign shown; before any campaign, none.
+    shown = filters.campaign_id or getattr(campaign_in_progress(session), "id", None)
     counts: dict[int, int] = {
         village_id: number
         for village_id, number in session.execute(
             select(Household.village_id, func.count(Household.id))
             .where(
-                Household.campaign_id == shown_id(session, filters.campaign_id),
+                Household.campaign_id == shown,
                 Household.village_id.in_(ids),
                 Household.active.is_(True),
             )

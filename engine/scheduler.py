@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -104,8 +104,9 @@ def due_case_ids(
     query = select(Timer.case_id).where(
         Timer.due_at <= clock.now(), Timer.marked_at.is_(None), Timer.case_id > after
     )
-    if only is not None:
-        query = query.where(Timer.case_id.in_(select(Case.id).where(only)))
+    if only is not None:  # looked up for the due timers' cases only
+        own_case = select(Case.id).where(Case.id == Timer.case_id, only).correlate(Timer)
+        query = query.where(exists(own_case))
     rows = session.scalars(query.group_by(Timer.case_id).order_by(Timer.case_id).limit(limit))
     return list(rows)
 

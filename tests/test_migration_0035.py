@@ -5,13 +5,16 @@ progress's."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, text
 
-from bench.comparison_data import generate
-from campaign import bootstrap, campaigns, obligations
+from bench.comparison_data import generate, id_number
+from campaign import bootstrap, campaigns, households, obligations
+from campaign.comparison import rolls
 from campaign.comparison.protection import KeyFile
 from campaign.comparison.run import run_comparison
 from campaign.current import active_campaign
@@ -93,5 +96,100 @@ def test_lists_by_campaign_go_down_and_up_with_their_data(tmp_path: Path) -> Non
                     {"first": ids[0]},
                 ).scalar_one()
             assert owners == [ids[1]] and found == raised
+        finally:
+            db.dispose()
+
+
+def test_the_way_back_keeps_one_household_per_code_and_refuses_shared_findings(
+    tmp_path: Path,
+) -> None:
+    """Three campaigns, a household taken off 2023's list (so not in 2024's) and another code
+    given anew in 2024: the way back keeps one row per village and code, every sample still
+    names one. A look-back's 疑点 sharing their keys with 2022's cannot go back: refused, said
+    why, nothing changed."""
+    key_file = KeyFile(tmp_path / "keys" / "comparison.json")
+    with fresh_database_url(tmp_path) as url:
+        db = Database(url)
+        try:
+            schema.upgrade(db)
+            with db.transaction() as session:
+                bootstrap.initialise(session, with_demo=True, deployed_by="tests")
+                qsz = session.scalars(select(Unit).where(Unit.code == "QSZ")).one()
+                for year in (2022, 2023, 2024):
+                    campaign = active_campaign(session)
+                    if year > 2022:
+                        made = campaigns.create_from(
+                            session, campaign, code=f"{year}-HTK", year=year, name=""
+                        )
+                        campaign = campaigns.start(session, made)
+                    report = Obligation(
+                        campaign_id=campaign.id,
+                        deadline_code="spot_check",
+                        period="2099",
+                        unit_id=qsz.id,
+                        due_on=date(year, 7, 31),
+                    )
+                    session.add(report)
+                    session.flush()
+                    obligations.draw_sample(session, report, year)
+                    if year == 2023:
+                        households.set_active(session, key_file, "QSZ01", "QSZ01-001", False)
+                        households.set_active(session, key_file, "QSZ01", "QSZ01-002", False)
+                    if year == 2024:
+                        households.add_household(
+                            session,
+                            key_file,
+                            "QSZ01",
+                            households.HouseholdInput(
+                                "QSZ01-002", "新户主", id_number(7, date(1980, 1, 1)),
+                                "6217000099998888", "", "2",
+                            ),
+                        )  # fmt: skip
+            schema.downgrade(db, "0034")
+            with db.engine.connect() as conn:
+                per_code = conn.execute(
+                    text(
+                        "SELECT village_id, code, count(*) FROM household "
+                        "GROUP BY village_id, code HAVING count(*) > 1"
+                    )
+                ).all()
+                dangling = conn.execute(
+                    text(
+                        "SELECT count(*) FROM spot_check_sample s LEFT JOIN household h "
+                        "ON h.id = s.household_id WHERE h.id IS NULL"
+                    )
+                ).scalar_one()
+                heads: dict[str, str] = {
+                    code: head
+                    for code, head in conn.execute(
+                        text("SELECT code, head_name FROM household WHERE code LIKE 'QSZ01-00%'")
+                    )
+                }
+            assert per_code == [] and dangling == 0
+            assert heads["QSZ01-002"] == "新户主" and "QSZ01-001" in heads
+            schema.upgrade(db)
+
+            with db.transaction() as session:
+                data = generate(5, 10, village_names(session))
+                load(session, key_file, data)
+                run_comparison(session, actor_name="tests")
+                campaign = active_campaign(session)
+                made = campaigns.create_from(session, campaign, code="2025-HTK", year=2025, name="")
+                campaigns.start(session, made)
+                # The same rolls again in 2025: the same keys, raised again for 2025.
+                for roll, programme in data.programmes.items():
+                    rolls.import_roll(
+                        session,
+                        key_file,
+                        io.BytesIO(data.roll_csv(roll)),
+                        programme_code=programme,
+                        period="2022-06",
+                        file_name=f"{roll}-again.csv",
+                        actor_name="tests",
+                    )
+                assert run_comparison(session, actor_name="tests").total == len(data.planted)
+            with pytest.raises(RuntimeError, match="不能降级"):
+                schema.downgrade(db, "0034")
+            assert schema.current_revision(db) == schema.head_revision()
         finally:
             db.dispose()

@@ -63,18 +63,30 @@ def records_in_progress(
     @wraps(view)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
         if request.method == "GET":
-            store = db.session()
-            shown = chosen()
-            if current.has_ended(store, shown):
-                return render_template(
-                    "campaign_switch.html",
-                    shown=shown,
-                    in_progress=current.active_campaign(store),
-                    back=request.full_path if request.query_string else request.path,
-                )
+            switch = switch_page_if_ended()
+            if switch is not None:
+                return switch
         return view(*args, **kwargs)
 
     return guarded
+
+
+def switch_page_if_ended() -> str | None:
+    """The page offering to switch to the campaign in progress, while an ended one is
+    chosen; None otherwise (and before any campaign exists)."""
+    store = db.session()
+    try:
+        shown = chosen()
+    except NotFound:
+        return None
+    if not current.has_ended(store, shown):
+        return None
+    return render_template(
+        "campaign_switch.html",
+        shown=shown,
+        in_progress=current.active_campaign(store),
+        back=request.full_path if request.query_string else request.path,
+    )
 
 
 @bp.post("/campaign")

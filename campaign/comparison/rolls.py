@@ -62,13 +62,16 @@ def import_roll(
     progress: Callable[[int], None] = lambda rows: None,
 ) -> RollImported:
     """Import the roll; raises FileRefused, ListRefused (every bad row) or Conflict (the same
-    file was imported before)."""
+    file was imported before in the programme's campaign)."""
     programme = programme_by_code(session, programme_code)
     checked = checked_period(period)
     assert checked is not None
     digest = sheets.file_digest(source)
-    if session.scalar(select(PaymentRoll.id).where(PaymentRoll.file_sha256 == digest)):
-        raise Conflict("此文件已导入过（内容完全相同），未重复导入")
+    imported = select(PaymentRoll.id).where(
+        PaymentRoll.campaign_id == programme.campaign_id, PaymentRoll.file_sha256 == digest
+    )
+    if session.scalar(imported):
+        raise Conflict("此文件已在本活动导入过（内容完全相同），未重复导入")
     protector = keyring.protector(session, key_file)
     villages = Villages(session)
     with session.begin_nested():

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from campaign import audit, notifications, problems, visibility
+from campaign.current import active_campaign
 from campaign.masking import masked_name
 from campaign.models import Discrepancy, PaymentRoll, Problem, Programme, RollRow, Unit, User
 from campaign.models.accounts import UNIT_ROLES
@@ -64,11 +65,16 @@ IMPLIED_CATEGORY = {
 
 
 def start_cases(session: Session, host: EngineHost, *, actor_name: str) -> int:
-    """A 核实 case for every 疑点 that has none yet; the number started. Idempotent."""
+    """A 核实 case for every 疑点 of the campaign in progress that has none yet; the number
+    started. Idempotent. An ended campaign's 疑点 stay as they were (read-only)."""
     waiting = list(
         session.scalars(
             select(Discrepancy.id)
-            .where(Discrepancy.case_id.is_(None), Discrepancy.status == Status.OPEN.value)
+            .where(
+                Discrepancy.campaign_id == active_campaign(session).id,
+                Discrepancy.case_id.is_(None),
+                Discrepancy.status == Status.OPEN.value,
+            )
             .order_by(Discrepancy.id)
         )
     )

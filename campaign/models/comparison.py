@@ -46,6 +46,7 @@ class PaymentRoll(Base):
     """One imported 发放名册: a programme's payments of a period, from one file."""
 
     __tablename__ = "payment_roll"
+    __table_args__ = (UniqueConstraint("campaign_id", "file_sha256"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"), index=True)
@@ -54,8 +55,9 @@ class PaymentRoll(Base):
     )
     period: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM
     file_name: Mapped[str] = mapped_column(String(200))
-    # SHA-256 of the file: the same file is never imported twice.
-    file_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    # SHA-256 of the file: the same file is never imported twice in a campaign (a look-back
+    # campaign may import the rolls of months another campaign compared).
+    file_sha256: Mapped[str] = mapped_column(String(64))
     rows: Mapped[int] = mapped_column(Integer)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

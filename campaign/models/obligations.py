@@ -64,7 +64,8 @@ class Household(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Each campaign keeps its own list: the next one starts from a copy of the active
     # households (campaign.campaigns.start), and the ended campaign's stays as it was.
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    # (The unique constraint's index starts with it.)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
     village_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     code: Mapped[str] = mapped_column(String(32))
     head_name: Mapped[str] = mapped_column(String(64))

@@ -1,6 +1,6 @@
 """Campaign lists: a 疑点 belongs to the campaign whose run raised it (unique by campaign and
-key, so that a look-back campaign over the same months raises its own), and each campaign
-keeps its own village household lists
+key, so that a look-back campaign over the same months raises its own), a roll file is
+imported once per campaign, and each campaign keeps its own village household lists
 
 Revision ID: 0035
 Revises: 0034
@@ -30,6 +30,9 @@ FILLED_FROM = {
     ),
 }
 UNIQUE_BEFORE = {"discrepancy": ["key"], "household": ["village_id", "code"]}
+# A file of rolls is imported once per campaign (a look-back imports the months again).
+ROLL_FILE_BEFORE = "uq_payment_roll_file_sha256"
+ROLL_FILE_AFTER = "uq_payment_roll_campaign_id_file_sha256"
 
 
 def upgrade() -> None:
@@ -47,29 +50,45 @@ def upgrade() -> None:
             batch_op.create_unique_constraint(
                 f"uq_{table}_campaign_id_{'_'.join(before)}", ["campaign_id", *before]
             )
-    with op.batch_alter_table("household", schema=None) as batch_op:
-        batch_op.create_index("ix_household_campaign_id", ["campaign_id"], unique=False)
+    with op.batch_alter_table("payment_roll", schema=None) as batch_op:
+        batch_op.drop_constraint(ROLL_FILE_BEFORE, type_="unique")
+        batch_op.create_unique_constraint(ROLL_FILE_AFTER, ["campaign_id", "file_sha256"])
 
 
 def downgrade() -> None:
-    # One list again: the current campaign's. A sample that names another campaign's copy of
-    # a household names the current one's (same village and code) instead; the copies go.
+    bind = op.get_bind()
+    shared = bind.execute(
+        sa.text('SELECT "key" FROM discrepancy GROUP BY "key" HAVING COUNT(*) > 1')
+    ).first()
+    twice = bind.execute(
+        sa.text("SELECT MIN(file_name) FROM payment_roll GROUP BY file_sha256 HAVING COUNT(*) > 1")
+    ).first()
+    if shared is not None or twice is not None:
+        example = f"疑点 {shared[0]}" if shared is not None else f"名册文件 {twice and twice[0]}"
+        raise RuntimeError(
+            "不能降级：回头看的活动重复导入或比对了另一活动的同一期间，旧版本的数据库结构"
+            f"容不下（同一名册文件、同一疑点只能有一份），例如{example}"
+        )
+    with op.batch_alter_table("payment_roll", schema=None) as batch_op:
+        batch_op.drop_constraint(ROLL_FILE_AFTER, type_="unique")
+        batch_op.create_unique_constraint(ROLL_FILE_BEFORE, ["file_sha256"])
+    # One list again. Of a village's households with one code (a copy per campaign), the one
+    # kept is the campaign in progress's, else the latest; samples naming another name it.
+    same = "k.village_id = {row}.village_id AND k.code = {row}.code"
+    kept = (
+        f"COALESCE((SELECT k.id FROM household k WHERE {same} AND k.campaign_id = {{current}}), "  # noqa: S608
+        f"(SELECT MAX(k.id) FROM household k WHERE {same}))"
+    )
     current = FILLED_FROM["household"]
     op.execute(
-        "UPDATE spot_check_sample SET household_id = (SELECT h.id FROM household h "  # noqa: S608
-        "JOIN household o ON o.village_id = h.village_id AND o.code = h.code "
-        f"WHERE o.id = spot_check_sample.household_id AND h.campaign_id = {current}) "
-        "WHERE household_id IN (SELECT o.id FROM household o JOIN household h "
-        "ON o.village_id = h.village_id AND o.code = h.code "
-        f"WHERE o.campaign_id <> {current} AND h.campaign_id = {current})"
+        "UPDATE spot_check_sample SET household_id = (SELECT "  # noqa: S608 - constants
+        + kept.format(row="o", current=current)
+        + " FROM household o WHERE o.id = spot_check_sample.household_id)"
     )
     op.execute(
-        f"DELETE FROM household WHERE campaign_id <> {current} AND EXISTS (SELECT 1 FROM "  # noqa: S608
-        "household h WHERE h.village_id = household.village_id AND h.code = household.code "
-        f"AND h.campaign_id = {current})"
+        "DELETE FROM household WHERE id <> "  # noqa: S608 - constants
+        + kept.format(row="household", current=current)
     )
-    with op.batch_alter_table("household", schema=None) as batch_op:
-        batch_op.drop_index("ix_household_campaign_id")
     for table, before in UNIQUE_BEFORE.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(f"uq_{table}_campaign_id_{'_'.join(before)}", type_="unique")

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 
 from bench.comparison_data import PLANTED_KINDS, generate, id_number
 from campaign import campaigns, households, obligations
-from campaign.comparison import rolls
+from campaign.comparison import rolls, verification
 from campaign.comparison.protection import KeyFile
 from campaign.comparison.run import list_discrepancies, run_comparison
 from campaign.current import active_campaign
 from campaign.models import Campaign, Discrepancy, Household, Obligation, RollRow, Unit
+from campaign.workflow_host import CampaignHost
 from core.errors import Conflict
 from tests.comparison.conftest import load, village_names
 
@@ -145,6 +146,20 @@ def test_a_look_back_campaign_compares_its_own_rolls_and_raises_its_own(
         select(Discrepancy).where(Discrepancy.campaign_id == year_2023.id)
     ):
         assert {int(i) for i in found.row_ids.split(",")} <= rows_2023
+    # 核实 cases start for 2023's 疑点 only: 2022's stay as 2022 left them (read-only).
+    before_2022 = db_session.execute(
+        select(Discrepancy.id, Discrepancy.status, Discrepancy.case_id).where(
+            Discrepancy.campaign_id == year_2022.id
+        )
+    ).all()
+    started = verification.start_cases(db_session, CampaignHost(), actor_name="tests")
+    assert started == len(data.planted)
+    after_2022 = db_session.execute(
+        select(Discrepancy.id, Discrepancy.status, Discrepancy.case_id).where(
+            Discrepancy.campaign_id == year_2022.id
+        )
+    ).all()
+    assert after_2022 == before_2022 and all(case is None for _, _, case in after_2022)
     # Each campaign lists its own.
     listed_2022 = list_discrepancies(db_session, key_file, campaign_id=year_2022.id, per_page=500)
     listed_2023 = list_discrepancies(db_session, key_file, per_page=500)

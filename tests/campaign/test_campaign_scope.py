@@ -182,6 +182,22 @@ def test_an_ended_campaigns_open_work_leaves_the_inbox_of_the_next(
     assert listed(None) == {new_step.id}
     assert new_step.id not in listed(year_2022.id)
 
+    # Filtered (the filters join the ledger around the campaign's condition): each campaign
+    # still finds its own by number, and not the other's.
+    for number, campaign_id, found in (
+        (problem.number, year_2022.id, step.id),
+        (fresh.number, None, new_step.id),
+    ):
+        mine = inbox.InboxFilters(q=number)
+        page = inbox.page(db_session, reviewer, "open", mine, 1, campaign_id=campaign_id)
+        assert [row.item.id for row in page.rows] == [found]
+        other = year_2022.id if campaign_id is None else None
+        elsewhere = inbox.page(db_session, reviewer, "open", mine, 1, campaign_id=other)
+        assert elsewhere.rows == []
+    by_programme = inbox.InboxFilters(programme=fresh.programme.code)
+    page = inbox.page(db_session, reviewer, "open", by_programme, 1)
+    assert [row.item.id for row in page.rows] == [new_step.id]
+
 
 def test_the_report_desks_filters_offer_the_chosen_campaigns_periods(
     db_session: Session, host: CampaignHost

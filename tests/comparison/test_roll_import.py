@@ -130,7 +130,7 @@ def test_a_missing_or_doubled_column_is_named(db_session: Session, key_file: Key
 def test_the_same_file_twice_is_refused(db_session: Session, key_file: KeyFile) -> None:
     body = to_csv(ROLL_HEADER, [row()])
     imported(db_session, key_file, io.BytesIO(body))
-    with pytest.raises(Conflict, match="已导入过"):
+    with pytest.raises(Conflict, match="已在本活动导入过"):
         imported(db_session, key_file, io.BytesIO(body))
 
 

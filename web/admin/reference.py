@@ -21,7 +21,7 @@ from core.errors import AppError, InvalidInput
 from web import db, errors, once
 from web.admin.blueprint import bp
 from web.authz import allow
-from web.campaign_choice import chosen_id
+from web.campaign_choice import chosen_id_if_any, switch_page_if_ended
 from web.common import data_dir, me, page_arg
 from web.roles import ADMIN
 
@@ -190,7 +190,9 @@ def _places_page(
     found = places.listing(
         session,
         places.PlaceFilters(
-            search=args.get("q", ""), township=args.get("township", ""), campaign_id=chosen_id()
+            search=args.get("q", ""),
+            township=args.get("township", ""),
+            campaign_id=chosen_id_if_any(),
         ),
         page_arg(),
         PER_PAGE,
@@ -289,7 +291,9 @@ def reference_import_page(kind: str) -> ResponseReturnValue:
         return render_template("admin/reference_import.html", kind=chosen, back=back, **values)
 
     if request.method == "GET":
-        return page()
+        # Programmes and households are the campaign in progress's (places the district's).
+        switch = switch_page_if_ended() if chosen is not reference_import.PLACES else None
+        return switch or page()
 
     def refused(error: AppError) -> ResponseReturnValue:
         if isinstance(error, ListRefused):

@@ -119,7 +119,7 @@ def list_tasks(query: dict[str, Any]) -> ResponseReturnValue:
         filters,
         query["page"],
         query["per_page"] or inbox.PER_PAGE,
-        campaign_id=chosen_campaign(session, query["campaign"]).id,
+        campaign_id=chosen_campaign(session, query["campaign"]).id if query["campaign"] else None,
     )
     return s.page_answer([task_json(r.item) | {"subject": r.subject} for r in page.rows], page)
 

@@ -18,7 +18,7 @@ def index() -> str:
     tab = request.args.get("tab", "open")
     filters = inbox.InboxFilters.from_args(request.args)
     page = inbox.page(
-        db.session(), me(), tab, filters, page_arg(), campaign_id=campaign_choice.chosen_id()
+        db.session(), me(), tab, filters, page_arg(), campaign_id=campaign_choice.chosen_id_if_any()
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
