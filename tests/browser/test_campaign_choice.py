@@ -49,7 +49,8 @@ def _ledger(page: Page) -> None:
 
 def _choose(page: Page, label: str) -> None:
     page.get_by_label("查看的专项治理活动").select_option(label=label)
-    page.get_by_role("button", name="查看", exact=True).click()
+    menu = page.get_by_role("navigation", name="主菜单")
+    menu.get_by_role("button", name="查看", exact=True).click()
 
 
 @pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["desk", "phone"])
@@ -108,3 +109,29 @@ def test_登记问题_on_the_ended_campaign_offers_to_switch_and_comes_back(
         "2023 年度（进行中）"
     )
     page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["desk", "phone"])
+def test_the_ended_campaigns_household_list_is_read_only(
+    browser: Browser, two_campaigns: str, viewport: ViewportSize
+) -> None:
+    context = browser.new_context(locale="zh-CN", viewport=viewport)
+    page = context.new_page()
+    page.goto(two_campaigns + "/login")
+    page.get_by_label("用户名").fill("admin")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(two_campaigns + "/admin/reference/households?village=QSZ01")
+    expect(page.get_by_role("heading", name="在青山村新增农户")).to_be_visible()
+    expect(page.get_by_role("link", name="修改", exact=False).first).to_be_visible()
+
+    _choose(page, "2022 年度（已结束）")
+    expect(page.get_by_role("status").filter(has_text="只读")).to_be_visible()
+    expect(page.get_by_text("这是已结束活动的农户名单（只读）")).to_be_visible()
+    expect(page.get_by_role("heading", name="在青山村新增农户")).to_have_count(0)
+    expect(page.get_by_role("button", name="移出名单", exact=False)).to_have_count(0)
+    expect(page.locator("table.grid tbody tr").first).to_be_visible()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= viewport["width"], f"{width} px wide at {viewport['width']}"
+    screenshot(page, f"campaign_2022_households_{viewport['width']}")
+    context.close()
