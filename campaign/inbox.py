@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -60,11 +60,18 @@ class InboxPage:
     total: int
     page: int
     per_page: int
+    # Each tab's count as a badge shows it (paging.badge_count: beyond the cap, cap + 1).
     counts: dict[str, int] = field(default_factory=dict)
+    # False when `total` is a lower bound: the count stopped at paging.bound_for the page.
+    exact: bool = True
 
     @property
     def pages(self) -> int:
         return paging.page_count(self.total, self.per_page)
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages or not self.exact
 
     @property
     def number(self) -> int:  # as core.paging.Page names it
@@ -144,7 +151,8 @@ def _filtered(query: Select[Any], filters: InboxFilters) -> Select[Any]:
 
 
 def _count(session: Session, query: Select[Any]) -> int:
-    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    # The office of a province has 190,000 open items: a badge counts up to the cap.
+    return paging.badge_count(session, query)
 
 
 def counts(session: Session, user: User, known: dict[str, int] | None = None) -> dict[str, int]:
@@ -172,7 +180,7 @@ def page(
 ) -> InboxPage:
     tab = tab if tab in TABS else "open"
     query = _filtered(_base(user, tab), filters)
-    total = paging.count(session, query)
+    counted = paging.count_up_to(session, query, paging.bound_for(number, per_page))
     order = (
         [WorkItem.completed_at.desc()]
         if tab == "done"
@@ -180,9 +188,16 @@ def page(
     )
     items = list(session.scalars(paging.window(query.order_by(*order), number, per_page)))
     # An unfiltered tab's total is its count: not counted twice.
-    known = {tab: total} if tab != "done" and filters == InboxFilters() else {}
+    known = {}
+    if tab != "done" and filters == InboxFilters():
+        known[tab] = counted.total if counted.exact else counted.total + 1
     return InboxPage(
-        describe(session, items), total, number, per_page, counts(session, user, known)
+        describe(session, items),
+        counted.total,
+        number,
+        per_page,
+        counts(session, user, known),
+        counted.exact,
     )
 
 

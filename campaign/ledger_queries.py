@@ -81,8 +81,10 @@ def query(session: Session, user: User, filters: LedgerFilters) -> Select[tuple[
 
 
 def page(
-    session: Session, user: User, filters: LedgerFilters, number: int, per_page: int = PER_PAGE
+    session: Session, user: User, filters: LedgerFilters, number: int, per_page: int | None = None
 ) -> Page[Problem]:
+    per_page = per_page or PER_PAGE
     statement = query(session, user, filters)
     ordered = statement.order_by(Problem.registered_at.desc(), Problem.id.desc())
-    return paging.fetch(session, ordered, number, per_page)
+    # A broad search or the whole ledger of a province would count a million rows a page.
+    return paging.fetch(session, ordered, number, per_page, capped=True)
