@@ -63,6 +63,7 @@ def test_a_ledger_beyond_the_bound_says_more_than_and_still_pages_to_the_end(
     as_user("qsz_jbr")  # type: ignore[operator]
     first = client.get("/ledger").get_data(as_text=True)
     assert "共 3 条以上" in first and "第 1 / 2+ 页" in first and "下一页" in first
+    assert _NUMBER.findall(first) == seven_entries[:-3:-1]  # the newest registrations first
     listed, totals = _walk(client, "/ledger")
     assert sorted(listed) == sorted(seven_entries)  # every entry once, none lost or repeated
     # The bound moves with the page (at least to its last row); the last page is exact.
