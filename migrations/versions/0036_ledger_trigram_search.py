@@ -1,9 +1,9 @@
 """Ledger search by fragment on PostgreSQL: trigram indexes (pg_trgm) on the entry's number and
 description, so that `ILIKE '%text%'` over a province's million entries reads the index instead
 of every row; and statistics on the forms of campaign and unit the reports scan by
-(`campaign_id + 0`, `unit_id + 0`: campaign.reports.scope.scanned), so that the planner expects
-the whole campaign instead of half a percent of it and groups by hashing instead of sorting the
-ledger onto disk. SQLite is left as it is (its scan of a small ledger is fast enough).
+(`campaign_id + 0`, `unit_id + 0`: campaign.reports.scope.scanned) with the village, so that the
+planner expects the whole campaign instead of half a percent of it, and 25,000 groups of unit and
+village instead of 100,000, and groups by hashing instead of sorting the ledger onto disk. SQLite is left as it is (its scan of a small ledger is fast enough).
 
 Revision ID: 0036
 Revises: 0034
@@ -39,7 +39,8 @@ def upgrade() -> None:
     # Statistics on expressions came with PostgreSQL 14; an older server plans as before.
     if (op.get_bind().dialect.server_version_info or (0,)) >= (14,):
         op.execute(
-            f"CREATE STATISTICS {STATISTICS} ON (campaign_id + 0), (unit_id + 0) FROM problem"
+            f"CREATE STATISTICS {STATISTICS}"
+            " ON (campaign_id + 0), (unit_id + 0), village_id FROM problem"
         )
         op.execute("ANALYZE problem")
 
