@@ -70,10 +70,6 @@ class InboxPage:
         return paging.page_count(self.total, self.per_page)
 
     @property
-    def has_next(self) -> bool:
-        return self.page < self.pages or not self.exact
-
-    @property
     def number(self) -> int:  # as core.paging.Page names it
         return self.page
 

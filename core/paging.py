@@ -72,7 +72,7 @@ def badge_count(session: Session, query: Select[Any]) -> int:
 
 def count_label(total: int) -> str:
     """A badge's count as shown: the number, or "1,000+" beyond COUNT_CAP."""
-    return f"{COUNT_CAP:,}+" if total > COUNT_CAP else str(total)
+    return f"{COUNT_CAP:,}+" if total > COUNT_CAP else f"{total:,}"
 
 
 def bound_for(number: int, per_page: int) -> int:
@@ -94,10 +94,6 @@ class Page(Generic[T]):
     def pages(self) -> int:
         """The number of pages (a lower bound when the count was capped)."""
         return page_count(self.total, self.per_page)
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages or not self.exact
 
 
 def fetch(
