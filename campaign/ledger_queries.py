@@ -81,8 +81,14 @@ def query(session: Session, user: User, filters: LedgerFilters) -> Select[tuple[
 
 
 def page(
-    session: Session, user: User, filters: LedgerFilters, number: int, per_page: int = PER_PAGE
+    session: Session, user: User, filters: LedgerFilters, number: int, per_page: int | None = None
 ) -> Page[Problem]:
+    per_page = per_page or PER_PAGE
     statement = query(session, user, filters)
-    ordered = statement.order_by(Problem.registered_at.desc(), Problem.id.desc())
-    return paging.fetch(session, ordered, number, per_page)
+    # The newest registrations first, by id: ids are given in the order entries are
+    # registered (registered_at is the same moment), and the primary key serves this order,
+    # so a page of a province's ledger (a million entries) reads its 30 rows from the newest
+    # end instead of sorting every entry that matches (2 s a page unfiltered).
+    ordered = statement.order_by(Problem.id.desc())
+    # A broad search or the whole ledger of a province would count a million rows a page.
+    return paging.fetch(session, ordered, number, per_page, capped=True)

@@ -98,36 +98,44 @@ class Coverage:
     township: Unit
     villages: int = 0
     visited: int = 0
-    never_visited: list[Unit] = field(default_factory=list)
+    # The names of the villages never visited, in the units' order.
+    never_visited: list[str] = field(default_factory=list)
+
+    @property
+    def never_visited_names(self) -> str:
+        """As the pages list them: one string (a province's page lists 25,000 villages)."""
+        return "、".join(self.never_visited)
 
 
-def coverage(session: Session, campaign: Campaign | None = None) -> list[Coverage]:
-    """Every township with its villages visited and those never visited in the campaign,
-    the townships with the most villages never visited first."""
+def coverage(
+    session: Session, campaign: Campaign | None = None, township: Unit | None = None
+) -> list[Coverage]:
+    """Every township (or the one given) with its villages visited and those never visited
+    in the campaign, the townships with the most villages never visited first. Villages are
+    read as names, not as units: a province has 25,000 of them on the 督办 page."""
     campaign = campaign or active_campaign(session)
-    visited = set(
-        session.scalars(
-            select(VillageVisit.village_id).where(VillageVisit.campaign_id == campaign.id)
-        )
+    visits = select(VillageVisit.village_id).where(VillageVisit.campaign_id == campaign.id)
+    townships_query = select(Unit).where(
+        Unit.kind == UnitKind.TOWNSHIP.value, Unit.active.is_(True)
     )
-    townships = {
-        t.id: Coverage(t)
-        for t in session.scalars(
-            select(Unit).where(Unit.kind == UnitKind.TOWNSHIP.value, Unit.active.is_(True))
-        )
-    }
-    villages = session.scalars(
-        select(Unit)
+    villages_query = (
+        select(Unit.id, Unit.name, Unit.parent_id)
         .where(Unit.kind == UnitKind.VILLAGE.value, Unit.active.is_(True))
         .order_by(Unit.sort_order, Unit.code)
     )
-    for village in villages:
-        found = townships.get(village.parent_id or 0)
+    if township is not None:
+        townships_query = townships_query.where(Unit.id == township.id)
+        villages_query = villages_query.where(Unit.parent_id == township.id)
+        visits = visits.where(VillageVisit.township_id == township.id)
+    visited = set(session.scalars(visits))
+    townships = {t.id: Coverage(t) for t in session.scalars(townships_query)}
+    for village_id, name, parent_id in session.execute(villages_query):
+        found = townships.get(parent_id or 0)
         if found is None:
             continue
         found.villages += 1
-        if village.id in visited:
+        if village_id in visited:
             found.visited += 1
         else:
-            found.never_visited.append(village)
+            found.never_visited.append(name)
     return sorted(townships.values(), key=lambda c: (-len(c.never_visited), c.township.code))

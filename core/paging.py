@@ -42,19 +42,67 @@ def count(session: Session, query: Select[Any]) -> int:
     return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
+# A broad list (the ledger of a province: a million entries) is counted up to this many rows
+# and then said to have "more than" them: counting every row is a scan of the whole table on
+# every page, for a figure nobody reads exactly.
+COUNT_CAP = 1_000
+
+
+@dataclass(frozen=True)
+class Counted:
+    """How many rows a list has: exactly, or at least `total` when counting stopped there."""
+
+    total: int
+    exact: bool = True
+
+
+def count_up_to(session: Session, query: Select[Any], bound: int) -> Counted:
+    """The rows of `query` counted up to `bound`; beyond it, a lower bound (`exact` false)."""
+    rows = query.order_by(None).limit(bound + 1).subquery()
+    found = session.scalar(select(func.count()).select_from(rows)) or 0
+    return Counted(bound, exact=False) if found > bound else Counted(found)
+
+
+def badge_count(session: Session, query: Select[Any]) -> int:
+    """A count for a badge: exact up to COUNT_CAP, COUNT_CAP + 1 for any more (shown as
+    "1,000+" by `count_label`)."""
+    counted = count_up_to(session, query, COUNT_CAP)
+    return counted.total if counted.exact else counted.total + 1
+
+
+def count_label(total: int) -> str:
+    """A badge's count as shown: the number, or "1,000+" beyond COUNT_CAP."""
+    return f"{COUNT_CAP:,}+" if total > COUNT_CAP else f"{total:,}"
+
+
+def bound_for(number: int, per_page: int) -> int:
+    """How far to count for page `number`: the cap, or further when the page lies beyond it,
+    so the page asked for is always within the count and a next page shows while rows remain."""
+    return max(COUNT_CAP, max(1, number) * per_page)
+
+
 @dataclass(frozen=True)
 class Page(Generic[T]):
     items: list[T]
+    # Every row of the list, or at least this many when `exact` is false (capped count).
     total: int
     number: int
     per_page: int
+    exact: bool = True
 
     @property
     def pages(self) -> int:
+        """The number of pages (a lower bound when the count was capped)."""
         return page_count(self.total, self.per_page)
 
 
-def fetch(session: Session, query: Select[Any], number: int, per_page: int) -> Page[Any]:
-    """Page `number` of an ordered query, with the number of rows in all."""
+def fetch(
+    session: Session, query: Select[Any], number: int, per_page: int, capped: bool = False
+) -> Page[Any]:
+    """Page `number` of an ordered query, with the number of rows in all; with `capped`, that
+    number is counted only up to `bound_for` the page (see `count_up_to`)."""
     rows = list(session.scalars(window(query, number, per_page)))
-    return Page(rows, count(session, query), number, per_page)
+    if not capped:
+        return Page(rows, count(session, query), number, per_page)
+    counted = count_up_to(session, query, bound_for(number, per_page))
+    return Page(rows, counted.total, number, per_page, counted.exact)

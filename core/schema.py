@@ -34,6 +34,18 @@ def alembic_config() -> Config:
     return config
 
 
+def only_for(dialect: str) -> Callable[[object, str | None, str, bool, object], bool]:
+    """Alembic's include_object for a database of `dialect`: an object the models make on
+    another database only (`.ddl_if(dialect=...)`, as the ledger's trigram indexes on
+    PostgreSQL) is left out of the comparison there."""
+
+    def include(item: object, name: str | None, kind: str, reflected: bool, other: object) -> bool:
+        condition = getattr(item, "_ddl_if", None)
+        return condition is None or condition.dialect in (None, dialect)
+
+    return include
+
+
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 

@@ -10,6 +10,7 @@ import campaign.models  # noqa: F401  (registers the campaign tables)
 import engine.models  # noqa: F401  (registers the engine tables)
 from core.config import load_settings
 from core.db import Base, make_engine
+from core.schema import only_for
 
 target_metadata = Base.metadata
 
@@ -20,6 +21,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=only_for(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

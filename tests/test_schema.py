@@ -17,7 +17,9 @@ from tests.databases import fresh_database_url
 
 def test_migrations_build_exactly_the_schema_the_models_describe(database: Database) -> None:
     with database.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        # Objects the models make on one kind of database only are compared there alone.
+        opts = {"compare_type": True, "include_object": schema.only_for(conn.dialect.name)}
+        context = MigrationContext.configure(conn, opts=opts)
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
 

@@ -10,6 +10,7 @@ from flask import Flask
 
 from campaign.tasks import decision_note
 from core import clock
+from core.paging import count_label
 
 
 def local_datetime(value: datetime | None) -> str:
@@ -42,7 +43,11 @@ def event_note(event: Any) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        local_datetime=local_datetime, local_date=local_date, yuan=yuan, event_note=event_note
+        local_datetime=local_datetime,
+        local_date=local_date,
+        yuan=yuan,
+        event_note=event_note,
+        count_label=count_label,
     )
 
     @app.context_processor

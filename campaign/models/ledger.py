@@ -61,6 +61,17 @@ class Problem(Base):
     __table_args__ = (
         Index("ix_problem_unit_status", "unit_id", "status"),
         Index("ix_problem_campaign_programme", "campaign_id", "programme_id"),
+        # The ledger's search for a fragment (`ILIKE '%text%'`) on PostgreSQL: trigram
+        # indexes (pg_trgm, migration 0036) instead of a scan of every entry. SQLite has none.
+        *(
+            Index(
+                f"ix_problem_{column}_trgm",
+                column,
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            ).ddl_if(dialect="postgresql")
+            for column in ("number", "description")
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -22,9 +22,10 @@ Each query groups by unit in SQL; the unit tree (small) folds units into rows in
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
@@ -66,8 +67,8 @@ MAXIMA = frozenset({"banks_involved"})
 FIGURES = (*SURVEY, LEDGER_CARDS, *CLUE_SUMS, "clues")
 
 
-@dataclass(frozen=True)
-class UnitNode:
+class UnitNode(NamedTuple):
+    # A tuple, not a dataclass: a province's table reads 27,000 units on every request.
     id: int
     code: str
     name: str
@@ -98,7 +99,7 @@ class Layout:
 
 def layout(session: Session, scope: ReportScope, by_township: bool) -> Layout:
     nodes = {
-        row.id: UnitNode(*row)
+        row[0]: UnitNode(*row)
         for row in session.execute(
             select(
                 Unit.id,
@@ -188,22 +189,48 @@ class Activity:
     villages: set[int] = field(default_factory=set)
 
 
-def activity(session: Session, scope: ReportScope, plan: Layout) -> Activity:
-    """The townships and villages with work on record in scope."""
-    found = Activity()
-    # Grouped by unit_id + 0 too: SQLite would otherwise read the table in the order of the
-    # (unit, status) index, fetching each row at random (2.4 s instead of 0.5 s).
+class LedgerGroup(NamedTuple):
+    """The counted entries of one unit and village (None: none named), summed (a tuple: a
+    province has 25,000 of them)."""
+
+    unit_id: int
+    village_id: int | None
+    cards_illegal: int
+    recovered_fen: int
+    returned_fen: int
+
+
+def ledger_groups(session: Session, scope: ReportScope) -> list[LedgerGroup]:
+    """The one read of the ledger the table needs: its counted entries in scope by unit and
+    village, with the ledger's figures summed. Which units and villages have work and what
+    each unit's entries add up to both come from it (a province's ledger is a million
+    entries: each further read of it is another scan)."""
+    # A scan, grouped by unit_id + 0: SQLite would otherwise read the table in the order of
+    # the (unit, status) index, fetching each row at random (2.4 s instead of 0.5 s).
     unit = scanned(Problem.unit_id).label("unit")
-    ledger = (
-        select(unit, Problem.village_id)
-        .where(
-            scanned(Problem.campaign_id) == scope.campaign_id,
-            unit_filter(scope, Problem.unit_id),
-            day_filter(scope, Problem.discovered_on),
-            *counted(),
+    query = (
+        select(
+            unit,
+            Problem.village_id,
+            func.sum(illegal_cards()),
+            *(func.sum(getattr(Problem, name)) for name in RECTIFICATION_MONEY),
         )
+        .join(StatCategory, StatCategory.id == Problem.stat_category_id)
+        .where(*problem_filters(scope, scan=True))
         .group_by(unit, Problem.village_id)
     )
+    return [
+        LedgerGroup(unit_id, village_id, int(cards or 0), int(recovered or 0), int(returned or 0))
+        for unit_id, village_id, cards, recovered, returned in session.execute(query).tuples()
+    ]
+
+
+def activity(
+    session: Session, scope: ReportScope, plan: Layout, ledger: list[LedgerGroup] | None = None
+) -> Activity:
+    """The townships and villages with work on record in scope (`ledger`: the scope's
+    ledger_groups when the caller has read them already)."""
+    found = Activity()
     reporting = select(Obligation.unit_id).where(*monthly_filters(scope)).distinct()
     sampled = (
         select(SpotCheckSample.village_id)
@@ -212,10 +239,10 @@ def activity(session: Session, scope: ReportScope, plan: Layout) -> Activity:
         .distinct()
     )
     units: set[int] = set()
-    for unit_id, village_id in session.execute(ledger):
-        units.add(unit_id)
-        if village_id is not None:
-            found.villages.add(village_id)
+    for group in ledger_groups(session, scope) if ledger is None else ledger:
+        units.add(group.unit_id)
+        if group.village_id is not None:
+            found.villages.add(group.village_id)
     units.update(session.scalars(reporting))
     found.villages.update(session.scalars(sampled))
     for unit_id in units | found.villages:
@@ -226,8 +253,11 @@ def activity(session: Session, scope: ReportScope, plan: Layout) -> Activity:
     return found
 
 
-def unit_figures(session: Session, scope: ReportScope) -> dict[int, dict[str, int]]:
-    """Survey, ledger and clue figures by unit, exact (分 for money)."""
+def unit_figures(
+    session: Session, scope: ReportScope, ledger: list[LedgerGroup] | None = None
+) -> dict[int, dict[str, int]]:
+    """Survey, ledger and clue figures by unit, exact (分 for money); `ledger` as for
+    activity."""
     by_unit: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
     survey = (
         select(
@@ -242,24 +272,13 @@ def unit_figures(session: Session, scope: ReportScope) -> dict[int, dict[str, in
     )
     for unit_id, *values in session.execute(survey):
         by_unit[unit_id].update(zip(SURVEY, (int(v or 0) for v in values), strict=True))
-    # A scan, grouped by unit_id + 0 (see activity): through the campaign index SQLite
-    # fetched every entry at random.
+    for group in ledger_groups(session, scope) if ledger is None else ledger:
+        figures = by_unit[group.unit_id]
+        figures[LEDGER_CARDS] += group.cards_illegal
+        figures["recovered_fen"] += group.recovered_fen
+        figures["returned_fen"] += group.returned_fen
+    # Clues grouped by unit_id + 0, as ledger_groups.
     unit = scanned(Problem.unit_id).label("unit")
-    ledger = (
-        select(
-            unit,
-            func.sum(illegal_cards()),
-            *(func.sum(getattr(Problem, name)) for name in RECTIFICATION_MONEY),
-        )
-        .join(StatCategory, StatCategory.id == Problem.stat_category_id)
-        .where(*problem_filters(scope, scan=True))
-        .group_by(unit)
-    )
-    for unit_id, cards, *money in session.execute(ledger):
-        figures = by_unit[unit_id]
-        figures[LEDGER_CARDS] = int(cards or 0)
-        for name, value in zip(RECTIFICATION_MONEY, money, strict=True):
-            figures[name] += int(value or 0)
     clues = (
         select(unit, func.count(Clue.id), *(func.sum(getattr(Clue, name)) for name in CLUE_SUMS))
         .join(Problem, Problem.id == Clue.problem_id)
@@ -287,20 +306,28 @@ def attachment3(
 ) -> table.Attachment3Table:
     """One row per county-level unit in scope (or per township), then 合计."""
     plan = layout(session, scope, by_township)
-    work = activity(session, scope, plan)
-    figures = unit_figures(session, scope)
+    ledger = ledger_groups(session, scope)
+    work = activity(session, scope, plan, ledger)
+    figures = unit_figures(session, scope, ledger)
     rows: list[table.Row] = []
     keyed: list[tuple[str, str, int | None, int | None]] = [
         (node.code, node.name, node.id, node.population) for node in plan.rows
     ]
     if any(row is None for row in plan.row_of.values()):
         keyed.append((OTHER_KEY, OTHER_NAMES[by_township], None, None))
+    # Each unit's row once (a province has 1,251 township rows over 27,000 units: asking
+    # every row for its members was 34 million comparisons a table).
+    members_of: dict[int | None, list[int]] = defaultdict(list)
+    for unit_id, row_id in plan.row_of.items():
+        members_of[row_id].append(unit_id)
+    townships_of = Counter(plan.row_of.get(t) for t in work.townships)
+    villages_of = Counter(plan.row_of.get(v) for v in work.villages)
     for number, (key, name, row_id, population) in enumerate(keyed, start=1):
-        members = [u for u, r in plan.row_of.items() if r == row_id]
+        members = members_of.get(row_id, [])
         values: dict[str, int | None] = dict(_fold(figures[u] for u in members if u in figures))
         values["population"] = population
-        values["townships"] = sum(1 for t in work.townships if plan.row_of.get(t) == row_id)
-        values["villages"] = sum(1 for v in work.villages if plan.row_of.get(v) == row_id)
+        values["townships"] = townships_of.get(row_id, 0)
+        values["villages"] = villages_of.get(row_id, 0)
         values["other"] = None
         if row_id is None and not any(values.values()):
             continue  # nothing outside the rows: no row for it

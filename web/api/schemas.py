@@ -124,10 +124,23 @@ def page_of(item: type[Schema], name: str) -> type[Schema]:
     return Schema.from_dict(
         {
             "items": fields.List(fields.Nested(item), required=True),
-            "total": fields.Integer(required=True),
+            "total": fields.Integer(
+                required=True,
+                metadata={"description": "共多少条；total_exact 为 false 时是下限（实际更多）"},
+            ),
+            "total_exact": fields.Boolean(
+                required=True,
+                metadata={
+                    "description": "total 是否为确数。问题台账和待办只数到一个上限"
+                    "（至少 1,000 条，且不少于本页末条的序号），超过时为 false："
+                    "total 和 pages 都是下限，后面还有页"
+                },
+            ),
             "page": fields.Integer(required=True),
             "per_page": fields.Integer(required=True),
-            "pages": fields.Integer(required=True),
+            "pages": fields.Integer(
+                required=True, metadata={"description": "页数；total_exact 为 false 时是下限"}
+            ),
         },
         name=name,
     )
@@ -138,6 +151,7 @@ def page_answer(items: list[Any], found: Any) -> dict[str, Any]:
     return {
         "items": items,
         "total": found.total,
+        "total_exact": getattr(found, "exact", True),
         "page": found.number,
         "per_page": found.per_page,
         "pages": found.pages,

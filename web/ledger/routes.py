@@ -40,6 +40,7 @@ def index() -> str:
         "ledger/index.html",
         rows=found.items,
         total=found.total,
+        exact=found.exact,
         filters=filters,
         page=found.number,
         pages=found.pages,

@@ -236,10 +236,7 @@ def _visits_page(
         for spec in form.fields
         if spec.source
     }
-    coverage = next(
-        (c for c in village_visits.coverage(session, chosen()) if c.township.id == township.id),
-        None,
-    )
+    coverage = next(iter(village_visits.coverage(session, chosen(), township)), None)
     return render_template(
         "spot_checks/visits.html",
         township=township,
