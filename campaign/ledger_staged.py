@@ -25,8 +25,7 @@ audit records, at the end (campaign.registration)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -48,8 +47,9 @@ from campaign.ledger_import import (
 )
 from campaign.models import Unit, User
 from campaign.problem_status import PROCESS_KEY
-from core.db import READ_ONLY, Database
+from core.db import Database
 from core.errors import NotAllowed, NotFound
+from core.staged_parts import copy_in_parts, discard_abandoned, transaction
 from core.staging import Staging, Stale
 from engine.batch_start import can_start_together
 from engine.host import EngineHost
@@ -86,6 +86,8 @@ def import_staged(
         return sheet
     with database.apart() as connection:
         staged = connection.dialect.name == "sqlite"
+        if staged:
+            discard_abandoned(connection)  # what an import killed while copying left
         for _attempt in range(ATTEMPTS if staged else 0):
             staging = Staging()
             try:
@@ -94,41 +96,19 @@ def import_staged(
                     break  # the lifecycle cannot start its cases together: the old way
                 if not built.ok:
                     return built
-                with transaction(connection) as session:
-                    progress("写入", 0, len(built.created))
-                    _copy(session, staging, user_id, built)
-                    finish(session, built)
-                progress("写入", len(built.created), len(built.created))
+                _copy(connection, staging, user_id, built, progress, finish)
                 return built
             except Stale:
                 continue
             finally:
-                with transaction(connection, read_only=True) as session:
-                    staging.drop(session)
+                # The staged tables go with the driver's connection, closed here: dropping
+                # them took seconds for 100,000 entries (a new one is opened if needed).
+                connection.invalidate()
         with transaction(connection) as session:
             result = import_rows(session, host, _person(session, user_id), sheet, progress=progress)
             if result.ok:
                 finish(session, result)
             return result
-
-
-@contextmanager
-def transaction(connection: Connection, *, read_only: bool = False) -> Iterator[Session]:
-    """A transaction on the connection, committed when the block ends normally. `read_only`:
-    a deferred BEGIN (core.db), which takes no lock."""
-    connection.execution_options(**{READ_ONLY: read_only})
-    session = Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-        connection.execution_options(**{READ_ONLY: False})
 
 
 def _build(
@@ -160,10 +140,25 @@ def _build(
         return result
 
 
-def _copy(session: Session, staging: Staging, user_id: int, result: ImportResult) -> None:
-    staging.copy(session)
-    user = _person(session, user_id)
-    record_import(session, user, active_campaign(session), result)
+def _copy(
+    connection: Connection,
+    staging: Staging,
+    user_id: int,
+    result: ImportResult,
+    progress: Progress,
+    finish: Finish,
+) -> None:
+    """Copy the staged rows in, in parts, and show them with the import's record and the
+    caller's final work (core.staged_parts)."""
+
+    def last(session: Session) -> None:
+        user = _person(session, user_id)
+        record_import(session, user, active_campaign(session), result)
+        finish(session, result)
+
+    copy_in_parts(
+        connection, staging, last, progress=lambda done, total: progress("写入", done, total)
+    )
 
 
 def _still_allowed(session: Session, user_id: int, unit_codes: set[str]) -> None:
