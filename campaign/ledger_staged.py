@@ -1,4 +1,4 @@
-"""The ledger import on SQLite without holding up other writers: built apart, copied in once.
+"""The ledger import on SQLite without holding up other writers: built apart, copied in parts.
 
 SQLite lets one transaction write at a time, for as long as it lasts. Imported in the
 request's transaction, 100,000 rows held the write lock for about 50 s: every request that
@@ -7,14 +7,16 @@ wrote meanwhile (a task completed, a login) waited and failed with "database is 
 Here the sheet is read with no transaction at all; the rows are checked and the entries
 built (numbers, cases, work items, notices: campaign.registration, unchanged) in a
 transaction that only reads, their rows going to temporary tables of the importing
-connection (core.staging); then one write transaction checks what they were built on
-(the person may still register for each unit, no entry was registered and no number of
-their series taken meanwhile), copies the rows in, takes the numbers, links the audit
-records into the chain and records the import. Only that transaction holds the lock.
+connection (core.staging); then they are copied in in parts of about half a second each,
+hidden from everyone until the last (core.staged_parts). The first part checks what they
+were built on (the person may still register for each unit, no entry was registered and no
+number of their series taken meanwhile); the last takes the numbers, links the audit
+records into the chain, records the import and shows every row at once. Other writers wait
+for one part at most.
 
-All or nothing, for the importing person and everyone else: until the copy commits the
-database holds nothing of the import (a failure or a killed process leaves temporary
-tables, which go with the connection); the copy is one transaction. When an entry was
+All or nothing, for the importing person and everyone else: until the last transaction
+commits no one sees anything of the import; a failure deletes the parts copied, and what a
+killed process left is deleted by the next import (or the scheduler). When an entry was
 registered meanwhile (the staged entries' ids and numbers are in their cases' data), the
 build is done again; after `ATTEMPTS` such tries the import runs the old way, in one write
 transaction, so it always ends.
@@ -79,8 +81,8 @@ def import_staged(
     finish: Finish = _nothing,
 ) -> ImportResult:
     """Import the sheet as `ledger_import.import_ledger` does (same checks, same result),
-    committing it in a write transaction of its own, on SQLite one that lasts only the
-    copy. `finish` runs in that transaction."""
+    in transactions of its own: on SQLite the parts of the copy and a last one that shows
+    them, elsewhere one. `finish` runs in the last."""
     sheet = read_sheet(source, progress)
     if isinstance(sheet, ImportResult):
         return sheet

@@ -130,7 +130,6 @@ def copy_in_parts(
         with _unchecked_keys(connection):
             with transaction(connection) as session:
                 import_id = _first_part(session, staging)
-            _ACTIVE.add(import_id)
             done = len(staging.filled)
             progress(done, total)
             for table in sort_tables(staging.filled):
@@ -185,6 +184,7 @@ def _first_part(session: Session, staging: Staging) -> int:
     )
     session.add(record)
     session.flush()
+    _ACTIVE.add(record.id)  # before it commits: a clean-up of this process leaves it alone
     for table in sort_tables(staging.filled):
         last = staging.staged_range(table.name)[1]
         staging.copy_part(session, table, last, last, record.id)
@@ -208,12 +208,17 @@ def discard(connection: Connection, import_id: int) -> None:
         return
     with _unchecked_keys(connection):
         for name, (first, last) in json.loads(found).items():
-            for start in range(first, last + 1, PART_ROWS):
+            start, rows = first, PART_ROWS
+            while start <= last:
+                end = min(start + rows - 1, last)
+                began = time.monotonic()
                 with transaction(connection) as session:
                     session.execute(
                         text(f'DELETE FROM main."{name}" WHERE id BETWEEN :a AND :b'),  # noqa: S608
-                        {"a": start, "b": min(start + PART_ROWS - 1, last)},
+                        {"a": start, "b": end},
                     )
+                rows = _next_rows(rows, time.monotonic() - began, PART_ROWS)
+                start = end + 1
                 time.sleep(PAUSE_S)
         with transaction(connection) as session:
             session.execute(text("DELETE FROM staged_import WHERE id = :id"), {"id": import_id})
