@@ -124,6 +124,11 @@ def copy_in_parts(
     with transaction(connection, read_only=True) as session:
         counts = staging.number_all(session)
     total = sum(counts.values())
+    if connection.in_transaction():  # joined to a transaction of the caller's: nothing
+        with transaction(connection) as session:  # to hide from, nothing committed apart
+            _copy_at_once(session, staging, finish)
+        progress(total, total)
+        return
     part_rows = part_rows or PART_ROWS
     import_id: int | None = None
     try:
@@ -161,6 +166,20 @@ def copy_in_parts(
     finally:
         if import_id is not None:
             _ACTIVE.discard(import_id)
+
+
+def _copy_at_once(session: Session, staging: Staging, finish: Step) -> None:
+    """The copy in the caller's transaction (a savepoint of it): whole tables, the referenced
+    first, foreign keys checked."""
+    for check in staging.checks:
+        check(session)
+    staging.claim(session)
+    for table in sort_tables(staging.filled):
+        staging.copy_part(session, table, *staging.staged_range(table.name), 0)
+    for step in staging.finish:
+        step(session)
+    staging.give_back_held(session, 0)
+    finish(session)
 
 
 def _next_rows(rows: int, took: float, first: int) -> int:
