@@ -21,7 +21,10 @@ a last short transaction shows them all:
 
 A failure, a process killed between parts, or a last transaction refused as stale leaves
 rows no one sees; `discard` deletes them, a part at a time, and then the record. It runs when
-the import fails and, for an import whose process is gone, at the start of the next import.
+the import fails and, for an import whose process is gone, at the start of the next import
+and at the scheduler's ticks (campaign.jobs). On a connection already in a transaction of
+its caller's (the tests' bound sessions) nothing can be committed apart: the rows are copied
+at once, in that transaction.
 
 Foreign keys are not checked while the parts are copied (the ranges reference each other in
 any order the parts take; the rows were built by the application itself, and reference what
