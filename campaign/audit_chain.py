@@ -103,6 +103,54 @@ def link(session: Session, rows: list[dict[str, Any]]) -> None:
         row["hash"] = last_hash = digest(plain(row))
 
 
+# What stands for a record's id and prev_hash in its canonical form while it is prepared.
+_ID, _PREV = -918273645546372819, "p" * 64
+_AROUND_ID, _AROUND_PREV = f'"id":{_ID},', f'"prev_hash":"{_PREV}"'
+
+
+class Prepared(NamedTuple):
+    """A record's canonical form (`digest`) but for its id and prev_hash: before, between,
+    after them."""
+
+    before: str
+    between: str
+    after: str
+
+
+def prepare(rows: list[dict[str, Any]]) -> list[Prepared]:
+    """The canonical forms of new records (column values, defaults filled in here) ahead of
+    linking them (`link_prepared`): a long import makes them before it takes the lock, and
+    links them under it with one hash each."""
+    prepared = []
+    for row in rows:
+        for name, value in DEFAULTS.items():
+            if row.get(name) is None:
+                row[name] = value
+        canonical = json.dumps(
+            plain(row | {"id": _ID, "prev_hash": _PREV}),
+            ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        before, _, rest = canonical.partition(_AROUND_ID)
+        between, _, after = rest.partition(_AROUND_PREV)
+        prepared.append(Prepared(before + '"id":', "," + between + '"prev_hash":"', '"' + after))
+    return prepared
+
+
+def link_prepared(session: Session, rows: list[dict[str, Any]], prepared: list[Prepared]) -> None:
+    """`link` for rows made ready with `prepare`: the same ids and hashes."""
+    session.flush()
+    lock(session)
+    last_id, last_hash = head(session)
+    sha256 = hashlib.sha256
+    for row, (before, between, after) in zip(rows, prepared, strict=True):
+        last_id += 1
+        row["id"], row["prev_hash"] = last_id, last_hash
+        canonical = f"{before}{last_id}{between}{last_hash}{after}"
+        row["hash"] = last_hash = sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def chained(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows of a bulk insert, linked after the records already added to the session
     (which are flushed first, so they come first in the chain too)."""

@@ -13,6 +13,7 @@ from campaign import (
 )
 from campaign.comparison import runs
 from campaign.workflow_host import CampaignHost
+from core import staged_parts
 from core.db import Database
 from engine.runner import unit_of_work
 
@@ -74,6 +75,15 @@ def run_queued_comparisons(database: Database) -> int:
     return runs.work_queued(database, CampaignHost())
 
 
+def discard_abandoned_imports(database: Database) -> int:
+    """What an import killed while copying its rows in parts left (SQLite; rows no one sees,
+    core.staged_parts) is deleted, as the next import would; the imports discarded."""
+    if database.dialect != "sqlite":
+        return 0
+    with database.apart() as connection:
+        return len(staged_parts.discard_abandoned(connection))
+
+
 SCHEDULED_JOBS = [
     start_obligations,
     notify_new_reports,
@@ -81,4 +91,5 @@ SCHEDULED_JOBS = [
     deliver_notices,
     start_timer_cases,
     run_queued_comparisons,
+    discard_abandoned_imports,
 ]

@@ -1,4 +1,4 @@
-"""The ledger import on SQLite without holding up other writers: built apart, copied in once.
+"""The ledger import on SQLite without holding up other writers: built apart, copied in parts.
 
 SQLite lets one transaction write at a time, for as long as it lasts. Imported in the
 request's transaction, 100,000 rows held the write lock for about 50 s: every request that
@@ -7,14 +7,16 @@ wrote meanwhile (a task completed, a login) waited and failed with "database is 
 Here the sheet is read with no transaction at all; the rows are checked and the entries
 built (numbers, cases, work items, notices: campaign.registration, unchanged) in a
 transaction that only reads, their rows going to temporary tables of the importing
-connection (core.staging); then one write transaction checks what they were built on
-(the person may still register for each unit, no entry was registered and no number of
-their series taken meanwhile), copies the rows in, takes the numbers, links the audit
-records into the chain and records the import. Only that transaction holds the lock.
+connection (core.staging); then they are copied in in parts of about half a second each,
+hidden from everyone until the last (core.staged_parts). The first part checks what they
+were built on (the person may still register for each unit, no entry was registered and no
+number of their series taken meanwhile); the last takes the numbers, links the audit
+records into the chain, records the import and shows every row at once. Other writers wait
+for one part at most.
 
-All or nothing, for the importing person and everyone else: until the copy commits the
-database holds nothing of the import (a failure or a killed process leaves temporary
-tables, which go with the connection); the copy is one transaction. When an entry was
+All or nothing, for the importing person and everyone else: until the last transaction
+commits no one sees anything of the import; a failure deletes the parts copied, and what a
+killed process left is deleted by the next import (or the scheduler). When an entry was
 registered meanwhile (the staged entries' ids and numbers are in their cases' data), the
 build is done again; after `ATTEMPTS` such tries the import runs the old way, in one write
 transaction, so it always ends.
@@ -25,8 +27,7 @@ audit records, at the end (campaign.registration)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -48,8 +49,9 @@ from campaign.ledger_import import (
 )
 from campaign.models import Unit, User
 from campaign.problem_status import PROCESS_KEY
-from core.db import READ_ONLY, Database
+from core.db import Database
 from core.errors import NotAllowed, NotFound
+from core.staged_parts import copy_in_parts, discard_abandoned, transaction
 from core.staging import Staging, Stale
 from engine.batch_start import can_start_together
 from engine.host import EngineHost
@@ -79,13 +81,16 @@ def import_staged(
     finish: Finish = _nothing,
 ) -> ImportResult:
     """Import the sheet as `ledger_import.import_ledger` does (same checks, same result),
-    committing it in a write transaction of its own, on SQLite one that lasts only the
-    copy. `finish` runs in that transaction."""
+    in transactions of its own: on SQLite the parts of the copy and a last one that shows
+    them, elsewhere one. `finish` runs in the last."""
     sheet = read_sheet(source, progress)
     if isinstance(sheet, ImportResult):
         return sheet
     with database.apart() as connection:
         staged = connection.dialect.name == "sqlite"
+        joined = connection.in_transaction()  # a caller's transaction (tests): copied at once
+        if staged and not joined:
+            discard_abandoned(connection)  # what an import killed while copying left
         for _attempt in range(ATTEMPTS if staged else 0):
             staging = Staging()
             try:
@@ -94,41 +99,23 @@ def import_staged(
                     break  # the lifecycle cannot start its cases together: the old way
                 if not built.ok:
                     return built
-                with transaction(connection) as session:
-                    progress("写入", 0, len(built.created))
-                    _copy(session, staging, user_id, built)
-                    finish(session, built)
-                progress("写入", len(built.created), len(built.created))
+                _copy(connection, staging, user_id, built, progress, finish)
                 return built
             except Stale:
                 continue
             finally:
-                with transaction(connection, read_only=True) as session:
-                    staging.drop(session)
+                if joined:
+                    with transaction(connection, read_only=True) as session:
+                        staging.drop(session)
+                else:
+                    # The staged tables go with the driver's connection, closed here: dropping
+                    # them took seconds for 100,000 entries (a new one is opened if needed).
+                    connection.invalidate()
         with transaction(connection) as session:
             result = import_rows(session, host, _person(session, user_id), sheet, progress=progress)
             if result.ok:
                 finish(session, result)
             return result
-
-
-@contextmanager
-def transaction(connection: Connection, *, read_only: bool = False) -> Iterator[Session]:
-    """A transaction on the connection, committed when the block ends normally. `read_only`:
-    a deferred BEGIN (core.db), which takes no lock."""
-    connection.execution_options(**{READ_ONLY: read_only})
-    session = Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-        connection.execution_options(**{READ_ONLY: False})
 
 
 def _build(
@@ -160,10 +147,25 @@ def _build(
         return result
 
 
-def _copy(session: Session, staging: Staging, user_id: int, result: ImportResult) -> None:
-    staging.copy(session)
-    user = _person(session, user_id)
-    record_import(session, user, active_campaign(session), result)
+def _copy(
+    connection: Connection,
+    staging: Staging,
+    user_id: int,
+    result: ImportResult,
+    progress: Progress,
+    finish: Finish,
+) -> None:
+    """Copy the staged rows in, in parts, and show them with the import's record and the
+    caller's final work (core.staged_parts)."""
+
+    def last(session: Session) -> None:
+        user = _person(session, user_id)
+        record_import(session, user, active_campaign(session), result)
+        finish(session, result)
+
+    copy_in_parts(
+        connection, staging, last, progress=lambda done, total: progress("写入", done, total)
+    )
 
 
 def _still_allowed(session: Session, user_id: int, unit_codes: set[str]) -> None:

@@ -45,6 +45,7 @@ def planned(session: Session, scope: str, count: int, staging: Staging) -> int:
             raise Stale(f"numbers of {scope}: {now - seen} taken meanwhile")
 
     def take(target: Session) -> None:
+        unchanged(target)  # again: the rows may have been copied in parts meanwhile
         first = reserve(target, scope, count)
         assert first == seen + 1, (scope, first, seen)
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import audit, notifications, numbering
+from campaign import audit, audit_chain, notifications, numbering
 from campaign.actors import actor_for
 from campaign.models import (
     AuditEvent,
@@ -93,6 +93,7 @@ def register_many(
     are written into their cases' data, so they must not move (`fixed`)."""
     if (staging := staging_of(session)) is not None:
         staging.fixed.add(Problem.__tablename__)
+        staging.held.add((Problem.__tablename__, "number"))  # others may take it meanwhile
     with _planned_with_values(session), writing_behind(session):
         return _register_many(session, host, user, campaign, entries, progress)
 
@@ -198,7 +199,10 @@ def _register_many(
         made += zip(problem_ids, batch_numbers, strict=True)
         progress(start + len(batch), len(entries))
     if (staging := staging_of(session)) is not None:
-        staging.finish.append(lambda target: _record(target, user, now, registered))
+        # Made now, linked into the chain by the copy's last transaction (it holds the lock).
+        rows = _audit_rows(user, now, registered)
+        prepared = audit_chain.prepare(rows)
+        staging.finish.append(lambda target: _record_prepared(target, rows, prepared))
     else:
         _record(session, user, now, registered)
     return made
@@ -224,6 +228,30 @@ def _record(
             for entry, number in registered[start : start + BATCH]
         ]
         bulk.insert_rows(session, AuditEvent, audit.chained(session, rows))
+
+
+def _audit_rows(
+    user: User, now: datetime, registered: list[tuple[Registration, str]]
+) -> list[dict[str, Any]]:
+    return [
+        audit.event_values(
+            "problem.register",
+            actor=user,
+            target=f"problem:{number}",
+            source=entry.source,
+            at=now,
+            unit=entry.unit,
+        )
+        for entry, number in registered
+    ]
+
+
+def _record_prepared(
+    session: Session, rows: list[dict[str, Any]], prepared: list[audit_chain.Prepared]
+) -> None:
+    audit_chain.link_prepared(session, rows, prepared)
+    for start in range(0, len(rows), BATCH):
+        bulk.insert_rows(session, AuditEvent, rows[start : start + BATCH])
 
 
 def case_data(entry: Registration, problem_id: int, number: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Column, Table, func, select, text
 from sqlalchemy.orm import Session
 
+from core.staged_parts import SHOW_PARTS
 from core.staging import staging_of
 from core.write_behind import writer_of
 
@@ -49,7 +50,9 @@ def reserve_ids(session: Session, model: Any, count: int) -> list[int]:
         if writer_of(session) is None:
             return _next_values(session, model.__table__, count)
         return _from_pool(session, model.__table__, count)
-    largest = session.scalar(select(func.max(model.id))) or 0
+    # Rows of an import being copied in parts count too, hidden as they are (core.staged_parts).
+    largest = session.scalar(select(func.max(model.id)).execution_options(**{SHOW_PARTS: True}))
+    largest = largest or 0
     return list(range(largest + 1, largest + 1 + count))
 
 

@@ -40,6 +40,7 @@ from campaign.models.spot_checks import SpotCheckResult, VillageVisit
 from campaign.models.submissions import FormSubmission
 from campaign.models.supervision import Supervision, SupervisionPart
 from campaign.models.tip_offs import TipOff, TipOffStatus, TipOffThrottle
+from core.staged_parts import StagedImport  # an import copied in parts; hides its rows
 
 __all__ = [
     "AccountRequest",
@@ -89,6 +90,7 @@ __all__ = [
     "RollRow",
     "SpotCheckResult",
     "SpotCheckSample",
+    "StagedImport",
     "StatCategory",
     "Supervision",
     "SupervisionPart",

@@ -31,8 +31,10 @@ pytestmark = pytest.mark.usefixtures("june_2022")
 # (2), whether the record's campaign has ended (1: read-only, campaign.current.ensure_open).
 # On PostgreSQL the audit chain takes its advisory lock and the notices go by binary
 # COPY, which reads the table's column types first (core.bulk, once per session), and the
-# COPY itself is no statement. 31 and 32 before.
-MOST = {"sqlite": 21, "postgresql": 22}
+# COPY itself is no statement. On SQLite the first statement of the transaction reads which
+# imports are being copied in parts, whose rows every statement then leaves out
+# (core.staged_parts; none, nearly always, and then nothing is added). 31 and 32 before.
+MOST = {"sqlite": 22, "postgresql": 22}
 
 
 @contextmanager
