@@ -4,7 +4,7 @@ case_event stays append-only except for the rows of an import that was never sho
 its clean-up removes
 
 Revision ID: 0037
-Revises: 0034
+Revises: 0036
 Create Date: 2026-12-01 02:00:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from core.db import UTCDateTime
 
 revision: str = "0037"
-down_revision: str | None = "0034"
+down_revision: str | None = "0036"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -14,16 +14,17 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import aliased
 
-from campaign import audit, jobs, ledger_staged, problems
+from campaign import audit, bootstrap, jobs, ledger_staged, problems
 from campaign.models import Problem, StagedImport
 from campaign.workflow_host import CampaignHost
-from core import bulk, clock, staged_parts
+from core import bulk, clock, schema, staged_parts
 from core.db import Database
 from engine.models import Case
 from tests.campaign.conftest import registration
@@ -32,21 +33,25 @@ from tests.reports.test_ledger_staged import (
     CHILD,
     ROOT,
     assert_chain_holds,
-    database,
     office_id,
     sheet,
     visible,
 )
 
-__all__ = ["database"]  # the module's database, shared with test_ledger_staged's fixture
-
 TABLES = ("problem", "case_instance", "case_event", "work_item", "notification")
 
 
-@pytest.fixture(autouse=True)
-def sqlite_only(database: Database) -> None:
-    if database.dialect != "sqlite":
-        pytest.skip("PostgreSQL imports in one transaction: its writers do not wait for it")
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A SQLite file whatever database the suite runs on: the copy in parts is SQLite's
+    (PostgreSQL imports in one transaction, its writers never waiting for the import)."""
+    path = tmp_path_factory.mktemp("parts") / "ykt.sqlite3"
+    db = Database(f"sqlite:///{path}")
+    schema.upgrade(db)
+    with db.transaction() as session:
+        bootstrap.initialise(session, with_demo=True, deployed_by="tests")
+    yield db
+    db.dispose()
 
 
 @pytest.fixture
