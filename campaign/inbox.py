@@ -161,19 +161,9 @@ def _count(session: Session, query: Select[Any]) -> int:
 
 
 def counts(
-    session: Session,
-    user: User,
-    known: dict[str, int] | None = None,
-    campaign_id: int | None = None,
-) -> dict[str, int]:
-    """The tabs' counts in a campaign (None: the one in progress); `known` holds those the
-    caller has counted already."""
-    return _counts(session, user, known or {}, work_in_campaign(session, campaign_id))
-
-
-def _counts(
     session: Session, user: User, known: dict[str, int], of_campaign: Scope
 ) -> dict[str, int]:
+    """The tabs' counts of a campaign's work; `known` holds those the caller has counted."""
     return {
         tab: known[tab] if tab in known else _count(session, _base(user, tab, of_campaign))
         for tab in ("open", "claimed", "overdue")
@@ -215,7 +205,7 @@ def page(
         counted.total,
         number,
         per_page,
-        _counts(session, user, known, of_campaign),
+        counts(session, user, known, of_campaign),
         counted.exact,
     )
 

@@ -216,17 +216,7 @@ def _record(
     requests' records must not wait for a whole import. Made a batch at a time, as the
     entries, so that they are not all held at once."""
     for start in range(0, len(registered), BATCH):
-        rows = [
-            audit.event_values(
-                "problem.register",
-                actor=user,
-                target=f"problem:{number}",
-                source=entry.source,
-                at=now,
-                unit=entry.unit,
-            )
-            for entry, number in registered[start : start + BATCH]
-        ]
+        rows = _audit_rows(user, now, registered[start : start + BATCH])
         bulk.insert_rows(session, AuditEvent, audit.chained(session, rows))
 
 

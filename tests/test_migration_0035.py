@@ -13,14 +13,15 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bench.comparison_data import generate, id_number
-from campaign import bootstrap, campaigns, households, obligations
+from campaign import bootstrap, campaigns, households
 from campaign.comparison import rolls
 from campaign.comparison.protection import KeyFile
 from campaign.comparison.run import run_comparison
 from campaign.current import active_campaign
-from campaign.models import Household, Obligation, Unit
+from campaign.models import Household
 from core import schema
 from core.db import Database
+from tests.campaign.conftest import drawn_sample
 from tests.comparison.conftest import load, village_names
 from tests.databases import fresh_database_url
 
@@ -37,18 +38,8 @@ def test_lists_by_campaign_go_down_and_up_with_their_data(tmp_path: Path) -> Non
                 load(session, key_file, data)
                 raised = run_comparison(session, actor_name="tests").total
                 year_2022 = active_campaign(session)
-                qsz = session.scalars(select(Unit).where(Unit.code == "QSZ")).one()
-                report = Obligation(
-                    campaign_id=year_2022.id,
-                    deadline_code="spot_check",
-                    period="2099",
-                    unit_id=qsz.id,
-                    due_on=date(2022, 7, 31),
-                )
-                session.add(report)
-                session.flush()
                 # A sample of 2022 drawn from 2022's list, whose copies go on the way back.
-                drawn_2022 = len(obligations.draw_sample(session, report, 2))
+                drawn_2022 = len(drawn_sample(session, year_2022, 2))
                 made = campaigns.create_from(
                     session, year_2022, code="2023-HTK", year=2023, name=""
                 )
@@ -57,16 +48,7 @@ def test_lists_by_campaign_go_down_and_up_with_their_data(tmp_path: Path) -> Non
                     select(func.count()).where(Household.campaign_id == made.id)
                 )
                 # A sample of 2023 drawn from 2023's copies.
-                later = Obligation(
-                    campaign_id=made.id,
-                    deadline_code="spot_check",
-                    period="2099",
-                    unit_id=qsz.id,
-                    due_on=date(2023, 7, 31),
-                )
-                session.add(later)
-                session.flush()
-                drawn = len(obligations.draw_sample(session, later, 3))
+                drawn = len(drawn_sample(session, made, 3))
                 ids = (year_2022.id, made.id)
             assert raised and per_list and drawn and drawn_2022
 
@@ -114,7 +96,6 @@ def test_the_way_back_keeps_one_household_per_code_and_refuses_shared_findings(
             schema.upgrade(db)
             with db.transaction() as session:
                 bootstrap.initialise(session, with_demo=True, deployed_by="tests")
-                qsz = session.scalars(select(Unit).where(Unit.code == "QSZ")).one()
                 for year in (2022, 2023, 2024):
                     campaign = active_campaign(session)
                     if year > 2022:
@@ -122,16 +103,7 @@ def test_the_way_back_keeps_one_household_per_code_and_refuses_shared_findings(
                             session, campaign, code=f"{year}-HTK", year=year, name=""
                         )
                         campaign = campaigns.start(session, made)
-                    report = Obligation(
-                        campaign_id=campaign.id,
-                        deadline_code="spot_check",
-                        period="2099",
-                        unit_id=qsz.id,
-                        due_on=date(year, 7, 31),
-                    )
-                    session.add(report)
-                    session.flush()
-                    obligations.draw_sample(session, report, year)
+                    drawn_sample(session, campaign, year)
                     if year == 2023:
                         households.set_active(session, key_file, "QSZ01", "QSZ01-001", False)
                         households.set_active(session, key_file, "QSZ01", "QSZ01-002", False)

@@ -10,7 +10,7 @@ from functools import wraps
 from typing import Any, ParamSpec
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, redirect, render_template, request, session
+from flask import Blueprint, Flask, g, redirect, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -28,7 +28,15 @@ _SLOT = "campaign_id"
 
 def chosen() -> Campaign:
     """The campaign chosen in this login's session, or the one in progress: a campaign no
-    longer offered (or never started) falls back to the one in progress."""
+    longer offered (or never started) falls back to the one in progress. Found once per
+    request: the menu, the selector and the page all ask."""
+    if "chosen_campaign" not in g:
+        g.chosen_campaign = _find_chosen()
+    found: Campaign = g.chosen_campaign
+    return found
+
+
+def _find_chosen() -> Campaign:
     store = db.session()
     wanted = session.get(_SLOT)
     if isinstance(wanted, int):

@@ -1,15 +1,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import problems, tasks
-from campaign.models import Attachment, Problem, User
+from campaign import obligations, problems, tasks
+from campaign.models import (
+    Attachment,
+    Campaign,
+    Obligation,
+    Problem,
+    SpotCheckSample,
+    Unit,
+    User,
+)
 from campaign.workflow_host import CampaignHost
 from core import clock
 from engine.models import WorkItem
@@ -128,3 +136,18 @@ def uploaded(session: Session, case_id: int, person: User) -> Attachment:
     session.add(attachment)
     session.flush()
     return attachment
+
+
+def drawn_sample(session: Session, campaign: Campaign, seed: int) -> list[SpotCheckSample]:
+    """A spot check of 青山镇 (QSZ) owed in the campaign, its sample drawn with the seed."""
+    township = session.scalars(select(Unit).where(Unit.code == "QSZ")).one()
+    report = Obligation(
+        campaign_id=campaign.id,
+        deadline_code="spot_check",
+        period="2099",
+        unit_id=township.id,
+        due_on=date(campaign.year, 7, 31),
+    )
+    session.add(report)
+    session.flush()
+    return obligations.draw_sample(session, report, seed)

@@ -13,14 +13,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bench.comparison_data import PLANTED_KINDS, generate, id_number
-from campaign import campaigns, households, obligations
+from campaign import campaigns, households
 from campaign.comparison import rolls, verification
 from campaign.comparison.protection import KeyFile
 from campaign.comparison.run import list_discrepancies, run_comparison
 from campaign.current import active_campaign
-from campaign.models import Campaign, Discrepancy, Household, Obligation, RollRow, Unit
+from campaign.models import Campaign, Discrepancy, Household, RollRow
 from campaign.workflow_host import CampaignHost
 from core.errors import Conflict
+from tests.campaign.conftest import drawn_sample
 from tests.comparison.conftest import load, village_names
 
 ID_1, ID_2 = (id_number(n, date(1960 + n, 1, 2)) for n in (41, 42))
@@ -90,17 +91,7 @@ def test_the_next_campaign_starts_from_a_copy_and_the_ended_list_stays(
     with pytest.raises(Conflict, match="身份证号已登记"):
         households.add_household(db_session, key_file, "QSZ02", typed("QSZ02-909", ID_2))
     # 2023's sample is drawn from 2023's list.
-    qsz = db_session.scalars(select(Unit).where(Unit.code == "QSZ")).one()
-    report = Obligation(
-        campaign_id=year_2023.id,
-        deadline_code="spot_check",
-        period="2099",
-        unit_id=qsz.id,
-        due_on=date(2023, 7, 31),
-    )
-    db_session.add(report)
-    db_session.flush()
-    drawn = obligations.draw_sample(db_session, report, 11)
+    drawn = drawn_sample(db_session, year_2023, 11)
     assert drawn
     owners = db_session.scalars(
         select(Household.campaign_id).where(Household.id.in_([s.household_id for s in drawn]))
