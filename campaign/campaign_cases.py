@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, exists, false, inspect, or_, select, union_all
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from campaign import current
 from campaign.models import Campaign, Supervision, SupervisionPart
@@ -69,7 +70,19 @@ def work_in_campaign(session: Session, campaign_id: int | None) -> ColumnElement
 
 
 def ensure_case_open(session: Session, case_id: int) -> None:
-    """Refuse a change to a case whose record belongs to an ended campaign: one statement."""
+    """Refuse a change to a case whose record belongs to an ended campaign: one statement,
+    over its own kind's table when the session holds the case (a completion, a claim: the
+    statement over every kind costs more to build than to run)."""
+    case: Case | None = session.identity_map.get(identity_key(Case, case_id))
+    if (
+        case is not None
+        and not {"subject_type", "subject_id"} & inspect(case).unloaded
+        and case.subject_id is not None
+    ):
+        if case.subject_type not in KINDS:
+            return  # a case of no known record: the campaign in progress's
+        current.ensure_open_among(session, _campaign_of_record(case.subject_type, case.subject_id))
+        return
     campaigns = union_all(
         *(
             _campaign_of_subject(name)[0].where(Case.id == case_id, Case.subject_type == name)
@@ -77,3 +90,15 @@ def ensure_case_open(session: Session, case_id: int) -> None:
         )
     )
     current.ensure_open_among(session, campaigns)
+
+
+def _campaign_of_record(name: str, record_id: int) -> Select[tuple[int]]:
+    """The campaign of a record of this kind, by the record's id."""
+    if name == "supervision_part":
+        return (
+            select(Supervision.campaign_id)
+            .join(SupervisionPart, SupervisionPart.supervision_id == Supervision.id)
+            .where(SupervisionPart.id == record_id)
+        )
+    model = KINDS[name].model
+    return select(model.campaign_id).where(model.id == record_id)

@@ -23,13 +23,15 @@ from campaign import (
     tasks,
     tip_offs,
 )
+from campaign.campaign_cases import ensure_case_open
 from campaign.current import active_campaign, has_ended, started_campaigns
 from campaign.models import Campaign, FiledTable, Problem
 from campaign.reports import filing
 from campaign.workflow_host import CampaignHost
 from core.errors import NotAllowed
-from engine.models import WorkItem
+from engine.models import Case, WorkItem
 from tests.campaign.conftest import approval, open_step, registered, registration, user
+from tests.campaign.test_supervision import issued
 
 ENDED = "已结束，其记录只读"
 
@@ -239,3 +241,23 @@ def test_an_ended_campaigns_timers_wait(db_session: Session, host: CampaignHost)
     _start_2023(db_session)
     assert not {o.case_id for o in started} & due()
     assert host.timers_fire_for(db_session) is not None
+
+
+def test_every_kind_of_ended_record_is_refused_whether_its_case_is_held_or_not(
+    db_session: Session, host: CampaignHost
+) -> None:
+    """ensure_case_open reads the held case's own kind, else every kind: the same answer."""
+    registered(db_session, host, registration())
+    issued(db_session, host)
+    _start_2023(db_session)
+    cases = db_session.execute(select(Case.id, Case.subject_type)).all()
+    assert {"problem", "supervision_part"} <= {kind for _, kind in cases}
+    for case_id, _kind in cases:
+        held = db_session.get(Case, case_id)  # the session holds it while it is referred to
+        assert held is not None
+        with pytest.raises(NotAllowed, match=ENDED):
+            ensure_case_open(db_session, case_id)
+        db_session.expunge_all()
+        del held
+        with pytest.raises(NotAllowed, match=ENDED):
+            ensure_case_open(db_session, case_id)
