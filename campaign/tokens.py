@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from campaign import audit
 from campaign.models import ApiToken, User
@@ -129,7 +129,16 @@ def user_for_token(session: Session, token: str, *, source: str = "") -> User:
     API's 401), and the refusal is kept in the audit log although the request rolls back."""
     row = None
     if token.startswith(TOKEN_PREFIX):
-        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+        # The token, its person and the person's roles in one statement: every request asks.
+        row = (
+            session.scalars(
+                select(ApiToken)
+                .where(ApiToken.token_hash == _digest(token))
+                .options(joinedload(ApiToken.user).joinedload(User.roles))
+            )
+            .unique()
+            .first()
+        )
     if row is None:
         audit.record_refusal(
             session,

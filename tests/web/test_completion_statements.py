@@ -12,6 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from campaign import accounts
+from campaign.models import User
 from campaign.workflow_host import CampaignHost
 from core.db import Database
 from engine.models import WorkItem
@@ -87,3 +89,22 @@ def test_a_web_completion_runs_a_bounded_number_of_statements(
         if n > lock and s.startswith("SELECT work_item.id, work_item.case_id")
     )
     assert lock < reread
+
+
+def test_an_api_request_learns_who_it_acts_for_in_one_statement(
+    db_session: Session, bound_database: Database, client: FlaskClient
+) -> None:
+    """The token, its person and the person's roles: asked by every API request."""
+    user = db_session.scalars(select(User).where(User.username == "qsz_fzr")).one()
+    headers = {"Authorization": f"Bearer {accounts.issue_token(db_session, user)}"}
+    db_session.commit()
+
+    with counted(bound_database) as statements:
+        answer = client.get("/api/v1/tasks", headers=headers)
+
+    assert answer.status_code == 200
+    listing = "\n".join(s[:160] for s in statements)
+    who = [s for s in statements if "FROM api_token" in s]
+    assert len(who) == 1 and "JOIN app_user" in who[0] and "role_assignment" in who[0], listing
+    alone = ("SELECT app_user.", "SELECT role_assignment.")
+    assert not [s for s in statements if s.startswith(alone)], listing
