@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaign import org
 from campaign.models import Campaign, FocusItem, Obligation, Programme, StatCategory, Unit
 from campaign.models.org import UnitKind
 from core import clock
@@ -68,6 +69,22 @@ def _responsible_units(session: Session, context: CaseContext, data: Mapping[str
         .order_by(Unit.sort_order, Unit.code)
     )
     return [(u.code, u.name) for u in rows]
+
+
+def _responsible_unit_among(session: Session, code: str) -> Options:
+    """The responsible unit chosen, if it may be one. It is the unit the next task goes to,
+    so the session keeps it by its code (org.unit_by_code then needs no statement)."""
+    unit = session.scalar(
+        select(Unit).where(
+            Unit.code == code,
+            Unit.kind.in_([k.value for k in _RESPONSIBLE_KINDS]),
+            Unit.active.is_(True),
+        )
+    )
+    if unit is None:
+        return []
+    org.remember_by_code(session, unit)
+    return [(unit.code, unit.name)]
 
 
 def _inspection_teams(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
@@ -190,14 +207,28 @@ SOURCES: dict[str, Callable[[Session, CaseContext, Mapping[str, Any]], Options]]
     "returned_reports": _returned_reports,
 }
 
+# Sources whose check of one submitted value reads only that value's row: code -> choices.
+NARROWED: dict[str, Callable[[Session, str], Options]] = {
+    "responsible_units": _responsible_unit_among,
+}
+
 
 def options(
-    session: Session, source: str, context: CaseContext, data: Mapping[str, Any]
+    session: Session,
+    source: str,
+    context: CaseContext,
+    data: Mapping[str, Any],
+    wanted: str | None = None,
 ) -> Options:
+    """The choices of a source for a form; with `wanted` (a submitted value being checked),
+    those a source can narrow to that value (the others answer with all their choices)."""
     try:
         provider = SOURCES[source]
     except KeyError:
         raise ValueError(f"unknown choice source {source!r}") from None
+    narrowed = NARROWED.get(source)
+    if wanted is not None and narrowed is not None:
+        return narrowed(session, wanted)
     return provider(session, context, data)
 
 
@@ -209,8 +240,10 @@ def clean_form(session: Session, form_key: str, data: Mapping[str, Any]) -> dict
     assert form is not None, form_key
     context = CaseContext()
 
-    def provide(source: str, submitted: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
-        return options(session, source, context, submitted)
+    def provide(
+        source: str, submitted: Mapping[str, Any], wanted: str | None = None, /
+    ) -> Sequence[tuple[str, str]]:
+        return options(session, source, context, submitted, wanted)
 
     try:
         return form.validate(data, today=clock.local_now().date(), choices=provide)

@@ -5,17 +5,21 @@ notice says is campaign.notice_texts', the notifications page's campaign.notice_
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from campaign import notice_texts
 from campaign.models import Notification, RoleAssignment, Unit, User
 from campaign.models.accounts import Role
 from campaign.notice_texts import FAMILIES, TaskRow
 from core import bulk, clock
+from core.db import UTCDateTime
+from engine import projection
 from engine.batch_start import StartedCase
-from engine.models import WorkItem, WorkItemState
+from engine.models import Case, WorkItem, WorkItemState
 
 KIND_LABELS = FAMILIES
 
@@ -93,27 +97,44 @@ def for_new_work(session: Session, *case_ids: int, returned: bool = False, note:
     verb = "被退回，请重新办理" if returned else "待您办理"
     if note:
         verb += f"（{note}）"
-    items = session.execute(
-        select(
-            WorkItem.id,
-            WorkItem.unit_id,
-            WorkItem.role,
-            WorkItem.title,
-            WorkItem.case_id,
-            WorkItem.due_at,
-        ).where(
-            WorkItem.case_id.in_(case_ids),
-            WorkItem.state == WorkItemState.OPEN.value,
-            ~exists().where(Notification.work_item_id == WorkItem.id),
-        )
-    ).all()
+    items = _just_opened(session, case_ids)
+    if items is None:
+        found = session.execute(
+            select(
+                WorkItem.id,
+                WorkItem.unit_id,
+                WorkItem.role,
+                WorkItem.title,
+                WorkItem.case_id,
+                WorkItem.due_at,
+            ).where(
+                WorkItem.case_id.in_(case_ids),
+                WorkItem.state == WorkItemState.OPEN.value,
+                ~exists().where(Notification.work_item_id == WorkItem.id),
+            )
+        ).tuples()
+        items = list(found)
     # What each task is about (its record, unit, deadline): a few queries for the whole batch.
     texts = notice_texts.about(
         session, [TaskRow(i, case, unit, title, due) for i, unit, _, title, case, due in items]
     )
     return _tell_holders(
-        session, texts, [(i, unit, role) for i, unit, role, *_ in items], kind, verb
+        session, texts, [(i, unit, role) for i, unit, role, *_ in items], kind, verb, few=True
     )
+
+
+def _just_opened(
+    session: Session, case_ids: tuple[int, ...]
+) -> list[tuple[int, int | None, str, str, int, datetime | None]] | None:
+    """A case's open tasks without a notice, when its step just opened them all (a completion
+    then reads nothing: nobody can have heard of them); None when that is not known."""
+    if len(case_ids) != 1:
+        return None
+    case = session.identity_map.get(identity_key(Case, case_ids[0]))
+    opened = projection.opened_items(session, case) if case is not None else None
+    if opened is None:
+        return None
+    return [(w.id, w.unit_id, w.role, w.title, w.case_id, w.due_at) for w in opened]
 
 
 def for_started_work(
@@ -147,11 +168,16 @@ def _tell_holders(
     items: list[tuple[int, int | None, str]],
     kind: str,
     verb: str,
+    *,
+    few: bool = False,
 ) -> int:
     """One notice per holder of each (work item, unit, role), inserted together; `texts`
-    says what each item is about."""
-    holders = holders_of(session, {(unit_id, role) for _, unit_id, role in items})
+    says what each item is about. `few`: the items are tasks of a step or two, stored where
+    a statement sees them (not an import's)."""
     now = clock.now()
+    if few and len(items) <= _FEW and bulk.writes_in_place(session):
+        return _tell_holders_at_once(session, texts, items, kind, verb, now)
+    holders = holders_of(session, {(unit_id, role) for _, unit_id, role in items})
     rows = []
     for item_id, unit_id, role in items:
         text = notice_texts.new_work(texts[item_id], verb)
@@ -167,6 +193,47 @@ def _tell_holders(
         ]
     bulk.insert_rows(session, Notification, rows)
     return len(rows)
+
+
+_FEW = 8  # items whose notices one INSERT ... SELECT makes (more: a COPY of rows made here)
+
+
+def _tell_holders_at_once(
+    session: Session,
+    texts: Mapping[int, notice_texts.About],
+    items: list[tuple[int, int | None, str]],
+    kind: str,
+    verb: str,
+    now: datetime,
+) -> int:
+    """As _tell_holders, for a few items (a completion's): the holders are found by the
+    statement that inserts their notices."""
+    made = [
+        select(
+            RoleAssignment.user_id,
+            literal(kind),
+            literal(notice_texts.new_work(texts[item_id], verb)),
+            literal(item_id),
+            literal(now, UTCDateTime()),
+        )
+        .join(User)
+        .where(
+            RoleAssignment.unit_id == unit_id,
+            RoleAssignment.role == role,
+            User.enabled.is_(True),
+        )
+        .distinct()
+        for item_id, unit_id, role in items
+        if unit_id is not None  # a role is always held in a unit: nobody holds it elsewhere
+    ]
+    if not made:
+        return 0
+    columns = ["user_id", "kind", "text", "work_item_id", "created_at"]
+    source = made[0] if len(made) == 1 else union_all(*made)
+    # Counted from RETURNING: the driver's row count of an INSERT ... SELECT is not kept
+    # everywhere (-1 on PostgreSQL through the session).
+    inserted = insert(Notification).from_select(columns, source).returning(Notification.id)
+    return len(session.execute(inserted).all())
 
 
 def for_reassigned(

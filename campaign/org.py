@@ -15,6 +15,11 @@ from core.errors import Conflict, InvalidInput, NotFound
 _BY_CODE = "ykt.units_by_code"  # session.info: the units this session looked up by code
 
 
+def remember_by_code(session: Session, unit: Unit) -> None:
+    """Keep a unit just read for unit_by_code's next look-up of its code in this session."""
+    session.info.setdefault(_BY_CODE, {})[unit.code] = unit
+
+
 def unit_by_code(session: Session, code: str) -> Unit:
     """A unit by its code; asked again in the same session (a completion asks for the same
     unit three times), the unit it already holds, while it is still that unit's code."""

@@ -18,6 +18,7 @@ from engine import definitions
 from engine.models import WorkItem, WorkItemState
 
 ILLEGAL_GROUP = 3  # (三) 违法违规
+CLOSING_FORMS = ("signoff", "confirm_close")
 VOID_PROPOSALS = {"review_registration": "review_decision", "rectify": "action"}
 NO_VOID_WITH_CLUE = "已向纪检监察机关移送问题线索的问题不能作废，由纪检监察机关依规处置"
 NO_TRANSFER_REASON = "整改单位未说明不移送问题线索的理由：请退回整改补充说明，或移送问题线索"
@@ -50,7 +51,8 @@ def check_before(
         raise NotAllowed("公示内容须由拟稿人以外的另一人审批")
     if form == "confirm_close":
         clues.require_outcomes(session, problem)
-    if is_illegal(problem) and not has_clue(session, problem):
+    # Only these steps close a problem; the others need neither its group nor its clues read.
+    if form in CLOSING_FORMS and is_illegal(problem) and not has_clue(session, problem):
         _transfer_or_reason(problem, form, data)
 
 

@@ -80,6 +80,10 @@ def complete(
         task=done.item.bpmn_id,
         form=done.item.form_key,
     )
+    # Sent before returning, as every completion's writes were when the notices always read
+    # the case's tasks (which flushed them): a reader on another session of the same
+    # transaction sees the entry as the completion left it.
+    session.flush()
     return done
 
 

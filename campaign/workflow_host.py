@@ -52,8 +52,10 @@ class CampaignHost:
         if form is None:
             raise SubmissionInvalid({"": f"表单不存在：{form_key}"})
 
-        def provide(source: str, submitted: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
-            return choices.options(session, source, context, submitted)
+        def provide(
+            source: str, submitted: Mapping[str, Any], wanted: str | None = None, /
+        ) -> Sequence[tuple[str, str]]:
+            return choices.options(session, source, context, submitted, wanted)
 
         clean = form.validate(data, today=clock.local_now().date(), choices=provide)
         if form_key in category_rules.FORMS:

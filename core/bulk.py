@@ -27,6 +27,13 @@ from core.write_behind import writer_of
 ID_POOL = 10_000
 
 
+def writes_in_place(session: Session) -> bool:
+    """Whether the session's statements write to the tables themselves: not staged for a copy
+    (core.staging) nor gathered by a writer behind it (core.write_behind), whose rows a
+    statement of its own (an INSERT ... SELECT) would not see."""
+    return staging_of(session) is None and writer_of(session) is None
+
+
 def insert_rows(session: Session, model: Any, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert the rows (dicts of column values; Python-side defaults fill the rest)."""
     if rows:

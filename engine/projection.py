@@ -3,6 +3,7 @@ waiting timers become timer rows. Runs in the same transaction as the state it r
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -167,14 +168,37 @@ def project(
     if item_rows is None:
         item_rows = list(session.scalars(_OPEN_ITEMS, {"case_id": case.id}))
     _store_timers(session, case, timers, timer_rows)
-    steps = _store_work_items(session, host, case, workflow, due_by_task, item_rows)
+    steps, opened = _store_work_items(session, host, case, workflow, due_by_task, item_rows)
     waits.store(session, case, workflow, rows.waits.get(case.id))
     # The steps left open, for the record that follows the case right after (open_steps),
     # tied to the state just stored: a rollback or another step leaves a different one.
     session.info.setdefault(_OPEN_STEPS, {})[case.id] = (case.state, steps)
+    # The items this step opened, when they are all the case's open items (none was open
+    # before and stays open), for the notices that follow (opened_items). A few cases only:
+    # a batch of steps would otherwise hold every item it opened.
+    held: OrderedDict[int, tuple[str, list[WorkItem]]] = session.info.setdefault(
+        _OPENED, OrderedDict()
+    )
+    held.pop(case.id, None)
+    if len(opened) == len(steps):
+        held[case.id] = (case.state, opened)
+        while len(held) > _OPENED_KEPT:
+            held.popitem(last=False)
 
 
 _OPEN_STEPS = "ykt.open_steps"  # session.info: case id → (state stored, its open steps)
+_OPENED = "ykt.opened_items"  # session.info: case id → (state stored, the items it opened)
+_OPENED_KEPT = 8
+
+
+def opened_items(session: Session, case: Case) -> list[WorkItem] | None:
+    """The case's open work items when its last step opened every one of them and the case
+    still holds the state that step stored (none of them can have been told of yet); None
+    when that is not known."""
+    stored, items = session.info.get(_OPENED, {}).pop(case.id, (None, []))
+    if stored is not None and inspect(case).dict.get("state") is stored:
+        return items
+    return None
 
 
 def open_steps(session: Session, case: Case) -> list[str]:
@@ -233,9 +257,9 @@ def _store_work_items(
     workflow: BpmnWorkflow,
     due_by_task: dict[str, datetime],
     rows: list[WorkItem],
-) -> list[str]:
+) -> tuple[list[str], list[WorkItem]]:
     """Open, update and cancel the case's work items to match its READY tasks; returns the
-    BPMN ids of those left open."""
+    BPMN ids of those left open and the items opened."""
     open_items = {w.task_guid: w for w in rows}
     ready = {str(t.id): t for t in spiff.tasks_in(workflow, TaskState.READY, manual=True)}
     now = clock.now()
@@ -248,13 +272,14 @@ def _store_work_items(
         else:
             item.due_at = due_by_task.get(guid)
     context = context_of(case)
+    opened: list[WorkItem] = []
     for guid, task in ready.items():
         if guid in open_items:
             continue
         lane = lane_of(task)
         assignment = host.assign(session, lane, context, task.data)
         form = getattr(task.task_spec, "form", None)
-        session.add(
+        opened.append(
             WorkItem(
                 case_id=case.id,
                 task_guid=guid,
@@ -268,7 +293,8 @@ def _store_work_items(
                 created_at=now,
             )
         )
-    return [task.task_spec.bpmn_id or "" for task in ready.values()]
+    session.add_all(opened)
+    return [task.task_spec.bpmn_id or "" for task in ready.values()], opened
 
 
 def forget(session: Session, case: Case) -> None:

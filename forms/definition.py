@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from core.errors import InvalidInput
 from forms.fields import FIELD_TYPES, Field, FieldError, is_empty, parse_value
 
-# Dynamic choices: (source name, the data submitted so far) -> [(value, label)].
-ChoiceProvider = Callable[[str, Mapping[str, Any]], Sequence[tuple[str, str]]]
+
+class ChoiceProvider(Protocol):
+    """Dynamic choices: (source name, the data submitted so far, the value submitted when
+    one is being checked) -> [(value, label)]. Checking, a provider may answer with the
+    choices narrowed to that value (a list of 1,400 units read to check one)."""
+
+    def __call__(
+        self, source: str, data: Mapping[str, Any], wanted: str | None = None, /
+    ) -> Sequence[tuple[str, str]]: ...
 
 
 class FormDefinitionError(ValueError):
@@ -26,7 +33,9 @@ class SubmissionInvalid(InvalidInput):
         super().__init__(f"表单校验未通过：{detail}", fields)
 
 
-def _no_dynamic_choices(source: str, data: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
+def _no_dynamic_choices(
+    source: str, data: Mapping[str, Any], wanted: str | None = None, /
+) -> Sequence[tuple[str, str]]:
     raise FormDefinitionError(f"没有提供选项来源：{source}")
 
 
@@ -76,9 +85,13 @@ class Form:
         return f"{other.label}选“{label}”时必填"
 
     def choices_for(
-        self, spec: Field, data: Mapping[str, Any], provider: ChoiceProvider
+        self,
+        spec: Field,
+        data: Mapping[str, Any],
+        provider: ChoiceProvider,
+        wanted: str | None = None,
     ) -> Sequence[tuple[str, str]]:
-        return spec.choices if not spec.source else provider(spec.source, data)
+        return spec.choices if not spec.source else provider(spec.source, data, wanted)
 
     def validate(
         self, data: Mapping[str, Any], *, today: date, choices: ChoiceProvider = _no_dynamic_choices
@@ -96,7 +109,7 @@ class Form:
                 continue
             try:
                 options = (
-                    self.choices_for(spec, data, choices)
+                    self.choices_for(spec, data, choices, _checked_value(spec, raw))
                     if spec.type in ("choice", "multichoice")
                     else ()
                 )
@@ -106,6 +119,13 @@ class Form:
         if errors:
             raise SubmissionInvalid(errors)
         return clean
+
+
+def _checked_value(spec: Field, raw: Any) -> str | None:
+    """The one value a choice field's submission asks for (None: a multichoice's several)."""
+    if spec.type == "choice" and isinstance(raw, (str, int)):
+        return str(raw).strip()
+    return None
 
 
 def _field(data: Mapping[str, Any]) -> Field:

@@ -13,14 +13,19 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from campaign import org, problems
+from campaign import choices, org, problems
 from campaign.models import Problem, Unit
 from campaign.workflow_host import CampaignHost
 from core import clock, held_rows
 from core.errors import NotFound
-from engine import projection
+from engine import cases, definitions, projection
+from engine.host import CaseContext
 from engine.models import Case, WorkItem
+from forms.definition import SubmissionInvalid
 from tests.campaign.conftest import approval, do, registered, registration
+from tests.engine.conformance.test_conformance import DIAGRAMS as CONFORMANCE
+from tests.engine.conformance.test_conformance import UNIT, WORKER
+from tests.engine.host import FakeHost
 
 
 @contextmanager
@@ -98,3 +103,78 @@ def test_open_steps_come_from_the_projection_only_for_the_state_it_stored(
     assert refreshed is not None
     problems.follow_case(db_session, refreshed, case)
     assert refreshed.status == "rectifying"
+
+
+def test_opened_items_are_known_only_when_the_step_opened_every_open_item(
+    db_session: Session,
+) -> None:
+    """The notices of a completion skip reading the case's open items only when its step
+    opened all of them: an item open from before may not have been told of."""
+    host = FakeHost()
+    host.allow(WORKER, UNIT, "officer")
+    diagram = (CONFORMANCE / "and_split_join.bpmn").read_bytes()
+    definition, _ = definitions.deploy(db_session, diagram, host, deployed_by="test")
+    case = cases.start_case(
+        db_session,
+        host,
+        definition.key,
+        data={},
+        context=CaseContext(owning_unit_id=UNIT),
+        actor=WORKER,
+    )
+    opened = projection.opened_items(db_session, case)  # the start opened a and b
+    assert opened is not None and sorted(i.bpmn_id for i in opened) == ["a", "b"]
+    assert projection.opened_items(db_session, case) is None  # taken once
+
+    def complete(bpmn_id: str) -> None:
+        item = db_session.scalars(
+            select(WorkItem).where(
+                WorkItem.case_id == case.id, WorkItem.bpmn_id == bpmn_id, WorkItem.state == "open"
+            )
+        ).one()
+        cases.complete_task(db_session, host, item.id, {}, WORKER)
+
+    complete("a")  # b stays open, nothing new: not known
+    assert projection.opened_items(db_session, case) is None
+    complete("b")  # the join opens c, the only open item
+    opened = projection.opened_items(db_session, case)
+    assert opened is not None and [i.bpmn_id for i in opened] == ["c"]
+    # A state the case no longer holds (another step, a rollback) is not used.
+    db_session.info["ykt.opened_items"][case.id] = ("another state", opened)
+    assert projection.opened_items(db_session, case) is None
+
+
+def test_a_chosen_responsible_unit_is_checked_alone_and_not_read_again(
+    db_session: Session,
+) -> None:
+    """Checking a submitted responsible unit reads that unit only, refuses what the full list
+    would not offer (a village, a unit no longer active, an unknown code, another form of the
+    code) and leaves the unit for the next task's look-up by code."""
+    clock.freeze(datetime(2022, 6, 15, 2, 0, tzinfo=UTC))
+    host = CampaignHost()
+    context = CaseContext(owning_unit_id=org.unit_by_code(db_session, "QSZ").id)
+    offered = {
+        code for code, _name in choices.options(db_session, "responsible_units", context, {})
+    }
+    assert {"QSZ", "NYNC"} <= offered and "QSZ01" not in offered
+    retired = org.unit_by_code(db_session, "NYNC")
+    retired.active = False
+    db_session.flush()
+    db_session.info.pop("ykt.units_by_code", None)
+    for code in ("QSZ01", "NYNC", "NOPE", "qsz", "", " QSZ "):
+        expected_ok = code.strip() in offered and code.strip() != "NYNC"
+        try:
+            clean = host.clean_submission(
+                db_session, "review_registration", approval(responsible_unit=code), context
+            )
+        except SubmissionInvalid as refused:
+            assert not expected_ok, (code, refused.fields)
+            assert "responsible_unit" in refused.fields or code == "", code
+        else:
+            assert expected_ok and clean["responsible_unit"] == code.strip(), code
+    with counted(db_session) as statements:
+        host.clean_submission(db_session, "review_registration", approval(), context)
+    assert len(statements) == 1 and "unit.code =" in statements[0]
+    with counted(db_session) as statements:
+        assert org.unit_by_code(db_session, "QSZ").code == "QSZ"
+    assert statements == []

@@ -238,7 +238,9 @@ class RowParser:
     def _validate(
         self, data: dict[str, Any], unit: str | None, errors: dict[str, str]
     ) -> dict[str, Any] | None:
-        def provide(source: str, _: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
+        def provide(
+            source: str, _: Mapping[str, Any], _wanted: str | None = None, /
+        ) -> Sequence[tuple[str, str]]:
             if source == "villages":
                 return self.choices.villages.get(unit or "", ())
             lists = {

@@ -13,7 +13,7 @@ from campaign.workflow_host import CampaignHost
 from core import schema
 from core.db import Database
 from engine.models import WorkItem
-from tests.campaign.conftest import do, registration, user
+from tests.campaign.conftest import approval, do, registration, user
 from tests.databases import fresh_database_url
 
 
@@ -107,3 +107,55 @@ def test_the_scheduler_jobs_start_reports_and_announce_them(tmp_path: Path) -> N
                 assert notifications.unread_count(session, officer) > 0
         finally:
             database.dispose()
+
+
+def _told(session: Session) -> set[tuple[int, str, str, int | None]]:
+    return {
+        (n.user_id, n.kind, n.text, n.work_item_id)
+        for n in session.scalars(select(Notification).where(Notification.kind != "reminder"))
+    }
+
+
+def test_a_completion_tells_the_holders_of_the_step_it_opened_as_reading_them_would(
+    db_session: Session, host: CampaignHost
+) -> None:
+    """A completion tells the people of the task its step opened without reading the case's
+    open tasks again: the same notices as the full read makes, each enabled holder once."""
+    for username, enabled in [("qsz_jbr2", True), ("qsz_gone", False)]:
+        person = accounts.create_user(
+            db_session, username, "Bench-Pass-2022", unit_code="QSZ", role=Role.OFFICER.value
+        )
+        person.enabled = enabled
+    problem = problems.register(
+        db_session, host, user(db_session, "qsz_jbr"), "QSZ", registration()
+    )
+    db_session.execute(delete(Notification))
+    do(db_session, host, "qsz_fzr", problem, approval())
+    quick = _told(db_session)
+    rectify = db_session.scalars(
+        select(WorkItem).where(WorkItem.case_id == problem.case_id, WorkItem.state == "open")
+    ).one()
+    officers = {user(db_session, name).id for name in ("qsz_jbr", "qsz_jbr2")}
+    assert {(u, item) for u, _kind, _text, item in quick} == {(u, rectify.id) for u in officers}
+    db_session.execute(delete(Notification))
+    assert notifications.for_new_work(db_session, problem.case_id or 0) == 2  # read this time
+    assert _told(db_session) == quick
+
+
+def test_the_notices_of_many_tasks_are_those_of_a_few_at_a_time(
+    db_session: Session, host: CampaignHost
+) -> None:
+    """More than a few tasks are told by a COPY of rows made here, a few by one INSERT ...
+    SELECT: the same notices either way."""
+    officer = user(db_session, "qsz_jbr")
+    registered_ids = [
+        problems.register(db_session, host, officer, "QSZ", registration()).case_id or 0
+        for _ in range(notifications._FEW + 3)
+    ]
+    db_session.execute(delete(Notification))
+    assert notifications.for_new_work(db_session, *registered_ids) == len(registered_ids)
+    many = _told(db_session)
+    db_session.execute(delete(Notification))
+    for start in range(0, len(registered_ids), 3):
+        notifications.for_new_work(db_session, *registered_ids[start : start + 3])
+    assert _told(db_session) == many and len(many) == len(registered_ids)

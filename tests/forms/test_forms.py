@@ -17,7 +17,9 @@ OPTIONS = {
 }
 
 
-def provide(source: str, data: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
+def provide(
+    source: str, data: Mapping[str, Any], _wanted: str | None = None, /
+) -> Sequence[tuple[str, str]]:
     return OPTIONS[source]
 
 
