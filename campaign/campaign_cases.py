@@ -6,9 +6,22 @@ belongs to an ended campaign (read-only)."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, inspect, or_, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    inspect,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -71,8 +84,7 @@ def work_in_campaign(session: Session, campaign_id: int | None) -> ColumnElement
 
 def ensure_case_open(session: Session, case_id: int) -> None:
     """Refuse a change to a case whose record belongs to an ended campaign: one statement,
-    over its own kind's table when the session holds the case (a completion, a claim: the
-    statement over every kind costs more to build than to run)."""
+    over its own kind's table when the session holds the case (a completion, a claim)."""
     case: Case | None = session.identity_map.get(identity_key(Case, case_id))
     if (
         case is not None
@@ -81,18 +93,30 @@ def ensure_case_open(session: Session, case_id: int) -> None:
     ):
         if case.subject_type not in KINDS:
             return  # a case of no known record: the campaign in progress's
-        current.ensure_open_among(session, _campaign_of_record(case.subject_type, case.subject_id))
+        ended = _ended_of_record(case.subject_type)
+        current.refuse_ended(session, ended, {"record_id": case.subject_id})
         return
-    campaigns = union_all(
-        *(
-            _campaign_of_subject(name)[0].where(Case.id == case_id, Case.subject_type == name)
-            for name in KINDS
-        )
+    current.refuse_ended(session, _ended_of_any_case(), {"case_id": case_id})
+
+
+@cache
+def _ended_of_any_case() -> Select[tuple[Campaign]]:
+    """The ended campaign of a case's record, over every kind (built once)."""
+    case_id: BindParameter[int] = bindparam("case_id")
+    of_each_kind = (
+        _campaign_of_subject(name)[0].where(Case.id == case_id, Case.subject_type == name)
+        for name in KINDS
     )
-    current.ensure_open_among(session, campaigns)
+    return current.ended_where(Campaign.id.in_(union_all(*of_each_kind)))
 
 
-def _campaign_of_record(name: str, record_id: int) -> Select[tuple[int]]:
+@cache
+def _ended_of_record(name: str) -> Select[tuple[Campaign]]:
+    """The ended campaign of a record of this kind (built once per kind)."""
+    return current.ended_where(Campaign.id.in_(_campaign_of_record(name, bindparam("record_id"))))
+
+
+def _campaign_of_record(name: str, record_id: BindParameter[int]) -> Select[tuple[int]]:
     """The campaign of a record of this kind, by the record's id."""
     if name == "supervision_part":
         return (

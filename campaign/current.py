@@ -9,7 +9,10 @@ asks and by whatever way (a page, the API, the CLI)."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, select
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from campaign.models import Campaign
@@ -68,23 +71,25 @@ def has_ended(session: Session, campaign: Campaign) -> bool:
     return campaign.year < active_campaign(session).year
 
 
+def ended_where(which: ColumnElement[bool]) -> Select[tuple[Campaign]]:
+    """The campaign `which` picks, if it has ended: a later one is in progress. Build it once
+    where it runs often (it runs before every change): building costs more than running."""
+    later = select(Campaign.year).where(Campaign.active.is_(True)).scalar_subquery()
+    return select(Campaign).where(which, Campaign.active.is_(False), Campaign.year < later)
+
+
+_ENDED_BY_ID = ended_where(Campaign.id == bindparam("campaign_id"))
+
+
 def ensure_open(session: Session, campaign_id: int) -> None:
     """Refuse a change to a record of an ended campaign: it stays as it was when it ended."""
-    _refuse_ended(session, Campaign.id == campaign_id)
+    refuse_ended(session, _ENDED_BY_ID, {"campaign_id": campaign_id})
 
 
-def ensure_open_among(
-    session: Session, campaign_ids: Select[tuple[int]] | CompoundSelect[tuple[int]]
+def refuse_ended(
+    session: Session, ended: Select[tuple[Campaign]], params: Mapping[str, Any] | None = None
 ) -> None:
-    """As ensure_open, for the campaign a statement finds (a case's record's)."""
-    _refuse_ended(session, Campaign.id.in_(campaign_ids))
-
-
-def _refuse_ended(session: Session, which: ColumnElement[bool]) -> None:
-    # One statement (it runs before every change): the campaign, if a later one is in progress.
-    later = select(Campaign.year).where(Campaign.active.is_(True)).scalar_subquery()
-    campaign = session.scalars(
-        select(Campaign).where(which, Campaign.active.is_(False), Campaign.year < later)
-    ).first()
+    """Refuse a change when `ended` (an ended_where statement) finds a campaign."""
+    campaign = session.scalars(ended, params or {}).first()
     if campaign is not None:
         raise NotAllowed(f"“{campaign.name}”（{campaign.year} 年度）已结束，其记录只读，不能再修改")

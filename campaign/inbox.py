@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlalchemy import case as sql_case
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from campaign import records
 from campaign.campaign_cases import work_in_campaign
 from campaign.models import Clue, FocusItem, Problem, Programme, StatCategory, Unit, User
-from core import clock, paging
+from core import clock, held_rows, paging
 from engine import workitems
 from engine.models import Case, WorkItem, WorkItemState
 
@@ -184,8 +184,11 @@ def page(
     number: int = 1,
     per_page: int = PER_PAGE,
     campaign_id: int | None = None,
+    *,
+    with_counts: bool = True,
 ) -> InboxPage:
-    """A page of a tab of the person's work in a campaign (None: the one in progress)."""
+    """A page of a tab of the person's work in a campaign (None: the one in progress), with
+    every tab's count unless `with_counts` is False (the API's list has no tabs)."""
     tab = tab if tab in TABS else "open"
     of_campaign = work_in_campaign(session, campaign_id)
     query = _filtered(_base(user, tab, of_campaign), filters)
@@ -195,7 +198,8 @@ def page(
         if tab == "done"
         else [WorkItem.due_at.asc().nulls_last(), WorkItem.id]
     )
-    items = list(session.scalars(paging.window(query.order_by(*order), number, per_page)))
+    window = paging.window(query.order_by(*order), number, per_page)
+    items = list(session.scalars(window.options(joinedload(WorkItem.case))))
     # An unfiltered tab's total is its count: not counted twice.
     known = {}
     if tab != "done" and filters == InboxFilters():
@@ -205,17 +209,14 @@ def page(
         counted.total,
         number,
         per_page,
-        counts(session, user, known, of_campaign),
+        counts(session, user, known, of_campaign) if with_counts else {},
         counted.exact,
     )
 
 
 def describe(session: Session, items: list[WorkItem]) -> list[InboxRow]:
     """What each task is about, from the record its case serves (one query per kind)."""
-    cases = {
-        c.id: c
-        for c in session.scalars(select(Case).where(Case.id.in_({i.case_id for i in items})))
-    }
+    cases = held_rows.by_ids(session, Case, {i.case_id for i in items})
     subjects = records.records_of(session, cases.values())
     unit_ids = {i.unit_id for i in items if i.unit_id is not None}
     units = dict(
@@ -235,10 +236,14 @@ def describe(session: Session, items: list[WorkItem]) -> list[InboxRow]:
     wanted = {
         p for _, kind, _, _, p in described if p is not None and kind and kind.name != "problem"
     }
-    numbers = dict(
-        session.execute(select(Problem.id, Problem.number).where(Problem.id.in_(wanted)))
-        .tuples()
-        .all()
+    numbers = (
+        dict(
+            session.execute(select(Problem.id, Problem.number).where(Problem.id.in_(wanted)))
+            .tuples()
+            .all()
+        )
+        if wanted
+        else {}
     )
     return [
         InboxRow(

@@ -14,7 +14,7 @@ from campaign import inbox, reassignment, records, tasks
 from campaign.current import chosen_campaign
 from campaign.task_versions import require_version, version_of
 from core.errors import NotAllowed
-from engine.models import Case, WorkItem
+from engine.models import WorkItem
 from forms import registry
 from web import db
 from web.api import schemas as s
@@ -85,14 +85,13 @@ def task_json(item: WorkItem, with_form: bool = False) -> dict[str, Any]:
 
 
 def _visible(item_id: int) -> WorkItem:
-    item = found(db.session().get(WorkItem, item_id))
-    if not records.may_see_case(db.session(), api_user(), item.case_id):
-        found(None)
-    return item
+    return found(records.visible_item(db.session(), api_user(), item_id))
 
 
 def _current(item_id: int) -> WorkItem:
-    """The task, visible to the caller and still of the version If-Match names."""
+    """The task, visible to the caller and still of the version If-Match names. Callers keep
+    it (`_held`) while the service they call works on it: the session holds its rows weakly,
+    and the task and its case read here are what the service reads first."""
     item = _visible(item_id)
     require_version(item, request.headers.get("If-Match"))
     return item
@@ -120,6 +119,7 @@ def list_tasks(query: dict[str, Any]) -> ResponseReturnValue:
         query["page"],
         query["per_page"] or inbox.PER_PAGE,
         campaign_id=chosen_campaign(session, query["campaign"]).id if query["campaign"] else None,
+        with_counts=False,
     )
     return s.page_answer([task_json(r.item) | {"subject": r.subject} for r in page.rows], page)
 
@@ -132,7 +132,7 @@ def list_tasks(query: dict[str, Any]) -> ResponseReturnValue:
 )
 def get_task(item_id: int) -> ResponseReturnValue:
     item = _visible(item_id)
-    case = found(db.session().get(Case, item.case_id))
+    case = item.case
     body = task_json(item, with_form=True) | {
         "process": case.definition.key,
         "subject": {"type": case.subject_type, "id": case.subject_id},
@@ -149,7 +149,7 @@ def get_task(item_id: int) -> ResponseReturnValue:
     if_match=True,
 )
 def claim_task(item_id: int) -> ResponseReturnValue:
-    _current(item_id)
+    _held = _current(item_id)
     return _tagged(tasks.claim(db.session(), HOST, api_user(), item_id))
 
 
@@ -162,7 +162,7 @@ def claim_task(item_id: int) -> ResponseReturnValue:
     if_match=True,
 )
 def unclaim_task(item_id: int) -> ResponseReturnValue:
-    _current(item_id)
+    _held = _current(item_id)
     return _tagged(tasks.unclaim(db.session(), api_user(), item_id))
 
 
@@ -195,7 +195,7 @@ def reassign_candidates(item_id: int) -> ResponseReturnValue:
     if_match=True,
 )
 def reassign_task(item_id: int, body: dict[str, Any]) -> ResponseReturnValue:
-    _current(item_id)
+    _held = _current(item_id)
     item = reassignment.reassign(
         db.session(), HOST, api_user(), item_id, body["person_id"], body["reason"]
     )
@@ -212,7 +212,7 @@ def reassign_task(item_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     if_match=True,
 )
 def complete_task(item_id: int, body: dict[str, Any]) -> ResponseReturnValue:
-    _current(item_id)
+    _held = _current(item_id)
     session = db.session()
     done = tasks.complete(session, HOST, api_user(), item_id, body["data"])
     next_items = session.scalars(

@@ -6,7 +6,6 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from campaign import (
@@ -55,11 +54,7 @@ bp = Blueprint("tasks", __name__)
 
 
 def _visible_item(item_id: int) -> WorkItem:
-    # The task with its case in one statement; its case is what every caller reads next.
-    item = found(db.session().get(WorkItem, item_id, options=[joinedload(WorkItem.case)]))
-    if not records.may_see_item(db.session(), me(), item):
-        abort(404)
-    return item
+    return found(records.visible_item(db.session(), me(), item_id))
 
 
 def _page(
