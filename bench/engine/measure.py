@@ -1,4 +1,5 @@
-"""The two completion measurements: SpiffWorkflow used plainly, and our whole transaction.
+"""The two completion measurements: SpiffWorkflow used plainly (engine.raw_cycle), and our
+whole transaction.
 
 Both run the same diagram with the same data over the same plan (many cases, each completed
 a few times in turn), so their medians compare like with like."""
@@ -9,12 +10,6 @@ import math
 import statistics
 from dataclasses import dataclass
 from time import perf_counter
-
-from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.camunda.parser import CamundaParser
-from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
-from SpiffWorkflow.util.task import TaskState
 
 from bench.engine.workload import (
     ACTOR,
@@ -28,7 +23,7 @@ from bench.engine.workload import (
     start_cases,
 )
 from core.db import Database
-from engine import cases
+from engine import cases, raw_cycle
 from engine.runner import in_transaction
 
 
@@ -56,33 +51,13 @@ def percentile_ms(seconds: list[float], fraction: float) -> float:
 
 
 def raw_cycles(plan: Plan) -> Timings:
-    """The library as its documentation shows it: state serialized with its spec, default
-    script engine; one cycle = deserialize, complete the user task, run, serialize."""
-    parser = CamundaParser()
-    parser.add_bpmn_file(str(DIAGRAM))
-    spec = parser.get_spec(PROCESS_ID)
-    subprocess_specs = parser.get_subprocess_specs(PROCESS_ID)
-    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG))
-    states: list[str] = []
-    for _ in range(plan.cases):
-        workflow = BpmnWorkflow(spec, subprocess_specs)
-        workflow.task_tree.data.update(START_DATA)
-        workflow.do_engine_steps()
-        states.append(serializer.serialize_json(workflow))
-    each: list[float] = []
-    started = perf_counter()
-    for _ in range(plan.loops):
-        for n, state in enumerate(states):
-            began = perf_counter()
-            workflow = serializer.deserialize_json(state)
-            task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
-            task.data.update(SUBMISSION)
-            task.run()
-            workflow.refresh_timers()
-            workflow.do_engine_steps()
-            states[n] = serializer.serialize_json(workflow)
-            each.append(perf_counter() - began)
-    return Timings(each, perf_counter() - started)
+    """The library as its documentation shows it (engine.raw_cycle): state serialized with
+    its spec, default script engine; one cycle = deserialize, complete the user task, run,
+    serialize."""
+    each = raw_cycle.cycle_times(
+        DIAGRAM, PROCESS_ID, START_DATA, SUBMISSION, cases=plan.cases, loops=plan.loops
+    )
+    return Timings(each, sum(each))  # the cycles back to back: nothing else runs between them
 
 
 def our_completions(database: Database, host: BenchHost, plan: Plan) -> Timings:
