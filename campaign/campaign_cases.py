@@ -7,7 +7,7 @@ belongs to an ended campaign (read-only)."""
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    event,
     exists,
     false,
     inspect,
@@ -22,13 +23,13 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction, contains_eager
 from sqlalchemy.orm.util import identity_key
 
-from campaign import current
-from campaign.models import Campaign, Supervision, SupervisionPart
+from campaign import current, records
+from campaign.models import Campaign, Supervision, SupervisionPart, User
 from campaign.records import KINDS
-from engine.models import Case
+from engine.models import Case, WorkItem
 
 
 def _campaign_of_subject(name: str) -> tuple[Select[tuple[int]], Any]:
@@ -82,9 +83,59 @@ def work_in_campaign(session: Session, campaign_id: int | None) -> ColumnElement
     return _cases_of(campaign_id, in_progress=False)
 
 
+def visible_item(session: Session, user: User, item_id: int) -> WorkItem | None:
+    """The task with its case and process (one statement: they are what every caller reads
+    next), when the person may see it (records.may_see_item); None otherwise, as for a task
+    that does not exist. The same statement finds whether the case's record belongs to an
+    ended campaign: a change to the task asks that next (ensure_case_open), and is then
+    answered without a statement of its own."""
+    found = session.execute(_item_with_case(), {"item_id": item_id}).first()
+    if found is None:
+        return None
+    item, ended = found
+    if not records.may_see_item(session, user, item):
+        return None
+    if not ended:
+        session.info[_FOUND_OPEN] = item.case
+    return cast(WorkItem, item)
+
+
+_FOUND_OPEN = "ykt.case_found_open"  # session.info: the case last found of no ended campaign
+
+
+@cache
+def _item_with_case() -> Select[tuple[WorkItem, bool]]:
+    """visible_item's statement (built once: building it costs more than running it)."""
+    of_each_kind = (
+        _campaign_of_subject(name)[0].where(Case.subject_type == name) for name in KINDS
+    )
+    ended = exists(current.ended_where(Campaign.id.in_(union_all(*of_each_kind))))
+    return (
+        select(WorkItem, ended.label("ended"))
+        .join(WorkItem.case)
+        .options(contains_eager(WorkItem.case).joinedload(Case.definition))
+        .where(WorkItem.id == bindparam("item_id"))
+    )
+
+
+def _found_open(session: Session, case_id: int) -> bool:
+    """Whether visible_item found the case's record of no ended campaign in this transaction
+    (what it found is forgotten when the transaction, or a savepoint in it, ends)."""
+    case: Case | None = session.info.get(_FOUND_OPEN)
+    return case is not None and case.id == case_id
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_found_open(session: Session, _transaction: SessionTransaction) -> None:
+    session.info.pop(_FOUND_OPEN, None)
+
+
 def ensure_case_open(session: Session, case_id: int) -> None:
     """Refuse a change to a case whose record belongs to an ended campaign: one statement,
-    over its own kind's table when the session holds the case (a completion, a claim)."""
+    over its own kind's table when the session holds the case (a completion, a claim); none
+    when visible_item has just answered it."""
+    if _found_open(session, case_id):
+        return
     case: Case | None = session.identity_map.get(identity_key(Case, case_id))
     if (
         case is not None

@@ -226,10 +226,11 @@ def describe(session: Session, items: list[WorkItem]) -> list[InboxRow]:
     for item in items:
         case = cases[item.case_id]
         kind, record = records.kind_of(case), subjects.get(case.id)
-        subject, detail, problem_id = case.definition.name, "", None
         if kind is not None and record is not None:
             subject, detail = kind.describe(record, case)
             problem_id = kind.ledger_entry(record)
+        else:  # the process's name: read only then (a list of entries never needs it)
+            subject, detail, problem_id = case.definition.name, "", None
         described.append((item, kind, subject, detail, problem_id))
     # A record of another kind that came from a ledger entry (a clue) names that entry, so
     # that whoever works it sees, and finds, which problem it is about.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from campaign import (
     accountability,
@@ -298,16 +298,6 @@ def take_up(session: Session, host: EngineHost, user: User, done: Completion) ->
     kind, record = kind_of(done.case), record_of(session, done.case)
     if kind is not None and record is not None:
         kind.take_up(session, host, user, record, done)
-
-
-def visible_item(session: Session, user: User, item_id: int) -> WorkItem | None:
-    """The task with its case (one statement: its case is what every caller reads next),
-    when the person may see it (may_see_item); None otherwise, as for a task that does not
-    exist."""
-    item = session.get(WorkItem, item_id, options=[joinedload(WorkItem.case)])
-    if item is None or not may_see_item(session, user, item):
-        return None
-    return item
 
 
 def may_see_item(session: Session, user: User, item: WorkItem) -> bool:

@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import audit, files, notifications, records
 from campaign.actors import actor_for
 from campaign.campaign_cases import ensure_case_open
 from campaign.models import User
-from engine import cases, workitems
+from engine import cases, projection, workitems
 from engine.errors import TaskNotFound
 from engine.host import Assignment, EngineHost
 from engine.models import WorkItem, WorkItemState
@@ -85,6 +86,21 @@ def complete(
     # transaction sees the entry as the completion left it.
     session.flush()
     return done
+
+
+def open_after(session: Session, done: cases.Completion) -> list[WorkItem]:
+    """The case's open tasks after a completion: as its step left them while the case holds
+    the state it stored (a completion's answer reads nothing more), else from the database."""
+    known = projection.open_items_after(session, done.case)
+    if known is not None:
+        return sorted(known, key=lambda item: item.id)
+    return list(
+        session.scalars(
+            select(WorkItem)
+            .where(WorkItem.case_id == done.case.id, WorkItem.state == WorkItemState.OPEN.value)
+            .order_by(WorkItem.id)
+        )
+    )
 
 
 def sends_back(data: Mapping[str, Any]) -> bool:

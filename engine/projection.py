@@ -7,6 +7,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
@@ -50,9 +51,16 @@ def timer_due(task: Task) -> datetime | None:
         return None
     try:
         when: datetime = TimerEventDefinition.get_datetime(value)
-        return when
     except ValueError:
         return None
+    # A plain datetime: the library's parse may answer with engine.spiff's clock subclass,
+    # which a row kept in the session would hand on to a bulk insert the driver refuses.
+    return datetime(
+        *(when.year, when.month, when.day, when.hour, when.minute, when.second),
+        when.microsecond,
+        tzinfo=when.tzinfo,
+        fold=when.fold,
+    )
 
 
 def is_timer(task: Task) -> bool:
@@ -168,7 +176,9 @@ def project(
     if item_rows is None:
         item_rows = list(session.scalars(_OPEN_ITEMS, {"case_id": case.id}))
     _store_timers(session, case, timers, timer_rows)
-    steps, opened = _store_work_items(session, host, case, workflow, due_by_task, item_rows)
+    steps, opened, still_open = _store_work_items(
+        session, host, case, workflow, due_by_task, item_rows
+    )
     waits.store(session, case, workflow, rows.waits.get(case.id))
     # The steps left open, for the record that follows the case right after (open_steps),
     # tied to the state just stored: a rollback or another step leaves a different one.
@@ -180,15 +190,36 @@ def project(
         _OPENED, OrderedDict()
     )
     held.pop(case.id, None)
-    if len(opened) == len(steps):
-        held[case.id] = (case.state, opened)
-        while len(held) > _OPENED_KEPT:
-            held.popitem(last=False)
+    if not still_open:
+        _keep(held, case.id, (case.state, opened))
+    # All the case's open items after the step, for whoever answers with them (the API).
+    _keep(
+        session.info.setdefault(_OPEN_AFTER, OrderedDict()),
+        case.id,
+        (case.state, still_open + opened),
+    )
+
+
+def _keep(held: OrderedDict[int, Any], case_id: int, value: Any) -> None:
+    held.pop(case_id, None)
+    held[case_id] = value
+    while len(held) > _OPENED_KEPT:
+        held.popitem(last=False)
 
 
 _OPEN_STEPS = "ykt.open_steps"  # session.info: case id → (state stored, its open steps)
 _OPENED = "ykt.opened_items"  # session.info: case id → (state stored, the items it opened)
+_OPEN_AFTER = "ykt.open_after"  # session.info: case id → (state stored, its open items)
 _OPENED_KEPT = 8
+
+
+def open_items_after(session: Session, case: Case) -> list[WorkItem] | None:
+    """The case's open work items as its last step left them, while the case holds the state
+    that step stored; None when that is not known."""
+    stored, items = session.info.get(_OPEN_AFTER, {}).get(case.id, (None, []))
+    if stored is not None and inspect(case).dict.get("state") is stored:
+        return list(items)
+    return None
 
 
 def opened_items(session: Session, case: Case) -> list[WorkItem] | None:
@@ -257,12 +288,13 @@ def _store_work_items(
     workflow: BpmnWorkflow,
     due_by_task: dict[str, datetime],
     rows: list[WorkItem],
-) -> tuple[list[str], list[WorkItem]]:
+) -> tuple[list[str], list[WorkItem], list[WorkItem]]:
     """Open, update and cancel the case's work items to match its READY tasks; returns the
-    BPMN ids of those left open and the items opened."""
+    BPMN ids of those left open, the items opened and those open before that stay open."""
     open_items = {w.task_guid: w for w in rows}
     ready = {str(t.id): t for t in spiff.tasks_in(workflow, TaskState.READY, manual=True)}
     now = clock.now()
+    still_open: list[WorkItem] = []
     for guid, item in open_items.items():
         if item.state != WorkItemState.OPEN.value:
             continue  # completed by this step, not yet written
@@ -271,6 +303,7 @@ def _store_work_items(
             item.completed_at = now
         else:
             item.due_at = due_by_task.get(guid)
+            still_open.append(item)
     context = context_of(case)
     opened: list[WorkItem] = []
     for guid, task in ready.items():
@@ -294,7 +327,7 @@ def _store_work_items(
             )
         )
     session.add_all(opened)
-    return [task.task_spec.bpmn_id or "" for task in ready.values()], opened
+    return [task.task_spec.bpmn_id or "" for task in ready.values()], opened, still_open
 
 
 def forget(session: Session, case: Case) -> None:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from campaign import choices, org, problems
+from campaign import choices, org, problems, tasks
 from campaign.models import Problem, Unit
 from campaign.workflow_host import CampaignHost
 from core import clock, held_rows
@@ -22,7 +22,7 @@ from engine import cases, definitions, projection
 from engine.host import CaseContext
 from engine.models import Case, WorkItem
 from forms.definition import SubmissionInvalid
-from tests.campaign.conftest import approval, do, registered, registration
+from tests.campaign.conftest import approval, do, registered, registration, user
 from tests.engine.conformance.test_conformance import DIAGRAMS as CONFORMANCE
 from tests.engine.conformance.test_conformance import UNIT, WORKER
 from tests.engine.host import FakeHost
@@ -134,11 +134,26 @@ def test_opened_items_are_known_only_when_the_step_opened_every_open_item(
         ).one()
         cases.complete_task(db_session, host, item.id, {}, WORKER)
 
+    def open_in_db() -> list[int]:
+        db_session.flush()
+        return sorted(
+            db_session.scalars(
+                select(WorkItem.id).where(WorkItem.case_id == case.id, WorkItem.state == "open")
+            )
+        )
+
     complete("a")  # b stays open, nothing new: not known
     assert projection.opened_items(db_session, case) is None
+    after = projection.open_items_after(db_session, case)  # but every open item is
+    assert after is not None and sorted(i.id for i in after) == open_in_db()
+    assert [i.bpmn_id for i in after] == ["b"]
     complete("b")  # the join opens c, the only open item
     opened = projection.opened_items(db_session, case)
     assert opened is not None and [i.bpmn_id for i in opened] == ["c"]
+    after = projection.open_items_after(db_session, case)
+    assert after is not None and [i.id for i in after] == open_in_db() == [opened[0].id]
+    db_session.info["ykt.open_after"][case.id] = ("another state", after)
+    assert projection.open_items_after(db_session, case) is None
     # A state the case no longer holds (another step, a rollback) is not used.
     db_session.info["ykt.opened_items"][case.id] = ("another state", opened)
     assert projection.opened_items(db_session, case) is None
@@ -178,3 +193,20 @@ def test_a_chosen_responsible_unit_is_checked_alone_and_not_read_again(
     with counted(db_session) as statements:
         assert org.unit_by_code(db_session, "QSZ").code == "QSZ"
     assert statements == []
+
+
+def test_a_step_s_deadline_is_a_plain_datetime_in_the_rows_the_session_keeps(
+    db_session: Session,
+) -> None:
+    """The rows a step opened stay in the session for its notices and answer; their deadline
+    is a plain datetime, which a bulk insert (the province's copies) hands to the driver."""
+    clock.freeze(datetime(2022, 6, 15, 2, 0, tzinfo=UTC))
+    host = CampaignHost()
+    problem = registered(db_session, host, registration())
+    step = db_session.scalars(
+        select(WorkItem).where(WorkItem.case_id == problem.case_id, WorkItem.state == "open")
+    ).one()
+    done = tasks.complete(db_session, host, user(db_session, "qsz_fzr"), step.id, approval())
+    after = projection.open_items_after(db_session, done.case)
+    assert after is not None and [i.bpmn_id for i in after] == ["rectify"]
+    assert type(after[0].due_at) is datetime

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from campaign import (
     accountability,
+    campaign_cases,
     campaigns,
     evaluations,
     files,
@@ -32,6 +33,7 @@ from core.errors import NotAllowed
 from engine.models import Case, WorkItem
 from tests.campaign.conftest import approval, open_step, registered, registration, user
 from tests.campaign.test_supervision import issued
+from tests.test_held_rows import counted
 
 ENDED = "已结束，其记录只读"
 
@@ -261,3 +263,49 @@ def test_every_kind_of_ended_record_is_refused_whether_its_case_is_held_or_not(
         del held
         with pytest.raises(NotAllowed, match=ENDED):
             ensure_case_open(db_session, case_id)
+
+
+def test_the_task_read_knows_whether_its_record_has_ended_as_the_check_does(
+    db_session: Session, host: CampaignHost
+) -> None:
+    """visible_item's statement answers the read-only check for every open task of every kind,
+    before and after the next campaign starts, as the check over every kind does."""
+    registered(db_session, host, registration())
+    issued(db_session, host)
+    statement = campaign_cases._item_with_case()  # the statement visible_item runs
+    for year_started in (False, True):
+        if year_started:
+            _start_2023(db_session)
+        open_items = db_session.scalars(select(WorkItem.id).where(WorkItem.state == "open"))
+        for item_id in open_items.all():
+            found = db_session.execute(statement, {"item_id": item_id}).first()
+            assert found is not None
+            item, ended = found
+            db_session.expunge_all()  # the check over every kind
+            try:
+                ensure_case_open(db_session, item.case_id)
+            except NotAllowed:
+                assert ended, item_id
+            else:
+                assert not ended, item_id
+            assert ended == year_started
+
+
+def test_a_task_found_open_is_asked_again_after_its_transaction(
+    db_session: Session, host: CampaignHost
+) -> None:
+    problem = registered(db_session, host, registration())
+    step = open_step(db_session, problem)
+    reviewer = user(db_session, "qsz_fzr")
+    assert campaign_cases.visible_item(db_session, reviewer, step.id) is not None
+    with counted(db_session) as statements:
+        ensure_case_open(db_session, step.case_id)  # answered by the task's read
+    assert statements == []
+    _start_2023(db_session)
+    db_session.commit()  # 2022 has ended; what the read found is expired with the transaction
+    with pytest.raises(NotAllowed, match=ENDED):
+        ensure_case_open(db_session, step.case_id)
+    # An ended campaign's task is still found (read-only), and a change is refused.
+    assert campaign_cases.visible_item(db_session, reviewer, step.id) is not None
+    with pytest.raises(NotAllowed, match=ENDED):
+        tasks.complete(db_session, host, reviewer, step.id, approval())

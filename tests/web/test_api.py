@@ -76,6 +76,12 @@ def test_register_then_work_a_problem_through_the_api(
         f"/api/v1/tasks/{task_id}/complete", headers=reviewer, json={"data": approval()}
     )
     assert done.status_code == 200 and done.get_json()["next"][0]["step"] == "rectify"
+    # What the step left open, as the database holds it (not read again to answer).
+    case_id = done.get_json()["task"]["case_id"]
+    still_open = db_session.scalars(
+        select(WorkItem.id).where(WorkItem.case_id == case_id, WorkItem.state == "open")
+    ).all()
+    assert [t["id"] for t in done.get_json()["next"]] == list(still_open)
     again = client.post(
         f"/api/v1/tasks/{task_id}/complete", headers=reviewer, json={"data": approval()}
     )

@@ -8,9 +8,8 @@ from typing import Any
 from flask import request
 from flask.typing import ResponseReturnValue
 from marshmallow import fields
-from sqlalchemy import select
 
-from campaign import inbox, reassignment, records, tasks
+from campaign import campaign_cases, inbox, reassignment, tasks
 from campaign.current import chosen_campaign
 from campaign.task_versions import require_version, version_of
 from core.errors import NotAllowed
@@ -85,7 +84,7 @@ def task_json(item: WorkItem, with_form: bool = False) -> dict[str, Any]:
 
 
 def _visible(item_id: int) -> WorkItem:
-    return found(records.visible_item(db.session(), api_user(), item_id))
+    return found(campaign_cases.visible_item(db.session(), api_user(), item_id))
 
 
 def _current(item_id: int) -> WorkItem:
@@ -215,9 +214,7 @@ def complete_task(item_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     _held = _current(item_id)
     session = db.session()
     done = tasks.complete(session, HOST, api_user(), item_id, body["data"])
-    next_items = session.scalars(
-        select(WorkItem).where(WorkItem.case_id == done.case.id, WorkItem.state == "open")
-    ).all()
+    next_items = tasks.open_after(session, done)
     return {
         "task": task_json(done.item),
         "case_status": done.case.status,

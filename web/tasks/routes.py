@@ -9,6 +9,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from campaign import (
+    campaign_cases,
     choices,
     disclosures,
     files,
@@ -54,7 +55,7 @@ bp = Blueprint("tasks", __name__)
 
 
 def _visible_item(item_id: int) -> WorkItem:
-    return found(records.visible_item(db.session(), me(), item_id))
+    return found(campaign_cases.visible_item(db.session(), me(), item_id))
 
 
 def _page(
