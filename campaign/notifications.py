@@ -9,7 +9,6 @@ from datetime import datetime
 
 from sqlalchemy import exists, func, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from campaign import notice_texts
 from campaign.models import Notification, RoleAssignment, Unit, User
@@ -19,7 +18,7 @@ from core import bulk, clock
 from core.db import UTCDateTime
 from engine import projection
 from engine.batch_start import StartedCase
-from engine.models import Case, WorkItem, WorkItemState
+from engine.models import WorkItem, WorkItemState
 
 KIND_LABELS = FAMILIES
 
@@ -127,14 +126,12 @@ def _just_opened(
     session: Session, case_ids: tuple[int, ...]
 ) -> list[tuple[int, int | None, str, str, int, datetime | None]] | None:
     """A case's open tasks without a notice, when its step just opened them all (a completion
-    then reads nothing: nobody can have heard of them); None when that is not known."""
-    if len(case_ids) != 1:
+    then reads nothing: nobody can have heard of them); None when that is not known. Every
+    case named is taken, so that a case told among several is not told again alone."""
+    opened = [projection.opened_items(session, case_id) for case_id in case_ids]
+    if len(opened) != 1 or opened[0] is None:
         return None
-    case = session.identity_map.get(identity_key(Case, case_ids[0]))
-    opened = projection.opened_items(session, case) if case is not None else None
-    if opened is None:
-        return None
-    return [(w.id, w.unit_id, w.role, w.title, w.case_id, w.due_at) for w in opened]
+    return [(w.id, w.unit_id, w.role, w.title, w.case_id, w.due_at) for w in opened[0]]
 
 
 def for_started_work(
@@ -221,6 +218,12 @@ def _tell_holders_at_once(
             RoleAssignment.unit_id == unit_id,
             RoleAssignment.role == role,
             User.enabled.is_(True),
+            # Nobody is told of a task twice, whoever told them first.
+            ~exists().where(
+                Notification.work_item_id == item_id,
+                Notification.user_id == RoleAssignment.user_id,
+                Notification.kind == kind,
+            ),
         )
         .distinct()
         for item_id, unit_id, role in items

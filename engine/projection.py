@@ -14,8 +14,9 @@ from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDef
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, delete, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, event, inspect, select
+from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm.util import identity_key
 
 from core import clock
 from engine import deadline_marks, spiff, waits
@@ -222,14 +223,25 @@ def open_items_after(session: Session, case: Case) -> list[WorkItem] | None:
     return None
 
 
-def opened_items(session: Session, case: Case) -> list[WorkItem] | None:
-    """The case's open work items when its last step opened every one of them and the case
-    still holds the state that step stored (none of them can have been told of yet); None
-    when that is not known."""
-    stored, items = session.info.get(_OPENED, {}).pop(case.id, (None, []))
-    if stored is not None and inspect(case).dict.get("state") is stored:
-        return items
+def opened_items(session: Session, case_id: int) -> list[WorkItem] | None:
+    """The case's open work items when its last step, in this transaction, opened every one
+    of them and the case (held by the session) still holds the state that step stored: none
+    of them can have been told of yet. Taken once: whoever asks next, however the notices
+    went, gets None, which means not known."""
+    stored, items = session.info.get(_OPENED, {}).pop(case_id, (None, []))
+    case = session.identity_map.get(identity_key(Case, case_id))
+    if stored is not None and case is not None and inspect(case).dict.get("state") is stored:
+        return list(items)
     return None
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_steps(session: Session, transaction: SessionTransaction) -> None:
+    """What the steps of a transaction left is known only until it ends (a commit keeps the
+    session's objects loaded, and another transaction may change the rows)."""
+    if transaction.parent is None:
+        for key in (_OPENED, _OPEN_AFTER, _OPEN_STEPS):
+            session.info.pop(key, None)
 
 
 def open_steps(session: Session, case: Case) -> list[str]:

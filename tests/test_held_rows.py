@@ -122,9 +122,9 @@ def test_opened_items_are_known_only_when_the_step_opened_every_open_item(
         context=CaseContext(owning_unit_id=UNIT),
         actor=WORKER,
     )
-    opened = projection.opened_items(db_session, case)  # the start opened a and b
+    opened = projection.opened_items(db_session, case.id)  # the start opened a and b
     assert opened is not None and sorted(i.bpmn_id for i in opened) == ["a", "b"]
-    assert projection.opened_items(db_session, case) is None  # taken once
+    assert projection.opened_items(db_session, case.id) is None  # taken once
 
     def complete(bpmn_id: str) -> None:
         item = db_session.scalars(
@@ -143,12 +143,12 @@ def test_opened_items_are_known_only_when_the_step_opened_every_open_item(
         )
 
     complete("a")  # b stays open, nothing new: not known
-    assert projection.opened_items(db_session, case) is None
+    assert projection.opened_items(db_session, case.id) is None
     after = projection.open_items_after(db_session, case)  # but every open item is
     assert after is not None and sorted(i.id for i in after) == open_in_db()
     assert [i.bpmn_id for i in after] == ["b"]
     complete("b")  # the join opens c, the only open item
-    opened = projection.opened_items(db_session, case)
+    opened = projection.opened_items(db_session, case.id)
     assert opened is not None and [i.bpmn_id for i in opened] == ["c"]
     after = projection.open_items_after(db_session, case)
     assert after is not None and [i.id for i in after] == open_in_db() == [opened[0].id]
@@ -156,7 +156,7 @@ def test_opened_items_are_known_only_when_the_step_opened_every_open_item(
     assert projection.open_items_after(db_session, case) is None
     # A state the case no longer holds (another step, a rollback) is not used.
     db_session.info["ykt.opened_items"][case.id] = ("another state", opened)
-    assert projection.opened_items(db_session, case) is None
+    assert projection.opened_items(db_session, case.id) is None
 
 
 def test_a_chosen_responsible_unit_is_checked_alone_and_not_read_again(

@@ -6,14 +6,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from campaign import accounts, bootstrap, jobs, notifications, problems
-from campaign.models import Notification, Obligation
+from campaign.actors import actor_for
+from campaign.models import Notification, Obligation, Problem
 from campaign.models.accounts import Role
 from campaign.org import unit_by_code
 from campaign.workflow_host import CampaignHost
 from core import schema
 from core.db import Database
+from engine import cases, projection
 from engine.models import WorkItem
-from tests.campaign.conftest import approval, do, registration, user
+from tests.campaign.conftest import approval, do, registered, registration, user
 from tests.databases import fresh_database_url
 
 
@@ -159,3 +161,40 @@ def test_the_notices_of_many_tasks_are_those_of_a_few_at_a_time(
     for start in range(0, len(registered_ids), 3):
         notifications.for_new_work(db_session, *registered_ids[start : start + 3])
     assert _told(db_session) == many and len(many) == len(registered_ids)
+
+
+def _engine_step(session: Session, host: CampaignHost, problem: Problem) -> cases.Completion:
+    """A step of the case with no notices sent (the engine alone, as a timer or a message)."""
+    step = session.scalars(
+        select(WorkItem).where(WorkItem.case_id == problem.case_id, WorkItem.state == "open")
+    ).one()
+    reviewer = actor_for(user(session, "qsz_fzr"))
+    done = cases.complete_task(session, host, step.id, approval(), reviewer)
+    session.flush()
+    return done
+
+
+def test_a_case_told_among_several_is_not_told_again_alone(
+    db_session: Session, host: CampaignHost
+) -> None:
+    first, second = (registered(db_session, host, registration()) for _ in range(2))
+    held = [_engine_step(db_session, host, problem) for problem in (first, second)]
+    db_session.execute(delete(Notification))
+    told = notifications.for_new_work(db_session, first.case_id or 0, second.case_id or 0)
+    assert told == 2 and all(done.case for done in held)
+    assert notifications.for_new_work(db_session, first.case_id or 0) == 0  # nobody twice
+    assert len(_told(db_session)) == 2
+
+
+def test_what_a_step_opened_is_forgotten_when_its_transaction_ends(
+    db_session: Session, host: CampaignHost
+) -> None:
+    """The session keeps its objects loaded after a commit; another transaction may change
+    the rows, so what a step left is not taken from the one before."""
+    problem = registered(db_session, host, registration())
+    done = _engine_step(db_session, host, problem)
+    assert projection.open_items_after(db_session, done.case) is not None
+    db_session.commit()
+    assert projection.open_items_after(db_session, done.case) is None
+    assert projection.opened_items(db_session, done.case.id) is None
+    assert notifications.for_new_work(db_session, problem.case_id or 0) == 1  # read: 1 officer
