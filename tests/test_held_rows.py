@@ -19,6 +19,7 @@ from campaign.workflow_host import CampaignHost
 from core import clock, held_rows
 from core.errors import NotFound
 from engine import cases, definitions, projection
+from engine.cases import Completion
 from engine.host import CaseContext
 from engine.models import Case, WorkItem
 from forms.definition import SubmissionInvalid
@@ -195,18 +196,23 @@ def test_a_chosen_responsible_unit_is_checked_alone_and_not_read_again(
     assert statements == []
 
 
+def _approved(session: Session) -> Completion:
+    """A registered problem approved at its review (the completion, holding its case)."""
+    clock.freeze(datetime(2022, 6, 15, 2, 0, tzinfo=UTC))
+    host = CampaignHost()
+    problem = registered(session, host, registration())
+    step = session.scalars(
+        select(WorkItem).where(WorkItem.case_id == problem.case_id, WorkItem.state == "open")
+    ).one()
+    return tasks.complete(session, host, user(session, "qsz_fzr"), step.id, approval())
+
+
 def test_a_step_s_deadline_is_a_plain_datetime_in_the_rows_the_session_keeps(
     db_session: Session,
 ) -> None:
     """The rows a step opened stay in the session for its notices and answer; their deadline
     is a plain datetime, which a bulk insert (the province's copies) hands to the driver."""
-    clock.freeze(datetime(2022, 6, 15, 2, 0, tzinfo=UTC))
-    host = CampaignHost()
-    problem = registered(db_session, host, registration())
-    step = db_session.scalars(
-        select(WorkItem).where(WorkItem.case_id == problem.case_id, WorkItem.state == "open")
-    ).one()
-    done = tasks.complete(db_session, host, user(db_session, "qsz_fzr"), step.id, approval())
+    done = _approved(db_session)
     after = projection.open_items_after(db_session, done.case)
     assert after is not None and [i.bpmn_id for i in after] == ["rectify"]
     assert type(after[0].due_at) is datetime
@@ -215,13 +221,7 @@ def test_a_step_s_deadline_is_a_plain_datetime_in_the_rows_the_session_keeps(
 def test_a_completion_s_open_tasks_are_read_when_the_step_s_are_not_known(
     db_session: Session,
 ) -> None:
-    clock.freeze(datetime(2022, 6, 15, 2, 0, tzinfo=UTC))
-    host = CampaignHost()
-    problem = registered(db_session, host, registration())
-    step = db_session.scalars(
-        select(WorkItem).where(WorkItem.case_id == problem.case_id, WorkItem.state == "open")
-    ).one()
-    done = tasks.complete(db_session, host, user(db_session, "qsz_fzr"), step.id, approval())
+    done = _approved(db_session)
     with counted(db_session) as statements:
         known = tasks.open_after(db_session, done)
     assert statements == [] and [i.bpmn_id for i in known] == ["rectify"]
