@@ -45,6 +45,13 @@ def load(session: Session, key_file: KeyFile, data: Dataset) -> dict[str, int]:
             key_file=key_file,
             actor_name="tests",
         )
+    return import_rolls(session, key_file, data)
+
+
+def import_rolls(
+    session: Session, key_file: KeyFile, data: Dataset, file_suffix: str = ""
+) -> dict[str, int]:
+    """Import the data set's rolls (file names `<roll><file_suffix>.csv`); returns their ids."""
     ids = {}
     for roll, programme in data.programmes.items():
         done = rolls.import_roll(
@@ -53,7 +60,7 @@ def load(session: Session, key_file: KeyFile, data: Dataset) -> dict[str, int]:
             io.BytesIO(data.roll_csv(roll)),
             programme_code=programme,
             period="2022-06",
-            file_name=f"{roll}.csv",
+            file_name=f"{roll}{file_suffix}.csv",
             actor_name="tests",
         )
         ids[roll] = done.roll_id
