@@ -37,6 +37,7 @@ from web import create_app
 Progress = Callable[[str], None]
 TARGET_STATEMENTS = 12
 TARGET_RATIO = 1.0
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 _ONCE = re.compile(r'name="once" value="([^"]+)"')
 REGISTRATION = {
     "source": "self_inspection",
@@ -63,12 +64,15 @@ APPROVAL = {
 
 @contextmanager
 def counting(database: Database) -> Iterator[list[str]]:
-    """Every statement sent to the database meanwhile (BEGIN and COMMIT are not statements
-    the driver executes, and are not counted)."""
+    """Every statement sent to the database meanwhile but transaction control, on both
+    databases alike: PostgreSQL's driver sends BEGIN itself, unseen here, and SQLite's BEGIN
+    IMMEDIATE (sent by core.db) is left out as well; COMMIT is sent by neither as a
+    statement."""
     statements: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
+        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+            statements.append(statement)
 
     event.listen(database.engine, "before_cursor_execute", count)
     try:

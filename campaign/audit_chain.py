@@ -2,28 +2,30 @@
 (`prev_hash`) and its own (`hash`, over a canonical form of all its fields, `prev_hash`
 included). Changing, removing or slipping in a record breaks a link that `verify` finds.
 
-Records are appended in one defined order. Every insert goes through `link`, which takes
-the chain's lock, reads the last record, and gives the new ones the next ids and their
-hashes: the ORM's pending AuditEvent objects (a before_flush hook, in order of addition)
-and bulk inserts (`chained`) alike. The lock is held to the end of the transaction, so
-two transactions cannot both link to the same last record: SQLite's writers are serialised
-already (BEGIN IMMEDIATE, core.db), on PostgreSQL an advisory transaction lock does it.
-The ids are the last id plus one, not a sequence, so the log has no gaps of its own: a gap
-means records were removed."""
+Records are appended in one defined order, after the chain's end, which the database keeps
+in a row of its own (`audit_head`, moved after every insert: migration 0038). A writer locks
+that row to the end of its transaction, so two transactions cannot both link to the same
+last record (SQLite's writers are serialised already: BEGIN IMMEDIATE, core.db). The ORM's
+single new record, nearly every request's, is linked and inserted by one statement that reads
+the locked end and hashes in the database (`ykt_sha256_hex`); several pending ones (a
+before_flush hook, in order of addition) and bulk inserts (`chained`) are linked here after
+one locked read. The ids are the last id plus one, not a sequence, so the log has no gaps
+of its own: a gap means records were removed."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import typing
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, event, inspect, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import String, Table, bindparam, cast, event, func, insert, inspect, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
-from campaign.models import AuditAnchor, AuditEvent
+from campaign.models import AuditAnchor, AuditEvent, AuditHead
 from core import clock
 
 GENESIS = "0" * 64  # what the first record of a log links to
@@ -52,10 +54,6 @@ DEFAULTS: dict[str, Any] = {
     "ip": "",
     "user_agent": "",
 }
-
-# pg_advisory_xact_lock key of the chain ("yktaud" in ASCII): any fixed number would do, as
-# long as nothing else in the database uses it.
-LOCK_KEY = 0x796B74617564
 
 CHANGED, REMOVED, INSERTED = "changed", "removed", "inserted"
 KIND_LABELS = {CHANGED: "记录被修改", REMOVED: "记录被删除", INSERTED: "记录被插入"}
@@ -90,8 +88,7 @@ def link(session: Session, rows: list[dict[str, Any]]) -> None:
     transaction."""
     if not rows:
         return
-    lock(session)
-    last_id, last_hash = head(session)
+    last_id, last_hash = lock(session)
     for row in rows:
         for name, value in DEFAULTS.items():
             if row.get(name) is None:
@@ -141,8 +138,7 @@ def prepare(rows: list[dict[str, Any]]) -> list[Prepared]:
 def link_prepared(session: Session, rows: list[dict[str, Any]], prepared: list[Prepared]) -> None:
     """`link` for rows made ready with `prepare`: the same ids and hashes."""
     session.flush()
-    lock(session)
-    last_id, last_hash = head(session)
+    last_id, last_hash = lock(session)
     sha256 = hashlib.sha256
     for row, (before, between, after) in zip(rows, prepared, strict=True):
         last_id += 1
@@ -159,14 +155,6 @@ def chained(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]
     return rows
 
 
-def lock(session: Session) -> None:
-    """Hold the chain until the transaction ends. SQLite's transactions hold the write lock
-    from their start already; on PostgreSQL it must be taken before the last record is
-    read, or two transactions would read the same one."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
-
-
 class Link(NamedTuple):
     """A point of the chain: a record's (or an anchor's) id and hash."""
 
@@ -174,25 +162,77 @@ class Link(NamedTuple):
     hash: str
 
 
-_EVENTS, _ANCHORS = AuditEvent.__table__, AuditAnchor.__table__
-# Built once: every insert reads the chain's end, and building the statement each time cost
+_EVENTS = typing.cast(Table, AuditEvent.__table__)
+_ANCHORS, _HEAD = AuditAnchor.__table__, AuditHead.__table__
+# Built once: every insert reads the chain's end, and building a statement each time cost
 # five times running it (0.25 ms against 0.05 ms on SQLite).
-_LAST_RECORD = select(_EVENTS.c.id, _EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
+_END = select(_HEAD.c.last_id, _HEAD.c.hash).where(_HEAD.c.id == 1)
+_LOCKED_END = _END.with_for_update()
 _LAST_ANCHOR = (
     select(_ANCHORS.c.archived_to_id, _ANCHORS.c.hash)
     .order_by(_ANCHORS.c.archived_to_id.desc())
     .limit(1)
 )
 _ANCHOR_BEFORE = _LAST_ANCHOR.where(_ANCHORS.c.archived_to_id < bindparam("before_id"))
+# A record's own columns: all it is given but its place in the chain.
+_OWN = tuple(name for name in FIELDS if name not in ("id", "prev_hash"))
+
+
+def _insert_linked() -> Any:
+    """One new record linked to the locked end and inserted, its hash made by the database
+    from its canonical form around the id and prev_hash (`prepare`)."""
+    end = _HEAD.c
+    next_id = end.last_id + 1
+    canonical = (
+        bindparam("before", type_=String)
+        + cast(next_id, String)
+        + bindparam("between", type_=String)
+        + end.hash
+        + bindparam("after", type_=String)
+    )
+    linked = (
+        select(
+            next_id,
+            *(bindparam(name, type_=_EVENTS.c[name].type) for name in _OWN),
+            end.hash,
+            func.ykt_sha256_hex(canonical, type_=String),
+        )
+        .where(end.id == 1)
+        .with_for_update()
+    )
+    return (
+        insert(_EVENTS)
+        .from_select(["id", *_OWN, "prev_hash", "hash"], linked)
+        .returning(_EVENTS.c.id, _EVENTS.c.prev_hash, _EVENTS.c.hash)
+    )
+
+
+_INSERT_LINKED = _insert_linked()
+
+
+class MissingHead(RuntimeError):
+    """The database has no chain end: it was not upgraded (`ykt init`), or it was removed."""
+
+    def __init__(self) -> None:
+        super().__init__("审计记录链缺少末端（audit_head）：请先运行 ykt init 升级数据库")
 
 
 def head(session: Session) -> Link:
     """What the next record follows: the last record, or the anchor an archive run left
     when it removed them all, or the start of an empty log."""
-    last = session.execute(_LAST_RECORD).first()
-    if last is not None:
-        return Link(last.id, last.hash)
-    return latest_anchor(session) or Link(0, GENESIS)
+    end = session.execute(_END).first()
+    if end is None:
+        raise MissingHead()
+    return Link(end.last_id, end.hash)
+
+
+def lock(session: Session) -> Link:
+    """Hold the chain until the transaction ends, and where it ends now (one statement: its
+    end's row, locked; SQLite's transactions hold the write lock from their start)."""
+    end = session.execute(_LOCKED_END).first()
+    if end is None:
+        raise MissingHead()
+    return Link(end.last_id, end.hash)
 
 
 def latest_anchor(session: Session, *, before_id: int | None = None) -> Link | None:
@@ -209,12 +249,35 @@ def _link_new_events(session: Session, _context: Any, _instances: Any) -> None:
     pending = [obj for obj in session.new if isinstance(obj, AuditEvent)]
     if not pending:
         return
+    if len(pending) == 1:
+        _insert_one(session, pending[0])
+        return
     pending.sort(key=lambda obj: inspect(obj).insert_order or 0)
     rows = [{name: getattr(obj, name) for name in FIELDS if name != "prev_hash"} for obj in pending]
     link(session, rows)
     for obj, row in zip(pending, rows, strict=True):
         for name, value in row.items():
             setattr(obj, name, value)
+
+
+def _insert_one(session: Session, record: AuditEvent) -> None:
+    """Link and insert the record by one statement, then hold it in the session as the row
+    it now is (the flush has nothing left to write for it)."""
+    row = {name: getattr(record, name) for name in _OWN}
+    if row["at"] is None:
+        row["at"] = clock.now()
+    (before, between, after) = prepare([row])[0]
+    linked = session.execute(
+        _INSERT_LINKED, {**row, "before": before, "between": between, "after": after}
+    ).first()
+    if linked is None:
+        raise MissingHead()
+    session.expunge(record)
+    for name, value in row.items():
+        setattr(record, name, value)
+    record.id, record.prev_hash, record.hash = linked
+    make_transient_to_detached(record)
+    session.add(record)
 
 
 @dataclass(frozen=True)
@@ -236,7 +299,10 @@ class Verification:
 
 
 def verify(session: Session) -> Verification:
-    """Walk the whole log in id order from its start (or the last archive's anchor)."""
+    """Walk the whole log in id order from its start (or the last archive's anchor) to the
+    end the database holds."""
+    # Read first: the records' query then sees at least every record up to it.
+    end = head(session)
     columns = [getattr(AuditEvent, name) for name in (*FIELDS, "hash")]
     result = session.execute(
         select(*columns).order_by(AuditEvent.id).execution_options(yield_per=2000)
@@ -250,10 +316,23 @@ def verify(session: Session) -> Verification:
             session, before_id=first["id"] if first is not None else None
         ) or Link(0, GENESIS)
         if first is None:
-            return Verification(0, start_id, start_id, start_hash)
-        return walk(_prepend(first, records), start_id=start_id, start_hash=start_hash)
+            walked = Verification(0, start_id, start_id, start_hash)
+        else:
+            walked = walk(_prepend(first, records), start_id=start_id, start_hash=start_hash)
+        return _reaches(walked, end)
     finally:
         result.close()  # a break stops the walk early: the server-side cursor goes too
+
+
+def _reaches(walked: Verification, end: Link) -> Verification:
+    """The walk, or the break of records removed from the log's end: no link after them
+    could show it, the chain's end (audit_head) does."""
+    if walked.broken is not None or end.id <= walked.last_id:
+        return walked
+    first, last = walked.last_id + 1, end.id
+    missing = f"#{first}" if first == last else f"#{first}–#{last}"
+    message = f"记录 {missing} 不见了：审计记录的末尾有记录被删除"
+    return replace(walked, broken=Break(first, REMOVED, message))
 
 
 def _prepend(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -29,6 +29,7 @@ from sqlalchemy.orm.util import identity_key
 from campaign import current, records
 from campaign.models import Campaign, Supervision, SupervisionPart, User
 from campaign.records import KINDS
+from engine import case_locks
 from engine.models import Case, WorkItem
 
 
@@ -83,18 +84,27 @@ def work_in_campaign(session: Session, campaign_id: int | None) -> ColumnElement
     return _cases_of(campaign_id, in_progress=False)
 
 
-def visible_item(session: Session, user: User, item_id: int) -> WorkItem | None:
+def visible_item(
+    session: Session, user: User, item_id: int, *, to_change: bool = False
+) -> WorkItem | None:
     """The task with its case and process (one statement: they are what every caller reads
     next), when the person may see it (records.may_see_item); None otherwise, as for a task
     that does not exist. The same statement finds whether the case's record belongs to an
     ended campaign: a change to the task asks that next (ensure_case_open), and is then
-    answered without a statement of its own."""
-    found = session.execute(_item_with_case(), {"item_id": item_id}).first()
+    answered without a statement of its own. For a change (`to_change`) it also locks the
+    case and reads its state, which the engine then takes (engine.case_locks.held) instead
+    of locking it again."""
+    found = session.execute(_item_with_case(to_change), {"item_id": item_id}).first()
     if found is None:
         return None
-    item, ended = found
+    item, ended, *of_each_kind = found
     if not records.may_see_item(session, user, item):
         return None
+    if to_change:
+        case_locks.held(session, item.case)
+        for record in of_each_kind:
+            if record is not None:
+                records.hold(session, record)
     if not ended:
         session.info[_FOUND_OPEN] = item.case
     return cast(WorkItem, item)
@@ -104,17 +114,29 @@ _FOUND_OPEN = "ykt.case_found_open"  # session.info: the case last found of no e
 
 
 @cache
-def _item_with_case() -> Select[tuple[WorkItem, bool]]:
+def _item_with_case(to_change: bool) -> Select[tuple[WorkItem, bool]]:
     """visible_item's statement (built once: building it costs more than running it)."""
     of_each_kind = (
         _campaign_of_subject(name)[0].where(Case.subject_type == name) for name in KINDS
     )
     ended = exists(current.ended_where(Campaign.id.in_(union_all(*of_each_kind))))
-    return (
+    found = (
         select(WorkItem, ended.label("ended"))
         .join(WorkItem.case)
-        .options(contains_eager(WorkItem.case).joinedload(Case.definition))
         .where(WorkItem.id == bindparam("item_id"))
+    )
+    if not to_change:
+        return found.options(contains_eager(WorkItem.case).joinedload(Case.definition))
+    # A change reads the case's record next (its rules, then what the task decided): the
+    # same statement reads it, whichever kind it is (one of these joins finds it).
+    for name, kind in KINDS.items():
+        found = found.add_columns(kind.model).outerjoin(
+            kind.model, and_(Case.subject_type == name, kind.model.id == Case.subject_id)
+        )
+    return (
+        found.options(contains_eager(WorkItem.case).options(*case_locks.LOCKED_READ))
+        .with_for_update(of=Case)
+        .execution_options(populate_existing=True)
     )
 
 

@@ -6,6 +6,7 @@ scheduler job) owns the transaction through `Database.transaction()`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -109,6 +110,12 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # What PostgreSQL's ykt_sha256_hex (migration 0038) does, so one statement serves both.
+    dbapi_conn.create_function("ykt_sha256_hex", 1, _sha256_hex, deterministic=True)
+
+
+def _sha256_hex(text: str | None) -> str | None:
+    return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 READ_ONLY = "ykt_read_only"  # execution option of a transaction that only reads

@@ -13,7 +13,12 @@ a last short transaction shows them all:
 - While that record stands, every ORM statement of every session leaves the rows of its
   ranges out (`hide_parts`, a `do_orm_execute` hook: one small read per transaction, and
   nothing added to the statements when no import is under way). Readers and writers see the
-  tables as they were before the import; a lookup of such a row by id finds nothing.
+  tables as they were before the import; a lookup of such a row by id finds nothing. The
+  import also leaves a mark beside the database file (`<file>-imports/<id>`), made before
+  its record commits and removed after the record is gone: a writer, which holds the write
+  lock from its BEGIN IMMEDIATE and so reads the newest commit, skips the read when there
+  is no mark (no import's record can have committed without one). A reader's snapshot
+  begins with its first read, after such a look, so readers always read the records.
 - Unique values that others could also take (an entry's number) are copied under a prefix
   naming the import (`Staging.held`) and given their own value by the last transaction.
 - The last transaction does the caller's final work (numbers, audit records), gives the held
@@ -39,6 +44,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import String, Text, event, not_, or_, text, update
@@ -162,6 +168,7 @@ def copy_in_parts(
                 staging.give_back_held(session, import_id)
                 finish(session)
                 session.execute(text("DELETE FROM staged_import WHERE id = :id"), {"id": import_id})
+            _unmark(connection, import_id)
     except BaseException:
         if import_id is not None:
             discard(connection, import_id)
@@ -207,6 +214,7 @@ def _first_part(session: Session, staging: Staging) -> int:
     session.add(record)
     session.flush()
     _ACTIVE.add(record.id)  # before it commits: a clean-up of this process leaves it alone
+    mark(session.connection(), record.id)  # before it commits too, for the writers to see
     for table in sort_tables(staging.filled):
         last = staging.staged_range(table.name)[1]
         staging.copy_part(session, table, last, last, record.id)
@@ -227,6 +235,7 @@ def discard(connection: Connection, import_id: int) -> None:
             text("SELECT ranges FROM staged_import WHERE id = :id"), {"id": import_id}
         )
     if found is None:
+        _unmark(connection, import_id)
         return
     with _unchecked_keys(connection):
         for name, (first, last) in json.loads(found).items():
@@ -244,6 +253,7 @@ def discard(connection: Connection, import_id: int) -> None:
                 time.sleep(PAUSE_S)
         with transaction(connection) as session:
             session.execute(text("DELETE FROM staged_import WHERE id = :id"), {"id": import_id})
+    _unmark(connection, import_id)
 
 
 def discard_abandoned(connection: Connection) -> list[int]:
@@ -328,6 +338,9 @@ def _hidden(session: Session) -> dict[str, list[tuple[int, int]]]:
         found: dict[str, list[tuple[int, int]]] = cached[1]
         return found
     found = {}
+    if not connection.get_execution_options().get(READ_ONLY) and not _any_marked(connection):
+        session.info[_HIDDEN] = (transaction, found)  # a writer, and no import under way
+        return found
     try:
         rows = connection.exec_driver_sql("SELECT ranges FROM staged_import").all()
     except OperationalError:  # a database not yet upgraded
@@ -339,4 +352,50 @@ def _hidden(session: Session) -> dict[str, list[tuple[int, int]]]:
     return found
 
 
-__all__ = ["PREFIX", "StagedImport", "copy_in_parts", "discard", "discard_abandoned", "hide_parts"]
+def marks_of(connection: Connection) -> Path | None:
+    """The directory of the marks of imports under way, beside the database file (None for a
+    database in memory)."""
+    name = connection.engine.url.database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(os.path.abspath(name) + "-imports")
+
+
+def mark(connection: Connection, import_id: int) -> None:
+    """The mark of an import under way: made before its record commits."""
+    marks = marks_of(connection)
+    if marks is not None:
+        marks.mkdir(exist_ok=True)
+        (marks / str(import_id)).touch()
+
+
+def _unmark(connection: Connection, import_id: int) -> None:
+    """The import's mark removed (its record is gone). The directory stays: another import
+    may be making its own mark in it."""
+    marks = marks_of(connection)
+    if marks is not None:
+        (marks / str(import_id)).unlink(missing_ok=True)
+
+
+def _any_marked(connection: Connection) -> bool:
+    """Whether any import may be under way: any mark (a database in memory: always)."""
+    marks = marks_of(connection)
+    if marks is None:
+        return True
+    try:
+        with os.scandir(marks) as entries:
+            return any(True for _ in entries)
+    except FileNotFoundError:
+        return False
+
+
+__all__ = [
+    "PREFIX",
+    "StagedImport",
+    "copy_in_parts",
+    "discard",
+    "discard_abandoned",
+    "hide_parts",
+    "mark",
+    "marks_of",
+]

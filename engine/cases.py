@@ -19,13 +19,14 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import Session, joinedload, undefer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from core import clock
 from engine import deadline_marks, definitions, messages, projection, spiff, starts, workflow_cache
-from engine.errors import CaseFailed, NotAllowed, TaskConflict, TaskNotFound
+from engine.case_locks import lock_case, locked_item_and_open
+from engine.errors import CaseFailed, NotAllowed, TaskConflict
 from engine.failures import running
 from engine.host import SYSTEM, Actor, Assignment, CaseContext, EngineHost
 from engine.models import Case, CaseEvent, CaseStatus, WorkItem, WorkItemState
@@ -239,71 +240,6 @@ def load(session: Session, case: Case) -> BpmnWorkflow:
     spec, subprocess_specs = definitions.specs_for(case.definition)
     with running(case.id):
         return spiff.load_workflow(case.state, spec, subprocess_specs)
-
-
-# Built once: composing a statement costs more than SQLite takes to run it, on every step.
-_LOCK_CASE = (
-    select(Case)
-    .where(Case.id == bindparam("case_id"))
-    .options(undefer(Case.state), joinedload(Case.definition, innerjoin=True))
-    .with_for_update(of=Case)
-    .execution_options(populate_existing=True)
-)
-_LOCK_CASE_OF_ITEM = (
-    select(Case)
-    .where(
-        Case.id
-        == select(WorkItem.case_id).where(WorkItem.id == bindparam("item_id")).scalar_subquery()
-    )
-    .options(undefer(Case.state), joinedload(Case.definition, innerjoin=True))
-    .with_for_update(of=Case)
-    .execution_options(populate_existing=True)
-)
-# The item and the case's open items, in one statement.
-_ITEM_AND_OPEN = (
-    select(WorkItem)
-    .where(
-        WorkItem.case_id == bindparam("case_id"),
-        or_(WorkItem.id == bindparam("item_id"), WorkItem.state == WorkItemState.OPEN.value),
-    )
-    .execution_options(populate_existing=True)
-)
-
-
-def lock_case(session: Session, case_id: int) -> Case:
-    """The case row, locked for this transaction (SQLite: the write lock is already held)."""
-    case = session.scalars(_LOCK_CASE, {"case_id": case_id}).first()
-    if case is None:
-        raise TaskNotFound(f"案件不存在：{case_id}")
-    return case
-
-
-def locked_item(session: Session, work_item_id: int) -> tuple[WorkItem, Case]:
-    """The work item and its case, the case row locked for this transaction.
-
-    Every change to a work item (claim, unclaim, 转派, completion) happens under its case's
-    lock, so they are serialised. The item is read by a statement of its own after the lock
-    is held: on PostgreSQL a statement that waited for a lock still sees the other rows as
-    they were when it began, so an item read with the lock would miss a claim committed
-    while this transaction waited."""
-    item, case, _open = locked_item_and_open(session, work_item_id)
-    return item, case
-
-
-def locked_item_and_open(
-    session: Session, work_item_id: int
-) -> tuple[WorkItem, Case, list[WorkItem]]:
-    """`locked_item`, and the case's open work items read by the same statement."""
-    case = session.scalars(_LOCK_CASE_OF_ITEM, {"item_id": work_item_id}).first()
-    rows = (
-        list(session.scalars(_ITEM_AND_OPEN, {"case_id": case.id, "item_id": work_item_id}))
-        if case is not None
-        else []
-    )
-    item = next((row for row in rows if row.id == work_item_id), None)
-    if case is None or item is None:
-        raise TaskNotFound(f"任务不存在：{work_item_id}")
-    return item, case, [row for row in rows if row.state == WorkItemState.OPEN.value]
 
 
 def check_can_act(session: Session, host: EngineHost, item: WorkItem, actor: Actor) -> None:

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from engine import cases, definitions, messages, starts
+from engine import case_locks, cases, definitions, messages, starts
 from engine.errors import CaseFailed
 from engine.host import SYSTEM, Actor, CaseContext, EngineHost
 from engine.models import Case, CaseStatus, MessageWait
@@ -139,7 +139,7 @@ def _deliver_to(
     payload: dict[str, Any],
     actor: Actor,
 ) -> bool:
-    case: Case = cases.lock_case(session, case_id)
+    case: Case = case_locks.lock_case(session, case_id)
     if case.status not in (CaseStatus.RUNNING.value, CaseStatus.WAITING.value):
         return False
     workflow = cases.load(session, case)

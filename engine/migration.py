@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.errors import Conflict
-from engine import cases, definitions, spiff
+from engine import case_locks, cases, definitions, spiff
 from engine.host import Actor, EngineHost
 from engine.models import Case, CaseStatus, ProcessDefinition
 
@@ -106,7 +106,7 @@ def _target(session: Session, key: str, version: int | None) -> ProcessDefinitio
 def migrate(
     session: Session, host: EngineHost, case_id: int, *, to_version: int | None, actor: Actor
 ) -> CasePreview:
-    case = cases.lock_case(session, case_id)
+    case = case_locks.lock_case(session, case_id)
     target = _target(session, case.definition.key, to_version)
     if target.version <= case.definition.version:
         raise MigrationRefused(f"案件已在 v{case.definition.version}，无需迁移到 v{target.version}")

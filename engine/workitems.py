@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.errors import InvalidInput
-from engine.cases import check_can_act, locked_item, record_event
+from engine.case_locks import locked_item
+from engine.cases import check_can_act, record_event
 from engine.errors import NotAllowed, TaskConflict
 from engine.host import Actor, Assignment, EngineHost
 from engine.models import WorkItem, WorkItemState

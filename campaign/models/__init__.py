@@ -3,7 +3,7 @@
 from campaign.models.account_requests import AccountRequest
 from campaign.models.accountability import Accountability, AccountabilityGround
 from campaign.models.accounts import ApiToken, RoleAssignment, User
-from campaign.models.audit import AuditAnchor, AuditEvent, AuditPermit
+from campaign.models.audit import AuditAnchor, AuditEvent, AuditHead, AuditPermit
 from campaign.models.catalogue import (
     Campaign,
     CampaignPhase,
@@ -50,6 +50,7 @@ __all__ = [
     "Attachment",
     "AuditAnchor",
     "AuditEvent",
+    "AuditHead",
     "AuditPermit",
     "Beneficiary",
     "Campaign",

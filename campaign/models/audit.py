@@ -36,6 +36,19 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
 
 
+class AuditHead(Base):
+    """The chain's end: the last record's id and hash (or the last anchor's, or the start of
+    an empty log), one row moved by the database after every insert (migration 0038). A
+    writer locks it to link records; `ykt audit verify` checks that the log still reaches
+    it."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_id: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
+
+
 class AuditAnchor(Base):
     """Where the log starts after an archive run removed the records up to `archived_to_id`:
     the first remaining record links to `hash`. Append-only, like the log."""

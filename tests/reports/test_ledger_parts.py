@@ -70,6 +70,20 @@ def stored(database: Database) -> dict[str, int]:
         }
 
 
+def seen_by_a_writer(database: Database) -> int:
+    """The entries a write transaction sees (it holds the write lock from its BEGIN)."""
+    with database.transaction() as session:
+        return session.scalar(select(func.count()).select_from(Problem)) or 0
+
+
+def marked(database: Database) -> list[str]:
+    """The marks of imports under way beside the database file."""
+    with database.engine.connect() as connection:
+        marks = staged_parts.marks_of(connection)
+    assert marks is not None
+    return sorted(p.name for p in marks.iterdir()) if marks.exists() else []
+
+
 def test_a_writer_waits_for_one_part_at_most(
     database: Database, tmp_path: Path, small_parts: int
 ) -> None:
@@ -84,6 +98,9 @@ def test_a_writer_waits_for_one_part_at_most(
             steps.append(time.monotonic())
             copying.set()
 
+    before = seen_by_a_writer(database)
+    entries: set[int] = set()
+
     def write_meanwhile() -> None:
         copying.wait(120)
         while copying.is_set():
@@ -91,6 +108,9 @@ def test_a_writer_waits_for_one_part_at_most(
             try:
                 with database.transaction() as session:
                     audit.record(session, "test.concurrent_write", target="test")
+                    # A writer skips reading the imports under way when none is marked:
+                    # it must still see the entries as before the import or after it.
+                    entries.add(session.scalar(select(func.count()).select_from(Problem)) or 0)
             except BaseException as failure:
                 failures.append(failure)
                 return
@@ -109,6 +129,8 @@ def test_a_writer_waits_for_one_part_at_most(
         writer.join()
     assert not failures
     assert result.ok and len(steps) > 10
+    assert entries <= {before, before + 1500} and before in entries, entries
+    assert not marked(database)
     copy = steps[-1] - steps[0]
     longest_step = max(b - a for a, b in itertools.pairwise(steps))
     # Writes went on all through the copy, each waiting for one part (or the last
@@ -184,6 +206,7 @@ def test_a_process_killed_between_parts_leaves_rows_no_one_sees_and_the_next_imp
     left = stored(database)
     assert left["staged_import"] == 1 and left["problem"] > rows_before["problem"]
     assert visible(database) == before  # there, and no one sees them
+    assert seen_by_a_writer(database) == before["Problem"]  # its mark stays with its rows
     with database.reading() as session:
         newest = session.scalar(select(func.max(Problem.id)))
         assert session.get(Problem, (newest or 0) + 1) is None
@@ -193,6 +216,7 @@ def test_a_process_killed_between_parts_leaves_rows_no_one_sees_and_the_next_imp
         assert jobs.discard_abandoned_imports(database) == 1
         assert stored(database) == rows_before
         assert visible(database) == before
+        assert not marked(database)
     result = ledger_staged.import_staged(database, CampaignHost(), office_id(database), path)
     assert result.ok
     after, rows_after = visible(database), stored(database)
@@ -200,6 +224,7 @@ def test_a_process_killed_between_parts_leaves_rows_no_one_sees_and_the_next_imp
     assert after["Problem"] == before["Problem"] + 2500
     assert rows_after["staged_import"] == 0
     assert rows_after["problem"] == rows_before["problem"] + 2500  # the killed rows are gone
+    assert not marked(database)
     assert_chain_holds(database)
 
 
@@ -260,6 +285,8 @@ def test_every_kind_of_orm_statement_leaves_the_hidden_rows_out(
             touched_at=clock.now(),
         )
         session.add(record)
+        session.flush()
+        staged_parts.mark(session.connection(), record.id)  # as every import makes one
     try:
         with database.reading() as session:
             alias = aliased(Problem)

@@ -83,15 +83,17 @@ def task_json(item: WorkItem, with_form: bool = False) -> dict[str, Any]:
     return out
 
 
-def _visible(item_id: int) -> WorkItem:
-    return found(campaign_cases.visible_item(db.session(), api_user(), item_id))
+def _visible(item_id: int, *, to_change: bool = False) -> WorkItem:
+    return found(
+        campaign_cases.visible_item(db.session(), api_user(), item_id, to_change=to_change)
+    )
 
 
 def _current(item_id: int) -> WorkItem:
     """The task, visible to the caller and still of the version If-Match names. Callers keep
     it (`_held`) while the service they call works on it: the session holds its rows weakly,
     and the task and its case read here are what the service reads first."""
-    item = _visible(item_id)
+    item = _visible(item_id, to_change=True)
     require_version(item, request.headers.get("If-Match"))
     return item
 

@@ -54,8 +54,8 @@ from web.roles import WORKING_ROLES
 bp = Blueprint("tasks", __name__)
 
 
-def _visible_item(item_id: int) -> WorkItem:
-    return found(campaign_cases.visible_item(db.session(), me(), item_id))
+def _visible_item(item_id: int, *, to_change: bool = False) -> WorkItem:
+    return found(campaign_cases.visible_item(db.session(), me(), item_id, to_change=to_change))
 
 
 def _page(
@@ -251,7 +251,7 @@ def full_numbers(item_id: int) -> ResponseReturnValue:
 @allow(*WORKING_ROLES)
 def complete(item_id: int) -> ResponseReturnValue:
     session = db.session()
-    item = _visible_item(item_id)
+    item = _visible_item(item_id, to_change=True)
     if not item.form_key:  # a manual task: the person confirms it is done
         errors.on_refusal(lambda error: _refused(item_id, {}, error))
         done = tasks.complete(session, HOST, me(), item.id, {})
@@ -299,7 +299,7 @@ def _refused(item_id: int, values: dict[str, Any], error: AppError) -> ResponseR
 @bp.post("/tasks/<int:item_id>/reassign")
 @allow(*WORKING_ROLES)
 def reassign(item_id: int) -> Response:
-    item = _visible_item(item_id)
+    item = _visible_item(item_id, to_change=True)
     errors.on_refusal(
         errors.back_to(url_for("tasks.show", item_id=item_id) + "#reassign", prefix="未转派：")
     )
