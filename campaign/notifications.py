@@ -6,8 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import exists, func, insert, literal, select, union_all, update
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    bindparam,
+    exists,
+    func,
+    insert,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from campaign import notice_texts
@@ -205,38 +218,57 @@ def _tell_holders_at_once(
 ) -> int:
     """As _tell_holders, for a few items (a completion's): the holders are found by the
     statement that inserts their notices."""
-    made = [
-        select(
-            RoleAssignment.user_id,
-            literal(kind),
-            literal(notice_texts.new_work(texts[item_id], verb)),
-            literal(item_id),
-            literal(now, UTCDateTime()),
-        )
-        .join(User)
-        .where(
-            RoleAssignment.unit_id == unit_id,
-            RoleAssignment.role == role,
-            User.enabled.is_(True),
-            # Nobody is told of a task twice, whoever told them first.
-            ~exists().where(
-                Notification.work_item_id == item_id,
-                Notification.user_id == RoleAssignment.user_id,
-                Notification.kind == kind,
-            ),
-        )
-        .distinct()
+    told = [
+        (item_id, unit_id, role)
         for item_id, unit_id, role in items
         if unit_id is not None  # a role is always held in a unit: nobody holds it elsewhere
     ]
-    if not made:
+    if not told:
         return 0
-    columns = ["user_id", "kind", "text", "work_item_id", "created_at"]
-    source = made[0] if len(made) == 1 else union_all(*made)
+    params: dict[str, object] = {"kind": kind, "now": now}
+    for n, (item_id, unit_id, role) in enumerate(told):
+        params |= {
+            f"text_{n}": notice_texts.new_work(texts[item_id], verb),
+            f"item_{n}": item_id,
+            f"unit_{n}": unit_id,
+            f"role_{n}": role,
+        }
     # Counted from RETURNING: the driver's row count of an INSERT ... SELECT is not kept
     # everywhere (-1 on PostgreSQL through the session).
-    inserted = insert(Notification).from_select(columns, source).returning(Notification.id)
-    return len(session.execute(inserted).all())
+    return len(session.execute(_notices_of(len(told)), params).all())
+
+
+@cache
+def _notices_of(count: int) -> Any:
+    """The INSERT ... SELECT of the notices of `count` items, built once for each count (a
+    completion's one or two: building it cost more than running it)."""
+    made = [
+        select(
+            RoleAssignment.user_id,
+            bindparam("kind", type_=String),
+            bindparam(f"text_{n}", type_=String),
+            bindparam(f"item_{n}", type_=Integer),
+            bindparam("now", type_=UTCDateTime()),
+        )
+        .join(User)
+        .where(
+            RoleAssignment.unit_id == bindparam(f"unit_{n}", type_=Integer),
+            RoleAssignment.role == bindparam(f"role_{n}", type_=String),
+            User.enabled.is_(True),
+            # Nobody is told of a task twice, whoever told them first.
+            ~exists().where(
+                Notification.work_item_id == bindparam(f"item_{n}", type_=Integer),
+                Notification.user_id == RoleAssignment.user_id,
+                Notification.kind == bindparam("kind", type_=String),
+            ),
+        )
+        .distinct()
+        for n in range(count)
+    ]
+    columns = ["user_id", "kind", "text", "work_item_id", "created_at"]
+    source = made[0] if count == 1 else union_all(*made)
+    table = cast(Table, Notification.__table__)  # a Core insert: its values are bound, not rows
+    return insert(table).from_select(columns, source).returning(table.c.id)
 
 
 def for_reassigned(

@@ -4,6 +4,8 @@ refuse every change (campaign.current.ensure_open), whichever service is asked."
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -272,15 +274,16 @@ def test_the_task_read_knows_whether_its_record_has_ended_as_the_check_does(
     before and after the next campaign starts, as the check over every kind does."""
     registered(db_session, host, registration())
     issued(db_session, host)
-    statement = campaign_cases._item_with_case()  # the statement visible_item runs
     for year_started in (False, True):
         if year_started:
             _start_2023(db_session)
         open_items = db_session.scalars(select(WorkItem.id).where(WorkItem.state == "open"))
-        for item_id in open_items.all():
+        for item_id, to_change in itertools.product(open_items.all(), (False, True)):
+            # The statement visible_item runs for a page, and for a change (locking the case).
+            statement = campaign_cases._item_with_case(to_change)
             found = db_session.execute(statement, {"item_id": item_id}).first()
             assert found is not None
-            item, ended = found
+            item, ended, *_record = found
             db_session.expunge_all()  # the check over every kind
             try:
                 ensure_case_open(db_session, item.case_id)

@@ -1,0 +1,125 @@
+"""A change finds its task by the statement that also locks the case (campaign_cases
+.visible_item with to_change, engine.case_locks.held): the engine then does not lock it
+again, unless a savepoint rolled back meanwhile (which released the lock); two people
+completing one task at the same moment still complete it once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from campaign import bootstrap, campaign_cases, tasks
+from campaign.workflow_host import CampaignHost
+from core import schema
+from core.db import Database
+from core.errors import Conflict
+from engine import case_locks
+from engine.models import WorkItem
+from tests.campaign.conftest import approval, open_step, registered, registration, user
+from tests.databases import fresh_database_url
+from tests.test_held_rows import counted
+
+
+def _locks(statements: list[str]) -> list[str]:
+    """The statements that read a case with its state: the locking reads."""
+    return [s for s in statements if "case_instance.state" in s and s.startswith("SELECT")]
+
+
+def test_the_case_read_for_a_change_is_not_locked_again_until_a_savepoint_rolls_back(
+    db_session: Session, host: CampaignHost
+) -> None:
+    step = open_step(db_session, registered(db_session, host, registration()))
+    reviewer = user(db_session, "qsz_fzr")
+    db_session.expunge_all()
+    with counted(db_session) as statements:
+        item = campaign_cases.visible_item(db_session, reviewer, step.id, to_change=True)
+        assert item is not None
+        case_locks.locked_item_and_open(db_session, step.id)
+    assert len(_locks(statements)) == 1, statements  # visible_item's, and no other
+    with db_session.begin_nested() as savepoint:
+        savepoint.rollback()  # on PostgreSQL this releases the row locks taken after it
+    with counted(db_session) as statements:
+        case_locks.locked_item_and_open(db_session, step.id)
+    assert len(_locks(statements)) == 1, statements  # locked again
+
+
+def test_a_task_only_looked_at_takes_no_lock(db_session: Session, host: CampaignHost) -> None:
+    step = open_step(db_session, registered(db_session, host, registration()))
+    reviewer = user(db_session, "qsz_fzr")
+    db_session.expunge_all()
+    with counted(db_session) as statements:
+        assert campaign_cases.visible_item(db_session, reviewer, step.id) is not None
+        case_locks.locked_item_and_open(db_session, step.id)
+    assert "FOR UPDATE" not in statements[0] and "case_instance.state" not in statements[0]
+    assert len(_locks(statements)) == 1, statements  # the engine's own
+
+
+def test_a_task_not_visible_to_the_person_leaves_nothing_held(
+    db_session: Session, host: CampaignHost
+) -> None:
+    step = open_step(db_session, registered(db_session, host, registration()))
+    stranger = user(db_session, "jjw_jc")  # the discipline commission: no case handed over
+    assert campaign_cases.visible_item(db_session, stranger, step.id, to_change=True) is None
+    assert case_locks._HELD not in db_session.info
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[Database]:
+    with fresh_database_url(tmp_path) as url:
+        database = Database(url)
+        schema.upgrade(database)
+        with database.transaction() as session:
+            bootstrap.initialise(session, with_demo=True, deployed_by="tests")
+        yield database
+        database.dispose()
+
+
+def test_two_reviewers_completing_one_task_at_once_complete_it_once(fresh: Database) -> None:
+    host = CampaignHost()
+    with fresh.transaction() as session:
+        step_id = open_step(session, registered(session, host, registration())).id
+    first_in = threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def review(name: str, linger: float) -> None:
+        try:
+            with fresh.transaction() as session:
+                reviewer = user(session, "qsz_fzr")
+                item = campaign_cases.visible_item(session, reviewer, step_id, to_change=True)
+                assert item is not None
+                if linger:
+                    first_in.set()
+                    time.sleep(linger)  # the other arrives meanwhile, and waits for the lock
+                tasks.complete(session, host, reviewer, step_id, approval())
+            outcomes[name] = "done"
+        except Conflict as conflict:
+            outcomes[name] = conflict
+
+    first = threading.Thread(target=review, args=("first", 0.5))
+
+    def second_review() -> None:
+        first_in.wait(10)
+        review("second", 0)
+
+    second = threading.Thread(target=second_review)
+    for thread in (first, second):
+        thread.start()
+    for thread in (first, second):
+        thread.join(60)
+    assert outcomes["first"] == "done"
+    assert isinstance(outcomes["second"], Conflict), outcomes
+    assert "已办理完毕" in str(outcomes["second"])
+    with fresh.reading() as session:
+        case_id = session.get(WorkItem, step_id).case_id  # type: ignore[union-attr]
+        opened = session.scalar(
+            select(func.count())
+            .select_from(WorkItem)
+            .where(WorkItem.case_id == case_id, WorkItem.state == "open")
+        )
+    assert opened == 1  # one next step, not two
