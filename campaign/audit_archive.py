@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from campaign import audit, audit_chain
+from campaign import audit, audit_chain, audit_verify
 from campaign.models import AuditAnchor, AuditEvent, AuditPermit
 from core import clock
 from core.errors import InvalidInput
@@ -239,7 +239,7 @@ def verify_file(path: Path, secret_key: str) -> ArchiveSummary:
             lines = (json.loads(line) for line in handle)
             header = next(lines)
             after_id, count = int(header["after_id"]), int(header["count"])
-            checked = audit_chain.walk(
+            checked = audit_verify.walk(
                 itertools.islice(lines, count), start_id=after_id, start_hash=header["prev_hash"]
             )
     except OSError as exc:

@@ -17,13 +17,17 @@ from __future__ import annotations
 import hashlib
 import json
 import typing
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import String, Table, bindparam, cast, event, func, insert, inspect, select
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import (
+    Session,
+    SessionTransaction,
+    make_transient,
+    make_transient_to_detached,
+)
 
 from campaign.models import AuditAnchor, AuditEvent, AuditHead
 from core import clock
@@ -54,9 +58,6 @@ DEFAULTS: dict[str, Any] = {
     "ip": "",
     "user_agent": "",
 }
-
-CHANGED, REMOVED, INSERTED = "changed", "removed", "inserted"
-KIND_LABELS = {CHANGED: "记录被修改", REMOVED: "记录被删除", INSERTED: "记录被插入"}
 
 
 def plain(values: Mapping[Any, Any]) -> dict[str, Any]:
@@ -278,123 +279,40 @@ def _insert_one(session: Session, record: AuditEvent) -> None:
     record.id, record.prev_hash, record.hash = linked
     make_transient_to_detached(record)
     session.add(record)
+    # The session takes it for a row it loaded: should its transaction (or a savepoint
+    # around it) roll back, it is made a new record again, as one the flush inserted is.
+    values = {name: getattr(record, name) for name in (*FIELDS, "hash")}
+    current = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_INSERTED, []).append((record, current, values))
 
 
-@dataclass(frozen=True)
-class Break:
-    """The first link that does not hold: which record, and what was done to the log."""
-
-    record_id: int
-    kind: str
-    message: str
+_INSERTED = "ykt.audit_inserted"  # session.info: records _insert_one inserted, not committed
 
 
-@dataclass(frozen=True)
-class Verification:
-    count: int  # records whose links held
-    start_id: int  # the anchor's id (0 without one): the records after it were walked
-    last_id: int
-    last_hash: str
-    broken: Break | None = None
-
-
-def verify(session: Session) -> Verification:
-    """Walk the whole log in id order from its start (or the last archive's anchor) to the
-    end the database holds."""
-    # Read first: the records' query then sees at least every record up to it.
-    end = head(session)
-    columns = [getattr(AuditEvent, name) for name in (*FIELDS, "hash")]
-    result = session.execute(
-        select(*columns).order_by(AuditEvent.id).execution_options(yield_per=2000)
-    )
-    try:
-        records = (plain(row) | {"hash": row["hash"]} for row in result.mappings())
-        first = next(records, None)
-        # The anchor is read after the records' query started: an archive run that commits
-        # meanwhile leaves an anchor past the records this query still sees, which is ignored.
-        start_id, start_hash = latest_anchor(
-            session, before_id=first["id"] if first is not None else None
-        ) or Link(0, GENESIS)
-        if first is None:
-            walked = Verification(0, start_id, start_id, start_hash)
+@event.listens_for(Session, "after_soft_rollback")
+def _unsaved_again(session: Session, rolled_back: SessionTransaction) -> None:
+    inserted = session.info.get(_INSERTED)
+    if not inserted:
+        return
+    kept = []
+    for record, transaction, values in inserted:
+        if _within(transaction, rolled_back):
+            make_transient(record)
+            for name, value in values.items():
+                setattr(record, name, value)
         else:
-            walked = walk(_prepend(first, records), start_id=start_id, start_hash=start_hash)
-        return _reaches(walked, end)
-    finally:
-        result.close()  # a break stops the walk early: the server-side cursor goes too
+            kept.append((record, transaction, values))
+    session.info[_INSERTED] = kept
 
 
-def _reaches(walked: Verification, end: Link) -> Verification:
-    """The walk, or the break of records removed from the log's end: no link after them
-    could show it, the chain's end (audit_head) does."""
-    if walked.broken is not None or end.id <= walked.last_id:
-        return walked
-    first, last = walked.last_id + 1, end.id
-    missing = f"#{first}" if first == last else f"#{first}–#{last}"
-    message = f"记录 {missing} 不见了：审计记录的末尾有记录被删除"
-    return replace(walked, broken=Break(first, REMOVED, message))
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
-def _prepend(first: dict[str, Any], rest: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    yield first
-    yield from rest
-
-
-def walk(records: Iterable[Mapping[str, Any]], *, start_id: int, start_hash: str) -> Verification:
-    """Check records (plain fields and hash, in id order) that follow `start_hash`; the
-    first break is told apart by what the neighbouring links still say."""
-    expected, before = start_hash, ""  # hash the next record must link to, and the one prior
-    last_id, count = start_id, 0
-    for record, following in _with_next(records):
-        record_id = record["id"]
-        if digest(record) != record["hash"]:
-            return _broken(count, start_id, last_id, expected, record_id, CHANGED)
-        if record["prev_hash"] != expected:
-            if following is not None and following["prev_hash"] == expected:
-                culprit, kind = record_id, INSERTED  # the chain goes on past it
-            elif count and record["prev_hash"] == before:
-                culprit, kind = last_id, INSERTED  # the record before it was slipped in
-            elif record_id > last_id + 1:
-                culprit, kind = last_id + 1, REMOVED
-            else:  # no gap: the record before it (or its own link) was rewritten
-                culprit, kind = (last_id if count else record_id), CHANGED
-            return _broken(count, start_id, last_id, expected, culprit, kind, record_id)
-        before, expected = expected, record["hash"]
-        last_id, count = record_id, count + 1
-    return Verification(count, start_id, last_id, expected)
-
-
-def _with_next(
-    records: Iterable[Mapping[str, Any]],
-) -> Iterator[tuple[Mapping[str, Any], Mapping[str, Any] | None]]:
-    iterator = iter(records)
-    current = next(iterator, None)
-    while current is not None:
-        following = next(iterator, None)
-        yield current, following
-        current = following
-
-
-def _broken(
-    count: int,
-    start_id: int,
-    last_id: int,
-    last_hash: str,
-    culprit: int,
-    kind: str,
-    seen_at: int | None = None,
-) -> Verification:
-    if kind == CHANGED and seen_at is None:
-        message = f"记录 #{culprit} 的内容与它的哈希不符：该记录被修改过"
-    elif kind == CHANGED:
-        message = (
-            f"记录 #{seen_at} 所记的前一条哈希与记录 #{culprit} 不符："
-            f"记录 #{culprit} 被修改或替换过（连同它的哈希）"
-        )
-    elif kind == REMOVED:
-        assert seen_at is not None
-        missing = f"#{culprit}" if seen_at == culprit + 1 else f"#{culprit}–#{seen_at - 1}"
-        message = f"记录 {missing} 不见了：记录 #{seen_at} 之前有记录被删除"
-    else:
-        message = f"记录 #{culprit} 不在记录链上：它是被插入的"
-    return Verification(count, start_id, last_id, last_hash, Break(culprit, kind, message))
+@event.listens_for(Session, "after_commit")
+def _saved(session: Session) -> None:
+    session.info.pop(_INSERTED, None)

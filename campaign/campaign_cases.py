@@ -97,21 +97,17 @@ def visible_item(
     found = session.execute(_item_with_case(to_change), {"item_id": item_id}).first()
     if found is None:
         return None
-    item, ended, *of_each_kind = found
+    item, ended = found
     if not records.may_see_item(session, user, item):
         return None
     if to_change:
         case_locks.held(session, item.case)
-        for record in of_each_kind:
-            if record is not None:
-                records.hold(session, record)
     if not ended:
         session.info[_FOUND_OPEN] = item.case
     return cast(WorkItem, item)
 
 
 _FOUND_OPEN = "ykt.case_found_open"  # session.info: the case last found of no ended campaign
-READ_WITH_TASK = "problem"  # the kind of record a change's statement reads with the task
 
 
 @cache
@@ -128,14 +124,9 @@ def _item_with_case(to_change: bool) -> Select[tuple[WorkItem, bool]]:
     )
     if not to_change:
         return found.options(contains_eager(WorkItem.case).joinedload(Case.definition))
-    # A change reads the case's record next (its rules, then what the task decided): the
-    # same statement reads it when it is a ledger entry, the record nearly every task serves
-    # (joining every kind's table cost PostgreSQL 2 ms more a statement; another kind's
-    # record is read by records.record_of as before).
-    model = KINDS[READ_WITH_TASK].model
-    found = found.add_columns(model).outerjoin(
-        model, and_(Case.subject_type == READ_WITH_TASK, model.id == Case.subject_id)
-    )
+    # Not the case's record: on PostgreSQL a statement that waited for the lock sees the rows
+    # it did not lock as they were when it began. The engine reads the record after the lock,
+    # with the tasks (EngineHost.read_with_tasks).
     return (
         found.options(contains_eager(WorkItem.case).options(*case_locks.LOCKED_READ))
         .with_for_update(of=Case)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from campaign import category_rules, choices, lanes, records
 from campaign.campaign_cases import work_in_campaign
-from campaign.models import User
+from campaign.models import Problem, User
 from core import clock
 from engine.host import Actor, Assignment, CaseContext
 from engine.models import Case, WorkItem
@@ -20,6 +20,9 @@ from forms.definition import SubmissionInvalid
 
 
 class CampaignHost:
+    # A ledger entry, the record nearly every task serves: read with its case's tasks.
+    read_with_tasks: type[Any] | None = Problem
+
     def lane_refusal(self, lane: str) -> str | None:
         return lanes.lane_refusal(lane)
 

@@ -39,12 +39,12 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import String, Text, event, not_, or_, text, update
@@ -53,7 +53,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 from sqlalchemy.sql.ddl import sort_tables
 
-from core import clock
+from core import clock, import_marks
 from core.db import READ_ONLY, Base, UTCDateTime
 from core.staging import PREFIX, Staging
 
@@ -168,7 +168,7 @@ def copy_in_parts(
                 staging.give_back_held(session, import_id)
                 finish(session)
                 session.execute(text("DELETE FROM staged_import WHERE id = :id"), {"id": import_id})
-            _unmark(connection, import_id)
+            import_marks.unmark(connection, import_id)
     except BaseException:
         if import_id is not None:
             discard(connection, import_id)
@@ -206,6 +206,10 @@ def _first_part(session: Session, staging: Staging) -> int:
         check(session)
     ranges = staging.claim(session)
     record = StagedImport(
+        # Never an id an import had before (SQLite gives the largest id plus one, again once
+        # the table is empty): the import's mark is named by it, and a finished import's
+        # late removal of its mark must not remove a new import's.
+        id=secrets.randbits(52) + 1,
         ranges=json.dumps(ranges),
         host=socket.gethostname(),
         pid=os.getpid(),
@@ -214,10 +218,16 @@ def _first_part(session: Session, staging: Staging) -> int:
     session.add(record)
     session.flush()
     _ACTIVE.add(record.id)  # before it commits: a clean-up of this process leaves it alone
-    mark(session.connection(), record.id)  # before it commits too, for the writers to see
-    for table in sort_tables(staging.filled):
-        last = staging.staged_range(table.name)[1]
-        staging.copy_part(session, table, last, last, record.id)
+    import_marks.mark(
+        session.connection(), record.id
+    )  # before it commits too, for the writers to see
+    try:
+        for table in sort_tables(staging.filled):
+            last = staging.staged_range(table.name)[1]
+            staging.copy_part(session, table, last, last, record.id)
+    except BaseException:
+        import_marks.unmark(session.connection(), record.id)  # its record is rolled back
+        raise
     return record.id
 
 
@@ -235,7 +245,7 @@ def discard(connection: Connection, import_id: int) -> None:
             text("SELECT ranges FROM staged_import WHERE id = :id"), {"id": import_id}
         )
     if found is None:
-        _unmark(connection, import_id)
+        import_marks.unmark(connection, import_id)
         return
     with _unchecked_keys(connection):
         for name, (first, last) in json.loads(found).items():
@@ -253,7 +263,7 @@ def discard(connection: Connection, import_id: int) -> None:
                 time.sleep(PAUSE_S)
         with transaction(connection) as session:
             session.execute(text("DELETE FROM staged_import WHERE id = :id"), {"id": import_id})
-    _unmark(connection, import_id)
+    import_marks.unmark(connection, import_id)
 
 
 def discard_abandoned(connection: Connection) -> list[int]:
@@ -268,7 +278,21 @@ def discard_abandoned(connection: Connection) -> list[int]:
     ]
     for ident in abandoned:
         discard(connection, ident)
+    _unmark_unrecorded(connection)
     return abandoned
+
+
+def _unmark_unrecorded(connection: Connection) -> None:
+    """Remove the marks of imports with no record (a process killed before its first part
+    committed). Under the write lock: no import is then between its mark and its commit."""
+    marks = import_marks.marks_of(connection)
+    if marks is None or not marks.exists():
+        return
+    with transaction(connection) as session:
+        recorded = {str(ident) for ident in session.scalars(text("SELECT id FROM staged_import"))}
+        for each in marks.iterdir():
+            if each.name not in recorded:
+                each.unlink(missing_ok=True)
 
 
 def _abandoned(ident: int, host: str, pid: int, touched: Any) -> bool:
@@ -338,7 +362,9 @@ def _hidden(session: Session) -> dict[str, list[tuple[int, int]]]:
         found: dict[str, list[tuple[int, int]]] = cached[1]
         return found
     found = {}
-    if not connection.get_execution_options().get(READ_ONLY) and not _any_marked(connection):
+    if not connection.get_execution_options().get(READ_ONLY) and not import_marks.any_marked(
+        connection
+    ):
         session.info[_HIDDEN] = (transaction, found)  # a writer, and no import under way
         return found
     try:
@@ -352,43 +378,6 @@ def _hidden(session: Session) -> dict[str, list[tuple[int, int]]]:
     return found
 
 
-def marks_of(connection: Connection) -> Path | None:
-    """The directory of the marks of imports under way, beside the database file (None for a
-    database in memory)."""
-    name = connection.engine.url.database
-    if not name or name == ":memory:" or name.startswith("file:"):
-        return None
-    return Path(os.path.abspath(name) + "-imports")
-
-
-def mark(connection: Connection, import_id: int) -> None:
-    """The mark of an import under way: made before its record commits."""
-    marks = marks_of(connection)
-    if marks is not None:
-        marks.mkdir(exist_ok=True)
-        (marks / str(import_id)).touch()
-
-
-def _unmark(connection: Connection, import_id: int) -> None:
-    """The import's mark removed (its record is gone). The directory stays: another import
-    may be making its own mark in it."""
-    marks = marks_of(connection)
-    if marks is not None:
-        (marks / str(import_id)).unlink(missing_ok=True)
-
-
-def _any_marked(connection: Connection) -> bool:
-    """Whether any import may be under way: any mark (a database in memory: always)."""
-    marks = marks_of(connection)
-    if marks is None:
-        return True
-    try:
-        with os.scandir(marks) as entries:
-            return any(True for _ in entries)
-    except FileNotFoundError:
-        return False
-
-
 __all__ = [
     "PREFIX",
     "StagedImport",
@@ -396,6 +385,4 @@ __all__ = [
     "discard",
     "discard_abandoned",
     "hide_parts",
-    "mark",
-    "marks_of",
 ]

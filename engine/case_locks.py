@@ -10,7 +10,9 @@ releases the locks taken in it."""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, event, inspect, or_, select
+from typing import Any
+
+from sqlalchemy import Select, bindparam, event, inspect, or_, select
 from sqlalchemy.orm import Session, SessionTransaction, joinedload, undefer
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 from sqlalchemy.orm.util import identity_key
@@ -41,16 +43,26 @@ _LOCK_CASE_OF_ITEM = (
     .with_for_update(of=Case)
     .execution_options(populate_existing=True)
 )
-# The item and the case's open items, in one statement.
-_ITEM_AND_OPEN = (
-    select(WorkItem)
-    .where(
-        WorkItem.case_id == bindparam("case_id"),
-        or_(WorkItem.id == bindparam("item_id"), WorkItem.state == WorkItemState.OPEN.value),
-    )
-    .execution_options(populate_existing=True)
-)
 _HELD = "ykt.case_locked"  # session.info: the case a caller read with its state under its lock
+_READ_WITH = "ykt.read_with_tasks"  # session.info: the record read with the tasks, kept
+
+
+_ITEMS_AND: dict[type[Any] | None, Select[Any]] = {}
+
+
+def _item_and_open(record: type[Any] | None) -> Select[Any]:
+    """The item and the case's open items, in one statement; with each, the record of the
+    given model that names the case (`case_id`), when there is one (built once a model)."""
+    built = _ITEMS_AND.get(record)
+    if built is None:
+        found = select(WorkItem)
+        if record is not None:
+            found = found.add_columns(record).outerjoin(record, record.case_id == WorkItem.case_id)
+        built = _ITEMS_AND[record] = found.where(
+            WorkItem.case_id == bindparam("case_id"),
+            or_(WorkItem.id == bindparam("item_id"), WorkItem.state == WorkItemState.OPEN.value),
+        ).execution_options(populate_existing=True)
+    return built
 
 
 def held(session: Session, case: Case) -> None:
@@ -62,11 +74,12 @@ def held(session: Session, case: Case) -> None:
 @event.listens_for(Session, "after_transaction_end")
 def _forget_held(session: Session, _transaction: SessionTransaction) -> None:
     session.info.pop(_HELD, None)
+    session.info.pop(_READ_WITH, None)
 
 
 def _held_case_of(session: Session, work_item_id: int) -> Case | None:
     case: Case | None = session.info.get(_HELD)
-    if case is None or {"state", "definition"} & inspect(case).unloaded:
+    if case is None or case not in session or {"state", "definition"} & inspect(case).unloaded:
         return None
     item = session.identity_map.get(identity_key(WorkItem, work_item_id))
     return case if item is not None and item.case_id == case.id else None
@@ -92,19 +105,26 @@ def locked_item(session: Session, work_item_id: int) -> tuple[WorkItem, Case]:
 
 
 def locked_item_and_open(
-    session: Session, work_item_id: int
+    session: Session, work_item_id: int, *, with_record: type[Any] | None = None
 ) -> tuple[WorkItem, Case, list[WorkItem]]:
-    """`locked_item`, and the case's open work items read by the same statement."""
+    """`locked_item`, and the case's open work items read by the same statement; with them
+    the case's record of the model `with_record` (EngineHost.read_with_tasks), read after the
+    lock as they are and kept in the session for the rest of the transaction (the session
+    holds its objects weakly, and the caller reads it next)."""
     case = (
         _held_case_of(session, work_item_id)
         or session.scalars(_LOCK_CASE_OF_ITEM, {"item_id": work_item_id}).first()
     )
     rows = (
-        list(session.scalars(_ITEM_AND_OPEN, {"case_id": case.id, "item_id": work_item_id}))
+        session.execute(
+            _item_and_open(with_record), {"case_id": case.id, "item_id": work_item_id}
+        ).all()
         if case is not None
         else []
     )
-    item = next((row for row in rows if row.id == work_item_id), None)
+    item = next((row[0] for row in rows if row[0].id == work_item_id), None)
     if case is None or item is None:
         raise TaskNotFound(f"任务不存在：{work_item_id}")
-    return item, case, [row for row in rows if row.state == WorkItemState.OPEN.value]
+    if with_record is not None and rows[0][1] is not None:
+        session.info[_READ_WITH] = rows[0][1]
+    return item, case, [row[0] for row in rows if row[0].state == WorkItemState.OPEN.value]

@@ -263,7 +263,9 @@ class Completion:
 def complete_task(
     session: Session, host: EngineHost, work_item_id: int, data: Mapping[str, Any], actor: Actor
 ) -> Completion:
-    item, case, open_items = locked_item_and_open(session, work_item_id)
+    item, case, open_items = locked_item_and_open(
+        session, work_item_id, with_record=host.read_with_tasks
+    )
     check_can_act(session, host, item, actor)
     workflow = load(session, case)
     known = projection.Known.before_step(case, workflow, open_items)

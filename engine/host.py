@@ -43,6 +43,12 @@ SYSTEM = Actor(None, "系统")
 
 
 class EngineHost(Protocol):
+    @property
+    def read_with_tasks(self) -> type[Any] | None:
+        """The model of the record a completion reads next, which names its case by
+        `case_id`: read with the case's tasks after the lock, by the same statement (None:
+        none)."""
+
     def lane_refusal(self, lane: str) -> str | None:
         """Why a lane name cannot be resolved, or None when it can."""
 

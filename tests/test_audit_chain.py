@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session
 
-from campaign import audit, audit_chain, problems
+from campaign import audit, audit_verify, problems
 from campaign.audit_chain import FIELDS, GENESIS, digest, plain
 from campaign.models import AuditEvent, User
 from campaign.workflow_host import CampaignHost
@@ -222,7 +222,7 @@ def test_an_upgraded_database_has_its_existing_records_chained(tmp_path: Path) -
         with db.transaction() as session:
             audit.record(session, "test.after_upgrade", actor_name="tester")
         with db.transaction() as session:
-            checked = audit_chain.verify(session)
+            checked = audit_verify.verify(session)
             stored = list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
         assert checked.broken is None and checked.count == 4
         assert [r.id for r in stored] == [3, 4, 9, 10]
@@ -244,7 +244,7 @@ def test_bulk_and_orm_records_share_one_chain_in_the_order_they_were_made(
         select(AuditEvent.action).where(AuditEvent.id > mark).order_by(AuditEvent.id)
     ).all()
     assert made == ["test.before", "problem.register", "problem.register", "test.after"]
-    checked = audit_chain.verify(db_session)
+    checked = audit_verify.verify(db_session)
     assert checked.broken is None and checked.last_id == mark + 4
 
 
@@ -254,10 +254,10 @@ def test_walking_the_log_does_not_hold_up_the_services_writes(tmp_path: Path) ->
     with fresh_database_url(tmp_path) as url, opened(url) as db:
         schema.upgrade(db)
         with db.reading() as reader:
-            assert audit_chain.verify(reader).broken is None
+            assert audit_verify.verify(reader).broken is None
             started = time.monotonic()
             with db.transaction() as writer:  # a request of the running service, meanwhile
                 audit.record(writer, "test.meanwhile", actor_name="tester")
             assert time.monotonic() - started < 5
         with db.reading() as reader:
-            assert audit_chain.verify(reader).count == 1
+            assert audit_verify.verify(reader).count == 1

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from campaign import audit, audit_chain
+from campaign import audit, audit_chain, audit_verify
 from campaign.audit_chain import FIELDS, MissingHead, digest, plain
 from campaign.models import AuditEvent, AuditHead
-from core import clock
+from core import clock, schema
 from tests.audit_helpers import Env, as_attacker, opened, run
 from tests.databases import fresh_database_url
 
@@ -71,7 +71,7 @@ def test_one_new_record_is_one_statement_and_held_as_the_row_it_is(db_session: S
     assert (record.id, record.prev_hash) == (before.id + 1, before.hash)
     assert db_session.scalar(select(func.count()).select_from(AuditEvent)) == count + 1
     assert record in db_session and not db_session.dirty and not db_session.new
-    assert audit_chain.verify(db_session).broken is None
+    assert audit_verify.verify(db_session).broken is None
 
 
 def test_several_new_records_and_bulk_ones_move_the_end(db_session: Session) -> None:
@@ -85,7 +85,7 @@ def test_several_new_records_and_bulk_ones_move_the_end(db_session: Session) -> 
     db_session.execute(insert(AuditEvent), rows)
     last = db_session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
     assert audit_chain.head(db_session) == (last.id, last.hash)
-    assert audit_chain.verify(db_session).broken is None
+    assert audit_verify.verify(db_session).broken is None
 
 
 def test_a_database_without_the_chains_end_says_so(db_session: Session) -> None:
@@ -118,3 +118,46 @@ def test_records_removed_from_the_end_are_found(env: Env, removed: int) -> None:
     missing = f"#{first}" if removed == 1 else f"#{first}–#{last}"
     assert missing in result.output and "末尾" in result.output and "删除" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_record_rolled_back_with_its_savepoint_is_new_again(db_session: Session) -> None:
+    """As a record the flush inserted: its values kept, no longer the session's, and the next
+    record of the transaction takes its place in the chain."""
+    before = audit_chain.head(db_session)
+    with db_session.begin_nested() as savepoint:
+        gone = audit.record(db_session, "test.rolled_back", actor_name="tester")
+        db_session.flush()
+        assert gone.id == before.id + 1
+        savepoint.rollback()
+    assert gone not in db_session and gone.id == before.id + 1 and gone.hash
+    kept = audit.record(db_session, "test.kept", actor_name="tester")
+    db_session.flush()
+    assert kept.id == before.id + 1 and kept.prev_hash == before.hash
+    assert audit_verify.verify(db_session).broken is None
+
+
+def test_a_record_of_a_rolled_back_transaction_keeps_its_values(tmp_path: Path) -> None:
+    with fresh_database_url(tmp_path) as url, opened(url) as db:
+        schema.upgrade(db)
+        session = db.sessions()
+        try:
+            record = audit.record(session, "test.rolled_back", actor_name="tester", n=1)
+            session.flush()
+            number = record.id
+            session.rollback()
+            assert record not in session
+            assert (record.id, record.action, record.detail) == (
+                number,
+                "test.rolled_back",
+                '{"n": 1}',
+            )
+        finally:
+            session.close()
+
+
+def test_an_end_moved_back_behind_the_log_is_found(env: Env) -> None:
+    with as_attacker(env) as conn:
+        conn.execute(text("UPDATE audit_head SET last_id = last_id - 2"))
+    result = run(env, "audit", "verify")
+    assert result.exit_code == 1, result.output
+    assert "audit_head" in result.output and "末端" in result.output

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
-from campaign import audit, audit_chain
+from campaign import audit, audit_chain, audit_verify
 from campaign.models import AuditEvent
 from core import bulk, clock, schema
 from core.db import Database
@@ -65,7 +65,7 @@ def _high_water_wound_back(session: Session) -> Iterator[None]:
 def test_records_in_order_go_in_together_by_copy_and_by_insert(db_session: Session) -> None:
     bulk.insert_rows(db_session, AuditEvent, _values(db_session, 300))
     _insert_many(db_session, _values(db_session, 3))
-    assert audit_chain.verify(db_session).broken is None
+    assert audit_verify.verify(db_session).broken is None
 
 
 def _copy(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -115,7 +115,7 @@ def test_records_after_a_rolled_back_transaction_are_accepted(tmp_path: Path) ->
                 bulk.insert_rows(session, AuditEvent, _values(session, 20))
                 audit.record(session, "test.event", actor_name="tester")
             with db.reading() as session:
-                verified = audit_chain.verify(session)
+                verified = audit_verify.verify(session)
             assert verified.broken is None and verified.count == 22
         finally:
             db.dispose()

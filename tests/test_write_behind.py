@@ -7,8 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import ForeignKey, String, func, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from campaign import audit_chain
 from core import bulk
 from core.write_behind import Writer, writer_of, writing_behind
 
@@ -130,6 +132,13 @@ def test_only_selects_of_tables_without_queued_copies_skip_the_queue() -> None:
         assert not writer.may_read_now("SELECT w.id FROM unit JOIN work_item w ON true")
         assert not writer.may_read_now("UPDATE unit SET name = 'x'")
         assert not writer.may_read_now("INSERT INTO unit (name) VALUES ('x')")
+        # The audit records' COPY moves the chain's end (a trigger): the end's locked read,
+        # which links the next batch, waits for it, or two batches would take the same ids.
+        writer.submit("audit_event", held)
+        locked_end = str(audit_chain._LOCKED_END.compile(dialect=postgresql.dialect()))
+        assert "audit_event" not in locked_end
+        assert not writer.may_read_now(locked_end)
+        assert not writer.may_read_now("SELECT id FROM unit WHERE id = 1 FOR NO KEY UPDATE")
         release.set()
         writer.drain()
         assert writer.may_read_now("SELECT count(*) FROM work_item")  # nothing queued now

@@ -37,6 +37,8 @@ LOOPS_PER_CASE = 10
 class BenchHost:
     """One lane, one form, everybody may act: the benchmark measures the engine, not rules."""
 
+    read_with_tasks: type[Any] | None = None
+
     def lane_refusal(self, lane: str) -> str | None:
         return None if lane == LANE else f"泳道“{lane}”无法对应到单位和角色"
 

@@ -62,6 +62,9 @@ def upgrade() -> None:
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # No record committed meanwhile (by a process of the version before) behind the end.
+        op.execute("LOCK TABLE audit_event IN SHARE ROW EXCLUSIVE MODE")
     # The last record, else the last anchor, else the start of an empty log.
     op.get_bind().execute(
         sa.text(

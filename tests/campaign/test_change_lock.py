@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from campaign import bootstrap, campaign_cases, tasks
+from campaign.models import Problem
 from campaign.workflow_host import CampaignHost
 from core import schema
 from core.db import Database
@@ -123,3 +124,53 @@ def test_two_reviewers_completing_one_task_at_once_complete_it_once(fresh: Datab
             .where(WorkItem.case_id == case_id, WorkItem.state == "open")
         )
     assert opened == 1  # one next step, not two
+
+
+def test_the_entry_a_completion_takes_up_is_as_the_case_lock_holder_left_it(
+    fresh: Database,
+) -> None:
+    """On PostgreSQL a statement that waited for the case's lock sees the rows it did not
+    lock as they were when it began: the entry is read after the lock, with the tasks, so a
+    completion that waited sees what the lock's holder wrote to it."""
+    host = CampaignHost()
+    with fresh.transaction() as session:
+        problem = registered(session, host, registration())
+        problem_id, case_id = problem.id, problem.case_id
+        step_id = open_step(session, problem).id
+    holding = threading.Event()
+    seen: list[str] = []
+    failures: list[BaseException] = []
+
+    def hold_the_case() -> None:
+        try:
+            with fresh.transaction() as session:
+                assert case_id is not None
+                case_locks.lock_case(session, case_id)
+                session.execute(
+                    update(Problem).where(Problem.id == problem_id).values(description="已更正")
+                )
+                holding.set()
+                time.sleep(0.5)  # the completion arrives meanwhile, and waits for the lock
+        except BaseException as failure:
+            failures.append(failure)
+
+    def complete() -> None:
+        holding.wait(10)
+        try:
+            with fresh.transaction() as session:
+                reviewer = user(session, "qsz_fzr")
+                item = campaign_cases.visible_item(session, reviewer, step_id, to_change=True)
+                assert item is not None
+                tasks.complete(session, host, reviewer, step_id, approval())
+                entry = session.get(Problem, problem_id)  # as the completion holds it
+                assert entry is not None
+                seen.append(entry.description)
+        except BaseException as failure:
+            failures.append(failure)
+
+    threads = [threading.Thread(target=hold_the_case), threading.Thread(target=complete)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == [] and seen == ["已更正"]

@@ -26,6 +26,8 @@ FORMS = {"register", "rectify", "review", "ack"}
 
 
 class FakeHost:
+    read_with_tasks: type[Any] | None = None
+
     def __init__(self) -> None:
         self.people: dict[int, set[tuple[int | None, str]]] = {}
         self.changes: list[tuple[int, str]] = []  # (case, status) as the engine reported them

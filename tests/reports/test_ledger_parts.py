@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from campaign import audit, bootstrap, jobs, ledger_staged, problems
 from campaign.models import Problem, StagedImport
 from campaign.workflow_host import CampaignHost
-from core import bulk, clock, schema, staged_parts
+from core import bulk, clock, import_marks, schema, staged_parts
 from core.db import Database
 from engine.models import Case
 from tests.campaign.conftest import registration
@@ -79,7 +79,7 @@ def seen_by_a_writer(database: Database) -> int:
 def marked(database: Database) -> list[str]:
     """The marks of imports under way beside the database file."""
     with database.engine.connect() as connection:
-        marks = staged_parts.marks_of(connection)
+        marks = import_marks.marks_of(connection)
     assert marks is not None
     return sorted(p.name for p in marks.iterdir()) if marks.exists() else []
 
@@ -286,7 +286,7 @@ def test_every_kind_of_orm_statement_leaves_the_hidden_rows_out(
         )
         session.add(record)
         session.flush()
-        staged_parts.mark(session.connection(), record.id)  # as every import makes one
+        import_marks.mark(session.connection(), record.id)  # as every import makes one
     try:
         with database.reading() as session:
             alias = aliased(Problem)
@@ -314,3 +314,14 @@ def test_every_kind_of_orm_statement_leaves_the_hidden_rows_out(
             session.execute(delete(StagedImport).where(StagedImport.id == record.id))
     with database.reading() as session:
         assert session.scalar(select(func.count()).select_from(Problem)) == len(ids)
+
+
+def test_a_mark_left_by_an_import_that_never_committed_is_removed(database: Database) -> None:
+    """A process killed between making its mark and committing its record leaves a mark only:
+    the scheduler's clean-up removes it (under the write lock, so never the mark of an import
+    about to commit), and writers stop reading the records for nothing."""
+    with database.engine.connect() as connection:
+        import_marks.mark(connection, 4242)
+    assert "4242" in marked(database)
+    jobs.discard_abandoned_imports(database)
+    assert "4242" not in marked(database)

@@ -16,7 +16,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from campaign import audit, audit_chain, bootstrap, ledger_import, ledger_staged, problems
+from campaign import (
+    audit,
+    audit_verify,
+    bootstrap,
+    ledger_import,
+    ledger_staged,
+    problems,
+)
 from campaign.models import AuditEvent, Notification, NumberCounter, Problem
 from campaign.workflow_host import CampaignHost
 from core import bulk, clock, schema
@@ -67,7 +74,7 @@ def visible(database: Database) -> dict[str, int]:
 
 def assert_chain_holds(database: Database) -> None:
     with database.reading() as session:
-        assert audit_chain.verify(session).broken is None
+        assert audit_verify.verify(session).broken is None
 
 
 def test_a_writer_gets_through_while_an_import_runs(database: Database, tmp_path: Path) -> None:

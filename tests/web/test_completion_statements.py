@@ -24,10 +24,10 @@ Client = Callable[[str], FlaskClient]
 pytestmark = pytest.mark.usefixtures("june_2022")
 
 # The reviewer's 审核 that approves a problem: the login session with its person and roles
-# (1); the item with its case, locked and read with its state and process, and the case's
-# record, whichever kind (1: it is the person's own task, so no further check; the same
-# statement finds whether the record's campaign has ended, which the read-only check,
-# campaign.current, then takes); the item with the open items re-read after the lock (1);
+# (1); the item with its case, locked and read with its state and process (1: it is the
+# person's own task, so no further check; the same statement finds whether the record's
+# campaign has ended, which the read-only check, campaign.current, then takes); the item
+# with the open items and the case's entry read after the lock (1);
 # the responsible unit chosen, checked among those that may be one (1: the next task goes
 # to it, so it is not read again); the engine's writes (5), the entry taking up the decision
 # (1, one UPDATE), the notices to the holders of the task just opened (1: INSERT ... SELECT;
