@@ -221,16 +221,17 @@ class MissingHead(RuntimeError):
 def head(session: Session) -> Link:
     """What the next record follows: the last record, or the anchor an archive run left
     when it removed them all, or the start of an empty log."""
-    end = session.execute(_END).first()
-    if end is None:
-        raise MissingHead()
-    return Link(end.last_id, end.hash)
+    return _end(session, _END)
 
 
 def lock(session: Session) -> Link:
     """Hold the chain until the transaction ends, and where it ends now (one statement: its
     end's row, locked; SQLite's transactions hold the write lock from their start)."""
-    end = session.execute(_LOCKED_END).first()
+    return _end(session, _LOCKED_END)
+
+
+def _end(session: Session, statement: Any) -> Link:
+    end = session.execute(statement).first()
     if end is None:
         raise MissingHead()
     return Link(end.last_id, end.hash)
@@ -264,10 +265,10 @@ def _link_new_events(session: Session, _context: Any, _instances: Any) -> None:
 def _insert_one(session: Session, record: AuditEvent) -> None:
     """Link and insert the record by one statement, then hold it in the session as the row
     it now is (the flush has nothing left to write for it)."""
+    if record.at is None:
+        record.at = clock.now()
     row = {name: getattr(record, name) for name in _OWN}
-    if row["at"] is None:
-        row["at"] = clock.now()
-    (before, between, after) = prepare([row])[0]
+    (before, between, after) = prepare([row])[0]  # fills in the defaults the row lacks
     linked = session.execute(
         _INSERT_LINKED, {**row, "before": before, "between": between, "after": after}
     ).first()
@@ -275,7 +276,7 @@ def _insert_one(session: Session, record: AuditEvent) -> None:
         raise MissingHead()
     session.expunge(record)
     for name, value in row.items():
-        setattr(record, name, value)
+        setattr(record, name, value)  # the defaults, as stored
     record.id, record.prev_hash, record.hash = linked
     make_transient_to_detached(record)
     session.add(record)

@@ -256,19 +256,13 @@ def record_of(session: Session, case: Case) -> Any | None:
     if kind is None or case.subject_id is None:
         return None
     record = session.get(kind.model, case.subject_id)
-    if record is not None:
-        hold(session, record)
-    return record
-
-
-def hold(session: Session, record: Any) -> None:
-    """Keep a record read in the session until a few others are. The session holds its
-    objects weakly: a record read before the engine's step and asked for again after it
-    would be read from the database twice. A few are held (not all: an import reads a
-    hundred thousand)."""
+    # The session holds its objects weakly: a record read before the engine's step and asked
+    # for again after it would be read from the database twice. A few are held (not all: an
+    # import reads a hundred thousand).
     held: deque[Any] = session.info.setdefault(_HELD, deque(maxlen=4))
-    if not held or held[-1] is not record:
+    if record is not None and (not held or held[-1] is not record):
         held.append(record)
+    return record
 
 
 def records_of(session: Session, cases: Iterable[Case]) -> dict[int, Any]:

@@ -218,9 +218,7 @@ def _first_part(session: Session, staging: Staging) -> int:
     session.add(record)
     session.flush()
     _ACTIVE.add(record.id)  # before it commits: a clean-up of this process leaves it alone
-    import_marks.mark(
-        session.connection(), record.id
-    )  # before it commits too, for the writers to see
+    import_marks.mark(session.connection(), record.id)  # before it commits, for the writers
     try:
         for table in sort_tables(staging.filled):
             last = staging.staged_range(table.name)[1]
@@ -362,10 +360,9 @@ def _hidden(session: Session) -> dict[str, list[tuple[int, int]]]:
         found: dict[str, list[tuple[int, int]]] = cached[1]
         return found
     found = {}
-    if not connection.get_execution_options().get(READ_ONLY) and not import_marks.any_marked(
-        connection
-    ):
-        session.info[_HIDDEN] = (transaction, found)  # a writer, and no import under way
+    writer = not connection.get_execution_options().get(READ_ONLY)
+    if writer and not import_marks.any_marked(connection):  # and so no import under way
+        session.info[_HIDDEN] = (transaction, found)
         return found
     try:
         rows = connection.exec_driver_sql("SELECT ranges FROM staged_import").all()
@@ -378,11 +375,4 @@ def _hidden(session: Session) -> dict[str, list[tuple[int, int]]]:
     return found
 
 
-__all__ = [
-    "PREFIX",
-    "StagedImport",
-    "copy_in_parts",
-    "discard",
-    "discard_abandoned",
-    "hide_parts",
-]
+__all__ = ["PREFIX", "StagedImport", "copy_in_parts", "discard", "discard_abandoned", "hide_parts"]

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from click.testing import CliRunner, Result
 from sqlalchemy import Connection, create_engine, text
 
+from campaign import audit
 from cli.main import ykt
 from core.db import Database, normalize_url
+from tests.databases import fresh_database_url
 
 Env = dict[str, str]
 
@@ -27,6 +30,19 @@ def opened(url: str) -> Iterator[Database]:
         yield db
     finally:
         db.dispose()
+
+
+@contextmanager
+def five_records(tmp_path: Path) -> Iterator[Env]:
+    """A database of its own (tampering spoils it), initialised by `ykt init`, with five test
+    records; the environment to run `ykt` against it."""
+    with fresh_database_url(tmp_path) as url:
+        env = {"YKT_DATABASE_URL": url, "YKT_INSTANCE_DIR": str(tmp_path / "instance")}
+        assert run(env, "init").exit_code == 0
+        with opened(url) as db, db.transaction() as session:
+            for n in range(5):
+                audit.record(session, "test.event", actor_name="tester", target=f"t{n}", n=n)
+        yield env
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from core.db import normalize_url
+from core.db import Database, normalize_url
 
 TEST_DATABASE_ENV = "YKT_TEST_DATABASE_URL"
 
@@ -45,3 +45,23 @@ def fresh_database_url(tmp_dir: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def fresh_demo_database(tmp_dir: Path, *, data_dir: Path | None = None) -> Iterator[Database]:
+    """A new database at the latest revision holding the demo data (its files, if any, in
+    `data_dir`); dropped afterwards."""
+    from campaign import bootstrap  # the product's set-up: imported only by who needs it
+    from core import schema
+
+    with fresh_database_url(tmp_dir) as url:
+        database = Database(url)
+        try:
+            schema.upgrade(database)
+            with database.transaction() as session:
+                bootstrap.initialise(
+                    session, with_demo=True, data_dir=data_dir, deployed_by="tests"
+                )
+            yield database
+        finally:
+            database.dispose()

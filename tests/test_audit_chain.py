@@ -24,20 +24,14 @@ from campaign.audit_chain import FIELDS, GENESIS, digest, plain
 from campaign.models import AuditEvent, User
 from campaign.workflow_host import CampaignHost
 from core import schema
-from tests.audit_helpers import Env, as_attacker, opened, run
+from tests.audit_helpers import Env, as_attacker, five_records, opened, run
 from tests.campaign.conftest import registration
 from tests.databases import fresh_database_url
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[Env]:
-    """A database of its own (tampering spoils it), initialised, with five test records."""
-    with fresh_database_url(tmp_path) as url:
-        env = {"YKT_DATABASE_URL": url, "YKT_INSTANCE_DIR": str(tmp_path / "instance")}
-        assert run(env, "init").exit_code == 0
-        with opened(url) as db, db.transaction() as session:
-            for n in range(5):
-                audit.record(session, "test.event", actor_name="tester", target=f"t{n}", n=n)
+    with five_records(tmp_path) as env:
         yield env
 
 

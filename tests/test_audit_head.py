@@ -19,12 +19,13 @@ from campaign import audit, audit_chain, audit_verify
 from campaign.audit_chain import FIELDS, MissingHead, digest, plain
 from campaign.models import AuditEvent, AuditHead
 from core import clock, schema
-from tests.audit_helpers import Env, as_attacker, opened, run
+from tests.audit_helpers import Env, as_attacker, five_records, opened, run
 from tests.databases import fresh_database_url
 
 # Any text a person or a client can send: Chinese, quotes, backslashes, control characters,
-# characters outside the BMP; not lone surrogates, which no UTF-8 text can hold.
-TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+# characters outside the BMP; not lone surrogates, which no UTF-8 text can hold, nor NUL,
+# which no PostgreSQL text column can (in this table or any other).
+TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=40)
 
 
 @settings(
@@ -97,12 +98,7 @@ def test_a_database_without_the_chains_end_says_so(db_session: Session) -> None:
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[Env]:
-    with fresh_database_url(tmp_path) as url:
-        env = {"YKT_DATABASE_URL": url, "YKT_INSTANCE_DIR": str(tmp_path / "instance")}
-        assert run(env, "init").exit_code == 0
-        with opened(url) as db, db.transaction() as session:
-            for n in range(5):
-                audit.record(session, "test.event", actor_name="tester", n=n)
+    with five_records(tmp_path) as env:
         yield env
 
 

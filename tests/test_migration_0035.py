@@ -5,8 +5,6 @@ progress's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -14,35 +12,20 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bench.comparison_data import generate, id_number
-from campaign import bootstrap, campaigns, households
+from campaign import campaigns, households
 from campaign.comparison.protection import KeyFile
 from campaign.comparison.run import run_comparison
 from campaign.current import active_campaign
 from campaign.models import Household
 from core import schema
-from core.db import Database
 from tests.campaign.conftest import drawn_sample
 from tests.comparison.conftest import import_rolls, load, village_names
-from tests.databases import fresh_database_url
-
-
-@contextmanager
-def _demo_database(tmp_path: Path) -> Iterator[Database]:
-    """A fresh database at the latest revision holding the demo data."""
-    with fresh_database_url(tmp_path) as url:
-        db = Database(url)
-        try:
-            schema.upgrade(db)
-            with db.transaction() as session:
-                bootstrap.initialise(session, with_demo=True, deployed_by="tests")
-            yield db
-        finally:
-            db.dispose()
+from tests.databases import fresh_demo_database
 
 
 def test_lists_by_campaign_go_down_and_up_with_their_data(tmp_path: Path) -> None:
     key_file = KeyFile(tmp_path / "keys" / "comparison.json")
-    with _demo_database(tmp_path) as db:
+    with fresh_demo_database(tmp_path) as db:
         with db.transaction() as session:
             data = generate(5, 20, village_names(session))
             load(session, key_file, data)
@@ -94,7 +77,7 @@ def test_the_way_back_keeps_one_household_per_code_and_refuses_shared_findings(
     names one. A look-back's 疑点 sharing their keys with 2022's cannot go back: refused, said
     why, nothing changed."""
     key_file = KeyFile(tmp_path / "keys" / "comparison.json")
-    with _demo_database(tmp_path) as db:
+    with fresh_demo_database(tmp_path) as db:
         with db.transaction() as session:
             for year in (2022, 2023, 2024):
                 campaign = active_campaign(session)

@@ -14,16 +14,15 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from campaign import bootstrap, campaign_cases, tasks
+from campaign import campaign_cases, tasks
 from campaign.models import Problem
 from campaign.workflow_host import CampaignHost
-from core import schema
 from core.db import Database
 from core.errors import Conflict
 from engine import case_locks
 from engine.models import WorkItem
 from tests.campaign.conftest import approval, open_step, registered, registration, user
-from tests.databases import fresh_database_url
+from tests.databases import fresh_demo_database
 from tests.test_held_rows import counted
 
 
@@ -72,13 +71,8 @@ def test_a_task_not_visible_to_the_person_leaves_nothing_held(
 
 @pytest.fixture
 def fresh(tmp_path: Path) -> Iterator[Database]:
-    with fresh_database_url(tmp_path) as url:
-        database = Database(url)
-        schema.upgrade(database)
-        with database.transaction() as session:
-            bootstrap.initialise(session, with_demo=True, deployed_by="tests")
+    with fresh_demo_database(tmp_path) as database:
         yield database
-        database.dispose()
 
 
 def test_two_reviewers_completing_one_task_at_once_complete_it_once(fresh: Database) -> None:

@@ -14,24 +14,18 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from campaign import bootstrap, reports
-from core import schema
+from campaign import reports
 from core.db import Database
 from forms.tables import write_attachment2, write_attachment3
 from forms.tables.attachment3 import COLUMNS as ATTACHMENT3_COLUMNS
-from tests.databases import fresh_database_url
+from tests.databases import fresh_demo_database
 from tests.reports.conftest import as_decimal, xlsx_bytes
 
 
 @pytest.fixture
 def demo_database(tmp_path: Path) -> Iterator[Database]:
-    with fresh_database_url(tmp_path) as url:
-        database = Database(url)
-        schema.upgrade(database)
-        with database.transaction() as session:
-            bootstrap.initialise(session, with_demo=True, data_dir=tmp_path, deployed_by="tests")
+    with fresh_demo_database(tmp_path, data_dir=tmp_path) as database:
         yield database
-        database.engine.dispose()
 
 
 def _row(sheet: openpyxl.worksheet.worksheet.Worksheet, name: str) -> list[object]:
