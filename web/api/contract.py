@@ -109,10 +109,18 @@ def json_object() -> dict[str, Any]:
     return body
 
 
+@functools.cache
+def instance(schema: type[Schema]) -> Schema:
+    """One instance of each schema, made once: building one (its fields copied, nested
+    schemas made) cost more than loading or dumping with it, and they keep no state between
+    calls."""
+    return schema()
+
+
 def _query_values(schema: type[Schema], form: bool = False) -> dict[str, Any]:
     source = request.args
     values: dict[str, Any] = {}
-    for name, declared in schema().fields.items():
+    for name, declared in instance(schema).fields.items():
         key = declared.data_key or name
         if form:  # a file where one is declared; text fields otherwise
             if key in request.files:
@@ -128,7 +136,7 @@ def _query_values(schema: type[Schema], form: bool = False) -> dict[str, Any]:
 
 def load(schema: type[Schema], values: Mapping[str, Any]) -> dict[str, Any]:
     try:
-        loaded: dict[str, Any] = schema().load(values)
+        loaded: dict[str, Any] = instance(schema).load(values)
     except ValidationError as error:
         fields = dict(_flatten(error.messages))
         raise MalformedRequest("；".join(f"{k}：{v}" for k, v in fields.items()), fields) from None
@@ -178,7 +186,7 @@ def shape(declaration: Declaration, result: Any) -> ResponseReturnValue:
         result, status, *rest = result
         headers = rest[0] if rest else {}
     answer = declaration.answers[status]
-    body = answer.schema().dump(result) if answer.schema is not None else result
+    body = instance(answer.schema).dump(result) if answer.schema is not None else result
     return jsonify(body), status, headers
 
 
