@@ -16,6 +16,39 @@ from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 
+class RawCases:
+    """Workflows of one diagram, each stored as SpiffWorkflow stores it (state serialized
+    with its spec, the default script engine), completed one cycle at a time: deserialize,
+    complete the ready user task, run, serialize."""
+
+    def __init__(
+        self, diagram: Path, process_id: str, start_data: Mapping[str, Any], *, cases: int
+    ) -> None:
+        parser = CamundaParser()
+        parser.add_bpmn_file(str(diagram))
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG))
+        self.states: list[str] = []
+        for _ in range(cases):
+            workflow = BpmnWorkflow(spec, subprocess_specs)
+            workflow.task_tree.data.update(start_data)
+            workflow.do_engine_steps()
+            self.states.append(self.serializer.serialize_json(workflow))
+
+    def cycle(self, n: int, submission: Mapping[str, Any]) -> float:
+        """One cycle of the n-th workflow; its seconds."""
+        began = perf_counter()
+        workflow = self.serializer.deserialize_json(self.states[n])
+        task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+        task.data.update(submission)
+        task.run()
+        workflow.refresh_timers()
+        workflow.do_engine_steps()
+        self.states[n] = self.serializer.serialize_json(workflow)
+        return perf_counter() - began
+
+
 def cycle_times(
     diagram: Path,
     process_id: str,
@@ -25,30 +58,6 @@ def cycle_times(
     cases: int,
     loops: int,
 ) -> list[float]:
-    """Seconds of each cycle over `cases` workflows completed `loops` times in turn, state
-    serialized with its spec and the default script engine; one cycle = deserialize,
-    complete the ready user task, run, serialize."""
-    parser = CamundaParser()
-    parser.add_bpmn_file(str(diagram))
-    spec = parser.get_spec(process_id)
-    subprocess_specs = parser.get_subprocess_specs(process_id)
-    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG))
-    states: list[str] = []
-    for _ in range(cases):
-        workflow = BpmnWorkflow(spec, subprocess_specs)
-        workflow.task_tree.data.update(start_data)
-        workflow.do_engine_steps()
-        states.append(serializer.serialize_json(workflow))
-    each: list[float] = []
-    for _ in range(loops):
-        for n, state in enumerate(states):
-            began = perf_counter()
-            workflow = serializer.deserialize_json(state)
-            task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
-            task.data.update(submission)
-            task.run()
-            workflow.refresh_timers()
-            workflow.do_engine_steps()
-            states[n] = serializer.serialize_json(workflow)
-            each.append(perf_counter() - began)
-    return each
+    """Seconds of each cycle over `cases` workflows completed `loops` times in turn."""
+    raw = RawCases(diagram, process_id, start_data, cases=cases)
+    return [raw.cycle(n, submission) for _ in range(loops) for n in range(cases)]

@@ -60,6 +60,26 @@ def raw_cycles(plan: Plan) -> Timings:
     return Timings(each, sum(each))  # the cycles back to back: nothing else runs between them
 
 
+def paired(database: Database, host: BenchHost, plan: Plan) -> tuple[Timings, Timings]:
+    """The raw cycle and our completion in turn, one of each at a time over the same plan:
+    each pair ran on the machine as it was at that moment, so whatever else the machine did
+    meanwhile (other processes, its clock speed, which drifted by a third between runs a
+    minute apart) weighs on both alike, which two runs one after the other do not promise."""
+    raw = raw_cycle.RawCases(DIAGRAM, PROCESS_ID, START_DATA, cases=plan.cases)
+    case_ids = start_cases(database, host, plan.cases)
+    raw_each: list[float] = []
+    ours_each: list[float] = []
+    for _ in range(plan.loops):
+        with database.transaction() as session:
+            items = open_items(session, case_ids)
+        for n, case_id in enumerate(case_ids):
+            raw_each.append(raw.cycle(n, SUBMISSION))
+            began = perf_counter()
+            in_transaction(database, host, cases.complete_task, items[case_id], SUBMISSION, ACTOR)
+            ours_each.append(perf_counter() - began)
+    return Timings(raw_each, sum(raw_each)), Timings(ours_each, sum(ours_each))
+
+
 def our_completions(database: Database, host: BenchHost, plan: Plan) -> Timings:
     """`complete_task` through the transaction runner, each completion committed on its own.
     Cases are started beforehand; finding the open work items takes one query per round,
