@@ -97,20 +97,27 @@ def event_values(
     """The columns of one audit record (for `record`, and for imports that insert many, which
     link them with `chained` before inserting)."""
     client = _client.get()
+    name = actor_name or (actor.username if actor is not None else SYSTEM_ACTOR)
     return {
         "at": at,
         "actor_id": actor.id if actor is not None else None,
-        "actor_name": (actor_name or (actor.username if actor is not None else SYSTEM_ACTOR))[:64],
+        "actor_name": _storable(name)[:64],
         "action": action,
-        "target": target[:200],
+        "target": _storable(target)[:200],
         "success": success,
         "source": source or client.source,
-        "ip": client.ip,
-        "user_agent": client.user_agent,
+        "ip": _storable(client.ip),
+        "user_agent": _storable(client.user_agent),
         "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
         if detail
         else "",
     }
+
+
+def _storable(text: str) -> str:
+    """The text with any NUL shown as ␀: no PostgreSQL text column holds a NUL, and a
+    request that carried one (in its address or its browser's name) is still recorded."""
+    return text.replace("\x00", "\u2400")
 
 
 AUDIT_PAGE = 50

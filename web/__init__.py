@@ -28,6 +28,7 @@ from web import (
     health,
     home,
     inbox,
+    input_guard,
     inspections,
     ledger,
     navigation,
@@ -77,6 +78,7 @@ def create_app(
     errors.init_app(app)
     security.init_app(app)
     authz.init_app(app)
+    input_guard.init_app(app)
     security.csrf.exempt(api.bp)  # bearer tokens only: see web.authz.bearer_user
     formatting.init_app(app)
     navigation.init_app(app)
