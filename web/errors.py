@@ -152,7 +152,8 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
         if status == 401:
             headers["WWW-Authenticate"] = "Bearer"
         return jsonify(error_body(message)), status, headers
-    page, status = _page(status, message)
+    # A form refused before its view read it: most often an expired page or session.
+    page, status = _page(status, message, stale_form=status == 400)
     return page, status, headers
 
 
@@ -205,9 +206,10 @@ def _is_public() -> bool:
     return access is not None and access.public
 
 
-def _page(status: int, message: str) -> tuple[str, int]:
+def _page(status: int, message: str, *, stale_form: bool = False) -> tuple[str, int]:
     try:
-        return render_template("error.html", status=status, message=message), status
+        page = render_template("error.html", status=status, message=message, stale_form=stale_form)
+        return page, status
     except Exception:  # the page itself failed (e.g. the database is down): plain text
         log.exception("error page could not be rendered")
         return f"{status} {message}", status

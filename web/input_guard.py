@@ -1,22 +1,30 @@
-"""Text no database column can hold is refused before any view reads it.
+"""Text no database column can hold, dealt with before any view reads it.
 
 A NUL character (U+0000) cannot be stored in any PostgreSQL text column, nor compared with
 one: a search, a login name or a form field carrying one made the statement fail and the
-person got a 500. No keyboard types it; it comes from pasted binary or a hostile client. Such
-a request is answered 400 with the fields at fault, on SQLite as on PostgreSQL, before its
-data reaches a service."""
+person got a 500. No keyboard types it and no page shows it; it comes with text pasted from
+another program, or from a hostile client. So, on SQLite as on PostgreSQL:
+
+- a page's form fields and query values lose their NUL characters, so what a person sent
+  goes through as they saw it (a refusal would have cost them the form);
+- the API refuses the request with 400, naming each field: an integration whose data
+  carries them should hear of it rather than have its data changed;
+- an address, a field's name or an uploaded file's name with one is refused on both."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Flask, request
+from werkzeug.datastructures import ImmutableMultiDict
 
 from core.errors import MalformedRequest
+from web.errors import is_api
 
 NUL = "\x00"
 SHOWN_AS = "\u2400"  # ␀: a field name that holds one is shown with this in its place
 REFUSED = "含有空字符（NUL），无法保存或查询，请删除后重试"
+ADDRESS_REFUSED = "网址含有空字符（NUL），无法打开；请检查链接是否完整、是否被其他软件改动"
 
 
 def init_app(app: Flask) -> None:
@@ -24,7 +32,11 @@ def init_app(app: Flask) -> None:
 
 
 def _refuse_nul() -> None:
+    if not is_api():
+        _drop_from_values()
     fields = sorted({name.replace(NUL, SHOWN_AS) for name in _fields_with_nul()})
+    if fields == [""]:
+        raise MalformedRequest(ADDRESS_REFUSED, {"": ADDRESS_REFUSED})
     if fields:
         raise MalformedRequest(
             f"提交的内容{REFUSED}（{'、'.join(f or '地址' for f in fields)}）",
@@ -41,6 +53,16 @@ def _fields_with_nul() -> list[str]:
         body = request.get_json(silent=True)
         found += list(_json_paths_with_nul(body, ""))
     return found
+
+
+def _drop_from_values() -> None:
+    """A page's form fields and query values without their NUL characters (the request's
+    own parsed copies are replaced before anything reads them)."""
+    for name in ("args", "form"):
+        values = getattr(request, name)
+        if any(NUL in value for _key, value in values.items(multi=True)):
+            cleaned = [(key, value.replace(NUL, "")) for key, value in values.items(multi=True)]
+            setattr(request, name, ImmutableMultiDict(cleaned))
 
 
 def _json_paths_with_nul(value: Any, path: str) -> list[str]:
