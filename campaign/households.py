@@ -36,6 +36,7 @@ from campaign.models import Household, Unit, User
 from campaign.models.org import UnitKind
 from core import paging
 from core.errors import Conflict, InvalidInput, NotFound
+from core.text_search import containing
 
 CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")
 PHONE = re.compile(r"\+?[0-9][0-9-]{5,18}")
@@ -147,11 +148,10 @@ def listing(
     )
     text = search.strip()
     if text:
-        like = f"%{text}%"
         query = query.where(
             or_(
-                Household.code.ilike(like),
-                Household.head_name.ilike(like),
+                containing(Household.code, text),
+                containing(Household.head_name, text),
                 Household.id_last4 == text[-4:].upper(),
             )
         )

@@ -15,6 +15,7 @@ from campaign import records
 from campaign.campaign_cases import work_in_campaign
 from campaign.models import Clue, FocusItem, Problem, Programme, StatCategory, Unit, User
 from core import clock, held_rows, paging
+from core.text_search import containing
 from engine import workitems
 from engine.models import Case, WorkItem, WorkItemState
 
@@ -142,14 +143,18 @@ def _filtered(query: Select[Any], filters: InboxFilters) -> Select[Any]:
         end = datetime.combine(filters.due_before, time.max, clock.LOCAL_TZ)
         query = query.where(WorkItem.due_at <= end)
     if filters.q:
-        like = f"%{filters.q}%"
         query = query.where(
             or_(
-                Problem.number.ilike(like),
-                Problem.description.ilike(like),
-                WorkItem.title.ilike(like),
-                Clue.number.ilike(like),
-                Clue.summary.ilike(like),
+                *(
+                    containing(column, filters.q)
+                    for column in (
+                        Problem.number,
+                        Problem.description,
+                        WorkItem.title,
+                        Clue.number,
+                        Clue.summary,
+                    )
+                )
             )
         )
     return query

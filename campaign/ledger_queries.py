@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from campaign.current import active_campaign
@@ -13,6 +14,7 @@ from campaign.models import Problem, Programme, StatCategory, Unit, User
 from campaign.visibility import problem_filter
 from core import paging
 from core.paging import Page
+from core.text_search import containing, starting
 from engine import workitems
 from engine.models import WorkItem
 
@@ -73,11 +75,27 @@ def query(session: Session, user: User, filters: LedgerFilters) -> Select[tuple[
         late = select(WorkItem.case_id).where(workitems.overdue())
         statement = statement.where(Problem.case_id.in_(late))
     if filters.q:
-        like = f"%{filters.q}%"
-        statement = statement.where(
-            or_(Problem.number.ilike(like), Problem.description.ilike(like))
-        )
+        statement = statement.where(text_condition(filters.q))
     return statement
+
+
+# Numbers are "<year>-<unit code>-<nnnn>" (campaign.registration.number_for): a search that
+# begins with a year and a dash is the start of one.
+_NUMBER_START = re.compile(r"\d{4}-")
+
+
+def text_condition(q: str) -> ColumnElement[bool]:
+    """An entry whose number or description holds the text. A text that begins like a number
+    is looked for at the start of numbers, as a range of an index on PostgreSQL (migration
+    0039): anywhere in them, every number of that year shares its first trigrams, and the
+    trigram index handed back a township's numbers to check (54 ms of a province's page and
+    as much for its count, against 0.5 ms). Descriptions are searched anywhere."""
+    number = (
+        starting(func.upper(Problem.number), q.upper())
+        if _NUMBER_START.match(q)
+        else containing(Problem.number, q)
+    )
+    return or_(number, containing(Problem.description, q))
 
 
 def page(

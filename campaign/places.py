@@ -19,6 +19,7 @@ from campaign.models import Household, Unit, User
 from campaign.models.org import UnitKind
 from core import paging
 from core.errors import Conflict, InvalidInput, NotFound
+from core.text_search import containing
 
 PLACE_KINDS = (UnitKind.TOWNSHIP.value, UnitKind.VILLAGE.value)
 MAX_NAME = 100
@@ -50,8 +51,8 @@ def listing(
         .where(Unit.kind.in_(PLACE_KINDS))
     )
     if filters.search:
-        like = f"%{filters.search.strip()}%"
-        query = query.where(or_(Unit.code.ilike(like), Unit.name.ilike(like)))
+        text = filters.search.strip()
+        query = query.where(or_(containing(Unit.code, text), containing(Unit.name, text)))
     if filters.township:
         query = query.where(township_code == filters.township.strip().upper())
     query = query.order_by(

@@ -18,6 +18,7 @@ from campaign import audit
 from campaign.models import Campaign, Problem, Programme, User
 from core import paging
 from core.errors import Conflict, InvalidInput, NotFound
+from core.text_search import containing
 
 LEVELS = {"central": "中央", "province": "省级", "city": "市级", "county": "县级"}
 # Attachment 2 prints 中央和省级 first, then 市级, then 县级.
@@ -66,8 +67,8 @@ def listing(
 ) -> paging.Page[Programme]:
     query = select(Programme).where(Programme.campaign_id == campaign.id)
     if filters.search:
-        like = f"%{filters.search.strip()}%"
-        query = query.where(or_(Programme.code.ilike(like), Programme.name.ilike(like)))
+        text = filters.search.strip()
+        query = query.where(or_(containing(Programme.code, text), containing(Programme.name, text)))
     if filters.level in LEVELS:
         query = query.where(Programme.level == filters.level)
     if not filters.include_inactive:

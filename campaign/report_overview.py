@@ -31,6 +31,7 @@ from campaign.visibility import sees_whole_district
 from core import clock, paging
 from core.errors import InvalidInput
 from core.paging import Page
+from core.text_search import containing
 from forms.tables.report_overview import OverviewLine, write_overview
 
 PER_PAGE = 50
@@ -137,8 +138,9 @@ def query(
     if filters.unit:
         statement = statement.where(Unit.code == filters.unit)
     if filters.q:
-        like = f"%{filters.q}%"
-        statement = statement.where(or_(Unit.name.ilike(like), Unit.code.ilike(like)))
+        statement = statement.where(
+            or_(containing(Unit.name, filters.q), containing(Unit.code, filters.q))
+        )
     return statement.order_by(
         Obligation.due_on.desc(), Obligation.deadline_code, Unit.sort_order, Unit.code
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.models.catalogue import Campaign, FocusItem, Programme, StatCategory
@@ -158,3 +158,13 @@ class Problem(Base):
 
 def yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
+
+
+# A search that begins like a number (a year and a dash) is for numbers that begin with it
+# (campaign.ledger_queries): a range of this index on PostgreSQL (migration 0039), whatever
+# the database's collation. SQLite has none.
+Index(
+    "ix_problem_number_prefix",
+    func.upper(Problem.number).label("number_upper"),
+    postgresql_ops={"number_upper": "text_pattern_ops"},
+).ddl_if(dialect="postgresql")

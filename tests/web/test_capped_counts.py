@@ -43,6 +43,10 @@ def seven_entries(db_session: Session, monkeypatch: pytest.MonkeyPatch) -> list[
     return numbers
 
 
+def _officer(session: Session) -> User:
+    return session.scalars(select(User).where(User.username == "qsz_jbr")).one()
+
+
 def _walk(client: FlaskClient, url: str) -> tuple[list[str], list[str]]:
     """Every page of the ledger from `url` on, following 下一页: the numbers listed, and
     what each page said of its total."""
@@ -110,7 +114,9 @@ def test_badges_and_the_inbox_stop_counting_at_the_bound(
 
 
 @pytest.mark.parametrize(
-    "fragment", ["低保金被村干部", "第3户", "QSZ-000", "2022-QSZ-0006", "个月"], ids=repr
+    "fragment",
+    ["低保金被村干部", "第3户", "QSZ-000", "2022-QSZ-0006", "2022-qsz-000", "2022-", "个月"],
+    ids=repr,
 )
 def test_the_ledger_finds_fragments_of_numbers_and_descriptions(
     seven_entries: list[str], db_session: Session, client: FlaskClient, fragment: str
@@ -123,9 +129,46 @@ def test_the_ledger_finds_fragments_of_numbers_and_descriptions(
     expected = {
         p.number
         for p in db_session.scalars(select(Problem))
-        if fragment in p.number or fragment in p.description
+        if fragment.upper() in p.number or fragment in p.description
     }
     assert numbers == expected and numbers
+
+
+@pytest.mark.parametrize("fragment", ["%", "_", "第_户", "2022-%", "2022-QSZ-000_", "\\"])
+def test_what_like_gives_a_meaning_stands_for_itself_in_a_search(
+    seven_entries: list[str], db_session: Session, client: FlaskClient, fragment: str
+) -> None:
+    officer = token(db_session, "qsz_jbr")
+    found = client.get(
+        "/api/v1/problems", headers=officer, query_string={"q": fragment, "per_page": 30}
+    )
+    assert found.status_code == 200 and found.get_json()["items"] == []
+    # A description that holds it is found, by it alone.
+    problems.register(
+        db_session, CampaignHost(), _officer(db_session), "QSZ",
+        registration(description=f"补贴标准按{fragment}计算"),
+    )  # fmt: skip
+    db_session.flush()
+    found = client.get(
+        "/api/v1/problems", headers=officer, query_string={"q": fragment, "per_page": 30}
+    )
+    assert [p["description"] for p in found.get_json()["items"]] == [f"补贴标准按{fragment}计算"]
+
+
+def test_the_start_of_a_number_is_a_range_of_an_index_on_postgresql(
+    seven_entries: list[str], db_session: Session
+) -> None:
+    if db_session.get_bind().dialect.name != "postgresql":
+        names = {i["name"] for i in inspect(db_session.connection()).get_indexes("problem")}
+        assert "ix_problem_number_prefix" not in names  # SQLite: none
+        return
+    db_session.execute(text("ANALYZE problem"))
+    db_session.execute(text("SET LOCAL enable_seqscan = off"))
+    statement = select(Problem.id).where(ledger_queries.text_condition("2022-qsz-000"))
+    compiled = statement.compile(db_session.get_bind(), compile_kwargs={"literal_binds": True})
+    plan = "\n".join(db_session.scalars(text(f"EXPLAIN {compiled}")))
+    assert "ix_problem_number_prefix" in plan, plan
+    assert "ix_problem_number_trgm" not in plan, plan
 
 
 def test_a_fragment_search_can_use_the_trigram_indexes_on_postgresql_alone(
