@@ -51,6 +51,6 @@ def test_upgrade_and_downgrade_of_the_trigram_indexes(tmp_path: Path) -> None:
             if db.dialect != "sqlite":
                 assert _statistics(db) == set()
             schema.upgrade(db)  # and up again, over the extension the way back left in place
-            assert _indexes(db) == after
+            assert _indexes(db) - {"ix_problem_number_prefix"} == after  # 0039's: its own test
         finally:
             db.dispose()
