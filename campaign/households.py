@@ -36,7 +36,6 @@ from campaign.models import Household, Unit, User
 from campaign.models.org import UnitKind
 from core import paging
 from core.errors import Conflict, InvalidInput, NotFound
-from core.text_search import containing
 
 CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")
 PHONE = re.compile(r"\+?[0-9][0-9-]{5,18}")
@@ -150,8 +149,8 @@ def listing(
     if text:
         query = query.where(
             or_(
-                containing(Household.code, text),
-                containing(Household.head_name, text),
+                Household.code.icontains(text, autoescape=True),
+                Household.head_name.icontains(text, autoescape=True),
                 Household.id_last4 == text[-4:].upper(),
             )
         )

@@ -15,7 +15,6 @@ from campaign import records
 from campaign.campaign_cases import work_in_campaign
 from campaign.models import Clue, FocusItem, Problem, Programme, StatCategory, Unit, User
 from core import clock, held_rows, paging
-from core.text_search import containing
 from engine import workitems
 from engine.models import Case, WorkItem, WorkItemState
 
@@ -146,7 +145,7 @@ def _filtered(query: Select[Any], filters: InboxFilters) -> Select[Any]:
         query = query.where(
             or_(
                 *(
-                    containing(column, filters.q)
+                    column.icontains(filters.q, autoescape=True)
                     for column in (
                         Problem.number,
                         Problem.description,

@@ -14,7 +14,6 @@ from campaign.models import Problem, Programme, StatCategory, Unit, User
 from campaign.visibility import problem_filter
 from core import paging
 from core.paging import Page
-from core.text_search import containing, starting
 from engine import workitems
 from engine.models import WorkItem
 
@@ -89,13 +88,14 @@ def text_condition(q: str) -> ColumnElement[bool]:
     is looked for at the start of numbers, as a range of an index on PostgreSQL (migration
     0039): anywhere in them, every number of that year shares its first trigrams, and the
     trigram index handed back a township's numbers to check (54 ms of a province's page and
-    as much for its count, against 0.5 ms). Descriptions are searched anywhere."""
+    as much for its count, against 0.5 ms). Descriptions are searched anywhere. `%`, `_` and
+    the escape character stand for themselves (autoescape), here as in every search."""
     number = (
-        starting(func.upper(Problem.number), q.upper())
+        func.upper(Problem.number).startswith(q.upper(), autoescape=True)
         if _NUMBER_START.match(q)
-        else containing(Problem.number, q)
+        else Problem.number.icontains(q, autoescape=True)
     )
-    return or_(number, containing(Problem.description, q))
+    return or_(number, Problem.description.icontains(q, autoescape=True))
 
 
 def page(

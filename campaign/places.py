@@ -19,7 +19,6 @@ from campaign.models import Household, Unit, User
 from campaign.models.org import UnitKind
 from core import paging
 from core.errors import Conflict, InvalidInput, NotFound
-from core.text_search import containing
 
 PLACE_KINDS = (UnitKind.TOWNSHIP.value, UnitKind.VILLAGE.value)
 MAX_NAME = 100
@@ -52,7 +51,12 @@ def listing(
     )
     if filters.search:
         text = filters.search.strip()
-        query = query.where(or_(containing(Unit.code, text), containing(Unit.name, text)))
+        query = query.where(
+            or_(
+                Unit.code.icontains(text, autoescape=True),
+                Unit.name.icontains(text, autoescape=True),
+            )
+        )
     if filters.township:
         query = query.where(township_code == filters.township.strip().upper())
     query = query.order_by(

@@ -18,7 +18,6 @@ from campaign import audit
 from campaign.models import Campaign, Problem, Programme, User
 from core import paging
 from core.errors import Conflict, InvalidInput, NotFound
-from core.text_search import containing
 
 LEVELS = {"central": "中央", "province": "省级", "city": "市级", "county": "县级"}
 # Attachment 2 prints 中央和省级 first, then 市级, then 县级.
@@ -68,7 +67,12 @@ def listing(
     query = select(Programme).where(Programme.campaign_id == campaign.id)
     if filters.search:
         text = filters.search.strip()
-        query = query.where(or_(containing(Programme.code, text), containing(Programme.name, text)))
+        query = query.where(
+            or_(
+                Programme.code.icontains(text, autoescape=True),
+                Programme.name.icontains(text, autoescape=True),
+            )
+        )
     if filters.level in LEVELS:
         query = query.where(Programme.level == filters.level)
     if not filters.include_inactive:

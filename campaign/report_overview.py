@@ -31,7 +31,6 @@ from campaign.visibility import sees_whole_district
 from core import clock, paging
 from core.errors import InvalidInput
 from core.paging import Page
-from core.text_search import containing
 from forms.tables.report_overview import OverviewLine, write_overview
 
 PER_PAGE = 50
@@ -139,7 +138,10 @@ def query(
         statement = statement.where(Unit.code == filters.unit)
     if filters.q:
         statement = statement.where(
-            or_(containing(Unit.name, filters.q), containing(Unit.code, filters.q))
+            or_(
+                Unit.name.icontains(filters.q, autoescape=True),
+                Unit.code.icontains(filters.q, autoescape=True),
+            )
         )
     return statement.order_by(
         Obligation.due_on.desc(), Obligation.deadline_code, Unit.sort_order, Unit.code

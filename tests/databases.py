@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from core.db import Database, normalize_url
@@ -65,3 +65,8 @@ def fresh_demo_database(tmp_dir: Path, *, data_dir: Path | None = None) -> Itera
             yield database
         finally:
             database.dispose()
+
+
+def index_names(database: Database, table: str) -> set[str]:
+    """The names of the table's indexes, as the database has them now."""
+    return {i["name"] or "" for i in inspect(database.engine).get_indexes(table)}

@@ -6,17 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 
 from core import schema
 from core.db import Database
-from tests.databases import fresh_database_url
+from tests.databases import fresh_database_url, index_names
 
 PREFIX = "ix_problem_number_prefix"
-
-
-def _indexes(db: Database) -> set[str]:
-    return {i["name"] or "" for i in inspect(db.engine).get_indexes("problem")}
 
 
 def test_upgrade_and_downgrade_of_the_number_prefix_index(tmp_path: Path) -> None:
@@ -24,12 +20,12 @@ def test_upgrade_and_downgrade_of_the_number_prefix_index(tmp_path: Path) -> Non
         db = Database(url)
         try:
             schema.upgrade(db, "0038")
-            before = _indexes(db)
+            before = index_names(db, "problem")
             schema.upgrade(db, "0039")
             if db.dialect == "sqlite":
-                assert _indexes(db) == before
+                assert index_names(db, "problem") == before
             else:
-                assert _indexes(db) == before | {PREFIX}
+                assert index_names(db, "problem") == before | {PREFIX}
                 with db.engine.connect() as conn:
                     definition = conn.scalar(
                         text("SELECT indexdef FROM pg_indexes WHERE indexname = :name"),
@@ -37,7 +33,7 @@ def test_upgrade_and_downgrade_of_the_number_prefix_index(tmp_path: Path) -> Non
                     )
                 assert "upper((number)::text) text_pattern_ops" in definition
             schema.downgrade(db, "0038")
-            assert _indexes(db) == before
+            assert index_names(db, "problem") == before
             schema.upgrade(db)
         finally:
             db.dispose()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from time import perf_counter
 
@@ -66,31 +67,33 @@ def paired(database: Database, host: BenchHost, plan: Plan) -> tuple[Timings, Ti
     meanwhile (other processes, its clock speed, which drifted by a third between runs a
     minute apart) weighs on both alike, which two runs one after the other do not promise."""
     raw = raw_cycle.RawCases(DIAGRAM, PROCESS_ID, START_DATA, cases=plan.cases)
-    case_ids = start_cases(database, host, plan.cases)
     raw_each: list[float] = []
-    ours_each: list[float] = []
-    for _ in range(plan.loops):
-        with database.transaction() as session:
-            items = open_items(session, case_ids)
-        for n, case_id in enumerate(case_ids):
-            raw_each.append(raw.cycle(n, SUBMISSION))
-            began = perf_counter()
-            in_transaction(database, host, cases.complete_task, items[case_id], SUBMISSION, ACTOR)
-            ours_each.append(perf_counter() - began)
-    return Timings(raw_each, sum(raw_each)), Timings(ours_each, sum(ours_each))
+    ours = our_completions(
+        database, host, plan, before_each=lambda n: raw_each.append(raw.cycle(n, SUBMISSION))
+    )
+    return Timings(raw_each, sum(raw_each)), Timings(ours.each, sum(ours.each))
 
 
-def our_completions(database: Database, host: BenchHost, plan: Plan) -> Timings:
+def our_completions(
+    database: Database,
+    host: BenchHost,
+    plan: Plan,
+    *,
+    before_each: Callable[[int], None] | None = None,
+) -> Timings:
     """`complete_task` through the transaction runner, each completion committed on its own.
     Cases are started beforehand; finding the open work items takes one query per round,
-    which counts in the wall time (throughput) but not in the per-completion times."""
+    which counts in the wall time (throughput) but not in the per-completion times; so does
+    `before_each(n)`, run before the n-th case's completion of each round (untimed)."""
     case_ids = start_cases(database, host, plan.cases)
     each: list[float] = []
     started = perf_counter()
     for _ in range(plan.loops):
         with database.transaction() as session:
             items = open_items(session, case_ids)
-        for case_id in case_ids:
+        for n, case_id in enumerate(case_ids):
+            if before_each is not None:
+                before_each(n)
             began = perf_counter()
             in_transaction(database, host, cases.complete_task, items[case_id], SUBMISSION, ACTOR)
             each.append(perf_counter() - began)
