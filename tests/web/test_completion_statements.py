@@ -114,3 +114,24 @@ def test_an_api_request_learns_who_it_acts_for_in_one_statement(
     assert len(who) == 1 and "JOIN app_user" in who[0] and "role_assignment" in who[0], listing
     alone = ("SELECT app_user.", "SELECT role_assignment.")
     assert not [s for s in statements if s.startswith(alone)], listing
+
+
+def test_the_api_task_list_reads_nothing_it_does_not_return(
+    db_session: Session, bound_database: Database, client: FlaskClient
+) -> None:
+    """The API's list returns each task's subject: the units' names and entry numbers the
+    inbox page shows beside it are not read for it."""
+    registered(db_session, CampaignHost(), registration())
+    user = db_session.scalars(select(User).where(User.username == "qsz_fzr")).one()
+    headers = {"Authorization": f"Bearer {accounts.issue_token(db_session, user)}"}
+    db_session.commit()
+
+    with counted(bound_database) as statements:
+        answer = client.get("/api/v1/tasks", headers=headers)
+
+    assert answer.status_code == 200
+    listed = answer.get_json()["items"]
+    assert listed and all(task["subject"] for task in listed)
+    listing = "\n".join(s[:160] for s in statements)
+    assert not [s for s in statements if s.startswith("SELECT unit.id, unit.name")], listing
+    assert not [s for s in statements if s.startswith("SELECT problem.id, problem.number")]

@@ -121,6 +121,7 @@ def list_tasks(query: dict[str, Any]) -> ResponseReturnValue:
         query["per_page"] or inbox.PER_PAGE,
         campaign_id=chosen_campaign(session, query["campaign"]).id if query["campaign"] else None,
         with_counts=False,
+        with_details=False,
     )
     return s.page_answer([task_json(r.item) | {"subject": r.subject} for r in page.rows], page)
 
