@@ -59,6 +59,24 @@ def _on_screen(page: Page, locator: object) -> None:
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
 
 
+def _box_beside_its_words(page: Page, box: object) -> None:
+    """A checkbox in a filter row keeps its size and sits just before its words (a filter
+    row's fields fill the width on a phone; a checkbox stretched so stood apart from them)."""
+    from playwright.sync_api import Locator
+
+    assert isinstance(box, Locator)
+    square = box.bounding_box()
+    words = box.evaluate(
+        """e => { const r = document.createRange(); r.selectNodeContents(e.closest('label'));
+                  r.setStartAfter(e); const b = r.getBoundingClientRect();
+                  return {x: b.x, y: b.y, height: b.height}; }"""
+    )
+    assert square is not None and square["width"] < 40, square
+    gap = words["x"] - (square["x"] + square["width"])
+    assert 0 <= gap < 16, f"the words start {gap:.0f} px after the box"
+    assert abs(words["y"] + words["height"] / 2 - (square["y"] + square["height"] / 2)) < 8
+
+
 def test_the_officers_pages_fit_a_phone(phone: Page, live_server: str) -> None:
     _log_in(phone, live_server, "qsz_jbr")
     _fits(phone, "home")
@@ -88,6 +106,7 @@ def test_the_problem_page_fits_a_phone(phone: Page, live_server: str) -> None:
     _log_in(phone, live_server, "ldxz_ban")
     phone.goto(live_server + "/ledger")
     _fits(phone, "ledger")
+    _box_beside_its_words(phone, phone.get_by_label("仅看逾期"))
     phone.get_by_role("link", name="2022-QSZ-0001").click()
     expect(phone.get_by_role("heading", name="问题 2022-QSZ-0001")).to_be_visible()
     _fits(phone, "problem")
