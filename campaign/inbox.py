@@ -249,11 +249,11 @@ def describe(
         described.append((item, kind, subject, detail, problem_id))
     # A record of another kind that came from a ledger entry (a clue) names that entry, so
     # that whoever works it sees, and finds, which problem it is about.
-    wanted = {
-        p
-        for _, kind, _, _, p in described
-        if with_details and p is not None and kind and kind.name != "problem"
-    }
+    wanted = (
+        {p for _, kind, _, _, p in described if p is not None and kind and kind.name != "problem"}
+        if with_details
+        else set()
+    )
     numbers = (
         dict(
             session.execute(select(Problem.id, Problem.number).where(Problem.id.in_(wanted)))
