@@ -77,6 +77,20 @@ def _box_beside_its_words(page: Page, box: object) -> None:
     assert abs(words["y"] + words["height"] / 2 - (square["y"] + square["height"] / 2)) < 8
 
 
+def _values_beside_their_labels(page: Page, rows: str) -> None:
+    """In a list shown as cards, every line of every value (a wrapped description, the
+    village under its township) stays in the value's column, right of the labels."""
+    under = page.evaluate(
+        """rows => [...document.querySelectorAll(rows + ' td[data-label]')].flatMap(td => {
+                const range = document.createRange(); range.selectNodeContents(td);
+                const left = td.getBoundingClientRect().left;
+                return [...range.getClientRects()].filter(r => r.width > 0 && r.left < left + 60)
+                    .map(() => td.dataset.label + ': ' + td.innerText.slice(0, 20)); })""",
+        rows,
+    )
+    assert not under, f"under the labels: {under[:5]}"
+
+
 def test_the_officers_pages_fit_a_phone(phone: Page, live_server: str) -> None:
     _log_in(phone, live_server, "qsz_jbr")
     _fits(phone, "home")
@@ -107,6 +121,7 @@ def test_the_problem_page_fits_a_phone(phone: Page, live_server: str) -> None:
     phone.goto(live_server + "/ledger")
     _fits(phone, "ledger")
     _box_beside_its_words(phone, phone.get_by_label("仅看逾期"))
+    _values_beside_their_labels(phone, "table.stack tbody tr")
     phone.get_by_role("link", name="2022-QSZ-0001").click()
     expect(phone.get_by_role("heading", name="问题 2022-QSZ-0001")).to_be_visible()
     _fits(phone, "problem")

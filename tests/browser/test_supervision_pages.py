@@ -89,3 +89,9 @@ def test_the_offices_supervision_pages_fit_a_phone(live_server: str, phone: Page
     _fits(phone, "supervision_office_list")
     phone.goto(live_server + "/supervise/#orders")
     expect(phone.get_by_role("heading", name="专项督办（领导批示、媒体曝光）")).to_be_visible()
+    # The matrix of orders scrolls in its own box; the townships' table becomes cards, each
+    # with its form to arrange a key check on screen.
+    _fits(phone, "supervise")
+    arrange = phone.locator("#weak").get_by_role("button", name="安排检查").first
+    box = arrange.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
