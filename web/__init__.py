@@ -59,7 +59,7 @@ def create_app(
     config: dict[str, Any] | None = None,
 ) -> Flask:
     settings = settings or load_settings()
-    app = Flask(__name__)
+    app = errors.App(__name__)
     # An id in a URL beyond what a row can have names nothing: 404, not a database overflow.
     app.url_map.converters["int"] = RowIdConverter
     app.config.update(

@@ -96,6 +96,12 @@ def _on_unhandled(_sender: Flask, exception: BaseException, **_extra: Any) -> No
         request.environ[_RETRY] = True
 
 
+def retrying() -> bool:
+    """Whether this run of the request met a writer and is about to be run again with BEGIN
+    IMMEDIATE (RetryImmediate): its error is expected, and its answer never sent."""
+    return bool(request.environ.get(_RETRY))
+
+
 def _busy(exception: BaseException) -> bool:
     if not isinstance(exception, OperationalError):
         return False

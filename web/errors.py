@@ -40,6 +40,17 @@ from web.common import HOST
 
 log = logging.getLogger(__name__)
 
+
+class App(Flask):
+    """Flask, each unhandled error logged once, by the error page (`_http_error`): with its
+    traceback, or, for a GET that met another writer and runs again (web.db.RetryImmediate),
+    as the line saying so. Flask's own log of it repeated the traceback, the retried one's
+    included, for an error nobody saw."""
+
+    def log_exception(self, exc_info: Any) -> None:
+        pass
+
+
 API_PREFIX = "/api/"
 
 # What each HTTP error means to a person.
@@ -142,7 +153,9 @@ def _http_error(error: HTTPException) -> ResponseReturnValue:
     cause = type(original if original is not None else error).__name__
     _record_refusal(status, HTTP_MESSAGES.get(status, "请求失败"), cause)
     db.fail()
-    if original is not None:  # Flask's 500 for an exception nobody handled
+    if original is not None and db.retrying():  # not an error: the request runs again
+        log.info("%s met another writer; run again with BEGIN IMMEDIATE", request.path)
+    elif original is not None:  # Flask's 500 for an exception nobody handled
         log.error("unhandled error on %s", request.path, exc_info=original)
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
     message = (

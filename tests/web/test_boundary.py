@@ -5,6 +5,7 @@ tests use an app configured like production, not the suite's testing app."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,14 +73,19 @@ def _units(session: Session, code: str) -> int:
 
 
 def test_a_request_that_flushed_then_crashed_leaves_nothing(
-    db_session: Session, production_app: Flask
+    db_session: Session, production_app: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = production_app.test_client()
-    crashed = client.post("/boundary-test/crash")
+    with caplog.at_level(logging.INFO):
+        crashed = client.post("/boundary-test/crash")
     assert crashed.status_code == 500
     page = crashed.get_data(as_text=True)
     assert "服务器内部错误" in page and "Traceback" not in page and "a bug" not in page
     assert _units(db_session, "BT-CRASH") == 0
+    # The operators' log has the error once, with its traceback.
+    logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(logged) == 1 and logged[0].exc_info is not None, caplog.text
+    assert "/boundary-test/crash" in logged[0].getMessage()
 
 
 def test_a_refusal_after_a_flush_leaves_nothing_and_success_commits(
