@@ -11,6 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from campaign import accounts
 from campaign.models import User
@@ -97,16 +98,23 @@ def test_a_web_completion_runs_a_bounded_number_of_statements(
         assert statements[lock].endswith("FOR UPDATE OF case_instance"), listing
 
 
+def _api_task_list(
+    db_session: Session, bound_database: Database, client: FlaskClient
+) -> tuple[TestResponse, list[str]]:
+    """The reviewer's API task list, and the statements it ran."""
+    user = db_session.scalars(select(User).where(User.username == "qsz_fzr")).one()
+    headers = {"Authorization": f"Bearer {accounts.issue_token(db_session, user)}"}
+    db_session.commit()
+    with counted(bound_database) as statements:
+        answer = client.get("/api/v1/tasks", headers=headers)
+    return answer, statements
+
+
 def test_an_api_request_learns_who_it_acts_for_in_one_statement(
     db_session: Session, bound_database: Database, client: FlaskClient
 ) -> None:
     """The token, its person and the person's roles: asked by every API request."""
-    user = db_session.scalars(select(User).where(User.username == "qsz_fzr")).one()
-    headers = {"Authorization": f"Bearer {accounts.issue_token(db_session, user)}"}
-    db_session.commit()
-
-    with counted(bound_database) as statements:
-        answer = client.get("/api/v1/tasks", headers=headers)
+    answer, statements = _api_task_list(db_session, bound_database, client)
 
     assert answer.status_code == 200
     listing = "\n".join(s[:160] for s in statements)
@@ -122,12 +130,7 @@ def test_the_api_task_list_reads_nothing_it_does_not_return(
     """The API's list returns each task's subject: the units' names and entry numbers the
     inbox page shows beside it are not read for it."""
     registered(db_session, CampaignHost(), registration())
-    user = db_session.scalars(select(User).where(User.username == "qsz_fzr")).one()
-    headers = {"Authorization": f"Bearer {accounts.issue_token(db_session, user)}"}
-    db_session.commit()
-
-    with counted(bound_database) as statements:
-        answer = client.get("/api/v1/tasks", headers=headers)
+    answer, statements = _api_task_list(db_session, bound_database, client)
 
     assert answer.status_code == 200
     listed = answer.get_json()["items"]
