@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
 from tests.browser.conftest import DEMO_PASSWORD, screenshot
 from tests.browser.test_accessibility import axe_violations, describe
@@ -50,21 +50,15 @@ def _fits(page: Page, name: str) -> None:
     assert not violations, describe(violations)
 
 
-def _on_screen(page: Page, locator: object) -> None:
-    from playwright.sync_api import Locator
-
-    assert isinstance(locator, Locator)
+def _on_screen(page: Page, locator: Locator) -> None:
     box = locator.bounding_box()
     assert box is not None
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
 
 
-def _box_beside_its_words(page: Page, box: object) -> None:
+def _box_beside_its_words(box: Locator) -> None:
     """A checkbox in a filter row keeps its size and sits just before its words (a filter
     row's fields fill the width on a phone; a checkbox stretched so stood apart from them)."""
-    from playwright.sync_api import Locator
-
-    assert isinstance(box, Locator)
     square = box.bounding_box()
     words = box.evaluate(
         """e => { const r = document.createRange(); r.selectNodeContents(e.closest('label'));
@@ -120,7 +114,7 @@ def test_the_problem_page_fits_a_phone(phone: Page, live_server: str) -> None:
     _log_in(phone, live_server, "ldxz_ban")
     phone.goto(live_server + "/ledger")
     _fits(phone, "ledger")
-    _box_beside_its_words(phone, phone.get_by_label("仅看逾期"))
+    _box_beside_its_words(phone.get_by_label("仅看逾期"))
     _values_beside_their_labels(phone, "table.stack tbody tr")
     phone.get_by_role("link", name="2022-QSZ-0001").click()
     expect(phone.get_by_role("heading", name="问题 2022-QSZ-0001")).to_be_visible()
