@@ -53,26 +53,33 @@ class Stub:
         self.left = [1, 2, 3, 4]
         self.served: Counter[tuple[str, int]] = Counter()
 
-    def answer(self, method: str, path: str) -> tuple[str, int, object]:
+    def answer(self, method: str, path: str) -> tuple[int, object]:
         with self.lock:
-            if method == "GET" and path.startswith("/api/v1/tasks?"):
-                items = [
-                    {"id": task, "form_key": "review_registration", "claimed_by": None}
-                    for task in self.left[:1]
-                ]
-                return "list", 200, {"items": items}
-            task = int(path.split("/")[4])
-            if path.endswith("/claim"):
-                if task == 2:
-                    self.left.remove(task)
-                    return "claim", 409, {"error": "已被他人认领"}
-                return "claim", 200, {"id": task}
-            if path.endswith("/complete"):
+            kind, status, body = self._decide(method, path)
+            # Counted before it is sent: the client may read the last answer, stop, and be
+            # compared with this count before a handler thread counting afterwards ran.
+            self.served[(kind, status)] += 1
+            return status, body
+
+    def _decide(self, method: str, path: str) -> tuple[str, int, object]:
+        if method == "GET" and path.startswith("/api/v1/tasks?"):
+            items = [
+                {"id": task, "form_key": "review_registration", "claimed_by": None}
+                for task in self.left[:1]
+            ]
+            return "list", 200, {"items": items}
+        task = int(path.split("/")[4])
+        if path.endswith("/claim"):
+            if task == 2:
                 self.left.remove(task)
-                if task == 3:
-                    return "complete", 500, {"error": "内部错误"}
-                return "complete", 200, {"task": {"id": task}}
-            return "open", 200, {"id": task}
+                return "claim", 409, {"error": "已被他人认领"}
+            return "claim", 200, {"id": task}
+        if path.endswith("/complete"):
+            self.left.remove(task)
+            if task == 3:
+                return "complete", 500, {"error": "内部错误"}
+            return "complete", 200, {"task": {"id": task}}
+        return "open", 200, {"id": task}
 
 
 @contextmanager
@@ -83,15 +90,13 @@ def stub_server(stub: Stub) -> Iterator[str]:
         def handle_one(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             self.rfile.read(length)
-            kind, status, body = stub.answer(method, self.path)
+            status, body = stub.answer(method, self.path)
             payload = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
-            with stub.lock:
-                stub.served[(kind, status)] += 1
 
         def do_GET(self) -> None:
             self.handle_one("GET")
