@@ -30,9 +30,9 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from core import clock
-from engine import messages, sandbox, spiff_parser
+from engine import messages, sandbox, spiff_parser, task_dumps
 
-__all__ = ["SERIALIZER_VERSION", "BpmnProcessSpec", "BpmnWorkflow"]
+__all__ = ["SERIALIZER_VERSION", "BpmnProcessSpec", "BpmnWorkflow", "TaskState"]
 
 
 class _ClockDatetime(datetime):
@@ -205,6 +205,7 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(CAMUNDA_CONFIG)
     config[BpmnWorkflow] = _SpeclessWorkflowConverter
+    config[Task] = task_dumps.KeptTaskConverter
     config[messages.CaseMessage] = messages.CaseMessageConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
@@ -220,6 +221,14 @@ def new_parser() -> spiff_parser.Parser:
 def dump_workflow(workflow: BpmnWorkflow) -> str:
     """JSON of the workflow without its spec, tagged with the serializer version."""
     state: str = SERIALIZER.serialize_json(workflow)
+    if task_dumps.VERIFY:
+        task_dumps.KeptTaskConverter.keeping = False
+        try:
+            plain = SERIALIZER.serialize_json(workflow)
+        finally:
+            task_dumps.KeptTaskConverter.keeping = True
+        if plain != state:
+            raise AssertionError("a finished task changed after its dict was kept")
     return state
 
 

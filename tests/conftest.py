@@ -19,10 +19,14 @@ from campaign import bootstrap, passwords
 from core import clock, schema
 from core.config import Settings
 from core.db import Database
+from engine import task_dumps
 from tests.databases import backend_name, fresh_database_url
 
 # Cheap hashing keeps the suite fast; production parameters are argon2-cffi's defaults.
 passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+# Every store of a case is checked against the plain conversion: a path that changes a task
+# after it finished fails its own tests (engine.task_dumps).
+task_dumps.VERIFY = True
 
 FORBID_SKIPS_ENV = "YKT_FORBID_SKIPS"
 
