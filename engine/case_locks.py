@@ -10,7 +10,7 @@ releases the locks taken in it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, event, inspect, or_, select
 from sqlalchemy.orm import Session, SessionTransaction, joinedload, undefer
@@ -18,7 +18,7 @@ from sqlalchemy.orm.strategy_options import _AbstractLoad
 from sqlalchemy.orm.util import identity_key
 
 from engine.errors import TaskNotFound
-from engine.models import Case, WorkItem, WorkItemState
+from engine.models import Case, Timer, WorkItem, WorkItemState
 
 # What a locking read of a case loads with it: its state and its process.
 LOCKED_READ: tuple[_AbstractLoad, ...] = (
@@ -51,11 +51,12 @@ _ITEMS_AND: dict[type[Any] | None, Select[Any]] = {}
 
 
 def _item_and_open(record: type[Any] | None) -> Select[Any]:
-    """The item and the case's open items, in one statement; with each, the record of the
-    given model that names the case (`case_id`), when there is one (built once a model)."""
+    """The item and the case's open items, in one statement; with each, each of the case's
+    timers (a row an item and a timer), and the record of the given model that names the case
+    (`case_id`), when there is one (built once a model)."""
     built = _ITEMS_AND.get(record)
     if built is None:
-        found = select(WorkItem)
+        found = select(WorkItem, Timer).outerjoin(Timer, Timer.case_id == WorkItem.case_id)
         if record is not None:
             found = found.add_columns(record).outerjoin(record, record.case_id == WorkItem.case_id)
         built = _ITEMS_AND[record] = found.where(
@@ -100,17 +101,27 @@ def locked_item(session: Session, work_item_id: int) -> tuple[WorkItem, Case]:
     statement that waited for a lock still sees the other rows as they were when it began,
     so an item read with the lock would miss a claim committed while this transaction
     waited."""
-    item, case, _open = locked_item_and_open(session, work_item_id)
-    return item, case
+    locked = locked_item_and_open(session, work_item_id)
+    return locked.item, locked.case
+
+
+class LockedItem(NamedTuple):
+    """A work item read after its case's lock, with what the same statement read of the
+    case: its open items and its timers' rows (which a step projects its timers onto)."""
+
+    item: WorkItem
+    case: Case
+    open_items: list[WorkItem]
+    timers: list[Timer]
 
 
 def locked_item_and_open(
     session: Session, work_item_id: int, *, with_record: type[Any] | None = None
-) -> tuple[WorkItem, Case, list[WorkItem]]:
-    """`locked_item`, and the case's open work items read by the same statement; with them
-    the case's record of the model `with_record` (EngineHost.read_with_tasks), read after the
-    lock as they are and kept in the session for the rest of the transaction (the session
-    holds its objects weakly, and the caller reads it next)."""
+) -> LockedItem:
+    """`locked_item`, and the case's open work items and timers read by the same statement;
+    with them the case's record of the model `with_record` (EngineHost.read_with_tasks), read
+    after the lock as they are and kept in the session for the rest of the transaction (the
+    session holds its objects weakly, and the caller reads it next)."""
     case = (
         _held_case_of(session, work_item_id)
         or session.scalars(_LOCK_CASE_OF_ITEM, {"item_id": work_item_id}).first()
@@ -125,6 +136,10 @@ def locked_item_and_open(
     item = next((row[0] for row in rows if row[0].id == work_item_id), None)
     if case is None or item is None:
         raise TaskNotFound(f"任务不存在：{work_item_id}")
-    if with_record is not None and rows[0][1] is not None:
-        session.info[_READ_WITH] = rows[0][1]
-    return item, case, [row[0] for row in rows if row[0].state == WorkItemState.OPEN.value]
+    if with_record is not None and rows[0][2] is not None:
+        session.info[_READ_WITH] = rows[0][2]
+    # dicts keep the rows' order and drop the repeats of the item-by-timer rows
+    items = {row[0].id: row[0] for row in rows}
+    timers = {row[1].id: row[1] for row in rows if row[1] is not None}
+    open_items = [i for i in items.values() if i.state == WorkItemState.OPEN.value]
+    return LockedItem(item, case, open_items, list(timers.values()))

@@ -263,12 +263,12 @@ class Completion:
 def complete_task(
     session: Session, host: EngineHost, work_item_id: int, data: Mapping[str, Any], actor: Actor
 ) -> Completion:
-    item, case, open_items = locked_item_and_open(
+    item, case, open_items, timers = locked_item_and_open(
         session, work_item_id, with_record=host.read_with_tasks
     )
     check_can_act(session, host, item, actor)
     workflow = load(session, case)
-    known = projection.Known.before_step(case, workflow, open_items)
+    known = projection.Known.before_step(case, workflow, open_items, timers)
     task = workflow.get_task_from_id(UUID(item.task_guid))
     if task is None or task.state != TaskState.READY:
         raise TaskConflict("该任务已不在待办状态，请刷新")

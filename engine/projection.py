@@ -134,13 +134,13 @@ class Known:
         return known
 
     @classmethod
-    def before_step(cls, case: Case, workflow: BpmnWorkflow, open_items: list[WorkItem]) -> Known:
-        """One locked case, from its stored workflow before it runs and its open items (read
-        after the lock). Timer and message-wait rows are written only for what the stored
-        workflow waits for, so one that waits for no timer (no message) has none to read."""
-        known = cls(open_items={case.id: open_items})
-        if not any(waiting_timers(workflow)):
-            known.timers[case.id] = []
+    def before_step(
+        cls, case: Case, workflow: BpmnWorkflow, open_items: list[WorkItem], timers: list[Timer]
+    ) -> Known:
+        """One locked case, from its stored workflow before it runs, its open items and its
+        timers' rows (read after the lock). Message-wait rows are written only for what the
+        stored workflow waits for, so one that waits for no message has none to read."""
+        known = cls(timers={case.id: timers}, open_items={case.id: open_items})
         if not waits.message_waits(workflow):
             known.waits[case.id] = []
         return known
