@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import records
+from campaign import audit_values, records
+from campaign.audit import ACTION_LABELS
 from campaign.models import AuditEvent, Campaign, Unit, User
 from campaign.models.accounts import ROLE_LABELS
-from engine.models import Case, ProcessDefinition
+from engine.models import Case, ProcessDefinition, WorkItem
 
 # What each kind of object is called; the part after the colon is its key.
 TARGET_KINDS = {
@@ -132,7 +133,38 @@ class Shown:
 def shown(session: Session, events: Sequence[AuditEvent]) -> list[Shown]:
     names = target_names(session, [e.target for e in events])
     units = dict(session.execute(select(Unit.code, Unit.name)).tuples().all())
-    return [Shown(e, names.get(e.target, e.target), details(e.detail, units)) for e in events]
+    steps = _step_titles(session, events)
+    return [
+        Shown(
+            e,
+            names.get(e.target, e.target),
+            details(e.detail, units, steps.get(e.target.removeprefix("case:")), e.action),
+        )
+        for e in events
+    ]
+
+
+def _step_titles(session: Session, events: Sequence[AuditEvent]) -> dict[str, dict[str, str]]:
+    """The titles of the steps of the cases the events name (`case:113`), by step id: a
+    record of a task names its step by id (`rectify`), the page by its title (整改)."""
+    ids = {
+        int(key)
+        for e in events
+        if e.target.startswith("case:") and '"task"' in e.detail
+        for key in [e.target.removeprefix("case:")]
+        if key.isdigit()
+    }
+    if not ids:
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    rows = session.execute(
+        select(WorkItem.case_id, WorkItem.bpmn_id, WorkItem.title)
+        .where(WorkItem.case_id.in_(ids))
+        .distinct()
+    ).tuples()
+    for case_id, bpmn_id, title in rows:
+        found.setdefault(str(case_id), {})[bpmn_id] = title
+    return found
 
 
 def target_names(session: Session, targets: Iterable[str]) -> dict[str, str]:
@@ -158,9 +190,15 @@ def target_names(session: Session, targets: Iterable[str]) -> dict[str, str]:
     return names
 
 
-def details(detail: str, units: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+def details(
+    detail: str,
+    units: Mapping[str, str] | None = None,
+    steps: Mapping[str, str] | None = None,
+    action: str = "",
+) -> list[tuple[str, str]]:
     """The details as label and value; text that is not a JSON object is shown as it is.
-    Roles and units are named (经办人, 青山镇) rather than coded."""
+    Roles, units, the steps of the record's case, forms, a failed login's reason and a
+    refusal's kind are named (经办人, 青山镇, 整改, 密码错误, 填写有误) rather than coded."""
     if not detail:
         return []
     try:
@@ -169,23 +207,44 @@ def details(detail: str, units: Mapping[str, str] | None = None) -> list[tuple[s
         return [("详情", detail)]
     if not isinstance(data, dict):
         return [("详情", detail)]
-    names: dict[str, Mapping[str, str]] = {"role": _ROLE_NAMES, "unit": units or {}}
+    names: dict[str, Mapping[str, str]] = {
+        "role": _ROLE_NAMES,
+        "unit": units or {},
+        "task": steps or {},
+        "reason": audit_values.AUTH_REASONS if action.startswith("auth.") else {},
+    }
     shown: list[tuple[str, str]] = []
     for key, value in data.items():
-        named = names.get(key, {}).get(value) if isinstance(value, str) else None
-        shown.append((DETAIL_LABELS.get(key) or str(key), named or _value(value)))
+        shown.append((DETAIL_LABELS.get(key) or str(key), _shown_value(key, value, names)))
     return shown
 
 
-def _value(value: Any) -> str:
+def _shown_value(key: str, value: Any, names: Mapping[str, Mapping[str, str]]) -> str:
+    named = _named(key, value, names) if isinstance(value, str) else None
+    return named or _value(value, names)
+
+
+def _named(key: str, value: str, names: Mapping[str, Mapping[str, str]]) -> str | None:
+    if key == "error":
+        return audit_values.error_kind(value)
+    if key == "form":
+        return audit_values.form_title(value)
+    if key == "action":  # the action a reading of the log was filtered by
+        return ACTION_LABELS.get(value)
+    return names.get(key, {}).get(value)
+
+
+def _value(value: Any, names: Mapping[str, Mapping[str, str]]) -> str:
     if isinstance(value, bool):
         return _YES_NO[value]
     if value is None or value == "" or value == [] or value == {}:
         return "—"
     if isinstance(value, list):
-        return "、".join(_value(v) for v in value)
+        return "、".join(_value(v, names) for v in value)
     if isinstance(value, dict):
-        return "；".join(f"{DETAIL_LABELS.get(k, k)}：{_value(v)}" for k, v in value.items())
+        return "；".join(
+            f"{DETAIL_LABELS.get(k, k)}：{_shown_value(k, v, names)}" for k, v in value.items()
+        )
     return str(value)
 
 

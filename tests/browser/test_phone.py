@@ -85,6 +85,18 @@ def _values_beside_their_labels(page: Page, rows: str) -> None:
     assert not under, f"under the labels: {under[:5]}"
 
 
+def values_on_their_labels_lines(page: Page) -> None:
+    """Each `dl.details` value starts on its label's line."""
+    apart = page.evaluate(
+        """() => [...document.querySelectorAll('dl.details dd')].filter(dd => {
+                const dt = dd.previousElementSibling;
+                const top = r => r.getBoundingClientRect().top;
+                return Math.abs(top(dd) - top(dt)) > 4;
+            }).map(dd => dd.previousElementSibling.innerText + ': ' + dd.innerText)"""
+    )
+    assert not apart, f"values below their labels: {apart[:5]}"
+
+
 def test_the_officers_pages_fit_a_phone(phone: Page, live_server: str) -> None:
     _log_in(phone, live_server, "qsz_jbr")
     _fits(phone, "home")
@@ -126,3 +138,12 @@ def test_the_public_page_fits_a_phone(phone: Page, live_server: str) -> None:
     expect(phone.locator("table.grid tbody tr").first).to_be_visible()
     _fits(phone, "public")
     _on_screen(phone, phone.get_by_role("button", name="查询"))
+
+
+def test_the_audit_log_fits_a_phone(phone: Page, live_server: str) -> None:
+    _log_in(phone, live_server, "auditor")
+    phone.goto(live_server + "/audit/")
+    expect(phone.get_by_role("heading", name="审计日志")).to_be_visible()
+    assert phone.locator("dl.details dd").count() > 0
+    _fits(phone, "audit_log")
+    values_on_their_labels_lines(phone)

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import audit_view, problems, tasks
-from campaign.models import Problem, User
+from campaign import audit_values, audit_view, problems, sessions, tasks
+from campaign import login as login_module
+from campaign.models import AuditEvent, Problem, User
 from campaign.workflow_host import CampaignHost
 from engine.models import WorkItem
+from forms import registry as forms_registry
 from tests.campaign.conftest import SIGNED_OFF, approval, do, open_step, registration, submission
 
 pytestmark = pytest.mark.usefixtures("june_2022")
@@ -59,11 +62,60 @@ def test_objects_are_named_and_unknown_ones_kept(db_session: Session) -> None:
         ('["a"]', [("详情", '["a"]')]),
         ('{"page": 2, "filters": {}}', [("页码", "2"), ("筛选条件", "—")]),
         ('{"locked": true, "files": ["a.pdf", "b"]}', [("锁定", "是"), ("文件", "a.pdf、b")]),
-        ('{"zzz": {"role": "officer"}}', [("zzz", "角色：officer")]),
+        ('{"zzz": {"role": "officer", "x": 1}}', [("zzz", "角色：经办人；x：1")]),
+        ('{"filters": {"action": "auth.login"}}', [("筛选条件", "操作：登录")]),
+        ('{"filters": {"action": "auth."}}', [("筛选条件", "操作：auth.")]),
     ],
 )
 def test_details_are_label_and_value(detail: str, shown: list[tuple[str, str]]) -> None:
     assert audit_view.details(detail) == shown
+
+
+@pytest.mark.parametrize(
+    ("action", "detail", "shown"),
+    [
+        ("auth.login", '{"reason": "wrong password"}', [("理由", "密码错误")]),
+        ("auth.session_end", '{"reason": "idle"}', [("理由", "长时间未操作")]),
+        # a reason someone typed is theirs, whatever it says
+        ("task.reassign", '{"reason": "locked"}', [("理由", "locked")]),
+        ("request.failed", '{"error": "SubmissionInvalid"}', [("错误", "填写有误")]),
+        ("request.failed", '{"error": "TaskConflict"}', [("错误", "已被他人处理或已变化")]),
+        ("request.failed", '{"error": "CSRFError"}', [("错误", "页面已过期（表单校验未通过）")]),
+        ("request.failed", '{"error": "KeyError"}', [("错误", "KeyError")]),
+        ("task.complete", '{"form": "review_registration"}', [("表单", "审核登记并落实整改责任")]),
+        (
+            "task.complete",
+            '{"form": "no_such_form", "task": "x"}',
+            [("表单", "no_such_form"), ("任务", "x")],
+        ),
+    ],
+)
+def test_recorded_codes_are_named(action: str, detail: str, shown: list[tuple[str, str]]) -> None:
+    assert audit_view.details(detail, action=action) == shown
+
+
+def test_every_reason_a_login_or_session_records_is_named() -> None:
+    login = Path(login_module.__file__).read_text(encoding="utf-8")
+    failures = re.findall(r'_record_failure\([^)]*?"([a-z ]+)"', login, re.S)
+    assert len(failures) >= 5
+    for reason in [*failures, *(r.value for r in sessions.EndReason)]:
+        assert reason in audit_values.AUTH_REASONS, reason
+
+
+def test_a_task_record_names_its_step_and_form(db_session: Session) -> None:
+    problem = _registered(db_session)
+    step = do(db_session, CampaignHost(), "qsz_fzr", problem, approval())
+    db_session.flush()
+    record = db_session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "task.complete")
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    assert record is not None and step.bpmn_id in record.detail
+    [shown] = audit_view.shown(db_session, [record])
+    form = forms_registry.get(step.form_key)
+    assert form is not None
+    assert sorted(shown.details) == sorted([("任务", step.title), ("表单", form.title)])
 
 
 def test_a_task_page_names_its_process_and_version_not_codes(
