@@ -224,6 +224,12 @@ def test_a_missing_required_field_is_explained_next_to_it(open_as: OpenAs) -> No
     expect(description).to_have_class(re.compile(r"\bhas-error\b"))
     expect(description.get_by_role("alert")).to_have_text("问题描述：必填")
     expect(officer.get_by_role("alert")).to_have_count(1)
+    # Above the fields, what to change, each a link to its field; the summary has the focus.
+    summary = officer.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("请修改以下 1 项")
+    summary.get_by_role("link", name="问题描述：必填").click()
+    expect(officer.get_by_label("问题描述")).to_be_in_viewport()
     # What was typed and chosen is still there.
     expect(officer.get_by_label("涉及金额（元）")).to_have_value("1200.50")
     expect(officer.get_by_label("涉及户数")).to_have_value("2")

@@ -147,3 +147,21 @@ def test_the_audit_log_fits_a_phone(phone: Page, live_server: str) -> None:
     assert phone.locator("dl.details dd").count() > 0
     _fits(phone, "audit_log")
     values_on_their_labels_lines(phone)
+
+
+def test_a_refused_registration_says_first_what_to_change(phone: Page, live_server: str) -> None:
+    from tests.browser.test_daily_work import fill_registration
+
+    _log_in(phone, live_server, "qsz_jbr")
+    phone.goto(live_server + "/problems/new")
+    fill_registration(phone, "", "12x")
+    phone.get_by_role("button", name="登记并送审").click()
+    summary = phone.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()  # not screens below, beside the fields
+    _on_screen(phone, summary)
+    expect(summary.get_by_role("listitem")).to_have_count(2)
+    expect(summary).to_contain_text("问题描述：必填")
+    expect(summary).to_contain_text("涉及金额（元）")
+    expect(phone.get_by_label("涉及金额（元）")).to_have_value("12x")  # kept as typed
+    _fits(phone, "registration_refused")

@@ -61,8 +61,12 @@ def test_a_report_missing_its_account_comes_back_with_the_reason_and_the_input(
     phone.get_by_label("补贴项目").select_option(label="耕地地力保护补贴")
     phone.get_by_label("联系方式（选填）").fill("13812345678")
     phone.get_by_role("button", name="提交举报").click()
-    expect(phone.get_by_text("乡镇：必填")).to_be_visible()
-    expect(phone.get_by_text("反映的问题：必填")).to_be_visible()
+    expect(phone.get_by_role("alert").filter(has_text="乡镇：必填")).to_be_visible()
+    expect(phone.get_by_role("alert").filter(has_text="反映的问题：必填")).to_be_visible()
+    # and first, above the form, both as links to their fields
+    summary = phone.locator("#error-summary")
+    expect(summary.get_by_role("link", name="乡镇：必填")).to_be_in_viewport()
+    expect(summary.get_by_role("link", name="反映的问题：必填")).to_be_visible()
     expect(phone.get_by_label("联系方式（选填）")).to_have_value("13812345678")
 
 
