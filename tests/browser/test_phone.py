@@ -165,3 +165,20 @@ def test_a_refused_registration_says_first_what_to_change(phone: Page, live_serv
     expect(summary).to_contain_text("涉及金额（元）")
     expect(phone.get_by_label("涉及金额（元）")).to_have_value("12x")  # kept as typed
     _fits(phone, "registration_refused")
+
+
+def test_the_menu_shows_the_page_one_is_on(phone: Page, live_server: str) -> None:
+    """The office's menu is wider than a phone and scrolls sideways: on the page of its last
+    item, that item is scrolled onto the screen."""
+    _log_in(phone, live_server, "ldxz_ban")
+    menu = phone.get_by_role("navigation", name="主菜单")
+    last = menu.get_by_role("link").last
+    assert phone.evaluate("() => document.querySelector('nav.menu').scrollWidth") > PHONE["width"]
+    box = last.bounding_box()
+    assert box is not None and box["x"] + box["width"] > PHONE["width"]  # off screen at first
+    name = last.inner_text()
+    phone.goto(live_server + (last.get_attribute("href") or ""))
+    active = menu.locator("a.active")
+    expect(active).to_have_text(name)
+    _on_screen(phone, active)
+    screenshot(phone, "phone_menu_scrolled")
