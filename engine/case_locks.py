@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, event, inspect, or_, select
+from sqlalchemy import Select, and_, bindparam, event, inspect, or_, select
 from sqlalchemy.orm import Session, SessionTransaction, joinedload, undefer
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 from sqlalchemy.orm.util import identity_key
@@ -51,12 +51,16 @@ _ITEMS_AND: dict[type[Any] | None, Select[Any]] = {}
 
 
 def _item_and_open(record: type[Any] | None) -> Select[Any]:
-    """The item and the case's open items, in one statement; with each, each of the case's
-    timers (a row an item and a timer), and the record of the given model that names the case
-    (`case_id`), when there is one (built once a model)."""
+    """The item and the case's open items, in one statement; the case's timers on the item's
+    rows (a row each; on the item's only, so that a case of many open items and many timers
+    reads as many rows as it has of both, not their product); with each row, the record of
+    the given model that names the case (`case_id`), when there is one (built once a model)."""
     built = _ITEMS_AND.get(record)
     if built is None:
-        found = select(WorkItem, Timer).outerjoin(Timer, Timer.case_id == WorkItem.case_id)
+        found = select(WorkItem, Timer).outerjoin(
+            Timer,
+            and_(Timer.case_id == WorkItem.case_id, WorkItem.id == bindparam("item_id")),
+        )
         if record is not None:
             found = found.add_columns(record).outerjoin(record, record.case_id == WorkItem.case_id)
         built = _ITEMS_AND[record] = found.where(
@@ -138,7 +142,7 @@ def locked_item_and_open(
         raise TaskNotFound(f"任务不存在：{work_item_id}")
     if with_record is not None and rows[0][2] is not None:
         session.info[_READ_WITH] = rows[0][2]
-    # dicts keep the rows' order and drop the repeats of the item-by-timer rows
+    # dicts keep the rows' order and drop the repeats of the item's rows, one a timer
     items = {row[0].id: row[0] for row in rows}
     timers = {row[1].id: row[1] for row in rows if row[1] is not None}
     open_items = [i for i in items.values() if i.state == WorkItemState.OPEN.value]
