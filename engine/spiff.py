@@ -218,18 +218,33 @@ def new_parser() -> spiff_parser.Parser:
     return spiff_parser.Parser(validator=VALIDATOR)
 
 
+_ENCODER = task_dumps.encoder_for(SERIALIZER._encoder_cls)
+
+
 def dump_workflow(workflow: BpmnWorkflow) -> str:
-    """JSON of the workflow without its spec, tagged with the serializer version."""
-    state: str = SERIALIZER.serialize_json(workflow)
-    if task_dumps.VERIFY:
-        task_dumps.KeptTaskConverter.keeping = False
-        try:
-            plain = SERIALIZER.serialize_json(workflow)
-        finally:
-            task_dumps.KeptTaskConverter.keeping = True
-        if plain != state:
-            raise AssertionError("a finished task changed after its dict was kept")
+    """JSON of the workflow without its spec, tagged with the serializer version: what
+    `SERIALIZER.serialize_json` writes, the kept texts of settled tasks spliced in."""
+    registry = SERIALIZER.registry
+    registry._encoder_mode = True  # as serialize_json does around its to_dict and json.dumps
+    try:
+        dct = SERIALIZER.to_dict(workflow)
+        dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
+        spliced = task_dumps.encode(dct, _ENCODER)
+    finally:
+        registry._encoder_mode = False
+    state = spliced if spliced is not None else _plain_dump(workflow)
+    if task_dumps.VERIFY and _plain_dump(workflow) != state:
+        raise AssertionError("a finished task changed after its dict was kept")
     return state
+
+
+def _plain_dump(workflow: BpmnWorkflow) -> str:
+    """The state as SpiffWorkflow's serializer writes it, every task converted anew."""
+    task_dumps.KeptTaskConverter.keeping = False
+    try:
+        return str(SERIALIZER.serialize_json(workflow))
+    finally:
+        task_dumps.KeptTaskConverter.keeping = True
 
 
 def dump_data(data: Mapping[str, Any]) -> str:

@@ -8,7 +8,9 @@ in error) whose parent is finished too no longer changes: SpiffWorkflow runs scr
 data and delivers events only into tasks that are not finished, and its data is stored as
 the difference from its parent's. Its dict is kept with what it was made from (state, time
 of the last change, triggered, children); any of those changing, as a reset of the tree
-does, makes it again.
+does, makes it again. Its JSON text is kept too, the first time it is stored from the kept
+dict: the whole state is encoded with each such task's text spliced in (`encode`), not
+encoded again.
 
 `VERIFY` (the test suite turns it on) makes every store convert the whole workflow the
 plain way too and fail when the two texts differ, so a path that changes a finished task is
@@ -16,6 +18,10 @@ found by the tests of that path, not in a case."""
 
 from __future__ import annotations
 
+import json
+import re
+import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
@@ -24,7 +30,25 @@ from SpiffWorkflow.util.task import TaskState
 
 VERIFY = False
 
-_KEPT = "_ykt_kept_dict"
+_KEPT = "_ykt_kept"
+# What stands for a kept text in the encoded state until it is spliced in: a string nothing
+# else in a state can hold, since its token is drawn anew by each process.
+_TOKEN = secrets.token_hex(8)
+_STAND_IN = re.compile(r'"\\u0000' + _TOKEN + r':(\d+)"')
+
+
+@dataclass(slots=True)
+class Kept:
+    """A settled task's dict, what it was made from, and its JSON text once encoded."""
+
+    made_from: tuple[Any, ...]
+    dct: dict[str, Any]
+    text: str | None = None
+
+    def update(self, values: dict[str, Any]) -> None:
+        """SpiffWorkflow's registry adds the typename to what a converter gives: the kept
+        dict got it when it was made."""
+        assert values.items() <= self.dct.items()
 
 
 def _unchanging(task: Task) -> bool:
@@ -39,18 +63,60 @@ def _made_from(task: Task) -> tuple[Any, ...]:
 
 
 class KeptTaskConverter(TaskConverter):
-    """SpiffWorkflow's own conversion of a task, kept on a task that no longer changes."""
+    """SpiffWorkflow's own conversion of a task, kept on a task that no longer changes: the
+    dict the first time, then what was kept (which only `encoder_for`'s encoder reads)."""
 
     keeping = True  # off while `VERIFY` makes the plain text to compare with
 
-    def to_dict(self, task: Task) -> dict[str, Any]:
+    def to_dict(self, task: Task) -> dict[str, Any] | Kept:
         if not (self.keeping and _unchanging(task)):
             dct: dict[str, Any] = super().to_dict(task)
             return dct
         made_from = _made_from(task)
-        kept = task.__dict__.get(_KEPT)
-        if kept is not None and kept[0] == made_from:
-            return kept[1]
+        kept: Kept | None = task.__dict__.get(_KEPT)
+        if kept is not None and kept.made_from == made_from:
+            return kept
         dct = super().to_dict(task)
-        setattr(task, _KEPT, (made_from, dct))
+        setattr(task, _KEPT, Kept(made_from, dct))
         return dct
+
+
+def encoder_for(base: type[json.JSONEncoder]) -> type[json.JSONEncoder]:
+    """`base` (SpiffWorkflow's encoder) that writes a stand-in for each kept task, encoding
+    its dict the first time, and remembers the texts to splice in (`encode`)."""
+
+    class KeptEncoder(base):  # type: ignore[valid-type,misc]
+        def __init__(self, **options: Any) -> None:
+            super().__init__(**options)
+            self.spliced: list[str] = []
+
+        def default(self, o: Any) -> Any:
+            if type(o) is not Kept:
+                return super().default(o)
+            if o.text is None:
+                o.text = self.encode(o.dct)
+            self.spliced.append(o.text)
+            return f"\x00{_TOKEN}:{len(self.spliced) - 1}"
+
+    return KeptEncoder
+
+
+def encode(dct: dict[str, Any], encoder_cls: type[json.JSONEncoder]) -> str | None:
+    """The state's JSON, each kept task's text in place of its stand-in: the text
+    `json.dumps(dct, cls=base)` writes for the same tasks converted anew. None when the state
+    holds a stand-in of its own (data that copied this process's token): the caller then
+    encodes it the plain way."""
+    encoder = encoder_cls()
+    text = encoder.encode(dct)
+    spliced: list[str] = getattr(encoder, "spliced", [])
+    if not spliced:
+        return text
+    seen = 0
+
+    def put(found: re.Match[str]) -> str:
+        nonlocal seen
+        seen += 1
+        return spliced[int(found.group(1))]
+
+    text = _STAND_IN.sub(put, text)
+    return text if seen == len(spliced) else None

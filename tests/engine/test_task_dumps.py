@@ -3,6 +3,7 @@ have changed, and always writes the text the plain conversion writes."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -145,3 +146,15 @@ def test_whatever_a_case_goes_through_its_text_is_the_plain_one(
         assert state == _plain(workflow)
     restored = spiff.load_workflow(spiff.dump_workflow(workflow), workflow.spec, {})
     assert spiff.dump_workflow(restored) == _plain(restored)
+
+
+def test_data_that_copies_a_stand_in_is_stored_as_it_is() -> None:
+    workflow = _new_loop()
+    for n in range(3):
+        _go_round(workflow, {"round": n})
+    spiff.dump_workflow(workflow)  # the settled tasks' dicts kept; their texts next time
+    copied = f"\x00{task_dumps._TOKEN}:0"
+    _go_round(workflow, {"note": copied})
+    state = spiff.dump_workflow(workflow)
+    assert state == _plain(workflow)
+    assert json.loads(state)["tasks"] and copied in state.encode().decode("unicode_escape")
