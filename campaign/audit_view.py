@@ -147,13 +147,11 @@ def shown(session: Session, events: Sequence[AuditEvent]) -> list[Shown]:
 def _step_titles(session: Session, events: Sequence[AuditEvent]) -> dict[str, dict[str, str]]:
     """The titles of the steps of the cases the events name (`case:113`), by step id: a
     record of a task names its step by id (`rectify`), the page by its title (整改)."""
-    ids = {
-        int(key)
-        for e in events
-        if e.target.startswith("case:") and '"task"' in e.detail
-        for key in [e.target.removeprefix("case:")]
-        if key.isdigit()
-    }
+    ids = set()
+    for e in events:
+        key = e.target.removeprefix("case:")
+        if key != e.target and key.isdigit() and '"task"' in e.detail:
+            ids.add(int(key))
     if not ids:
         return {}
     found: dict[str, dict[str, str]] = {}

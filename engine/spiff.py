@@ -232,10 +232,11 @@ def dump_workflow(workflow: BpmnWorkflow) -> str:
         spliced = task_dumps.encode(dct, _ENCODER)
     finally:
         registry._encoder_mode = False
-    state = spliced if spliced is not None else _plain_dump(workflow)
-    if task_dumps.VERIFY and _plain_dump(workflow) != state:
+    if spliced is None:
+        return _plain_dump(workflow)
+    if task_dumps.VERIFY and _plain_dump(workflow) != spliced:
         raise AssertionError("a finished task changed after its dict was kept")
-    return state
+    return spliced
 
 
 def _plain_dump(workflow: BpmnWorkflow) -> str:

@@ -3,32 +3,16 @@ in one statement, each row once however many of the others there are."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import case_locks, cases
 from engine.models import ProcessDefinition, Timer, WorkItem
 from tests.engine.conftest import OFFICER, start_rectify
 from tests.engine.host import FakeHost
-
-
-@contextmanager
-def _statements(session: Session) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def note(conn: object, cursor: object, statement: str, *args: object) -> None:
-        seen.append(" ".join(statement.split()))
-
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+from tests.test_held_rows import counted
 
 
 def _open_item(session: Session, case_id: int) -> WorkItem:
@@ -46,7 +30,7 @@ def test_a_step_of_a_case_with_a_deadline_reads_its_timers_with_its_items(
     rectify = _open_item(db_session, case.id)
     assert rectify.bpmn_id == "rectify"
     db_session.flush()
-    with _statements(db_session) as seen:
+    with counted(db_session) as seen:
         cases.complete_task(db_session, host, rectify.id, {"measures": "退还"}, OFFICER)
         db_session.flush()
     reads = [s for s in seen if s.startswith("SELECT") and "case_timer" in s]
@@ -79,7 +63,7 @@ def test_items_and_timers_come_back_once_each_however_many_of_both(
             )
         )
     db_session.flush()
-    with _statements(db_session) as seen:
+    with counted(db_session) as seen:
         locked = case_locks.locked_item_and_open(db_session, rectify.id)
     assert len(seen) == 2  # the lock, then the items and timers
     rows = db_session.execute(
