@@ -42,15 +42,23 @@ def may_register(session: Session, user: User, unit: Unit) -> bool:
     return bool(teams & key_checks.teams_checking(session, unit))
 
 
+LEDGER_KINDS = (UnitKind.TOWNSHIP.value, UnitKind.DEPARTMENT.value)  # the units that keep one
+
+
 def ledger_units(session: Session) -> list[Unit]:
     """The units that keep a ledger: townships and departments."""
     return list(
-        session.scalars(
-            select(Unit)
-            .where(Unit.kind.in_([UnitKind.TOWNSHIP.value, UnitKind.DEPARTMENT.value]))
-            .order_by(Unit.code)
-        )
+        session.scalars(select(Unit).where(Unit.kind.in_(LEDGER_KINDS)).order_by(Unit.code))
     )
+
+
+def ledger_unit_names(session: Session) -> list[tuple[str, str]]:
+    """The code and name of each unit that keeps a ledger, for a list to choose one from (a
+    province has 1,400 of them: not worth building as objects on every page)."""
+    rows = session.execute(
+        select(Unit.code, Unit.name).where(Unit.kind.in_(LEDGER_KINDS)).order_by(Unit.code)
+    )
+    return [(code, name) for code, name in rows]
 
 
 def registering_units(session: Session, user: User) -> list[Unit]:

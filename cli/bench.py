@@ -23,7 +23,7 @@ from bench.databases import throwaway_postgresql
 from bench.engine.report import environment, lines
 from bench.engine.run import Sizes, run
 from cli.context import AppContext, friendly_errors, pass_app
-from core import schema
+from core import heap, schema
 from core.db import Database
 
 POSTGRESQL_ENV = "YKT_BENCH_POSTGRESQL_URL"
@@ -306,7 +306,14 @@ def bench_province(
     sizes = province_pages.Sizes(requests, warmup, repeats, completions, township.upper())
     with app.reading():  # refuses a database without the current schema
         pass
-    result = province_pages.measure(app.database, app.settings, sizes, _progress, plans=explain)
+    result = province_pages.measure(
+        app.database,
+        app.settings,
+        sizes,
+        _progress,
+        plans=explain,
+        settle=heap.settle_after_start,  # as `ykt serve` does after its start
+    )
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     else:

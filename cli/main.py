@@ -34,7 +34,7 @@ from cli.reference_admin import household_group, place_group, programme_group
 from cli.reports import export, import_ledger_command
 from cli.users import user
 from cli.workflows import deploy, worker
-from core import schema
+from core import heap, schema
 from engine.scheduler import Scheduler
 
 
@@ -135,6 +135,7 @@ def serve(app: AppContext, host: str, port: int, threads: int, scheduler: bool) 
     embedded = Scheduler(app.database, CampaignHost(), jobs=SCHEDULED_JOBS) if scheduler else None
     if embedded is not None:
         embedded.start()
+    heap.settle_after_start()
 
     def listening(bound_host: str, bound_port: int) -> None:
         click.echo(f"ykt 已启动：http://{bound_host}:{bound_port}/  （Ctrl+C 停止）")

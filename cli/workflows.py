@@ -14,6 +14,7 @@ from campaign import deployment
 from campaign.jobs import SCHEDULED_JOBS
 from campaign.workflow_host import CampaignHost
 from cli.context import AppContext, friendly_errors, pass_app
+from core import heap
 from engine.errors import DeploymentRefused
 from engine.scheduler import Scheduler
 
@@ -63,6 +64,7 @@ def worker(app: AppContext, interval: int) -> None:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     scheduler.start()
+    heap.settle_after_start()
     click.echo(f"调度器已启动（{scheduler.holder}），每 {interval} 秒检查一次；Ctrl+C 停止")
     try:
         while not stopping.wait(1):

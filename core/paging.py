@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 from core.errors import MalformedRequest
 
@@ -97,11 +99,17 @@ class Page(Generic[T]):
 
 
 def fetch(
-    session: Session, query: Select[Any], number: int, per_page: int, capped: bool = False
+    session: Session,
+    query: Select[Any],
+    number: int,
+    per_page: int,
+    capped: bool = False,
+    load: Sequence[ORMOption] = (),
 ) -> Page[Any]:
     """Page `number` of an ordered query, with the number of rows in all; with `capped`, that
-    number is counted only up to `bound_for` the page (see `count_up_to`)."""
-    rows = list(session.scalars(window(query, number, per_page)))
+    number is counted only up to `bound_for` the page (see `count_up_to`). `load`: loader
+    options for the page's rows only (the count does not read what they load)."""
+    rows = list(session.scalars(window(query, number, per_page).options(*load)))
     if not capped:
         return Page(rows, count(session, query), number, per_page)
     counted = count_up_to(session, query, bound_for(number, per_page))

@@ -7,6 +7,8 @@ from this module runs no scheduler: run `ykt worker` beside it (docs/operations.
 
 from __future__ import annotations
 
+from core import heap
 from web import create_app
 
 app = create_app()
+heap.settle_after_start()  # with --preload, once in the parent, its objects shared by the workers

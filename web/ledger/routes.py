@@ -46,7 +46,7 @@ def index() -> str:
         pages=found.pages,
         args=args,
         statuses=STATUS_LABELS,
-        units=problems.ledger_units(db.session()),
+        units=problems.ledger_unit_names(db.session()),
     )
 
 
