@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, aliased
 
 from campaign import org
 from campaign.models import Campaign, FocusItem, Obligation, Programme, StatCategory, Unit
@@ -25,50 +25,59 @@ from forms.definition import SubmissionInvalid
 Options = list[tuple[str, str]]
 
 
+def _code_and_name(session: Session, statement: Select[tuple[str, str]]) -> Options:
+    """A list read as its codes and names only: a province's lists run to 1,300 units (and
+    25,000 villages), whose objects took 60 ms of a task page to build and then collect."""
+    return [(code, name) for code, name in session.execute(statement)]
+
+
 def _villages(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
     """Villages of the case's own unit: a village outside the township is not a choice."""
-    rows = session.scalars(
-        select(Unit)
+    return _code_and_name(
+        session,
+        select(Unit.code, Unit.name)
         .where(
             Unit.parent_id == context.owning_unit_id,
             Unit.kind == UnitKind.VILLAGE.value,
             Unit.active.is_(True),
         )
-        .order_by(Unit.sort_order, Unit.code)
+        .order_by(Unit.sort_order, Unit.code),
     )
-    return [(u.code, u.name) for u in rows]
 
 
 def _programmes(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
-    rows = session.scalars(
-        select(Programme)
+    return _code_and_name(
+        session,
+        select(Programme.code, Programme.name)
         .join(Campaign)
         .where(Campaign.active.is_(True), Programme.active.is_(True))
-        .order_by(Programme.sort_order)
+        .order_by(Programme.sort_order),
     )
-    return [(p.code, p.name) for p in rows]
 
 
 def _focus_items(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
-    rows = session.scalars(select(FocusItem).order_by(FocusItem.group_no, FocusItem.item_no))
-    return [(f.code, f"{f.code} {f.name}") for f in rows]
+    rows = session.execute(
+        select(FocusItem.code, FocusItem.name).order_by(FocusItem.group_no, FocusItem.item_no)
+    )
+    return [(code, f"{code} {name}") for code, name in rows]
 
 
 def _stat_categories(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
-    rows = session.scalars(select(StatCategory).order_by(StatCategory.sort_order))
-    return [(s.code, s.name) for s in rows]
+    return _code_and_name(
+        session, select(StatCategory.code, StatCategory.name).order_by(StatCategory.sort_order)
+    )
 
 
 _RESPONSIBLE_KINDS = [UnitKind.BUREAU, UnitKind.OFFICE, UnitKind.DEPARTMENT, UnitKind.TOWNSHIP]
 
 
 def _responsible_units(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
-    rows = session.scalars(
-        select(Unit)
+    return _code_and_name(
+        session,
+        select(Unit.code, Unit.name)
         .where(Unit.kind.in_([k.value for k in _RESPONSIBLE_KINDS]), Unit.active.is_(True))
-        .order_by(Unit.sort_order, Unit.code)
+        .order_by(Unit.sort_order, Unit.code),
     )
-    return [(u.code, u.name) for u in rows]
 
 
 def _responsible_unit_among(session: Session, code: str) -> Options:
@@ -88,63 +97,53 @@ def _responsible_unit_among(session: Session, code: str) -> Options:
 
 
 def _inspection_teams(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
-    rows = session.scalars(
-        select(Unit)
+    return _code_and_name(
+        session,
+        select(Unit.code, Unit.name)
         .where(Unit.kind == UnitKind.INSPECTION_TEAM.value, Unit.active.is_(True))
-        .order_by(Unit.code)
+        .order_by(Unit.code),
     )
-    return [(u.code, u.name) for u in rows]
 
 
 def _townships(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
-    rows = session.scalars(
-        select(Unit)
+    return _code_and_name(
+        session,
+        select(Unit.code, Unit.name)
         .where(Unit.kind == UnitKind.TOWNSHIP.value, Unit.active.is_(True))
-        .order_by(Unit.sort_order, Unit.code)
+        .order_by(Unit.sort_order, Unit.code),
     )
-    return [(u.code, u.name) for u in rows]
 
 
 def _township_villages(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
     """Villages named with their township, for a form where the township is chosen beside
     them (a report from the public): once a township is chosen, only its villages."""
-    townships = {
-        u.id: u
-        for u in session.scalars(
-            select(Unit).where(Unit.kind == UnitKind.TOWNSHIP.value, Unit.active.is_(True))
-        )
-    }
-    chosen = data.get("township")
-    wanted = [i for i, u in townships.items() if not chosen or u.code == chosen]
-    rows = session.scalars(
-        select(Unit).where(
+    township = aliased(Unit)
+    statement = (
+        select(Unit.code, township.name, Unit.name)
+        .join(township, township.id == Unit.parent_id)
+        .where(
             Unit.kind == UnitKind.VILLAGE.value,
             Unit.active.is_(True),
-            Unit.parent_id.in_(wanted),
+            township.kind == UnitKind.TOWNSHIP.value,
+            township.active.is_(True),
         )
+        .order_by(township.sort_order, township.code, Unit.sort_order, Unit.code)
     )
-    ordered = sorted(
-        rows,
-        key=lambda v: (
-            townships[v.parent_id or 0].sort_order,
-            townships[v.parent_id or 0].code,
-            v.sort_order,
-            v.code,
-        ),
-    )
-    return [(v.code, f"{townships[v.parent_id or 0].name} · {v.name}") for v in ordered]
+    if chosen := data.get("township"):
+        statement = statement.where(township.code == str(chosen))
+    return [(code, f"{town} · {name}") for code, town, name in session.execute(statement)]
 
 
 def _ledger_units(session: Session, context: CaseContext, data: Mapping[str, Any]) -> Options:
     """Units that keep a ledger (townships and departments): where a report is sent to be
     verified, so that what is found true is registered in that unit's ledger."""
     kinds = [UnitKind.TOWNSHIP.value, UnitKind.DEPARTMENT.value]
-    rows = session.scalars(
-        select(Unit)
+    return _code_and_name(
+        session,
+        select(Unit.code, Unit.name)
         .where(Unit.kind.in_(kinds), Unit.active.is_(True))
-        .order_by(Unit.sort_order, Unit.code)
+        .order_by(Unit.sort_order, Unit.code),
     )
-    return [(u.code, u.name) for u in rows]
 
 
 def _chosen_unit(session: Session, data: Mapping[str, Any]) -> Unit | None:
