@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from campaign.current import active_campaign
 from campaign.models import Problem, Programme, StatCategory, Unit, User
@@ -98,20 +99,6 @@ def text_condition(q: str) -> ColumnElement[bool]:
     return or_(number, Problem.description.icontains(q, autoescape=True))
 
 
-def page(
-    session: Session, user: User, filters: LedgerFilters, number: int, per_page: int | None = None
-) -> Page[Problem]:
-    per_page = per_page or PER_PAGE
-    statement = query(session, user, filters)
-    # The newest registrations first, by id: ids are given in the order entries are
-    # registered (registered_at is the same moment), and the primary key serves this order,
-    # so a page of a province's ledger (a million entries) reads its 30 rows from the newest
-    # end instead of sorting every entry that matches (2 s a page unfiltered).
-    ordered = statement.order_by(Problem.id.desc())
-    # A broad search or the whole ledger of a province would count a million rows a page.
-    return paging.fetch(session, ordered, number, per_page, capped=True, load=ROW_NAMES)
-
-
 # What a page shows of each row beside its own columns, read for the whole page at once (a
 # statement each) instead of one row's at a time as the page renders (42 statements for a
 # page of the province's ledger); the page's own statement, and its plan, stay as they are.
@@ -121,3 +108,24 @@ ROW_NAMES = (
     selectinload(Problem.programme),
     selectinload(Problem.stat_category),
 )
+# What the API's list gives of each row beside them (web.api.problems.problem_json).
+WHOLE_ROWS = (*ROW_NAMES, selectinload(Problem.focus_item), selectinload(Problem.responsible_unit))
+
+
+def page(
+    session: Session,
+    user: User,
+    filters: LedgerFilters,
+    number: int,
+    per_page: int | None = None,
+    load: tuple[ORMOption, ...] = ROW_NAMES,
+) -> Page[Problem]:
+    per_page = per_page or PER_PAGE
+    statement = query(session, user, filters)
+    # The newest registrations first, by id: ids are given in the order entries are
+    # registered (registered_at is the same moment), and the primary key serves this order,
+    # so a page of a province's ledger (a million entries) reads its 30 rows from the newest
+    # end instead of sorting every entry that matches (2 s a page unfiltered).
+    ordered = statement.order_by(Problem.id.desc())
+    # A broad search or the whole ledger of a province would count a million rows a page.
+    return paging.fetch(session, ordered, number, per_page, capped=True, load=load)

@@ -1,5 +1,6 @@
-"""The ledger page reads what its rows show (unit, village, programme, category) for the whole
-page at once: its statements do not grow with its rows (a page of the province's ledger ran
+"""The ledger page and the API's list of problems read what their rows show (unit, village,
+programme, category; the API also the focus item and the responsible unit) for the whole page
+at once: their statements do not grow with their rows (a page of the province's ledger ran
 53, 42 of them one row's names at a time), and the unit filter's list is read as codes and
 names."""
 
@@ -9,8 +10,11 @@ from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaign import accounts
+from campaign.models import Problem, User
 from campaign.workflow_host import CampaignHost
 from core.db import Database
 from tests.campaign.conftest import registered, registration
@@ -35,6 +39,18 @@ def _ledger(client: FlaskClient, database: Database) -> tuple[str, int]:
     return answer.get_data(as_text=True), len(statements)
 
 
+def _register_more(session: Session, host: CampaignHost) -> list[Problem]:
+    later = []
+    for village, programme, category, focus in ROWS:
+        cards = "5" if focus == "3.4" else "0"
+        data = registration(
+            village=village, programme=programme, stat_category=category, focus_item=focus
+        )
+        later.append(registered(session, host, {**data, "cards": cards}))
+    session.commit()
+    return later
+
+
 def test_the_ledger_page_reads_its_rows_names_for_the_whole_page(
     db_session: Session, bound_database: Database, as_user: Client
 ) -> None:
@@ -46,14 +62,7 @@ def test_the_ledger_page_reads_its_rows_names_for_the_whole_page(
     page, one_row = _ledger(client, bound_database)
     assert first.number in page and "青山镇" in page
 
-    later = []
-    for village, programme, category, focus in ROWS:
-        cards = "5" if focus == "3.4" else "0"
-        data = registration(
-            village=village, programme=programme, stat_category=category, focus_item=focus
-        )
-        later.append(registered(db_session, host, {**data, "cards": cards}))
-    db_session.commit()
+    later = _register_more(db_session, host)
     page, five_rows = _ledger(client, bound_database)
 
     assert five_rows == one_row, f"{one_row} statements for one row, {five_rows} for five"
@@ -64,3 +73,31 @@ def test_the_ledger_page_reads_its_rows_names_for_the_whole_page(
         assert problem.programme.name in page and problem.stat_category.name in page
     # The unit filter lists every unit that keeps a ledger, by name, with its code.
     assert '<option value="QSZ"' in page and '<option value="BSZ"' in page
+
+
+def test_the_api_list_reads_its_rows_names_for_the_whole_page(
+    db_session: Session, bound_database: Database, client: FlaskClient
+) -> None:
+    host = CampaignHost()
+    registered(db_session, host, registration())
+    db_session.commit()
+    office = db_session.scalars(select(User).where(User.username == "ldxz_ban")).one()
+    headers = {"Authorization": f"Bearer {accounts.issue_token(db_session, office)}"}
+    db_session.commit()
+
+    def listed() -> tuple[list[dict[str, object]], int]:
+        with counted(bound_database) as statements:
+            answer = client.get("/api/v1/problems", headers=headers)
+        assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+        return answer.get_json()["items"], len(statements)
+
+    listed()
+    _items, one_row = listed()
+    _register_more(db_session, host)
+    items, five_rows = listed()
+
+    assert five_rows == one_row, f"{one_row} statements for one row, {five_rows} for five"
+    assert len(items) == 5
+    assert {i["village"] for i in items} == {"QSZ01", *(row[0] for row in ROWS)}
+    assert {i["focus_item"] for i in items} == {"3.3", *(row[3] for row in ROWS)}
+    assert all(i["unit"] == "QSZ" and i["programme"] and i["stat_category"] for i in items)

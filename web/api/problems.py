@@ -166,6 +166,7 @@ def list_problems(query: dict[str, Any]) -> ResponseReturnValue:
         filters,
         query["page"],
         query["per_page"] or ledger_queries.PER_PAGE,
+        load=ledger_queries.WHOLE_ROWS,
     )
     return s.page_answer([problem_json(p) for p in found_page.items], found_page)
 
