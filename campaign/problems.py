@@ -54,7 +54,7 @@ def ledger_units(session: Session) -> list[Unit]:
 
 def ledger_unit_names(session: Session) -> list[tuple[str, str]]:
     """The code and name of each unit that keeps a ledger, for a list to choose one from (a
-    province has 1,400 of them: not worth building as objects on every page)."""
+    province has 1,338 of them: not worth building as objects on every page)."""
     rows = session.execute(
         select(Unit.code, Unit.name).where(Unit.kind.in_(LEDGER_KINDS)).order_by(Unit.code)
     )
