@@ -9,6 +9,7 @@ and the rating the district team gave its self-inspection."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from statistics import median
@@ -254,6 +255,9 @@ def _due_date(text: str) -> date | None:
     return due
 
 
-def teams_checking(session: Session, township: Unit) -> set[int]:
-    """The inspection teams assigned to check a township."""
-    return set(session.scalars(select(KeyCheck.team_id).where(KeyCheck.township_id == township.id)))
+def townships_checked_by(session: Session, team_ids: Collection[int]) -> set[int]:
+    """The townships the inspection teams were assigned to check (no statement for none)."""
+    if not team_ids:
+        return set()
+    chosen = select(KeyCheck.township_id).where(KeyCheck.team_id.in_(team_ids))
+    return set(session.scalars(chosen))

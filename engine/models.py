@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -116,6 +116,15 @@ class WorkItem(Base):
         Index("ix_work_item_inbox", "state", "unit_id", "role", "due_at", "id", "claimed_by"),
         Index("ix_work_item_claimed", "state", "claimed_by", "due_at"),
         Index("ix_work_item_overdue", "state", "due_at"),
+        # A person's 已办 (the home page's recently done, the inbox's done tab): their
+        # completed items, newest first, read from the newest end (migration 0041).
+        Index(
+            "ix_work_item_done",
+            "completed_by",
+            "completed_at",
+            postgresql_where=text("state = 'completed'"),
+            sqlite_where=text("state = 'completed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
