@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaign.ledger_queries import ROW_NAMES
 from campaign.masking import mask_text
 from campaign.models import Clue, Problem, ProblemStatus, Programme, Unit
-from campaign.models.org import UnitKind
+from campaign.problems import ledger_unit_names
 from core import paging
 from core.paging import Page
 
@@ -110,23 +111,20 @@ def search(
         query = query.where(
             Problem.programme_id.in_(select(Programme.id).where(Programme.code == programme))
         )
+    # The newest first, from the newest end of an index of what is published (migration
+    # 0042); counted up to a bound, like the ledger: a province publishes half a million.
     ordered = query.order_by(Problem.published_at.desc(), Problem.id.desc())
-    found = paging.fetch(session, ordered, page, per_page)
+    found = paging.fetch(session, ordered, page, per_page, capped=True, load=ROW_NAMES)
     names = names_to_mask(session, found.items)
     rows = [_row(p, names[p.id]) for p in found.items]
-    return Page(rows, found.total, found.number, found.per_page)
+    return Page(rows, found.total, found.number, found.per_page, found.exact)
 
 
 def search_choices(session: Session) -> dict[str, list[tuple[str, str]]]:
-    townships = [
-        (u.code, u.name)
-        for u in session.scalars(
-            select(Unit)
-            .where(Unit.kind.in_([UnitKind.TOWNSHIP.value, UnitKind.DEPARTMENT.value]))
-            .order_by(Unit.code)
-        )
-    ]
-    programmes = [
-        (p.code, p.name) for p in session.scalars(select(Programme).order_by(Programme.sort_order))
-    ]
-    return {"townships": townships, "programmes": programmes}
+    programmes = session.execute(
+        select(Programme.code, Programme.name).order_by(Programme.sort_order)
+    )
+    return {
+        "townships": ledger_unit_names(session),
+        "programmes": [(code, name) for code, name in programmes],
+    }

@@ -71,6 +71,14 @@ class Problem(Base):
             postgresql_where=text("voided_at IS NULL"),
             sqlite_where=text("voided_at IS NULL"),
         ),
+        # What the public sees, newest first (campaign.disclosures, migration 0042).
+        Index(
+            "ix_problem_published",
+            "published_at",
+            "id",
+            postgresql_where=text("published_at IS NOT NULL AND voided_at IS NULL"),
+            sqlite_where=text("published_at IS NOT NULL AND voided_at IS NULL"),
+        ),
         # The ledger's search for a fragment (`ILIKE '%text%'`) on PostgreSQL: trigram
         # indexes (pg_trgm, migration 0036) instead of a scan of every entry. SQLite has none.
         *(

@@ -27,6 +27,7 @@ def index() -> str:
         phone=campaigns.report_phone(db.session()),
         rows=found.items,
         total=found.total,
+        exact=found.exact,
         page=found.number,
         pages=found.pages,
         args=args,
