@@ -129,8 +129,11 @@ def _township_villages(session: Session, context: CaseContext, data: Mapping[str
         )
         .order_by(township.sort_order, township.code, Unit.sort_order, Unit.code)
     )
-    if chosen := data.get("township"):
-        statement = statement.where(township.code == str(chosen))
+    chosen = data.get("township")
+    if chosen and not isinstance(chosen, str):
+        return []  # a number or a list names no township (a code of digits is still text)
+    if chosen:
+        statement = statement.where(township.code == chosen)
     return [(code, f"{town} · {name}") for code, town, name in session.execute(statement)]
 
 

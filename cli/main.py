@@ -133,9 +133,9 @@ def serve(app: AppContext, host: str, port: int, threads: int, scheduler: bool) 
         pass  # refuses to start on a missing or outdated schema
     flask_app = create_app(database=app.database, settings=app.settings)
     embedded = Scheduler(app.database, CampaignHost(), jobs=SCHEDULED_JOBS) if scheduler else None
+    heap.settle_after_start()  # before the scheduler's first tick: nothing of a tick is frozen
     if embedded is not None:
         embedded.start()
-    heap.settle_after_start()
 
     def listening(bound_host: str, bound_port: int) -> None:
         click.echo(f"ykt 已启动：http://{bound_host}:{bound_port}/  （Ctrl+C 停止）")

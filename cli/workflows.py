@@ -63,8 +63,8 @@ def worker(app: AppContext, interval: int) -> None:
     scheduler = Scheduler(app.database, CampaignHost(), interval=interval, jobs=SCHEDULED_JOBS)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    heap.settle_after_start()  # before the scheduler's first tick: nothing of a tick is frozen
     scheduler.start()
-    heap.settle_after_start()
     click.echo(f"调度器已启动（{scheduler.holder}），每 {interval} 秒检查一次；Ctrl+C 停止")
     try:
         while not stopping.wait(1):

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaign import bootstrap, passwords
-from core import clock, schema
+from core import clock, heap, schema
 from core.config import Settings
 from core.db import Database
 from engine import task_dumps
@@ -27,6 +27,10 @@ passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1
 # Every store of a case is checked against the plain conversion: a path that changes a task
 # after it finished fails its own tests (engine.task_dumps).
 task_dumps.VERIFY = True
+# A command run in the suite's own process (`ykt bench-province` through CliRunner) must not
+# freeze the suite's collector: settling is checked in processes of their own
+# (tests/ops/test_settled_heap.py).
+heap.settle_after_start = lambda: None
 
 FORBID_SKIPS_ENV = "YKT_FORBID_SKIPS"
 

@@ -79,6 +79,16 @@ class Problem(Base):
             postgresql_where=text("published_at IS NOT NULL AND voided_at IS NULL"),
             sqlite_where=text("published_at IS NOT NULL AND voided_at IS NULL"),
         ),
+        # The closed problems of a campaign, the latest closed first: those the office may
+        # send for a follow-up visit (campaign.evaluations, migration 0043).
+        Index(
+            "ix_problem_closed",
+            "campaign_id",
+            "closed_at",
+            "id",
+            postgresql_where=text("status = 'closed'"),
+            sqlite_where=text("status = 'closed'"),
+        ),
         # The ledger's search for a fragment (`ILIKE '%text%'`) on PostgreSQL: trigram
         # indexes (pg_trgm, migration 0036) instead of a scan of every entry. SQLite has none.
         *(

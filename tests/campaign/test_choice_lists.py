@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from campaign import choices
+from campaign import choices, org
 from campaign.models import StatCategory, Unit
 from campaign.models.org import UnitKind
 from engine.host import CaseContext
@@ -57,6 +57,29 @@ def test_an_unknown_or_malformed_township_offers_no_village(db_session: Session)
     chosen: Any
     for chosen in ("NOPE", ["QSZ"], {"QSZ": 1}, 12):
         assert choices.options(db_session, "township_villages", NOTHING, {"township": chosen}) == []
+
+
+def test_a_township_whose_code_is_digits_is_chosen_by_its_code_as_text(
+    db_session: Session,
+) -> None:
+    org.add_unit(db_session, "421121101", "数字镇", "township", "LKQ")
+    org.add_unit(db_session, "42112110101", "数字村", "village", "421121101")
+    db_session.flush()
+    as_text = choices.options(db_session, "township_villages", NOTHING, {"township": "421121101"})
+    assert as_text == [("42112110101", "数字镇 · 数字村")]
+    # the same digits as a number (a JSON client's value) name no township
+    number: Any = 421121101
+    assert choices.options(db_session, "township_villages", NOTHING, {"township": number}) == []
+
+
+def test_a_village_under_a_unit_that_is_no_township_is_not_listed(db_session: Session) -> None:
+    department = db_session.scalars(select(Unit).where(Unit.kind == "department")).first()
+    assert department is not None
+    # the service refuses such a village (org.add_unit); a row written around it is not listed
+    db_session.add(Unit(code="DEPTV01", name="部门下的村", kind="village", parent_id=department.id))
+    db_session.flush()
+    listed = {code for code, _ in choices.options(db_session, "township_villages", NOTHING, {})}
+    assert "DEPTV01" not in listed and listed
 
 
 def test_an_inactive_village_or_township_is_no_choice(db_session: Session) -> None:

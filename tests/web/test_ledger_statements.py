@@ -13,8 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import accounts
+from campaign import accounts, problems
 from campaign.models import Problem, User
+from campaign.org import unit_by_code
 from campaign.workflow_host import CampaignHost
 from core.db import Database
 from tests.campaign.conftest import registered, registration
@@ -40,6 +41,8 @@ def _ledger(client: FlaskClient, database: Database) -> tuple[str, int]:
 
 
 def _register_more(session: Session, host: CampaignHost) -> list[Problem]:
+    """Four more entries of 青山镇 in four villages, and one of 白沙镇 registered by the office;
+    two of them with a responsible unit (each a unit of its own: read a page at a time too)."""
     later = []
     for village, programme, category, focus in ROWS:
         cards = "5" if focus == "3.4" else "0"
@@ -47,6 +50,10 @@ def _register_more(session: Session, host: CampaignHost) -> list[Problem]:
             village=village, programme=programme, stat_category=category, focus_item=focus
         )
         later.append(registered(session, host, {**data, "cards": cards}))
+    office = session.scalars(select(User).where(User.username == "ldxz_ban")).one()
+    later.append(problems.register(session, host, office, "BSZ", registration(village="BSZ01")))
+    for problem, responsible in zip(later, ("QSZ", "BSZ"), strict=False):
+        problem.responsible_unit_id = unit_by_code(session, responsible).id
     session.commit()
     return later
 
@@ -65,7 +72,8 @@ def test_the_ledger_page_reads_its_rows_names_for_the_whole_page(
     later = _register_more(db_session, host)
     page, five_rows = _ledger(client, bound_database)
 
-    assert five_rows == one_row, f"{one_row} statements for one row, {five_rows} for five"
+    assert five_rows == one_row, f"{one_row} statements for one row, {five_rows} for six"
+    assert "白沙镇" in page
     for problem in [first, *later]:
         db_session.refresh(problem)
         assert problem.number in page
@@ -79,7 +87,8 @@ def test_the_api_list_reads_its_rows_names_for_the_whole_page(
     db_session: Session, bound_database: Database, client: FlaskClient
 ) -> None:
     host = CampaignHost()
-    registered(db_session, host, registration())
+    first = registered(db_session, host, registration())
+    first.responsible_unit_id = unit_by_code(db_session, "QSZ").id  # each list reads them
     db_session.commit()
     office = db_session.scalars(select(User).where(User.username == "ldxz_ban")).one()
     headers = {"Authorization": f"Bearer {accounts.issue_token(db_session, office)}"}
@@ -96,8 +105,11 @@ def test_the_api_list_reads_its_rows_names_for_the_whole_page(
     _register_more(db_session, host)
     items, five_rows = listed()
 
-    assert five_rows == one_row, f"{one_row} statements for one row, {five_rows} for five"
-    assert len(items) == 5
-    assert {i["village"] for i in items} == {"QSZ01", *(row[0] for row in ROWS)}
+    assert five_rows == one_row, f"{one_row} statements for one row, {five_rows} for six"
+    assert len(items) == 6
+    assert {i["village"] for i in items} == {"QSZ01", "BSZ01", *(row[0] for row in ROWS)}
     assert {i["focus_item"] for i in items} == {"3.3", *(row[3] for row in ROWS)}
-    assert all(i["unit"] == "QSZ" and i["programme"] and i["stat_category"] for i in items)
+    assert {i["unit"] for i in items} == {"QSZ", "BSZ"}
+    responsible = [str(i["responsible_unit"]) for i in items if i["responsible_unit"]]
+    assert sorted(responsible) == ["BSZ", "QSZ", "QSZ"]
+    assert all(i["programme"] and i["stat_category"] for i in items)
