@@ -47,7 +47,13 @@ def test_upgrade_and_downgrade_of_the_trigram_indexes(tmp_path: Path) -> None:
             if db.dialect != "sqlite":
                 assert _statistics(db) == set()
             schema.upgrade(db)  # and up again, over the extension the way back left in place
-            # 0039's index has its own test
-            assert index_names(db, "problem") - {"ix_problem_number_prefix"} == after
+            # the later ones (0039, 0040, 0042, 0043) have tests of their own
+            later = {
+                "ix_problem_number_prefix",
+                "ix_problem_campaign_unit_live",
+                "ix_problem_published",
+                "ix_problem_closed",
+            }
+            assert index_names(db, "problem") - later == after
         finally:
             db.dispose()
