@@ -51,11 +51,12 @@ def registrable_unit_ids(session: Session, user: User) -> set[int] | None:
 LEDGER_KINDS = (UnitKind.TOWNSHIP.value, UnitKind.DEPARTMENT.value)  # the units that keep one
 
 
-def ledger_units(session: Session) -> list[Unit]:
-    """The units that keep a ledger: townships and departments."""
-    return list(
-        session.scalars(select(Unit).where(Unit.kind.in_(LEDGER_KINDS)).order_by(Unit.code))
-    )
+def ledger_units(session: Session, among: set[int] | None = None) -> list[Unit]:
+    """The units that keep a ledger: townships and departments (of the ids `among`, when given)."""
+    query = select(Unit).where(Unit.kind.in_(LEDGER_KINDS)).order_by(Unit.code)
+    if among is not None:
+        query = query.where(Unit.id.in_(among))
+    return list(session.scalars(query))
 
 
 def ledger_unit_names(session: Session) -> list[tuple[str, str]]:
@@ -72,15 +73,9 @@ def registering_units(session: Session, user: User) -> list[Unit]:
     a list, read in one statement: asked unit by unit, a township officer's form on a
     province ran 2,500 statements)."""
     ids = registrable_unit_ids(session, user)
-    if ids is None:
-        return ledger_units(session)
-    if not ids:
+    if ids is not None and not ids:
         return []
-    return list(
-        session.scalars(
-            select(Unit).where(Unit.kind.in_(LEDGER_KINDS), Unit.id.in_(ids)).order_by(Unit.code)
-        )
-    )
+    return ledger_units(session, among=ids)
 
 
 def by_number(session: Session, number: str) -> Problem:
