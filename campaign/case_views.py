@@ -52,7 +52,7 @@ def view(session: Session, user: User, case_id: int) -> CaseView | None:
         return None
     waiting: list[waits.Wait] = []
     if case.status in (CaseStatus.RUNNING.value, CaseStatus.WAITING.value):
-        waiting = waits.of_workflow(cases.load(session, case))
+        waiting = waits.of_workflow(cases.restored(session, case))
     items = list(
         session.scalars(
             select(WorkItem)

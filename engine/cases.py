@@ -235,8 +235,12 @@ def load(session: Session, case: Case) -> BpmnWorkflow:
     """The case's workflow: the one this process stored last when the row still holds its
     state (engine.workflow_cache), otherwise restored from the row."""
     kept = workflow_cache.take(case)
-    if kept is not None:
-        return kept
+    return kept if kept is not None else restored(session, case)
+
+
+def restored(session: Session, case: Case) -> BpmnWorkflow:
+    """The case's workflow restored from its row, for reading only (the case page's waits):
+    the workflow this process kept for the case's next step stays kept."""
     spec, subprocess_specs = definitions.specs_for(case.definition)
     with running(case.id):
         return spiff.load_workflow(case.state, spec, subprocess_specs)

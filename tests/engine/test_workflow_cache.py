@@ -103,3 +103,17 @@ def test_data_that_would_not_come_back_as_it_is_is_not_kept(
     case = start_rectify(db_session, host, deadline="2022-07-31", checked={"村委会"})
     cases.complete_task(db_session, host, _open_item(db_session, case.id).id, {}, OFFICER)
     assert restores == [1]  # a set is stored as a list: the workflow is restored from the text
+
+
+def test_reading_a_case_leaves_its_kept_workflow_for_the_next_step(
+    db_session: Session, host: FakeHost, rectify_definition: ProcessDefinition, restores: list[int]
+) -> None:
+    case = start_rectify(db_session, host, deadline="2022-07-31")
+    cases.complete_task(db_session, host, _open_item(db_session, case.id).id, {}, OFFICER)
+    looked_at = cases.restored(db_session, case)  # the case page's waits, read only
+    assert restores == [1]
+    assert [t.task_spec.bpmn_id for t in looked_at.get_tasks(manual=True)][-1] == "rectify"
+    item = _open_item(db_session, case.id)
+    cases.complete_task(db_session, host, item.id, {"measures": "退还"}, OFFICER)
+    assert restores == [1]  # the completion took the kept workflow, not a second restore
+    assert _open_item(db_session, case.id).bpmn_id == "review"
