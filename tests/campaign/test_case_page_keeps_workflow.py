@@ -43,6 +43,7 @@ def test_the_case_page_leaves_the_next_step_its_kept_workflow(
     problem = registered(db_session, host, registration())
     do(db_session, host, "qsz_fzr", problem, approval())  # restored once: registered in a batch
     assert restores == ["restored"]
+    assert problem.case_id is not None
     shown = case_views.view(db_session, user(db_session, "qsz_fzr"), problem.case_id)
     assert shown is not None and [i.bpmn_id for i in shown.open_items] == [
         open_step(db_session, problem).bpmn_id
