@@ -23,7 +23,7 @@ from datetime import timedelta
 from time import perf_counter, process_time
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bench.province_explain import Plan, capturing, explain, slowest_reads
 from campaign import province
@@ -90,10 +90,12 @@ class ProvinceResult:
     statements: list[int] = field(default_factory=list)  # per completion
     plans: list[Plan] = field(default_factory=list)
     load: list[tuple[float, float, float]] = field(default_factory=list)  # before, after
+    server: dict[str, str] = field(default_factory=dict)  # PostgreSQL's memory settings
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "database": self.database,
+            "server_settings": self.server,
             "entries": self.entries,
             "township": self.township,
             "load_average": [list(one) for one in self.load],
@@ -113,6 +115,18 @@ class ProvinceResult:
             "completion_statements": self.statements,
             "explain": [p.figures() for p in self.plans],
         }
+
+
+# What the figures depend on most besides the machine: docs/scale.md sizes them for a province.
+SERVER_SETTINGS = ("shared_buffers", "effective_cache_size", "work_mem", "jit")
+
+
+def server_settings(database: Database) -> dict[str, str]:
+    """The PostgreSQL server's settings the figures were measured with (none on SQLite)."""
+    if database.dialect != "postgresql":
+        return {}
+    with database.reading() as session:
+        return {name: str(session.scalar(text(f"SHOW {name}"))) for name in SERVER_SETTINGS}
 
 
 @dataclass(frozen=True)
@@ -293,6 +307,7 @@ def measure(
     entries, s = subjects(database, sizes)
     result = ProvinceResult(database.dialect, entries, s.township)
     result.load.append(os.getloadavg())
+    result.server = server_settings(database)
     bench = Bench(database, settings, sizes, progress)
     if settle is not None:
         settle()
@@ -352,6 +367,8 @@ def lines(result: ProvinceResult, *, plans: bool) -> list[str]:
         f"township {result.township}; load average {before[0]:.1f} before, "
         f"{after[0]:.1f} after, on {os.cpu_count()} cores)",
     ]
+    if result.server:
+        out.append("  server: " + ", ".join(f"{k} {v}" for k, v in result.server.items()))
     for f in result.figures:
         verdict = "met" if f.met else "MISSED"
         out.append(

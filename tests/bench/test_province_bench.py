@@ -64,6 +64,12 @@ def test_every_page_of_a_small_province_is_measured_beside_its_target(
     assert shown.count("target ≤") == len(FIGURES)
     assert "MISSED" in shown or "met" in shown
     assert "EXPLAIN of the slowest reads" in shown
+    # The server's memory settings are printed with the figures they shaped (PostgreSQL).
+    if bound_database.dialect == "postgresql":
+        assert set(result.server) == set(province_pages.SERVER_SETTINGS)
+        assert f"shared_buffers {result.server['shared_buffers']}" in shown
+    else:
+        assert result.server == {} and "server:" not in shown
     with pytest.raises(InvalidInput, match="X999T99"):
         province_pages.measure(
             bound_database, settings, province_pages.Sizes(township="X999T99"), said.append,
