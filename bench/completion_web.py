@@ -21,8 +21,10 @@ from typing import Any
 
 from sqlalchemy import event, select
 
+from bench import round_trips
 from bench.engine.measure import paired
 from bench.engine.workload import BenchHost, Plan, deploy
+from bench.round_trips import RoundTrips
 from campaign import bootstrap, problems
 from campaign.demo import DEMO_PASSWORD
 from campaign.models import User
@@ -90,6 +92,7 @@ class CompletionResult:
     cached_ms: float
     raw_beside_uncached_ms: float  # beside those restoring the state each time
     uncached_ms: float
+    round_trips: RoundTrips  # what each of the web completion's statements waits at least
 
     def figures(self) -> dict[str, Any]:
         return {
@@ -102,6 +105,8 @@ class CompletionResult:
             "complete_uncached_ms": round(self.uncached_ms, 3),
             "ratio_cached": round(self.cached_ms / self.raw_ms, 2),
             "ratio_uncached": round(self.uncached_ms / self.raw_beside_uncached_ms, 2),
+            "round_trip_ms": round(self.round_trips.back_to_back_ms, 3),
+            "round_trip_after_work_ms": round(self.round_trips.after_work_ms, 3),
         }
 
 
@@ -190,7 +195,11 @@ def measure(database: Database, completions: int, progress: Progress) -> Complet
     schema.upgrade(database)
     counts, times = web_statements(database, 20, progress)
     return CompletionResult(
-        database.dialect, counts, times, **engine_ratio(database, completions, progress)
+        database.dialect,
+        counts,
+        times,
+        **engine_ratio(database, completions, progress),
+        round_trips=round_trips.measure(database),
     )
 
 
@@ -205,6 +214,7 @@ def lines(results: list[CompletionResult]) -> list[str]:
             + ("met" if most <= TARGET_STATEMENTS else "MISSED"),
             f"    web completion through Flask, median               "
             f"{statistics.median(r.web_ms):7.2f} ms",
+            f"    ({r.round_trips.line()})",
             "    in turn with the raw SpiffWorkflow cycle, pair by pair, medians:",
             f"    our completion, workflows kept     {r.cached_ms:6.2f} ms, raw {r.raw_ms:6.2f} ms"
             f"  ratio {r.cached_ms / r.raw_ms:.2f}   target ≤ {TARGET_RATIO:g}: "

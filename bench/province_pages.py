@@ -18,14 +18,16 @@ import re
 import statistics
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from time import perf_counter, process_time
 from typing import Any
 
 from sqlalchemy import func, select, text
 
+from bench import round_trips
 from bench.province_explain import Plan, capturing, explain, slowest_reads
+from bench.round_trips import RoundTrips
 from campaign import province
 from campaign.demo import DEMO_PASSWORD
 from campaign.models import Problem, Programme, Unit
@@ -91,11 +93,13 @@ class ProvinceResult:
     plans: list[Plan] = field(default_factory=list)
     load: list[tuple[float, float, float]] = field(default_factory=list)  # before, after
     server: dict[str, str] = field(default_factory=dict)  # PostgreSQL's memory settings
+    round_trips: RoundTrips | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "database": self.database,
             "server_settings": self.server,
+            "round_trips_ms": asdict(self.round_trips) if self.round_trips else None,
             "entries": self.entries,
             "township": self.township,
             "load_average": [list(one) for one in self.load],
@@ -308,6 +312,7 @@ def measure(
     result = ProvinceResult(database.dialect, entries, s.township)
     result.load.append(os.getloadavg())
     result.server = server_settings(database)
+    result.round_trips = round_trips.measure(database)
     bench = Bench(database, settings, sizes, progress)
     if settle is not None:
         settle()
@@ -369,6 +374,8 @@ def lines(result: ProvinceResult, *, plans: bool) -> list[str]:
     ]
     if result.server:
         out.append("  server: " + ", ".join(f"{k} {v}" for k, v in result.server.items()))
+    if result.round_trips:
+        out.append(f"  {result.round_trips.line()}")
     for f in result.figures:
         verdict = "met" if f.met else "MISSED"
         out.append(

@@ -64,7 +64,10 @@ def test_every_page_of_a_small_province_is_measured_beside_its_target(
     assert shown.count("target ≤") == len(FIGURES)
     assert "MISSED" in shown or "met" in shown
     assert "EXPLAIN of the slowest reads" in shown
-    # The server's memory settings are printed with the figures they shaped (PostgreSQL).
+    # What one statement waits at least, and the server's memory settings (PostgreSQL),
+    # are printed with the figures they shaped.
+    assert result.round_trips is not None and result.round_trips.after_work_ms > 0
+    assert result.round_trips.line() in shown
     if bound_database.dialect == "postgresql":
         assert set(result.server) == set(province_pages.SERVER_SETTINGS)
         assert f"shared_buffers {result.server['shared_buffers']}" in shown

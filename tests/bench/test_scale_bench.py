@@ -38,3 +38,8 @@ def test_completion_statements_and_ratios_are_reported(tmp_path: Path) -> None:
     (figures,) = json.loads(result.stdout)
     assert 0 < figures["web_completion_statements"] <= 40
     assert figures["ratio_cached"] > 0 and figures["ratio_uncached"] > 0
+    # What a statement waits at least on this machine, read with the completion's figures.
+    assert figures["round_trip_ms"] > 0 and figures["round_trip_after_work_ms"] > 0
+    text = CliRunner().invoke(bench_completion, args)
+    assert text.exit_code == 0, text.output
+    assert "one round trip to the database:" in text.stdout
