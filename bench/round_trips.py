@@ -2,7 +2,8 @@
 completion's figures: a completion sends a dozen statements with a millisecond or two of
 this process's work between them, and on a virtual machine whose idle processor sleeps, the
 server's process then has to be woken for each (measured on the benchmarks' 2-core machine:
-0.1 ms back to back, 0.5 ms after a millisecond of work). The figures are read with it."""
+0.1–0.2 ms back to back, 0.3–0.5 ms after a millisecond of work). The figures are read with
+it."""
 
 from __future__ import annotations
 
