@@ -239,8 +239,9 @@ def load(session: Session, case: Case) -> BpmnWorkflow:
 
 
 def restored(session: Session, case: Case) -> BpmnWorkflow:
-    """The case's workflow restored from its row, for reading only (the case page's waits):
-    the workflow this process kept for the case's next step stays kept."""
+    """The case's workflow restored from its row. A reader that changes nothing (the case
+    page's waits) calls it rather than `load`, so the workflow this process kept for the
+    case's next step stays kept."""
     spec, subprocess_specs = definitions.specs_for(case.definition)
     with running(case.id):
         return spiff.load_workflow(case.state, spec, subprocess_specs)

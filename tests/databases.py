@@ -67,6 +67,21 @@ def fresh_demo_database(tmp_dir: Path, *, data_dir: Path | None = None) -> Itera
             database.dispose()
 
 
+@contextmanager
+def initialised_env(tmp_dir: Path, *init_args: str, **extra: str) -> Iterator[dict[str, str]]:
+    """The environment of `ykt` commands on a new database made by `ykt init` (with
+    `init_args`, e.g. --demo), its instance folder in `tmp_dir`; `extra` variables added."""
+    from click.testing import CliRunner  # the command line: imported only by who needs it
+
+    from cli.main import ykt
+
+    with fresh_database_url(tmp_dir) as url:
+        env = {"YKT_DATABASE_URL": url, "YKT_INSTANCE_DIR": str(tmp_dir / "instance"), **extra}
+        result = CliRunner().invoke(ykt, ["init", *init_args], env=env)
+        assert result.exit_code == 0, result.output
+        yield env
+
+
 def index_names(database: Database, table: str) -> set[str]:
     """The names of the table's indexes, as the database has them now."""
     return {i["name"] or "" for i in inspect(database.engine).get_indexes(table)}

@@ -16,18 +16,14 @@ from sqlalchemy import select
 from campaign.models import ApiToken, AuditEvent, Unit, User
 from cli.main import ykt
 from core.db import Database
-from tests.databases import fresh_database_url
+from tests.databases import fresh_database_url, initialised_env
 
 GOOD = "Rectify#2022"
 
 
 @pytest.fixture(scope="module")
 def cli_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    tmp = tmp_path_factory.mktemp("cli")
-    with fresh_database_url(tmp) as url:
-        env = {"YKT_DATABASE_URL": url, "YKT_INSTANCE_DIR": str(tmp / "instance")}
-        result = CliRunner().invoke(ykt, ["init", "--demo"], env=env)
-        assert result.exit_code == 0, result.output
+    with initialised_env(tmp_path_factory.mktemp("cli"), "--demo") as env:
         yield env
 
 

@@ -9,16 +9,12 @@ from sqlalchemy import func, select
 from campaign.models import Problem
 from cli.main import ykt
 from core.db import Database
-from tests.databases import fresh_database_url
+from tests.databases import initialised_env
 
 
 @pytest.fixture
 def empty_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    tmp = tmp_path_factory.mktemp("province")
-    with fresh_database_url(tmp) as url:
-        env = {"YKT_DATABASE_URL": url, "YKT_INSTANCE_DIR": str(tmp / "instance")}
-        result = CliRunner().invoke(ykt, ["init"], env=env)
-        assert result.exit_code == 0, result.output
+    with initialised_env(tmp_path_factory.mktemp("province")) as env:
         yield env
 
 

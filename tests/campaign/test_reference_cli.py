@@ -13,20 +13,14 @@ from openpyxl import Workbook
 
 from bench.comparison_data import id_number
 from cli.main import ykt
-from tests.databases import fresh_database_url
+from tests.databases import initialised_env
 
 
 @pytest.fixture(scope="module")
 def cli_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     tmp = tmp_path_factory.mktemp("cli")
-    with fresh_database_url(tmp) as url:
-        env = {
-            "YKT_DATABASE_URL": url,
-            "YKT_INSTANCE_DIR": str(tmp / "instance"),
-            "YKT_COMPARISON_KEY_FILE": str(tmp / "keys.json"),
-        }
-        result = CliRunner().invoke(ykt, ["init", "--demo"], env=env)
-        assert result.exit_code == 0, result.output
+    keys = str(tmp / "keys.json")
+    with initialised_env(tmp, "--demo", YKT_COMPARISON_KEY_FILE=keys) as env:
         yield env
 
 

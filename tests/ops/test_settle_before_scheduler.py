@@ -16,16 +16,12 @@ import cli.serving
 import cli.workflows
 from cli.main import ykt
 from core import heap
-from tests.databases import fresh_database_url
+from tests.databases import initialised_env
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    tmp = tmp_path_factory.mktemp("settle")
-    with fresh_database_url(tmp) as url:
-        env = {"YKT_DATABASE_URL": url, "YKT_INSTANCE_DIR": str(tmp / "instance")}
-        result = CliRunner().invoke(ykt, ["init"], env=env)
-        assert result.exit_code == 0, result.output
+    with initialised_env(tmp_path_factory.mktemp("settle")) as env:
         yield env
 
 
