@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from campaign.campaign_cases import case_in_campaign
@@ -71,14 +71,15 @@ def overdue_by_unit(session: Session, campaign_id: int | None = None) -> list[Un
     return sorted(result, key=lambda a: (-a.total, a.unit_name))
 
 
-def overdue_items(
+def overdue_query(
     session: Session,
     unit_id: int | None,
     bucket: str | None,
-    limit: int = 200,
     *,
     campaign_id: int | None = None,
-) -> list[WorkItem]:
+) -> Select[tuple[WorkItem]]:
+    """The items behind one number of `overdue_by_unit` (a unit's, a bucket's, or all), the
+    longest overdue first: read a page at a time, so the list always adds up to the number."""
     now = clock.now()
     query = (
         select(WorkItem)
@@ -92,4 +93,5 @@ def overdue_items(
         query = query.where(WorkItem.due_at <= now - timedelta(days=low))
         if high is not None:
             query = query.where(WorkItem.due_at > now - timedelta(days=high + 1))
-    return list(session.scalars(query.order_by(WorkItem.due_at).limit(limit)))
+    return query.order_by(WorkItem.due_at, WorkItem.id)
+

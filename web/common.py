@@ -16,6 +16,8 @@ from core.errors import InvalidInput
 
 T = TypeVar("T")
 HOST = CampaignHost()
+# Rows a page of a working list shows (overdue items, reports from the public, visits...).
+LIST_PER_PAGE = 50
 
 
 def me() -> User:

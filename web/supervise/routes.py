@@ -24,11 +24,12 @@ from campaign.models import KeyCheck, Obligation, Unit
 from campaign.models.accountability import ACCOUNTABILITY_STATUS_LABELS
 from campaign.models.evaluations import MONEY, SATISFACTION
 from campaign.models.org import UnitKind
+from core import paging
 from core.errors import MalformedRequest
 from web import db, errors
 from web.authz import allow
 from web.campaign_choice import chosen, chosen_id
-from web.common import HOST, me
+from web.common import HOST, LIST_PER_PAGE, me, page_arg
 from web.roles import SUPERVISOR
 
 bp = Blueprint("supervise", __name__, url_prefix="/supervise")
@@ -86,10 +87,19 @@ def overdue() -> str:
     bucket = request.args.get("bucket") or None
     if bucket not in {key for key, *_ in monitor.BUCKETS}:
         bucket = None
-    items = monitor.overdue_items(session, unit_id, bucket, campaign_id=chosen_id())
+    page = paging.fetch(
+        session,
+        monitor.overdue_query(session, unit_id, bucket, campaign_id=chosen_id()),
+        page_arg(),
+        LIST_PER_PAGE,
+        capped=True,
+    )
+    items = page.items
     unit = session.get(Unit, unit_id) if unit_id else None
     return render_template(
         "supervise/overdue.html",
+        page=page,
+        args={k: v for k, v in (("unit", unit_id), ("bucket", bucket)) if v},
         rows=inbox.describe(session, items),
         unit=unit,
         bucket=dict((k, label) for k, label, *_ in monitor.BUCKETS).get(bucket or "", "全部"),
@@ -104,7 +114,9 @@ def overdue() -> str:
 def urge() -> Response:
     """催办 one item (its row's button) or the items ticked in the drill-down."""
     form = request.form
-    where: dict[str, Any] = {k: v for k in ("unit", "bucket") if (v := form.get(k, "").strip())}
+    where: dict[str, Any] = {
+        k: v for k in ("unit", "bucket", "page") if (v := form.get(k, "").strip())
+    }
     back = url_for("supervise.overdue", **where)
     errors.on_refusal(errors.back_to(back, "未催办："))
     only = form.get("only", "").strip()
