@@ -157,6 +157,7 @@ def listed_query(
         select(Evaluation)
         .where(Evaluation.campaign_id == shown_id(session, campaign_id))
         .order_by(Evaluation.requested_at.desc(), Evaluation.id.desc())
+        .options(selectinload(Evaluation.problem), selectinload(Evaluation.unit))
     )
     if status == "overdue":
         query = query.where(_late())
@@ -175,23 +176,28 @@ def listed_query(
 def closed_without_evaluation(
     session: Session, limit: int = 200, *, campaign_id: int | None = None
 ) -> list[Problem]:
+    """The first `limit` of `closed_without_evaluation_query`."""
+    query = closed_without_evaluation_query(session, campaign_id=campaign_id)
+    return list(session.scalars(query.limit(limit)))
+
+
+def closed_without_evaluation_query(
+    session: Session, *, campaign_id: int | None = None
+) -> Select[tuple[Problem]]:
     """Closed problems never evaluated, the latest closed first: what the office may send
     for a visit next. Read from the newest end of an index of the closed (migration 0043: a
     closed problem always has its closing time, campaign.problems.follow_case), with the
     unit and programme the list shows."""
     evaluated = select(Evaluation.id).where(Evaluation.problem_id == Problem.id)
-    return list(
-        session.scalars(
-            select(Problem)
-            .where(
-                Problem.campaign_id == shown_id(session, campaign_id),
-                Problem.status == ProblemStatus.CLOSED.value,
-                ~exists(evaluated),
-            )
-            .order_by(Problem.closed_at.desc(), Problem.id.desc())
-            .limit(limit)
-            .options(selectinload(Problem.unit), selectinload(Problem.programme))
+    return (
+        select(Problem)
+        .where(
+            Problem.campaign_id == shown_id(session, campaign_id),
+            Problem.status == ProblemStatus.CLOSED.value,
+            ~exists(evaluated),
         )
+        .order_by(Problem.closed_at.desc(), Problem.id.desc())
+        .options(selectinload(Problem.unit), selectinload(Problem.programme))
     )
 
 

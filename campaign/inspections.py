@@ -128,8 +128,10 @@ def listed_query(session: Session, campaign_id: int | None = None) -> Select[tup
     )
 
 
-def listed(session: Session, campaign_id: int | None = None) -> list[tuple[Inspection, int]]:
-    """Every visit of the campaign, newest first, with the number of problems it found."""
+def listed(
+    session: Session, campaign_id: int | None = None, limit: int = 500
+) -> list[tuple[Inspection, int]]:
+    """The newest `limit` visits of the campaign, with the number of problems each found."""
     found = (
         select(InspectionFinding.inspection_id, func.count().label("n"))
         .group_by(InspectionFinding.inspection_id)
@@ -140,6 +142,6 @@ def listed(session: Session, campaign_id: int | None = None) -> list[tuple[Inspe
         .outerjoin(found, found.c.inspection_id == Inspection.id)
         .where(Inspection.campaign_id == shown_id(session, campaign_id))
         .order_by(Inspection.visited_on.desc(), Inspection.id.desc())
-        .limit(500)
+        .limit(limit)
     )
     return [(visit, int(count)) for visit, count in rows.tuples()]

@@ -94,4 +94,3 @@ def overdue_query(
         if high is not None:
             query = query.where(WorkItem.due_at > now - timedelta(days=high + 1))
     return query.order_by(WorkItem.due_at, WorkItem.id)
-

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
 
 from campaign import audit, problems, visibility
 from campaign.current import shown_id
@@ -142,18 +142,28 @@ def reveal_phone(session: Session, user: User, tip_off: TipOff) -> str:
 def listed(
     session: Session, user: User, status: str = "", *, campaign_id: int | None = None
 ) -> list[TipOff]:
-    """The reports the person may see, newest first, of the campaign shown."""
+    """The first 500 of `listed_query` (the command line's list)."""
+    query = listed_query(session, user, status, campaign_id=campaign_id)
+    return list(session.scalars(query.limit(500)))
+
+
+def listed_query(
+    session: Session, user: User, status: str = "", *, campaign_id: int | None = None
+) -> Select[tuple[TipOff]]:
+    """The reports the person may see, newest first, of the campaign shown, with what their
+    list shows (a page at a time on the web)."""
     query = (
         select(TipOff)
         .where(TipOff.campaign_id == shown_id(session, campaign_id))
         .order_by(TipOff.received_at.desc(), TipOff.id.desc())
+        .options(selectinload(TipOff.programme), selectinload(TipOff.responsible_unit))
     )
     if status:
         query = query.where(TipOff.status == status)
     if not visibility.sees_whole_district(user):
         units = [r.unit_id for r in user.roles if r.role in UNIT_ROLES]
         query = query.where(TipOff.responsible_unit_id.in_(units))
-    return list(session.scalars(query.limit(500)))
+    return query
 
 
 def prefill(tip_off: TipOff, form_key: str) -> dict[str, Any]:

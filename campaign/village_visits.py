@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
 
 from campaign import audit
 from campaign.current import active_campaign, shown_id
@@ -80,16 +80,16 @@ def record(
 
 
 def visits_of(
-    session: Session, township: Unit, limit: int = 200, *, campaign_id: int | None = None
-) -> list[VillageVisit]:
+    session: Session, township: Unit, *, campaign_id: int | None = None
+) -> Select[tuple[VillageVisit]]:
+    """A township's visits in the campaign, the latest first, with their villages (a page
+    at a time)."""
     shown = shown_id(session, campaign_id)
-    return list(
-        session.scalars(
-            select(VillageVisit)
-            .where(VillageVisit.township_id == township.id, VillageVisit.campaign_id == shown)
-            .order_by(VillageVisit.visited_on.desc(), VillageVisit.id.desc())
-            .limit(limit)
-        )
+    return (
+        select(VillageVisit)
+        .where(VillageVisit.township_id == township.id, VillageVisit.campaign_id == shown)
+        .order_by(VillageVisit.visited_on.desc(), VillageVisit.id.desc())
+        .options(selectinload(VillageVisit.village))
     )
 
 

@@ -6,11 +6,12 @@ from werkzeug.wrappers import Response
 from campaign import evaluations, submissions
 from campaign.models import Evaluation
 from campaign.models.evaluations import EVALUATION_STATUS_LABELS, MONEY, SATISFACTION
+from core import paging
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
 from web.campaign_choice import chosen_id
-from web.common import HOST, found, me
+from web.common import HOST, LIST_PER_PAGE, found, me, page_arg
 from web.roles import SUPERVISOR, WORKING_ROLES
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
@@ -30,9 +31,9 @@ def index() -> str:
     satisfaction = satisfaction if satisfaction in SATISFACTION else ""
     money = args.get("money", "") if args.get("money", "") in MONEY else ""
     office = evaluations.requests_visits(me())
-    return render_template(
-        "evaluations/index.html",
-        rows=evaluations.listed(
+    page = paging.fetch(
+        session,
+        evaluations.listed_query(
             session,
             me(),
             status=status,
@@ -40,15 +41,39 @@ def index() -> str:
             money=money,
             campaign_id=chosen_id(),
         ),
+        page_arg(),
+        LIST_PER_PAGE,
+        capped=True,
+    )
+    waiting = (
+        paging.fetch(
+            session,
+            evaluations.closed_without_evaluation_query(session, campaign_id=chosen_id()),
+            paging.page_number(args.get("waiting_page")),
+            LIST_PER_PAGE,
+            capped=True,
+        )
+        if office
+        else None
+    )
+    shown = {"status": status, "satisfaction": satisfaction, "money": money}
+    return render_template(
+        "evaluations/index.html",
+        rows=page.items,
+        page=page,
+        # Each list's pager keeps the filters and the other list's page.
+        args={k: v for k, v in shown.items() if v}
+        | ({"waiting_page": waiting.number} if waiting and waiting.number > 1 else {}),
+        waiting_args={k: v for k, v in shown.items() if v}
+        | ({"page": page.number} if page.number > 1 else {})
+        | {"_anchor": "waiting"},
         status=status,
         satisfaction=satisfaction,
         money=money,
         states=_STATES,
         satisfactions=SATISFACTION,
         moneys=MONEY,
-        waiting=evaluations.closed_without_evaluation(session, campaign_id=chosen_id())
-        if office
-        else [],
+        waiting=waiting,
         request_form=registry.get(evaluations.REQUEST_FORM),
     )
 

@@ -21,13 +21,14 @@ from campaign import (
 )
 from campaign.models import Obligation, Unit
 from campaign.models.accounts import Role
+from core import paging
 from core.errors import NotAllowed
 from engine.host import CaseContext
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
 from web.campaign_choice import chosen, chosen_id
-from web.common import HOST, form_values, found, me
+from web.common import HOST, LIST_PER_PAGE, form_values, found, me, page_arg
 from web.roles import WORKING_ROLES
 
 bp = Blueprint("spot_checks", __name__)
@@ -241,7 +242,13 @@ def _visits_page(
         "spot_checks/visits.html",
         township=township,
         townships=village_visits.townships_of(session, me()),
-        visits=village_visits.visits_of(session, township, campaign_id=chosen_id()),
+        visits=paging.fetch(
+            session,
+            village_visits.visits_of(session, township, campaign_id=chosen_id()),
+            page_arg(),
+            LIST_PER_PAGE,
+            capped=True,
+        ),
         coverage=coverage,
         form=form,
         values=values,

@@ -70,7 +70,7 @@ def index() -> str:
         coverage=village_visits.coverage(session, chosen()),
         orders=supervision.figures(session, shown),
         order_states=supervision.STATES,
-        visits=inspections.listed(session, shown)[:10],
+        visits=inspections.listed(session, shown, limit=10),
         decisions=accountability.figures(session, shown),
         decision_states=ACCOUNTABILITY_STATUS_LABELS,
         effect=evaluations.figures(session, shown),

@@ -9,12 +9,13 @@ from campaign import choices, submissions, tip_off_intake, tip_offs
 from campaign.masking import mask_text
 from campaign.models import TipOff
 from campaign.models.tip_offs import TIP_OFF_STATUS_LABELS
+from core import paging
 from engine.host import CaseContext
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
 from web.campaign_choice import chosen_id, records_in_progress
-from web.common import HOST, form_values, found, me
+from web.common import HOST, LIST_PER_PAGE, form_values, found, me, page_arg
 from web.roles import SUPERVISOR, WORKING_ROLES
 
 bp = Blueprint("tip_offs", __name__, url_prefix="/tip-offs")
@@ -34,9 +35,18 @@ def _visible(tip_off_id: int) -> TipOff:
 def index() -> str:
     status = request.args.get("status", "")
     status = status if status in TIP_OFF_STATUS_LABELS else ""
+    page = paging.fetch(
+        db.session(),
+        tip_offs.listed_query(db.session(), me(), status, campaign_id=chosen_id()),
+        page_arg(),
+        LIST_PER_PAGE,
+        capped=True,
+    )
     return render_template(
         "tip_offs/index.html",
-        rows=tip_offs.listed(db.session(), me(), status, campaign_id=chosen_id()),
+        rows=page.items,
+        page=page,
+        args={"status": status} if status else {},
         status=status,
         statuses=TIP_OFF_STATUS_LABELS,
         masked=tip_offs.masked_phone,
