@@ -98,6 +98,12 @@ class Page(Generic[T]):
         return page_count(self.total, self.per_page)
 
 
+def of_list(items: Sequence[T], number: int, per_page: int) -> Page[T]:
+    """Page `number` of a list already made in full (figures computed for every township)."""
+    start = (max(1, number) - 1) * per_page
+    return Page(list(items[start : start + per_page]), len(items), number, per_page)
+
+
 def fetch(
     session: Session,
     query: Select[Any],

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from campaign import (
@@ -35,19 +39,56 @@ from web.roles import SUPERVISOR
 bp = Blueprint("supervise", __name__, url_prefix="/supervise")
 
 
-@bp.get("/")
-@allow(SUPERVISOR)
-def index() -> str:
-    session = db.session()
-    shown = chosen_id()
-    ageing = monitor.overdue_by_unit(session, shown)
-    chart = {
-        "labels": [a.unit_name for a in ageing[:15]],
-        "series": [
-            {"label": label, "data": [a.counts[key] for a in ageing[:15]]}
-            for key, label, *_ in monitor.BUCKETS
-        ],
-    }
+# The 督办 page's long tables (a province has 1,257 townships) show their first rows; each
+# links to the whole table a page at a time.
+DASHBOARD_ROWS = 20
+
+
+@dataclass(frozen=True)
+class FullList:
+    title: str
+    partial: str
+    counted: str  # what a row is, counted: 个单位, 个乡镇
+    rows: Callable[[Session], list[Any]]
+    name: Callable[[Any], str]  # what a search matches
+
+
+FULL_LISTS = {
+    "overdue_units": FullList(
+        "逾期事项（按单位、逾期天数）",
+        "supervise/_overdue_units.html",
+        "个单位",
+        lambda session: monitor.overdue_by_unit(session, chosen_id()),
+        lambda ageing: ageing.unit_name,
+    ),
+    "unfiled": FullList(
+        "月报逾期未报",
+        "supervise/_unfiled.html",
+        "个单位",
+        lambda session: _by_unit(
+            obligations.unfiled(session, "monthly_report", campaign_id=chosen_id())
+        ),
+        lambda row: row[0],
+    ),
+    "coverage": FullList(
+        "自查走访全覆盖（从未走访的村）",
+        "supervise/_coverage.html",
+        "个乡镇",
+        lambda session: village_visits.coverage(session, chosen()),
+        lambda found: f"{found.township.name} {found.township.code}",
+    ),
+    "weak": FullList(
+        "发现问题偏少或“零报送”的乡镇",
+        "supervise/_weak.html",
+        "个乡镇",
+        lambda session: key_checks.propose(session, chosen()),
+        lambda score: f"{score.township.name} {score.township.code}",
+    ),
+}
+
+
+def _table_context(session: Session) -> dict[str, Any]:
+    """What the tables' rows need beside themselves (the teams a check may go to...)."""
     teams = list(
         session.scalars(
             select(Unit).where(Unit.kind == UnitKind.INSPECTION_TEAM.value).order_by(Unit.code)
@@ -55,19 +96,38 @@ def index() -> str:
     )
     checks = {
         c.township_id: c
-        for c in session.scalars(select(KeyCheck).where(KeyCheck.campaign_id == shown))
+        for c in session.scalars(select(KeyCheck).where(KeyCheck.campaign_id == chosen_id()))
+    }
+    return {
+        "buckets": monitor.BUCKETS,
+        "monthly_day": campaigns.monthly_report_day(session),
+        "teams": teams,
+        "checks": checks,
+        "dashboard_rows": DASHBOARD_ROWS,
+    }
+
+
+@bp.get("/")
+@allow(SUPERVISOR)
+def index() -> str:
+    session = db.session()
+    shown = chosen_id()
+    ageing = FULL_LISTS["overdue_units"].rows(session)
+    chart = {
+        "labels": [a.unit_name for a in ageing[:15]],
+        "series": [
+            {"label": label, "data": [a.counts[key] for a in ageing[:15]]}
+            for key, label, *_ in monitor.BUCKETS
+        ],
     }
     return render_template(
         "supervise/index.html",
+        **_table_context(session),
         ageing=ageing,
-        buckets=monitor.BUCKETS,
         chart=json.dumps(chart, ensure_ascii=False),
-        scores=key_checks.propose(session, chosen()),
-        unfiled=_by_unit(obligations.unfiled(session, "monthly_report", campaign_id=shown)),
-        monthly_day=campaigns.monthly_report_day(session),
-        teams=teams,
-        checks=checks,
-        coverage=village_visits.coverage(session, chosen()),
+        scores=FULL_LISTS["weak"].rows(session),
+        unfiled=FULL_LISTS["unfiled"].rows(session),
+        coverage=FULL_LISTS["coverage"].rows(session),
         orders=supervision.figures(session, shown),
         order_states=supervision.STATES,
         visits=inspections.listed(session, shown, limit=10),
@@ -76,6 +136,31 @@ def index() -> str:
         effect=evaluations.figures(session, shown),
         satisfactions=SATISFACTION,
         moneys=MONEY,
+    )
+
+
+@bp.get("/list/<view>")
+@allow(SUPERVISOR)
+def full_list(view: str) -> str:
+    """One of the 督办 page's tables whole, a page at a time, searched by unit name or code."""
+    shown_list = FULL_LISTS.get(view)
+    if shown_list is None:
+        abort(404)
+    session = db.session()
+    search = request.args.get("q", "").strip()[:100]
+    rows = shown_list.rows(session)
+    if search:
+        rows = [row for row in rows if search in shown_list.name(row)]
+    page = paging.of_list(rows, page_arg(), LIST_PER_PAGE)
+    args: dict[str, Any] = {"view": view} | ({"q": search} if search else {})
+    return render_template(
+        "supervise/list.html",
+        **_table_context(session),
+        shown_list=shown_list,
+        page=page,
+        search=search,
+        args=args,
+        back=url_for("supervise.full_list", **args, page=page.number if page.number > 1 else None),
     )
 
 
@@ -132,7 +217,11 @@ def urge() -> Response:
 @bp.post("/key-checks")
 @allow(SUPERVISOR)
 def assign_key_check() -> Response:
-    back = url_for("supervise.index") + "#weak"
+    # From the whole list's page, back to it (its page and search); from elsewhere, 督办.
+    weak_list = url_for("supervise.full_list", view="weak")
+    asked = urlsplit(request.form.get("back", ""))
+    ours = not asked.scheme and not asked.netloc and asked.path == weak_list
+    back = asked.geturl() if ours else url_for("supervise.index") + "#weak"
     errors.on_refusal(errors.back_to(back))
     check = key_checks.assign(
         db.session(),
