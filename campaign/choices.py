@@ -20,7 +20,8 @@ from engine import workitems
 from engine.host import CaseContext
 from engine.models import Case, ProcessDefinition, WorkItem
 from forms import registry
-from forms.definition import SubmissionInvalid
+from forms.definition import Form, SubmissionInvalid
+from forms.fields import is_empty
 
 Options = list[tuple[str, str]]
 
@@ -209,6 +210,11 @@ SOURCES: dict[str, Callable[[Session, CaseContext, Mapping[str, Any]], Options]]
     "returned_reports": _returned_reports,
 }
 
+# Sources a form's page fetches again when the field they depend on changes (a form field's
+# `depends_on`), read without a login since the portal's 我要举报 has one: source -> the
+# field whose value narrows them. Without that value they answer with nothing.
+DEPENDENT_SOURCES = {"township_villages": "township"}
+
 # Sources whose check of one submitted value reads only that value's row: code -> choices.
 NARROWED: dict[str, Callable[[Session, str], Options]] = {
     "responsible_units": _responsible_unit_among,
@@ -232,6 +238,21 @@ def options(
     if wanted is not None and narrowed is not None:
         return narrowed(session, wanted)
     return provider(session, context, data)
+
+
+def form_options(
+    session: Session, form: Form, context: CaseContext, values: Mapping[str, Any]
+) -> dict[str, Options]:
+    """The choices of every field of a form with a source, for its page. A field that
+    depends on another (the villages of the township chosen) has none until that one has a
+    value: a province's 25,000 villages are not sent to be filtered in the browser."""
+    found: dict[str, Options] = {}
+    for spec in form.fields:
+        if not spec.source:
+            continue
+        waiting = spec.depends_on and is_empty(values.get(spec.depends_on))
+        found[spec.name] = [] if waiting else options(session, spec.source, context, values)
+    return found
 
 
 def clean_form(session: Session, form_key: str, data: Mapping[str, Any]) -> dict[str, Any]:

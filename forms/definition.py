@@ -58,9 +58,14 @@ class Form:
             raise FormDefinitionError(f"表单 {key} 有重复的字段名")
         for position, spec in enumerate(fields):
             other = spec.required_if.get("field") if spec.required_if else None
-            if other and other not in names[:position]:
+            for needed in filter(None, (other, spec.depends_on)):
+                if needed not in names[:position]:
+                    raise FormDefinitionError(
+                        f"表单 {key} 字段 {spec.name} 依赖的字段 {needed} 不存在或不在它之前"
+                    )
+            if spec.depends_on and not spec.source:
                 raise FormDefinitionError(
-                    f"表单 {key} 字段 {spec.name} 依赖的字段 {other} 不存在或不在它之前"
+                    f"表单 {key} 字段 {spec.name} 须有选项来源才能依赖其他字段"
                 )
         return cls(key, title, fields, str(data.get("description", "")))
 
@@ -83,6 +88,9 @@ class Form:
             return f"勾选“{other.label}”时必填" if wanted else f"未勾选“{other.label}”时必填"
         label = dict(other.choices).get(str(wanted), str(wanted))
         return f"{other.label}选“{label}”时必填"
+
+    def label_of(self, name: str) -> str:
+        return next((f.label for f in self.fields if f.name == name), name)
 
     def choices_for(
         self,
@@ -147,4 +155,5 @@ def _field(data: Mapping[str, Any]) -> Field:
         max=data.get("max"),
         max_length=int(data.get("max_length", 2000)),
         required_if=dict(data.get("required_if", {})),
+        depends_on=str(data.get("depends_on", "")),
     )

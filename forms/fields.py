@@ -44,6 +44,9 @@ class Field:
     max: Any = None
     max_length: int = 2000
     required_if: Mapping[str, Any] = field(default_factory=dict)
+    # A choice whose options follow an earlier field's value (the villages of the township
+    # chosen): offered once that field has one, and fetched again when it changes.
+    depends_on: str = ""
 
     def is_required(self, clean: Mapping[str, Any]) -> bool:
         """Required outright, or because an earlier field has the given (clean) value."""
@@ -61,7 +64,7 @@ class Field:
             "type": self.type,
             "required": self.required,
         }
-        for key in ("help", "source", "min", "max", "required_if"):
+        for key in ("help", "source", "min", "max", "required_if", "depends_on"):
             value = getattr(self, key)
             if value not in ("", None, {}):
                 out[key] = value

@@ -97,3 +97,21 @@ def test_the_office_types_a_phoned_report_and_reads_the_code_out(
     expect(page.get_by_role("cell", name="白沙镇")).to_be_visible()
     assert "13812345678" not in page.content()
     assert not axe_violations(page), describe(axe_violations(page))
+
+
+def test_the_village_list_follows_the_township_chosen(live_server: str, phone: Page) -> None:
+    phone.goto(live_server + "/public/report")
+    village = phone.locator("#f-village")
+    expect(village.locator("option")).to_have_count(1)
+    expect(village.locator("option").first).to_have_text("请先选择乡镇")
+    phone.locator("#f-township").select_option(label="青山镇")
+    expect(village.locator("option").first).to_have_text("请选择")
+    qingshan = village.locator("option").all_inner_texts()[1:]
+    assert qingshan and all(name.startswith("青山镇 · ") for name in qingshan)
+    phone.locator("#f-township").select_option(label="白沙镇")
+    expect(village.locator("option", has_text="白沙镇 · ").first).to_be_attached()
+    baisha = village.locator("option").all_inner_texts()[1:]
+    assert baisha and all(name.startswith("白沙镇 · ") for name in baisha)
+    phone.locator("#f-township").select_option(value="")
+    expect(village.locator("option")).to_have_count(1)
+    expect(village.locator("option").first).to_have_text("请先选择乡镇")

@@ -155,6 +155,25 @@ def test_malformed_definitions_are_refused() -> None:
         Form.from_json({"key": "k"})
 
 
+def test_a_choice_depends_only_on_an_earlier_field_and_needs_a_source() -> None:
+    township = {"name": "township", "label": "乡镇", "type": "choice", "source": "townships"}
+    village = {"name": "village", "label": "村", "type": "choice", "source": "villages"}
+
+    def form(*fields: Mapping[str, Any]) -> Form:
+        return Form.from_json({"key": "k", "title": "t", "fields": list(fields)})
+
+    made = form(township, {**village, "depends_on": "township"})
+    assert made.fields[1].depends_on == "township" and made.label_of("township") == "乡镇"
+    assert Form.from_json(made.to_json()) == made
+    with pytest.raises(FormDefinitionError, match="依赖的字段 township 不存在或不在它之前"):
+        form({**village, "depends_on": "township"}, township)
+    with pytest.raises(FormDefinitionError, match="依赖的字段 town 不存在"):
+        form(township, {**village, "depends_on": "town"})
+    fixed = {"name": "v", "label": "村", "type": "choice", "choices": [["a", "A"]]}
+    with pytest.raises(FormDefinitionError, match="须有选项来源才能依赖其他字段"):
+        form(township, {**fixed, "depends_on": "township"})
+
+
 def test_conditions_are_explained_in_words() -> None:
     rectify = registry.get("rectify")
     review = registry.get("review_registration")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import redirect, render_template, request, session, url_for
+from flask import abort, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from campaign import campaigns, choices, tip_off_intake
@@ -46,11 +46,7 @@ def _form_page(
 ) -> ResponseReturnValue:
     form = found(registry.get("tip_off_report"))
     values = {k: v for k, v in values.items() if k != tip_off_intake.HONEYPOT_FIELD}
-    options = {
-        spec.name: choices.options(db.session(), spec.source, CaseContext(), {})
-        for spec in form.fields
-        if spec.source
-    }
+    options = choices.form_options(db.session(), form, CaseContext(), values)
     return render_template(
         "public/report.html",
         form=form,
@@ -60,6 +56,19 @@ def _form_page(
         honeypot=tip_off_intake.HONEYPOT_FIELD,
         phone=campaigns.report_phone(db.session()),
     ), status
+
+
+@bp.get("/choices/<source>")
+@allow(public=True)
+def dependent_choices(source: str) -> ResponseReturnValue:
+    """The choices of a field that depends on another, for that one's value (the villages
+    of the township chosen), fetched by choice-depends.js as the form is filled in."""
+    needed = choices.DEPENDENT_SOURCES.get(source)
+    if needed is None:
+        abort(404)
+    value = request.args.get(needed, "").strip()[:64]
+    rows = choices.options(db.session(), source, CaseContext(), {needed: value}) if value else []
+    return jsonify(options=[{"value": code, "label": label} for code, label in rows])
 
 
 @bp.get("/report/received")

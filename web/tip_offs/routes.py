@@ -77,11 +77,7 @@ def _new_page(
     values: dict[str, Any], field_errors: dict[str, str], status: int = 200
 ) -> ResponseReturnValue:
     form = found(registry.get("tip_off_phoned"))
-    options = {
-        spec.name: choices.options(db.session(), spec.source, CaseContext(), {})
-        for spec in form.fields
-        if spec.source
-    }
+    options = choices.form_options(db.session(), form, CaseContext(), values)
     return render_template(
         "tip_offs/new.html", form=form, values=values, errors=field_errors, options=options
     ), status
