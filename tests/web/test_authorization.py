@@ -31,6 +31,11 @@ def _routes(app: Flask) -> list[tuple[str, str, Access]]:
 
 
 def _sample(match: re.Match[str]) -> str:
+    """A value for a rule's variable: a number, the first a rule's own list allows
+    (<any(a, b):name>), or a process key."""
+    listed = re.match(r"<any\(([^,)]+)", match.group(0))
+    if listed:
+        return listed.group(1).strip()
     return "1" if match.group(0).startswith("<int:") else "problem_lifecycle"
 
 

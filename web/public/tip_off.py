@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, jsonify, redirect, render_template, request, session, url_for
+from flask import jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from campaign import campaigns, choices, tip_off_intake
@@ -58,14 +58,13 @@ def _form_page(
     ), status
 
 
-@bp.get("/choices/<source>")
+@bp.get(f"/choices/<any({', '.join(choices.DEPENDENT_SOURCES)}):source>")
 @allow(public=True)
 def dependent_choices(source: str) -> ResponseReturnValue:
     """The choices of a field that depends on another, for that one's value (the villages
-    of the township chosen), fetched by choice-depends.js as the form is filled in."""
-    needed = choices.DEPENDENT_SOURCES.get(source)
-    if needed is None:
-        abort(404)
+    of the township chosen), fetched by choice-depends.js as the form is filled in; no
+    other source is answered here."""
+    needed = choices.DEPENDENT_SOURCES[source]
     value = request.args.get(needed, "").strip()[:64]
     rows = choices.options(db.session(), source, CaseContext(), {needed: value}) if value else []
     return jsonify(options=[{"value": code, "label": label} for code, label in rows])
