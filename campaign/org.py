@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,6 +49,56 @@ def all_units(session: Session) -> list[Unit]:
         unit = stack.pop()
         ordered.append(unit)
         stack.extend(reversed(by_parent.get(unit.id, [])))
+    return ordered
+
+
+class TreeEntry(NamedTuple):
+    """A unit as the tree lists it: a plain row, where its depth and parent are known (a
+    tuple: made 27,000 times for a province's page)."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    population: int | None
+    depth: int
+    parent_name: str
+
+    @property
+    def kind_label(self) -> str:
+        return UnitKind(self.kind).label
+
+
+def unit_tree(session: Session) -> list[TreeEntry]:
+    """Every unit, depth first in tree order, as `all_units` orders them, read as rows: a
+    province's 27,000 units are listed without making an object of each."""
+    rows = session.execute(
+        select(
+            Unit.id,
+            Unit.parent_id,
+            Unit.code,
+            Unit.name,
+            Unit.kind,
+            Unit.population,
+            Unit.sort_order,
+        )
+    ).tuples()
+    by_parent: dict[int | None, list[tuple[Any, ...]]] = {}
+    names: dict[int, str] = {}
+    for row in rows:
+        by_parent.setdefault(row[1], []).append(row)
+        names[row[0]] = row[3]
+    for siblings in by_parent.values():
+        siblings.sort(key=lambda r: (r[6], r[2]))
+    ordered: list[TreeEntry] = []
+    stack = [(row, 0) for row in reversed(by_parent.get(None, []))]
+    while stack:
+        (unit_id, parent_id, code, name, kind, population, _order), depth = stack.pop()
+        parent = names.get(parent_id, "") if parent_id is not None else ""
+        ordered.append(TreeEntry(unit_id, code, name, kind, population, depth, parent))
+        children = by_parent.get(unit_id)
+        if children:
+            stack.extend((child, depth + 1) for child in reversed(children))
     return ordered
 
 

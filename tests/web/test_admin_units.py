@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaign import org
 from campaign.models import AuditEvent, Unit
 from tests.web.conftest import DEMO_PASSWORD
 from tests.web_helpers import csrf_token, login
@@ -68,3 +73,82 @@ def test_a_refused_new_unit_keeps_what_was_typed(app: Flask) -> None:
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "未新建：单位代码已存在：QSZ" in page
     assert 'value="重复的镇"' in page and 'value="township" selected' in page
+
+
+ROW_NAME = re.compile(r'<td class="name" style="--depth: \d+">([^<]+)')
+
+
+def _admin(app: Flask) -> FlaskClient:
+    admin = app.test_client()
+    assert login(admin, "admin", DEMO_PASSWORD).status_code == 302
+    return admin
+
+
+def test_the_tree_is_shown_a_page_at_a_time_in_tree_order(
+    db_session: Session, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("web.admin.units.UNITS_PER_PAGE", 10)
+    admin = _admin(app)
+    every = [unit.name for unit in org.all_units(db_session)]
+    shown: list[str] = []
+    for number in range(1, -(-len(every) // 10) + 1):
+        page = admin.get(f"/admin/units?page={number}").get_data(as_text=True)
+        shown += ROW_NAME.findall(page)
+    assert shown == every
+    first = admin.get("/admin/units").get_data(as_text=True)
+    assert f"共 {len(every)} 个单位；本页第 1–10 个单位" in first and "page=2" in first
+    assert admin.get("/admin/units?page=0").status_code == 400
+    assert ROW_NAME.findall(admin.get("/admin/units?page=999").get_data(as_text=True)) == []
+
+
+def test_units_are_found_by_name_or_code_and_kind(db_session: Session, app: Flask) -> None:
+    admin = _admin(app)
+    found = admin.get("/admin/units?q=青山").get_data(as_text=True)
+    names = ROW_NAME.findall(found)
+    assert "青山镇" in names and all("青山" in name for name in names)
+    assert '<div class="hint">青山镇</div>' in found  # a match says where it sits
+    by_code = ROW_NAME.findall(admin.get("/admin/units?q=qsz0").get_data(as_text=True))
+    villages = db_session.scalars(
+        select(Unit.name).where(Unit.code.like("QSZ0%")).order_by(Unit.sort_order, Unit.code)
+    ).all()
+    assert sorted(by_code) == sorted(villages) and by_code
+    kind = admin.get("/admin/units?kind=township").get_data(as_text=True)
+    townships = db_session.scalars(select(Unit.name).where(Unit.kind == "township")).all()
+    assert sorted(ROW_NAME.findall(kind)) == sorted(townships)
+    # An unknown kind lists every kind; a long search is cut, not refused.
+    assert len(ROW_NAME.findall(admin.get("/admin/units?kind=planet").get_data(as_text=True)))
+    assert admin.get("/admin/units?q=" + "镇" * 300).status_code == 200
+
+
+def test_a_population_saved_from_a_search_returns_to_it(db_session: Session, app: Flask) -> None:
+    admin = _admin(app)
+    token = csrf_token(admin, "/admin/units?q=青山")
+    done = admin.post(
+        "/admin/units/QSZ/population",
+        data={"csrf_token": token, "population": "23500", "q": "青山", "kind": "township"},
+    )
+    assert done.status_code == 302
+    assert done.headers["Location"] == "/admin/units?q=%E9%9D%92%E5%B1%B1&kind=township"
+    refused = admin.post(
+        "/admin/units/QSZ/population",
+        data={"csrf_token": token, "population": "1", "page": "x"},
+    )
+    assert refused.status_code == 400
+    db_session.expire_all()
+    assert db_session.scalars(select(Unit).where(Unit.code == "QSZ")).one().population == 23_500
+
+
+def test_a_new_unit_goes_below_any_unit_but_a_village(app: Flask) -> None:
+    page = _admin(app).get("/admin/units").get_data(as_text=True)
+    parents = page[page.index('<select name="parent">') :]
+    parents = parents[: parents.index("</select>")]
+    assert 'value="QSZ"' in parents and 'value="QSZ01"' not in parents
+
+
+def test_the_trees_rows_agree_with_its_units(db_session: Session) -> None:
+    org.add_unit(db_session, "QSZ99", "新建村", "village", "QSZ")  # sort order after the others
+    rows, units = org.unit_tree(db_session), org.all_units(db_session)
+    assert [(r.id, r.code, r.depth, r.parent_name, r.kind_label) for r in rows] == [
+        (u.id, u.code, org.depth_of(u), u.parent.name if u.parent else "", u.kind_label)
+        for u in units
+    ]

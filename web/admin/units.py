@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from campaign import org
-from campaign.models.org import UNIT_KIND_LABELS
+from campaign.models.org import UNIT_KIND_LABELS, UnitKind
+from core import paging
 from core.errors import AppError, InvalidInput
 from web import db, errors
 from web.admin.blueprint import bp
@@ -16,15 +20,29 @@ from web.common import me
 from web.roles import ADMIN
 
 NEW_UNIT_FIELDS = ("code", "name", "kind", "parent")
+# A province has 27,000 units: the tree is shown a page at a time, and searched.
+UNITS_PER_PAGE = 100
+KINDS = {kind.value for kind in UnitKind}
 
 
 @bp.get("/units")
 @allow(ADMIN)
 def units() -> str:
-    return _page()
+    return _page(_listing(request.args))
+
+
+def _listing(args: MultiDict[str, str]) -> dict[str, Any]:
+    """Which part of the tree is shown: a search of names and codes, a kind, a page."""
+    kind = args.get("kind", "")
+    return {
+        "q": args.get("q", "").strip()[:100],
+        "kind": kind if kind in KINDS else "",
+        "page": paging.page_number(args.get("page")),
+    }
 
 
 def _page(
+    listing: dict[str, Any],
     new_unit: dict[str, str] | None = None,
     refused: str = "",
     population: tuple[str, str, str] | None = None,
@@ -32,23 +50,40 @@ def _page(
     """The page; after a refusal, with what was typed and why: a new unit's fields, or the
     population (unit code, text, reason) beside its unit."""
     session = db.session()
-    all_units = org.all_units(session)
+    every = org.unit_tree(session)
+    search, kind = listing["q"], listing["kind"]
+    shown = [
+        unit
+        for unit in every
+        if (not search or search in unit.name or search.upper() in unit.code)
+        and (not kind or unit.kind == kind)
+    ]
+    page = paging.of_list(shown, listing["page"], UNITS_PER_PAGE)
+    args = {k: v for k, v in (("q", search), ("kind", kind)) if v}
     return render_template(
         "admin/units.html",
-        units=all_units,
+        page=page,
+        units=page.items,
+        args=args,
+        listing=listing,
+        # Where the units' forms return to: this page of this search.
+        back=args | ({"page": page.number} if page.number > 1 else {}),
         kinds=UNIT_KIND_LABELS,
-        depth={u.id: org.depth_of(u) for u in all_units},
+        # A new unit goes below any unit but a village.
+        parents=[u for u in every if u.kind != UnitKind.VILLAGE.value],
         population_kinds=org.POPULATION_KINDS,
         new_unit=new_unit or {},
         refused=refused,
         population=population,
-        unit_names={u.code: u.name for u in all_units},
+        refused_unit=next((u.name for u in every if population and u.code == population[0]), ""),
     )
 
 
-def _done(message: str) -> Response:
+def _done(message: str, listing: dict[str, Any]) -> Response:
+    """Back to the page and search the form was sent from."""
     flash(message, "success")
-    return redirect(url_for("admin.units"))
+    back = {k: v for k, v in listing.items() if v and (k != "page" or v > 1)}
+    return redirect(url_for("admin.units", **back))
 
 
 @bp.post("/units")
@@ -56,9 +91,10 @@ def _done(message: str) -> Response:
 def create_unit() -> Response:
     form = request.form
     typed = {name: form.get(name, "").strip() for name in NEW_UNIT_FIELDS}
+    listing = _listing(form)  # read first: a bad page number refuses before any change
 
     def again(error: AppError) -> ResponseReturnValue:
-        return _page(new_unit=typed, refused=str(error)), 422
+        return _page(listing, new_unit=typed, refused=str(error)), 422
 
     errors.on_refusal(again)
     unit = org.add_unit(
@@ -69,16 +105,19 @@ def create_unit() -> Response:
         form.get("parent") or None,
         actor=me(),
     )
-    return _done(f"已新建单位 {unit.name}（{unit.code}）")
+    return _done(f"已新建单位 {unit.name}（{unit.code}）", listing)
 
 
 @bp.post("/units/<code>/population")
 @allow(ADMIN)
 def set_population(code: str) -> Response:
     typed = request.form.get("population", "").strip()
+    listing = _listing(request.form)  # read first: a bad page number refuses before any change
 
     def again(error: AppError) -> ResponseReturnValue:
-        return _page(population=(code, typed, str(error))), 422
+        # The unit's row, with what was typed in it: shown by searching for its code.
+        listing = {"q": code[:100], "kind": "", "page": 1}
+        return _page(listing, population=(code, typed, str(error))), 422
 
     errors.on_refusal(again)
     text = typed.replace(",", "")
@@ -86,4 +125,4 @@ def set_population(code: str) -> Response:
         raise InvalidInput("总人口数须为整数")
     unit = org.set_population(db.session(), code, int(text) if text else None, actor=me())
     now = f"{unit.population:,}" if unit.population is not None else "未填写"
-    return _done(f"已更新 {unit.name} 的总人口数：{now}")
+    return _done(f"已更新 {unit.name} 的总人口数：{now}", listing)
