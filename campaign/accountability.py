@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from campaign import audit, choices, notifications, numbering, supervision, visibility
 from campaign.actors import actor_for
@@ -158,6 +158,7 @@ def listed_query(
         select(Accountability)
         .where(Accountability.campaign_id == shown_id(session, campaign_id))
         .order_by(Accountability.proposed_at.desc(), Accountability.id.desc())
+        .options(selectinload(Accountability.grounds_items))
     )
     if status in ACCOUNTABILITY_STATUS_LABELS:
         query = query.where(Accountability.status == status)

@@ -25,6 +25,7 @@ class UnitAgeing:
     unit_id: int | None
     unit_name: str
     counts: dict[str, int] = field(default_factory=dict)
+    unit_code: str = ""
 
     @property
     def total(self) -> int:
@@ -57,14 +58,18 @@ def overdue_by_unit(session: Session, campaign_id: int | None = None) -> list[Un
     ).all()
     # The names of the units with overdue work alone (a province has 27,000 units).
     named = {row[0] for row in rows if row[0] is not None}
-    names = dict(
-        session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(named))).tuples().all()
-    )
+    names = {
+        unit_id: (name, code)
+        for unit_id, name, code in session.execute(
+            select(Unit.id, Unit.name, Unit.code).where(Unit.id.in_(named))
+        ).tuples()
+    }
     result = [
         UnitAgeing(
             row[0],
-            names.get(row[0] or 0, "（未指定单位）"),
+            names.get(row[0] or 0, ("（未指定单位）", ""))[0],
             {key: int(row[i + 1] or 0) for i, (key, *_r) in enumerate(BUCKETS)},
+            names.get(row[0] or 0, ("", ""))[1],
         )
         for row in rows
     ]

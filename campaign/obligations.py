@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from campaign.current import shown_id
 from campaign.models import (
@@ -228,6 +228,7 @@ def unfiled(
                 Obligation.due_on < today,
             )
             .order_by(Obligation.due_on, Obligation.unit_id)
+            .options(selectinload(Obligation.unit))  # every unit's name is listed
         )
     )
 

@@ -156,7 +156,12 @@ def listed_query(
         select(TipOff)
         .where(TipOff.campaign_id == shown_id(session, campaign_id))
         .order_by(TipOff.received_at.desc(), TipOff.id.desc())
-        .options(selectinload(TipOff.programme), selectinload(TipOff.responsible_unit))
+        .options(
+            selectinload(TipOff.programme),
+            selectinload(TipOff.responsible_unit),
+            selectinload(TipOff.township),
+            selectinload(TipOff.village),
+        )
     )
     if status:
         query = query.where(TipOff.status == status)

@@ -26,7 +26,8 @@ def page_number(text: str | None) -> int:
     """A requested page number (?page=); absent means the first page."""
     if text is None or text == "":
         return 1
-    if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+    # isdigit alone admits digits int() refuses ("²"): ASCII digits only.
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_PAGE:
         raise MalformedRequest(PAGE_REFUSED, {"page": PAGE_REFUSED})
     return int(text)
 

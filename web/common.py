@@ -40,6 +40,16 @@ def page_arg() -> int:
     return paging.page_number(request.args.get("page"))
 
 
+# The button beside a choice that depends on another field, for a browser that does not run
+# choice-depends.js: it shows the form again with the choices for what is chosen, saving nothing.
+REFRESH_CHOICES = "refresh_choices"
+
+
+def refreshing_choices() -> bool:
+    """Whether the form was sent to list a dependent field's choices, not to be saved."""
+    return bool(request.form.get(REFRESH_CHOICES))
+
+
 def parse_date(value: str, message: str) -> date:
     """A date typed into a form (YYYY-MM-DD); refused with the message otherwise."""
     try:

@@ -102,10 +102,13 @@ def test_the_office_types_a_phoned_report_and_reads_the_code_out(
 def test_the_village_list_follows_the_township_chosen(live_server: str, phone: Page) -> None:
     phone.goto(live_server + "/public/report")
     village = phone.locator("#f-village")
+    expect(phone.get_by_role("button", name="列出所选乡镇的村（社区）")).to_be_hidden()
     expect(village.locator("option")).to_have_count(1)
     expect(village.locator("option").first).to_have_text("请先选择乡镇")
     phone.locator("#f-township").select_option(label="青山镇")
+    expect(village.locator("option", has_text="青山镇 · ").first).to_be_attached()
     expect(village.locator("option").first).to_have_text("请选择")
+    expect(village).not_to_have_attribute("aria-busy", "true")
     qingshan = village.locator("option").all_inner_texts()[1:]
     assert qingshan and all(name.startswith("青山镇 · ") for name in qingshan)
     phone.locator("#f-township").select_option(label="白沙镇")
@@ -115,3 +118,20 @@ def test_the_village_list_follows_the_township_chosen(live_server: str, phone: P
     phone.locator("#f-township").select_option(value="")
     expect(village.locator("option")).to_have_count(1)
     expect(village.locator("option").first).to_have_text("请先选择乡镇")
+
+
+def test_without_scripts_the_button_lists_the_villages(live_server: str, browser: Browser) -> None:
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(live_server + "/public/report")
+        page.get_by_label("补贴项目").select_option(label="耕地地力保护补贴")
+        page.locator("#f-township").select_option(label="青山镇")
+        page.get_by_label("反映的问题").fill("补贴被代领。")
+        page.get_by_role("button", name="列出所选乡镇的村（社区）").click()
+        expect(page.get_by_label("反映的问题")).to_have_value("补贴被代领。")
+        page.locator("#f-village").select_option(label="青山镇 · 青山村")
+        page.get_by_role("button", name="提交举报").click()
+        expect(page.get_by_role("heading", name="举报已提交")).to_be_visible()
+    finally:
+        context.close()

@@ -116,26 +116,64 @@ def test_units_are_found_by_name_or_code_and_kind(db_session: Session, app: Flas
     townships = db_session.scalars(select(Unit.name).where(Unit.kind == "township")).all()
     assert sorted(ROW_NAME.findall(kind)) == sorted(townships)
     # An unknown kind lists every kind; a long search is cut, not refused.
-    assert len(ROW_NAME.findall(admin.get("/admin/units?kind=planet").get_data(as_text=True)))
+    everything = ROW_NAME.findall(admin.get("/admin/units").get_data(as_text=True))
+    assert ROW_NAME.findall(admin.get("/admin/units?kind=planet").get_data(as_text=True)) == (
+        everything
+    )
     assert admin.get("/admin/units?q=" + "镇" * 300).status_code == 200
 
 
 def test_a_population_saved_from_a_search_returns_to_it(db_session: Session, app: Flask) -> None:
     admin = _admin(app)
+    listed = admin.get("/admin/units?q=青山&kind=township").get_data(as_text=True)
+    assert '<input type="hidden" name="list_q" value="青山">' in listed
+    assert '<input type="hidden" name="list_kind" value="township">' in listed
     token = csrf_token(admin, "/admin/units?q=青山")
+    where = {"list_q": "青山", "list_kind": "township"}
     done = admin.post(
         "/admin/units/QSZ/population",
-        data={"csrf_token": token, "population": "23500", "q": "青山", "kind": "township"},
+        data={"csrf_token": token, "population": "23500", **where},
     )
     assert done.status_code == 302
     assert done.headers["Location"] == "/admin/units?q=%E9%9D%92%E5%B1%B1&kind=township"
-    refused = admin.post(
+    # Refused, the unit's row is shown with what was typed, and its forms still return to
+    # the search it came from.
+    again = admin.post(
         "/admin/units/QSZ/population",
-        data={"csrf_token": token, "population": "1", "page": "x"},
+        data={"csrf_token": token, "population": "两万", **where},
     )
-    assert refused.status_code == 400
+    shown = again.get_data(as_text=True)
+    assert again.status_code == 422 and 'value="两万"' in shown
+    assert '<input type="hidden" name="list_q" value="青山">' in shown
+    for bad in ("x", "²", "0"):
+        refused = admin.post(
+            "/admin/units/QSZ/population",
+            data={"csrf_token": token, "population": "1", "list_page": bad},
+        )
+        assert refused.status_code == 400, bad
     db_session.expire_all()
     assert db_session.scalars(select(Unit).where(Unit.code == "QSZ")).one().population == 23_500
+
+
+def test_a_new_unit_keeps_its_own_kind_when_made_from_a_filtered_list(
+    db_session: Session, app: Flask
+) -> None:
+    admin = _admin(app)
+    token = csrf_token(admin, "/admin/units?kind=township")
+    made = admin.post(
+        "/admin/units",
+        data={
+            "csrf_token": token,
+            "code": "QSZ77",
+            "name": "新建村",
+            "kind": "village",
+            "parent": "QSZ",
+            "list_kind": "township",
+        },
+    )
+    assert made.status_code == 302 and made.headers["Location"] == "/admin/units?kind=township"
+    unit = db_session.scalars(select(Unit).where(Unit.code == "QSZ77")).one()
+    assert unit.kind == "village" and unit.parent is not None and unit.parent.code == "QSZ"
 
 
 def test_a_new_unit_goes_below_any_unit_but_a_village(app: Flask) -> None:

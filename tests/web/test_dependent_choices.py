@@ -9,13 +9,13 @@ from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaign import choices
-from campaign.models import Unit
+from campaign.models import TipOff, Unit
 from forms import registry
-from tests.web.test_tip_off_pages import send
+from tests.web.test_tip_off_pages import REPORT, send
 
 VILLAGE_SELECT = re.compile(r'<select id="f-village".*?</select>', re.S)
 
@@ -87,3 +87,21 @@ def test_the_office_typing_a_phoned_report_gets_the_same_choice(
 ) -> None:
     page = as_user("ldxz_ban").get("/tip-offs/new").get_data(as_text=True)
     assert _village_options(page) == [""] and "请先选择乡镇" in page
+
+
+def test_without_the_script_the_button_lists_the_villages_and_saves_nothing(
+    client: FlaskClient, db_session: Session
+) -> None:
+    page = client.get("/public/report").get_data(as_text=True)
+    assert 'name="refresh_choices"' in page and "列出所选乡镇的村（社区）" in page
+    before = db_session.scalar(select(func.count(TipOff.id)))
+    status, shown = send(client, village="", refresh_choices="village")
+    assert status == 200 and "：必填" not in shown and "未能提交" not in shown
+    assert sorted(_village_options(shown)[1:]) == _villages_of(db_session, "QSZ")
+    assert REPORT["account"] in shown  # what was typed stays
+    assert db_session.scalar(select(func.count(TipOff.id))) == before
+    # Then chosen and sent, the report keeps its village.
+    status, received = send(client, village="QSZ02")
+    assert status == 200 and "举报已提交" in received
+    made = db_session.scalars(select(TipOff).order_by(TipOff.id.desc())).first()
+    assert made is not None and made.village is not None and made.village.code == "QSZ02"

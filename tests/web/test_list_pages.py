@@ -121,5 +121,8 @@ def test_a_bad_page_number_is_refused_in_words(as_user: Client, user: str, path:
     refused = client.get(joined)
     assert refused.status_code == 400
     assert "页码须为 1 至 100000 之间的整数" in refused.get_data(as_text=True)
+    superscript = client.get(joined.replace("page=0", "page=²").replace("page=x", "page=²"))
+    assert superscript.status_code == 400  # a digit to isdigit, not to int
     beyond = client.get(joined.replace("page=0", "page=50").replace("page=x", "page=50"))
     assert beyond.status_code == 200 and "共 0" in beyond.get_data(as_text=True)
+    assert "没有第 50 页，回到第 1 页" in beyond.get_data(as_text=True)

@@ -76,6 +76,27 @@ def test_every_overdue_item_is_on_some_page_longest_overdue_first(
     assert f'<a href="/supervise/overdue?unit={unit}">3</a>' in board
 
 
+def test_the_whole_list_of_units_finds_one_by_its_code_in_any_case(
+    three_overdue: list[WorkItem], as_user: Client
+) -> None:
+    client = as_user("ldxz_ban")
+    unit = three_overdue[0].unit_id
+    for search in ("qsz", "QSZ", "青山"):
+        found = client.get(f"/supervise/list/overdue_units?q={search}").get_data(as_text=True)
+        assert f'<a href="/supervise/overdue?unit={unit}">3</a>' in found, search
+    other = client.get("/supervise/list/overdue_units?q=bsz").get_data(as_text=True)
+    assert "/supervise/overdue?unit=" not in other
+
+
+def test_an_unknown_or_impossible_unit_is_not_found(
+    three_overdue: list[WorkItem], as_user: Client
+) -> None:
+    client = as_user("ldxz_ban")
+    for unit in ("999999", "99999999999999999999999", "-5", "0"):
+        assert client.get(f"/supervise/overdue?unit={unit}").status_code == 404, unit
+    assert client.get("/supervise/overdue?unit=abc").status_code == 200  # not a number: all
+
+
 def test_a_bucket_keeps_its_filter_across_pages(
     three_overdue: list[WorkItem], as_user: Client
 ) -> None:
@@ -98,7 +119,7 @@ def test_a_bad_page_is_refused_in_words_and_a_page_past_the_end_is_empty(
     beyond = client.get("/supervise/overdue?page=9")
     assert beyond.status_code == 200
     text = beyond.get_data(as_text=True)
-    assert _rows(text) == [] and "没有逾期事项" in text and "上一页" in text
+    assert _rows(text) == [] and "没有逾期事项" in text and "没有第 9 页，回到第 2 页" in text
 
 
 def test_urging_from_a_later_page_returns_to_that_page(

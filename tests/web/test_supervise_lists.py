@@ -67,6 +67,9 @@ def test_a_search_finds_a_township_by_name_or_code(as_user: Client) -> None:
     assert 'data-township="QSZ"' in by_name and by_name.count("data-township=") == 1
     by_code = office.get("/supervise/list/coverage?q=QSZ").get_data(as_text=True)
     assert 'data-township="QSZ"' in by_code and by_code.count("data-township=") == 1
+    # A code in any case, on the lists of units as on those of townships.
+    lower = office.get("/supervise/list/weak?q=qsz").get_data(as_text=True)
+    assert TOWNSHIP_ROW.findall(lower) == ["青山镇"]
     none = office.get("/supervise/list/weak?q=不存在的乡镇").get_data(as_text=True)
     assert "共 0 个乡镇" in none and 'value="不存在的乡镇"' in none  # the search is kept
     long = office.get("/supervise/list/weak?q=" + "镇" * 500)
@@ -96,6 +99,8 @@ def test_a_check_assigned_from_the_whole_table_returns_to_its_page(
 ) -> None:
     office = as_user("ldxz_ban")
     listed = "/supervise/list/weak?q=%E9%9D%92%E5%B1%B1"  # 青山
+    page = office.get(listed).get_data(as_text=True)
+    assert f'<input type="hidden" name="back" value="{listed}">' in page
     token = csrf_token(office, listed)
     form = {"csrf_token": token, "township": "QSZ", "team": "JCZB1", "reason": "零报送"}
     answer = office.post("/supervise/key-checks", data={**form, "back": listed})

@@ -31,13 +31,18 @@ def units() -> str:
     return _page(_listing(request.args))
 
 
-def _listing(args: MultiDict[str, str]) -> dict[str, Any]:
+# A form on the page carries the listing it was sent from under names of their own (the
+# new unit's form has a "kind" of its own).
+RETURN_PREFIX = "list_"
+
+
+def _listing(args: MultiDict[str, str], prefix: str = "") -> dict[str, Any]:
     """Which part of the tree is shown: a search of names and codes, a kind, a page."""
-    kind = args.get("kind", "")
+    kind = args.get(prefix + "kind", "")
     return {
-        "q": args.get("q", "").strip()[:100],
+        "q": args.get(prefix + "q", "").strip()[:100],
         "kind": kind if kind in KINDS else "",
-        "page": paging.page_number(args.get("page")),
+        "page": paging.page_number(args.get(prefix + "page")),
     }
 
 
@@ -46,9 +51,11 @@ def _page(
     new_unit: dict[str, str] | None = None,
     refused: str = "",
     population: tuple[str, str, str] | None = None,
+    returns_to: dict[str, Any] | None = None,
 ) -> str:
     """The page; after a refusal, with what was typed and why: a new unit's fields, or the
-    population (unit code, text, reason) beside its unit."""
+    population (unit code, text, reason) beside its unit. `returns_to`: the listing the
+    forms come back to, when it is not the one shown."""
     session = db.session()
     every = org.unit_tree(session)
     search, kind = listing["q"], listing["kind"]
@@ -66,8 +73,12 @@ def _page(
         units=page.items,
         args=args,
         listing=listing,
-        # Where the units' forms return to: this page of this search.
-        back=args | ({"page": page.number} if page.number > 1 else {}),
+        # Where the units' forms return to: this page of this search, or the one given.
+        back={
+            RETURN_PREFIX + k: v
+            for k, v in (returns_to or (args | {"page": page.number})).items()
+            if v and (k != "page" or v > 1)
+        },
         kinds=UNIT_KIND_LABELS,
         # A new unit goes below any unit but a village.
         parents=[u for u in every if u.kind != UnitKind.VILLAGE.value],
@@ -91,7 +102,7 @@ def _done(message: str, listing: dict[str, Any]) -> Response:
 def create_unit() -> Response:
     form = request.form
     typed = {name: form.get(name, "").strip() for name in NEW_UNIT_FIELDS}
-    listing = _listing(form)  # read first: a bad page number refuses before any change
+    listing = _listing(form, RETURN_PREFIX)  # first: a bad page refuses before any change
 
     def again(error: AppError) -> ResponseReturnValue:
         return _page(listing, new_unit=typed, refused=str(error)), 422
@@ -112,12 +123,13 @@ def create_unit() -> Response:
 @allow(ADMIN)
 def set_population(code: str) -> Response:
     typed = request.form.get("population", "").strip()
-    listing = _listing(request.form)  # read first: a bad page number refuses before any change
+    listing = _listing(request.form, RETURN_PREFIX)  # first: a bad page refuses before any change
 
     def again(error: AppError) -> ResponseReturnValue:
-        # The unit's row, with what was typed in it: shown by searching for its code.
-        listing = {"q": code[:100], "kind": "", "page": 1}
-        return _page(listing, population=(code, typed, str(error))), 422
+        # The unit's row, with what was typed in it, shown by searching for its code; its
+        # forms still return to where the administrator was.
+        row = {"q": code[:100], "kind": "", "page": 1}
+        return _page(row, population=(code, typed, str(error)), returns_to=listing), 422
 
     errors.on_refusal(again)
     text = typed.replace(",", "")

@@ -18,7 +18,7 @@ from engine.host import CaseContext
 from forms import registry
 from web import db, errors
 from web.authz import allow
-from web.common import HOST, form_values, found
+from web.common import HOST, form_values, found, refreshing_choices
 from web.public import bp
 from web.security import client_address
 
@@ -33,6 +33,8 @@ def report() -> ResponseReturnValue:
         return _form_page({}, {})
     values = form_values(request.form, form)
     values[tip_off_intake.HONEYPOT_FIELD] = request.form.get(tip_off_intake.HONEYPOT_FIELD, "")
+    if refreshing_choices():
+        return _form_page(values, {})
     errors.on_refusal(lambda error: _form_page(values, errors.field_errors(error), 422))
     tip_off = tip_off_intake.submit_from_portal(
         db.session(), HOST, values, address=client_address()

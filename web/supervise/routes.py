@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
 from campaign import (
@@ -59,7 +59,7 @@ FULL_LISTS = {
         "supervise/_overdue_units.html",
         "个单位",
         lambda session: monitor.overdue_by_unit(session, chosen_id()),
-        lambda ageing: ageing.unit_name,
+        lambda ageing: f"{ageing.unit_name} {ageing.unit_code}",
     ),
     "unfiled": FullList(
         "月报逾期未报",
@@ -68,7 +68,7 @@ FULL_LISTS = {
         lambda session: _by_unit(
             obligations.unfiled(session, "monthly_report", campaign_id=chosen_id())
         ),
-        lambda row: row[0],
+        lambda row: f"{row[0]} {row[1]}",
     ),
     "coverage": FullList(
         "自查走访全覆盖（从未走访的村）",
@@ -96,7 +96,11 @@ def _table_context(session: Session) -> dict[str, Any]:
     )
     checks = {
         c.township_id: c
-        for c in session.scalars(select(KeyCheck).where(KeyCheck.campaign_id == chosen_id()))
+        for c in session.scalars(
+            select(KeyCheck)
+            .where(KeyCheck.campaign_id == chosen_id())
+            .options(selectinload(KeyCheck.team))
+        )
     }
     return {
         "buckets": monitor.BUCKETS,
@@ -150,7 +154,8 @@ def full_list(view: str) -> str:
     search = request.args.get("q", "").strip()[:100]
     rows = shown_list.rows(session)
     if search:
-        rows = [row for row in rows if search in shown_list.name(row)]
+        wanted = search.upper()  # codes are kept in capitals; names have no case
+        rows = [row for row in rows if wanted in shown_list.name(row).upper()]
     page = paging.of_list(rows, page_arg(), LIST_PER_PAGE)
     args: dict[str, Any] = {"view": view} | ({"q": search} if search else {})
     return render_template(
@@ -169,6 +174,10 @@ def full_list(view: str) -> str:
 def overdue() -> str:
     session = db.session()
     unit_id = request.args.get("unit", type=int)
+    # An id no unit has (beyond the column's range too) names no list: not found.
+    unit = session.get(Unit, unit_id) if unit_id is not None and 0 < unit_id < 2**31 else None
+    if unit_id is not None and unit is None:
+        abort(404)
     bucket = request.args.get("bucket") or None
     if bucket not in {key for key, *_ in monitor.BUCKETS}:
         bucket = None
@@ -180,7 +189,6 @@ def overdue() -> str:
         capped=True,
     )
     items = page.items
-    unit = session.get(Unit, unit_id) if unit_id else None
     return render_template(
         "supervise/overdue.html",
         page=page,
@@ -236,9 +244,12 @@ def assign_key_check() -> Response:
     return redirect(back)
 
 
-def _by_unit(reports: list[Obligation]) -> list[tuple[str, list[str]]]:
-    """Late monthly reports, one line per unit with the months it owes."""
-    months: dict[str, list[str]] = {}
+def _by_unit(reports: list[Obligation]) -> list[tuple[str, str, list[str]]]:
+    """Late monthly reports, one line per unit (name, code) with the months it owes."""
+    months: dict[tuple[str, str], list[str]] = {}
     for report in reports:
-        months.setdefault(report.unit.name, []).append(report.period)
-    return sorted(months.items(), key=lambda pair: (-len(pair[1]), pair[0]))
+        months.setdefault((report.unit.name, report.unit.code), []).append(report.period)
+    return sorted(
+        ((name, code, owed) for (name, code), owed in months.items()),
+        key=lambda line: (-len(line[2]), line[0]),
+    )

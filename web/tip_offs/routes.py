@@ -15,7 +15,15 @@ from forms import registry
 from web import db, errors, once
 from web.authz import allow
 from web.campaign_choice import chosen_id, records_in_progress
-from web.common import HOST, LIST_PER_PAGE, form_values, found, me, page_arg
+from web.common import (
+    HOST,
+    LIST_PER_PAGE,
+    form_values,
+    found,
+    me,
+    page_arg,
+    refreshing_choices,
+)
 from web.roles import SUPERVISOR, WORKING_ROLES
 
 bp = Blueprint("tip_offs", __name__, url_prefix="/tip-offs")
@@ -64,6 +72,8 @@ def new() -> ResponseReturnValue:
     if request.method == "GET":
         return _new_page({}, {})
     values = form_values(request.form, form)
+    if refreshing_choices():
+        return _new_page(values, {})
     errors.on_refusal(lambda error: _new_page(values, errors.field_errors(error), 422))
     submission = once.claim()
     tip_off = tip_off_intake.submit_phoned(db.session(), HOST, me(), values)

@@ -1,21 +1,42 @@
 // A choice that depends on another field (macros/forms.html: data-depends-on), such as the
 // village of the township chosen, is fetched again whenever that field changes: the page is
-// sent with none of them, a province having 25,000 villages. Without this script the form
-// still works: the villages come with the page shown again after a first submission.
+// sent with none of them, a province having 25,000 villages. Where this script cannot run
+// (no script, or a browser without fetch), the button beside the choice sends the form to be
+// shown again with the choices for what is chosen, saving nothing; here it is hidden.
 (function () {
+  if (!window.fetch || !window.URLSearchParams) { return; }
+
   function follow(select) {
     var other = select.form && select.form.elements[select.dataset.dependsOn];
     if (!other) { return; }
+    var button = select.form.querySelector('.refresh-choices[data-for="' + select.id + '"]');
+    if (button) { button.hidden = true; }
     var first = select.options[0];
+    var status = document.createElement('span');
+    status.className = 'hint';
+    status.setAttribute('aria-live', 'polite');
+    select.insertAdjacentElement('afterend', status);
     var asked = 0;  // only the answer to the latest change is shown
-    other.addEventListener('change', function () {
+
+    function settle(mine, text) {
+      if (mine !== asked) { return; }
+      select.removeAttribute('aria-busy');
+      status.textContent = text;
+    }
+
+    function load() {
       var value = other.value;
       var kept = select.value;
       var mine = ++asked;
       select.length = 1;
-      if (!value) { first.textContent = select.dataset.waiting; return; }
-      first.textContent = '正在读取……';
-      select.disabled = true;
+      if (!value) {
+        first.textContent = select.dataset.waiting;
+        settle(mine, '');
+        return;
+      }
+      first.textContent = '请选择';
+      select.setAttribute('aria-busy', 'true');
+      status.textContent = '正在读取……';
       var url = select.dataset.optionsUrl + '?' +
         new URLSearchParams([[select.dataset.dependsOn, value]]).toString();
       fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
@@ -28,14 +49,18 @@
           data.options.forEach(function (option) {
             select.add(new Option(option.label, option.value, false, option.value === kept));
           });
-          first.textContent = '请选择';
-        })
-        .catch(function () {
-          if (mine === asked) { first.textContent = '读取失败，请稍后重新选择'; }
-        })
-        .finally(function () { if (mine === asked) { select.disabled = false; } });
-    });
+          settle(mine, '');
+        }, function () {
+          settle(mine, '读取失败，请重新选择' + (other.labels && other.labels[0] ?
+            other.labels[0].textContent.replace('*', '') : ''));
+        });
+    }
+
+    other.addEventListener('change', load);
+    // A value the browser restored (going back to the page) fires no change.
+    if (other.value && select.options.length === 1) { load(); }
   }
+
   function start() {
     Array.prototype.forEach.call(document.querySelectorAll('select[data-depends-on]'), follow);
   }
