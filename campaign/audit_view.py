@@ -150,7 +150,7 @@ def _step_titles(session: Session, events: Sequence[AuditEvent]) -> dict[str, di
     ids = set()
     for e in events:
         key = e.target.removeprefix("case:")
-        if key != e.target and key.isdigit() and '"task"' in e.detail:
+        if key != e.target and key.isdecimal() and '"task"' in e.detail:
             ids.add(int(key))
     if not ids:
         return {}
@@ -275,7 +275,7 @@ def _definitions(session: Session, keys: set[str]) -> dict[str, str]:
 
 
 def _cases(session: Session, keys: set[str]) -> dict[str, str]:
-    ids = {int(k) for k in keys if k.isdigit()}
+    ids = {int(k) for k in keys if k.isdecimal()}
     found = list(session.scalars(select(Case).where(Case.id.in_(ids))))
     subjects = records.records_of(session, found)
     names = {}

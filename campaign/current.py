@@ -39,7 +39,7 @@ def chosen_campaign(session: Session, key: int | str | Campaign | None = None) -
         return key
     if key is None or key == "":
         return active_campaign(session)
-    if isinstance(key, int) or key.strip().isdigit():
+    if isinstance(key, int) or key.strip().isdecimal():
         found = session.get(Campaign, int(key))
     else:
         found = session.scalar(select(Campaign).where(Campaign.code == key.strip().upper()))

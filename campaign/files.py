@@ -222,7 +222,7 @@ def require_own_attachments(
             continue
         given = data.get(spec.name) or []
         values = given if isinstance(given, list) else [given]
-        digits = [str(v) for v in values if isinstance(v, (int, str)) and str(v).isdigit()]
+        digits = [str(v) for v in values if isinstance(v, (int, str)) and str(v).isdecimal()]
         ids = {int(v) for v in digits}
         if len(digits) != len(values) or any(i > MAX_ID for i in ids):
             refused[spec.name] = "附件编号无效"

@@ -92,7 +92,7 @@ def check(typed: HouseholdInput, *, numbers_required: bool = True) -> Clean:
     if phone and not PHONE.fullmatch(phone):
         problems["phone"] = "联系电话须为 6–20 位数字（可含连字符）"
     members_text = typed.members.strip() or "1"
-    members = int(members_text) if members_text.isdigit() else 0
+    members = int(members_text) if members_text.isdecimal() else 0
     if not 1 <= members <= MAX_MEMBERS:
         problems["members"] = f"家庭人口须为 1 至 {MAX_MEMBERS} 之间的整数"
     household_type = typed.household_type.strip()

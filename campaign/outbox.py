@@ -58,9 +58,9 @@ def retry_from_env(environ: Mapping[str, str] | None = None) -> Retry:
     env = os.environ if environ is None else environ
     attempts = env.get("YKT_DELIVERY_ATTEMPTS", "5").strip()
     first = env.get("YKT_DELIVERY_RETRY_SECONDS", "60").strip()
-    if not attempts.isdigit() or not 1 <= int(attempts) <= 50:
+    if not attempts.isdecimal() or not 1 <= int(attempts) <= 50:
         raise InvalidInput(f"YKT_DELIVERY_ATTEMPTS 须为 1 至 50 的整数：{attempts!r}")
-    if not first.isdigit() or not 1 <= int(first) <= 86400:
+    if not first.isdecimal() or not 1 <= int(first) <= 86400:
         raise InvalidInput(f"YKT_DELIVERY_RETRY_SECONDS 须为 1 至 86400 的整数：{first!r}")
     return Retry(int(attempts), timedelta(seconds=int(first)))
 

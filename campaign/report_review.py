@@ -235,7 +235,7 @@ def _values(
     for spec in form.fields:
         value = data.get(spec.name)
         if spec.type == "files":
-            ids = [int(v) for v in value or [] if str(v).isdigit()]
+            ids = [int(v) for v in value or [] if str(v).isdecimal()]
             attached = [own[i] for i in ids if i in own]
             shown.append(FiledValue(spec.label, "" if attached else "（无）", attached))
         elif spec.choices:

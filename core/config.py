@@ -65,7 +65,7 @@ def _token_days(value: str) -> int:
     if not value.strip():
         return DEFAULT_TOKEN_DAYS
     days = value.strip()
-    if not days.isdigit() or not 1 <= int(days) <= MAX_TOKEN_DAYS:
+    if not days.isdecimal() or not 1 <= int(days) <= MAX_TOKEN_DAYS:
         raise InvalidInput(f"YKT_TOKEN_DAYS 须为 1 至 {MAX_TOKEN_DAYS} 的整数：{value!r}")
     return int(days)
 

@@ -103,7 +103,7 @@ def choose() -> ResponseReturnValue:
     store = db.session()
     wanted = request.form.get("campaign", "")
     offered = {c.id: c for c in current.started_campaigns(store)}
-    picked = int(wanted) if wanted.isdigit() and int(wanted) in offered else None
+    picked = int(wanted) if wanted.isdecimal() and int(wanted) in offered else None
     if picked is None or offered[picked].active:
         session.pop(_SLOT, None)
     else:

@@ -165,7 +165,7 @@ def normalise_id(text: str) -> str:
 
 def id_problem(number: str) -> str | None:
     """Why a normalised 身份证号 is not one (None when it is)."""
-    if len(number) != 18 or not number[:17].isdigit() or number[17] not in "0123456789X":
+    if len(number) != 18 or not _ascii_digits(number[:17]) or number[17] not in "0123456789X":
         return "须为 18 位（末位可为 X）"
     if birth_date(number) is None:
         return "出生日期无效"
@@ -193,6 +193,11 @@ def normalise_card(text: str) -> str:
 
 
 def card_problem(number: str) -> str | None:
-    if not number.isdigit() or not 8 <= len(number) <= 32:
+    if not _ascii_digits(number) or not 8 <= len(number) <= 32:
         return "须为 8 至 32 位数字"
     return None
+
+
+def _ascii_digits(text: str) -> bool:
+    """0–9 only: str.isdigit admits "²" and other digits int() refuses or reads otherwise."""
+    return text.isascii() and text.isdigit()

@@ -160,7 +160,7 @@ def typed_params(texts: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, text in texts.items():
         shown = text.strip()
-        values[name] = int(shown) if shown.lstrip("-").isdigit() and len(shown) < 12 else shown
+        values[name] = int(shown) if shown.lstrip("-").isdecimal() and len(shown) < 12 else shown
     return values
 
 

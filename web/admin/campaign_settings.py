@@ -120,7 +120,7 @@ def update_deadline(code: str, deadline: str) -> Response:
     typed = typed_form(("name", "day_of_month", "due_on"))
     errors.on_refusal(_again(campaign, f"deadline-{deadline}", typed))
     day = typed["day_of_month"]
-    if day and not day.isdigit():
+    if day and not day.isdecimal():
         raise InvalidInput("每月报送日须为整数", fields={"day_of_month": "须为整数"})
     saved = campaigns.update_deadline(
         db.session(),
@@ -141,7 +141,7 @@ def create_campaign() -> Response:
     previous = _chosen(typed["previous"] or None)
     errors.on_refusal(_again(previous, "new-campaign", typed))
     year = typed["year"]
-    if not year.isdigit():
+    if not year.isdecimal():
         raise InvalidInput("年度须为四位数字", fields={"year": "须为年份"})
     made = campaigns.create_from(
         db.session(),

@@ -133,7 +133,7 @@ def set_population(code: str) -> Response:
 
     errors.on_refusal(again)
     text = typed.replace(",", "")
-    if text and not text.isdigit():
+    if text and not text.isdecimal():
         raise InvalidInput("总人口数须为整数")
     unit = org.set_population(db.session(), code, int(text) if text else None, actor=me())
     now = f"{unit.population:,}" if unit.population is not None else "未填写"

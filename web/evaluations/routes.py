@@ -84,7 +84,7 @@ def request_visit() -> Response:
     back = url_for("evaluations.index") + "#waiting"
     errors.on_refusal(errors.back_to(back, "未安排回访："))
     problem_id = request.form.get("problem", "")
-    if not problem_id.isdigit():
+    if not problem_id.isdecimal():
         abort(400)
     submission = once.claim()
     evaluation = evaluations.request_visit(

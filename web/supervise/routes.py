@@ -214,7 +214,7 @@ def urge() -> Response:
     errors.on_refusal(errors.back_to(back, "未催办："))
     only = form.get("only", "").strip()
     chosen = [only] if only else form.getlist("items")
-    ids = [int(value) for value in chosen if value.isdigit()]
+    ids = [int(value) for value in chosen if value.isdecimal()]
     if len(ids) != len(chosen):
         raise MalformedRequest("所选事项无效")
     done = urging.urge(db.session(), me(), ids, form.get("note", ""))

@@ -309,7 +309,7 @@ def reassign(item_id: int) -> Response:
         HOST,
         me(),
         item.id,
-        int(person) if person.isdigit() else 0,
+        int(person) if person.isdecimal() else 0,
         request.form.get("reason", ""),
     )
     flash(f"“{done.title}”已转派", "success")
