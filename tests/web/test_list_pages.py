@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign.models import Inspection, TipOff, VillageVisit
-from tests.web_helpers import form_tokens
+from tests.web_helpers import csrf_token, form_tokens
 
 Client = Callable[[str], FlaskClient]
 pytestmark = pytest.mark.usefixtures("june_2022")
@@ -126,3 +126,26 @@ def test_a_bad_page_number_is_refused_in_words(as_user: Client, user: str, path:
     beyond = client.get(joined.replace("page=0", "page=50").replace("page=x", "page=50"))
     assert beyond.status_code == 200 and "共 0" in beyond.get_data(as_text=True)
     assert "没有第 50 页，回到第 1 页" in beyond.get_data(as_text=True)
+
+
+def test_a_visit_arranged_from_a_later_page_returns_to_the_lists_as_shown(
+    as_user: Client,
+) -> None:
+    office = as_user("ldxz_ban")
+    tokens = {"csrf_token": csrf_token(office, "/evaluations")}  # no problem waits here
+    shown = {"status": "done", "money": "arrived", "page": "2", "waiting_page": "3"}
+    answer = office.post(
+        "/evaluations/request",
+        data={**tokens, "problem": "999999", "method": "visit", "due_on": "2022-07-01", **shown},
+    )
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == (
+        "/evaluations?status=done&money=arrived&page=2&waiting_page=3#waiting"
+    )
+    forged = office.post(
+        "/evaluations/request",
+        data={**tokens, "problem": "1", "status": "x<y"},
+    )
+    assert forged.headers["Location"] == "/evaluations#waiting"
+    bad = office.post("/evaluations/request", data={**tokens, "problem": "1", "page": "²"})
+    assert bad.status_code == 400

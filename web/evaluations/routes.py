@@ -81,7 +81,19 @@ def index() -> str:
 @bp.post("/request")
 @allow(SUPERVISOR)
 def request_visit() -> Response:
-    back = url_for("evaluations.index") + "#waiting"
+    form = request.form
+    # Back to the lists as they were shown: their filters and both pages, checked first.
+    shown = {
+        "status": form.get("status", "") if form.get("status", "") in _STATES else "",
+        "satisfaction": form.get("satisfaction", "")
+        if form.get("satisfaction", "") in SATISFACTION
+        else "",
+        "money": form.get("money", "") if form.get("money", "") in MONEY else "",
+        "page": paging.page_number(form.get("page")),
+        "waiting_page": paging.page_number(form.get("waiting_page")),
+    }
+    kept = {k: v for k, v in shown.items() if v and v != 1}
+    back = url_for("evaluations.index", **kept, _anchor="waiting")
     errors.on_refusal(errors.back_to(back, "未安排回访："))
     problem_id = request.form.get("problem", "")
     if not problem_id.isdecimal():
