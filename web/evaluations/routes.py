@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
@@ -83,16 +85,14 @@ def index() -> str:
 def request_visit() -> Response:
     form = request.form
     # Back to the lists as they were shown: their filters and both pages, checked first.
-    shown = {
-        "status": form.get("status", "") if form.get("status", "") in _STATES else "",
-        "satisfaction": form.get("satisfaction", "")
-        if form.get("satisfaction", "") in SATISFACTION
-        else "",
-        "money": form.get("money", "") if form.get("money", "") in MONEY else "",
-        "page": paging.page_number(form.get("page")),
-        "waiting_page": paging.page_number(form.get("waiting_page")),
+    kept: dict[str, Any] = {
+        name: form.get(name, "")
+        for name, allowed in (("status", _STATES), ("satisfaction", SATISFACTION), ("money", MONEY))
+        if form.get(name, "") in allowed
     }
-    kept = {k: v for k, v in shown.items() if v and v != 1}
+    for name in ("page", "waiting_page"):
+        if (number := paging.page_number(form.get(name))) > 1:
+            kept[name] = number
     back = url_for("evaluations.index", **kept, _anchor="waiting")
     errors.on_refusal(errors.back_to(back, "未安排回访："))
     problem_id = request.form.get("problem", "")
