@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import abort, current_app, request
 from flask_login import current_user
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
 
 from campaign.models import User
 from campaign.workflow_host import CampaignHost
@@ -48,6 +51,18 @@ REFRESH_CHOICES = "refresh_choices"
 def refreshing_choices() -> bool:
     """Whether the form was sent to list a dependent field's choices, not to be saved."""
     return bool(request.form.get(REFRESH_CHOICES))
+
+
+def working_page(session: Session, query: Select[Any], argument: str = "page") -> paging.Page[Any]:
+    """The page of a working list asked for (?page=, or another argument for a second list
+    on one page): LIST_PER_PAGE rows, counted up to a bound (core.paging)."""
+    number = paging.page_number(request.args.get(argument))
+    return paging.fetch(session, query, number, LIST_PER_PAGE, capped=True)
+
+
+def working_list_page(rows: Sequence[T]) -> paging.Page[T]:
+    """The page asked for of a list made in full, LIST_PER_PAGE rows."""
+    return paging.of_list(rows, page_arg(), LIST_PER_PAGE)
 
 
 def parse_date(value: str, message: str) -> date:

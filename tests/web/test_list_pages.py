@@ -22,8 +22,7 @@ PER_PAGE = 2
 
 @pytest.fixture(autouse=True)
 def two_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
-    for blueprint in ("tip_offs", "inspections", "accountability", "evaluations", "spot_checks"):
-        monkeypatch.setattr(f"web.{blueprint}.routes.LIST_PER_PAGE", PER_PAGE)
+    monkeypatch.setattr("web.common.LIST_PER_PAGE", PER_PAGE)
 
 
 def _links(page: str, pattern: str) -> list[int]:

@@ -49,7 +49,7 @@ def _overdue(session: Session, deadlines: list[str]) -> list[WorkItem]:
 
 @pytest.fixture
 def three_overdue(db_session: Session, monkeypatch: pytest.MonkeyPatch) -> list[WorkItem]:
-    monkeypatch.setattr("web.supervise.routes.LIST_PER_PAGE", 2)
+    monkeypatch.setattr("web.common.LIST_PER_PAGE", 2)
     items = _overdue(db_session, ["2022-07-10", "2022-07-01", "2022-07-05"])
     clock.freeze(datetime(2022, 7, 20, 2, 0, tzinfo=UTC))
     return items

@@ -24,7 +24,7 @@ TOWNSHIPS = 6  # of the demo district
 @pytest.fixture(autouse=True)
 def short_tables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("web.supervise.routes.DASHBOARD_ROWS", 2)
-    monkeypatch.setattr("web.supervise.routes.LIST_PER_PAGE", 4)
+    monkeypatch.setattr("web.common.LIST_PER_PAGE", 4)
 
 
 def _weak_section(page: str) -> str:

@@ -9,14 +9,13 @@ from sqlalchemy import select
 from campaign import accountability, choices, report_overview, submissions
 from campaign.models import Accountability
 from campaign.models.accountability import ACCOUNTABILITY_STATUS_LABELS
-from core import paging
 from engine.host import CaseContext
 from engine.models import WorkItem
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
 from web.campaign_choice import chosen_id, records_in_progress
-from web.common import HOST, LIST_PER_PAGE, form_values, found, me, page_arg
+from web.common import HOST, form_values, found, me, working_page
 from web.roles import SUPERVISOR, WORKING_ROLES
 
 bp = Blueprint("accountability", __name__, url_prefix="/accountability")
@@ -27,12 +26,9 @@ bp = Blueprint("accountability", __name__, url_prefix="/accountability")
 def index() -> str:
     status = request.args.get("status", "")
     status = status if status in ACCOUNTABILITY_STATUS_LABELS else ""
-    page = paging.fetch(
+    page = working_page(
         db.session(),
         accountability.listed_query(db.session(), me(), status, campaign_id=chosen_id()),
-        page_arg(),
-        LIST_PER_PAGE,
-        capped=True,
     )
     return render_template(
         "accountability/index.html",

@@ -13,7 +13,7 @@ from forms import registry
 from web import db, errors, once
 from web.authz import allow
 from web.campaign_choice import chosen_id
-from web.common import HOST, LIST_PER_PAGE, found, me, page_arg
+from web.common import HOST, found, me, working_page
 from web.roles import SUPERVISOR, WORKING_ROLES
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
@@ -33,7 +33,7 @@ def index() -> str:
     satisfaction = satisfaction if satisfaction in SATISFACTION else ""
     money = args.get("money", "") if args.get("money", "") in MONEY else ""
     office = evaluations.requests_visits(me())
-    page = paging.fetch(
+    page = working_page(
         session,
         evaluations.listed_query(
             session,
@@ -43,17 +43,12 @@ def index() -> str:
             money=money,
             campaign_id=chosen_id(),
         ),
-        page_arg(),
-        LIST_PER_PAGE,
-        capped=True,
     )
     waiting = (
-        paging.fetch(
+        working_page(
             session,
             evaluations.closed_without_evaluation_query(session, campaign_id=chosen_id()),
-            paging.page_number(args.get("waiting_page")),
-            LIST_PER_PAGE,
-            capped=True,
+            "waiting_page",
         )
         if office
         else None

@@ -8,13 +8,12 @@ from sqlalchemy import select
 
 from campaign import inspections, submissions
 from campaign.models import Inspection
-from core import paging
 from engine.models import WorkItem
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
 from web.campaign_choice import chosen_id, records_in_progress
-from web.common import HOST, LIST_PER_PAGE, form_values, found, me, page_arg
+from web.common import HOST, form_values, found, me, working_page
 from web.roles import SUPERVISOR
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
@@ -23,12 +22,9 @@ bp = Blueprint("inspections", __name__, url_prefix="/inspections")
 @bp.get("")
 @allow(SUPERVISOR)
 def index() -> str:
-    page = paging.fetch(
+    page = working_page(
         db.session(),
         inspections.listed_query(db.session(), chosen_id()),
-        page_arg(),
-        LIST_PER_PAGE,
-        capped=True,
     )
     return render_template(
         "inspections/index.html",

@@ -21,14 +21,13 @@ from campaign import (
 )
 from campaign.models import Obligation, Unit
 from campaign.models.accounts import Role
-from core import paging
 from core.errors import NotAllowed
 from engine.host import CaseContext
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
 from web.campaign_choice import chosen, chosen_id
-from web.common import HOST, LIST_PER_PAGE, form_values, found, me, page_arg
+from web.common import HOST, form_values, found, me, working_page
 from web.roles import WORKING_ROLES
 
 bp = Blueprint("spot_checks", __name__)
@@ -242,12 +241,9 @@ def _visits_page(
         "spot_checks/visits.html",
         township=township,
         townships=village_visits.townships_of(session, me()),
-        visits=paging.fetch(
+        visits=working_page(
             session,
             village_visits.visits_of(session, township, campaign_id=chosen_id()),
-            page_arg(),
-            LIST_PER_PAGE,
-            capped=True,
         ),
         coverage=coverage,
         form=form,

@@ -28,12 +28,11 @@ from campaign.models import KeyCheck, Obligation, Unit
 from campaign.models.accountability import ACCOUNTABILITY_STATUS_LABELS
 from campaign.models.evaluations import MONEY, SATISFACTION
 from campaign.models.org import UnitKind
-from core import paging
 from core.errors import MalformedRequest
 from web import db, errors
 from web.authz import allow
 from web.campaign_choice import chosen, chosen_id
-from web.common import HOST, LIST_PER_PAGE, me, page_arg
+from web.common import HOST, me, working_list_page, working_page
 from web.roles import SUPERVISOR
 
 bp = Blueprint("supervise", __name__, url_prefix="/supervise")
@@ -156,7 +155,7 @@ def full_list(view: str) -> str:
     if search:
         wanted = search.upper()  # codes are kept in capitals; names have no case
         rows = [row for row in rows if wanted in shown_list.name(row).upper()]
-    page = paging.of_list(rows, page_arg(), LIST_PER_PAGE)
+    page = working_list_page(rows)
     args: dict[str, Any] = {"view": view} | ({"q": search} if search else {})
     return render_template(
         "supervise/list.html",
@@ -181,12 +180,9 @@ def overdue() -> str:
     bucket = request.args.get("bucket") or None
     if bucket not in {key for key, *_ in monitor.BUCKETS}:
         bucket = None
-    page = paging.fetch(
+    page = working_page(
         session,
         monitor.overdue_query(session, unit_id, bucket, campaign_id=chosen_id()),
-        page_arg(),
-        LIST_PER_PAGE,
-        capped=True,
     )
     items = page.items
     return render_template(

@@ -9,21 +9,12 @@ from campaign import choices, submissions, tip_off_intake, tip_offs
 from campaign.masking import mask_text
 from campaign.models import TipOff
 from campaign.models.tip_offs import TIP_OFF_STATUS_LABELS
-from core import paging
 from engine.host import CaseContext
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
 from web.campaign_choice import chosen_id, records_in_progress
-from web.common import (
-    HOST,
-    LIST_PER_PAGE,
-    form_values,
-    found,
-    me,
-    page_arg,
-    refreshing_choices,
-)
+from web.common import HOST, form_values, found, me, refreshing_choices, working_page
 from web.roles import SUPERVISOR, WORKING_ROLES
 
 bp = Blueprint("tip_offs", __name__, url_prefix="/tip-offs")
@@ -43,12 +34,9 @@ def _visible(tip_off_id: int) -> TipOff:
 def index() -> str:
     status = request.args.get("status", "")
     status = status if status in TIP_OFF_STATUS_LABELS else ""
-    page = paging.fetch(
+    page = working_page(
         db.session(),
         tip_offs.listed_query(db.session(), me(), status, campaign_id=chosen_id()),
-        page_arg(),
-        LIST_PER_PAGE,
-        capped=True,
     )
     return render_template(
         "tip_offs/index.html",
