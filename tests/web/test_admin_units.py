@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -75,20 +76,15 @@ def test_a_refused_new_unit_keeps_what_was_typed(app: Flask) -> None:
     assert 'value="重复的镇"' in page and 'value="township" selected' in page
 
 
+Client = Callable[[str], FlaskClient]
 ROW_NAME = re.compile(r'<td class="name" style="--depth: \d+">([^<]+)')
 
 
-def _admin(app: Flask) -> FlaskClient:
-    admin = app.test_client()
-    assert login(admin, "admin", DEMO_PASSWORD).status_code == 302
-    return admin
-
-
 def test_the_tree_is_shown_a_page_at_a_time_in_tree_order(
-    db_session: Session, app: Flask, monkeypatch: pytest.MonkeyPatch
+    db_session: Session, as_user: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("web.admin.units.UNITS_PER_PAGE", 10)
-    admin = _admin(app)
+    admin = as_user("admin")
     every = [unit.name for unit in org.all_units(db_session)]
     shown: list[str] = []
     for number in range(1, -(-len(every) // 10) + 1):
@@ -101,8 +97,8 @@ def test_the_tree_is_shown_a_page_at_a_time_in_tree_order(
     assert ROW_NAME.findall(admin.get("/admin/units?page=999").get_data(as_text=True)) == []
 
 
-def test_units_are_found_by_name_or_code_and_kind(db_session: Session, app: Flask) -> None:
-    admin = _admin(app)
+def test_units_are_found_by_name_or_code_and_kind(db_session: Session, as_user: Client) -> None:
+    admin = as_user("admin")
     found = admin.get("/admin/units?q=青山").get_data(as_text=True)
     names = ROW_NAME.findall(found)
     assert "青山镇" in names and all("青山" in name for name in names)
@@ -123,8 +119,10 @@ def test_units_are_found_by_name_or_code_and_kind(db_session: Session, app: Flas
     assert admin.get("/admin/units?q=" + "镇" * 300).status_code == 200
 
 
-def test_a_population_saved_from_a_search_returns_to_it(db_session: Session, app: Flask) -> None:
-    admin = _admin(app)
+def test_a_population_saved_from_a_search_returns_to_it(
+    db_session: Session, as_user: Client
+) -> None:
+    admin = as_user("admin")
     listed = admin.get("/admin/units?q=青山&kind=township").get_data(as_text=True)
     assert '<input type="hidden" name="list_q" value="青山">' in listed
     assert '<input type="hidden" name="list_kind" value="township">' in listed
@@ -156,9 +154,9 @@ def test_a_population_saved_from_a_search_returns_to_it(db_session: Session, app
 
 
 def test_a_new_unit_keeps_its_own_kind_when_made_from_a_filtered_list(
-    db_session: Session, app: Flask
+    db_session: Session, as_user: Client
 ) -> None:
-    admin = _admin(app)
+    admin = as_user("admin")
     token = csrf_token(admin, "/admin/units?kind=township")
     made = admin.post(
         "/admin/units",
@@ -176,8 +174,8 @@ def test_a_new_unit_keeps_its_own_kind_when_made_from_a_filtered_list(
     assert unit.kind == "village" and unit.parent is not None and unit.parent.code == "QSZ"
 
 
-def test_a_new_unit_goes_below_any_unit_but_a_village(app: Flask) -> None:
-    page = _admin(app).get("/admin/units").get_data(as_text=True)
+def test_a_new_unit_goes_below_any_unit_but_a_village(as_user: Client) -> None:
+    page = as_user("admin").get("/admin/units").get_data(as_text=True)
     parents = page[page.index('<select name="parent">') :]
     parents = parents[: parents.index("</select>")]
     assert 'value="QSZ"' in parents and 'value="QSZ01"' not in parents

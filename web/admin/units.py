@@ -46,6 +46,11 @@ def _listing(args: MultiDict[str, str], prefix: str = "") -> dict[str, Any]:
     }
 
 
+def _kept(listing: dict[str, Any]) -> dict[str, Any]:
+    """A listing as the page's address gives it: what is set, the first page left out."""
+    return {k: v for k, v in listing.items() if v and (k != "page" or v > 1)}
+
+
 def _page(
     listing: dict[str, Any],
     new_unit: dict[str, str] | None = None,
@@ -76,8 +81,7 @@ def _page(
         # Where the units' forms return to: this page of this search, or the one given.
         back={
             RETURN_PREFIX + k: v
-            for k, v in (returns_to or (args | {"page": page.number})).items()
-            if v and (k != "page" or v > 1)
+            for k, v in _kept(returns_to or (args | {"page": page.number})).items()
         },
         kinds=UNIT_KIND_LABELS,
         # A new unit goes below any unit but a village.
@@ -93,8 +97,7 @@ def _page(
 def _done(message: str, listing: dict[str, Any]) -> Response:
     """Back to the page and search the form was sent from."""
     flash(message, "success")
-    back = {k: v for k, v in listing.items() if v and (k != "page" or v > 1)}
-    return redirect(url_for("admin.units", **back))
+    return redirect(url_for("admin.units", **_kept(listing)))
 
 
 @bp.post("/units")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -21,17 +22,22 @@ bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
 _STATES = {**EVALUATION_STATUS_LABELS, "overdue": "逾期未回访"}
 
 
+def _filters(values: Mapping[str, str]) -> dict[str, str]:
+    """The drill-down's filters asked for, each one it knows or none."""
+    known = {"status": _STATES, "satisfaction": SATISFACTION, "money": MONEY}
+    return {
+        name: v if (v := values.get(name, "")) in allowed else "" for name, allowed in known.items()
+    }
+
+
 @bp.get("")
 @allow(*WORKING_ROLES)
 def index() -> str:
     """The figures' drill-down: by state, satisfaction and money; the office also sees the
     closed problems not yet evaluated, to send them for a visit."""
     session = db.session()
-    args = request.args
-    status = args.get("status", "") if args.get("status", "") in _STATES else ""
-    satisfaction = args.get("satisfaction", "")
-    satisfaction = satisfaction if satisfaction in SATISFACTION else ""
-    money = args.get("money", "") if args.get("money", "") in MONEY else ""
+    shown = _filters(request.args)
+    status, satisfaction, money = shown["status"], shown["satisfaction"], shown["money"]
     office = evaluations.requests_visits(me())
     page = working_page(
         session,
@@ -53,7 +59,6 @@ def index() -> str:
         if office
         else None
     )
-    shown = {"status": status, "satisfaction": satisfaction, "money": money}
     return render_template(
         "evaluations/index.html",
         rows=page.items,
@@ -80,11 +85,7 @@ def index() -> str:
 def request_visit() -> Response:
     form = request.form
     # Back to the lists as they were shown: their filters and both pages, checked first.
-    kept: dict[str, Any] = {
-        name: form.get(name, "")
-        for name, allowed in (("status", _STATES), ("satisfaction", SATISFACTION), ("money", MONEY))
-        if form.get(name, "") in allowed
-    }
+    kept: dict[str, Any] = {name: value for name, value in _filters(form).items() if value}
     for name in ("page", "waiting_page"):
         if (number := paging.page_number(form.get(name))) > 1:
             kept[name] = number
