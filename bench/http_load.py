@@ -69,10 +69,14 @@ class Window:
         self.stop = threading.Event()
         self.tally = Tally()
 
-    def record(self, kind: str, status: int, ms: float, detail: str) -> None:
+    def is_open(self) -> bool:
         with self.lock:
-            if not self.open:
-                return
+            return self.open
+
+    def record(self, kind: str, status: int, ms: float, detail: str, *, started_open: bool) -> None:
+        if not started_open:
+            return
+        with self.lock:
             self.tally.statuses[(kind, status)] += 1
             self.tally.latencies[kind].append(ms)
             if kind == "complete" and status == 200:
@@ -112,6 +116,7 @@ class Client:
         if body is not None:
             payload = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
+        started_open = self.window.is_open()
         began = time.perf_counter()
         try:
             if self.connection is None:
@@ -124,7 +129,9 @@ class Client:
                 self.close()
         except (OSError, http.client.HTTPException) as error:
             self.close()
-            self.window.record(kind, CONNECTION_FAILED, _ms(began), repr(error))
+            self.window.record(
+                kind, CONNECTION_FAILED, _ms(began), repr(error), started_open=started_open
+            )
             return CONNECTION_FAILED, None
         elapsed = _ms(began)
         try:
@@ -132,7 +139,8 @@ class Client:
         except ValueError:
             body = None
         detail = body.get("error") if isinstance(body, dict) else None
-        self.window.record(kind, status, elapsed, detail or raw.decode("utf-8", "replace"))
+        text = detail or raw.decode("utf-8", "replace")
+        self.window.record(kind, status, elapsed, text, started_open=started_open)
         return status, body
 
     def close(self) -> None:
@@ -212,14 +220,15 @@ def run_users(
         threading.Thread(target=work, args=(user, window, index), daemon=True)
         for index, user in enumerate(users)
     ]
+    began = 0.0
+    if warmup <= 0:
+        # No warm-up: the window is open before the first request can start, so none is lost.
+        began = _open_window(window, on_window)
     for thread in threads:
         thread.start()
-    _wait(threads, warmup)
-    with window.lock:
-        window.open = True
-    if on_window is not None:
-        on_window(True)
-    began = time.monotonic()
+    if warmup > 0:
+        _wait(threads, warmup)
+        began = _open_window(window, on_window)
     _wait(threads, duration)
     with window.lock:
         window.open = False
@@ -231,6 +240,15 @@ def run_users(
     for thread in threads:
         thread.join(timeout=TIMEOUT + 5)
     return LoadRun(window.tally, seconds, done_early)
+
+
+def _open_window(window: Window, on_window: Any) -> float:
+    """Open the window; the moment it opened."""
+    if on_window is not None:
+        on_window(True)
+    with window.lock:
+        window.open = True
+    return time.monotonic()
 
 
 def _wait(threads: list[threading.Thread], seconds: float) -> None:

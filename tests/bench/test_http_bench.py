@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from bench import http_bench, http_report
-from bench.http_load import User, percentile, run_users
+from bench.http_load import Client, User, Window, percentile, run_users
 from tests.databases import backend_name, server_url
 
 
@@ -135,6 +135,48 @@ def test_statuses_are_counted_as_answered_and_a_500_fails_the_run() -> None:
     report = http_report.summary(http_bench.Options(), [measurement])
     assert report["failed"] is True
     assert http_report.lines(report)[-1].startswith("FAILED")
+
+
+class GatedStub(Stub):
+    """The stub holding each answer until `gate` is set; `arrived` tells that one is waiting."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived = threading.Event()
+        self.gate = threading.Event()
+
+    def answer(self, method: str, path: str) -> tuple[int, object]:
+        self.arrived.set()
+        assert self.gate.wait(10)
+        return super().answer(method, path)
+
+
+def _set_window(window: Window, open_: bool) -> None:
+    with window.lock:
+        window.open = open_
+
+
+def test_a_request_counts_by_when_it_started_not_when_it_was_answered() -> None:
+    stub = GatedStub()
+    window = Window()
+    with stub_server(stub) as url:
+        client = Client(User("u", "QSZ", "ykt_x", url), window)
+
+        def one_list_while(change_window: bool) -> None:
+            stub.arrived.clear()
+            stub.gate.clear()
+            caller = threading.Thread(target=client.call, args=("list", "GET", "/tasks?tab=open"))
+            caller.start()
+            assert stub.arrived.wait(10)
+            _set_window(window, change_window)
+            stub.gate.set()
+            caller.join(10)
+
+        one_list_while(change_window=True)  # started before the window, answered inside it
+        assert window.tally.requests == 0
+        one_list_while(change_window=False)  # started inside, answered after it closed
+        client.close()
+    assert window.tally.statuses == Counter({("list", 200): 1})
 
 
 def test_nearest_rank_percentiles() -> None:
