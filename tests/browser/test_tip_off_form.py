@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.browser.conftest import DEMO_PASSWORD
 from tests.browser.test_accessibility import axe_violations, describe
@@ -118,6 +118,36 @@ def test_the_village_list_follows_the_township_chosen(live_server: str, phone: P
     phone.locator("#f-township").select_option(value="")
     expect(village.locator("option")).to_have_count(1)
     expect(village.locator("option").first).to_have_text("请先选择乡镇")
+
+
+def test_a_failed_village_list_is_read_again_without_choosing_the_township_again(
+    live_server: str, phone: Page
+) -> None:
+    answers = {"failed": 0}
+
+    def first_fails(route: Route) -> None:
+        if answers["failed"]:
+            route.continue_()
+        else:
+            answers["failed"] += 1
+            route.fulfill(status=503, body="")
+
+    phone.route("**/public/choices/**", first_fails)
+    phone.goto(live_server + "/public/report")
+    village = phone.locator("#f-village")
+    retry = phone.get_by_role("button", name="重新读取村（社区）")
+    expect(retry).to_be_hidden()
+    phone.locator("#f-township").select_option(label="青山镇")
+    expect(phone.get_by_text("读取村（社区）失败")).to_be_visible()
+    expect(village.locator("option")).to_have_count(1)
+    expect(village).not_to_have_attribute("aria-busy", "true")
+    _fits(phone, "tip_off_village_failed")
+    retry.click()
+    expect(village.locator("option", has_text="青山镇 · ").first).to_be_attached()
+    expect(retry).to_be_hidden()
+    expect(phone.get_by_text("读取村（社区）失败")).to_have_count(0)
+    village.select_option(label="青山镇 · 青山村")
+    assert answers["failed"] == 1
 
 
 def test_without_scripts_the_button_lists_the_villages(live_server: str, browser: Browser) -> None:

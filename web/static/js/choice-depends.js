@@ -16,12 +16,21 @@
     status.className = 'hint';
     status.setAttribute('aria-live', 'polite');
     select.insertAdjacentElement('afterend', status);
+    // Offered when a load failed (a dropped connection): the same township again without
+    // choosing it a second time.
+    var retry = document.createElement('button');
+    retry.type = 'button';
+    retry.className = 'small choice-retry';
+    retry.textContent = '重新读取' + select.dataset.label;
+    retry.hidden = true;
+    status.insertAdjacentElement('afterend', retry);
     var asked = 0;  // only the answer to the latest change is shown
 
-    function settle(mine, text) {
+    function settle(mine, text, failed) {
       if (mine !== asked) { return; }
       select.removeAttribute('aria-busy');
       status.textContent = text;
+      retry.hidden = !failed;
     }
 
     function load() {
@@ -29,9 +38,10 @@
       var kept = select.value;
       var mine = ++asked;
       select.length = 1;
+      retry.hidden = true;
       if (!value) {
         first.textContent = select.dataset.waiting;
-        settle(mine, '');
+        settle(mine, '', false);
         return;
       }
       first.textContent = '请选择';
@@ -49,14 +59,14 @@
           data.options.forEach(function (option) {
             select.add(new Option(option.label, option.value, false, option.value === kept));
           });
-          settle(mine, '');
+          settle(mine, '', false);
         }, function () {
-          settle(mine, '读取失败，请重新选择' + (other.labels && other.labels[0] ?
-            other.labels[0].textContent.replace('*', '') : ''));
+          settle(mine, '读取' + select.dataset.label + '失败', true);
         });
     }
 
     other.addEventListener('change', load);
+    retry.addEventListener('click', load);
     // A value the browser restored (going back to the page) fires no change.
     if (other.value && select.options.length === 1) { load(); }
   }
