@@ -101,6 +101,7 @@ def test_a_check_assigned_from_the_whole_table_returns_to_its_page(
     listed = "/supervise/list/weak?q=%E9%9D%92%E5%B1%B1"  # 青山
     page = office.get(listed).get_data(as_text=True)
     assert f'<input type="hidden" name="back" value="{listed}">' in page
+    assert 'value="JCZB1"' in page  # the teams a check may go to
     token = csrf_token(office, listed)
     form = {"csrf_token": token, "township": "QSZ", "team": "JCZB1", "reason": "零报送"}
     answer = office.post("/supervise/key-checks", data={**form, "back": listed})

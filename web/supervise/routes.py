@@ -86,8 +86,16 @@ FULL_LISTS = {
 }
 
 
-def _table_context(session: Session) -> dict[str, Any]:
-    """What the tables' rows need beside themselves (the teams a check may go to...)."""
+def _table_context(session: Session, *, with_checks: bool = True) -> dict[str, Any]:
+    """What the tables' rows need beside themselves: the teams a check may go to and the
+    checks assigned, for the weak townships' table alone (`with_checks`)."""
+    common = {
+        "buckets": monitor.BUCKETS,
+        "monthly_day": campaigns.monthly_report_day(session),
+        "dashboard_rows": DASHBOARD_ROWS,
+    }
+    if not with_checks:
+        return common | {"teams": [], "checks": {}}
     teams = list(
         session.scalars(
             select(Unit).where(Unit.kind == UnitKind.INSPECTION_TEAM.value).order_by(Unit.code)
@@ -101,13 +109,7 @@ def _table_context(session: Session) -> dict[str, Any]:
             .options(selectinload(KeyCheck.team))
         )
     }
-    return {
-        "buckets": monitor.BUCKETS,
-        "monthly_day": campaigns.monthly_report_day(session),
-        "teams": teams,
-        "checks": checks,
-        "dashboard_rows": DASHBOARD_ROWS,
-    }
+    return common | {"teams": teams, "checks": checks}
 
 
 @bp.get("/")
@@ -159,7 +161,7 @@ def full_list(view: str) -> str:
     args: dict[str, Any] = {"view": view} | ({"q": search} if search else {})
     return render_template(
         "supervise/list.html",
-        **_table_context(session),
+        **_table_context(session, with_checks=view == "weak"),
         shown_list=shown_list,
         page=page,
         search=search,
