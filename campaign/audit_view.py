@@ -17,6 +17,7 @@ from campaign import audit_values, records
 from campaign.audit import ACTION_LABELS
 from campaign.models import AuditEvent, Campaign, Unit, User
 from campaign.models.accounts import ROLE_LABELS
+from core.numbers import row_id
 from engine.models import Case, ProcessDefinition, WorkItem
 
 # What each kind of object is called; the part after the colon is its key.
@@ -275,7 +276,7 @@ def _definitions(session: Session, keys: set[str]) -> dict[str, str]:
 
 
 def _cases(session: Session, keys: set[str]) -> dict[str, str]:
-    ids = {int(k) for k in keys if k.isdecimal()}
+    ids = {case_id for k in keys if (case_id := row_id(k)) is not None}
     found = list(session.scalars(select(Case).where(Case.id.in_(ids))))
     subjects = records.records_of(session, found)
     names = {}

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from campaign.models import Campaign
 from core.errors import NotAllowed, NotFound
+from core.numbers import row_id
 
 
 def campaign_in_progress(session: Session) -> Campaign | None:
@@ -40,7 +41,8 @@ def chosen_campaign(session: Session, key: int | str | Campaign | None = None) -
     if key is None or key == "":
         return active_campaign(session)
     if isinstance(key, int) or key.strip().isdecimal():
-        found = session.get(Campaign, int(key))
+        campaign_id = key if isinstance(key, int) else row_id(key)
+        found = session.get(Campaign, campaign_id) if campaign_id else None
     else:
         found = session.scalar(select(Campaign).where(Campaign.code == key.strip().upper()))
     if found is None:

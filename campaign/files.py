@@ -17,8 +17,9 @@ from campaign import audit
 from campaign.campaign_cases import ensure_case_open
 from campaign.models import Attachment, Comment, User
 from core import clock
-from core.db import MAX_ID, keep_work
+from core.db import keep_work
 from core.errors import InvalidInput, NotFound
+from core.numbers import row_id
 from forms.definition import Form
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -222,9 +223,9 @@ def require_own_attachments(
             continue
         given = data.get(spec.name) or []
         values = given if isinstance(given, list) else [given]
-        digits = [str(v) for v in values if isinstance(v, (int, str)) and str(v).isdecimal()]
-        ids = {int(v) for v in digits}
-        if len(digits) != len(values) or any(i > MAX_ID for i in ids):
+        read = [row_id(str(v)) if isinstance(v, (int, str)) else None for v in values]
+        ids = {i for i in read if i is not None}
+        if None in read:
             refused[spec.name] = "附件编号无效"
             continue
         owned = set(

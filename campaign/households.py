@@ -36,6 +36,7 @@ from campaign.models import Household, Unit, User
 from campaign.models.org import UnitKind
 from core import paging
 from core.errors import Conflict, InvalidInput, NotFound
+from core.numbers import whole
 
 CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")
 PHONE = re.compile(r"\+?[0-9][0-9-]{5,18}")
@@ -92,7 +93,7 @@ def check(typed: HouseholdInput, *, numbers_required: bool = True) -> Clean:
     if phone and not PHONE.fullmatch(phone):
         problems["phone"] = "联系电话须为 6–20 位数字（可含连字符）"
     members_text = typed.members.strip() or "1"
-    members = int(members_text) if members_text.isdecimal() else 0
+    members = whole(members_text) or 0
     if not 1 <= members <= MAX_MEMBERS:
         problems["members"] = f"家庭人口须为 1 至 {MAX_MEMBERS} 之间的整数"
     household_type = typed.household_type.strip()

@@ -35,6 +35,7 @@ from campaign.reminder_policy import Policy
 from core import clock
 from core.db import Database
 from core.errors import InvalidInput
+from core.numbers import whole
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +57,14 @@ class Retry:
 
 def retry_from_env(environ: Mapping[str, str] | None = None) -> Retry:
     env = os.environ if environ is None else environ
-    attempts = env.get("YKT_DELIVERY_ATTEMPTS", "5").strip()
-    first = env.get("YKT_DELIVERY_RETRY_SECONDS", "60").strip()
-    if not attempts.isdecimal() or not 1 <= int(attempts) <= 50:
-        raise InvalidInput(f"YKT_DELIVERY_ATTEMPTS 须为 1 至 50 的整数：{attempts!r}")
-    if not first.isdecimal() or not 1 <= int(first) <= 86400:
-        raise InvalidInput(f"YKT_DELIVERY_RETRY_SECONDS 须为 1 至 86400 的整数：{first!r}")
-    return Retry(int(attempts), timedelta(seconds=int(first)))
+    attempts_text = env.get("YKT_DELIVERY_ATTEMPTS", "5").strip()
+    first_text = env.get("YKT_DELIVERY_RETRY_SECONDS", "60").strip()
+    attempts, first = whole(attempts_text), whole(first_text)
+    if attempts is None or not 1 <= attempts <= 50:
+        raise InvalidInput(f"YKT_DELIVERY_ATTEMPTS 须为 1 至 50 的整数：{attempts_text!r}")
+    if first is None or not 1 <= first <= 86400:
+        raise InvalidInput(f"YKT_DELIVERY_RETRY_SECONDS 须为 1 至 86400 的整数：{first_text!r}")
+    return Retry(attempts, timedelta(seconds=first))
 
 
 def queue(

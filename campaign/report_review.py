@@ -21,6 +21,7 @@ from campaign import files, report_checks, report_overview, tasks
 from campaign.models import Attachment, Obligation, User
 from campaign.visibility import sees_whole_district
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from core.numbers import row_id
 from engine.host import EngineHost
 from engine.models import CaseEvent, WorkItem, WorkItemState
 from forms import registry
@@ -235,7 +236,7 @@ def _values(
     for spec in form.fields:
         value = data.get(spec.name)
         if spec.type == "files":
-            ids = [int(v) for v in value or [] if str(v).isdecimal()]
+            ids = [i for v in value or [] if (i := row_id(str(v))) is not None]
             attached = [own[i] for i in ids if i in own]
             shown.append(FiledValue(spec.label, "" if attached else "（无）", attached))
         elif spec.choices:

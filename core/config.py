@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import InvalidInput
+from core.numbers import whole
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name)
 DEFAULT_TOKEN_DAYS = 90
@@ -64,10 +65,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
 def _token_days(value: str) -> int:
     if not value.strip():
         return DEFAULT_TOKEN_DAYS
-    days = value.strip()
-    if not days.isdecimal() or not 1 <= int(days) <= MAX_TOKEN_DAYS:
+    days = whole(value)
+    if days is None or not 1 <= days <= MAX_TOKEN_DAYS:
         raise InvalidInput(f"YKT_TOKEN_DAYS 须为 1 至 {MAX_TOKEN_DAYS} 的整数：{value!r}")
-    return int(days)
+    return days
 
 
 def _stored_secret_key(instance: Path) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import ORMOption
 
 from core.errors import MalformedRequest
+from core.numbers import whole
 
 T = TypeVar("T")
 # No list of ours has more pages; a larger number would only make the database skip rows
@@ -26,10 +27,11 @@ def page_number(text: str | None) -> int:
     """A requested page number (?page=); absent means the first page."""
     if text is None or text == "":
         return 1
-    # isdigit alone admits digits int() refuses ("²"): ASCII digits only.
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_PAGE:
+    # ASCII digits only, and never so many that int() refuses them (core.numbers).
+    number = whole(text) if text.isascii() else None
+    if number is None or not 1 <= number <= MAX_PAGE:
         raise MalformedRequest(PAGE_REFUSED, {"page": PAGE_REFUSED})
-    return int(text)
+    return number
 
 
 def page_count(total: int, per_page: int) -> int:

@@ -12,6 +12,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.numbers import fits, whole
+
 FIELD_TYPES = (
     "text",
     "textarea",
@@ -100,9 +102,14 @@ def _integer(spec: Field, raw: Any, _c: Sequence[tuple[str, str]], _t: date) -> 
     if isinstance(raw, int):
         value = raw
     elif isinstance(raw, str) and re.fullmatch(r"-?\d+", raw.strip()):
-        value = int(raw.strip())
+        read = whole(raw, signed=True)
+        if read is None:
+            raise FieldError("数值过大")
+        value = read
     else:
         raise FieldError("须为整数")
+    if not fits(value):
+        raise FieldError("数值过大")
     _bounds(spec, value, str(value))
     return value
 

@@ -18,6 +18,7 @@ from campaign import current
 from campaign.models import Campaign
 from campaign.models.accounts import Role
 from core.errors import NotFound
+from core.numbers import row_id
 from web import db
 from web.authz import allow
 
@@ -103,7 +104,7 @@ def choose() -> ResponseReturnValue:
     store = db.session()
     wanted = request.form.get("campaign", "")
     offered = {c.id: c for c in current.started_campaigns(store)}
-    picked = int(wanted) if wanted.isdecimal() and int(wanted) in offered else None
+    picked = wanted_id if (wanted_id := row_id(wanted)) in offered else None
     if picked is None or offered[picked].active:
         session.pop(_SLOT, None)
     else:

@@ -9,7 +9,10 @@ another program, or from a hostile client. So, on SQLite as on PostgreSQL:
   goes through as they saw it (a refusal would have cost them the form);
 - the API refuses the request with 400, naming each field: an integration whose data
   carries them should hear of it rather than have its data changed;
-- an address, a field's name or an uploaded file's name with one is refused on both."""
+- an address, a field's name or an uploaded file's name with one is refused on both.
+
+A JSON body is read here first, so a body nested deeper than any of ours (MAX_JSON_DEPTH) is
+refused with 400 before Python's decoder or a reader of it runs out of stack."""
 
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ NUL = "\x00"
 SHOWN_AS = "\u2400"  # ␀: a field name that holds one is shown with this in its place
 REFUSED = "含有空字符（NUL），无法保存或查询，请删除后重试"
 ADDRESS_REFUSED = "网址含有空字符（NUL），无法打开；请检查链接是否完整、是否被其他软件改动"
+MAX_JSON_DEPTH = 32
+TOO_DEEP = f"提交的 JSON 嵌套超过 {MAX_JSON_DEPTH} 层，无法处理"
 
 
 def init_app(app: Flask) -> None:
@@ -50,8 +55,11 @@ def _fields_with_nul() -> list[str]:
         found += [key for key, value in source.items(multi=True) if NUL in key + value]
     found += [key for key, file in request.files.items(multi=True) if NUL in (file.filename or "")]
     if request.is_json:
-        body = request.get_json(silent=True)
-        found += list(_json_paths_with_nul(body, ""))
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # `silent` covers a malformed body, not one nested too deep
+            raise MalformedRequest(TOO_DEEP) from None
+        found += _json_paths_with_nul(body, "", 0)
     return found
 
 
@@ -65,20 +73,22 @@ def _drop_from_values() -> None:
             setattr(request, name, ImmutableMultiDict(cleaned))
 
 
-def _json_paths_with_nul(value: Any, path: str) -> list[str]:
+def _json_paths_with_nul(value: Any, path: str, depth: int) -> list[str]:
     """Where in a JSON body a string (or a key) holds a NUL: `data.measures`, `items.0`."""
+    if depth > MAX_JSON_DEPTH:
+        raise MalformedRequest(TOO_DEEP)
     if isinstance(value, str):
         return [path] if NUL in value else []
     if isinstance(value, dict):
         out = []
         for key, inner in value.items():
             where = f"{path}.{key}" if path else str(key)
-            out += [where] if NUL in str(key) else _json_paths_with_nul(inner, where)
+            out += [where] if NUL in str(key) else _json_paths_with_nul(inner, where, depth + 1)
         return out
     if isinstance(value, list):
         return [
             found
             for i, inner in enumerate(value)
-            for found in _json_paths_with_nul(inner, f"{path}.{i}" if path else str(i))
+            for found in _json_paths_with_nul(inner, f"{path}.{i}" if path else str(i), depth + 1)
         ]
     return []

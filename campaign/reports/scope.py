@@ -47,6 +47,12 @@ class ReportScope:
         return ""
 
 
+# The days a report may be limited to: the years a campaign may have (campaigns.create_from),
+# which also keeps a day's bounds in local time away from the ends of the calendar.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+DAY_REFUSED = f"统计日期须在 {FIRST_DAY:%Y-%m-%d} 至 {LAST_DAY:%Y-%m-%d} 之间"
+
+
 def report_scope(
     session: Session,
     *,
@@ -58,6 +64,9 @@ def report_scope(
     """The scope of a report. campaign: an id or a code, default the active campaign; unit:
     a unit code, default the district (the root of the unit tree)."""
     found = _campaign(session, campaign)
+    for day in (date_from, date_to):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise InvalidInput(DAY_REFUSED)
     if date_from and date_to and date_from > date_to:
         raise InvalidInput("开始日期不能晚于结束日期")
     roots = list(

@@ -14,6 +14,7 @@ from campaign import campaigns
 from campaign.current import active_campaign
 from campaign.models import Campaign
 from core.errors import AppError, InvalidInput
+from core.numbers import whole
 from web import db, errors
 from web.admin.blueprint import bp
 from web.admin.reference import done, refusal_fields, typed_form
@@ -119,15 +120,15 @@ def update_deadline(code: str, deadline: str) -> Response:
     campaign = _chosen(code)
     typed = typed_form(("name", "day_of_month", "due_on"))
     errors.on_refusal(_again(campaign, f"deadline-{deadline}", typed))
-    day = typed["day_of_month"]
-    if day and not day.isdecimal():
+    day = whole(typed["day_of_month"]) if typed["day_of_month"] else None
+    if typed["day_of_month"] and day is None:
         raise InvalidInput("每月报送日须为整数", fields={"day_of_month": "须为整数"})
     saved = campaigns.update_deadline(
         db.session(),
         campaign,
         deadline,
         name=typed["name"],
-        day_of_month=int(day) if day else None,
+        day_of_month=day,
         due_on=_date(typed["due_on"], "due_on") if typed["due_on"] else None,
         actor=me(),
     )
@@ -140,14 +141,14 @@ def create_campaign() -> Response:
     typed = typed_form(("previous", "code", "year", "name"))
     previous = _chosen(typed["previous"] or None)
     errors.on_refusal(_again(previous, "new-campaign", typed))
-    year = typed["year"]
-    if not year.isdecimal():
+    year = whole(typed["year"])
+    if year is None:
         raise InvalidInput("年度须为四位数字", fields={"year": "须为年份"})
     made = campaigns.create_from(
         db.session(),
         previous,
         code=typed["code"],
-        year=int(year),
+        year=year,
         name=typed["name"],
         actor=me(),
     )

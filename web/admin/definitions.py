@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from campaign import audit, deployment, records
 from campaign.actors import actor_for
 from core.errors import MalformedRequest
+from core.numbers import row_id
 from engine import bundles, migration
 from engine import definitions as process_definitions
 from engine.models import Case, ProcessDefinition
@@ -103,7 +104,10 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 @bp.get("/definitions/<key>/xml")
 @allow(ADMIN)
 def definition_xml(key: str) -> Response:
-    version = request.args.get("version", type=int)
+    asked = request.args.get("version")
+    version = row_id(asked) if asked else None
+    if asked and version is None:
+        abort(404)
     query = select(ProcessDefinition).where(ProcessDefinition.key == key)
     if version is not None:
         query = query.where(ProcessDefinition.version == version)
@@ -124,7 +128,9 @@ def modeler() -> str:
 def deploy() -> ResponseReturnValue:
     """The diagram being edited, with the files chosen beside it (DMN decision tables, and
     BPMN diagrams its call activities name), deployed together."""
-    payload = request.get_json(silent=True) or {}
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise MalformedRequest("没有收到流程图")
     xml = payload.get("xml")
     if not isinstance(xml, str) or not xml.strip():
         raise MalformedRequest("没有收到流程图")

@@ -13,6 +13,7 @@ from campaign import org
 from campaign.models.org import UNIT_KIND_LABELS, UnitKind
 from core import paging
 from core.errors import AppError, InvalidInput
+from core.numbers import whole
 from web import db, errors
 from web.admin.blueprint import bp
 from web.authz import allow
@@ -136,8 +137,9 @@ def set_population(code: str) -> Response:
 
     errors.on_refusal(again)
     text = typed.replace(",", "")
-    if text and not text.isdecimal():
+    population = whole(text) if text else None
+    if text and population is None:
         raise InvalidInput("总人口数须为整数")
-    unit = org.set_population(db.session(), code, int(text) if text else None, actor=me())
+    unit = org.set_population(db.session(), code, population, actor=me())
     now = f"{unit.population:,}" if unit.population is not None else "未填写"
     return _done(f"已更新 {unit.name} 的总人口数：{now}", listing)

@@ -10,6 +10,7 @@ from campaign import evaluations, submissions
 from campaign.models import Evaluation
 from campaign.models.evaluations import EVALUATION_STATUS_LABELS, MONEY, SATISFACTION
 from core import paging
+from core.numbers import row_id
 from forms import registry
 from web import db, errors, once
 from web.authz import allow
@@ -91,15 +92,15 @@ def request_visit() -> Response:
             kept[name] = number
     back = url_for("evaluations.index", **kept, _anchor="waiting")
     errors.on_refusal(errors.back_to(back, "未安排回访："))
-    problem_id = request.form.get("problem", "")
-    if not problem_id.isdecimal():
+    problem_id = row_id(request.form.get("problem"))
+    if problem_id is None:
         abort(400)
     submission = once.claim()
     evaluation = evaluations.request_visit(
         db.session(),
         HOST,
         me(),
-        int(problem_id),
+        problem_id,
         {"method": request.form.get("method"), "due_on": request.form.get("due_on")},
     )
     message = f"已安排对问题 {evaluation.problem.number} 的{evaluation.method_label}。"

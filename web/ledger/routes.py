@@ -53,8 +53,13 @@ def index() -> str:
 @bp.get("/problems/<int:problem_id>")
 @allow(*WORKING_ROLES)
 def show(problem_id: int) -> str:
+    return _problem_page(_visible(problem_id))
+
+
+def _problem_page(problem: Problem, reopening: dict[str, str] | None = None) -> str:
+    """A problem's page; `reopening`: what was typed in its 重新打开 form when it was refused,
+    with the refusal under "error", shown in the form again."""
     session = db.session()
-    problem = _visible(problem_id)
     return render_template(
         "ledger/show.html",
         problem=problem,
@@ -64,6 +69,7 @@ def show(problem_id: int) -> str:
         clues=list(session.scalars(select(Clue).where(Clue.problem_id == problem.id))),
         tip_off=_tip_off_of(problem),
         may_reopen=problems.may_reopen(me(), problem),
+        reopening=reopening or {},
     )
 
 
@@ -139,7 +145,13 @@ def _new_page(
 def reopen(problem_id: int) -> Response:
     problem = _visible(problem_id)
     back = url_for("ledger.show", problem_id=problem.id)
-    errors.on_refusal(errors.back_to(back))
+    typed = {name: request.form.get(name, "") for name in ("visited_on", "finding")}
+    errors.on_refusal(
+        lambda error: (
+            _problem_page(_visible(problem_id), typed | {"error": str(error)}),
+            error.status,
+        )
+    )
     problems.reopen(
         db.session(),
         HOST,

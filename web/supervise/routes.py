@@ -29,6 +29,7 @@ from campaign.models.accountability import ACCOUNTABILITY_STATUS_LABELS
 from campaign.models.evaluations import MONEY, SATISFACTION
 from campaign.models.org import UnitKind
 from core.errors import MalformedRequest
+from core.numbers import row_id
 from web import db, errors
 from web.authz import allow
 from web.campaign_choice import chosen, chosen_id
@@ -174,10 +175,12 @@ def full_list(view: str) -> str:
 @allow(SUPERVISOR)
 def overdue() -> str:
     session = db.session()
-    unit_id = request.args.get("unit", type=int)
-    # An id no unit has (beyond the column's range too) names no list: not found.
-    unit = session.get(Unit, unit_id) if unit_id is not None and 0 < unit_id < 2**31 else None
-    if unit_id is not None and unit is None:
+    asked = request.args.get("unit", "")
+    unit_id = row_id(asked)
+    # Anything that names no unit (an id no unit has, beyond the column's range too) names
+    # no list: not found.
+    unit = session.get(Unit, unit_id) if unit_id is not None else None
+    if asked and unit is None:
         abort(404)
     bucket = request.args.get("bucket") or None
     if bucket not in {key for key, *_ in monitor.BUCKETS}:
@@ -212,7 +215,8 @@ def urge() -> Response:
     errors.on_refusal(errors.back_to(back, "未催办："))
     only = form.get("only", "").strip()
     chosen = [only] if only else form.getlist("items")
-    ids = [int(value) for value in chosen if value.isdecimal()]
+    read = [row_id(value) for value in chosen]
+    ids = [item_id for item_id in read if item_id is not None]
     if len(ids) != len(chosen):
         raise MalformedRequest("所选事项无效")
     done = urging.urge(db.session(), me(), ids, form.get("note", ""))

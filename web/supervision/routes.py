@@ -11,6 +11,7 @@ from campaign.actors import actor_for
 from campaign.models import Supervision, SupervisionPart, Unit
 from campaign.models.supervision import SUPERVISION_SOURCES
 from core import clock
+from core.numbers import row_id
 from engine.host import Assignment, CaseContext
 from engine.models import WorkItem
 from forms import registry
@@ -32,7 +33,7 @@ def index() -> str:
     state = state if state in supervision.STATES else ""
     source = request.args.get("source", "")
     source = source if source in SUPERVISION_SOURCES else ""
-    unit_id = request.args.get("unit", type=int)
+    unit_id = request.args.get("unit", type=row_id)
     unit = session.get(Unit, unit_id) if unit_id else None
     rows = supervision.parts(
         session,

@@ -40,6 +40,7 @@ from campaign.models import (
     User,
 )
 from core.errors import AppError, Conflict, EngineFailure
+from core.numbers import row_id
 from engine import cases
 from engine.host import Assignment
 from engine.models import Case, CaseEvent, WorkItem
@@ -309,7 +310,7 @@ def reassign(item_id: int) -> Response:
         HOST,
         me(),
         item.id,
-        int(person) if person.isdecimal() else 0,
+        row_id(person) or 0,
         request.form.get("reason", ""),
     )
     flash(f"“{done.title}”已转派", "success")
