@@ -112,6 +112,18 @@ def test_a_deadline_in_the_past_is_refused() -> None:
     assert validate("review_registration", {**data, "deadline": "2022-07-31"})["deadline"] == (
         "2022-07-31"
     )
+    # No date of any form reaches the ends of the calendar, where the day after overflows.
+    for far in ("9999-12-31", "2101-01-01"):
+        assert errors("review_registration", {**data, "deadline": far}) == {
+            "deadline": "整改时限：须在 1900-01-01 至 2100-12-31 之间"
+        }
+    assert validate("review_registration", {**data, "deadline": "2100-12-31"})["deadline"] == (
+        "2100-12-31"
+    )
+    assert (
+        "须在 1900-01-01"
+        in errors("register_problem", registration(discovered_on="0001-01-01"))["discovered_on"]
+    )
 
 
 def test_conditional_fields_follow_the_clean_value_of_the_field_they_depend_on() -> None:
