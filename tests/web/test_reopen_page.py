@@ -35,6 +35,7 @@ def test_a_refused_reopening_keeps_what_was_typed(
         page = html.unescape(refused.get_data(as_text=True))
         assert refused.status_code == 422, visited_on
         assert "未能重新打开：" in page and reason in page
+        assert 'id="error-summary"' in page  # focused by form-errors.js: a phone scrolls to it
         assert f'value="{visited_on}"' in page
         assert f"{finding}</textarea>" in page
     db_session.expire_all()
