@@ -48,6 +48,8 @@ class InvalidInput(AppError):
 
     def __init__(self, message: str = "", fields: Mapping[str, str] | None = None) -> None:
         self.fields = dict(fields or {})
+        # Whether it came with a sentence of its own, or is only its fields' reasons.
+        self.worded = bool(message)
         if not message:
             message = "；".join(f"{k}：{v}" if k else v for k, v in self.fields.items())
         super().__init__(message)

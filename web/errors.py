@@ -92,6 +92,14 @@ def field_errors(error: AppError) -> dict[str, str]:
     return {"": str(error)}
 
 
+def in_words(error: AppError) -> str:
+    """A refusal as one sentence for a message beside a form: its own, or else its fields'
+    reasons without the fields' names that the text made of them carries."""
+    if isinstance(error, InvalidInput) and not error.worded:
+        return "；".join(error.fields.values())
+    return str(error)
+
+
 def back_to(url: str, prefix: str = "") -> Refusal:
     """A refusal shown as a message on the page the form was sent from."""
 

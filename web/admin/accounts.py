@@ -4,6 +4,8 @@ change to a system, security or audit administrator."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
@@ -29,8 +31,14 @@ def users() -> str:
     return _page()
 
 
-def _page(new_account: dict[str, str] | None = None, refused: str = "") -> str:
-    """The page; after a refused new account, with what was typed (not the password) and why."""
+def _page(
+    new_account: dict[str, str] | None = None,
+    refused: str = "",
+    row: dict[str, Any] | None = None,
+) -> str:
+    """The page; after a refused new account, with what was typed (not the password) and why;
+    after a refused change to one person's row (`row`: the user's id, the form, what was
+    typed and why), with that row's form as typed."""
     session = db.session()
     people = list(session.scalars(select(User).order_by(User.username)))
     units = org.all_units(session)
@@ -46,6 +54,7 @@ def _page(new_account: dict[str, str] | None = None, refused: str = "") -> str:
         decided=duties.decided(session),
         new_account=new_account or {},
         refused=refused,
+        row=row or {},
         mask_mobile=contacts.mask_mobile,
     )
 
@@ -60,6 +69,22 @@ def _done(outcome: object, message: str) -> Response:
 
 def _refusals_back() -> None:
     errors.on_refusal(errors.back_to(url_for("admin.users")))
+
+
+def _row_refusals_back(person: User, form: str, typed: dict[str, Any]) -> None:
+    """A refused change to a person's row shows the page again with that row's form as
+    typed and the reason beside it, instead of a message above a form emptied. The page
+    offers no form for one's own row, nor 授予角色 for a disabled account: a refusal sent
+    from an older page is a message at the top."""
+    if person.id == me().id or (form == "grant" and not person.enabled):
+        _refusals_back()
+        return
+
+    def again(error: AppError) -> ResponseReturnValue:
+        row = {"user_id": person.id, "form": form, "error": errors.in_words(error), **typed}
+        return _page(row=row), error.status
+
+    errors.on_refusal(again)
 
 
 @bp.post("/users")
@@ -87,11 +112,10 @@ def create_user() -> Response:
 @bp.post("/users/<int:user_id>/grant")
 @allow(SECURITY)
 def grant(user_id: int) -> Response:
-    _refusals_back()
     person = found(db.session().get(User, user_id))
-    made = duties.grant_role(
-        db.session(), me(), person, request.form.get("unit", ""), request.form.get("role", "")
-    )
+    unit, role = request.form.get("unit", ""), request.form.get("role", "")
+    _row_refusals_back(person, "grant", {"unit": unit, "role": role})
+    made = duties.grant_role(db.session(), me(), person, unit, role)
     if isinstance(made, AccountRequest):
         return _done(made, "")
     return _done(None, f"已为 {person.username} 授予{made.unit.name}的“{made.role_label}”角色")
@@ -109,13 +133,12 @@ def revoke(assignment_id: int) -> Response:
 @allow(SECURITY)
 def contact(user_id: int) -> Response:
     """E-mail and mobile: a blank mobile keeps the stored one unless 清除 is ticked."""
-    _refusals_back()
     person = found(db.session().get(User, user_id))
-    typed = request.form.get("mobile", "").strip()
-    mobile = "" if request.form.get("clear_mobile") else (typed or None)
-    contacts.set_contact(
-        db.session(), me(), person, email=request.form.get("email", ""), mobile=mobile
-    )
+    email, typed = request.form.get("email", ""), request.form.get("mobile", "").strip()
+    clear = bool(request.form.get("clear_mobile"))
+    _row_refusals_back(person, "contact", {"email": email, "mobile": typed, "clear": clear})
+    mobile = "" if clear else (typed or None)
+    contacts.set_contact(db.session(), me(), person, email=email, mobile=mobile)
     return _done(None, f"已保存 {person.username} 的联系方式")
 
 

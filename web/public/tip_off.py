@@ -13,7 +13,6 @@ from flask import jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from campaign import campaigns, choices, tip_off_intake
-from core.errors import AppError, InvalidInput
 from engine.host import CaseContext
 from forms import registry
 from web import db, errors
@@ -90,16 +89,10 @@ def report_status() -> ResponseReturnValue:
     errors.on_refusal(
         lambda error: (
             render_template(
-                "public/report_status.html", typed=typed, error=str(_message(error)), shown=None
+                "public/report_status.html", typed=typed, error=errors.in_words(error), shown=None
             ),
             error.status,
         )
     )
     shown = tip_off_intake.public_status(db.session(), typed)
     return render_template("public/report_status.html", typed="", error="", shown=shown)
-
-
-def _message(error: AppError) -> str:
-    if isinstance(error, InvalidInput) and error.fields:
-        return "；".join(error.fields.values())
-    return str(error)
