@@ -60,9 +60,10 @@ def working_page(session: Session, query: Select[Any], argument: str = "page") -
     return paging.fetch(session, query, number, LIST_PER_PAGE, capped=True)
 
 
-def working_list_page(rows: Sequence[T]) -> paging.Page[T]:
-    """The page asked for of a list made in full, LIST_PER_PAGE rows."""
-    return paging.of_list(rows, page_arg(), LIST_PER_PAGE)
+def working_list_page(rows: Sequence[T], number: int | None = None) -> paging.Page[T]:
+    """Page `number` (by default the one asked for) of a list made in full, LIST_PER_PAGE
+    rows."""
+    return paging.of_list(rows, page_arg() if number is None else number, LIST_PER_PAGE)
 
 
 def parse_date(value: str, message: str) -> date:

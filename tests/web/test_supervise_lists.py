@@ -114,6 +114,77 @@ def test_a_forged_return_address_goes_to_the_supervision_page(as_user: Client) -
     office = as_user("ldxz_ban")
     token = csrf_token(office, "/supervise/")
     form = {"csrf_token": token, "township": "BSZ", "team": "JCZB1", "reason": "零报送"}
-    for forged in ("https://evil.example/supervise/list/weak", "//evil.example/x", "/admin/"):
+    forgeries = ("https://evil.example/supervise/list/weak", "//evil.example/x", "/admin/")
+    for number, forged in enumerate(forgeries):
         answer = office.post("/supervise/key-checks", data={**form, "back": forged})
-        assert answer.headers["Location"] == "/supervise/#weak", forged
+        if number == 0:
+            assert answer.headers["Location"] == "/supervise/#weak", forged
+            continue
+        # Refused (the township has its check now): 督办 again, never the forged page.
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 409 and "Location" not in answer.headers, forged
+        assert 'id="weak"' in page and "未安排：" in page and "已安排重点检查" in page
+
+
+def _row(page: str, township_name: str) -> str:
+    start = page.index(f'<td data-label="乡镇">{township_name}</td>')
+    return page[start : page.find("</tr>", start)]
+
+
+def test_a_refused_check_keeps_its_team_and_date_beside_its_row_of_the_whole_table(
+    as_user: Client, db_session: Session
+) -> None:
+    office = as_user("ldxz_ban")
+    listed = "/supervise/list/weak?q=%E9%9D%92%E5%B1%B1"  # 青山
+    token = csrf_token(office, listed)
+    form = {"csrf_token": token, "township": "QSZ", "team": "JCZB2", "reason": "零报送"}
+    answer = office.post(
+        "/supervise/key-checks", data={**form, "due_on": "2022-01-03", "back": listed}
+    )
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert f'<input type="hidden" name="back" value="{listed}">' in page  # the same list
+    row = _row(page, "青山镇")
+    assert "未安排：完成期限：不能早于今天" in row and 'id="error-summary"' in row
+    assert '<option value="JCZB2" selected>' in row and 'value="2022-01-03"' in row
+    assert page.count('id="error-summary"') == 1
+    assert db_session.scalars(select(KeyCheck)).all() == []
+    corrected = office.post(
+        "/supervise/key-checks", data={**form, "due_on": "2022-07-01", "back": listed}
+    )
+    assert corrected.status_code == 302 and corrected.headers["Location"] == listed
+    check = db_session.scalars(select(KeyCheck)).one()
+    assert (check.team.code, str(check.due_on)) == ("JCZB2", "2022-07-01")
+
+
+def test_a_refused_check_from_the_dashboard_is_shown_on_the_dashboard(as_user: Client) -> None:
+    office = as_user("ldxz_ban")
+    page = office.get("/supervise/").get_data(as_text=True)
+    first = TOWNSHIP_ROW.findall(_weak_section(page))[0]
+    code = _townships_by_name(page, first)
+    token = csrf_token(office, "/supervise/")
+    answer = office.post(
+        "/supervise/key-checks",
+        data={"csrf_token": token, "township": code, "team": "JCZB2", "due_on": "2022-13-01"},
+    )
+    assert answer.status_code == 422
+    row = _row(_weak_section(answer.get_data(as_text=True)), first)
+    assert "完成期限：日期格式应为 YYYY-MM-DD" in row and 'value="2022-13-01"' in row
+
+
+def test_a_refusal_whose_row_has_no_form_is_shown_above_the_table(as_user: Client) -> None:
+    office = as_user("ldxz_ban")
+    token = csrf_token(office, "/supervise/")
+    answer = office.post(
+        "/supervise/key-checks", data={"csrf_token": token, "township": "NOPE", "team": "JCZB1"}
+    )
+    weak = _weak_section(answer.get_data(as_text=True))
+    assert answer.status_code == 404
+    assert weak.index('id="error-summary"') < weak.index("<table")
+    assert weak.count('id="error-summary"') == 1
+
+
+def _townships_by_name(page: str, name: str) -> str:
+    """The code a township's 安排检查 form sends, read from its row."""
+    row = _row(_weak_section(page), name)
+    return re.search(r'name="township" value="([^"]+)"', row).group(1)  # type: ignore[union-attr]

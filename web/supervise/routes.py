@@ -4,9 +4,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
@@ -28,12 +29,13 @@ from campaign.models import KeyCheck, Obligation, Unit
 from campaign.models.accountability import ACCOUNTABILITY_STATUS_LABELS
 from campaign.models.evaluations import MONEY, SATISFACTION
 from campaign.models.org import UnitKind
-from core.errors import MalformedRequest
+from core import paging
+from core.errors import AppError, MalformedRequest
 from core.numbers import row_id
 from web import db, errors
 from web.authz import allow
 from web.campaign_choice import chosen, chosen_id
-from web.common import HOST, me, working_list_page, working_page
+from web.common import HOST, me, page_arg, working_list_page, working_page
 from web.roles import SUPERVISOR
 
 bp = Blueprint("supervise", __name__, url_prefix="/supervise")
@@ -116,6 +118,11 @@ def _table_context(session: Session, *, with_checks: bool = True) -> dict[str, A
 @bp.get("/")
 @allow(SUPERVISOR)
 def index() -> str:
+    return _index_page()
+
+
+def _index_page(kept: dict[str, str] | None = None) -> str:
+    """督办; after a refused 安排检查, with that township's form as sent and why (`kept`)."""
     session = db.session()
     shown = chosen_id()
     ageing = FULL_LISTS["overdue_units"].rows(session)
@@ -142,6 +149,7 @@ def index() -> str:
         effect=evaluations.figures(session, shown),
         satisfactions=SATISFACTION,
         moneys=MONEY,
+        kept=kept or {},
     )
 
 
@@ -149,16 +157,20 @@ def index() -> str:
 @allow(SUPERVISOR)
 def full_list(view: str) -> str:
     """One of the 督办 page's tables whole, a page at a time, searched by unit name or code."""
+    return _full_list_page(view, request.args.get("q", ""), page_arg())
+
+
+def _full_list_page(view: str, asked: str, number: int, kept: dict[str, str] | None = None) -> str:
     shown_list = FULL_LISTS.get(view)
     if shown_list is None:
         abort(404)
     session = db.session()
-    search = request.args.get("q", "").strip()[:100]
+    search = asked.strip()[:100]
     rows = shown_list.rows(session)
     if search:
         wanted = search.upper()  # codes are kept in capitals; names have no case
         rows = [row for row in rows if wanted in shown_list.name(row).upper()]
-    page = working_list_page(rows)
+    page = working_list_page(rows, number)
     args: dict[str, Any] = {"view": view} | ({"q": search} if search else {})
     return render_template(
         "supervise/list.html",
@@ -168,6 +180,7 @@ def full_list(view: str) -> str:
         search=search,
         args=args,
         back=url_for("supervise.full_list", **args, page=page.number if page.number > 1 else None),
+        kept=kept or {},
     )
 
 
@@ -232,15 +245,29 @@ def assign_key_check() -> Response:
     asked = urlsplit(request.form.get("back", ""))
     ours = not asked.scheme and not asked.netloc and asked.path == weak_list
     back = asked.geturl() if ours else url_for("supervise.index") + "#weak"
-    errors.on_refusal(errors.back_to(back))
+    sent = {name: request.form.get(name, "") for name in ("township", "team", "due_on")}
+
+    def again(error: AppError) -> ResponseReturnValue:
+        """The page the form was on, its row's team and date as chosen, the reason beside."""
+        kept = sent | {"error": errors.in_words(error)}
+        if not ours:
+            return _index_page(kept), error.status
+        query = parse_qs(asked.query)
+        try:
+            number = paging.page_number(query.get("page", [""])[0])
+        except AppError:
+            number = 1
+        return _full_list_page("weak", query.get("q", [""])[0], number, kept), error.status
+
+    errors.on_refusal(again)
     check = key_checks.assign(
         db.session(),
         HOST,
         me(),
-        request.form.get("township", ""),
-        request.form.get("team", ""),
+        sent["township"],
+        sent["team"],
         request.form.get("reason", ""),
-        request.form.get("due_on", ""),
+        sent["due_on"],
     )
     flash(f"已安排{check.team.name}对{check.township.name}开展重点检查", "success")
     return redirect(back)
