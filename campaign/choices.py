@@ -16,6 +16,7 @@ from campaign.models import Campaign, FocusItem, Obligation, Programme, StatCate
 from campaign.models.org import UnitKind
 from core import clock
 from core.errors import InvalidInput
+from core.numbers import fits, row_id
 from engine import workitems
 from engine.host import CaseContext
 from engine.models import Case, ProcessDefinition, WorkItem
@@ -157,6 +158,13 @@ def _chosen_unit(session: Session, data: Mapping[str, Any]) -> Unit | None:
     return session.scalar(select(Unit).where(Unit.code == code))
 
 
+# A form's page lists a unit's most overdue tasks up to this many; any other overdue task of
+# the unit, named by the API or the command line, is checked on its own row, up to
+# OVERDUE_ITEMS_NAMED of them (the form refuses what was not found).
+OVERDUE_ITEMS_LISTED = 500
+OVERDUE_ITEMS_NAMED = 500
+
+
 def _overdue_items(session: Session, _context: CaseContext, data: Mapping[str, Any]) -> Options:
     """The chosen unit's tasks overdue now (the one rule), most overdue first: what a 问责
     may rest on. None until a unit is chosen, so another unit's task is never a choice."""
@@ -164,18 +172,35 @@ def _overdue_items(session: Session, _context: CaseContext, data: Mapping[str, A
     if unit is None:
         return []
     now = clock.now()
-    rows = session.execute(
+    query = (
         select(WorkItem.id, WorkItem.title, WorkItem.due_at, ProcessDefinition.name)
         .join(Case, Case.id == WorkItem.case_id)
         .join(ProcessDefinition, ProcessDefinition.id == Case.definition_id)
         .where(workitems.overdue(now), WorkItem.unit_id == unit.id)
-        .order_by(WorkItem.due_at, WorkItem.id)
-        .limit(500)
     )
+    rows = list(
+        session.execute(query.order_by(WorkItem.due_at, WorkItem.id).limit(OVERDUE_ITEMS_LISTED))
+    )
+    listed = {row[0] for row in rows}
+    beyond = sorted(_row_ids(data.get("overdue_items")) - listed)[:OVERDUE_ITEMS_NAMED]
+    if beyond:
+        rows += session.execute(query.where(WorkItem.id.in_(beyond)).order_by(WorkItem.id))
     return [
         (str(item_id), f"{process} · {title} · 逾期 {max((now - due).days, 0) + 1} 天")
         for item_id, title, due, process in rows
     ]
+
+
+def _row_ids(raw: Any) -> set[int]:
+    """The rows a submitted choice names, read as the form reads it (one value or a list, of
+    text or whole numbers); anything that names no row is left for the form to refuse."""
+    values = raw if isinstance(raw, list) else [raw]
+    texts = [
+        str(v).strip()
+        for v in values
+        if isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool) and fits(v))
+    ]
+    return {found for text in texts if (found := row_id(text)) is not None}
 
 
 def _returned_reports(session: Session, _context: CaseContext, data: Mapping[str, Any]) -> Options:

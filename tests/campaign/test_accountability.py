@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaign import accountability, case_starts, obligations, tasks
+from campaign import accountability, case_starts, choices, obligations, tasks
 from campaign.models import Accountability, Obligation, Unit
 from campaign.workflow_host import CampaignHost
 from core.errors import AppError, InvalidInput, NotAllowed
+from engine.host import CaseContext
 from engine.models import WorkItem
 from tests.campaign.conftest import user
 from tests.factories import make_user
@@ -207,3 +208,39 @@ def test_a_second_decision_on_the_same_step_is_refused(
             {"approve_decision": "reject", "reject_reason": "重复"},
         )
     assert decision.status == "decided"
+
+
+def test_an_overdue_task_beyond_the_listed_ones_may_be_named(
+    db_session: Session,
+    host: CampaignHost,
+    grounds: tuple[WorkItem, Obligation],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A page lists a unit's most overdue tasks up to a bound (500); the API and the command
+    line may name any other of the unit's overdue tasks, each checked on its own row, and
+    still never another unit's nor one not overdue."""
+    overdue, june = grounds
+    monkeypatch.setattr("campaign.choices.OVERDUE_ITEMS_LISTED", 0)
+    office = user(db_session, OFFICE)
+    assert choices.options(db_session, "overdue_items", CaseContext(), {"unit": "QSZ"}) == []
+    decision = accountability.propose(
+        db_session, host, office, proposal(overdue, june, overdue_items=[overdue.id])
+    )
+    assert [g.work_item_id for g in decision.grounds_items][:1] == [overdue.id]
+    assert "逾期" in decision.grounds_items[0].described
+    elsewhere = db_session.scalars(
+        select(WorkItem)
+        .join(Unit, Unit.id == WorkItem.unit_id)
+        .where(Unit.code == "BSZ", WorkItem.state == "open", WorkItem.due_at.is_not(None))
+    ).first()
+    assert elsewhere is not None
+    not_overdue = _open(db_session, june.case_id)  # the returned report, due again later
+    for named in (elsewhere.id, not_overdue.id, 2**31, "1" * 30, True):
+        with pytest.raises(InvalidInput) as refused:
+            accountability.propose(
+                db_session,
+                host,
+                office,
+                proposal(overdue, june, overdue_items=[str(overdue.id), named]),
+            )
+        assert "overdue_items" in refused.value.fields, named
