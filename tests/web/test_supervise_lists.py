@@ -170,6 +170,15 @@ def test_a_refused_check_from_the_dashboard_is_shown_on_the_dashboard(as_user: C
     assert answer.status_code == 422
     row = _row(_weak_section(answer.get_data(as_text=True)), first)
     assert "完成期限：日期格式应为 YYYY-MM-DD" in row and 'value="2022-13-01"' in row
+    # The last day a form takes is 2100-12-31: a check is never due after it.
+    for day, status in (("9999-12-31", 422), ("2100-12-31", 302)):
+        answer = office.post(
+            "/supervise/key-checks",
+            data={"csrf_token": token, "township": code, "team": "JCZB2", "due_on": day},
+        )
+        assert answer.status_code == status, day
+        if status == 422:
+            assert "须在 1900-01-01 至 2100-12-31 之间" in answer.get_data(as_text=True)
 
 
 def test_a_refusal_whose_row_has_no_form_is_shown_above_the_table(as_user: Client) -> None:
