@@ -12,6 +12,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +32,10 @@ task_dumps.VERIFY = True
 # freeze the suite's collector: settling is checked in processes of their own
 # (tests/ops/test_settled_heap.py).
 heap.settle_after_start = lambda: None
+# Property-based tests assert what holds, never how fast: a stall of the shared machine past
+# hypothesis's 200 ms deadline would fail one that holds.
+hypothesis_settings.register_profile("ykt", deadline=None)
+hypothesis_settings.load_profile("ykt")
 
 FORBID_SKIPS_ENV = "YKT_FORBID_SKIPS"
 

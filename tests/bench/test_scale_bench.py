@@ -21,10 +21,11 @@ def test_deadlines_are_all_fired_and_reported_beside_the_target(tmp_path: Path) 
     assert len(figures) == (2 if postgresql else 1)
     for each in figures:
         assert each["cases"] == 60 and each["left"] == 0 and each["target_s"] == 60
-        assert each["fire_all_s"] > 0 and each["baseline_projected_s"] > 0
+        # Per case, not the whole sweep's seconds: a fast machine marks these 60 in 5 ms.
+        assert each["per_case_ms"] > 0 and each["baseline_projected_s"] > 0
         # Every deadline in the history once, marked or fired through the engine.
         assert each["exactly_once"] is True and each["engine_cases"] == 10
-        assert each["engine_projected_s"] > 0 and each["load_before"] >= 0
+        assert each["engine_per_case_ms"] > 0 and each["load_before"] >= 0
     text = CliRunner().invoke(bench_deadlines, [*args, "--postgresql-url", ""])
     assert text.exit_code == 0, text.output
     assert "target ≤ 60 s" in text.stdout and "500 a tick" in text.stdout
