@@ -134,5 +134,18 @@ def _choice() -> dict[str, Any]:
             "offered": offered,
             "shown": shown,
             "read_only": current.has_ended(store, shown),
+            "back": _this_page(),
         }
     }
+
+
+def _this_page() -> str:
+    """Where the selector returns: this page's address, or, for a page shown in answer to a
+    form sent (a refusal), the page the form was on, since a form's address may not be
+    opened (a template may name it instead, `page_address`)."""
+    if request.method == "GET":
+        return request.full_path if request.query_string else request.path
+    sent_from = urlsplit(request.referrer or "")
+    if sent_from.netloc == request.host and sent_from.path.startswith("/"):
+        return sent_from.path + (f"?{sent_from.query}" if sent_from.query else "")
+    return "/"

@@ -3,6 +3,7 @@ through the pages and the API (forged requests included)."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -234,3 +235,52 @@ def test_pages_that_list_work_answer_before_any_campaign_is_in_progress(
     assert office.get("/").status_code == 200
     assert admin.get("/admin/reference/places").status_code == 200
     assert app.test_client().get("/api/v1/tasks", headers=bearer).status_code == 200
+
+
+def _selector_next(answer: TestResponse) -> str:
+    found = re.search(r'name="next" value="([^"]*)"', answer.get_data(as_text=True))
+    assert found, "no selector"
+    return html.unescape(found.group(1))
+
+
+def test_a_page_shown_for_a_refused_form_returns_the_selector_to_a_page_that_opens(
+    app: Flask, db_session: Session
+) -> None:
+    """A refusal shown in answer to a form sent is at the form's address, which may not be
+    opened (405): the selector returns to the page the form was on."""
+    _started_2023(db_session)
+    office = signed_in(app, "ldxz_ban")
+    listed = "/supervise/list/weak?q=%E9%9D%92%E5%B1%B1&page=1"
+    token = csrf_token(office, listed)
+    sent = {"csrf_token": token, "township": "QSZ", "team": "JCZB2", "due_on": "2022-01-03"}
+    refused = office.post("/supervise/key-checks", data={**sent, "back": listed})
+    assert refused.status_code == 422
+    back = _selector_next(refused)
+    assert back.startswith("/supervise/list/weak?") and office.get(back).status_code == 200
+    # The whole table's search, on that page, searches the table.
+    assert 'class="filters" method="get" action="/supervise/list/weak"' in refused.get_data(
+        as_text=True
+    )
+    from_dashboard = office.post("/supervise/key-checks", data=sent)
+    assert _selector_next(from_dashboard) == "/supervise/"
+
+    security = signed_in(app, "secadmin")
+    officer = db_session.scalars(select(User).where(User.username == "qsz_jbr")).one()
+    token = csrf_token(security, "/admin/users")
+    contact = security.post(
+        f"/admin/users/{officer.id}/contact", data={"csrf_token": token, "email": "x at y"}
+    )
+    assert contact.status_code == 422 and _selector_next(contact) == "/admin/users"
+
+    # Any other page shown for a refused form: the page it was sent from, when this site's.
+    admin = signed_in(app, "admin")
+    token = csrf_token(admin, "/admin/units?q=QSZ")
+    population = {"csrf_token": token, "population": "很多"}
+    for referrer, expected in (
+        ("http://localhost/admin/units?q=QSZ", "/admin/units?q=QSZ"),
+        ("https://evil.example/admin/units", "/"),
+        (None, "/"),
+    ):
+        headers = {"Referer": referrer} if referrer else {}
+        answer = admin.post("/admin/units/QSZ/population", data=population, headers=headers)
+        assert answer.status_code == 422 and _selector_next(answer) == expected, referrer

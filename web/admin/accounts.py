@@ -56,6 +56,7 @@ def _page(
         refused=refused,
         row=row or {},
         mask_mobile=contacts.mask_mobile,
+        page_address=url_for("admin.users"),
     )
 
 

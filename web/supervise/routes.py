@@ -150,6 +150,7 @@ def _index_page(kept: dict[str, str] | None = None) -> str:
         satisfactions=SATISFACTION,
         moneys=MONEY,
         kept=kept or {},
+        page_address=url_for("supervise.index"),
     )
 
 
@@ -172,6 +173,7 @@ def _full_list_page(view: str, asked: str, number: int, kept: dict[str, str] | N
         rows = [row for row in rows if wanted in shown_list.name(row).upper()]
     page = working_list_page(rows, number)
     args: dict[str, Any] = {"view": view} | ({"q": search} if search else {})
+    back = url_for("supervise.full_list", **args, page=page.number if page.number > 1 else None)
     return render_template(
         "supervise/list.html",
         **_table_context(session, with_checks=view == "weak"),
@@ -179,8 +181,9 @@ def _full_list_page(view: str, asked: str, number: int, kept: dict[str, str] | N
         page=page,
         search=search,
         args=args,
-        back=url_for("supervise.full_list", **args, page=page.number if page.number > 1 else None),
+        back=back,
         kept=kept or {},
+        page_address=back,
     )
 
 
