@@ -26,6 +26,7 @@ from campaign.models import (
     User,
 )
 from core.errors import Conflict, InvalidInput, NotFound
+from forms.fields import DAY_OUT_OF_RANGE, in_calendar
 
 # As 临空财发〔2022〕4号 publishes it; a campaign without a phone of its own shows this one.
 DEFAULT_REPORT_PHONE = "027—60670176（区财金局综合科）"
@@ -59,6 +60,9 @@ def campaign_by_code(session: Session, code: str) -> Campaign:
 
 
 def _dates(starts_on: date, ends_on: date, what: str, field: str) -> None:
+    for day, named in ((starts_on, "starts_on"), (ends_on, "ends_on")):
+        if not in_calendar(day):
+            raise InvalidInput(f"{what}的日期{DAY_OUT_OF_RANGE}", fields={named: DAY_OUT_OF_RANGE})
     if ends_on < starts_on:
         raise InvalidInput(f"{what}的结束日期早于开始日期", fields={field: "结束日期早于开始日期"})
 

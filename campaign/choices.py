@@ -182,6 +182,8 @@ def _overdue_items(session: Session, _context: CaseContext, data: Mapping[str, A
         session.execute(query.order_by(WorkItem.due_at, WorkItem.id).limit(OVERDUE_ITEMS_LISTED))
     )
     listed = {row[0] for row in rows}
+    # The submitted ids are read under the source's own name: the field that offers it
+    # (accountability_propose's) bears that name.
     beyond = sorted(_row_ids(data.get("overdue_items")) - listed)[:OVERDUE_ITEMS_NAMED]
     if beyond:
         rows += session.execute(query.where(WorkItem.id.in_(beyond)).order_by(WorkItem.id))

@@ -38,7 +38,7 @@ from core.errors import Conflict, InvalidInput
 from engine import cases
 from engine.errors import NotAllowed
 from engine.host import CaseContext, EngineHost
-from forms.fields import DAY_OUT_OF_RANGE, LATEST_DAY
+from forms.fields import DAY_OUT_OF_RANGE, in_calendar
 
 PROCESS_KEY = "key_check"
 
@@ -253,7 +253,7 @@ def _due_date(text: str) -> date | None:
         raise InvalidInput(fields={"due_on": "完成期限：日期格式应为 YYYY-MM-DD"}) from None
     if due < clock.local_now().date():
         raise InvalidInput(fields={"due_on": "完成期限：不能早于今天"})
-    if due > LATEST_DAY:  # as every form's date
+    if not in_calendar(due):
         raise InvalidInput(fields={"due_on": f"完成期限：{DAY_OUT_OF_RANGE}"})
     return due
 

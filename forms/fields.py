@@ -135,8 +135,14 @@ def _money(spec: Field, raw: Any, _c: Sequence[tuple[str, str]], _t: date) -> in
 
 # Every date a form takes, whatever its own bounds: a deadline of 9999-12-31 would overflow
 # the day after it (a timer's mark, a reminder's count) wherever one is worked out.
+# Dates typed outside a form (a campaign's, a key check's 完成期限) are held to the same days.
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2100, 12, 31)
 DAY_OUT_OF_RANGE = f"须在 {EARLIEST_DAY} 至 {LATEST_DAY} 之间"
+
+
+def in_calendar(day: date) -> bool:
+    """Whether a day lies within the days any date typed may name."""
+    return EARLIEST_DAY <= day <= LATEST_DAY
 
 
 def _date(spec: Field, raw: Any, _c: Sequence[tuple[str, str]], today: date) -> str:
@@ -148,7 +154,7 @@ def _date(spec: Field, raw: Any, _c: Sequence[tuple[str, str]], today: date) -> 
         raise FieldError("须为日期，如 2022-07-31") from None
     low = today if spec.min == "today" else (date.fromisoformat(spec.min) if spec.min else None)
     high = today if spec.max == "today" else (date.fromisoformat(spec.max) if spec.max else None)
-    if not EARLIEST_DAY <= value <= LATEST_DAY:
+    if not in_calendar(value):
         raise FieldError(DAY_OUT_OF_RANGE)
     if low is not None and value < low:
         raise FieldError("不能早于今天" if spec.min == "today" else f"不能早于 {low}")

@@ -23,7 +23,7 @@ from tests.web_helpers import csrf_token
 
 TRIES = 5
 ROUNDS = 3
-TOLERANCE = 1.5  # the slowest median at most 50% above the fastest (a leak is 50 times)
+TOLERANCE = 1.5  # the slowest median at most 50% above the fastest (a leak is thirtyfold)
 
 
 @pytest.fixture

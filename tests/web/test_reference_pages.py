@@ -316,6 +316,21 @@ def test_the_published_phone_is_the_campaigns(app: Flask, db_session: Session) -
     text = bad.get_data(as_text=True)
     assert bad.status_code == 422 and "举报电话须为电话号码" in text
     assert "请拨打<script>" not in text and "请拨打&lt;script&gt;" in text  # kept, escaped
+    # A campaign's days are those any date typed may name (9999-12-31's day after is none).
+    for starts_on, ends_on in (("2022-05-01", "9999-12-31"), ("0001-01-01", "2022-12-31")):
+        far = admin.post(
+            "/admin/reference/campaign/2022-HTK",
+            data={
+                "csrf_token": token,
+                "name": "专项治理“回头看”",
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+                "report_phone": "0711—3334444",
+            },
+        )
+        shown = far.get_data(as_text=True)
+        assert far.status_code == 422 and "须在 1900-01-01 至 2100-12-31 之间" in shown
+        assert f'value="{ends_on}"' in shown and f'value="{starts_on}"' in shown
 
 
 def test_a_2023_campaign_is_prepared_then_started(app: Flask, db_session: Session) -> None:
