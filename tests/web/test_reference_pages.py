@@ -5,7 +5,6 @@ product shows them."""
 from __future__ import annotations
 
 import io
-import re
 from datetime import date
 from pathlib import Path
 
@@ -387,27 +386,3 @@ def test_a_changed_monthly_day_is_what_the_pages_say(app: Flask, db_session: Ses
     office = signed_in(app, "ldxz_ban")
     assert "月报逾期未报（每月 20 日前）" in office.get("/supervise/").get_data(as_text=True)
     assert "每月 20 日前" in office.get("/").get_data(as_text=True)
-
-
-def test_a_page_shown_for_a_refused_edit_searches_its_own_list(
-    app: Flask, db_session: Session, key_file: Path
-) -> None:
-    """A refusal is shown at the edit's address, which answers only POST: each page's search
-    names the list it searches (a search sent to the edit's address answered 405)."""
-    admin = signed_in(app, "admin")
-    token = csrf_token(admin, "/admin/reference/programmes")
-    refused = {
-        "/admin/units/QSZ/population": {"population": "两万"},
-        "/admin/reference/programmes/C01": {"name": "", "level": "district"},
-        "/admin/reference/places/QSZ01": {"name": ""},
-        "/admin/reference/households/QSZ01": {"code": "QSZ01-103", "head_name": ""},
-    }
-    for address, sent in refused.items():
-        answer = admin.post(address, data={"csrf_token": token, **sent})
-        page = answer.get_data(as_text=True)
-        assert answer.status_code == 422, address
-        search = re.search(r'<form[^>]*method="get"[^>]*>', page)
-        assert search, address
-        action = re.search(r'action="([^"]+)"', search.group(0))
-        assert action and action.group(1) != address, address
-        assert admin.get(action.group(1)).status_code == 200, address
