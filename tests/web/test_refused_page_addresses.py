@@ -4,36 +4,19 @@ what it links to must name pages that open."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
 
-from tests.web.conftest import DEMO_PASSWORD
-from tests.web_helpers import csrf_token, login
+from tests.web_helpers import csrf_token
 
-
-@pytest.fixture
-def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "keys.json"
-    monkeypatch.setenv("YKT_COMPARISON_KEY_FILE", str(path))
-    return path
+Client = Callable[[str], FlaskClient]
 
 
-def signed_in(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, username, DEMO_PASSWORD).status_code == 302
-    return client
-
-
-def test_a_page_shown_for_a_refused_edit_searches_its_own_list(
-    app: Flask, db_session: Session, key_file: Path
-) -> None:
+def test_a_page_shown_for_a_refused_edit_searches_its_own_list(as_user: Client) -> None:
     """A refusal is shown at the edit's address, which answers only POST: each page's search
     names the list it searches (a search sent to the edit's address answered 405)."""
-    admin = signed_in(app, "admin")
+    admin = as_user("admin")
     token = csrf_token(admin, "/admin/reference/programmes")
     refused = {
         "/admin/units/QSZ/population": {"population": "两万"},
