@@ -15,6 +15,7 @@ from campaign import records
 from campaign.campaign_cases import work_in_campaign
 from campaign.models import Clue, FocusItem, Problem, Programme, StatCategory, Unit, User
 from core import clock, held_rows, paging
+from core.days import read_day_or_none
 from engine import workitems
 from engine.models import Case, WorkItem, WorkItemState
 
@@ -33,10 +34,7 @@ class InboxFilters:
     @classmethod
     def from_args(cls, args: Any) -> InboxFilters:
         due = args.get("due_before") or ""
-        try:
-            due_before = date.fromisoformat(due) if due else None
-        except ValueError:
-            due_before = None
+        due_before = read_day_or_none(due) if due else None
         return cls(
             args.get("programme", "").strip(),
             args.get("category", "").strip(),

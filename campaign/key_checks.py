@@ -34,6 +34,7 @@ from campaign.models.accounts import Role
 from campaign.models.org import UnitKind
 from campaign.org import unit_by_code
 from core import clock
+from core.days import NotADay, read_day
 from core.errors import Conflict, InvalidInput
 from engine import cases
 from engine.errors import NotAllowed
@@ -248,9 +249,9 @@ def _due_date(text: str) -> date | None:
     if not text.strip():
         return None
     try:
-        due = date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(fields={"due_on": "完成期限：日期格式应为 YYYY-MM-DD"}) from None
+        due = read_day(text)
+    except NotADay as refused:
+        raise InvalidInput(fields={"due_on": f"完成期限：{refused}"}) from None
     if due < clock.local_now().date():
         raise InvalidInput(fields={"due_on": "完成期限：不能早于今天"})
     if not in_calendar(due):

@@ -13,6 +13,7 @@ from campaign.current import active_campaign
 from campaign.models import Campaign
 from cli.comparison import _actor
 from cli.context import AppContext, friendly_errors, pass_app
+from core.days import NotADay, read_day
 from core.errors import InvalidInput
 
 
@@ -20,9 +21,9 @@ def _day(text: str | None, what: str) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(f"{what}须为日期，如 2023-05-01") from None
+        return read_day(text)
+    except NotADay as refused:
+        raise InvalidInput(f"{what}：{refused}") from None
 
 
 def _campaign(session: Session, code: str | None) -> Campaign:

@@ -18,6 +18,7 @@ from campaign import reports
 from campaign.reports.findings import Finding, Reconciliation
 from campaign.reports.reconciliation import check_figures
 from cli.context import AppContext, pass_app
+from core.days import NotADay, read_day
 from core.db import DatabaseUnavailable
 from core.errors import AppError
 
@@ -43,9 +44,9 @@ def _day(option: str, text: str | None) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        _fail(f"{option} 应为 YYYY-MM-DD 格式的日期，收到“{text}”")
+        return read_day(text)
+    except NotADay as refused:
+        _fail(f"{option} {refused}，收到“{text}”")
 
 
 @click.command(

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.days import NOT_A_DAY, NotADay, read_day
 from core.numbers import fits, whole
 
 FIELD_TYPES = (
@@ -147,11 +148,11 @@ def in_calendar(day: date) -> bool:
 
 def _date(spec: Field, raw: Any, _c: Sequence[tuple[str, str]], today: date) -> str:
     if not isinstance(raw, str):
-        raise FieldError("须为日期，如 2022-07-31")
+        raise FieldError(NOT_A_DAY)
     try:
-        value = date.fromisoformat(raw.strip())
-    except ValueError:
-        raise FieldError("须为日期，如 2022-07-31") from None
+        value = read_day(raw)
+    except NotADay as refused:
+        raise FieldError(str(refused)) from None
     low = today if spec.min == "today" else (date.fromisoformat(spec.min) if spec.min else None)
     high = today if spec.max == "today" else (date.fromisoformat(spec.max) if spec.max else None)
     if not in_calendar(value):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from campaign.models import User
 from campaign.workflow_host import CampaignHost
 from core import paging
+from core.days import NotADay, read_day
 from core.errors import InvalidInput
 
 T = TypeVar("T")
@@ -67,10 +68,10 @@ def working_list_page(rows: Sequence[T], number: int | None = None) -> paging.Pa
 
 
 def parse_date(value: str, message: str) -> date:
-    """A date typed into a form (YYYY-MM-DD); refused with the message otherwise."""
+    """A date typed into a form (as core.days reads it); refused with the message otherwise."""
     try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
+        return read_day(value)
+    except NotADay:
         raise InvalidInput(message) from None
 
 

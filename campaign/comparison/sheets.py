@@ -6,7 +6,6 @@ whoever catches it)."""
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -25,6 +24,7 @@ from campaign.comparison.protection import (
     normalise_id,
 )
 from campaign.models import Unit
+from core.days import NotADay, read_day
 from core.errors import InvalidInput
 from forms.ledger_excel import RowError
 from forms.tabular import Formula, Table, blank
@@ -32,8 +32,6 @@ from forms.tabular import Formula, Table, blank
 MAX_LISTED = 1000  # bad rows named one by one; the count says how many more
 MAX_TEXT = 100
 MAX_AMOUNT_FEN = 10**11  # 十亿元: a larger payment to one person is a typing error
-_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+[\d:]+)?")
-_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _FORMULA_STARTS = ("=", "+", "@")
 _EXCEL_EPOCH = date(1899, 12, 30)
 _LOOSE = str.maketrans({"(": "（", ")": "）", " ": None, "\u3000": None})
@@ -199,14 +197,10 @@ def day(value: Any, *, date1904: bool = False) -> date:
         if 1 <= serial <= 2958465:
             start = date(1904, 1, 1) if date1904 else _EXCEL_EPOCH
             return start + timedelta(days=serial)
-    shown = str(value).strip()
-    match = _DATE.fullmatch(shown) or _COMPACT_DATE.fullmatch(shown)
-    if match:
-        try:
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            pass
-    raise CellError("须为日期，如 2022-06-10")
+    try:
+        return read_day(str(value))
+    except NotADay as refused:
+        raise CellError(str(refused)) from None
 
 
 def integer(value: Any, low: int, high: int) -> int | None:

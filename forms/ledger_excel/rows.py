@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from core.days import NOT_A_DAY, NotADay, read_day
 from forms import registry
 from forms.definition import SubmissionInvalid
 from forms.ledger_excel.columns import (
@@ -53,10 +54,6 @@ FIELD_COLUMNS = {
     "discovered_on": DISCOVERED,
 }
 PERSON_MAX = 64
-# 2022-06-10, 2022/6/10, 2022.6.10, 2022年6月10日, with a time of day (00:00:00) allowed.
-_DATE = re.compile(
-    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
-)
 _FOCUS_CODE = re.compile(r"(\d+\.\d+)(?:\s|$)")
 
 
@@ -122,12 +119,12 @@ def _date(value: Any) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and (match := _DATE.fullmatch(value.strip())):
+    if isinstance(value, str):
         try:
-            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        except ValueError:
-            raise _Invalid(f"“{value.strip()}”不是有效日期") from None
-    raise _Invalid("须为日期，如 2022-06-10")
+            return read_day(value)
+        except NotADay as refused:
+            raise _Invalid(str(refused)) from None
+    raise _Invalid(NOT_A_DAY)
 
 
 def _money(value: Any) -> Any:

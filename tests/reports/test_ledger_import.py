@@ -69,7 +69,7 @@ def test_each_row_becomes_an_entry_with_its_lifecycle(
                 "整治重点": "3.4",
                 "涉及金额（元）": "1,200.50",
                 "违规代管一卡通数量（张）": 4.0,
-                "发现日期": "2022/6/1",
+                "发现日期": "20220601",
                 "责任单位": "白沙镇",
                 "责任人": "王主任",
                 "整改时限": datetime(2022, 7, 31),
@@ -141,6 +141,7 @@ def test_every_bad_row_and_column_is_reported_and_nothing_is_stored(
         good_row(**{"违规代管一卡通数量（张）": 1.5, "涉及金额（元）": 0.001}),
         good_row(**{"整改时限": date(2022, 6, 1), "乡镇（单位）": "青山镇", "问题类别": "乱收费"}),
         good_row(**{"问题来源": "道听途说", "整治重点": "9.9", "责任单位": "某某局"}),
+        good_row(**{"发现日期": "2022-W23-5", "整改时限": "2022年6月31日"}),
     ]
     before = count(db_session)
     result = import_ledger(db_session, host, user(db_session, "ldxz_ban"), workbook(rows))
@@ -160,6 +161,8 @@ def test_every_bad_row_and_column_is_reported_and_nothing_is_stored(
         (8, "问题来源"): "“道听途说”不是可选的问题来源",
         (8, "整治重点"): "“9.9”不是可选的整治重点",
         (8, "责任单位"): "“某某局”不是可选的责任单位",
+        (9, "发现日期"): "须为日期，如 2022-06-10",
+        (9, "整改时限"): "没有这一天：2022 年 6 月 31 日",
     }
     assert str(result.errors[0]) == "第 3 行“村（社区）”：“白沙村”不是青山镇下属的村（社区）"
 

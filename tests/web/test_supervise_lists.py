@@ -169,7 +169,7 @@ def test_a_refused_check_from_the_dashboard_is_shown_on_the_dashboard(as_user: C
     )
     assert answer.status_code == 422
     row = _row(_weak_section(answer.get_data(as_text=True)), first)
-    assert "完成期限：日期格式应为 YYYY-MM-DD" in row and 'value="2022-13-01"' in row
+    assert "完成期限：没有这一天：2022 年 13 月 1 日" in row and 'value="2022-13-01"' in row
     # The last day a form takes is 2100-12-31: a check is never due after it.
     for day, status in (("9999-12-31", 422), ("2100-12-31", 302)):
         answer = office.post(

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from campaign import campaigns
 from campaign.current import active_campaign
 from campaign.models import Campaign
+from core.days import NotADay, read_day
 from core.errors import AppError, InvalidInput
 from core.numbers import whole
 from web import db, errors
@@ -70,9 +71,9 @@ def _again(campaign: Campaign, where: str, typed: dict[str, str]) -> errors.Refu
 
 def _date(text: str, field: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput("须为日期，如 2023-05-01", fields={field: "须为日期"}) from None
+        return read_day(text)
+    except NotADay as refused:
+        raise InvalidInput(str(refused), fields={field: str(refused)}) from None
 
 
 @bp.post("/reference/campaign/<code>")

@@ -11,14 +11,15 @@ from sqlalchemy.orm import Session
 from campaign import reports
 from campaign.models import User
 from campaign.reports import ReportScope
+from core.days import NotADay, read_day
 from core.errors import InvalidInput
 
 
 def _day(name: str, text: str) -> date | None:
     try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        raise InvalidInput("日期格式应为 YYYY-MM-DD", {name: "日期格式应为 YYYY-MM-DD"}) from None
+        return read_day(text) if text else None
+    except NotADay as refused:
+        raise InvalidInput(str(refused), {name: str(refused)}) from None
 
 
 def scope_from(

@@ -1,0 +1,122 @@
+"""Days as officers write them (core.days): one reader for forms, imports, filters and the
+command line. Each spelling is read to the same day; what is not a day, or names a day that
+does not exist, is refused in words."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.days import NOT_A_DAY, NotADay, read_day, read_day_or_none
+from forms import registry
+from forms.fields import EARLIEST_DAY, LATEST_DAY, Field, FieldError, parse_value
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def spellings(day: date) -> list[str]:
+    y, m, d = day.year, day.month, day.day
+    return [
+        day.isoformat(),
+        f"{y}/{m}/{d}",
+        f"{y}.{m}.{d}",
+        f"{y}年{m}月{d}日",
+        f"{y}年{m:02d}月{d:02d}日",
+        f"{y} 年 {m} 月 {d} 日",
+        f"{y}年{m}月{d}",
+        f"{y:04d}{m:02d}{d:02d}",
+        f"{y}-{m:02d}-{d:02d} 00:00:00",
+        f"{y}/{m}/{d} 9:30",
+        f"  {day.isoformat()}\t",
+        day.isoformat().translate(FULL_WIDTH),
+        f"{y}年{m}月{d}日".translate(FULL_WIDTH),
+    ]
+
+
+@given(st.dates(min_value=EARLIEST_DAY, max_value=LATEST_DAY))
+def test_every_spelling_of_a_day_reads_as_that_day(day: date) -> None:
+    for written in spellings(day):
+        assert read_day(written) == day, written
+        assert read_day_or_none(written) == day
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "",
+        "   ",
+        "2022",
+        "2022-06",
+        "2022-W24-5",  # a week: date.fromisoformat reads it as some day
+        "2022W245",
+        "2022-161",  # a day of the year
+        "2022161",
+        "220610",
+        "6/10/2022",
+        "10.6.2022",
+        "2022-06-10T00:00:00",
+        "2022-06-10 下午",
+        "2022-06-10abc",
+        "２０２２–０６–１０",  # an en dash, not a hyphen
+        "2022²-06-10",
+        "2022-06-10\n2022-06-11",
+        "９" * 5000,
+    ],
+)
+def test_what_is_not_a_day_is_refused_in_words(written: str) -> None:
+    with pytest.raises(NotADay) as refused:
+        read_day(written)
+    assert str(refused.value) == NOT_A_DAY
+    assert read_day_or_none(written) is None
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("2022-02-30", "没有这一天：2022 年 2 月 30 日"),
+        ("2023/2/29", "没有这一天：2023 年 2 月 29 日"),
+        ("2022年13月1日", "没有这一天：2022 年 13 月 1 日"),
+        ("20220631", "没有这一天：2022 年 6 月 31 日"),
+        ("0000-01-01", "没有这一天：0000 年 1 月 1 日"),
+        ("2022.0.10", "没有这一天：2022 年 0 月 10 日"),
+    ],
+)
+def test_a_day_that_does_not_exist_is_named(written: str, reason: str) -> None:
+    with pytest.raises(NotADay) as refused:
+        read_day(written)
+    assert str(refused.value) == reason
+
+
+def test_leap_days_are_read() -> None:
+    assert read_day("2024/2/29") == date(2024, 2, 29)
+    assert read_day("20000229") == date(2000, 2, 29)
+
+
+def discovered_on() -> Field:
+    form = registry.get("register_problem")
+    assert form is not None
+    return next(f for f in form.fields if f.name == "discovered_on")
+
+
+def test_a_form_reads_every_spelling_and_keeps_the_iso_day() -> None:
+    for written in ("2022年6月10日", "2022/6/10", "２０２２０６１０", "2022-06-10"):
+        assert parse_value(discovered_on(), written, [], date(2022, 7, 1)) == "2022-06-10"
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("2022-W24-5", NOT_A_DAY),
+        ("2022-02-30", "没有这一天：2022 年 2 月 30 日"),
+        ("2099年1月1日", "不能晚于今天"),
+        ("1899/12/31", "须在 1900-01-01 至 2100-12-31 之间"),
+        (20220610, NOT_A_DAY),
+    ],
+)
+def test_a_form_refuses_what_names_no_day_it_takes(written: object, reason: str) -> None:
+    with pytest.raises(FieldError) as refused:
+        parse_value(discovered_on(), written, [], date(2022, 7, 1))
+    assert str(refused.value) == reason
