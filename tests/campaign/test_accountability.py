@@ -16,6 +16,7 @@ from campaign.workflow_host import CampaignHost
 from core.errors import AppError, InvalidInput, NotAllowed
 from engine.host import CaseContext
 from engine.models import WorkItem
+from forms import registry
 from tests.campaign.conftest import user
 from tests.factories import make_user
 
@@ -244,3 +245,12 @@ def test_an_overdue_task_beyond_the_listed_ones_may_be_named(
                 proposal(overdue, june, overdue_items=[str(overdue.id), named]),
             )
         assert "overdue_items" in refused.value.fields, named
+
+
+def test_the_form_says_how_many_overdue_tasks_it_lists() -> None:
+    """The page lists a unit's most overdue tasks up to a bound: its help says so, with the
+    bound the source applies, so a unit with more is not taken for one with that many."""
+    form = registry.get("accountability_propose")
+    assert form is not None
+    field = next(f for f in form.fields if f.name == "overdue_items")
+    assert f"最多列出 {choices.OVERDUE_ITEMS_LISTED} 项" in field.help
