@@ -5,15 +5,17 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, render_template, request, send_file
+from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from campaign import reports
 from campaign.models import User
 from campaign.reports import downloads
+from core.errors import AppError
 from forms.tables.attachment3 import COLUMNS as ATTACHMENT3_COLUMNS
 from forms.tables.attachment3 import GROUPS as ATTACHMENT3_GROUPS
-from web import db
+from web import db, errors
 from web.authz import allow
 from web.campaign_choice import chosen_id
 from web.common import me, page_arg
@@ -33,9 +35,30 @@ def _args() -> dict[str, Any]:
 
 @bp.get("/")
 @allow(*REPORT_ROLES)
-def index() -> str:
+def index() -> ResponseReturnValue:
+    errors.on_refusal(_refused_scope)
+    return _index(scope_from(db.session(), me(), request.args, campaign=chosen_id()))
+
+
+def _refused_scope(error: AppError) -> ResponseReturnValue:
+    """Days that name no period (a start after the end, a day that does not exist) or a unit
+    not open to the person: the page again, for the unit asked for when that one may be
+    shown (else the first), with what was typed kept in its fields and the reason above."""
     session = db.session()
-    scope = scope_from(session, me(), request.args, campaign=chosen_id())
+    try:
+        scope = scope_from(
+            session, me(), {"unit": request.args.get("unit", "")}, campaign=chosen_id()
+        )
+    except AppError:
+        scope = scope_from(session, me(), {}, campaign=chosen_id())
+    typed = {key: request.args.get(key, "") for key in ("from", "to")}
+    return _index(scope, refusal=errors.in_words(error), typed=typed), error.status
+
+
+def _index(
+    scope: reports.ReportScope, *, refusal: str = "", typed: dict[str, str] | None = None
+) -> str:
+    session = db.session()
     by_township = request.args.get("by") == "township"
     table2 = reports.attachment2(session, scope)
     table3 = reports.attachment3(session, scope, by_township=by_township)
@@ -53,6 +76,8 @@ def index() -> str:
         columns3=ATTACHMENT3_COLUMNS,
         units=reports.units_open_to(session, me()),
         counting_rule=reports.COUNTING_RULE,
+        refusal=refusal,
+        typed=typed,
         **filing_context(session, me(), scope, (table2, table3)),
     )
 
