@@ -64,6 +64,16 @@ def store(
             f"不支持的文件类型：{name or '（无文件名）'}；可上传 {'、'.join(sorted(SIGNATURES))}"
         )
     digest, size = _copy_to_disk(session, data_dir, stream, SIGNATURES[extension], name)
+    # The same content sent again to the same case (a form refused and the file chosen again
+    # beside the one it kept, or the same scan sent twice) is the evidence already there.
+    already = session.scalars(
+        select(Attachment)
+        .where(Attachment.case_id == case_id, Attachment.sha256 == digest)
+        .order_by(Attachment.id)
+        .limit(1)
+    ).first()
+    if already is not None:
+        return already
     attachment = Attachment(
         case_id=case_id,
         filename=name,

@@ -4,14 +4,14 @@ records older than six months to a signed file (docs/security.md)."""
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from campaign import audit, audit_archive, audit_verify
-from cli.context import AppContext, friendly_errors, pass_app
+from cli.context import DAY, AppContext, friendly_errors, pass_app
 
 DEFAULT_ARCHIVE_DIR = "audit-archives"  # under the data dir, beside the backups
 
@@ -84,7 +84,7 @@ def verify(app: AppContext, archive_file: Path | None) -> None:
 @click.option(
     "--before",
     required=True,
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=DAY,
     metavar="YYYY-MM-DD",
     help="归档此日（当地时间零点）以前的记录",
 )
@@ -99,11 +99,11 @@ def verify(app: AppContext, archive_file: Path | None) -> None:
 )
 @pass_app
 @friendly_errors
-def archive(app: AppContext, before: datetime, output_dir: Path | None) -> None:
+def archive(app: AppContext, before: date, output_dir: Path | None) -> None:
     directory = output_dir or app.settings.data_dir / DEFAULT_ARCHIVE_DIR
     with app.transaction() as session:
         made = audit_archive.archive(
-            session, before.date(), directory, app.settings.secret_key, by=audit.CLI_ACTOR
+            session, before, directory, app.settings.secret_key, by=audit.CLI_ACTOR
         )
     click.echo(
         f"已归档 {made.count} 条审计记录（#{made.from_id}–#{made.to_id}）：{made.path}\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from functools import cached_property, wraps
 from typing import Any, TypeVar
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from campaign.workflow_host import CampaignHost
 from core import schema
 from core.config import Settings, load_settings
+from core.days import NotADay, read_day
 from core.db import Database, DatabaseUnavailable
 from core.errors import AppError
 from engine.runner import unit_of_work
@@ -92,3 +94,21 @@ def read_password(from_stdin: bool, *, prompt: str = "密码") -> str:
         raise click.ClickException("没有终端可输入密码：请使用 --password-stdin")
     value: str = click.prompt(prompt, hide_input=True, confirmation_prompt=True)
     return value
+
+
+class DayOption(click.ParamType):
+    """An option's day, read as every form reads it (core.days.read_day): 2022-06-10,
+    2022/6/10, 2022年6月10日, 20220610."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, date):
+            return value
+        try:
+            return read_day(str(value))
+        except NotADay as refused:
+            self.fail(str(refused), param, ctx)
+
+
+DAY = DayOption()

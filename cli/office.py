@@ -71,7 +71,7 @@ def issue(
         user = accounts.user_by_name(session, username)
         order = supervision.issue(session, CampaignHost(), user, data)
         names = "、".join(p.unit.name for p in order.parts)
-        line = f"已下发督办单 {order.number}：{names}，期限 {deadline}"
+        line = f"已下发督办单 {order.number}：{names}，期限 {order.deadline}"  # as stored
     click.echo(line)
 
 
@@ -133,7 +133,7 @@ def start(app: AppContext, visited_on: str, places: str, team: str, username: st
         visit = inspections.start(
             session, CampaignHost(), accounts.user_by_name(session, username), data
         )
-        line = f"已登记明察暗访 {visit.number}（{visited_on}）：{places}"
+        line = f"已登记明察暗访 {visit.number}（{visit.visited_on}）：{places}"
     click.echo(line)
 
 

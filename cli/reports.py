@@ -7,7 +7,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,10 +21,9 @@ from campaign.ledger_staged import import_staged
 from campaign.reports import downloads
 from campaign.reports.scope import ReportScope
 from campaign.workflow_host import CampaignHost
-from cli.context import AppContext, friendly_errors, pass_app
+from cli.context import DAY, AppContext, friendly_errors, pass_app
 
 F = TypeVar("F", bound=Callable[..., Any])
-DAY = click.DateTime(formats=["%Y-%m-%d"])
 PROGRESS_FROM = 500  # rows: smaller imports finish before progress would help
 
 
@@ -55,24 +54,20 @@ def _campaign_unit(func: F) -> F:
     )(func)
 
 
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value is not None else None
-
-
 def _scope(
     session: Session,
     campaign: str | None,
     unit_code: str | None,
-    date_from: datetime | None,
-    date_to: datetime | None,
+    date_from: date | None,
+    date_to: date | None,
 ) -> ReportScope:
     """The scope the --unit, --campaign, --from and --to options ask for."""
     return reports.report_scope(
         session,
         campaign=campaign,
         unit_code=unit_code,
-        date_from=_day(date_from),
-        date_to=_day(date_to),
+        date_from=date_from,
+        date_to=date_to,
     )
 
 
@@ -105,8 +100,8 @@ def export_attachment2(
     output: Path,
     unit_code: str | None,
     campaign: str | None,
-    date_from: datetime | None,
-    date_to: datetime | None,
+    date_from: date | None,
+    date_to: date | None,
 ) -> None:
     with app.transaction() as session, _atomic(output) as temporary:
         scope = _scope(session, campaign, unit_code, date_from, date_to)
@@ -125,8 +120,8 @@ def export_attachment3(
     output: Path,
     unit_code: str | None,
     campaign: str | None,
-    date_from: datetime | None,
-    date_to: datetime | None,
+    date_from: date | None,
+    date_to: date | None,
     by_township: bool,
 ) -> None:
     with app.transaction() as session, _atomic(output) as temporary:
@@ -164,8 +159,8 @@ def export_ledger(
     output: Path,
     unit_code: str | None,
     campaign: str | None,
-    date_from: datetime | None,
-    date_to: datetime | None,
+    date_from: date | None,
+    date_to: date | None,
 ) -> None:
     with app.transaction() as session, _atomic(output) as temporary:
         scope = _scope(session, campaign, unit_code, date_from, date_to)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from click.testing import CliRunner, Result
@@ -71,8 +71,11 @@ def test_an_inspection_is_started_and_listed_by_the_office(cli_env: dict[str, st
     start = ["inspection", "start", "--places", "青山镇青山村", "--team", "区纪委、区财政局"]
     future = run(cli_env, *start, "--date", _later(30), "--as", "ldxz_ban")
     assert future.exit_code != 0 and "暗访日期" in future.output
-    made = run(cli_env, *start, "--date", _later(-1), "--as", "ldxz_ban")
+    yesterday = date.fromisoformat(_later(-1))
+    typed = f"{yesterday.year}年{yesterday.month}月{yesterday.day}日 9:30"  # as officers write
+    made = run(cli_env, *start, "--date", typed, "--as", "ldxz_ban")
     assert made.exit_code == 0 and "已登记明察暗访 AF-" in made.output, made.output
+    assert f"（{yesterday.isoformat()}）" in made.output  # the day stored, not the text typed
     listed = run(cli_env, "inspection", "list", "--as", "ldxz_ban")
     assert "青山镇青山村，发现问题 0 个" in listed.output
     refused = run(cli_env, "inspection", "list", "--as", "qsz_jbr")

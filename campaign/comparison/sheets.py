@@ -6,6 +6,7 @@ whoever catches it)."""
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -24,7 +25,7 @@ from campaign.comparison.protection import (
     normalise_id,
 )
 from campaign.models import Unit
-from core.days import NotADay, read_day
+from core.days import NOT_A_DAY, NotADay, read_day
 from core.errors import InvalidInput
 from forms.ledger_excel import RowError
 from forms.tabular import Formula, Table, blank
@@ -192,6 +193,8 @@ def day(value: Any, *, date1904: bool = False) -> date:
         raise CellError("不能为空")
     if isinstance(value, datetime):
         return value.date()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise CellError(NOT_A_DAY)  # a cell of 1e999, inf or nan: no serial day
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         serial = int(value)
         if 1 <= serial <= 2958465:

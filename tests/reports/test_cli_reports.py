@@ -74,7 +74,7 @@ def test_dry_run_then_import_then_export(cli_env: dict[str, str], tmp_path: Path
     assert "已导入 2 条问题" in result.output and "均已进入待审核" in result.output
 
     ledger = tmp_path / "ledger.xlsx"
-    june = ["--from", "2022-06-01", "--to", "2022-06-30"]
+    june = ["--from", "2022/6/1", "--to", "2022年6月30日"]  # as every form reads days
     result = run(cli_env, export, "ledger", "-o", str(ledger), "--unit", "LHX", *june)
     assert result.exit_code == 0 and "已导出问题台账 1 条" in result.output
     [entry] = records(openpyxl.load_workbook(ledger)["问题台账"])
@@ -111,3 +111,13 @@ def test_the_template_and_refusals_of_bad_options(cli_env: dict[str, str], tmp_p
     assert result.exit_code == 1 and "专项治理活动不存在：9" in result.stderr
     result = run(cli_env, import_ledger_command, str(template), "--as", "nobody")
     assert result.exit_code == 1
+
+
+def test_a_day_that_is_no_day_is_refused_and_nothing_written(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    table = tmp_path / "a2.xlsx"
+    for day, said in (("2022-W24-5", "须为日期，如 2022-06-10"), ("2022-02-30", "没有这一天")):
+        result = run(cli_env, export, "attachment2", "-o", str(table), "--from", day)
+        assert result.exit_code == 2 and said in result.stderr, result.output
+    assert not table.exists()

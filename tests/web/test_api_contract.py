@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from core.days import NOT_A_DAY
 from tests.campaign.conftest import approval, registration
 from tests.web.test_api import token
 from web.api.contract import api_rules, declaration_of, openapi_path
@@ -193,7 +194,22 @@ def test_reports_notifications_and_reassignment(db_session: Session, client: Fla
     figures = client.get("/api/v1/reports/attachment2?unit=QSZ", headers=officer).get_json()
     assert figures["table"] == "attachment2" and figures["rows"]
     bad = client.get("/api/v1/reports/attachment3?from=2022-13-01", headers=officer)
-    assert bad.status_code == 400 and bad.get_json()["fields"]["from"]
+    assert bad.status_code == 400
+    assert bad.get_json()["fields"]["from"] == "没有这一天：2022 年 13 月 1 日"
+    # The days are read as every form reads them: a week is no day, 2022/6/1 is one.
+    week = client.get("/api/v1/reports/attachment2?from=2022-W24-5", headers=officer)
+    assert week.status_code == 400 and week.get_json()["fields"]["from"] == NOT_A_DAY
+    typed = client.get(
+        "/api/v1/reports/attachment2?from=2022/6/1&to=2022年6月30日", headers=officer
+    )
+    assert typed.status_code == 200
+    assert (typed.get_json()["scope"]["date_from"], typed.get_json()["scope"]["date_to"]) == (
+        "2022-06-01",
+        "2022-06-30",
+    )
+    due = client.get("/api/v1/tasks?due_before=2022-W24-5", headers=officer)
+    assert due.status_code == 400 and due.get_json()["fields"]["due_before"] == NOT_A_DAY
+    assert client.get("/api/v1/tasks?due_before=2022/7/1", headers=officer).status_code == 200
     workbook = client.get("/api/v1/reports/attachment3.xlsx?by=township", headers=supervisor)
     assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
     reviewer = token(db_session, "qsz_fzr")

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -170,6 +171,40 @@ def test_evidence_upload_is_checked_and_downloadable(
     read = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "file.download"))
     assert [e.target for e in read] == [f"case:{problem.case_id}"]  # evidence read is recorded
     db_session.expire_all()
+    assert problem.status == "signoff"
+
+
+def test_evidence_chosen_again_after_a_refusal_is_kept_once(
+    db_session: Session, as_user: Client
+) -> None:
+    """A refused form keeps its file with the case, ticked; an officer who does not see the
+    tick and chooses the same file again (twice) leaves one piece of evidence, named once."""
+    problem, step = _at_rectify(db_session)
+    client = as_user("qsz_jbr")
+    token = csrf_token(client, f"/tasks/{step.id}")
+
+    def send(form: dict[str, Any]) -> int:
+        return client.post(
+            f"/tasks/{step.id}",
+            content_type="multipart/form-data",
+            data={
+                **SUBMIT,
+                "csrf_token": token,
+                **form,
+                "evidence__upload": (io.BytesIO(b"%PDF-1.4 scan"), "现场照片.pdf"),
+            },
+        ).status_code
+
+    assert send({"measures_taken": ""}) == 422
+    kept = db_session.scalars(select(Attachment)).one()
+    assert send({"measures_taken": "", "evidence": str(kept.id)}) == 422
+    assert send({"evidence": str(kept.id)}) == 302
+    db_session.expire_all()
+    assert [a.id for a in db_session.scalars(select(Attachment))] == [kept.id]
+    files_of = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "file.upload")
+    ).all()
+    assert len(files_of) == 1  # the upload is recorded once
     assert problem.status == "signoff"
 
 

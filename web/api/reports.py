@@ -25,12 +25,8 @@ from web.roles import REPORT_ROLES
 class ScopeQuery(s.Query):
     unit = s.Code(load_default="", metadata={"description": "单位代码；省略为本人的范围"})
     campaign = s.Code(load_default="", metadata={"description": "活动代码，默认进行中的活动"})
-    from_ = fields.Date(
-        data_key="from",
-        load_default=None,
-        error_messages={"invalid": "日期格式应为 YYYY-MM-DD"},
-    )
-    to = fields.Date(load_default=None, error_messages={"invalid": "日期格式应为 YYYY-MM-DD"})
+    from_ = s.DayAsked(data_key="from", load_default=None)
+    to = s.DayAsked(load_default=None)
 
 
 class Attachment3Query(ScopeQuery):

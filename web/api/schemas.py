@@ -4,10 +4,12 @@ beside it (web.api.*), all with these building blocks."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from core.days import NOT_A_DAY, NotADay, read_day
 from core.db import MAX_ID
 from core.paging import MAX_PAGE, MAX_PER_PAGE, PAGE_REFUSED, PER_PAGE_REFUSED
 
@@ -57,6 +59,24 @@ def When(**options: Any) -> fields.String:
 def Day(**options: Any) -> fields.String:
     options["metadata"] = {"format": "date", **options.get("metadata", {})}
     return fields.String(**options)
+
+
+class _DayAsked(fields.Field[date]):
+    """A day a request names, read as every form reads it (core.days.read_day)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        try:
+            return read_day(value)
+        except NotADay as refused:
+            raise ValidationError(str(refused)) from None
+
+
+def DayAsked(**options: Any) -> fields.Field[date]:
+    """A day in a query or a body: `2022-06-10`, or another spelling an officer types."""
+    options["metadata"] = {"type": "string", "format": "date", **options.get("metadata", {})}
+    return _DayAsked(error_messages=_messages(NOT_A_DAY), **options)
 
 
 def Choice(values: list[str], **options: Any) -> fields.String:

@@ -30,9 +30,7 @@ class TaskQuery(s.Paged):
     programme = s.Code(load_default="")
     category = s.Code(load_default="")
     village = s.Code(load_default="")
-    due_before = fields.Date(
-        load_default=None, error_messages={"invalid": "须为 YYYY-MM-DD 格式的日期"}
-    )
+    due_before = s.DayAsked(load_default=None)
     campaign = s.Code(load_default="", metadata={"description": "活动代码，默认进行中的活动"})
 
 

@@ -274,7 +274,8 @@ def complete(item_id: int) -> ResponseReturnValue:
                 # Should the form be refused, the file stays with the case and the form
                 # comes back with it attached: nobody uploads the same evidence twice.
                 files.keep_through_refusal(session, [attachment])
-                values[spec.name] = [str(attachment.id), *values[spec.name]]
+                if str(attachment.id) not in values[spec.name]:  # kept, and chosen again
+                    values[spec.name] = [str(attachment.id), *values[spec.name]]
     done = tasks.complete(session, HOST, me(), item.id, values)
     flash(f"“{done.item.title}”已办理完毕", "success")
     return redirect(url_for("inbox.index"))
