@@ -54,10 +54,14 @@ def refreshing_choices() -> bool:
     return bool(request.form.get(REFRESH_CHOICES))
 
 
-def working_page(session: Session, query: Select[Any], argument: str = "page") -> paging.Page[Any]:
+def working_page(
+    session: Session, query: Select[Any], argument: str = "page", *, number: int | None = None
+) -> paging.Page[Any]:
     """The page of a working list asked for (?page=, or another argument for a second list
-    on one page): LIST_PER_PAGE rows, counted up to a bound (core.paging)."""
-    number = paging.page_number(request.args.get(argument))
+    on one page; or `number`, for a page shown again after a refused form): LIST_PER_PAGE
+    rows, counted up to a bound (core.paging)."""
+    if number is None:
+        number = paging.page_number(request.args.get(argument))
     return paging.fetch(session, query, number, LIST_PER_PAGE, capped=True)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import problems, tasks
-from campaign.models import Problem, User
+from campaign.models import Notification, Problem, User
 from campaign.workflow_host import CampaignHost
 from core import clock
 from engine.models import WorkItem
@@ -144,3 +144,45 @@ def test_only_the_office_sees_the_drill_down(
     refused = as_user("qsz_jbr").get("/supervise/overdue?page=2")
     assert refused.status_code == 404  # as for any page of another's: not even shown to exist
     assert _rows(refused.get_data(as_text=True)) == []
+
+
+def test_a_refused_urge_keeps_the_ticks_and_the_note(
+    three_overdue: list[WorkItem], as_user: Client
+) -> None:
+    """催办所选事项 with nothing ticked, or with an item no longer open, shows the page again at
+    its page, the note as typed and the ticks as sent, the reason above: the note was lost."""
+    client = as_user("ldxz_ban")
+    token = csrf_token(client, "/supervise/overdue?page=2")
+    note = "请本周内办结并书面报告"
+    nothing = client.post("/supervise/urge", data={"csrf_token": token, "note": note, "page": "2"})
+    page = nothing.get_data(as_text=True)
+    assert nothing.status_code == 422 and 'id="error-summary"' in page
+    assert "未催办：请选择要催办的事项" in page and f'value="{note}"' in page
+    assert _rows(page) == [three_overdue[0].id]  # page 2 of the drill-down, not page 1
+    ticked = [str(item.id) for item in three_overdue[1:]]
+    too_long = client.post(
+        "/supervise/urge", data={"csrf_token": token, "note": "说" * 101, "items": ticked}
+    )
+    page = too_long.get_data(as_text=True)
+    assert too_long.status_code == 422 and "未催办：催办说明不能超过" in page
+    for item in ticked:
+        assert f'value="{item}" checked' in page
+    assert "未催办" in page and "今天已催办" not in page  # nothing was urged
+
+
+def test_the_notice_of_an_urge_names_the_office_once(
+    three_overdue: list[WorkItem], db_session: Session, as_user: Client
+) -> None:
+    office = _user(db_session, "ldxz_ban")
+    office.full_name = "领导小组办公室（示例）"
+    db_session.flush()
+    client = as_user("ldxz_ban")
+    token = csrf_token(client, "/supervise/overdue")
+    only = str(three_overdue[0].id)
+    assert (
+        client.post("/supervise/urge", data={"csrf_token": token, "only": only}).status_code == 302
+    )
+    told = db_session.scalars(select(Notification.text).where(Notification.kind.like("urge%")))
+    texts = list(told)
+    assert texts and all("领导小组办公室（示例）催办" in text for text in texts)
+    assert not any("领导小组办公室领导小组办公室" in text for text in texts)

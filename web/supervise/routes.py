@@ -189,21 +189,30 @@ def _full_list_page(view: str, asked: str, number: int, kept: dict[str, str] | N
 
 @bp.get("/overdue")
 @allow(SUPERVISOR)
-def overdue() -> str:
+def overdue() -> ResponseReturnValue:
+    args = request.args
+    return _overdue_page(args.get("unit", ""), args.get("bucket", ""), page_arg())
+
+
+def _overdue_page(
+    asked: str, bucket_asked: str, number: int, kept: dict[str, Any] | None = None
+) -> str:
+    """The drill-down of a unit's (or the district's) overdue items; `kept`: a refused 催办's
+    ticks, note and reason, shown again with it."""
     session = db.session()
-    asked = request.args.get("unit", "")
     unit_id = row_id(asked)
     # Anything that names no unit (an id no unit has, beyond the column's range too) names
     # no list: not found.
     unit = session.get(Unit, unit_id) if unit_id is not None else None
     if asked and unit is None:
         abort(404)
-    bucket = request.args.get("bucket") or None
+    bucket = bucket_asked or None
     if bucket not in {key for key, *_ in monitor.BUCKETS}:
         bucket = None
     page = working_page(
         session,
         monitor.overdue_query(session, unit_id, bucket, campaign_id=chosen_id()),
+        number=number,
     )
     items = page.items
     return render_template(
@@ -216,6 +225,8 @@ def overdue() -> str:
         bucket_key=bucket or "",
         urged=urging.urged_today(session, [i.id for i in items]),
         days_overdue=urging.days_overdue,
+        kept=kept or {},
+        page_address=url_for("supervise.overdue", unit=unit_id, bucket=bucket),
     )
 
 
@@ -228,14 +239,24 @@ def urge() -> Response:
         k: v for k in ("unit", "bucket", "page") if (v := form.get(k, "").strip())
     }
     back = url_for("supervise.overdue", **where)
-    errors.on_refusal(errors.back_to(back, "未催办："))
     only = form.get("only", "").strip()
     chosen = [only] if only else form.getlist("items")
+    note = form.get("note", "")
+
+    def again(error: AppError) -> ResponseReturnValue:
+        """The drill-down again at its page, the ticks and the note as sent, the reason
+        above: nothing typed is lost (a refusal redirected to an emptied form)."""
+        kept = {"items": set(chosen), "note": note, "error": errors.in_words(error)}
+        number = paging.page_number(where.get("page"))
+        shown = _overdue_page(where.get("unit", ""), where.get("bucket", ""), number, kept)
+        return shown, error.status
+
+    errors.on_refusal(again)
     read = [row_id(value) for value in chosen]
     ids = [item_id for item_id in read if item_id is not None]
     if len(ids) != len(chosen):
         raise MalformedRequest("所选事项无效")
-    done = urging.urge(db.session(), me(), ids, form.get("note", ""))
+    done = urging.urge(db.session(), me(), ids, note)
     flash(done.summary(), "success")
     return redirect(back)
 
