@@ -19,6 +19,7 @@ from core import clock
 from core.errors import InvalidInput
 from engine import cases
 from engine.host import CaseContext, EngineHost
+from engine.models import WorkItem
 
 PROCESS_KEY = "clue_transfer"
 OUTCOME_FORMS = {"clue_outcome", "clue_final"}
@@ -65,6 +66,21 @@ def transfer(
         session, "clue.transfer", actor=user, target=f"clue:{clue.number}", problem=problem.number
     )
     return clue
+
+
+# Dispositions that open no case: a clue closed (予以了结) or put aside (暂存待查) was not
+# filed, and a tick of 已立案 beside one would count it in 附件3's 立案 column.
+NOT_FILED = {"close": "予以了结", "hold": "暂存待查"}
+
+
+def check_receipt(
+    _session: Session, _user: User, _clue: Clue, item: WorkItem, data: Mapping[str, Any]
+) -> None:
+    """A receipt does not both close the clue (or put it aside) and say a case was filed."""
+    disposal = NOT_FILED.get(str(data.get("disposal") or ""))
+    if item.form_key == "clue_receive" and disposal and data.get("case_filed"):
+        reason = f"已立案：处置方式为“{disposal}”的线索未立案，请取消勾选或改选处置方式"
+        raise InvalidInput(fields={"case_filed": reason})
 
 
 def apply_outcome(clue: Clue, form_key: str, data: Mapping[str, Any]) -> None:

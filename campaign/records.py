@@ -135,6 +135,7 @@ KINDS: dict[str, RecordKind] = {
             take_up=lambda _s, _h, _u, clue, done: clues.apply_outcome(
                 clue, done.item.form_key, done.data
             ),
+            check_before=clues.check_receipt,
         ),
         RecordKind(
             name="obligation",

@@ -206,3 +206,23 @@ def test_the_commission_finds_its_clue_in_the_inbox_as_others_find_their_tasks(
     assert [row.item.case_id for row in found.rows] == [clue.case_id]
     nothing = inbox.page(db_session, commission, "open", inbox.InboxFilters(q="没有这样的内容"))
     assert nothing.rows == [] and nothing.total == 0
+
+
+@pytest.mark.parametrize(("disposal", "name"), [("close", "予以了结"), ("hold", "暂存待查")])
+def test_a_clue_closed_or_put_aside_is_not_also_filed(
+    db_session: Session, host: CampaignHost, disposal: str, name: str
+) -> None:
+    """予以了结 (or 暂存待查) with 已立案 ticked was taken: a clue counted as filed in 附件3
+    though the commission closed it."""
+    problem = flagged_problem(db_session, host)
+    clue = db_session.scalars(select(Clue).where(Clue.problem_id == problem.id)).one()
+    jjw = user(db_session, "jjw_jc")
+    step = clue_step(db_session, clue).id
+    with pytest.raises(InvalidInput) as refused:
+        tasks.complete(db_session, host, jjw, step, {"disposal": disposal, "case_filed": "on"})
+    assert refused.value.fields == {
+        "case_filed": f"已立案：处置方式为“{name}”的线索未立案，请取消勾选或改选处置方式"
+    }
+    assert clue.case_filed is not True
+    tasks.complete(db_session, host, jjw, step, {"disposal": disposal})
+    assert (clue.disposal, clue.case_filed) == (disposal, False)
