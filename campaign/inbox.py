@@ -13,11 +13,20 @@ from sqlalchemy.orm import Session, joinedload
 
 from campaign import records
 from campaign.campaign_cases import work_in_campaign
-from campaign.models import Clue, FocusItem, Problem, Programme, StatCategory, Unit, User
+from campaign.models import (
+    Clue,
+    FocusItem,
+    Obligation,
+    Problem,
+    Programme,
+    StatCategory,
+    Unit,
+    User,
+)
 from core import clock, held_rows, paging
 from core.days import read_day_or_none
 from engine import workitems
-from engine.models import Case, WorkItem, WorkItemState
+from engine.models import Case, ProcessDefinition, WorkItem, WorkItemState
 
 TABS = {"open": "待办", "claimed": "我已认领", "overdue": "已逾期", "done": "我已办"}
 PER_PAGE = 30
@@ -117,6 +126,34 @@ def _with_problem(query: Select[Any]) -> Select[Any]:
     )
 
 
+def _report_matches(q: str) -> ColumnElement[bool]:
+    """A report's task (报送: 自查自纠月报 2022-05) found as its row reads: by the report's name,
+    its period, or both as one phrase ("月报 2022-05"). Each condition reads its own row of
+    the task's case (correlated to the case the query joined)."""
+
+    def name_has(text: str) -> ColumnElement[bool]:
+        return exists(
+            select(ProcessDefinition.id).where(
+                ProcessDefinition.id == Case.definition_id,
+                ProcessDefinition.name.icontains(text, autoescape=True),
+            )
+        )
+
+    def period_has(text: str) -> ColumnElement[bool]:
+        return exists(
+            select(Obligation.id).where(
+                Obligation.id == Case.subject_id, Obligation.period.icontains(text, autoescape=True)
+            )
+        )
+
+    words = q.split()
+    if len(words) > 1:  # the name's words, then the period
+        found = and_(name_has(" ".join(words[:-1])), period_has(words[-1]))
+    else:
+        found = or_(name_has(q), period_has(q))
+    return and_(Case.subject_type == "obligation", found)
+
+
 def _filtered(query: Select[Any], filters: InboxFilters) -> Select[Any]:
     if any((filters.programme, filters.category, filters.village, filters.q)):
         query = _with_problem(query)
@@ -151,7 +188,8 @@ def _filtered(query: Select[Any], filters: InboxFilters) -> Select[Any]:
                         Clue.number,
                         Clue.summary,
                     )
-                )
+                ),
+                _report_matches(filters.q),
             )
         )
     return query
