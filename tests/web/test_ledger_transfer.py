@@ -123,3 +123,15 @@ def test_the_review_of_an_imported_entry_starts_from_the_proposed_responsibility
     assert form.fields["responsible_person"] == "王主任"
     assert form.fields["deadline"] == "2022-07-31"
     assert form.fields["review_decision"] in ("", None)  # the decision is the reviewer's
+
+
+@pytest.mark.parametrize(("username", "offered"), [("qsz_jbr", True), ("jjw_jc", False)])
+def test_register_and_import_are_offered_to_whoever_may_register(
+    as_user: Client, username: str, offered: bool
+) -> None:
+    """The commission registers for no unit: its ledger offered 登记问题 and 从 Excel 导入,
+    which led to "您没有可以登记问题的单位"."""
+    page = as_user(username).get("/ledger").get_data(as_text=True)
+    assert ('href="/ledger/import"' in page) is offered
+    assert ("登记问题</a>" in page) is offered
+    assert "下载整改台账" in page  # the ledger is still theirs to read and download
