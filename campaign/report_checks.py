@@ -28,16 +28,22 @@ SPOT_CHECK = "spot_check"
 SPOT_CHECK_SOURCE = "spot_check"
 
 
-def warnings(session: Session, obligation: Obligation) -> list[str]:
-    return warnings_of(session, [obligation]).get(obligation.id, [])
+def warnings(session: Session, obligation: Obligation, *, unfiled: bool = False) -> list[str]:
+    """`unfiled`: also a report not filed yet (its figures as the officer sent them for the
+    unit head's review), for the head to read what the office will read."""
+    return warnings_of(session, [obligation], unfiled=unfiled).get(obligation.id, [])
 
 
-def warnings_of(session: Session, reports: Iterable[Obligation]) -> dict[int, list[str]]:
+def warnings_of(
+    session: Session, reports: Iterable[Obligation], *, unfiled: bool = False
+) -> dict[int, list[str]]:
     """The warnings of each filed report (by obligation id), a few queries for all of them."""
     checked = [
         o
         for o in reports
-        if o.deadline_code == SPOT_CHECK and o.status != "open" and o.households_checked is not None
+        if o.deadline_code == SPOT_CHECK
+        and (unfiled or o.status != "open")
+        and o.households_checked is not None
     ]
     if not checked:
         return {}

@@ -27,6 +27,7 @@ from engine.models import CaseEvent, WorkItem, WorkItemState
 from forms import registry
 
 FILL_STEP = "fill_report"
+UNIT_REVIEW_STEP = "review_report"  # the unit's head: 审核上报
 REVIEW_STEP = "office_review"
 REASON_LIMIT = 500
 NOT_FOUND = "报送记录不存在，或您无权查看"
@@ -47,6 +48,17 @@ class ReturnRecord:
 
 
 @dataclass(frozen=True)
+class PendingReport:
+    """What the unit's officer sent for its head's 审核上报: not filed yet, and what the head
+    decides on."""
+
+    values: list[FiledValue]
+    filled_by: str
+    filled_at: datetime
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
 class FiledReport:
     obligation: Obligation
     report_name: str
@@ -59,6 +71,7 @@ class FiledReport:
     warnings: list[str]
     awaiting_office: bool  # the office's 审阅 step is open: it may pass or return the report
     my_step: WorkItem | None  # an open step of the report the person may work (填报, 审核)
+    pending: PendingReport | None  # sent by the officer, awaiting the unit head's 审核上报
 
     @property
     def state_label(self) -> str:
@@ -102,8 +115,33 @@ def filed_report(session: Session, user: User, obligation_id: int) -> FiledRepor
             and _data(e).get("office_decision") == "return"
         ],
         warnings=report_checks.warnings(session, obligation),
-        awaiting_office=_office_step(session, obligation) is not None,
+        awaiting_office=_open_step(session, obligation, REVIEW_STEP) is not None,
         my_step=_my_step(session, user, obligation),
+        pending=pending_report(session, obligation, history),
+    )
+
+
+def pending_report(
+    session: Session, obligation: Obligation, history: list[CaseEvent] | None = None
+) -> PendingReport | None:
+    """While the unit's head has the report to review (审核上报 open): the form its officer
+    sent last, field by field, with the 核对提示 the office will read once it is filed."""
+    if _open_step(session, obligation, UNIT_REVIEW_STEP) is None:
+        return None
+    history = _history(session, obligation) if history is None else history
+    sent = next(
+        (e for e in reversed(history) if e.kind == "task_completed" and e.bpmn_id == FILL_STEP),
+        None,
+    )
+    if sent is None:
+        return None
+    fill = _last_fill_item(session, obligation)
+    form = registry.get(fill.form_key) if fill is not None else None
+    return PendingReport(
+        values=_values(session, obligation, form, sent),
+        filled_by=sent.actor_name,
+        filled_at=sent.at,
+        warnings=report_checks.warnings(session, obligation, unfiled=True),
     )
 
 
@@ -142,7 +180,7 @@ def _reviewable(
         raise Conflict("该报告已退回，单位重新报送前不能再次退回或审阅")
     if obligation.status != "submitted":
         raise Conflict(f"该报告尚未报送，不能{doing}")
-    step = _office_step(session, obligation)
+    step = _open_step(session, obligation, REVIEW_STEP)
     if step is None:
         if obligation.accepted_at is not None:
             raise Conflict("该报告已审阅通过，不能再退回")
@@ -150,13 +188,13 @@ def _reviewable(
     return obligation, step
 
 
-def _office_step(session: Session, obligation: Obligation) -> WorkItem | None:
+def _open_step(session: Session, obligation: Obligation, bpmn_id: str) -> WorkItem | None:
     if obligation.case_id is None:
         return None
     return session.scalars(
         select(WorkItem).where(
             WorkItem.case_id == obligation.case_id,
-            WorkItem.bpmn_id == REVIEW_STEP,
+            WorkItem.bpmn_id == bpmn_id,
             WorkItem.state == WorkItemState.OPEN.value,
         )
     ).first()

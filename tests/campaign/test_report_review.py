@@ -226,7 +226,9 @@ def test_a_unit_sees_only_its_own_reports_and_returns_nothing(
     assert june.status == "submitted"
 
 
-def _spot_check(session: Session, host: CampaignHost, away: int, found: int) -> Obligation:
+def _spot_check(
+    session: Session, host: CampaignHost, away: int, found: int, *, approve: bool = True
+) -> Obligation:
     """The township records every sampled household (the first `away` not visited, the
     next `found` with a problem, registered in the ledger) and files the report."""
     report = _report(session, "QSZ", "spot_check", "2022")
@@ -247,7 +249,10 @@ def _spot_check(session: Session, host: CampaignHost, away: int, found: int) -> 
             data["amount"] = "300.00"
         officer = user(session, "qsz_jbr")
         spot_checks.record_result(session, host, officer, report.id, sample.id, data)
-    _file(session, host, report, {"content": "抽查"})
+    if approve:
+        _file(session, host, report, {"content": "抽查"})
+    else:
+        tasks.complete(session, host, officer, _open(session, report).id, {"content": "抽查"})
     return report
 
 
@@ -291,6 +296,28 @@ def test_the_spot_check_report_is_flagged_when_its_figures_are_wrong(
         session, user(session, "ldxz_ban"), OverviewFilters(obligation="spot_check", unit="QSZ")
     )
     assert [r.warnings for r in rows] == [notes]
+
+
+def test_the_head_reads_the_figures_and_their_checks_before_filing(
+    started: Session, host: CampaignHost
+) -> None:
+    session = started
+    report = _spot_check(session, host, 1, 0, approve=False)
+    assert _open(session, report).bpmn_id == "review_report" and report.status == "open"
+    assert report_checks.warnings(session, report) == []  # not filed: not in the overview
+    shown = report_review.filed_report(session, user(session, "qsz_fzr"), report.id)
+    assert shown.values == [] and shown.pending is not None
+    assert shown.pending.filled_by and shown.pending.warnings == report_checks.warnings(
+        session, report, unfiled=True
+    )
+    assert len(shown.pending.warnings) == 1 and "少于本镇" in shown.pending.warnings[0]
+    assert {v.label: v.text for v in shown.pending.values}["抽查情况"] == "抽查"
+    tasks.complete(
+        session, host, user(session, "qsz_fzr"), _open(session, report).id,
+        {"report_decision": "approve"},
+    )  # fmt: skip
+    filed = report_review.filed_report(session, user(session, "ldxz_ban"), report.id)
+    assert filed.pending is None and filed.warnings == shown.pending.warnings
 
 
 def test_a_small_village_is_checked_whole(started: Session, host: CampaignHost) -> None:

@@ -17,6 +17,7 @@ from campaign import (
     ledger_effects,
     reassignment,
     records,
+    report_review,
     spot_check_lists,
     spot_checks,
     submissions,
@@ -130,6 +131,13 @@ def _page(
         tip_off_account=mask_text(tip_off.account) if tip_off is not None else "",
         discrepancy=comparison_panel.panel(session, data_dir(), me(), subject, full_numbers),
         report=subject if isinstance(subject, Obligation) else None,
+        pending=(
+            report_review.pending_report(session, subject)
+            if isinstance(subject, Obligation)
+            and item.bpmn_id == report_review.UNIT_REVIEW_STEP
+            and item.state == "open"
+            else None
+        ),
         sheet=sample,
         revisit_report=(
             key_check_revisits.spot_check_of(session, subject)

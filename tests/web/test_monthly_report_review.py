@@ -1,0 +1,88 @@
+"""The township's monthly report on its way up: the head reviewing it (审核上报) reads the
+figures the officer typed, labelled as awaiting review, on the task page and on the report's
+page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign import obligations, tasks
+from campaign.models import Obligation, Unit
+from campaign.workflow_host import CampaignHost
+from engine.models import WorkItem
+from tests.campaign.conftest import user
+
+pytestmark = pytest.mark.usefixtures("june_2022")
+MONTHLY = {
+    "visited_persons": "120",
+    "visited_households": "48",
+    "cards_found": "5",
+    "banks_involved": "3",
+    "cards_illegal": "2",
+    "content": "本月入户走访48户，<b>代管</b>两张",
+}
+
+
+def _june(session: Session) -> Obligation:
+    obligations.start_due(session, CampaignHost(), today=date(2022, 6, 15))
+    return session.scalars(
+        select(Obligation)
+        .join(Unit, Unit.id == Obligation.unit_id)
+        .where(
+            Unit.code == "QSZ",
+            Obligation.deadline_code == "monthly_report",
+            Obligation.period == "2022-06",
+        )
+    ).one()
+
+
+def _open_step(session: Session, june: Obligation) -> WorkItem:
+    return session.scalars(
+        select(WorkItem).where(WorkItem.case_id == june.case_id, WorkItem.state == "open")
+    ).one()
+
+
+def test_the_head_reads_the_figures_awaiting_review(
+    db_session: Session, as_user: Callable[[str], FlaskClient]
+) -> None:
+    june = _june(db_session)
+    fill = _open_step(db_session, june)
+    tasks.complete(db_session, CampaignHost(), user(db_session, "qsz_jbr"), fill.id, MONTHLY)
+    review = _open_step(db_session, june)
+    assert review.bpmn_id == "review_report"
+    db_session.commit()
+
+    head = as_user("qsz_fzr")
+    task_page = head.get(f"/tasks/{review.id}").get_data(as_text=True)
+    assert "待审核的报送内容" in task_page
+    assert "违规代管“一卡通”数量（张）" in task_page and "&lt;b&gt;代管&lt;/b&gt;" in task_page
+    pending = task_page[task_page.index('id="pending-report"') :]
+    assert ">120<" in pending and ">48<" in pending and ">5<" in pending
+
+    report_page = head.get(f"/obligations/{june.id}").get_data(as_text=True)
+    assert "待审核的报送内容" in report_page and "尚未报送" not in report_page
+    assert ">120<" in report_page[report_page.index('id="pending-report"') :]
+
+    # Approved, the same figures are what was filed, no longer awaiting review.
+    tasks.complete(
+        db_session, CampaignHost(), user(db_session, "qsz_fzr"), review.id,
+        {"report_decision": "approve"},
+    )  # fmt: skip
+    db_session.commit()
+    filed = head.get(f"/obligations/{june.id}").get_data(as_text=True)
+    assert "待审核的报送内容" not in filed and ">120<" in filed
+
+
+def test_the_officer_before_filling_sees_nothing_pending(
+    db_session: Session, as_user: Callable[[str], FlaskClient]
+) -> None:
+    june = _june(db_session)
+    db_session.commit()
+    page = as_user("qsz_fzr").get(f"/obligations/{june.id}").get_data(as_text=True)
+    assert "尚未报送。" in page and "待审核的报送内容" not in page
