@@ -58,11 +58,15 @@ class Form:
             raise FormDefinitionError(f"表单 {key} 有重复的字段名")
         for position, spec in enumerate(fields):
             other = spec.required_if.get("field") if spec.required_if else None
-            for needed in filter(None, (other, spec.depends_on)):
+            for needed in filter(None, (other, spec.depends_on, spec.not_above)):
                 if needed not in names[:position]:
                     raise FormDefinitionError(
                         f"表单 {key} 字段 {spec.name} 依赖的字段 {needed} 不存在或不在它之前"
                     )
+            if spec.not_above and {spec.type, fields[names.index(spec.not_above)].type} != {
+                "integer"
+            }:
+                raise FormDefinitionError(f"表单 {key} 字段 {spec.name} 只能与整数字段比较大小")
             if spec.depends_on and not spec.source:
                 raise FormDefinitionError(
                     f"表单 {key} 字段 {spec.name} 须有选项来源才能依赖其他字段"
@@ -122,11 +126,19 @@ class Form:
                     else ()
                 )
                 clean[spec.name] = parse_value(spec, raw, options, today)
+                self._not_above(spec, clean)
             except FieldError as exc:
                 errors[spec.name] = f"{spec.label}：{exc}"
         if errors:
             raise SubmissionInvalid(errors)
         return clean
+
+    def _not_above(self, spec: Field, clean: Mapping[str, Any]) -> None:
+        """The cross-field rule of a number: not above an earlier field's value (when that
+        one is valid; if not, its own error is shown)."""
+        limit = clean.get(spec.not_above) if spec.not_above else None
+        if limit is not None and clean[spec.name] > limit:
+            raise FieldError(f"不能大于{self.label_of(spec.not_above)}（{limit}）")
 
 
 def _checked_value(spec: Field, raw: Any) -> str | None:
@@ -156,4 +168,5 @@ def _field(data: Mapping[str, Any]) -> Field:
         max_length=int(data.get("max_length", 2000)),
         required_if=dict(data.get("required_if", {})),
         depends_on=str(data.get("depends_on", "")),
+        not_above=str(data.get("not_above", "")),
     )

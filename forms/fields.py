@@ -50,6 +50,9 @@ class Field:
     # A choice whose options follow an earlier field's value (the villages of the township
     # chosen): offered once that field has one, and fetched again when it changes.
     depends_on: str = ""
+    # A number that may not exceed an earlier number field's value (违规代管的卡 are among the
+    # cards found): the other field's name.
+    not_above: str = ""
 
     def is_required(self, clean: Mapping[str, Any]) -> bool:
         """Required outright, or because an earlier field has the given (clean) value."""
@@ -67,7 +70,7 @@ class Field:
             "type": self.type,
             "required": self.required,
         }
-        for key in ("help", "source", "min", "max", "required_if", "depends_on"):
+        for key in ("help", "source", "min", "max", "required_if", "depends_on", "not_above"):
             value = getattr(self, key)
             if value not in ("", None, {}):
                 out[key] = value

@@ -194,3 +194,27 @@ def test_conditions_are_explained_in_words() -> None:
     assert rectify.condition_text(fields["extension_reason"]) == "办理方式选“申请延期”时必填"
     clue = next(f for f in review.fields if f.name == "clue_summary")
     assert review.condition_text(clue).startswith("勾选“涉嫌违纪违法")
+
+
+def test_cards_held_illegally_may_not_exceed_the_cards_found() -> None:
+    form = registry.get("monthly_report")
+    assert form is not None
+    month = {"visited_persons": "1", "visited_households": "1", "cards_found": "5"}
+    month |= {"banks_involved": "1", "content": "摸排"}
+    assert form.validate(month | {"cards_illegal": "5"}, today=TODAY)["cards_illegal"] == 5
+    with pytest.raises(SubmissionInvalid) as refused:
+        form.validate(month | {"cards_illegal": "8"}, today=TODAY)
+    assert refused.value.fields == {
+        "cards_illegal": "违规代管“一卡通”数量（张）：不能大于摸排出“一卡通”的总量（张）（5）"
+    }
+    # The total itself invalid: its own error, no comparison with nothing.
+    with pytest.raises(SubmissionInvalid) as refused:
+        form.validate(month | {"cards_found": "x", "cards_illegal": "8"}, today=TODAY)
+    assert set(refused.value.fields) == {"cards_found"}
+    number = {"type": "integer", "label": "数"}
+    for fields in (
+        [{"name": "b", "not_above": "a", **number}, {"name": "a", **number}],
+        [{"name": "a", "type": "text", "label": "文"}, {"name": "b", "not_above": "a", **number}],
+    ):
+        with pytest.raises(FormDefinitionError):
+            Form.from_json({"key": "k", "title": "t", "fields": fields})

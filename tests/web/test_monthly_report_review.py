@@ -1,6 +1,6 @@
 """The township's monthly report on its way up: the head reviewing it (审核上报) reads the
 figures the officer typed, labelled as awaiting review, on the task page and on the report's
-page."""
+page; and the form refuses more cards held illegally than cards found, on every path."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import obligations, tasks
+from campaign import accounts, obligations, tasks
 from campaign.models import Obligation, Unit
 from campaign.workflow_host import CampaignHost
 from engine.models import WorkItem
 from tests.campaign.conftest import user
+from tests.web_helpers import form_tokens
 
 pytestmark = pytest.mark.usefixtures("june_2022")
 MONTHLY = {
@@ -27,6 +28,7 @@ MONTHLY = {
     "cards_illegal": "2",
     "content": "本月入户走访48户，<b>代管</b>两张",
 }
+TOO_MANY = "不能大于摸排出“一卡通”的总量（张）"
 
 
 def _june(session: Session) -> Obligation:
@@ -86,3 +88,44 @@ def test_the_officer_before_filling_sees_nothing_pending(
     db_session.commit()
     page = as_user("qsz_fzr").get(f"/obligations/{june.id}").get_data(as_text=True)
     assert "尚未报送。" in page and "待审核的报送内容" not in page
+
+
+def test_more_cards_held_than_found_is_refused_beside_the_field(
+    db_session: Session, as_user: Callable[[str], FlaskClient]
+) -> None:
+    june = _june(db_session)
+    fill = _open_step(db_session, june)
+    db_session.commit()
+    officer = as_user("qsz_jbr")
+    tokens = form_tokens(officer, f"/tasks/{fill.id}")
+    answer = officer.post(f"/tasks/{fill.id}", data={**tokens, **MONTHLY, "cards_illegal": "8"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and TOO_MANY in page
+    # Every input kept.
+    assert 'value="8"' in page and 'value="120"' in page and "&lt;b&gt;代管" in page
+    db_session.expire_all()
+    assert _open_step(db_session, june).id == fill.id
+
+
+def test_the_api_refuses_more_cards_held_than_found(
+    db_session: Session, client: FlaskClient
+) -> None:
+    june = _june(db_session)
+    fill = _open_step(db_session, june)
+    officer = {
+        "Authorization": f"Bearer {accounts.issue_token(db_session, user(db_session, 'qsz_jbr'))}"
+    }
+    db_session.commit()
+    answer = client.post(
+        f"/api/v1/tasks/{fill.id}/complete",
+        headers=officer,
+        json={"data": {**MONTHLY, "cards_illegal": "8"}},
+    )
+    assert answer.status_code == 422
+    assert TOO_MANY in answer.get_json()["fields"]["cards_illegal"]
+    equal = client.post(
+        f"/api/v1/tasks/{fill.id}/complete",
+        headers=officer,
+        json={"data": {**MONTHLY, "cards_illegal": "5"}},
+    )
+    assert equal.status_code in (200, 201)
