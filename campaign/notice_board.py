@@ -1,5 +1,6 @@
 """The notifications page: a person's notices a page at a time, newest first, filtered by
-kind and unread, grouped by day and kind; marking one or all of them read."""
+kind and unread, grouped by day and kind, each linked to a page its reader may open; marking
+one or all of them read."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from campaign.models import Notification, User
+from campaign import records, report_overview
+from campaign.models import Notification, Obligation, User
 from campaign.notice_texts import FAMILIES, family_of, of_family
 from core import clock, paging
 from core.errors import NotFound
 from core.paging import Page
+from engine.models import WorkItem
 
 PER_PAGE = 50
 
@@ -82,6 +85,48 @@ def grouped(notices: list[Notification]) -> list[DayGroup]:
         )
         for day, kinds in days.items()
     ]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a notice's 查看 leads: a task ("task") or a report of 报送管理 ("obligation")."""
+
+    kind: str
+    id: int
+
+
+def targets(session: Session, user: User, notices: list[Notification]) -> dict[int, Target]:
+    """Where each notice (by id) leads its reader, decided now by the rules of who may see
+    what: the task, when the reader may open it (records.may_see_item); else, for a report's
+    task, the report's page (a unit head told of the officer's overdue or urged report may
+    open the report, not the task); else nowhere (no link that answers 404)."""
+    item_ids = {n.work_item_id for n in notices if n.work_item_id is not None}
+    if not item_ids:
+        return {}
+    items = list(
+        session.scalars(
+            select(WorkItem).where(WorkItem.id.in_(item_ids)).options(joinedload(WorkItem.case))
+        )
+    )
+    reports = {i.case.subject_id for i in items if i.case.subject_type == "obligation"} - {None}
+    open_reports = set(
+        session.scalars(
+            select(Obligation.id).where(Obligation.id.in_(reports), report_overview.visible(user))
+        )
+        if reports
+        else []
+    )
+    by_item: dict[int, Target] = {}
+    for item in items:
+        if records.may_see_item(session, user, item):
+            by_item[item.id] = Target("task", item.id)
+        elif item.case.subject_type == "obligation" and item.case.subject_id in open_reports:
+            by_item[item.id] = Target("obligation", item.case.subject_id)
+    return {
+        n.id: by_item[n.work_item_id]
+        for n in notices
+        if n.work_item_id is not None and n.work_item_id in by_item
+    }
 
 
 def counts_by_family(session: Session, user: User) -> dict[str, int]:

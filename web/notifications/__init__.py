@@ -39,6 +39,7 @@ def index() -> str:
         "notifications/index.html",
         page=found,
         groups=notice_board.grouped(found.items),
+        targets=notice_board.targets(session, me(), found.items),
         filters=filters,
         args=_args(filters),
         families=FAMILIES,

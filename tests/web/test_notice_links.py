@@ -1,0 +1,75 @@
+"""A notice links to a page its reader may open: a unit head told that the unit's report is
+overdue, or that it was urged, cannot open the officer's task, so his notice opens the
+report's page (报送管理) instead; the officer's own notice still opens the task."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign import obligations, reminder_policy, reminders, urging
+from campaign.models import Obligation, Unit
+from campaign.workflow_host import CampaignHost
+from engine.models import WorkItem
+from tests.campaign.conftest import user
+
+pytestmark = pytest.mark.usefixtures("june_2022")
+
+LINK = re.compile(r'<td data-label="操作" class="actions">\s*<a href="([^"]+)"')
+
+
+def _overdue_and_urged(session: Session) -> list[WorkItem]:
+    """The scheduler's reports owed by 15 June 2022, reminded and urged: 青山镇's May report
+    is overdue."""
+    obligations.start_due(session, CampaignHost(), today=date(2022, 6, 15))
+    reminders.send(session, reminder_policy.load())
+    open_items = list(
+        session.scalars(
+            select(WorkItem)
+            .join(Obligation, Obligation.case_id == WorkItem.case_id)
+            .join(Unit, Unit.id == Obligation.unit_id)
+            .where(Unit.code == "QSZ", WorkItem.state == "open")
+            .order_by(WorkItem.id)
+        )
+    )
+    urging.urge(session, user(session, "ldxz_ban"), [i.id for i in open_items], "请尽快报送")
+    session.commit()
+    return open_items
+
+
+def _links(client: FlaskClient) -> list[str]:
+    page = client.get("/notifications/")
+    assert page.status_code == 200
+    return LINK.findall(page.get_data(as_text=True))
+
+
+def test_every_link_a_unit_head_is_sent_opens(
+    db_session: Session,
+    as_user: Callable[[str], FlaskClient],
+) -> None:
+    items = _overdue_and_urged(db_session)
+    client = as_user("qsz_fzr")
+    links = _links(client)
+    assert any(link.startswith("/obligations/") for link in links), links
+    for link in links:
+        assert client.get(link).status_code == 200, link
+    for item in items:  # his notices of the officer's tasks never name the task
+        assert f"/tasks/{item.id}" not in links
+
+
+def test_the_officer_is_still_sent_to_the_task(
+    db_session: Session,
+    as_user: Callable[[str], FlaskClient],
+) -> None:
+    items = _overdue_and_urged(db_session)
+    client = as_user("qsz_jbr")
+    links = _links(client)
+    assert any(f"/tasks/{item.id}" == link for item in items for link in links), links
+    for link in links:
+        assert client.get(link).status_code == 200, link
