@@ -37,6 +37,10 @@ PROCESS_FOR = {
     "stage_summary": "summary_report",
     "annual_summary": "summary_report",
 }
+# Diagrams that more than one report runs (named by the report, not the diagram: records).
+SHARED_PROCESSES = frozenset(
+    p for p in PROCESS_FOR.values() if list(PROCESS_FOR.values()).count(p) > 1
+)
 SAMPLE_PER_VILLAGE = 5
 FIGURES = (
     "visited_persons",

@@ -92,6 +92,14 @@ def _problem_completed(
         )
 
 
+def _report_name(report: Obligation, case: Case) -> str:
+    """A report by its diagram's short name (自查自纠月报), unless that diagram serves more
+    than one report: then by the report's own (阶段性工作总结, 年度工作总结, not 工作总结 twice)."""
+    if report.report_name and case.definition.key in obligations.SHARED_PROCESSES:
+        return report.report_name
+    return case.definition.name
+
+
 def _follow_subject(_session: Session, record: Any, case: Case) -> None:
     record.case_id = case.id
 
@@ -141,7 +149,7 @@ KINDS: dict[str, RecordKind] = {
             name="obligation",
             model=Obligation,
             label="报告",
-            describe=lambda o, case: (case.definition.name, f"{o.period} · 截止 {o.due_on}"),
+            describe=lambda o, case: (_report_name(o, case), f"{o.period} · 截止 {o.due_on}"),
             ledger_entry=lambda _o: None,
             may_see=_district_only,
             follow=_follow_subject,
@@ -149,7 +157,7 @@ KINDS: dict[str, RecordKind] = {
                 session, report, done.item.form_key, done.data, user
             ),
             check_before=spot_checks.check_before,
-            named=lambda o, case: f"{case.definition.name}（{o.period}）",
+            named=lambda o, case: f"{_report_name(o, case)}（{o.period}）",
         ),
         RecordKind(
             name="key_check",

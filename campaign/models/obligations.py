@@ -5,9 +5,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+    true,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
+from campaign.models.catalogue import ReportingDeadline
 from campaign.models.org import Unit
 from core.db import Base, UTCDateTime
 
@@ -51,6 +62,17 @@ class Obligation(Base):
     returned_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     return_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     times_returned: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The report's name (its deadline's: 阶段性工作总结, 年度工作总结), read with the row: the
+    # one name every list and notice gives it. Two reports may share a diagram (工作总结).
+    report_name: Mapped[str | None] = column_property(
+        select(ReportingDeadline.name)
+        .where(
+            ReportingDeadline.campaign_id == campaign_id,
+            ReportingDeadline.code == deadline_code,
+        )
+        .correlate_except(ReportingDeadline)
+        .scalar_subquery()
+    )
 
     unit: Mapped[Unit] = relationship()
 

@@ -5,8 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaign import obligations, tasks
+from campaign import inbox, notice_texts, obligations, tasks
 from campaign.models import Campaign, Household, Obligation, SpotCheckSample, Unit
+from campaign.notice_texts import TaskRow
 from campaign.workflow_host import CampaignHost
 from core import clock
 from engine import cases
@@ -176,3 +177,31 @@ def test_a_village_with_fewer_than_five_households_is_checked_whole(db_session: 
     db_session.flush()
     drawn = obligations.draw_sample(db_session, obligation, 42)
     assert sum(1 for s in drawn if s.village_id == small.id) == 3
+
+
+def test_the_two_summaries_are_told_apart_wherever_a_task_is_named(db_session: Session) -> None:
+    """阶段性工作总结 and 年度工作总结 run the same diagram: each is named by its report, not
+    by the diagram's name (工作总结), in the inbox, the 督办 lists and notices."""
+    obligations.start_due(db_session, CampaignHost(), today=date(2022, 6, 15))
+    items = list(
+        db_session.scalars(
+            select(WorkItem)
+            .join(Obligation, Obligation.case_id == WorkItem.case_id)
+            .join(Unit, Unit.id == Obligation.unit_id)
+            .where(
+                Unit.code == "QSZ",
+                Obligation.deadline_code.in_(["stage_summary", "annual_summary"]),
+                WorkItem.state == "open",
+            )
+        )
+    )
+    assert len(items) == 2
+    rows = inbox.describe(db_session, items)
+    assert sorted(r.subject for r in rows) == ["年度工作总结", "阶段性工作总结"]
+    told = notice_texts.about(
+        db_session, [TaskRow(i.id, i.case_id, i.unit_id, i.title, i.due_at) for i in items]
+    )
+    assert sorted(a.subject for a in told.values()) == [
+        "年度工作总结（2022）",
+        "阶段性工作总结（2022）",
+    ]
