@@ -237,6 +237,46 @@ def unfiled(
     )
 
 
+@dataclass(frozen=True)
+class Filing:
+    """How a report was filed across units, up to today: `owed` reports are past their due
+    date, `late` of them filed (and not returned) after it, `unfiled` not filed at all."""
+
+    owed: int
+    late: int
+    unfiled: int
+
+    @property
+    def all_on_time(self) -> bool:
+        return self.owed > 0 and self.late == 0 and self.unfiled == 0
+
+
+def filing(
+    session: Session,
+    deadline_code: str,
+    *,
+    today: date | None = None,
+    campaign_id: int | None = None,
+) -> Filing:
+    """Whether the units filed a report on time, in the campaign shown: none owed yet is
+    not 按时报送 (the 督办 page said so before any monthly report was due)."""
+    today = today or clock.local_now().date()
+    owed = late = unfiled = 0
+    for status, due_on, submitted_at in session.execute(
+        select(Obligation.status, Obligation.due_on, Obligation.submitted_at).where(
+            Obligation.campaign_id == shown_id(session, campaign_id),
+            Obligation.deadline_code == deadline_code,
+            Obligation.due_on < today,
+        )
+    ):
+        owed += 1
+        if status in OWED or submitted_at is None:
+            unfiled += 1
+        elif submitted_at.astimezone(clock.LOCAL_TZ).date() > due_on:
+            late += 1
+    return Filing(owed, late, unfiled)
+
+
 def awaiting_notice(session: Session, limit: int = 500) -> list[Obligation]:
     """Open reports whose filling task nobody has been told about yet."""
     noticed = select(Notification.work_item_id).where(Notification.work_item_id.is_not(None))

@@ -136,6 +136,7 @@ def _index_page(kept: dict[str, str] | None = None) -> str:
     return render_template(
         "supervise/index.html",
         **_table_context(session),
+        monthly=obligations.filing(session, "monthly_report", campaign_id=shown),
         ageing=ageing,
         chart=json.dumps(chart, ensure_ascii=False),
         scores=FULL_LISTS["weak"].rows(session),
@@ -178,6 +179,9 @@ def _full_list_page(view: str, asked: str, number: int, kept: dict[str, str] | N
         "supervise/list.html",
         **_table_context(session, with_checks=view == "weak"),
         shown_list=shown_list,
+        monthly=obligations.filing(session, "monthly_report", campaign_id=chosen_id())
+        if view == "unfiled" and not search
+        else None,
         page=page,
         search=search,
         args=args,
