@@ -18,6 +18,7 @@ from campaign.models import Obligation, Unit
 from campaign.workflow_host import CampaignHost
 from engine.models import WorkItem
 from tests.campaign.conftest import user
+from tests.web.test_api import token
 
 pytestmark = pytest.mark.usefixtures("june_2022")
 
@@ -73,3 +74,28 @@ def test_the_officer_is_still_sent_to_the_task(
     assert any(f"/tasks/{item.id}" == link for item in items for link in links), links
     for link in links:
         assert client.get(link).status_code == 200, link
+
+
+def test_the_api_names_only_what_its_caller_may_open(
+    db_session: Session,
+    client: FlaskClient,
+) -> None:
+    """The API's notices follow the same rule: a head's name the report, not the task."""
+    items = _overdue_and_urged(db_session)
+    heads, officers = token(db_session, "qsz_fzr"), token(db_session, "qsz_jbr")
+    db_session.commit()
+    head = client.get("/api/v1/notifications", headers=heads).get_json()["items"]
+    about_reports = [n for n in head if n["obligation_id"] is not None]
+    assert about_reports, head
+    for notice in head:
+        assert notice["task_id"] not in {item.id for item in items}, notice
+        if notice["task_id"] is not None:
+            assert (
+                client.get(f"/api/v1/tasks/{notice['task_id']}", headers=heads).status_code == 200
+            )
+    for notice in about_reports:
+        shown = client.get(f"/api/v1/obligations/{notice['obligation_id']}", headers=heads)
+        assert shown.status_code == 200
+    officer = client.get("/api/v1/notifications", headers=officers).get_json()["items"]
+    assert {n["task_id"] for n in officer} & {item.id for item in items}
+    assert all(n["obligation_id"] is None for n in officer if n["task_id"] is not None)
