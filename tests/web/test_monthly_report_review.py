@@ -17,6 +17,7 @@ from campaign.models import Obligation, Unit
 from campaign.workflow_host import CampaignHost
 from engine.models import WorkItem
 from tests.campaign.conftest import user
+from tests.web.test_api import token
 from tests.web_helpers import form_tokens
 
 pytestmark = pytest.mark.usefixtures("june_2022")
@@ -129,3 +130,21 @@ def test_the_api_refuses_more_cards_held_than_found(
         json={"data": {**MONTHLY, "cards_illegal": "5"}},
     )
     assert equal.status_code in (200, 201)
+
+
+def test_the_api_shows_the_report_awaiting_review(db_session: Session, client: FlaskClient) -> None:
+    june = _june(db_session)
+    heads = token(db_session, "qsz_fzr")
+    db_session.commit()
+    before = client.get(f"/api/v1/obligations/{june.id}", headers=heads).get_json()
+    assert before["pending"] is None and before["values"] == []
+    fill = _open_step(db_session, june)
+    tasks.complete(db_session, CampaignHost(), user(db_session, "qsz_jbr"), fill.id, MONTHLY)
+    db_session.commit()
+    shown = client.get(f"/api/v1/obligations/{june.id}", headers=heads).get_json()
+    assert shown["state"] != "filed" and shown["values"] == []
+    pending = shown["pending"]
+    figures = {v["label"]: v["text"] for v in pending["values"]}
+    assert figures["违规代管“一卡通”数量（张）"] == "2" and "120" in figures.values()
+    assert pending["filled_by"] and pending["filled_at"].startswith("20")
+    assert isinstance(pending["warnings"], list)

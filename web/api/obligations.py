@@ -61,10 +61,24 @@ class ReturnRecord(s.Schema):
     reason = fields.String()
 
 
+class PendingReview(s.Schema):
+    values = fields.List(fields.Nested(FiledValue), metadata={"description": "经办人报送的内容"})
+    filled_by = fields.String(metadata={"description": "报送人"})
+    filled_at = s.When()
+    warnings = fields.List(
+        fields.String(), metadata={"description": "报出后办公室将看到的核对提示"}
+    )
+
+
 class ReportDetail(ReportRow):
     values = fields.List(fields.Nested(FiledValue), metadata={"description": "报送的表单内容"})
     returns = fields.List(fields.Nested(ReturnRecord))
     awaiting_office = fields.Boolean(metadata={"description": "领导小组办公室审阅环节是否待办"})
+    pending = fields.Nested(
+        PendingReview,
+        allow_none=True,
+        metadata={"description": "单位负责人审核上报时：待审核的报送内容（尚未报出）；否则为 null"},
+    )
 
 
 class ReturnBody(s.Body):
@@ -117,17 +131,30 @@ def list_obligations(query: dict[str, Any]) -> ResponseReturnValue:
     )
 
 
+def _values(values: list[report_review.FiledValue]) -> list[dict[str, Any]]:
+    return [
+        {"label": v.label, "text": v.text, "attachments": [a.filename for a in v.attachments]}
+        for v in values
+    ]
+
+
 def _detail(obligation_id: int) -> dict[str, Any]:
     report = report_review.filed_report(db.session(), api_user(), obligation_id)
+    pending = report.pending
     return _row(report.obligation, report.report_name, report.state, report.warnings) | {
-        "values": [
-            {"label": v.label, "text": v.text, "attachments": [a.filename for a in v.attachments]}
-            for v in report.values
-        ],
+        "values": _values(report.values),
         "returns": [
             {"at": r.at.isoformat(), "by": r.by, "reason": r.reason} for r in report.returns
         ],
         "awaiting_office": report.awaiting_office,
+        "pending": {
+            "values": _values(pending.values),
+            "filled_by": pending.filled_by,
+            "filled_at": pending.filled_at.isoformat(),
+            "warnings": pending.warnings,
+        }
+        if pending is not None
+        else None,
     }
 
 
