@@ -132,11 +132,21 @@ def _report_matches(q: str) -> ColumnElement[bool]:
     the task's case (correlated to the case the query joined)."""
 
     def name_has(text: str) -> ColumnElement[bool]:
-        return exists(
-            select(ProcessDefinition.id).where(
-                ProcessDefinition.id == Case.definition_id,
-                ProcessDefinition.name.icontains(text, autoescape=True),
-            )
+        # The diagram's name (自查自纠月报) or the report's own (阶段性工作总结, which the row
+        # shows for a diagram two reports share).
+        return or_(
+            exists(
+                select(ProcessDefinition.id).where(
+                    ProcessDefinition.id == Case.definition_id,
+                    ProcessDefinition.name.icontains(text, autoescape=True),
+                )
+            ),
+            exists(
+                select(Obligation.id).where(
+                    Obligation.id == Case.subject_id,
+                    Obligation.report_name.icontains(text, autoescape=True),
+                )
+            ),
         )
 
     def period_has(text: str) -> ColumnElement[bool]:

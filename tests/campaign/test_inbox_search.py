@@ -44,3 +44,14 @@ def test_problems_are_still_found_by_their_own_words(db_session: Session) -> Non
     obligations.start_due(db_session, CampaignHost(), today=date(2022, 6, 15))
     found = _found(db_session, "截留耕地", "qsz_fzr")  # the registration's 审核
     assert len(found) == 1 and "截留耕地" in found[0][1]
+
+
+def test_a_summary_is_found_by_its_own_name(db_session: Session) -> None:
+    """阶段性工作总结 and 年度工作总结 share a diagram (工作总结): each row reads its own name,
+    and the search finds it by that name, alone or with its period."""
+    obligations.start_due(db_session, CampaignHost(), today=date(2022, 6, 15))
+    assert [s for s, _ in _found(db_session, "阶段性")] == ["阶段性工作总结"]
+    assert [s for s, _ in _found(db_session, "年度工作总结 2022")] == ["年度工作总结"]
+    both = sorted(s for s, _ in _found(db_session, "工作总结"))
+    assert both == ["年度工作总结", "阶段性工作总结"]
+    assert _found(db_session, "阶段性 2099") == []
