@@ -124,9 +124,9 @@ def test_ids_beyond_the_databases_integers_name_nothing(
         assert visit.status_code == 400
         chosen = office.post("/campaign", data={"csrf_token": token_, "campaign": text})
         assert chosen.status_code == 302
-    assert office.get(f"/supervision?unit={BEYOND_64_BITS}").status_code == 200
-    for unit in (BEYOND_64_BITS, LONG, "abc"):
+    for unit in (BEYOND_64_BITS, LONG, "abc", "99999"):
         assert office.get(f"/supervise/overdue?unit={unit}").status_code == 404
+        assert office.get(f"/supervision?unit={unit}").status_code == 404
     headers = token(db_session, "ldxz_ban")
     listed = client.get(f"/api/v1/tasks?campaign={BEYOND_64_BITS}", headers=headers)
     assert listed.status_code == 404

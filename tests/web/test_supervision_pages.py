@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaign.models import Supervision, SupervisionPart
+from campaign.models import Supervision, SupervisionPart, Unit
 from engine.models import WorkItem
 from tests.web.conftest import DEMO_PASSWORD
 from tests.web_helpers import csrf_token, login
@@ -84,7 +84,12 @@ def test_the_figures_on_the_supervision_page_drill_down_to_the_parts(
     assert listed.count("DB-2022-") >= 2 and "待反馈" in listed
     none_late = office.get("/supervision?state=overdue").get_data(as_text=True)
     assert "暂无督办事项" in none_late
-    assert office.get("/supervision?state=bogus&source=x&unit=abc").status_code == 200
+    assert office.get("/supervision?state=bogus&source=x").status_code == 200
+    # A unit that names none lists nothing as if it were every unit's.
+    assert office.get("/supervision?unit=abc").status_code == 404
+    qsz = db_session.scalars(select(Unit).where(Unit.code == "QSZ")).one()
+    mine = office.get(f"/supervision?unit={qsz.id}").get_data(as_text=True)
+    assert "承办单位：青山镇" in mine
 
 
 def test_the_unit_feeds_back_on_its_task_page_and_sees_only_its_part(

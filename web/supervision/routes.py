@@ -33,8 +33,11 @@ def index() -> str:
     state = state if state in supervision.STATES else ""
     source = request.args.get("source", "")
     source = source if source in SUPERVISION_SOURCES else ""
-    unit_id = request.args.get("unit", type=row_id)
-    unit = session.get(Unit, unit_id) if unit_id else None
+    asked = request.args.get("unit", "")
+    unit_id = row_id(asked)
+    unit = session.get(Unit, unit_id) if unit_id is not None else None
+    if asked and unit is None:
+        abort(404)  # a unit no longer there (or never): not every unit's parts unannounced
     rows = supervision.parts(
         session,
         me(),
