@@ -196,10 +196,12 @@ def _add_clues_and_reports(conn: Any, entries: int, seed: int = 9) -> None:
             {"campaign_id": 1, "deadline_code": "monthly_report", "period": f"2022-{m:02d}",
              "unit_id": unit, "due_on": date(2022, m, 23), "status": "submitted",
              "visited_persons": rng.randrange(500), "visited_households": rng.randrange(200),
-             "cards_found": rng.randrange(900), "banks_involved": rng.randrange(1, 9),
-             "cards_illegal": rng.randrange(5)}
+             "cards_found": found, "banks_involved": rng.randrange(1, 9),
+             # the form's rule: no more cards held illegally than cards found
+             "cards_illegal": rng.randrange(min(5, found + 1))}
             for unit in townships
             for m in range(5, 12)
+            for found in (rng.randrange(900),)
         ],
     )  # fmt: skip
 
