@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session, joinedload
 
-from campaign import records
+from campaign import ledger_queries, records
 from campaign.campaign_cases import work_in_campaign
 from campaign.models import (
     Clue,
@@ -322,22 +322,8 @@ def describe(
 
 
 def filter_choices(session: Session, user: User) -> dict[str, list[tuple[str, str]]]:
-    programmes = [
-        (p.code, p.name) for p in session.scalars(select(Programme).order_by(Programme.sort_order))
-    ]
-    categories = [
-        (s.code, s.name)
-        for s in session.scalars(select(StatCategory).order_by(StatCategory.sort_order))
-    ]
-    own_units = {r.unit_id for r in user.roles}
-    villages = [
-        (u.code, u.name)
-        for u in session.scalars(
-            select(Unit)
-            .where(Unit.kind == "village", Unit.parent_id.in_(own_units))
-            .order_by(Unit.code)
-        )
-    ]
+    programmes, categories = ledger_queries.programme_and_category_choices(session)
+    villages = ledger_queries.village_choices(session, {r.unit_id for r in user.roles})
     focus = [(f.code, f.name) for f in session.scalars(select(FocusItem).order_by(FocusItem.code))]
     return {
         "programmes": programmes,

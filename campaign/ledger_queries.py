@@ -49,6 +49,49 @@ class LedgerFilters:
         )
 
 
+Choices = list[tuple[str, str]]  # (code, name) of each option of a filter
+
+
+def programme_and_category_choices(session: Session) -> tuple[Choices, Choices]:
+    """The 补贴项目 and 问题类别 a list of problems is filtered by, in the tables' order."""
+    programmes = session.execute(
+        select(Programme.code, Programme.name).order_by(Programme.sort_order)
+    )
+    categories = session.execute(
+        select(StatCategory.code, StatCategory.name).order_by(StatCategory.sort_order)
+    )
+    return [(c, n) for c, n in programmes], [(c, n) for c, n in categories]
+
+
+def village_choices(session: Session, parents: Select[tuple[int]] | set[int]) -> Choices:
+    """The villages (社区) of the given townships, by code."""
+    rows = session.execute(
+        select(Unit.code, Unit.name)
+        .where(Unit.kind == "village", Unit.parent_id.in_(parents))
+        .order_by(Unit.code)
+    )
+    return [(c, n) for c, n in rows]
+
+
+def filter_choices(session: Session, user: User, filters: LedgerFilters) -> dict[str, Choices]:
+    """The ledger's filters: every programme and category; the villages of the unit chosen
+    (or of the village chosen), else of the person's own townships (none for the district's
+    offices until they choose one: a province has 25,000)."""
+    programmes, categories = programme_and_category_choices(session)
+    parents: Select[tuple[int]] | set[int] = {r.unit_id for r in user.roles}
+    if filters.unit:
+        parents = select(Unit.id).where(Unit.code == filters.unit)
+    elif filters.village:  # a link naming a village only: its township's villages
+        parents = select(Unit.id).where(
+            Unit.id == select(Unit.parent_id).where(Unit.code == filters.village).scalar_subquery()
+        )
+    return {
+        "programmes": programmes,
+        "categories": categories,
+        "villages": village_choices(session, parents),
+    }
+
+
 def query(session: Session, user: User, filters: LedgerFilters) -> Select[tuple[Problem]]:
     campaign_id = filters.campaign_id or active_campaign(session).id
     statement = select(Problem).where(

@@ -47,6 +47,7 @@ def index() -> str:
         args=args,
         statuses=STATUS_LABELS,
         units=problems.ledger_unit_names(db.session()),
+        choices=ledger_queries.filter_choices(db.session(), me(), filters),
         # 登记问题 and 从 Excel 导入 only for whoever may register for some unit (the
         # commission, for one, registers none: its buttons led to a refusal).
         may_register=bool(problems.registering_units(db.session(), me())),
