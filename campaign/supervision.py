@@ -182,11 +182,15 @@ def parts(
     unit_id: int | None = None,
     campaign_id: int | None = None,
 ) -> list[SupervisionPart]:
-    """The parts the person may see, newest order first: a drill-down of the figures."""
+    """The parts the person may see, newest order first, at most PARTS_LISTED and one more
+    (which tells a list cut short that there are more)."""
     query = parts_query(
         session, user, state=state, source=source, unit_id=unit_id, campaign_id=campaign_id
     )
-    return list(session.scalars(query.limit(500)))
+    return list(session.scalars(query.limit(PARTS_LISTED + 1)))
+
+
+PARTS_LISTED = 500  # parts a list made in full gives (the command line's); pages give more
 
 
 def parts_query(

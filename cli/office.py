@@ -75,7 +75,10 @@ def issue(
     click.echo(line)
 
 
-@supervise_group.command("list", help="督办事项（新的在前，最多 500 项；单位只看本单位的）。")
+@supervise_group.command(
+    "list",
+    help=f"督办事项（新的在前，最多 {supervision.PARTS_LISTED} 项；单位只看本单位的）。",
+)
 @click.option("--state", default="", type=click.Choice(["", *supervision.STATES]), help="状态")
 @click.option("--source", default="", type=click.Choice(["", *SUPERVISION_SOURCES]), help="来源")
 @click.option("--unit", "unit_code", default="", help="承办单位代码")
@@ -90,6 +93,8 @@ def list_parts(
         user = accounts.user_by_name(session, username)
         unit_id = unit_by_code(session, unit_code).id if unit_code else None
         parts = supervision.parts(session, user, state=state, source=source, unit_id=unit_id)
+        more = len(parts) > supervision.PARTS_LISTED
+        parts = parts[: supervision.PARTS_LISTED]
         late = supervision.overdue_part_ids(session, parts)
         rows = [
             {
@@ -111,6 +116,12 @@ def list_parts(
             f"{supervision.STATES.get(r['state'], r['state'])}：{r['summary'][:40]}"
         ),
     )
+    if more:  # to stderr: --json's output stays the list
+        click.echo(
+            f"只列出了最新的 {supervision.PARTS_LISTED} 项，另有更早的："
+            "请用 --state、--source 或 --unit 缩小范围，或用 API 分页查看",
+            err=True,
+        )
 
 
 @click.group("inspection", help="明察暗访：登记一次暗访、查看历次暗访。")

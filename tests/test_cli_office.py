@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import select
 
+from campaign import supervision
 from campaign.models import Problem, ProblemStatus
 from cli.main import ykt
 from core import clock
@@ -65,6 +66,20 @@ def test_an_order_is_issued_and_listed_as_each_person_sees_it(cli_env: dict[str,
     assert [r["unit"] for r in rows] == ["QSZ"] and rows[0]["state"] == "feedback"
     everyone = run(cli_env, "supervise", "list", "--as", "ldxz_ban")
     assert "共 2 项" in everyone.output and "待反馈" in everyone.output
+    assert "只列出了" not in everyone.output
+
+
+def test_a_list_cut_short_says_so(cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    order = ["supervise", "issue", "--source", "media_exposure", "--summary", "另一篇报道"]
+    two = ["--unit", "QSZ", "--unit", "BSZ", "--deadline", _later(9), "--as", "ldxz_ban"]
+    made = run(cli_env, *order, *two)
+    assert made.exit_code == 0, made.output
+    monkeypatch.setattr(supervision, "PARTS_LISTED", 1)
+    cut = CliRunner().invoke(ykt, ["supervise", "list", "--as", "ldxz_ban"], env=cli_env)
+    assert cut.exit_code == 0 and "共 1 项" in cut.stdout and "另一篇报道" in cut.stdout
+    assert "只列出了最新的 1 项" in cut.stderr
+    as_json = run(cli_env, "supervise", "list", "--as", "ldxz_ban", "--json")
+    assert len(json.loads(as_json.stdout)) == 1
 
 
 def test_an_inspection_is_started_and_listed_by_the_office(cli_env: dict[str, str]) -> None:

@@ -11,6 +11,7 @@ from flask import abort, current_app, request
 from flask_login import current_user
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 from campaign.models import User
 from campaign.workflow_host import CampaignHost
@@ -55,14 +56,19 @@ def refreshing_choices() -> bool:
 
 
 def working_page(
-    session: Session, query: Select[Any], argument: str = "page", *, number: int | None = None
+    session: Session,
+    query: Select[Any],
+    argument: str = "page",
+    *,
+    number: int | None = None,
+    load: Sequence[ORMOption] = (),
 ) -> paging.Page[Any]:
     """The page of a working list asked for (?page=, or another argument for a second list
     on one page; or `number`, for a page shown again after a refused form): LIST_PER_PAGE
-    rows, counted up to a bound (core.paging)."""
+    rows, counted up to a bound (core.paging); `load`, what the page's rows show of others."""
     if number is None:
         number = paging.page_number(request.args.get(argument))
-    return paging.fetch(session, query, number, LIST_PER_PAGE, capped=True)
+    return paging.fetch(session, query, number, LIST_PER_PAGE, capped=True, load=load)
 
 
 def working_list_page(rows: Sequence[T], number: int | None = None) -> paging.Page[T]:

@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import web.common
 from campaign.models import Supervision, SupervisionPart, Unit
 from engine.models import WorkItem
 from tests.web.conftest import DEMO_PASSWORD
@@ -123,3 +125,26 @@ def test_the_unit_feeds_back_on_its_task_page_and_sees_only_its_part(
     part = db_session.get(SupervisionPart, qsz.id)
     assert part is not None and part.status == "review"
     assert "已反馈，待审核" in office.get(order_path).get_data(as_text=True)
+
+
+def test_the_list_goes_a_page_at_a_time_keeping_its_filters(
+    as_user: Callable[[str], FlaskClient],
+    db_session: Session,
+    june_2022: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """It was cut at 500 rows, saying nothing of the rest: now pages, each saying which rows."""
+    monkeypatch.setattr(web.common, "LIST_PER_PAGE", 3)
+    office = as_user("ldxz_ban")
+    for n in range(3):  # six parts, the newest order first
+        office.post("/supervision/new", data={**ORDER, "summary": f"第{n}号督办", **_form(office)})
+    first = office.get("/supervision?source=media_exposure").get_data(as_text=True)
+    assert "共 6 项；本页第 1–3 项" in first and first.count("第2号督办") == 2
+    assert "第0号督办" not in first
+    next_link = re.search(r'<a href="(/supervision\?[^"]*page=2[^"]*)">下一页</a>', first)
+    assert next_link and "source=media_exposure" in next_link.group(1)
+    second = office.get(next_link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "本页第 4–6 项" in second and second.count("第0号督办") == 2
+    assert "第2号督办" not in second
+    beyond = office.get("/supervision?page=9").get_data(as_text=True)
+    assert "没有第 9 页" in beyond

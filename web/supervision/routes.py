@@ -5,6 +5,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from campaign import choices, submissions, supervision
 from campaign.actors import actor_for
@@ -18,7 +19,7 @@ from forms import registry
 from web import db, errors, once
 from web.authz import allow
 from web.campaign_choice import chosen_id, records_in_progress
-from web.common import HOST, form_values, found, me
+from web.common import HOST, form_values, found, me, working_page
 from web.roles import SUPERVISOR, WORKING_ROLES
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
@@ -38,17 +39,26 @@ def index() -> str:
     unit = session.get(Unit, unit_id) if unit_id is not None else None
     if asked and unit is None:
         abort(404)  # a unit no longer there (or never): not every unit's parts unannounced
-    rows = supervision.parts(
+    # A page at a time: a province's orders reach every unit, and a list cut at 500 rows said
+    # nothing of the rest.
+    page = working_page(
         session,
-        me(),
-        state=state,
-        source=source,
-        unit_id=unit.id if unit else None,
-        campaign_id=chosen_id(),
+        supervision.parts_query(
+            session,
+            me(),
+            state=state,
+            source=source,
+            unit_id=unit.id if unit else None,
+            campaign_id=chosen_id(),
+        ),
+        load=(selectinload(SupervisionPart.supervision), selectinload(SupervisionPart.unit)),
     )
+    rows = page.items
     return render_template(
         "supervision/index.html",
         rows=rows,
+        page=page,
+        args={k: v for k, v in (("state", state), ("source", source), ("unit", unit_id)) if v},
         late=supervision.overdue_part_ids(session, rows),
         state=state,
         states=supervision.STATES,
