@@ -21,7 +21,7 @@ from campaign.models.accountability import ACCOUNTABILITY_STATUS_LABELS
 from campaign.models.accounts import UNIT_ROLES
 from campaign.org import unit_by_code
 from campaign.reference_data import LEADING_OFFICE_CODE
-from core import clock
+from core import clock, paging
 from core.errors import InvalidInput, NotAllowed
 from engine import cases
 from engine.host import CaseContext, EngineHost
@@ -147,7 +147,7 @@ def listed(
     session: Session, user: User, status: str = "", *, campaign_id: int | None = None
 ) -> list[Accountability]:
     query = listed_query(session, user, status, campaign_id=campaign_id)
-    return list(session.scalars(query.limit(500)))
+    return paging.first_rows(session, query)[0]
 
 
 def listed_query(

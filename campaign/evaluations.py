@@ -21,7 +21,7 @@ from campaign.models.evaluations import MONEY, SATISFACTION
 from campaign.models.ledger import ProblemStatus
 from campaign.org import unit_by_code
 from campaign.reference_data import LEADING_OFFICE_CODE
-from core import clock
+from core import clock, paging
 from core.errors import Conflict, InvalidInput, NotAllowed
 from engine import cases, workitems
 from engine.host import CaseContext, EngineHost
@@ -140,7 +140,7 @@ def listed(
         money=money,
         campaign_id=campaign_id,
     )
-    return list(session.scalars(query.limit(500)))
+    return paging.first_rows(session, query)[0]
 
 
 def listed_query(

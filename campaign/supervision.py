@@ -22,7 +22,7 @@ from campaign.models.accounts import UNIT_ROLES, Role
 from campaign.models.supervision import SUPERVISION_SOURCES
 from campaign.org import unit_by_code
 from campaign.reference_data import LEADING_OFFICE_CODE
-from core import clock
+from core import clock, paging
 from core.errors import NotAllowed
 from engine import cases, workitems
 from engine.host import CaseContext, EngineHost
@@ -182,15 +182,11 @@ def parts(
     unit_id: int | None = None,
     campaign_id: int | None = None,
 ) -> list[SupervisionPart]:
-    """The parts the person may see, newest order first, at most PARTS_LISTED and one more
-    (which tells a list cut short that there are more)."""
+    """The parts the person may see, newest order first: a drill-down of the figures."""
     query = parts_query(
         session, user, state=state, source=source, unit_id=unit_id, campaign_id=campaign_id
     )
-    return list(session.scalars(query.limit(PARTS_LISTED + 1)))
-
-
-PARTS_LISTED = 500  # parts a list made in full gives (the command line's); pages give more
+    return paging.first_rows(session, query)[0]
 
 
 def parts_query(

@@ -19,7 +19,7 @@ from campaign.models import Problem, TipOff, User
 from campaign.models.accounts import UNIT_ROLES
 from campaign.models.tip_offs import TipOffStatus
 from campaign.org import unit_by_code
-from core import clock
+from core import clock, paging
 from core.errors import InvalidInput, NotAllowed
 from engine.host import EngineHost
 from engine.models import Case, CaseStatus, WorkItem, WorkItemState
@@ -142,9 +142,9 @@ def reveal_phone(session: Session, user: User, tip_off: TipOff) -> str:
 def listed(
     session: Session, user: User, status: str = "", *, campaign_id: int | None = None
 ) -> list[TipOff]:
-    """The first 500 of `listed_query` (the command line's list)."""
+    """The first rows of `listed_query` (core.paging.first_rows)."""
     query = listed_query(session, user, status, campaign_id=campaign_id)
-    return list(session.scalars(query.limit(500)))
+    return paging.first_rows(session, query)[0]
 
 
 def listed_query(

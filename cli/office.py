@@ -19,6 +19,7 @@ from campaign.models.supervision import SUPERVISION_SOURCES
 from campaign.org import unit_by_code
 from campaign.workflow_host import CampaignHost
 from cli.context import AppContext, friendly_errors, pass_app
+from core import paging
 from core.errors import NotAllowed
 
 AS_USER = click.option("--as", "username", required=True, help="以此用户的身份和范围办理")
@@ -26,15 +27,27 @@ AS_JSON = click.option("--json", "as_json", is_flag=True, help="输出 JSON（�
 
 
 def _print(
-    rows: Iterable[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], str]
+    rows: Iterable[dict[str, Any]],
+    as_json: bool,
+    line: Callable[[dict[str, Any]], str],
+    *,
+    more: bool = False,
 ) -> None:
+    """The rows as JSON or a line each, then how many; `more`: the list holds only the first
+    rows (core.paging.first_rows), which is said on stderr (--json's output stays a list)."""
     listed = list(rows)
     if as_json:
         click.echo(json.dumps(listed, ensure_ascii=False, indent=1, default=str))
-        return
-    for row in listed:
-        click.echo(line(row))
-    click.echo(f"共 {len(listed)} 项")
+    else:
+        for row in listed:
+            click.echo(line(row))
+        click.echo(f"共 {len(listed)} 项")
+    if more:
+        click.echo(
+            f"只列出了最新的 {paging.LISTED_IN_FULL} 项，另有更早的：请用筛选条件缩小范围，"
+            "或用 API 分页查看",
+            err=True,
+        )
 
 
 @click.group("supervise", help="专项督办：下发督办单、查看各承办单位的督办事项。")
@@ -77,7 +90,7 @@ def issue(
 
 @supervise_group.command(
     "list",
-    help=f"督办事项（新的在前，最多 {supervision.PARTS_LISTED} 项；单位只看本单位的）。",
+    help=f"督办事项（新的在前，最多 {paging.LISTED_IN_FULL} 项；单位只看本单位的）。",
 )
 @click.option("--state", default="", type=click.Choice(["", *supervision.STATES]), help="状态")
 @click.option("--source", default="", type=click.Choice(["", *SUPERVISION_SOURCES]), help="来源")
@@ -92,9 +105,10 @@ def list_parts(
     with app.reading() as session:
         user = accounts.user_by_name(session, username)
         unit_id = unit_by_code(session, unit_code).id if unit_code else None
-        parts = supervision.parts(session, user, state=state, source=source, unit_id=unit_id)
-        more = len(parts) > supervision.PARTS_LISTED
-        parts = parts[: supervision.PARTS_LISTED]
+        parts, more = paging.first_rows(
+            session,
+            supervision.parts_query(session, user, state=state, source=source, unit_id=unit_id),
+        )
         late = supervision.overdue_part_ids(session, parts)
         rows = [
             {
@@ -115,13 +129,8 @@ def list_parts(
             f"{r['number']} {r['source']} {r['unit_name']}（{r['unit']}）期限 {r['deadline']} "
             f"{supervision.STATES.get(r['state'], r['state'])}：{r['summary'][:40]}"
         ),
+        more=more,
     )
-    if more:  # to stderr: --json's output stays the list
-        click.echo(
-            f"只列出了最新的 {supervision.PARTS_LISTED} 项，另有更早的："
-            "请用 --state、--source 或 --unit 缩小范围，或用 API 分页查看",
-            err=True,
-        )
 
 
 @click.group("inspection", help="明察暗访：登记一次暗访、查看历次暗访。")
@@ -238,6 +247,9 @@ def propose(
 def list_decisions(app: AppContext, status: str, username: str, as_json: bool) -> None:
     with app.reading() as session:
         user = accounts.user_by_name(session, username)
+        decisions, more = paging.first_rows(
+            session, accountability.listed_query(session, user, status)
+        )
         rows = [
             {
                 "number": d.number,
@@ -248,7 +260,7 @@ def list_decisions(app: AppContext, status: str, username: str, as_json: bool) -
                 "status": ACCOUNTABILITY_STATUS_LABELS.get(d.status, d.status),
                 "grounds": [g.described for g in d.grounds_items],
             }
-            for d in accountability.listed(session, user, status)
+            for d in decisions
         ]
     _print(
         rows,
@@ -257,6 +269,7 @@ def list_decisions(app: AppContext, status: str, username: str, as_json: bool) -
             f"{r['number']} {r['unit_name']}{(' ' + r['person']) if r['person'] else ''} "
             f"{r['measure']} {r['status']}"
         ),
+        more=more,
     )
 
 
@@ -298,8 +311,11 @@ def list_evaluations(
 ) -> None:
     with app.reading() as session:
         user = accounts.user_by_name(session, username)
-        found = evaluations.listed(
-            session, user, status=status, satisfaction=satisfaction, money=money
+        found, more = paging.first_rows(
+            session,
+            evaluations.listed_query(
+                session, user, status=status, satisfaction=satisfaction, money=money
+            ),
         )
         rows = [
             {
@@ -324,4 +340,5 @@ def list_evaluations(
                 else "待回访"
             )
         ),
+        more=more,
     )

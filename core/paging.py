@@ -123,3 +123,14 @@ def fetch(
         return Page(rows, count(session, query), number, per_page)
     counted = count_up_to(session, query, bound_for(number, per_page))
     return Page(rows, counted.total, number, per_page, counted.exact)
+
+
+# Rows a list made in full gives (the command line's lists); pages give the rest.
+LISTED_IN_FULL = 500
+
+
+def first_rows(session: Session, query: Select[Any]) -> tuple[list[Any], bool]:
+    """The first LISTED_IN_FULL rows of an ordered query, and whether there are more (read
+    as one row beyond them), so that a list cut short can say so."""
+    rows = list(session.scalars(query.limit(LISTED_IN_FULL + 1)))
+    return rows[:LISTED_IN_FULL], len(rows) > LISTED_IN_FULL

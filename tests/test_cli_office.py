@@ -12,10 +12,9 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import select
 
-from campaign import supervision
 from campaign.models import Problem, ProblemStatus
 from cli.main import ykt
-from core import clock
+from core import clock, paging
 from core.db import Database
 from tests.databases import fresh_database_url
 
@@ -74,7 +73,7 @@ def test_a_list_cut_short_says_so(cli_env: dict[str, str], monkeypatch: pytest.M
     two = ["--unit", "QSZ", "--unit", "BSZ", "--deadline", _later(9), "--as", "ldxz_ban"]
     made = run(cli_env, *order, *two)
     assert made.exit_code == 0, made.output
-    monkeypatch.setattr(supervision, "PARTS_LISTED", 1)
+    monkeypatch.setattr(paging, "LISTED_IN_FULL", 1)
     cut = CliRunner().invoke(ykt, ["supervise", "list", "--as", "ldxz_ban"], env=cli_env)
     assert cut.exit_code == 0 and "共 1 项" in cut.stdout and "另一篇报道" in cut.stdout
     assert "只列出了最新的 1 项" in cut.stderr
