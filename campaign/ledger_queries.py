@@ -85,11 +85,15 @@ def filter_choices(session: Session, user: User, filters: LedgerFilters) -> dict
         parents = select(Unit.id).where(
             Unit.id == select(Unit.parent_id).where(Unit.code == filters.village).scalar_subquery()
         )
-    return {
-        "programmes": programmes,
-        "categories": categories,
-        "villages": village_choices(session, parents),
-    }
+    villages = village_choices(session, parents)
+    if filters.village and filters.village not in {code for code, _ in villages}:
+        # A village outside the unit chosen (the unit changed, the village kept): the rows
+        # are filtered by it, so the select shows it chosen, not 全部村（社区） over no rows.
+        kept = select(Unit.code, Unit.name).where(
+            Unit.kind == "village", Unit.code == filters.village
+        )
+        villages += [(code, name) for code, name in session.execute(kept)]
+    return {"programmes": programmes, "categories": categories, "villages": villages}
 
 
 def query(session: Session, user: User, filters: LedgerFilters) -> Select[tuple[Problem]]:
