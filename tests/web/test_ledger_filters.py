@@ -87,6 +87,17 @@ def test_the_office_chooses_a_unit_before_its_villages(
     assert only == {numbers["village"]} and _selected(page, "village") == "QSZ02"
 
 
+def test_a_village_of_another_unit_is_shown_chosen(db_session: Session, as_user: Client) -> None:
+    """The office changed the unit and kept the village: the village select shows the
+    village its rows are filtered by, not 全部村（社区） above an empty list."""
+    numbers = _three(db_session)
+    listed, page = _listed(as_user("ldxz_ban"), "unit=BSZ&village=QSZ02")
+    assert numbers["village"] not in listed  # the rows are filtered by both
+    assert _selected(page, "village") == "QSZ02"
+    villages = [o.get("value") for o in page.xpath('.//select[@name="village"]/option')]
+    assert "BSZ01" in villages  # the unit's own villages are still offered
+
+
 def test_the_download_holds_the_rows_the_filters_list(db_session: Session, as_user: Client) -> None:
     numbers = _three(db_session)
     officer = as_user("qsz_jbr")
