@@ -116,9 +116,10 @@ def targets(session: Session, user: User, notices: list[Notification]) -> dict[i
         if reports
         else []
     )
+    seen = records.items_seen(session, user, items)
     by_item: dict[int, Target] = {}
     for item in items:
-        if records.may_see_item(session, user, item):
+        if item.id in seen:
             by_item[item.id] = Target("task", item.id)
         elif item.case.subject_type == "obligation" and item.case.subject_id in open_reports:
             by_item[item.id] = Target("obligation", item.case.subject_id)

@@ -312,26 +312,43 @@ def take_up(session: Session, host: EngineHost, user: User, done: Completion) ->
 def may_see_item(session: Session, user: User, item: WorkItem) -> bool:
     """Whether the person may see a task's case: at once when the task itself is theirs to
     work or was done by them (one of the case's tasks), else as `may_see_case` decides."""
-    if item.completed_by == user.id or any(
-        (r.unit_id, r.role) == (item.unit_id, item.role) for r in user.roles
-    ):
-        return True
-    return may_see_case(session, user, item.case_id)
+    return item.id in items_seen(session, user, [item])
+
+
+def items_seen(session: Session, user: User, items: list[WorkItem]) -> set[int]:
+    """The ids of the tasks whose cases the person may see (`may_see_item` for each), read
+    for them all at once: a list of notices asked task by task ran two statements a task."""
+    pairs = {(r.unit_id, r.role) for r in user.roles}
+    seen = {i.id for i in items if i.completed_by == user.id or (i.unit_id, i.role) in pairs}
+    cases = cases_seen(session, user, {i.case_id for i in items if i.id not in seen})
+    return seen | {i.id for i in items if i.case_id in cases}
 
 
 def may_see_case(session: Session, user: User, case_id: int) -> bool:
     """A case is visible to whoever may work or has worked one of its tasks, and to anyone
     its record's kind lets see it."""
-    case = session.get(Case, case_id)
-    if case is None:
-        return False
-    pairs = [(r.unit_id, r.role) for r in user.roles]
-    for unit_id, role, done_by in session.execute(
-        select(WorkItem.unit_id, WorkItem.role, WorkItem.completed_by).where(
-            WorkItem.case_id == case_id
+    return case_id in cases_seen(session, user, {case_id})
+
+
+def cases_seen(session: Session, user: User, case_ids: set[int]) -> set[int]:
+    """Which of the cases the person may see (`may_see_case`): one statement for their
+    tasks, then the records of the cases none of whose tasks is the person's (a statement
+    a kind), each as its kind decides."""
+    if not case_ids:
+        return set()
+    pairs = {(r.unit_id, r.role) for r in user.roles}
+    seen: set[int] = set()
+    for case_id, unit_id, role, done_by in session.execute(
+        select(WorkItem.case_id, WorkItem.unit_id, WorkItem.role, WorkItem.completed_by).where(
+            WorkItem.case_id.in_(case_ids)
         )
     ):
         if (unit_id, role) in pairs or done_by == user.id:
-            return True
-    kind, record = kind_of(case), record_of(session, case)
-    return kind is not None and record is not None and kind.may_see(session, user, record)
+            seen.add(case_id)
+    rest = held_rows.by_ids(session, Case, case_ids - seen)
+    held = records_of(session, rest.values())
+    for case_id, case in rest.items():
+        kind, record = kind_of(case), held.get(case_id)
+        if kind is not None and record is not None and kind.may_see(session, user, record):
+            seen.add(case_id)
+    return seen
