@@ -197,11 +197,8 @@ def _add_clues_and_reports(conn: Any, entries: int, seed: int = 9) -> None:
              "unit_id": unit, "due_on": date(2022, m, 23), "status": "submitted",
              "visited_persons": rng.randrange(500), "visited_households": rng.randrange(200),
              "cards_found": found, "banks_involved": rng.randrange(1, 9),
-             # the form's rule: no more cards held illegally than cards found
-             "cards_illegal": rng.randrange(min(5, found + 1))}
-            for unit in townships
-            for m in range(5, 12)
-            for found in (rng.randrange(900),)
+             "cards_illegal": rng.randrange(min(5, found + 1))}  # ≤ found, as the form says
+            for unit in townships for m in range(5, 12) for found in (rng.randrange(900),)
         ],
     )  # fmt: skip
 
