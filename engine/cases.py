@@ -194,6 +194,7 @@ def start_case(
         workflow = spiff.new_workflow(spec, subprocess_specs)
     workflow.task_tree.data.update(data)
     case = Case(
+        definition_id=definition.id,
         definition=definition,
         status=CaseStatus.RUNNING.value,
         state=spiff.dump_workflow(workflow),

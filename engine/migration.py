@@ -122,7 +122,7 @@ def migrate(
         migrate_workflow(sub_diff, sub, plan.subprocess_specs[sub.spec.name])
     workflow.subprocess_specs = plan.subprocess_specs
     from_label = case.definition.title
-    case.definition = target
+    case.definition_id, case.definition = target.id, target
     case.status = CaseStatus.RUNNING.value if case.status == CaseStatus.ERROR.value else case.status
     case.error_message = ""
     cases.record_event(
