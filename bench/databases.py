@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -16,8 +18,9 @@ from core.db import Database, DatabaseUnavailable, make_engine, normalize_url
 
 
 @contextmanager
-def throwaway_postgresql(server_url: str) -> Iterator[Database]:
-    """A database of its own on the server, dropped afterwards whatever happens."""
+def throwaway_postgresql(server_url: str, *, template: str | None = None) -> Iterator[Database]:
+    """A database of its own on the server, dropped afterwards whatever happens; a copy of
+    the database `template` names when given (which nobody may be connected to)."""
     server = Database(server_url)
     try:
         server.check()
@@ -29,7 +32,8 @@ def throwaway_postgresql(server_url: str) -> Iterator[Database]:
     try:
         try:
             with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
+                copying = f' TEMPLATE "{template}"' if template else ""
+                conn.execute(text(f'CREATE DATABASE "{name}"{copying}'))
         except DBAPIError as exc:
             reason = str(exc.orig or exc).strip().splitlines()[0]
             raise DatabaseUnavailable(f"cannot create a database on {where}: {reason}") from exc
@@ -43,3 +47,29 @@ def throwaway_postgresql(server_url: str) -> Iterator[Database]:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+@contextmanager
+def copy_of(database_url: str, directory: Path) -> Iterator[str]:
+    """The URL of a copy of the database, removed afterwards: a SQLite file copied by
+    SQLite's backup (a whole, consistent file) into `directory`, or a PostgreSQL database
+    made from the original as its template on the same server."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        target = directory / f"copy_{secrets.token_hex(3)}.sqlite3"
+        source = sqlite3.connect(str(url.database))
+        copy = sqlite3.connect(str(target))
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+            source.close()
+        try:
+            yield f"sqlite:///{target}"
+        finally:
+            for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+                leftover.unlink(missing_ok=True)
+        return
+    server = url.render_as_string(hide_password=False)
+    with throwaway_postgresql(server, template=url.database) as database:
+        yield database.url

@@ -334,7 +334,7 @@ def bench_province(
     show_default=True,
     help="auto: PostgreSQL when a server is given, otherwise SQLite.",
 )
-@click.option("--problems", default=2000, show_default=True, help="Problems awaiting review.")
+@click.option("--problems", default=3000, show_default=True, help="Problems awaiting review.")
 @click.option("--users", default=16, show_default=True, help="Concurrent API users.")
 @click.option("--processes", default="1,4", show_default=True, help="Web processes, per run.")
 @click.option("--threads", default=8, show_default=True, help="Threads of each web process.")

@@ -46,6 +46,29 @@ def test_users_complete_reviews_through_real_server_processes(tmp_path: Path) ->
     assert list(tmp_path.iterdir()) == []  # databases, logs and instance folders removed
 
 
+def test_each_configuration_starts_from_the_database_as_seeded(tmp_path: Path) -> None:
+    # Three users clear their townships' reviews well inside the window: measured one after
+    # the other on one database, the second configuration found none left (no completion:
+    # a failed run).
+    options = http_bench.Options(
+        database=backend_name(),
+        postgresql_url=server_url() or "",
+        problems=9,
+        users=3,
+        processes=(1, 1),
+        warmup=0,
+        duration=20,
+        workdir=tmp_path,
+    )
+    first, second = http_bench.run(options, lambda _message: None)
+    for measurement in (first, second):
+        assert measurement.failures == {}
+        assert measurement.load.users_done_early == 3  # every inbox cleared
+    assert first.load.tally.completions > 0
+    assert second.load.tally.completions == first.load.tally.completions
+    assert list(tmp_path.iterdir()) == []  # the copies removed with the rest
+
+
 class Stub:
     """Four reviews offered one at a time: the claim of the second loses a race (409), the
     completion of the third fails (500), the others go through; then the inbox is empty."""
