@@ -35,8 +35,8 @@ from engine.sandbox_limits import (
     TOO_BIG_INT,
     TOO_LONG,
     TOO_MUCH,
-    check_depth,
     measure,
+    weigh,
 )
 from engine.sandbox_methods import CHECKED
 
@@ -78,6 +78,8 @@ _IN_PLACE: dict[str, Callable[[Any, Any], Any]] = {
 _GROWING = frozenset({"mul", "pow", "lshift"})
 _MISSING: Any = object()
 _REPR: dict[int, Callable[[Any], str]] = {ord("r"): repr, ord("a"): ascii}
+# Methods that compare their receiver's items with an argument or with each other.
+_COMPARING = frozenset({"count", "index", "remove", "sort"})
 
 
 def _describe(value: Any) -> str:
@@ -113,8 +115,7 @@ class Run:
     def v(self, value: Any) -> Any:
         """A value about to be compared, hashed or used as a key."""
         self.tick()
-        if type(value) is tuple:
-            check_depth(value)
+        weigh(value)
         return value
 
     def fmt(self, value: Any, conversion: int = -1, spec: str = "") -> str:
@@ -167,8 +168,10 @@ class Run:
         elif lt in _SIZED and rt in _SIZED:
             grows = name in ("add", "or", "xor")
             self.charge(len(left) + len(right) if grows else len(left))
-        else:
+        else:  # dict views take any iterable: `d.keys() & items` hashes every item
             self.tick()
+            weigh(left, keys=True)
+            weigh(right, keys=True)
 
     @staticmethod
     def _bits(bits: float) -> None:
@@ -196,9 +199,10 @@ class Run:
             raise ScriptRefused(f"不允许调用 {_describe(value)} 的方法 {name}")
         if kind & MUTATES and not self.may_mutate:
             raise ScriptRefused(f"条件表达式不能修改数据（{name}）")
-        for argument in (*args, *kwargs.values()):
-            if type(argument) is tuple:  # may be hashed as a key
-                check_depth(argument)
+        for argument in (*args, *kwargs.values()):  # may be compared, or hashed as keys
+            weigh(argument, keys=type(value) is set)
+        if name in _COMPARING and type(value) in (list, tuple):
+            weigh(value)
         checked = CHECKED.get((type(value), name))
         if checked is not None:
             return checked(self, value, *args, **kwargs)
@@ -207,14 +211,17 @@ class Run:
             self.charge(len(result))
         return result
 
-    def keys_checked(self, items: Iterable[Any]) -> list[Any]:
-        """Materialise an iterable whose items are about to be hashed (set(), dict())."""
+    def keys_checked(self, items: Iterable[Any], *, pairs: bool = False) -> list[Any]:
+        """Materialise an iterable whose items (or, for dict(), the first of each pair) are
+        about to be hashed in one call (set(), dict())."""
         self.tick()
         found = list(items)
         self.charge(len(found))
-        for item in found:
-            if type(item) is tuple:
-                check_depth(item)
+        if pairs:
+            keys = [p[0] if type(p) in (list, tuple) and len(p) == 2 else p for p in found]
+            weigh(keys, keys=True)
+        else:
+            weigh(found, keys=True)
         return found
 
     # The builtins a script may call, by the name `b_<builtin>`. Each takes time or builds
@@ -269,23 +276,30 @@ class Run:
 
     def b_dict(self, *args: Any, **kwargs: Any) -> dict[Any, Any]:
         if args and type(args[0]) is not dict:
-            args = (self.keys_checked(args[0]), *args[1:])
+            args = (self.keys_checked(args[0], pairs=True), *args[1:])
         result = dict(*args, **kwargs)
         self.charge(len(result))
         return result
 
     def b_sorted(self, iterable: Iterable[Any], /, *, reverse: bool = False) -> list[Any]:
         found = self.b_list(iterable)
+        weigh(found)
         found.sort(reverse=reverse)
         return found
 
+    def _compared(self, args: tuple[Any, ...]) -> list[Any]:
+        """The items min() or max() compares: one iterable's, or the arguments."""
+        found = self.b_list(args[0]) if len(args) == 1 else list(args)
+        weigh(found)
+        return found
+
     def b_min(self, *args: Any, default: Any = _MISSING) -> Any:
-        self.tick()
-        return min(*args) if default is _MISSING else min(*args, default=default)
+        found = self._compared(args)
+        return min(found) if default is _MISSING else min(found, default=default)
 
     def b_max(self, *args: Any, default: Any = _MISSING) -> Any:
-        self.tick()
-        return max(*args) if default is _MISSING else max(*args, default=default)
+        found = self._compared(args)
+        return max(found) if default is _MISSING else max(found, default=default)
 
     def b_sum(self, iterable: Iterable[Any], /, start: Any = 0) -> Any:
         # With a number to start from, sum() can only add numbers: a list of lists or of
