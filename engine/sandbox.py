@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import datetime as _dt
+import math
 from collections.abc import Mapping
 from functools import lru_cache
 from types import CodeType
@@ -30,6 +31,8 @@ MAX_SOURCE_LENGTH = 20_000
 MAX_DATA_SIZE = 1_000_000  # items and characters a script may leave in task data
 _NO_BUILTINS: dict[str, Any] = {}  # without a __builtins__ key, exec would add the real ones
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+# JSON has no NaN nor infinity: the API and the stored state would carry text no reader takes.
+NOT_A_NUMBER = "的值不是有效数字（无穷大或 NaN 无法保存）"
 
 
 @lru_cache(maxsize=4096)
@@ -119,6 +122,8 @@ def _plain(key: str, value: Any) -> Any:
     shallow enough to copy, store and hash safely."""
     kind = type(value)
     if kind in _SCALARS and (kind is not int or value.bit_length() <= MAX_INT_BITS):
+        if kind is float and not math.isfinite(value):
+            raise ScriptRefused(f"脚本变量 {key} {NOT_A_NUMBER}")
         return value
     if isinstance(value, _dt.date):
         return value.isoformat()
@@ -133,6 +138,8 @@ def _plain(key: str, value: Any) -> Any:
             size += len(item)
         elif kind is int and item.bit_length() > MAX_INT_BITS:
             raise ScriptLimitExceeded(f"脚本变量 {key} {TOO_BIG_INT}")
+        elif kind is float and not math.isfinite(item):
+            raise ScriptRefused(f"脚本变量 {key} {NOT_A_NUMBER}")
         elif kind in _SCALARS:
             size += 1
         elif kind in (list, tuple, dict):

@@ -95,3 +95,26 @@ def test_comparing_and_hashing_ordinary_values_still_works() -> None:
     assert data["same"] is True and data["found"] is True
     assert data["ids"] == [1999, 1998, 1997] and len(data["pairs"]) == 2000
     assert data["largest"] is True and data["labels"] == "a"
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "x = 1e308 * 10",
+        "x = -1e308 * 10",
+        "big = 1e308 * 10\nx = big - big",
+        "x = [1.5, 1e308 * 10]",
+    ],
+)
+def test_infinity_and_nan_are_not_left_in_task_data(script: str) -> None:
+    # JSON has neither: the API's answers and the stored state would carry text no reader takes.
+    data: dict[str, Any] = {}
+    with pytest.raises(sandbox.ScriptRefused, match="不是有效数字"):
+        sandbox.execute(script, data)
+    assert data == {}
+
+
+def test_finite_floats_are_kept() -> None:
+    data: dict[str, Any] = {}
+    sandbox.execute("x = 1e308\ny = [0.1 + 0.2, -2.5]", data)
+    assert data == {"x": 1e308, "y": [0.1 + 0.2, -2.5]}
