@@ -30,7 +30,7 @@ from campaign.models import Campaign, Unit, User
 from campaign.registration import Registration, register_many
 from campaign.reports.ledger_sheet import ledger_choices
 from core import clock
-from core.errors import InvalidInput
+from core.errors import ERRORS_LISTED, InvalidInput
 from engine.host import EngineHost
 from forms.ledger_excel import SHEET, RowError, SpreadsheetRefused, read_ledger
 from forms.ledger_excel.columns import COLUMNS
@@ -55,6 +55,11 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def listed(self) -> list[RowError]:
+        """The errors a page names one by one (the first ERRORS_LISTED)."""
+        return self.errors[:ERRORS_LISTED]
 
     @property
     def ignored_note(self) -> str:

@@ -73,3 +73,8 @@ class NotAuthenticated(AppError):
     its account may not log in now."""
 
     status = 401
+
+
+# Refused rows of an upload named one by one on a page; its count says how many in all (a
+# sheet of 20,000 bad rows named every one: 240,000 table rows no browser could show).
+ERRORS_LISTED = 1000

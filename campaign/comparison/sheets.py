@@ -26,11 +26,11 @@ from campaign.comparison.protection import (
 )
 from campaign.models import Unit
 from core.days import NOT_A_DAY, NotADay, read_day
-from core.errors import InvalidInput
+from core.errors import ERRORS_LISTED, InvalidInput
 from forms.ledger_excel import RowError
 from forms.tabular import Formula, Table, blank
 
-MAX_LISTED = 1000  # bad rows named one by one; the count says how many more
+MAX_LISTED = ERRORS_LISTED  # bad rows named one by one; the count says how many more
 MAX_TEXT = 100
 MAX_AMOUNT_FEN = 10**11  # 十亿元: a larger payment to one person is a typing error
 _FORMULA_STARTS = ("=", "+", "@")

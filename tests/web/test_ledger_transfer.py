@@ -135,3 +135,19 @@ def test_register_and_import_are_offered_to_whoever_may_register(
     assert ('href="/ledger/import"' in page) is offered
     assert ("登记问题</a>" in page) is offered
     assert "下载整改台账" in page  # the ledger is still theirs to read and download
+
+
+def test_a_sheet_of_many_bad_rows_names_the_first_thousand(
+    db_session: Session, as_user: Client
+) -> None:
+    # 1,200 rows each refused in one column: the page named all 1,200 (a user's 20,000 junk
+    # rows made 240,000 table rows no browser could show); it names the first 1,000 and
+    # says how many there are in all.
+    rows = [good_row(**{"涉及金额（元）": "-5"}) for _ in range(1200)]
+    status, page = _upload(as_user("qsz_jbr"), workbook(rows).getvalue())
+    assert status == 422
+    tree = lxml.html.fromstring(page)
+    assert tree.xpath("//h2")[0].text_content().startswith("未导入：1200 处问题（共 1200 行）")
+    assert len(tree.xpath("//table[@class='grid']/tbody/tr")) == 1000
+    assert "以下列出前 1000 处" in tree.get_element_by_id("import-listed").text_content()
+    assert _count(db_session) == 0
