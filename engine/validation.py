@@ -13,7 +13,7 @@ import ast
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from engine import message_checks, sandbox
+from engine import flow_checks, message_checks, sandbox
 from engine.diagram import BPMN, CAMUNDA, NS, TIMER_KINDS, finding, owner
 from engine.errors import DiagramFinding, ScriptRefused
 from engine.host import EngineHost
@@ -112,6 +112,7 @@ def structure(
     findings += _timers_per_event(root)
     findings += _lanes(root, host, borrowed)
     findings += message_checks.findings(root)
+    findings += flow_checks.findings(root, FLOW_NODES)
     return findings
 
 
