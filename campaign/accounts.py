@@ -260,3 +260,14 @@ def disable_user(session: Session, user: User, *, actor: User | None = None) -> 
         target=f"user:{user.username}",
         tokens_revoked=revoked,
     )
+
+
+def enable_user(session: Session, user: User, *, actor: User | None = None) -> None:
+    """A disabled account may sign in again (its sessions and tokens stay ended: it signs in
+    anew and is issued new tokens)."""
+    if actor is not None and actor.id == user.id:
+        raise NotAllowed("不能启用自己的账户")
+    if user.enabled:
+        raise Conflict(f"{user.username} 未停用")
+    user.enabled = True
+    audit.record(session, "user.enable", actor=actor, target=f"user:{user.username}")

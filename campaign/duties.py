@@ -6,8 +6,9 @@ else; nobody holds two of these roles (accounts.grant_role). Here the rules for 
 accounts from the pages:
 
 - only a security administrator changes accounts and roles, never their own;
-- creating, resetting or granting a system, security or audit administrator is requested by
-  one security administrator and carried out only when a second one approves it;
+- creating, resetting, granting or enabling again a system, security or audit administrator
+  is requested by one security administrator and carried out only when a second one
+  approves it;
 - roles can be revoked (at once: revoking only takes rights away).
 
 `ykt user …` commands act for whoever runs the server (installation and recovery): they call
@@ -134,6 +135,18 @@ def disable(session: Session, actor: User, user: User) -> None:
     accounts.disable_user(session, user, actor=actor)
 
 
+def enable(session: Session, actor: User, user: User) -> AccountRequest | None:
+    """Enable a disabled account: at once, or for a 三员 account (enabling gives its rights
+    back, as granting does) a request a second security administrator approves."""
+    _require_manager(actor, user)
+    if user.enabled:
+        raise Conflict(f"{user.username} 未停用")
+    if not _holds_duty(user):
+        accounts.enable_user(session, user, actor=actor)
+        return None
+    return _request(session, actor, RequestKind.ENABLE, username=user.username)
+
+
 def _request(session: Session, actor: User, kind: RequestKind, **values: str) -> AccountRequest:
     if values["username"] == actor.username:
         raise NotAllowed("不能为自己申请")
@@ -209,6 +222,8 @@ def approve(session: Session, actor: User, request_id: int) -> AccountRequest:
             unit = unit_by_code(session, request.unit_code)
             role = accounts.parse_role(request.role)
             accounts.grant_role(session, user, unit, role, actor=request.requester)
+        elif kind is RequestKind.ENABLE:
+            accounts.enable_user(session, user, actor=request.requester)
         else:
             accounts.set_password(
                 session,

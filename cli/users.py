@@ -109,6 +109,16 @@ def disable(app: AppContext, name: str) -> None:
     click.echo(f"已停用 {name}")
 
 
+@user.command("enable", help="启用已停用的用户（须重新登录；令牌须重新签发）。")
+@click.argument("name")
+@pass_app
+@friendly_errors
+def enable(app: AppContext, name: str) -> None:
+    with app.transaction() as session:
+        accounts.enable_user(session, accounts.user_by_name(session, name))
+    click.echo(f"已启用 {name}")
+
+
 @user.command(
     "token", help="签发 API 令牌（只显示这一次，库中只存其摘要），有效期 YKT_TOKEN_DAYS 天。"
 )

@@ -208,6 +208,8 @@ def test_disable_and_token(cli_env: dict[str, str]) -> None:
     assert not users(cli_env)["robot1"].enabled
     refused = run(cli_env, "user", "token", "robot1")
     assert refused.exit_code == 1 and "账户已停用" in refused.output
+    assert run(cli_env, "user", "enable", "robot1").exit_code == 0
+    assert users(cli_env)["robot1"].enabled
 
 
 def test_tokens_are_listed_and_revoked_and_live_ykt_token_days(cli_env: dict[str, str]) -> None:

@@ -1,6 +1,6 @@
-"""Account changes waiting for a second person (等保 三员: creating, resetting or granting a
-system, security or audit administrator is requested by one security administrator and
-carried out only when another approves it)."""
+"""Account changes waiting for a second person (等保 三员: creating, resetting, granting or
+enabling again a system, security or audit administrator is requested by one security
+administrator and carried out only when another approves it)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,16 @@ class RequestKind(StrEnum):
     CREATE = "create"  # a new account with its first role
     GRANT = "grant"  # a further role for an existing account
     RESET = "reset"  # a new password for an existing account
+    ENABLE = "enable"  # a disabled account may sign in again
 
     @property
     def label(self) -> str:
-        return {"create": "新建账户", "grant": "授予角色", "reset": "重置密码"}[self.value]
+        return {
+            "create": "新建账户",
+            "grant": "授予角色",
+            "reset": "重置密码",
+            "enable": "启用账户",
+        }[self.value]
 
 
 class RequestStatus(StrEnum):

@@ -152,6 +152,15 @@ def disable(user_id: int) -> Response:
     return _done(None, f"已停用 {person.username}")
 
 
+@bp.post("/users/<int:user_id>/enable")
+@allow(SECURITY)
+def enable(user_id: int) -> Response:
+    _refusals_back()
+    person = found(db.session().get(User, user_id))
+    made = duties.enable(db.session(), me(), person)
+    return _done(made, f"已启用 {person.username}，须重新登录")
+
+
 @bp.post("/users/<int:user_id>/password")
 @allow(SECURITY)
 def reset_password(user_id: int) -> Response:

@@ -15,6 +15,13 @@
   document.addEventListener('submit', function (event) {
     var form = event.target;
     if (!form || (form.method || '').toLowerCase() !== 'post') { return; }
+    // A form with data-confirm (停用账户) is sent only once the person agrees.
+    if (form.dataset.confirm && !form.classList.contains('sending') &&
+        !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return;
+    }
     if (form.classList.contains('sending')) {
       event.preventDefault();
       event.stopImmediatePropagation();

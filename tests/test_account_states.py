@@ -1,0 +1,60 @@
+"""账户的停用、启用和锁定: a disabled account can be enabled again by the same role that
+disables it (a 三员 account only with a second security administrator), a locked one can be
+unlocked; each is in the audit log."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign import duties
+from campaign.models import AccountRequest, AuditEvent, User
+from core.errors import NotAllowed
+
+
+def person(session: Session, username: str) -> User:
+    return session.scalars(select(User).where(User.username == username)).one()
+
+
+def actions_on(session: Session, username: str) -> list[str]:
+    query = select(AuditEvent.action).where(AuditEvent.target == f"user:{username}")
+    return list(session.scalars(query.order_by(AuditEvent.id)))
+
+
+def test_a_disabled_account_is_enabled_again_at_once(db_session: Session) -> None:
+    security, officer = person(db_session, "secadmin"), person(db_session, "qsz_jbr")
+    duties.disable(db_session, security, officer)
+    assert duties.enable(db_session, security, officer) is None
+    assert officer.enabled
+    assert actions_on(db_session, "qsz_jbr")[-2:] == ["user.disable", "user.enable"]
+
+
+def test_only_another_security_administrator_enables_an_account(db_session: Session) -> None:
+    security, officer = person(db_session, "secadmin"), person(db_session, "qsz_jbr")
+    duties.disable(db_session, security, officer)
+    with pytest.raises(NotAllowed, match="只有安全管理员"):
+        duties.enable(db_session, person(db_session, "admin"), officer)
+    with pytest.raises(NotAllowed, match="不能管理自己的账户"):
+        duties.enable(db_session, security, security)
+    assert not officer.enabled
+
+
+def test_enabling_a_duty_account_needs_a_second_security_administrator(
+    db_session: Session,
+) -> None:
+    first, second = person(db_session, "secadmin"), person(db_session, "secadmin2")
+    auditor = person(db_session, "auditor")
+    duties.disable(db_session, first, auditor)
+    request = duties.enable(db_session, first, auditor)
+    assert isinstance(request, AccountRequest) and request.kind_label == "启用账户"
+    assert not auditor.enabled
+    with pytest.raises(NotAllowed, match="不能复核自己的申请"):
+        duties.approve(db_session, first, request.id)
+    duties.approve(db_session, second, request.id)
+    assert auditor.enabled
+    assert actions_on(db_session, "auditor")[-3:] == [
+        "account.request",
+        "user.enable",
+        "account.approve",
+    ]

@@ -1,0 +1,43 @@
+"""账户和角色: 停用 asks first, a disabled row offers 启用账户, a locked row 解除锁定."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaign.models import User
+from tests.web_helpers import csrf_token
+
+Client = Callable[[str], FlaskClient]
+
+
+def person(session: Session, username: str) -> User:
+    return session.scalars(select(User).where(User.username == username)).one()
+
+
+def row_of(page: str, username: str) -> str:
+    start = page.index(f'<td data-label="用户名">{username}</td>')
+    return page[start : page.find("</tr>", start)]
+
+
+def test_disabling_asks_first_and_a_disabled_account_is_enabled_again(
+    db_session: Session, as_user: Client
+) -> None:
+    officer = person(db_session, "qsz_jbr")
+    client = as_user("secadmin")
+    page = client.get("/admin/users").get_data(as_text=True)
+    row = row_of(page, "qsz_jbr")
+    assert 'data-confirm="确定停用账户 qsz_jbr？' in row
+    token = csrf_token(client, "/admin/users")
+    client.post(f"/admin/users/{officer.id}/disable", data={"csrf_token": token})
+    row = row_of(client.get("/admin/users").get_data(as_text=True), "qsz_jbr")
+    assert "已停用" in row and f"/admin/users/{officer.id}/enable" in row
+    done = client.post(f"/admin/users/{officer.id}/enable", data={"csrf_token": token})
+    assert done.status_code == 302
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "已启用 qsz_jbr" in page and "已停用" not in row_of(page, "qsz_jbr")
+    db_session.expire_all()
+    assert officer.enabled
