@@ -59,6 +59,14 @@ def user_by_name(session: Session, username: str) -> User:
     return user
 
 
+def clean_full_name(full_name: str) -> str:
+    """The name as it will be stored: trimmed (full-width spaces too); a blank one refused."""
+    cleaned = full_name.strip()
+    if not cleaned:
+        raise InvalidInput("请填写姓名", {"full_name": "请填写姓名"})
+    return cleaned
+
+
 def check_new_account(
     session: Session, username: str, unit_code: str, role: str
 ) -> tuple[Unit, Role]:
@@ -78,7 +86,7 @@ def create_user(
     username: str,
     password: str,
     *,
-    full_name: str = "",
+    full_name: str | None = None,
     unit_code: str,
     role: str,
     must_change_password: bool = True,
@@ -86,14 +94,16 @@ def create_user(
     password_hash: str | None = None,
 ) -> User:
     """A new account with its first role. `password_hash` instead of `password` carries a
-    password checked and hashed when the account was requested."""
+    password checked and hashed when the account was requested. Without `full_name` the
+    name is the user name (installation, scripts); a name given blank is refused."""
     unit, parsed_role = check_new_account(session, username, unit_code, role)
+    name = username if full_name is None else clean_full_name(full_name)
     if password_hash is None:
         passwords.check_policy(password, username)
         password_hash = passwords.hash_password(password)
     user = User(
         username=username,
-        full_name=full_name or username,
+        full_name=name,
         password_hash=password_hash,
         must_change_password=must_change_password,
         password_changed_at=clock.now(),

@@ -63,6 +63,7 @@ def create_user(
     """A new account, or, for a 三员 role, a request for one."""
     _require_manager(actor)
     unit, parsed = accounts.check_new_account(session, username, unit_code, role)
+    full_name = accounts.clean_full_name(full_name)
     passwords.check_policy(password, username)
     if parsed not in DUTY_ROLES:
         return accounts.create_user(
@@ -79,7 +80,7 @@ def create_user(
         actor,
         RequestKind.CREATE,
         username=username,
-        full_name=full_name or username,
+        full_name=full_name,
         unit_code=unit.code,
         role=parsed.value,
         password_hash=passwords.hash_password(password),

@@ -24,7 +24,7 @@ def user() -> None:
 @click.argument("name")
 @click.option("--unit", "unit_code", required=True, help="单位代码（见 ykt unit list）")
 @click.option("--role", required=True, help="/".join(r.value for r in Role))
-@click.option("--full-name", default="", help="姓名")
+@click.option("--full-name", default="", help="姓名（不填则同用户名）")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取初始密码")
 @pass_app
 @friendly_errors
@@ -34,7 +34,12 @@ def add(
     password = read_password(password_stdin, prompt="初始密码")
     with app.transaction() as session:
         accounts.create_user(
-            session, name, password, full_name=full_name, unit_code=unit_code, role=role
+            session,
+            name,
+            password,
+            full_name=full_name or None,  # not given: the user name; given blank: refused
+            unit_code=unit_code,
+            role=role,
         )
     click.echo(f"已创建用户 {name}（{unit_code} / {role}），首次登录须修改密码")
 

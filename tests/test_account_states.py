@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import duties
+from campaign import accounts, duties
 from campaign.models import AccountRequest, AuditEvent, User
-from core.errors import NotAllowed
+from core.errors import InvalidInput, NotAllowed
 
 
 def person(session: Session, username: str) -> User:
@@ -58,3 +58,37 @@ def test_enabling_a_duty_account_needs_a_second_security_administrator(
         "user.enable",
         "account.approve",
     ]
+
+
+def test_a_blank_name_is_refused_by_the_service(db_session: Session) -> None:
+    security = person(db_session, "secadmin")
+    for role in ("officer", "auditor"):  # at once, and as a request
+        with pytest.raises(InvalidInput, match="请填写姓名"):
+            duties.create_user(
+                db_session,
+                security,
+                username="zhangsan5",
+                password="Strong#2022pw",
+                full_name="   ",
+                unit_code="LKQ" if role == "auditor" else "QSZ",
+                role=role,
+            )
+    with pytest.raises(InvalidInput, match="请填写姓名"):
+        accounts.create_user(
+            db_session,
+            "zhangsan5",
+            "Strong#2022pw",
+            full_name="\u3000",
+            unit_code="QSZ",
+            role="officer",
+        )
+    made = duties.create_user(
+        db_session,
+        security,
+        username="zhangsan5",
+        password="Strong#2022pw",
+        full_name="  张三  ",
+        unit_code="QSZ",
+        role="officer",
+    )
+    assert isinstance(made, User) and made.full_name == "张三"

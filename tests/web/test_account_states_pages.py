@@ -41,3 +41,20 @@ def test_disabling_asks_first_and_a_disabled_account_is_enabled_again(
     assert "已启用 qsz_jbr" in page and "已停用" not in row_of(page, "qsz_jbr")
     db_session.expire_all()
     assert officer.enabled
+
+
+def test_a_blank_name_is_refused_and_the_form_keeps_what_was_typed(
+    db_session: Session, as_user: Client
+) -> None:
+    client = as_user("secadmin")
+    token = csrf_token(client, "/admin/users")
+    typed = {"username": "zhangsan5", "full_name": "   ", "unit": "QSZ", "role": "officer"}
+    answer = client.post(
+        "/admin/users", data={"csrf_token": token, "password": "Strong#2022pw", **typed}
+    )
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert "未新建：请填写姓名" in page
+    assert 'value="zhangsan5"' in page
+    assert '<option value="QSZ" selected' in page and '<option value="officer" selected' in page
+    assert db_session.scalars(select(User).where(User.username == "zhangsan5")).first() is None
