@@ -281,3 +281,15 @@ def enable_user(session: Session, user: User, *, actor: User | None = None) -> N
         raise Conflict(f"{user.username} 未停用")
     user.enabled = True
     audit.record(session, "user.enable", actor=actor, target=f"user:{user.username}")
+
+
+def unlock_user(session: Session, user: User, *, actor: User | None = None) -> None:
+    """End a lock from wrong passwords before its 15 minutes are over."""
+    if actor is not None and actor.id == user.id:
+        raise NotAllowed("不能解除自己账户的锁定")
+    if not user.is_locked(clock.now()):
+        raise Conflict(f"{user.username} 未被锁定")
+    until = user.locked_until
+    user.locked_until = None
+    user.failed_logins = 0
+    audit.record(session, "user.unlock", actor=actor, target=f"user:{user.username}", until=until)

@@ -165,6 +165,7 @@ ACTION_LABELS = {
     "user.password": "修改/重置密码",
     "user.disable": "停用用户",
     "user.enable": "启用用户",
+    "user.unlock": "解除账户锁定",
     "role.grant": "授予角色",
     "role.revoke": "撤销角色",
     "account.request": "申请账户变更（待复核）",

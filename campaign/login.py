@@ -34,7 +34,11 @@ MAX_ADDRESS_FAILURES = 20
 ADDRESS_WINDOW = timedelta(minutes=15)
 ADDRESS_BLOCK = timedelta(minutes=15)
 
-FAILURE_MESSAGE = "用户名或密码错误，或因多次失败已被暂时锁定（15 分钟后自动解除）"
+# Names every cause without claiming one: a disabled account must not be told it is locked.
+FAILURE_MESSAGE = (
+    "用户名或密码错误，或账户暂不可用（多次输错密码锁定 15 分钟后自动解除；"
+    "停用的账户请联系安全管理员）"
+)
 
 
 class LoginOutcome(StrEnum):

@@ -8,9 +8,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaign import accounts, duties
+from campaign import accounts, duties, login
+from campaign.login import LoginOutcome
 from campaign.models import AccountRequest, AuditEvent, User
-from core.errors import InvalidInput, NotAllowed
+from core import clock
+from core.errors import Conflict, InvalidInput, NotAllowed
+from tests.web.conftest import DEMO_PASSWORD
 
 
 def person(session: Session, username: str) -> User:
@@ -92,3 +95,36 @@ def test_a_blank_name_is_refused_by_the_service(db_session: Session) -> None:
         role="officer",
     )
     assert isinstance(made, User) and made.full_name == "张三"
+
+
+def lock(session: Session, username: str) -> User:
+    for n in range(login.MAX_FAILED_LOGINS):
+        login.authenticate(session, username, f"Wrong#{n}pass")
+    locked = person(session, username)
+    assert locked.is_locked(clock.now())
+    return locked
+
+
+def test_a_locked_account_is_unlocked_by_a_security_administrator(db_session: Session) -> None:
+    reviewer = lock(db_session, "ldxz_fzr")
+    with pytest.raises(NotAllowed, match="只有安全管理员"):
+        duties.unlock(db_session, person(db_session, "admin"), reviewer)
+    duties.unlock(db_session, person(db_session, "secadmin"), reviewer)
+    assert not reviewer.is_locked(clock.now()) and reviewer.failed_logins == 0
+    assert actions_on(db_session, "ldxz_fzr")[-2:] == ["auth.lock", "user.unlock"]
+    with pytest.raises(Conflict, match="未被锁定"):
+        duties.unlock(db_session, person(db_session, "secadmin"), reviewer)
+    assert login.authenticate(db_session, "ldxz_fzr", DEMO_PASSWORD).outcome is LoginOutcome.OK
+
+
+def test_every_refused_login_says_the_same_and_claims_no_wrong_reason(
+    db_session: Session,
+) -> None:
+    """One answer for every refusal (campaign.login: the state of an account is not
+    disclosed); it must not tell the person of a disabled account that it is locked."""
+    duties.disable(db_session, person(db_session, "secadmin"), person(db_session, "qsz_jbr"))
+    disabled = login.authenticate(db_session, "qsz_jbr", DEMO_PASSWORD)
+    wrong = login.authenticate(db_session, "qsz_fzr", "Wrong#0pass")
+    assert disabled.outcome is LoginOutcome.DISABLED
+    assert disabled.message == wrong.message
+    assert "已被暂时锁定" not in disabled.message and "停用" in disabled.message

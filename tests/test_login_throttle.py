@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import accounts, bootstrap, passwords
-from campaign.login import LoginOutcome
+from campaign.login import FAILURE_MESSAGE, LoginOutcome
 from campaign.models import AuditEvent, LoginSession, LoginThrottle, User
 from core import clock, schema
 from core.db import Database
@@ -28,7 +28,7 @@ from tests.web_helpers import csrf_token
 from tests.web_helpers import login as web_login
 
 ATTACKER = "203.0.113.9"
-FAILURE = "用户名或密码错误，或因多次失败已被暂时锁定（15 分钟后自动解除）"
+FAILURE = FAILURE_MESSAGE
 
 
 def from_address(app: Flask, address: str) -> FlaskClient:

@@ -17,6 +17,10 @@ def local_datetime(value: datetime | None) -> str:
     return value.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+def local_time(value: datetime | None) -> str:
+    return value.astimezone(clock.LOCAL_TZ).strftime("%H:%M") if value else ""
+
+
 def local_date(value: datetime | None) -> str:
     return value.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d") if value else ""
 
@@ -45,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_datetime=local_datetime,
         local_date=local_date,
+        local_time=local_time,
         yuan=yuan,
         event_note=event_note,
         count_label=count_label,

@@ -31,5 +31,6 @@ def test_wrong_password_is_explained_in_chinese(live_server: str, page: Page) ->
     page.get_by_label("密码").fill("Wrong#2022pw")
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("alert")).to_have_text(
-        "用户名或密码错误，或因多次失败已被暂时锁定（15 分钟后自动解除）"
+        "用户名或密码错误，或账户暂不可用（多次输错密码锁定 15 分钟后自动解除；"
+        "停用的账户请联系安全管理员）"
     )

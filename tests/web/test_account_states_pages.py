@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -58,3 +59,20 @@ def test_a_blank_name_is_refused_and_the_form_keeps_what_was_typed(
     assert 'value="zhangsan5"' in page
     assert '<option value="QSZ" selected' in page and '<option value="officer" selected' in page
     assert db_session.scalars(select(User).where(User.username == "zhangsan5")).first() is None
+
+
+def test_a_locked_account_shows_until_when_and_is_unlocked(
+    db_session: Session, as_user: Client
+) -> None:
+    reviewer = person(db_session, "ldxz_fzr")
+    reviewer.locked_until = datetime(2030, 1, 1, 6, 30, tzinfo=UTC)  # 14:30 in Beijing
+    db_session.commit()
+    client = as_user("secadmin")
+    row = row_of(client.get("/admin/users").get_data(as_text=True), "ldxz_fzr")
+    assert "已锁定（至 14:30）" in row and "正常" not in row
+    assert f"/admin/users/{reviewer.id}/unlock" in row
+    token = csrf_token(client, "/admin/users")
+    done = client.post(f"/admin/users/{reviewer.id}/unlock", data={"csrf_token": token})
+    assert done.status_code == 302
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "已解除 ldxz_fzr 的锁定" in page and "已锁定" not in row_of(page, "ldxz_fzr")

@@ -56,6 +56,7 @@ def _page(
         refused=refused,
         row=row or {},
         mask_mobile=contacts.mask_mobile,
+        now=clock.now(),
         page_address=url_for("admin.users"),
     )
 
@@ -159,6 +160,15 @@ def enable(user_id: int) -> Response:
     person = found(db.session().get(User, user_id))
     made = duties.enable(db.session(), me(), person)
     return _done(made, f"已启用 {person.username}，须重新登录")
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@allow(SECURITY)
+def unlock(user_id: int) -> Response:
+    _refusals_back()
+    person = found(db.session().get(User, user_id))
+    duties.unlock(db.session(), me(), person)
+    return _done(None, f"已解除 {person.username} 的锁定")
 
 
 @bp.post("/users/<int:user_id>/password")
