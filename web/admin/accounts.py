@@ -8,13 +8,12 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from campaign import contacts, duties, org, tokens
+from campaign import account_lists, contacts, duties, org, tokens
 from campaign.models import AccountRequest, ApiToken, User
 from campaign.models.accounts import ROLE_LABELS, TOKEN_STATUS_LABELS
-from core import clock
+from core import clock, paging
 from core.errors import AppError
 from web import db, errors
 from web.admin.blueprint import bp
@@ -40,17 +39,25 @@ def _page(
     after a refused change to one person's row (`row`: the user's id, the form, what was
     typed and why), with that row's form as typed."""
     session = db.session()
-    people = list(session.scalars(select(User).order_by(User.username)))
+    search = request.args.get("q", "").strip()[:100]
+    page = account_lists.accounts_page(
+        session, search, paging.page_number(request.args.get("page"))
+    )
     units = org.all_units(session)
+    requests = duties.pending(session)
+    named = {r.username for r in requests} | {r.username for r in duties.decided(session)}
     return render_template(
         "admin/users.html",
-        people=people,
-        by_username={p.username: p for p in people},
+        people=page.items,
+        page=page,
+        search=search,
+        args={"q": search} if search else {},
+        by_username=account_lists.accounts_named(session, named),
         units=units,
         unit_names={u.code: u.name for u in units},
         roles=ROLE_LABELS,
         depth={u.id: org.depth_of(u) for u in units},
-        requests=duties.pending(session),
+        requests=requests,
         decided=duties.decided(session),
         new_account=new_account or {},
         refused=refused,

@@ -1,0 +1,51 @@
+"""账户和角色: the list of accounts is searched by 用户名, 姓名 or 单位 and shown a page at a
+time (a district has hundreds of accounts)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from campaign import accounts
+
+Client = Callable[[str], FlaskClient]
+
+
+def names_in(page: str) -> list[str]:
+    cells = page.split('<td data-label="用户名">')[1:]
+    return [cell.split("</td>", 1)[0] for cell in cells]
+
+
+def test_the_accounts_are_searched_by_name_full_name_and_unit(
+    db_session: Session, as_user: Client
+) -> None:
+    client = as_user("secadmin")
+    assert names_in(client.get("/admin/users?q=qsz_j").get_data(as_text=True)) == ["qsz_jbr"]
+    by_full_name = names_in(client.get("/admin/users?q=青山镇经办人").get_data(as_text=True))
+    assert by_full_name == ["qsz_jbr"]
+    by_unit = names_in(client.get("/admin/users?q=青山镇").get_data(as_text=True))
+    assert "qsz_jbr" in by_unit and "qsz_fzr" in by_unit and "secadmin" not in by_unit
+    page = client.get("/admin/users?q=没有这个人").get_data(as_text=True)
+    assert names_in(page) == [] and "共 0 个账户" in page
+
+
+def test_the_accounts_are_shown_a_page_at_a_time(db_session: Session, as_user: Client) -> None:
+    for n in range(60):
+        accounts.create_user(
+            db_session,
+            f"cun{n:03d}",
+            "Strong#2022pw",
+            full_name=f"村干部{n}",
+            unit_code="QSZ",
+            role="officer",
+        )
+    db_session.commit()
+    client = as_user("secadmin")
+    first = client.get("/admin/users?q=cun").get_data(as_text=True)
+    assert len(names_in(first)) == 50 and "共 60 个账户" in first
+    assert "/admin/users?q=cun&amp;page=2" in first
+    second = names_in(client.get("/admin/users?q=cun&page=2").get_data(as_text=True))
+    assert second == [f"cun{n:03d}" for n in range(50, 60)]
+    assert client.get("/admin/users?page=x").status_code == 400
