@@ -8,9 +8,10 @@ from typing import Any
 from flask import Flask, url_for
 from flask_login import current_user
 
-from campaign import inbox, notifications, village_visits
+from campaign import case_starts, inbox, notifications, village_visits
 from campaign.models.accounts import REPORT_ROLES, WORKING_ROLES, Role
 from web import campaign_choice, db
+from web.common import HOST, me
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,8 @@ def _navigation() -> dict[str, Any]:
         waiting = inbox.open_count(session, current_user, campaign_choice.chosen_id_if_any())
         menu.append(MenuItem("我的待办", url_for("inbox.index"), "/inbox", waiting))
         menu.append(MenuItem("问题台账", url_for("ledger.index"), "/ledger"))
-        menu.append(MenuItem("发起流程", url_for("cases.index"), "/cases"))
+        if case_starts.may_start_any(session, HOST, me()):
+            menu.append(MenuItem("发起流程", url_for("cases.index"), "/cases"))
         menu.append(MenuItem("群众举报", url_for("tip_offs.index"), "/tip-offs"))
         menu.append(MenuItem("专项督办", url_for("supervision.index"), "/supervision"))
         menu.append(MenuItem("问责", url_for("accountability.index"), "/accountability"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,8 +15,9 @@ from campaign import deployment
 from campaign.models import AuditEvent
 from campaign.workflow_host import CampaignHost
 from tests.campaign import case_diagrams
+from tests.web.conftest import DEMO_PASSWORD
 from tests.web.test_api import token
-from tests.web_helpers import form_tokens
+from tests.web_helpers import form_tokens, login
 
 pytestmark = pytest.mark.usefixtures("june_2022")
 MATTER = {"subject": "核实退回资金", "reference": "2022-QSZ-0001"}
@@ -144,3 +146,12 @@ def test_the_start_page_lists_starts_and_shows_the_case(
 def test_the_reviewer_has_nothing_to_start(as_user: Callable[[str], FlaskClient]) -> None:
     page = as_user("qsz_fzr").get("/cases/new").get_data(as_text=True)
     assert "目前没有您可以发起的流程" in page
+
+
+def test_the_menu_offers_starting_only_to_who_may_start(app: Flask) -> None:
+    link = 'href="/cases/new"'
+    for username, offered in (("qsz_jbr", True), ("qsz_fzr", False)):
+        person = app.test_client()
+        assert login(person, username, DEMO_PASSWORD).status_code == 302
+        assert (link in person.get("/inbox/").get_data(as_text=True)) is offered
+        assert person.get("/cases/new").status_code == 200
