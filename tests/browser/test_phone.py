@@ -182,3 +182,17 @@ def test_the_menu_shows_the_page_one_is_on(phone: Page, live_server: str) -> Non
     expect(active).to_have_text(name)
     _on_screen(phone, active)
     screenshot(phone, "phone_menu_scrolled")
+
+
+def test_the_admin_pages_fit_a_phone(phone: Page, live_server: str) -> None:
+    """A table wider than the screen scrolls in its own box, its last link reachable there."""
+    _log_in(phone, live_server, "admin")
+    for address, name, link in (
+        ("/admin/definitions", "definitions", "编辑流程图"),
+        ("/admin/definitions/monthly_report", "definition", "下载 BPMN"),
+    ):
+        phone.goto(live_server + address)
+        _fits(phone, name)
+        last = phone.get_by_role("link", name=link).first
+        last.scroll_into_view_if_needed()
+        _on_screen(phone, last)
