@@ -185,7 +185,8 @@ def test_the_menu_shows_the_page_one_is_on(phone: Page, live_server: str) -> Non
 
 
 def test_the_admin_pages_fit_a_phone(phone: Page, live_server: str) -> None:
-    """A table wider than the screen scrolls in its own box, its last link reachable there."""
+    """A table wider than the screen scrolls in its own box, its last link reachable there;
+    a user card's 单位 select stays inside the card."""
     _log_in(phone, live_server, "admin")
     for address, name, link in (
         ("/admin/definitions", "definitions", "编辑流程图"),
@@ -196,3 +197,13 @@ def test_the_admin_pages_fit_a_phone(phone: Page, live_server: str) -> None:
         last = phone.get_by_role("link", name=link).first
         last.scroll_into_view_if_needed()
         _on_screen(phone, last)
+    phone.context.clear_cookies()
+    _log_in(phone, live_server, "secadmin")
+    phone.goto(live_server + "/admin/users")
+    _fits(phone, "users")
+    outside = phone.evaluate(
+        """() => [...document.querySelectorAll('td select')].filter(s =>
+                s.getBoundingClientRect().right > s.closest('tr').getBoundingClientRect().right
+            ).map(s => s.getAttribute('aria-label'))"""
+    )
+    assert not outside, outside
