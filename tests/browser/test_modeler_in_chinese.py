@@ -21,6 +21,7 @@ def test_the_modeler_is_chinese_and_its_palette_clears_the_diagram(open_as: Open
     admin.goto(admin.url.rstrip("/") + "/admin/modeler?key=problem_lifecycle")
     expect(admin.locator("#modeler[data-ready=true]")).to_be_attached()
     expect(admin.get_by_role("heading", level=1)).not_to_contain_text("problem_lifecycle")
+    expect(admin.get_by_text("流程图编辑请使用电脑")).to_be_hidden()  # only on a narrow screen
 
     titles = admin.locator(".djs-palette .entry").evaluate_all(
         "entries => entries.map(e => e.getAttribute('aria-label') || e.title || '')"

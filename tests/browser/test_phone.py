@@ -186,7 +186,8 @@ def test_the_menu_shows_the_page_one_is_on(phone: Page, live_server: str) -> Non
 
 def test_the_admin_pages_fit_a_phone(phone: Page, live_server: str) -> None:
     """A table wider than the screen scrolls in its own box, its last link reachable there;
-    a user card's 单位 select stays inside the card."""
+    the diagram editor says it wants a computer, its properties panel below the canvas; a
+    user card's 单位 select stays inside the card."""
     _log_in(phone, live_server, "admin")
     for address, name, link in (
         ("/admin/definitions", "definitions", "编辑流程图"),
@@ -197,6 +198,13 @@ def test_the_admin_pages_fit_a_phone(phone: Page, live_server: str) -> None:
         last = phone.get_by_role("link", name=link).first
         last.scroll_into_view_if_needed()
         _on_screen(phone, last)
+    phone.goto(live_server + "/admin/modeler?key=monthly_report")
+    expect(phone.get_by_text("流程图编辑请使用电脑（宽度至少 1024 像素）")).to_be_visible()
+    canvas, panel = (
+        phone.locator("#canvas").bounding_box(),
+        phone.locator("#properties").bounding_box(),
+    )
+    assert canvas and panel and panel["y"] >= canvas["y"] + canvas["height"] - 1, "panel below"
     phone.context.clear_cookies()
     _log_in(phone, live_server, "secadmin")
     phone.goto(live_server + "/admin/users")
