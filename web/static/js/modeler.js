@@ -35,6 +35,9 @@
                        width: box.inner.width + extra + 12 / box.scale,
                        height: box.inner.height + 24 / box.scale });
     }
+    // A diagram of one or two shapes (新建流程's lone start event) is not blown up to fill
+    // the canvas: never larger than drawn, in the middle.
+    if (canvas.zoom() > 1) { canvas.zoom(1, 'auto'); }
   }
 
   // A finding names the element by its name where it has one, its id otherwise.
