@@ -57,6 +57,23 @@ def read_day(text: str) -> date:
         raise NotADay(f"没有这一天：{year} 年 {month} 月 {day} 日") from None
 
 
+# A month: the year and month, separated (-, /, . or 年, and perhaps 月 after), as a month
+# of the comparison or a report is written: 2022-06, 2022-6, 2022/6, 2022年6月.
+_MONTH = re.compile(r"([0-9]{4})[ \t]*[-/.年][ \t]*([0-9]{1,2})(?:[ \t]*月)?")
+
+
+def read_month(text: str) -> str | None:
+    """The month `text` writes, as "YYYY-MM"; None if it writes none (or month 0 or 13).
+    Full-width digits and marks are read as their ASCII forms, as for a day."""
+    written = text.strip()
+    if len(written) > LONGEST:
+        return None
+    found = _MONTH.fullmatch(unicodedata.normalize("NFKC", written))
+    if found is None or not 1 <= int(found.group(2)) <= 12:
+        return None
+    return f"{found.group(1)}-{int(found.group(2)):02d}"
+
+
 def read_day_or_none(text: str) -> date | None:
     """The day `text` writes, or None (a filter that ignores what it cannot read)."""
     try:

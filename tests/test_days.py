@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from campaign.comparison.sheets import CellError
 from campaign.comparison.sheets import day as sheet_day
-from core.days import NOT_A_DAY, NotADay, read_day, read_day_or_none
+from core.days import NOT_A_DAY, NotADay, read_day, read_day_or_none, read_month
 from forms import registry
 from forms.fields import EARLIEST_DAY, LATEST_DAY, Field, FieldError, parse_value
 
@@ -157,3 +157,24 @@ def test_a_comparison_cell_of_no_finite_number_is_no_day(cell: float) -> None:
     assert str(refused.value) == NOT_A_DAY
     assert sheet_day(44722) == date(2022, 6, 10)  # an Excel serial day is still one
     assert sheet_day("2022/6/10") == date(2022, 6, 10)
+
+
+@pytest.mark.parametrize(
+    ("text", "month"),
+    [
+        ("2022-06", "2022-06"),
+        ("2022-6", "2022-06"),
+        ("2022/6", "2022-06"),
+        ("2022.12", "2022-12"),
+        ("2022年6月", "2022-06"),
+        (" 2022年 06 ", "2022-06"),
+        ("２０２２／６", "2022-06"),
+        ("2022-13", None),
+        ("2022-0", None),
+        ("202206", None),
+        ("2022-06-10", None),
+        ("", None),
+    ],
+)
+def test_a_month_is_read_as_officers_write_it(text: str, month: str | None) -> None:
+    assert read_month(text) == month

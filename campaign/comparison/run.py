@@ -20,18 +20,19 @@ from campaign.current import active_campaign, shown_id
 from campaign.masking import mask_text, masked_name
 from campaign.models import ComparisonRule, Discrepancy, PaymentRoll, Programme, RollRow, Unit
 from core import clock
+from core.days import read_month
 from core.errors import InvalidInput, NotFound
 from core.paging import Page, count, window
 
-PERIOD = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
-
 
 def checked_period(period: str | None) -> str | None:
+    """A period as "YYYY-MM", read as officers write a month (2022-6, 2022/6, 2022年6月)."""
     if period is None:
         return None
-    if not PERIOD.fullmatch(period.strip()):
+    month = read_month(period)
+    if month is None:
         raise InvalidInput("期间须写作 YYYY-MM，如 2022-06", fields={"period": "格式应为 YYYY-MM"})
-    return period.strip()
+    return month
 
 
 CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")

@@ -110,4 +110,4 @@ def test_rules_are_listed_and_changed_by_version(cli_env: dict[str, str]) -> Non
     unknown = run(cli_env, "compare", "rule", "R01", "--set", "days=3")
     assert unknown.exit_code == 1 and "不是此类规则的参数" in unknown.output
     assert run(cli_env, "compare", "rule", "R99", "--disable").exit_code == 1
-    assert run(cli_env, "compare", "run", "--period", "2022-6").exit_code == 1
+    assert run(cli_env, "compare", "run", "--period", "2022-13").exit_code == 1

@@ -128,9 +128,8 @@ def test_a_second_run_while_one_is_queued_is_refused(as_user: SignIn) -> None:
     first = client.post("/comparison/runs", data=form_tokens(client, "/comparison"))
     assert first.status_code == 302
     second = client.post("/comparison/runs", data=form_tokens(client, "/comparison"))
-    assert second.status_code == 302
-    shown = client.get("/comparison").get_data(as_text=True)
-    assert "未运行：已有一次比对排队中" in shown
+    assert second.status_code == 422
+    assert "未运行：已有一次比对排队中" in second.get_data(as_text=True)
 
 
 def test_full_numbers_on_the_task_page_only_for_the_verifying_officer_and_audited(
@@ -168,3 +167,22 @@ def test_full_numbers_on_the_task_page_only_for_the_verifying_officer_and_audite
         (False, f"discrepancy:{found.id}"),
         (True, f"discrepancy:{found.id}"),
     ]
+
+
+def test_a_refused_run_keeps_the_programme_and_the_period_typed(as_user: SignIn) -> None:
+    client = as_user("ldxz_ban")
+    sent = {**form_tokens(client, "/comparison"), "programme": "P11", "period": "2022-13"}
+    refused = client.post("/comparison/runs", data=sent)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "未运行：期间须写作 YYYY-MM" in page
+    assert re.search(r"<option value=\"P11\"\s*selected>", page)
+    assert 'name="period" value="2022-13"' in page
+
+
+@pytest.mark.parametrize("typed", ["2022-6", "2022/6", "2022年6月", "２０２２－０６"])
+def test_a_month_is_read_as_officers_write_it(as_user: SignIn, typed: str) -> None:
+    client = as_user("ldxz_ban")
+    sent = {**form_tokens(client, "/comparison"), "programme": "", "period": typed}
+    assert client.post("/comparison/runs", data=sent).status_code == 302
+    assert "2022-06" in client.get("/comparison/runs/latest").get_json()["scope"]

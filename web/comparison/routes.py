@@ -34,6 +34,11 @@ FILTERS = ("rule", "programme", "period", "township", "status")
 @bp.get("")
 @allow(SUPERVISOR, ADMIN)
 def index() -> ResponseReturnValue:
+    return _page()
+
+
+def _page(run_typed: dict[str, str] | None = None, run_refusal: str = "") -> ResponseReturnValue:
+    """The page; a refused run shows again with what was typed and why (status 422)."""
     session = db.session()
     args = {name: request.args.get(name, "").strip()[:32] for name in FILTERS}
     refusal = ""
@@ -68,20 +73,26 @@ def index() -> ResponseReturnValue:
         statuses=STATUS_LABELS,
         run=_progress(session, run) if run is not None else None,
         may_run=runs.may_run(me()),
-    ), 422 if refusal else 200
+        run_typed=run_typed or {},
+        run_refusal=run_refusal,
+    ), 422 if refusal or run_refusal else 200
 
 
 @bp.post("/runs")
 @allow(SUPERVISOR, ADMIN)
 def queue() -> Response:
     back = url_for("comparison.index") + "#run"
-    errors.on_refusal(errors.back_to(back, prefix="未运行："))
+    typed = {
+        "programme": request.form.get("programme", "").strip()[:32],
+        "period": request.form.get("period", "").strip()[:16],
+    }
+    errors.on_refusal(lambda error: _page(typed, f"未运行：{error}"))
     submission = once.claim()
     run = runs.queue(
         db.session(),
         me(),
-        programme_code=request.form.get("programme", "").strip()[:32] or None,
-        period=request.form.get("period", "").strip()[:16] or None,
+        programme_code=typed["programme"] or None,
+        period=typed["period"] or None,
     )
     submissions.record(submission, f"已提交第 {run.id} 次比对。", back)
     flash(f"已提交第 {run.id} 次比对，将逐条规则运行，本页显示进度", "success")
