@@ -48,10 +48,12 @@ class InvalidInput(AppError):
 
     def __init__(self, message: str = "", fields: Mapping[str, str] | None = None) -> None:
         self.fields = dict(fields or {})
-        # Whether it came with a sentence of its own, or is only its fields' reasons.
+        # Whether it came with a sentence of its own, or is only its fields' reasons. Each
+        # reason names its field in words (完成期限不能早于今天, 方式：必填): a field's key
+        # (due_on) is the form's, never shown to a person.
         self.worded = bool(message)
         if not message:
-            message = "；".join(f"{k}：{v}" if k else v for k, v in self.fields.items())
+            message = "；".join(self.fields.values())
         super().__init__(message)
 
 

@@ -231,7 +231,7 @@ def _checked(kind: str, params: dict[str, Any]) -> dict[str, int]:
             fields[name] = f"{name} 不是此类规则的参数；可设：{known}"
             continue
         low, high, _ = spec[name]
-        label = f"{PARAM_LABELS.get(name, name)}（{name}）"
+        label = PARAM_LABELS.get(name, name)
         if value == "" or value is None:
             fields[name] = f"请填写{label}"
         elif isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

@@ -106,7 +106,7 @@ def test_rules_are_listed_and_changed_by_version(cli_env: dict[str, str]) -> Non
     changed = run(cli_env, "compare", "rule", "R04", "--set", "max_people=3")
     assert changed.exit_code == 0 and "第 2 版" in changed.output
     refused = run(cli_env, "compare", "rule", "R04", "--set", "max_people=0")
-    assert refused.exit_code == 1 and "max_people" in refused.output
+    assert refused.exit_code == 1 and "每卡（账户）最多人数须为" in refused.output
     unknown = run(cli_env, "compare", "rule", "R01", "--set", "days=3")
     assert unknown.exit_code == 1 and "不是此类规则的参数" in unknown.output
     assert run(cli_env, "compare", "rule", "R99", "--disable").exit_code == 1

@@ -90,7 +90,7 @@ def test_bad_values_are_refused_by_field_and_every_input_is_kept(
     assert sent.status_code == 422
     page = sent.get_data(as_text=True)
     assert "请填写规则名称" in page
-    assert "每人最多卡（账户）数（max_cards）须为 1 至 20 的整数" in page
+    assert "每人最多卡（账户）数须为 1 至 20 的整数" in page and "（max_cards）" not in page
     assert 'value="两张"' in page and "checked" not in page.split('name="enabled"')[1][:40]
     for value, reason in (
         ("0", "须为 1 至 20"),
@@ -123,3 +123,15 @@ def test_a_change_that_changes_nothing_makes_no_version(
     assert "没有改动" in admin.get(sent.headers["Location"]).get_data(as_text=True)
     db_session.expire_all()
     assert rules.find(db_session, "R10").version == 1 and versions(db_session, "R10") == 1
+
+
+def test_a_refused_parameter_is_named_by_its_label_only(as_user: SignIn) -> None:
+    admin = as_user("admin")
+    tokens = form_tokens(admin, "/comparison/rules/R05")
+    sent = admin.post(
+        "/comparison/rules/R05", data={**tokens, "name": "超标准发放", "tolerance_fen": "abc"}
+    )
+    page = sent.get_data(as_text=True)
+    assert sent.status_code == 422
+    assert "允许超出标准（分）须为 0 至 100000000 的整数" in page
+    assert "tolerance_fen）" not in page and "tolerance_fen：" not in page

@@ -38,7 +38,9 @@ def test_a_closed_problem_is_sent_for_a_visit_and_the_answer_counts(
     count = db_session.scalar(select(func.count(Evaluation.id))) or 0
     bad = {"problem": str(problem.id), "method": "visit", "due_on": "2022-06-01", **_once(office)}
     refused = office.post("/evaluations/request", data=bad, follow_redirects=True)
-    assert "未安排回访" in refused.get_data(as_text=True)
+    shown = refused.get_data(as_text=True)
+    assert "未安排回访：完成期限：不能早于今天" in shown and "due_on：" not in shown
+    assert 'value="2022-06-01"' in shown  # the date typed is kept
     data = {**bad, "due_on": "2022-06-25", **_once(office)}
     assert office.post("/evaluations/request", data=data).status_code == 302
     office.post("/evaluations/request", data=data)

@@ -17,6 +17,7 @@ from campaign import audit_values, audit_view, problems, sessions, tasks
 from campaign import login as login_module
 from campaign.models import AuditEvent, Problem, User
 from campaign.workflow_host import CampaignHost
+from core.errors import InvalidInput
 from engine.models import WorkItem
 from forms import registry as forms_registry
 from tests.campaign.conftest import SIGNED_OFF, approval, do, open_step, registration, submission
@@ -218,3 +219,10 @@ def test_the_favicon_is_served_to_anyone(client: FlaskClient) -> None:
     answer = client.get("/favicon.ico")
     assert answer.status_code == 200 and answer.mimetype == "image/vnd.microsoft.icon"
     assert answer.data[:4] == b"\x00\x00\x01\x00"  # an icon file
+
+
+def test_a_refusal_made_of_its_fields_reasons_never_shows_a_fields_key() -> None:
+    """A field's reason carries its label (完成期限：…); the key (due_on) is for the form."""
+    refused = InvalidInput(fields={"due_on": "完成期限：不能早于今天", "method": "方式：必填"})
+    assert str(refused) == "完成期限：不能早于今天；方式：必填"
+    assert refused.fields == {"due_on": "完成期限：不能早于今天", "method": "方式：必填"}

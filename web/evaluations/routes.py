@@ -36,8 +36,14 @@ def _filters(values: Mapping[str, str]) -> dict[str, str]:
 def index() -> str:
     """The figures' drill-down: by state, satisfaction and money; the office also sees the
     closed problems not yet evaluated, to send them for a visit."""
+    return _page(request.args)
+
+
+def _page(values: Mapping[str, str], typed: dict[str, str] | None = None, refusal: str = "") -> str:
+    """The lists as `values` ask (filters, both pages); a refused visit shows again in its
+    problem's row with what was typed (`typed`) and why (`refusal`)."""
     session = db.session()
-    shown = _filters(request.args)
+    shown = _filters(values)
     status, satisfaction, money = shown["status"], shown["satisfaction"], shown["money"]
     office = evaluations.requests_visits(me())
     page = working_page(
@@ -50,12 +56,14 @@ def index() -> str:
             money=money,
             campaign_id=chosen_id(),
         ),
+        number=paging.page_number(values.get("page")),
     )
     waiting = (
         working_page(
             session,
             evaluations.closed_without_evaluation_query(session, campaign_id=chosen_id()),
             "waiting_page",
+            number=paging.page_number(values.get("waiting_page")),
         )
         if office
         else None
@@ -78,6 +86,8 @@ def index() -> str:
         moneys=MONEY,
         waiting=waiting,
         request_form=registry.get(evaluations.REQUEST_FORM),
+        typed=typed or {},
+        refusal=refusal,
     )
 
 
@@ -91,17 +101,14 @@ def request_visit() -> Response:
         if (number := paging.page_number(form.get(name))) > 1:
             kept[name] = number
     back = url_for("evaluations.index", **kept, _anchor="waiting")
-    errors.on_refusal(errors.back_to(back, "未安排回访："))
-    problem_id = row_id(request.form.get("problem"))
+    typed = {name: form.get(name, "") for name in ("problem", "method", "due_on")}
+    errors.on_refusal(lambda error: (_page(form, typed, f"未安排回访：{error}"), 422))
+    problem_id = row_id(typed["problem"])
     if problem_id is None:
         abort(400)
     submission = once.claim()
     evaluation = evaluations.request_visit(
-        db.session(),
-        HOST,
-        me(),
-        problem_id,
-        {"method": request.form.get("method"), "due_on": request.form.get("due_on")},
+        db.session(), HOST, me(), problem_id, {"method": typed["method"], "due_on": typed["due_on"]}
     )
     message = f"已安排对问题 {evaluation.problem.number} 的{evaluation.method_label}。"
     submissions.record(submission, message, back)
