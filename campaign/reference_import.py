@@ -137,9 +137,11 @@ def import_sheet(
     key_file: KeyFile,
     actor: User | None = None,
     actor_name: str = "",
+    file_name: str = "",
 ) -> Imported:
     """Raises FileRefused (unreadable file) or ListRefused (every bad row); else all rows
-    are added in the caller's transaction."""
+    are added in the caller's transaction. `file_name`, as uploaded: one named .xlsx must be
+    a workbook (forms.tabular)."""
     add = {
         "programmes": _programme_rows,
         "places": _place_rows,
@@ -148,7 +150,7 @@ def import_sheet(
     errors = Errors()
     with session.begin_nested():
         try:
-            with open_table(source, max_rows=MAX_ROWS) as table:
+            with open_table(source, max_rows=MAX_ROWS, name=file_name) as table:
                 columns = sheets.layout(table.header, kind.required, kind.optional)
                 rows = add(session, table, columns, errors, campaign, key_file, actor)
         except SpreadsheetRefused as refused:

@@ -4,7 +4,9 @@ does: the .xlsx goes through the same archive checks (zip bombs, DOCTYPE, encryp
 files, rows past the limit, a million empty rows never iterated); a .csv must be UTF-8 (with
 or without BOM) or GB18030/GBK as Excel and WPS save it, and holds no NUL bytes.
 
-The kind is told by the file's first bytes, never by its name. A formula is never evaluated:
+The kind is told by the file's first bytes, except that a file named as a workbook (.xlsx,
+.xlsm) is one or is refused as not one, as the ledger import refuses it: a damaged workbook
+is never read as a text table. A formula is never evaluated:
 an .xlsx cell holding one comes back as a Formula, which the caller refuses by row and
 column; text that a spreadsheet would take for a formula (=, +, @) is for the caller to
 refuse the same way."""
@@ -56,13 +58,22 @@ class Table:
     date1904: bool = False
 
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
 @contextmanager
-def open_table(source: str | Path | IO[bytes], max_rows: int = MAX_ROWS) -> Iterator[Table]:
-    """The file's header (row 1) and its rows below, those not wholly blank."""
+def open_table(
+    source: str | Path | IO[bytes], max_rows: int = MAX_ROWS, *, name: str = ""
+) -> Iterator[Table]:
+    """The file's header (row 1) and its rows below, those not wholly blank. `name` is the
+    file's name as uploaded (a path's own name if not given)."""
+    if not name and isinstance(source, (str, Path)):
+        name = Path(source).name
+    workbook = name.strip().lower().endswith(WORKBOOK_SUFFIXES)
     with _binary(source) as stream:
         magic = stream.read(8)
         stream.seek(0)
-        if magic.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        if workbook or magic.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
             with open_archive(stream) as archive:
                 yield _xlsx(archive, max_rows)
         else:

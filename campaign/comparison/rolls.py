@@ -87,7 +87,9 @@ def import_roll(
         )
         session.add(roll)
         session.flush()
-        rows, amount = _store_rows(session, source, roll, programme, protector, villages, progress)
+        rows, amount = _store_rows(
+            session, source, file_name, roll, programme, protector, villages, progress
+        )
         roll.rows, roll.amount_fen = rows, amount
         audit.record(
             session,
@@ -106,6 +108,7 @@ def import_roll(
 def _store_rows(
     session: Session,
     source: str | Path | IO[bytes],
+    file_name: str,
     roll: PaymentRoll,
     programme: Programme,
     protector: Protector,
@@ -116,7 +119,7 @@ def _store_rows(
     batch: list[dict[str, Any]] = []
     rows = amount = 0
     try:
-        with open_table(source) as table:
+        with open_table(source, name=file_name) as table:
             columns = sheets.layout(table.header, REQUIRED, OPTIONAL)
             for number, cell in sheets.parsed_rows(table, columns):
                 values = _row(number, cell, programme, villages, errors, table.date1904)

@@ -313,6 +313,7 @@ def reference_import_page(kind: str) -> ResponseReturnValue:
         campaign=active_campaign(session),
         key_file=key_file(),
         actor=me(),
+        file_name=upload.filename,
     )
     submissions.record(submission, f"已导入{chosen.title} {result.rows} 行。", back)
     return page(imported=result)
