@@ -19,7 +19,7 @@ from campaign.models import Inspection, InspectionFinding, User
 from campaign.org import unit_by_code
 from campaign.reference_data import LEADING_OFFICE_CODE
 from core import clock
-from core.errors import NotAllowed
+from core.errors import InvalidInput, NotAllowed
 from engine import cases
 from engine.host import CaseContext, EngineHost
 from engine.models import Case, CaseStatus
@@ -41,11 +41,17 @@ def start(session: Session, host: EngineHost, user: User, data: Mapping[str, Any
     if not records_visits(user):
         raise NotAllowed("只有领导小组办公室可以登记明察暗访")
     clean = _clean(session, data)
+    campaign = active_campaign(session)
+    visited_on = supervision.as_date(clean["visited_on"])
+    if visited_on < campaign.starts_on:
+        # The form refuses a day after today; a visit is the campaign's, not before it.
+        began = campaign.starts_on.isoformat()
+        raise InvalidInput(fields={"visited_on": f"暗访日期：不能早于活动开始日期（{began}）"})
     year = clock.local_now().year
     visit = Inspection(
-        campaign_id=active_campaign(session).id,
+        campaign_id=campaign.id,
         number=f"AF-{year}-{numbering.next_value(session, f'inspection:{year}'):03d}",
-        visited_on=supervision.as_date(clean["visited_on"]),
+        visited_on=visited_on,
         places=clean["places"],
         team=clean["team"],
         recorded_by=user.id,

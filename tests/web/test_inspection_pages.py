@@ -43,6 +43,20 @@ def test_bad_input_is_refused_beside_each_field_and_every_input_kept(
     assert _visits(db_session) == before
 
 
+def test_a_visit_before_the_campaign_began_is_refused_keeping_every_input(
+    as_user: Callable[[str], FlaskClient], db_session: Session, june_2022: None
+) -> None:
+    office = as_user("ldxz_ban")
+    before = _visits(db_session)
+    early = {**VISIT, "visited_on": "2019-01-01", **_form(office)}
+    response = office.post("/inspections/new", data=early)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "暗访日期：不能早于活动开始日期（2022-05-01）" in page
+    assert 'value="2019-01-01"' in page and VISIT["places"] in page and VISIT["team"] in page
+    assert _visits(db_session) == before
+
+
 def test_a_visit_is_recorded_once_and_a_finding_goes_to_the_ledger_from_the_task_page(
     as_user: Callable[[str], FlaskClient], db_session: Session, june_2022: None
 ) -> None:
@@ -51,12 +65,13 @@ def test_a_visit_is_recorded_once_and_a_finding_goes_to_the_ledger_from_the_task
     data = {**VISIT, **_form(office)}
     first = office.post("/inspections/new", data=data)
     assert first.status_code == 302, first.get_data(as_text=True)[:2000]
-    office.post("/inspections/new", data=data)
-    assert _visits(db_session) == before + 1
-    shown = office.get(first.headers["Location"]).get_data(as_text=True)
-    assert "登记发现的问题" in shown and "未登记发现的问题" in shown
     visit = db_session.scalars(select(Inspection).order_by(Inspection.id.desc())).first()
     assert visit is not None
+    shown = office.get(first.headers["Location"]).get_data(as_text=True)
+    assert f"已登记明察暗访 {visit.number}" in shown
+    assert "登记发现的问题" in shown and "未登记发现的问题" in shown
+    office.post("/inspections/new", data=data)
+    assert _visits(db_session) == before + 1
     item = db_session.scalars(
         select(WorkItem).where(WorkItem.case_id == visit.case_id, WorkItem.state == "open")
     ).one()

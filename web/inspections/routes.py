@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -48,7 +48,9 @@ def new() -> ResponseReturnValue:
     submission = once.claim()
     visit = inspections.start(db.session(), HOST, me(), values)
     shown = url_for("inspections.show", visit_id=visit.id)
-    submissions.record(submission, f"已登记明察暗访 {visit.number}。", shown)
+    message = f"已登记明察暗访 {visit.number}。"
+    submissions.record(submission, message, shown)
+    flash(message, "success")
     return redirect(shown)
 
 
