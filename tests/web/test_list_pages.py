@@ -137,14 +137,18 @@ def test_a_visit_arranged_from_a_later_page_returns_to_the_lists_as_shown(
         "/evaluations/request",
         data={**tokens, "problem": "999999", "method": "visit", "due_on": "2022-07-01", **shown},
     )
-    assert answer.status_code == 302
-    assert answer.headers["Location"] == (
-        "/evaluations?status=done&money=arrived&page=2&waiting_page=3#waiting"
-    )
+    # Refused (no such closed problem): the lists shown again as they were, at the form's
+    # address, their search sent to the list's own.
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and "未安排回访：" in page
+    assert '<option value="done" selected>' in page and '<option value="arrived" selected>' in page
+    assert "status=done&amp;money=arrived&amp;waiting_page=3&amp;page=1" in page
+    assert "status=done&amp;money=arrived&amp;page=2&amp;waiting_page=1#waiting" in page
+    assert '<form class="filters" method="get" action="/evaluations">' in page
     forged = office.post(
         "/evaluations/request",
         data={**tokens, "problem": "1", "status": "x<y"},
     )
-    assert forged.headers["Location"] == "/evaluations#waiting"
+    assert forged.status_code == 422 and "x&lt;y" not in forged.get_data(as_text=True)
     bad = office.post("/evaluations/request", data={**tokens, "problem": "1", "page": "²"})
     assert bad.status_code == 400
