@@ -186,3 +186,11 @@ def test_a_month_is_read_as_officers_write_it(as_user: SignIn, typed: str) -> No
     sent = {**form_tokens(client, "/comparison"), "programme": "", "period": typed}
     assert client.post("/comparison/runs", data=sent).status_code == 302
     assert "2022-06" in client.get("/comparison/runs/latest").get_json()["scope"]
+
+
+def test_the_filter_takes_a_month_written_in_words(as_user: SignIn) -> None:
+    page = as_user("ldxz_ban").get("/comparison?period=2022年12月")
+    assert page.status_code == 200
+    shown = page.get_data(as_text=True)
+    box = r'name="period" value="2022年12月"[^>]*aria-label="期间" maxlength="16"'
+    assert re.search(box, shown)
