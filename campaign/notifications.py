@@ -27,7 +27,7 @@ from campaign import notice_texts
 from campaign.models import Notification, RoleAssignment, Unit, User
 from campaign.models.accounts import Role
 from campaign.notice_texts import FAMILIES, TaskRow
-from core import bulk, clock
+from core import bulk, clock, sent_later
 from core.db import UTCDateTime
 from engine import projection
 from engine.batch_start import StartedCase
@@ -104,7 +104,19 @@ def notify(session: Session, user_ids: list[int], item: WorkItem, kind: str, tex
 
 
 def for_new_work(session: Session, *case_ids: int, returned: bool = False, note: str = "") -> int:
-    """Everyone who may work an open task of the cases hears of it once."""
+    """Everyone who may work an open task of the cases hears of it once; how many notices."""
+    return _new_work(session, case_ids, returned=returned, note=note, counted=True)
+
+
+def tell_of_new_work(session: Session, case_id: int, *, returned: bool, note: str) -> None:
+    """`for_new_work` for a completion, which does not count the notices: on PostgreSQL
+    they then go with the next statement (core.sent_later)."""
+    _new_work(session, (case_id,), returned=returned, note=note, counted=False)
+
+
+def _new_work(
+    session: Session, case_ids: tuple[int, ...], *, returned: bool, note: str, counted: bool
+) -> int:
     kind = "returned" if returned else "assigned"
     verb = "被退回，请重新办理" if returned else "待您办理"
     if note:
@@ -130,9 +142,8 @@ def for_new_work(session: Session, *case_ids: int, returned: bool = False, note:
     texts = notice_texts.about(
         session, [TaskRow(i, case, unit, title, due) for i, unit, _, title, case, due in items]
     )
-    return _tell_holders(
-        session, texts, [(i, unit, role) for i, unit, role, *_ in items], kind, verb, few=True
-    )
+    told = [(i, unit, role) for i, unit, role, *_ in items]
+    return _tell_holders(session, texts, told, kind, verb, few=True, counted=counted)
 
 
 def _just_opened(
@@ -180,13 +191,14 @@ def _tell_holders(
     verb: str,
     *,
     few: bool = False,
+    counted: bool = True,
 ) -> int:
     """One notice per holder of each (work item, unit, role), inserted together; `texts`
     says what each item is about. `few`: the items are tasks of a step or two, stored where
-    a statement sees them (not an import's)."""
+    a statement sees them (not an import's). How many, unless not `counted` (then 0)."""
     now = clock.now()
     if few and len(items) <= _FEW and bulk.writes_in_place(session):
-        return _tell_holders_at_once(session, texts, items, kind, verb, now)
+        return _tell_holders_at_once(session, texts, items, kind, verb, now, counted)
     holders = holders_of(session, {(unit_id, role) for _, unit_id, role in items})
     rows = []
     for item_id, unit_id, role in items:
@@ -215,6 +227,7 @@ def _tell_holders_at_once(
     kind: str,
     verb: str,
     now: datetime,
+    counted: bool,
 ) -> int:
     """As _tell_holders, for a few items (a completion's): the holders are found by the
     statement that inserts their notices."""
@@ -233,13 +246,16 @@ def _tell_holders_at_once(
             f"unit_{n}": unit_id,
             f"role_{n}": role,
         }
+    if not counted:
+        sent_later.write_later(session, _notices_of(len(told), returning=False), params)
+        return 0
     # Counted from RETURNING: the driver's row count of an INSERT ... SELECT is not kept
     # everywhere (-1 on PostgreSQL through the session).
-    return len(session.execute(_notices_of(len(told)), params).all())
+    return len(session.execute(_notices_of(len(told), returning=True), params).all())
 
 
 @cache
-def _notices_of(count: int) -> Any:
+def _notices_of(count: int, *, returning: bool) -> Any:
     """The INSERT ... SELECT of the notices of `count` items, built once for each count (a
     completion's one or two: building it cost more than running it)."""
     made = [
@@ -268,7 +284,8 @@ def _notices_of(count: int) -> Any:
     columns = ["user_id", "kind", "text", "work_item_id", "created_at"]
     source = made[0] if count == 1 else union_all(*made)
     table = cast(Table, Notification.__table__)  # a Core insert: its values are bound, not rows
-    return insert(table).from_select(columns, source).returning(table.c.id)
+    statement = insert(table).from_select(columns, source)
+    return statement.returning(table.c.id) if returning else statement
 
 
 def for_reassigned(

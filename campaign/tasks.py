@@ -14,6 +14,7 @@ from campaign import audit, files, notifications, records
 from campaign.actors import actor_for
 from campaign.campaign_cases import ensure_case_open
 from campaign.models import User
+from core import sent_later
 from engine import cases, projection, workitems
 from engine.errors import TaskNotFound
 from engine.host import Assignment, EngineHost
@@ -70,7 +71,11 @@ def complete(
         files.require_own_attachments(session, item.case_id, form, data)
     done = cases.complete_task(session, host, work_item_id, data, actor_for(user))
     records.take_up(session, host, user, done)
-    notifications.for_new_work(
+    # Nothing reads the record back before the audit record's insert: its row goes with it.
+    record = records.record_of(session, done.case)
+    if record is not None:
+        sent_later.flush_later(session, record)
+    notifications.tell_of_new_work(
         session, done.case.id, returned=sends_back(done.data), note=decision_note(done.data)
     )
     audit.record(

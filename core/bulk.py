@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Column, Table, func, select, text
 from sqlalchemy.orm import Session
 
+from core import sent_later
 from core.staged_parts import SHOW_PARTS
 from core.staging import staging_of
 from core.write_behind import writer_of
@@ -127,10 +128,12 @@ def _copy(
     )
     known = _column_types(session, table)
     types = [known[c.name] for c in columns]
-    driver = session.connection().connection.driver_connection
+    connection = session.connection()
+    driver = connection.connection.driver_connection
     assert driver is not None
 
     def run() -> None:
+        sent_later.send_now(connection)  # the COPY goes around SQLAlchemy: after them
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
             copy.set_types(types)
             for row in values:

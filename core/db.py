@@ -18,6 +18,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from core import sent_later
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -95,9 +97,12 @@ def _make_engine(url: str, **kwargs: Any) -> Engine:
     # replaced after half an hour, below the idle limits of common proxies and firewalls.
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
-    if parsed.get_backend_name() == "postgresql":
-        kwargs.setdefault("connect_args", {"connect_timeout": 5})
-    return create_engine(url, **kwargs)
+    if parsed.get_backend_name() != "postgresql":
+        return create_engine(url, **kwargs)
+    kwargs.setdefault("connect_args", {"connect_timeout": 5})
+    engine = create_engine(url, **kwargs)
+    sent_later.install(engine)
+    return engine
 
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:

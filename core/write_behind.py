@@ -32,6 +32,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from core import sent_later
+
 # Work queued ahead of the server, at most: enough to keep it busy while the next batch is
 # built (a batch is about six COPYs), few enough that the rows held stay a batch or two.
 QUEUED = 12
@@ -135,8 +137,9 @@ def writing_behind(session: Session) -> Iterator[None]:
     event.listen(connection, "before_cursor_execute", wait_for_writes)
     session.info[_KEY] = writer
     try:
-        yield
-        writer.drain()
+        with sent_later.at_once(connection):  # no pipeline while the COPYs use the driver
+            yield
+            writer.drain()
     except BaseException:
         writer.abandon()
         raise

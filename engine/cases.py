@@ -19,11 +19,11 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from core import clock
+from core import clock, sent_later
 from engine import deadline_marks, definitions, messages, projection, spiff, starts, workflow_cache
 from engine.case_locks import lock_case, locked_item_and_open
 from engine.errors import CaseFailed, NotAllowed, TaskConflict
@@ -71,7 +71,11 @@ def record_event(
     values = event_values(
         case_id, kind, actor, clock.now(), bpmn_id=bpmn_id, title=title, data=data, message=message
     )
-    session.add(CaseEvent(**values))
+    # Nobody reads the event back in the step that wrote it: it goes with the next statement.
+    sent_later.write_later(session, _INSERT_EVENT, values)
+
+
+_INSERT_EVENT = insert(CaseEvent.__table__).inline()  # type: ignore[arg-type]
 
 
 def _fired_timers(workflow: BpmnWorkflow) -> dict[str, Task]:
@@ -133,13 +137,20 @@ def stage(
     that go to other cases once it is stored."""
     now = clock.now()
     outgoing = messages.outgoing(workflow.get_events())
-    case.state = spiff.dump_workflow(workflow)
-    workflow_cache.keep(case, case.state, workflow)
-    case.serializer_version = spiff.SERIALIZER_VERSION
-    case.status = status_of(workflow).value
-    case.updated_at = now
-    if case.status == CaseStatus.COMPLETED.value:
-        case.completed_at = now
+    state = spiff.dump_workflow(workflow)
+    status = status_of(workflow).value
+    stored: dict[str, Any] = {
+        "state": state,
+        "serializer_version": spiff.SERIALIZER_VERSION,
+        "status": status,
+        "updated_at": now,
+        "lock_version": case.lock_version + 1,  # what a flush's version check would bump
+    }
+    if status == CaseStatus.COMPLETED.value:
+        stored["completed_at"] = now
+    # The case is locked (or just inserted), so its row goes with the next statement.
+    sent_later.set_later(session, case, stored)
+    workflow_cache.keep(case, state, workflow)
     with session.no_autoflush:
         projection.project(session, host, case, workflow, known)
     return outgoing
@@ -168,7 +179,7 @@ def _save(
 ) -> None:
     outgoing = stage(session, host, case, workflow, known)
     try:
-        session.flush()  # the step's writes in one flush, which also checks lock_version
+        session.flush()  # the projection's writes (the case's row went with the first)
     except StaleDataError:
         raise TaskConflict("该案件刚被他人更新，请刷新后重试") from None
     settle(session, host, case, outgoing)
@@ -288,8 +299,9 @@ def complete_task(
     task.data.update(cleaned)
     with running(case.id):
         task.run()
-    item.state = WorkItemState.COMPLETED.value
-    item.completed_by, item.completed_at = actor.id, clock.now()
+    # The case is locked: the finished task's row goes with the next statement.
+    done = {"state": WorkItemState.COMPLETED.value, "completed_by": actor.id}
+    sent_later.set_later(session, item, {**done, "completed_at": clock.now()})
     record_event(
         session,
         case.id,

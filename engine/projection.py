@@ -14,11 +14,11 @@ from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDef
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, delete, event, inspect, select
+from sqlalchemy import bindparam, delete, event, insert, inspect, select
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.util import identity_key
 
-from core import clock
+from core import clock, sent_later
 from engine import deadline_marks, spiff, waits
 from engine.host import CaseContext, EngineHost
 from engine.models import Case, MessageWait, Timer, WorkItem, WorkItemState
@@ -154,21 +154,21 @@ def project(
     known: Known | None = None,
 ) -> None:
     due_by_task = _deadlines(workflow)
-    timers: dict[str, Timer] = {}
+    timers: dict[str, dict[str, Any]] = {}
     for task in waiting_timers(workflow):
         due = timer_due(task)
         if due is None:
             continue
         attached = _attached_task(task)
-        timers[str(task.id)] = Timer(
-            case_id=case.id,
-            task_guid=str(task.id),
-            bpmn_id=task.task_spec.bpmn_id or "",
-            attached_to=attached.task_spec.bpmn_id if attached is not None else "",
-            due_at=due,
-            title=(task.task_spec.bpmn_name or "定时器")[:200],
-            marks_only=deadline_marks.only_marks(task),
-        )
+        timers[str(task.id)] = {
+            "case_id": case.id,
+            "task_guid": str(task.id),
+            "bpmn_id": task.task_spec.bpmn_id or "",
+            "attached_to": attached.task_spec.bpmn_id if attached is not None else "",
+            "due_at": due,
+            "title": (task.task_spec.bpmn_name or "定时器")[:200],
+            "marks_only": deadline_marks.only_marks(task),
+        }
     rows = known or Known()
     timer_rows = rows.timers.get(case.id)
     if timer_rows is None:
@@ -272,25 +272,30 @@ _BATCH_OPEN_ITEMS = select(WorkItem).where(
 
 
 def _store_timers(
-    session: Session, case: Case, timers: dict[str, Timer], rows: list[Timer]
+    session: Session, case: Case, timers: dict[str, dict[str, Any]], rows: list[Timer]
 ) -> None:
+    """The case's timer rows made to match its waiting timers. The case is locked, so the
+    writes go with the next statement (core.sent_later); nothing reads them back before."""
     existing = {t.task_guid: t for t in rows}
     gone = [row for guid, row in existing.items() if guid not in timers]
     for guid, timer in timers.items():
         if guid in existing:  # rows from before deadline marks learn whether they are one
             row = existing[guid]
-            row.due_at, row.title, row.marks_only = timer.due_at, timer.title, timer.marks_only
+            changed = {k: timer[k] for k in _REVISED if getattr(row, k) != timer[k]}
+            if changed:
+                sent_later.set_later(session, row, changed)
         elif gone:
             # A loop arms its boundary timer anew on every round (a new task id): the row of
             # the one that went takes the new one's values, one UPDATE instead of two writes.
-            row = gone.pop()
-            row.task_guid, row.bpmn_id = timer.task_guid, timer.bpmn_id
-            row.attached_to, row.due_at = timer.attached_to, timer.due_at
-            row.title, row.marks_only, row.marked_at = timer.title, timer.marks_only, None
+            sent_later.set_later(session, gone.pop(), {**timer, "marked_at": None})
         else:
-            session.add(timer)
+            sent_later.write_later(session, _INSERT_TIMER, {**timer, "marked_at": None})
     for row in gone:
         session.delete(row)
+
+
+_REVISED = ("due_at", "title", "marks_only")
+_INSERT_TIMER = insert(Timer.__table__).inline()  # type: ignore[arg-type]
 
 
 def _store_work_items(

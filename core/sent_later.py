@@ -1,0 +1,231 @@
+"""Writes whose answer nobody waits for, sent with the next statement on PostgreSQL.
+
+A completion writes about eight rows (the event, the case's state, the finished task, the
+entry, ...) and reads back from few of them. Sent one by one, each write waits a round trip
+to the server: on a machine whose database sleeps between statements, 0.3-0.5 ms each, a
+third of a completion at province size (docs/scale.md). A write made with `write_later` is
+instead kept on the connection and sent, in the driver's pipeline mode, together with the
+next statement of the transaction, or with its COMMIT: one round trip for all of them.
+
+The order of statements is kept, so every later statement (a read, a savepoint's rollback)
+sees the writes as if they had gone at once; a rollback discards those not sent, which it
+would have undone. What changes is when a failing write is reported: with the statement
+that carried it (the error names that statement), or by the commit. So only writes that are
+not expected to fail as a rule (no conflict a caller tells the user about) go this way, and
+nothing reads their row count. SQLite has no round trips to save: there the write is
+executed at once, by the same call.
+
+Code that talks to the driver itself (a COPY) calls `send_now` first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import cache
+from typing import Any
+from weakref import WeakKeyDictionary, WeakSet
+
+from sqlalchemy import bindparam, event, inspect, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import MANYTOONE, Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+_LATER = "ykt_write_later"  # execution option of a statement to send with the next one
+_LATER_OPTIONS = {_LATER: True}
+
+# The writes not yet sent, by the driver's connection they wait on (one thread uses a
+# connection at a time; a connection dropped by the pool takes its list with it).
+Kept = list[tuple[str, Any]]
+_kept: WeakKeyDictionary[Any, Kept] = WeakKeyDictionary()
+_at_once: WeakSet[Any] = WeakSet()  # connections whose writes go when made (at_once)
+
+
+def write_later(session: Session, statement: Any, params: Mapping[str, Any] | None = None) -> None:
+    """Execute a write whose result (rows, row count) is not wanted: on PostgreSQL it goes
+    with the transaction's next statement. An INSERT must not fetch its key (`.inline()`)."""
+    session.connection().execute(statement, params, execution_options=_LATER_OPTIONS)
+
+
+def is_later(context: Any) -> bool:
+    """Whether the statement of this execution context is one `write_later` made (for
+    counting what a request waits for)."""
+    return context is not None and bool(context.execution_options.get(_LATER))
+
+
+def set_later(session: Session, row: Any, values: Mapping[str, Any]) -> None:
+    """Change columns of a row the session holds, written with the next statement: the
+    object takes the values as what the database holds (the flush has nothing to write for
+    them). Only for a row whose changes nobody else can be making meanwhile (its case locked,
+    or the write lock held), since no version is checked."""
+    table = type(row).__table__
+    names = tuple(sorted(values))
+    write_later(session, _update_of(table, names), {**values, "row_id": row.id})
+    for name in names:
+        set_committed_value(row, name, values[name])
+
+
+@cache
+def _update_of(table: Any, names: tuple[str, ...]) -> Any:
+    """UPDATE of those columns by id, built once (building costs more than sending)."""
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({name: bindparam(name, type_=table.c[name].type) for name in names})
+    )
+
+
+def flush_later(session: Session, row: Any) -> None:
+    """What the session would flush for the row (its changed columns, and the keys of the
+    rows its changed many-to-one references name), written with the next statement
+    instead, as `set_later` does. A row the flush must write itself (versioned, or a change
+    of another kind of reference) is left to it."""
+    state = inspect(row)
+    mapper = state.mapper
+    if not state.persistent or mapper.version_id_col is not None:
+        return
+    values: dict[str, Any] = {}
+    references: dict[str, Any] = {}
+    for relation in mapper.relationships:
+        history = state.attrs[relation.key].history
+        if not history.has_changes():
+            continue
+        target = history.added[0] if history.added else None
+        pairs = relation.local_remote_pairs or []
+        if relation.direction is not MANYTOONE or len(pairs) != 1:
+            return
+        if target is not None and not inspect(target).persistent:
+            return  # a row not yet inserted has no key to name
+        local, remote = pairs[0]
+        key = mapper.get_property_by_column(local).key
+        values[key] = None if target is None else getattr(target, remote.key)
+        references[relation.key] = target
+    for column in mapper.column_attrs:
+        history = state.attrs[column.key].history
+        if history.added and column.key not in values:
+            values[column.key] = history.added[0]
+    if values:
+        set_later(session, row, values)
+    for key, target in references.items():
+        set_committed_value(row, key, target)
+
+
+def send_now(connection: Connection) -> None:
+    """Send the writes kept on the connection and wait for them (before using the driver
+    directly)."""
+    if connection.dialect.name != "postgresql":
+        return  # sent when made
+    _send_alone(connection, commit=False)
+
+
+@contextmanager
+def at_once(connection: Connection) -> Iterator[None]:
+    """Within the block, writes on the connection are sent when made: another thread uses
+    the driver's connection meanwhile (core.write_behind's COPYs), which cannot go inside a
+    pipeline."""
+    if connection.dialect.name != "postgresql":
+        yield  # sent when made
+        return
+    send_now(connection)
+    driver = connection.connection.driver_connection
+    _at_once.add(driver)
+    try:
+        yield
+    finally:
+        _at_once.discard(driver)
+
+
+def install(engine: Engine) -> None:
+    """Keep writes on `engine`'s connections (PostgreSQL through psycopg)."""
+    event.listen(engine, "do_execute", _on_execute)
+    event.listen(engine, "do_execute_no_params", _on_execute_no_params)
+    event.listen(engine, "do_executemany", _on_executemany)
+    event.listen(engine, "commit", _on_commit)
+    event.listen(engine, "rollback", _on_rollback)
+    event.listen(engine.pool, "checkin", _on_checkin)
+
+
+def _send(driver: Any, carried: tuple[Any, str, Any] | None, *, commit: bool = False) -> None:
+    """The kept writes, then the carried statement on its own cursor (or the COMMIT), in one
+    pipeline: the server answers them all at its end."""
+    writes = _kept.pop(driver, [])
+    with driver.pipeline():
+        for statement, parameters in writes:
+            driver.cursor().execute(statement, parameters)
+        if carried is not None:
+            cursor, statement, parameters = carried
+            if parameters is None:
+                cursor.execute(statement)
+            else:
+                cursor.execute(statement, parameters)
+        if commit:
+            driver.commit()  # queued behind them; the driver's own commit then finds none
+
+
+def _on_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
+    driver = cursor.connection
+    if context is not None and context.execution_options.get(_LATER) and driver not in _at_once:
+        _kept.setdefault(driver, []).append((statement, parameters))
+        return True
+    if not _kept.get(driver):
+        return None
+    if getattr(cursor, "name", None):  # a server-side cursor cannot ride a pipeline
+        _send(driver, None)
+        return None
+    _send(driver, (cursor, statement, parameters))
+    return True
+
+
+def _on_execute_no_params(cursor: Any, statement: str, context: Any) -> bool | None:
+    driver = cursor.connection
+    if not _kept.get(driver):
+        return None
+    _send(driver, (cursor, statement, None))
+    return True
+
+
+def _on_executemany(cursor: Any, statement: str, parameters: Any, context: Any) -> None:
+    if _kept.get(cursor.connection):
+        _send(cursor.connection, None)
+
+
+def _on_commit(connection: Connection) -> None:
+    _send_alone(connection, commit=True)
+
+
+def _send_alone(connection: Connection, *, commit: bool) -> None:
+    """The kept writes with nothing to carry them but (maybe) the COMMIT. SQLAlchemy wraps
+    the driver's errors of statements it sends, not these: they are wrapped here."""
+    driver = connection.connection.driver_connection
+    writes = _kept.get(driver)
+    if not writes:
+        return
+    first = writes[0]
+    try:
+        _send(driver, None, commit=commit)
+    except Exception as exc:
+        raise _wrapped(exc, first) from exc
+
+
+def _wrapped(exc: Exception, first: tuple[str, Any]) -> Exception:
+    """The driver's error as SQLAlchemy's, which the callers' error model knows (the
+    commit's event is outside SQLAlchemy's own wrapping), naming the first write sent."""
+    import psycopg  # only PostgreSQL's engines have these events
+
+    if isinstance(exc, psycopg.Error):
+        statement, parameters = first
+        return DBAPIError.instance(statement, parameters, exc, psycopg.Error)
+    return exc
+
+
+def _on_rollback(connection: Connection) -> None:
+    try:
+        driver = connection.connection.driver_connection
+    except Exception:  # an invalidated connection: its checkin forgets them
+        return
+    _kept.pop(driver, None)
+
+
+def _on_checkin(driver: Any, _record: Any) -> None:
+    if driver is not None:
+        _kept.pop(driver, None)

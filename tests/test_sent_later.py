@@ -1,0 +1,151 @@
+"""Writes sent with the next statement (core.sent_later): whatever the database, a write made
+later is seen by every later statement of its transaction, kept by its commit, gone with its
+rollback; a failing one fails its transaction with the database's error. On PostgreSQL it
+waits on the connection until the next statement carries it; on SQLite it goes at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import cast
+
+import pytest
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from campaign.models import Unit
+from campaign.workflow_host import CampaignHost
+from core import sent_later
+from core.db import Database
+from engine.models import Case, SchedulerLease
+from tests.campaign.conftest import registered, registration
+from tests.test_held_rows import counted
+
+LEASE = cast(Table, SchedulerLease.__table__)
+WHEN = datetime(2022, 6, 15, tzinfo=UTC)
+
+
+def _lease(name: str) -> dict[str, object]:
+    return {"name": name, "holder": "test", "expires_at": WHEN}
+
+
+def _names(session: Session) -> list[str]:
+    return list(session.scalars(select(LEASE.c.name).where(LEASE.c.name.like("later-%"))))
+
+
+@pytest.fixture
+def leases(database: Database) -> Iterator[Database]:
+    yield database
+    with database.transaction() as session:
+        session.execute(delete(LEASE).where(LEASE.c.name.like("later-%")))
+
+
+def test_writes_made_later_are_seen_in_order_and_kept_by_the_commit(leases: Database) -> None:
+    with leases.transaction() as session:
+        sent_later.write_later(session, insert(LEASE), _lease("later-a"))
+        sent_later.write_later(session, insert(LEASE), _lease("later-b"))
+        sent_later.write_later(
+            session, update(LEASE).where(LEASE.c.name == "later-a"), {"holder": "changed"}
+        )
+        assert sorted(_names(session)) == ["later-a", "later-b"]
+        sent_later.write_later(session, insert(LEASE), _lease("later-c"))  # with the COMMIT
+    with leases.transaction() as session:
+        assert sorted(_names(session)) == ["later-a", "later-b", "later-c"]
+        holder = session.scalar(select(LEASE.c.holder).where(LEASE.c.name == "later-a"))
+        assert holder == "changed"
+
+
+def test_a_rollback_leaves_none_of_them_and_sends_nothing_after(leases: Database) -> None:
+    with pytest.raises(RuntimeError), leases.transaction() as session:
+        sent_later.write_later(session, insert(LEASE), _lease("later-a"))
+        raise RuntimeError("the request failed")
+    session = leases.sessions()
+    sent_later.write_later(session, insert(LEASE), _lease("later-b"))
+    session.close()  # never committed: the connection goes back to the pool
+    for _ in range(3):  # whichever pooled connection serves them, none sends a leftover
+        with leases.transaction() as session:
+            assert _names(session) == []
+
+
+def test_a_savepoint_rolled_back_takes_its_writes_with_it(leases: Database) -> None:
+    with leases.transaction() as session:
+        sent_later.write_later(session, insert(LEASE), _lease("later-kept"))
+        savepoint = session.begin_nested()
+        sent_later.write_later(session, insert(LEASE), _lease("later-undone"))
+        savepoint.rollback()
+        sent_later.write_later(session, insert(LEASE), _lease("later-after"))
+    with leases.transaction() as session:
+        assert sorted(_names(session)) == ["later-after", "later-kept"]
+
+
+def test_a_failing_write_fails_the_statement_that_carries_it(leases: Database) -> None:
+    with leases.transaction() as session:
+        sent_later.write_later(session, insert(LEASE), _lease("later-a"))
+    with pytest.raises(IntegrityError), leases.transaction() as session:
+        sent_later.write_later(session, insert(LEASE), _lease("later-b"))
+        sent_later.write_later(session, insert(LEASE), _lease("later-a"))  # already there
+        _names(session)  # PostgreSQL reports it here, SQLite above
+    with leases.transaction() as session:
+        assert _names(session) == ["later-a"]
+
+
+def test_a_failing_write_sent_with_the_commit_fails_it_as_the_databases_error(
+    leases: Database,
+) -> None:
+    with leases.transaction() as session:
+        sent_later.write_later(session, insert(LEASE), _lease("later-a"))
+    with pytest.raises(IntegrityError), leases.transaction() as session:
+        sent_later.write_later(session, insert(LEASE), _lease("later-b"))
+        sent_later.write_later(session, insert(LEASE), _lease("later-a"))
+    with leases.transaction() as session:
+        assert _names(session) == ["later-a"]
+
+
+def test_on_postgresql_a_write_waits_for_what_is_sent_next(leases: Database) -> None:
+    with leases.transaction() as session:
+        sent_later.write_later(session, insert(LEASE), _lease("later-a"))
+    session = leases.sessions()
+    try:
+        if leases.dialect == "sqlite":  # sent at once: the duplicate fails at once
+            with pytest.raises(IntegrityError):
+                sent_later.write_later(session, insert(LEASE), _lease("later-a"))
+        else:  # kept: nothing is noticed until something is sent (as before a COPY)
+            sent_later.write_later(session, insert(LEASE), _lease("later-a"))
+            with pytest.raises(IntegrityError):
+                sent_later.send_now(session.connection())
+    finally:
+        session.rollback()
+        session.close()
+
+
+def test_flush_later_writes_what_the_flush_would(db_session: Session) -> None:
+    units = list(db_session.scalars(select(Unit).where(Unit.parent_id.is_not(None)).limit(2)))
+    unit, other = units
+    unit.name = "改名后的单位"
+    unit.parent = other
+    sent_later.flush_later(db_session, unit)
+
+    assert not db_session.is_modified(unit)
+    assert unit.parent is other and unit.parent_id == other.id
+    with counted(db_session) as statements:
+        db_session.flush()
+    assert statements == []  # the flush had nothing left to write
+    stored = db_session.execute(
+        select(Unit.name, Unit.parent_id)
+        .where(Unit.id == unit.id)
+        .execution_options(populate_existing=False)
+    ).one()
+    assert tuple(stored) == ("改名后的单位", other.id)
+
+
+def test_flush_later_leaves_a_versioned_row_to_the_flush(db_session: Session) -> None:
+    problem = registered(db_session, CampaignHost(), registration())
+    case = db_session.get_one(Case, problem.case_id)
+    case.error_message = "由测试写入"
+    sent_later.flush_later(db_session, case)
+    assert db_session.is_modified(case)  # its version is checked by the flush, as before
+    with counted(db_session) as statements:
+        db_session.flush()
+    assert [s.split()[:2] for s in statements] == [["UPDATE", "case_instance"]]
+    assert db_session.scalar(select(Case.error_message).where(Case.id == case.id)) == "由测试写入"
