@@ -49,7 +49,9 @@ def test_every_page_of_a_small_province_is_measured_beside_its_target(
     assert result.township == "X001T01" and result.entries == 200
     # The completions approved registered entries: their tasks are done, the entries are
     # being rectified, and each took its statements.
-    assert len(result.completed) == TINY.completions == len(result.statements)
+    # The first (TINY.warmup) untimed, as the pages' first requests are.
+    assert len(result.completed) == TINY.completions + TINY.warmup
+    assert len(result.statements) == TINY.completions
     assert all(count > 0 for count in result.statements)
     db_session.expire_all()
     for item_id in result.completed:
