@@ -8,7 +8,8 @@ whole province, for the ledger, the supervision monitor and 附件2/附件3 of t
 
 The completions change data: the reviewer approves a few registered problems of the
 township (`completions`, 5 by default, after `warmup` untimed ones as every page has), which
-then wait for rectification as any approved entry does. Everything else only reads (a table download is recorded in the audit log)."""
+then wait for rectification as any approved entry does. Everything else only reads (a table
+download is recorded in the audit log)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from core import clock
+from core import clock, sent_later
 from core.errors import InvalidInput
 from engine.case_locks import locked_item
 from engine.cases import check_can_act, record_event
@@ -41,8 +41,8 @@ def first_page_ids(session: Session, unit_id: int, role: str, limit: int = 50) -
 def claim(session: Session, host: EngineHost, work_item_id: int, actor: Actor) -> WorkItem:
     item, _case = locked_item(session, work_item_id)
     check_can_act(session, host, item, actor)
-    if item.claimed_by != actor.id:
-        item.claimed_by, item.claimed_at = actor.id, clock.now()
+    if item.claimed_by != actor.id:  # under the case's lock: sent with the next statement
+        sent_later.set_later(session, item, {"claimed_by": actor.id, "claimed_at": clock.now()})
         record_event(
             session, item.case_id, "claimed", actor, bpmn_id=item.bpmn_id, title=item.title
         )
@@ -56,7 +56,7 @@ def unclaim(session: Session, work_item_id: int, actor: Actor) -> WorkItem:
         raise TaskConflict("该任务已办理完毕")
     if item.claimed_by != actor.id:
         raise NotAllowed("只能退回自己认领的任务")
-    item.claimed_by, item.claimed_at = None, None
+    sent_later.set_later(session, item, {"claimed_by": None, "claimed_at": None})
     record_event(session, item.case_id, "unclaimed", actor, bpmn_id=item.bpmn_id, title=item.title)
     session.flush()
     return item
