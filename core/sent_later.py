@@ -88,8 +88,8 @@ def flush_later(session: Session, row: Any) -> None:
     references: dict[str, Any] = {}
     for relation in mapper.relationships:
         history = state.attrs[relation.key].history
-        if not history.has_changes():
-            continue
+        if relation.viewonly or not history.has_changes():
+            continue  # the flush writes nothing for a read-only one either
         target = history.added[0] if history.added else None
         pairs = relation.local_remote_pairs or []
         if relation.direction is not MANYTOONE or len(pairs) != 1:
@@ -164,7 +164,12 @@ def _send(driver: Any, carried: tuple[Any, str, Any] | None, *, commit: bool = F
 
 def _on_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
     driver = cursor.connection
-    if context is not None and context.execution_options.get(_LATER) and driver not in _at_once:
+    if (
+        context is not None
+        and context.execution_options.get(_LATER)
+        and not driver.autocommit  # no COMMIT will come to carry it
+        and driver not in _at_once
+    ):
         _kept.setdefault(driver, []).append((statement, parameters))
         return True
     if not _kept.get(driver):

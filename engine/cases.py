@@ -179,7 +179,7 @@ def _save(
 ) -> None:
     outgoing = stage(session, host, case, workflow, known)
     try:
-        session.flush()  # the projection's writes (the case's row went with the first)
+        session.flush()  # the projection's new tasks (stage wrote the case's row)
     except StaleDataError:
         raise TaskConflict("该案件刚被他人更新，请刷新后重试") from None
     settle(session, host, case, outgoing)

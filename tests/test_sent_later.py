@@ -149,3 +149,20 @@ def test_flush_later_leaves_a_versioned_row_to_the_flush(db_session: Session) ->
         db_session.flush()
     assert [s.split()[:2] for s in statements] == [["UPDATE", "case_instance"]]
     assert db_session.scalar(select(Case.error_message).where(Case.id == case.id)) == "由测试写入"
+
+
+def test_on_a_connection_without_transactions_a_write_goes_at_once(leases: Database) -> None:
+    if leases.dialect == "sqlite":  # every write goes at once there: the driver counts it
+        with leases.transaction() as session:
+            driver = session.connection().connection.driver_connection
+            assert driver is not None
+            before = driver.total_changes
+            sent_later.write_later(session, insert(LEASE), _lease("later-a"))
+            assert driver.total_changes == before + 1
+        return
+    with leases.engine.connect() as connection:
+        session = Session(bind=connection.execution_options(isolation_level="AUTOCOMMIT"))
+        sent_later.write_later(session, insert(LEASE), _lease("later-a"))
+        with leases.transaction() as other:  # no COMMIT would have carried it
+            assert _names(other) == ["later-a"]
+        session.close()
