@@ -33,6 +33,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 _LATER = "ykt_write_later"  # execution option of a statement to send with the next one
 _LATER_OPTIONS = {_LATER: True}
+_IDLE = 0  # libpq's PQTRANS_IDLE: no transaction open on the connection
 
 # The writes not yet sent, by the driver's connection they wait on (one thread uses a
 # connection at a time; a connection dropped by the pool takes its list with it).
@@ -154,10 +155,7 @@ def _send(driver: Any, carried: tuple[Any, str, Any] | None, *, commit: bool = F
             driver.cursor().execute(statement, parameters)
         if carried is not None:
             cursor, statement, parameters = carried
-            if parameters is None:
-                cursor.execute(statement)
-            else:
-                cursor.execute(statement, parameters)
+            cursor.execute(statement, parameters)
         if commit:
             driver.commit()  # queued behind them; the driver's own commit then finds none
 
@@ -172,21 +170,27 @@ def _on_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> b
     ):
         _kept.setdefault(driver, []).append((statement, parameters))
         return True
-    if not _kept.get(driver):
+    # A pipeline sends each statement with its parameters: a server-side cursor cannot
+    # ride one, nor a text of several statements (which only goes without parameters).
+    if getattr(cursor, "name", None) or not parameters:
+        if _kept.get(driver):
+            _send(driver, None)
         return None
-    if getattr(cursor, "name", None):  # a server-side cursor cannot ride a pipeline
-        _send(driver, None)
+    if not _kept.get(driver) and not _begins(driver):
         return None
     _send(driver, (cursor, statement, parameters))
     return True
 
 
-def _on_execute_no_params(cursor: Any, statement: str, context: Any) -> bool | None:
-    driver = cursor.connection
-    if not _kept.get(driver):
-        return None
-    _send(driver, (cursor, statement, None))
-    return True
+def _begins(driver: Any) -> bool:
+    """Whether the statement about to go is a transaction's first: the driver sends its
+    BEGIN before it and waits for the answer, unless both go in one pipeline."""
+    return not driver.autocommit and driver.pgconn.transaction_status == _IDLE
+
+
+def _on_execute_no_params(cursor: Any, statement: str, context: Any) -> None:
+    if _kept.get(cursor.connection):  # sent first: a text without parameters goes alone
+        _send(cursor.connection, None)
 
 
 def _on_executemany(cursor: Any, statement: str, parameters: Any, context: Any) -> None:
