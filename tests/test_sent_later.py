@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from typing import cast
 
 import pytest
-from sqlalchemy import Table, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, delete, insert, select, text, update
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from campaign.models import Unit
@@ -166,3 +166,21 @@ def test_on_a_connection_without_transactions_a_write_goes_at_once(leases: Datab
         with leases.transaction() as other:  # no COMMIT would have carried it
             assert _names(other) == ["later-a"]
         session.close()
+
+
+def test_a_text_of_several_statements_still_goes_first_or_after_kept_writes(
+    leases: Database,
+) -> None:
+    """A pipeline refuses a text of several statements (it sends every statement with its
+    parameters): such a text goes alone, after the kept writes. SQLite's driver takes one
+    statement at a time anyway."""
+    several = text("SELECT 1; SELECT 2")
+    if leases.dialect == "sqlite":
+        with pytest.raises(ProgrammingError), leases.transaction() as session:
+            session.execute(several)
+        return
+    with leases.transaction() as session:
+        session.execute(several)  # the transaction's first statement
+        sent_later.write_later(session, insert(LEASE), _lease("later-a"))
+        session.execute(several)  # carries nothing: the write goes alone before it
+        assert _names(session) == ["later-a"]

@@ -60,6 +60,7 @@ def test_the_household_list_fits_a_phone(browser: Browser, live_server: str) -> 
         expect(page.get_by_text("已新增农户 QSZ01-900")).to_be_visible()
         expect(page.get_by_text("**************002X")).to_be_visible()
         assert "11010519491231002X" not in page.content()
+        page.wait_for_load_state("load")  # the page's stylesheet too, on a busy machine
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"{width} px wide"
         remove = page.get_by_role("button", name="移出名单：手机户户")
