@@ -42,7 +42,8 @@ MOST = {"sqlite": 12, "postgresql": 12}
 # next, core.sent_later): the login session, the lock, the read after it, the unit, the new
 # task's insert (its id is wanted) and the audit record (linked to the chain's end). The
 # finished task, the event, the case's state, its timer, the entry and the notices ride
-# with them. A round trip each on PostgreSQL (BEGIN and COMMIT besides); 12 before.
+# with them. A round trip each on PostgreSQL (the pool's ping and the COMMIT besides; the
+# BEGIN goes with the first); 12 before.
 MOST_WAITED = 6
 
 
