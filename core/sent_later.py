@@ -34,12 +34,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 _LATER = "ykt_write_later"  # execution option of a statement to send with the next one
 _LATER_OPTIONS = {_LATER: True}
 _IDLE = 0  # libpq's PQTRANS_IDLE: no transaction open on the connection
+_INERROR = 3  # libpq's PQTRANS_INERROR: the transaction failed, its COMMIT would roll back
 
 # The writes not yet sent, by the driver's connection they wait on (one thread uses a
 # connection at a time; a connection dropped by the pool takes its list with it).
 Kept = list[tuple[str, Any]]
 _kept: WeakKeyDictionary[Any, Kept] = WeakKeyDictionary()
 _at_once: WeakSet[Any] = WeakSet()  # connections whose writes go when made (at_once)
+# The error of kept writes that failed, and the first of them, until the transaction ends: a
+# caller may take it for the error of what carried them (a savepoint's own conflict).
+_failed: WeakKeyDictionary[Any, tuple[Exception, tuple[str, Any]]] = WeakKeyDictionary()
 
 
 def write_later(session: Session, statement: Any, params: Mapping[str, Any] | None = None) -> None:
@@ -150,14 +154,19 @@ def _send(driver: Any, carried: tuple[Any, str, Any] | None, *, commit: bool = F
     """The kept writes, then the carried statement on its own cursor (or the COMMIT), in one
     pipeline: the server answers them all at its end."""
     writes = _kept.pop(driver, [])
-    with driver.pipeline():
-        for statement, parameters in writes:
-            driver.cursor().execute(statement, parameters)
-        if carried is not None:
-            cursor, statement, parameters = carried
-            cursor.execute(statement, parameters)
-        if commit:
-            driver.commit()  # queued behind them; the driver's own commit then finds none
+    try:
+        with driver.pipeline():
+            for statement, parameters in writes:
+                driver.cursor().execute(statement, parameters)
+            if carried is not None:
+                cursor, statement, parameters = carried
+                cursor.execute(statement, parameters)
+            if commit:
+                driver.commit()  # queued behind them; the driver's own commit then finds none
+    except Exception as exc:
+        if writes:
+            _failed[driver] = (exc, writes[0])
+        raise
 
 
 def _on_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
@@ -200,6 +209,13 @@ def _on_executemany(cursor: Any, statement: str, parameters: Any, context: Any) 
 
 def _on_commit(connection: Connection) -> None:
     _send_alone(connection, commit=True)
+    # Kept writes that failed with a statement whose error the caller caught as its own
+    # (`except IntegrityError` around a savepoint that they failed to begin): sent at once,
+    # they would have failed the transaction; its COMMIT would now roll it back unsaid.
+    driver = connection.connection.driver_connection
+    failed = _failed.pop(driver, None)
+    if failed is not None and driver.pgconn.transaction_status == _INERROR:
+        raise _wrapped(*failed)
 
 
 def _send_alone(connection: Connection, *, commit: bool) -> None:
@@ -233,8 +249,10 @@ def _on_rollback(connection: Connection) -> None:
     except Exception:  # an invalidated connection: its checkin forgets them
         return
     _kept.pop(driver, None)
+    _failed.pop(driver, None)
 
 
 def _on_checkin(driver: Any, _record: Any) -> None:
     if driver is not None:
         _kept.pop(driver, None)
+        _failed.pop(driver, None)

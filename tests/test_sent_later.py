@@ -102,6 +102,27 @@ def test_a_failing_write_sent_with_the_commit_fails_it_as_the_databases_error(
         assert _names(session) == ["later-a"]
 
 
+def test_a_failing_write_taken_for_a_savepoints_own_error_still_fails_the_commit(
+    leases: Database,
+) -> None:
+    """Kept writes go before a SAVEPOINT, whose error they then are: a caller that expects
+    its own conflict there (`except IntegrityError` around `begin_nested`, as for a row
+    another request may have inserted) catches theirs. Sent at once, the write would have
+    failed the transaction; it must not be committed (rolled back unsaid) instead."""
+    with leases.transaction() as session:
+        sent_later.write_later(session, insert(LEASE), _lease("later-a"))
+    with pytest.raises(IntegrityError), leases.transaction() as session:
+        sent_later.write_later(session, insert(LEASE), _lease("later-b"))
+        sent_later.write_later(session, insert(LEASE), _lease("later-a"))  # already there
+        try:
+            with session.begin_nested():
+                session.execute(insert(LEASE), _lease("later-c"))
+        except IntegrityError:
+            pass  # taken for the savepoint's own conflict
+    with leases.transaction() as session:
+        assert _names(session) == ["later-a"]
+
+
 def test_on_postgresql_a_write_waits_for_what_is_sent_next(leases: Database) -> None:
     with leases.transaction() as session:
         sent_later.write_later(session, insert(LEASE), _lease("later-a"))
