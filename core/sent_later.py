@@ -212,7 +212,7 @@ def _on_commit(connection: Connection) -> None:
     # Kept writes that failed with a statement whose error the caller caught as its own
     # (`except IntegrityError` around a savepoint that they failed to begin): sent at once,
     # they would have failed the transaction; its COMMIT would now roll it back unsaid.
-    driver = connection.connection.driver_connection
+    driver: Any = connection.connection.driver_connection
     failed = _failed.pop(driver, None)
     if failed is not None and driver.pgconn.transaction_status == _INERROR:
         raise _wrapped(*failed)
