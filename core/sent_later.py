@@ -68,6 +68,9 @@ def set_later(session: Session, row: Any, values: Mapping[str, Any]) -> None:
     write_later(session, _update_of(table, names), {**values, "row_id": row.id})
     for name in names:
         set_committed_value(row, name, values[name])
+    # Known to the transaction as a row it changed, as a flush makes it: a savepoint rolled
+    # back expires it (a case's state and lock_version are read again, not kept as undone).
+    session._register_altered([inspect(row)])
 
 
 @cache

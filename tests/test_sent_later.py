@@ -160,6 +160,18 @@ def test_flush_later_writes_what_the_flush_would(db_session: Session) -> None:
     assert tuple(stored) == ("改名后的单位", other.id)
 
 
+def test_a_savepoint_rolled_back_takes_back_the_values_set_later(db_session: Session) -> None:
+    """As for a row the flush wrote in it: the object no longer holds what the savepoint's
+    rollback undid (a case's lock_version and state, a task's completion)."""
+    unit = db_session.scalars(select(Unit).where(Unit.parent_id.is_not(None)).limit(1)).one()
+    before = unit.name
+    savepoint = db_session.begin_nested()
+    sent_later.set_later(db_session, unit, {"name": "改名后的单位"})
+    assert unit.name == "改名后的单位"
+    savepoint.rollback()
+    assert unit.name == before
+
+
 def test_flush_later_leaves_a_versioned_row_to_the_flush(db_session: Session) -> None:
     problem = registered(db_session, CampaignHost(), registration())
     case = db_session.get_one(Case, problem.case_id)
