@@ -48,7 +48,11 @@ _failed: WeakKeyDictionary[Any, tuple[Exception, tuple[str, Any]]] = WeakKeyDict
 
 def write_later(session: Session, statement: Any, params: Mapping[str, Any] | None = None) -> None:
     """Execute a write whose result (rows, row count) is not wanted: on PostgreSQL it goes
-    with the transaction's next statement. An INSERT must not fetch its key (`.inline()`)."""
+    with the transaction's next statement. An INSERT must not fetch its key (`.inline()`).
+    What the session holds unflushed goes first, as `session.execute` would send it (an
+    INSERT ... SELECT must see it), unless autoflush is off there."""
+    if session.autoflush:
+        session.flush()
     session.connection().execute(statement, params, execution_options=_LATER_OPTIONS)
 
 
@@ -62,15 +66,27 @@ def set_later(session: Session, row: Any, values: Mapping[str, Any]) -> None:
     """Change columns of a row the session holds, written with the next statement: the
     object takes the values as what the database holds (the flush has nothing to write for
     them). Only for a row whose changes nobody else can be making meanwhile (its case locked,
-    or the write lock held), since no version is checked."""
+    or the write lock held): a versioned row's version is bumped, not checked."""
+    if session.autoflush:
+        # What the session holds unflushed first, this row's own changes among them: the
+        # flush checks them against the row's version as loaded, not as set here.
+        session.flush()
+    version = inspect(row).mapper.version_id_col
+    if version is not None:  # bumped, as a flush of the row would (the version read now)
+        key = inspect(row).mapper.get_property_by_column(version).key
+        values = {**values, key: getattr(row, key) + 1}
+    _keep_as_stored(session, row, values)
+
+
+def _keep_as_stored(session: Session, row: Any, values: Mapping[str, Any]) -> None:
     table = type(row).__table__
     names = tuple(sorted(values))
-    write_later(session, _update_of(table, names), {**values, "row_id": row.id})
-    for name in names:
+    for name in names:  # taken before the write, whose flush then has nothing of them
         set_committed_value(row, name, values[name])
     # Known to the transaction as a row it changed, as a flush makes it: a savepoint rolled
     # back expires it (a case's state and lock_version are read again, not kept as undone).
     session._register_altered([inspect(row)])
+    write_later(session, _update_of(table, names), {**values, "row_id": row.id})
 
 
 @cache
@@ -112,10 +128,10 @@ def flush_later(session: Session, row: Any) -> None:
         history = state.attrs[column.key].history
         if history.added and column.key not in values:
             values[column.key] = history.added[0]
-    if values:
-        set_later(session, row, values)
-    for key, target in references.items():
+    for key, target in references.items():  # first, or the flush would write their keys
         set_committed_value(row, key, target)
+    if values:
+        _keep_as_stored(session, row, values)
 
 
 def send_now(connection: Connection) -> None:

@@ -144,7 +144,6 @@ def stage(
         "serializer_version": spiff.SERIALIZER_VERSION,
         "status": status,
         "updated_at": now,
-        "lock_version": case.lock_version + 1,  # what a flush's version check would bump
     }
     if status == CaseStatus.COMPLETED.value:
         stored["completed_at"] = now

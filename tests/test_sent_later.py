@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import Table, delete, insert, select, text, update
@@ -217,3 +217,43 @@ def test_a_text_of_several_statements_still_goes_first_or_after_kept_writes(
         sent_later.write_later(session, insert(LEASE), _lease("later-a"))
         session.execute(several)  # carries nothing: the write goes alone before it
         assert _names(session) == ["later-a"]
+
+
+def test_what_the_session_holds_unflushed_goes_before_a_write_made_later(
+    db_session: Session,
+) -> None:
+    """As through `session.execute`: an INSERT ... SELECT made later sees a row the session
+    was still holding, and with autoflush off it does not."""
+
+    def copy_of(name: str) -> Any:
+        found = select(LEASE.c.name + "-copy", LEASE.c.holder, LEASE.c.expires_at)
+        columns = ["name", "holder", "expires_at"]
+        return insert(LEASE).from_select(columns, found.where(LEASE.c.name == name))
+
+    db_session.add(SchedulerLease(**_lease("later-held")))
+    sent_later.write_later(db_session, copy_of("later-held"))
+    with db_session.no_autoflush:
+        db_session.add(SchedulerLease(**_lease("later-unflushed")))
+        sent_later.write_later(db_session, copy_of("later-unflushed"))
+    db_session.flush()
+    assert sorted(_names(db_session)) == ["later-held", "later-held-copy", "later-unflushed"]
+
+
+def test_a_versioned_rows_own_pending_change_goes_before_the_values_set_later(
+    db_session: Session,
+) -> None:
+    """A case changed through the ORM and then given its next state by `set_later` (as a
+    migration's resumed case is): the flush checks the ORM's change against the version as
+    loaded, then the kept write bumps it again."""
+    problem = registered(db_session, CampaignHost(), registration())
+    case = db_session.get_one(Case, problem.case_id)
+    version = case.lock_version
+    case.error_message = "由测试写入"
+    sent_later.set_later(db_session, case, {"status": case.status})
+    db_session.flush()
+    stored = db_session.execute(
+        select(Case.__table__.c.error_message, Case.__table__.c.lock_version).where(
+            Case.__table__.c.id == case.id
+        )
+    ).one()
+    assert tuple(stored) == ("由测试写入", version + 2) and case.lock_version == version + 2
