@@ -162,8 +162,8 @@ def at_once(connection: Connection) -> Iterator[None]:
 def install(engine: Engine) -> None:
     """Keep writes on `engine`'s connections (PostgreSQL through psycopg)."""
     event.listen(engine, "do_execute", _on_execute)
-    event.listen(engine, "do_execute_no_params", _on_execute_no_params)
-    event.listen(engine, "do_executemany", _on_executemany)
+    event.listen(engine, "do_execute_no_params", _send_kept_first)
+    event.listen(engine, "do_executemany", _send_kept_first)
     event.listen(engine, "commit", _on_commit)
     event.listen(engine, "rollback", _on_rollback)
     event.listen(engine.pool, "checkin", _on_checkin)
@@ -201,8 +201,7 @@ def _on_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> b
     # A pipeline sends each statement with its parameters: a server-side cursor cannot
     # ride one, nor a text of several statements (which only goes without parameters).
     if getattr(cursor, "name", None) or not parameters:
-        if _kept.get(driver):
-            _send(driver, None)
+        _send_kept_first(cursor)
         return None
     if not _kept.get(driver) and not _begins(driver):
         return None
@@ -216,12 +215,9 @@ def _begins(driver: Any) -> bool:
     return not driver.autocommit and driver.pgconn.transaction_status == _IDLE
 
 
-def _on_execute_no_params(cursor: Any, statement: str, context: Any) -> None:
-    if _kept.get(cursor.connection):  # sent first: a text without parameters goes alone
-        _send(cursor.connection, None)
-
-
-def _on_executemany(cursor: Any, statement: str, parameters: Any, context: Any) -> None:
+def _send_kept_first(cursor: Any, *_statement_and_context: Any) -> None:
+    """The kept writes alone, before a statement that cannot ride a pipeline with them (no
+    parameters, several sets of them, a server-side cursor), which then goes as usual."""
     if _kept.get(cursor.connection):
         _send(cursor.connection, None)
 
@@ -267,11 +263,15 @@ def _on_rollback(connection: Connection) -> None:
         driver = connection.connection.driver_connection
     except Exception:  # an invalidated connection: its checkin forgets them
         return
-    _kept.pop(driver, None)
-    _failed.pop(driver, None)
+    _forget(driver)
 
 
 def _on_checkin(driver: Any, _record: Any) -> None:
     if driver is not None:
-        _kept.pop(driver, None)
-        _failed.pop(driver, None)
+        _forget(driver)
+
+
+def _forget(driver: Any) -> None:
+    """The transaction ended: nothing kept or failed on the connection concerns the next."""
+    _kept.pop(driver, None)
+    _failed.pop(driver, None)
