@@ -18,7 +18,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from core import sent_later
+from core import pool_check, sent_later
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -95,12 +95,15 @@ def _make_engine(url: str, **kwargs: Any) -> Engine:
     # A pooled connection is checked before each use (a server restart, a terminated backend
     # or a firewall that dropped an idle connection costs a reconnect, not a request) and
     # replaced after half an hour, below the idle limits of common proxies and firewalls.
-    kwargs.setdefault("pool_pre_ping", True)
+    # PostgreSQL's are checked by their socket (core.pool_check), without a round trip.
     kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
     if parsed.get_backend_name() != "postgresql":
+        kwargs.setdefault("pool_pre_ping", True)
         return create_engine(url, **kwargs)
-    kwargs.setdefault("connect_args", {"connect_timeout": 5})
+    kwargs.setdefault("connect_args", {"connect_timeout": 5, **pool_check.KEEPALIVES})
     engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        pool_check.install(engine)
     sent_later.install(engine)
     return engine
 

@@ -4,17 +4,20 @@ costs no request; and a killed `ykt backup` leaves no pg_dump behind."""
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 
 from campaign.demo import DEMO_PASSWORD
+from core import pool_check
 from core.config import Settings
 from core.db import POOL_RECYCLE_SECONDS, Database
 from tests.databases import backend_name
@@ -37,8 +40,49 @@ if backend_name() == "postgresql":
 
     def test_pooled_connections_are_checked_and_recycled(prepared: Prepared) -> None:
         pool = prepared.database.engine.pool
-        assert pool._pre_ping
+        assert event.contains(pool, "checkout", pool_check.check_alive)
+        assert not pool._pre_ping  # the check above replaces its round trip
         assert pool._recycle == POOL_RECYCLE_SECONDS
+
+    def test_a_live_pooled_connection_is_handed_out_without_a_word_to_the_server(
+        prepared: Prepared, tmp_path: Path
+    ) -> None:
+        pinged = _checkout_traced(Database(prepared.url, pool_pre_ping=True), tmp_path / "p")
+        assert "\tQuery\t" in pinged  # the trace sees what a checkout says (its ping)
+        assert _checkout_traced(Database(prepared.url), tmp_path / "q") == ""
+
+    def test_a_pooled_connection_with_a_notification_waiting_is_kept(prepared: Prepared) -> None:
+        database = Database(prepared.url)
+        try:
+            with database.engine.connect() as conn:
+                listening = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+                conn.execute(text("LISTEN ykt_pool_check"))
+                conn.commit()
+                driver = conn.connection.driver_connection
+            with _observer(prepared) as observer:
+                observer.execute(text("NOTIFY ykt_pool_check"))
+                observer.commit()
+            _wait_readable(driver)
+            with database.engine.connect() as conn:
+                assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() == listening
+                assert conn.connection.driver_connection is driver
+        finally:
+            database.dispose()
+
+    def test_a_terminated_pooled_connection_is_replaced_at_checkout(prepared: Prepared) -> None:
+        database = Database(prepared.url)
+        try:
+            with database.engine.connect() as conn:
+                killed = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            with _observer(prepared) as observer:
+                # waits until the backend is gone, as "between requests" means
+                assert observer.execute(
+                    text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": killed}
+                ).scalar_one()
+            with database.engine.connect() as conn:
+                assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != killed
+        finally:
+            database.dispose()
 
     def test_no_connection_is_left_idle_in_a_transaction(
         prepared: Prepared, tmp_path: Path
@@ -70,7 +114,8 @@ if backend_name() == "postgresql":
         with _observer(prepared) as observer:
             killed = observer.execute(
                 text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    # each waited for until its backend is gone: "between requests"
+                    "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
             ).scalar_one()
@@ -124,6 +169,29 @@ class _observer:
     def __exit__(self, *_exc: object) -> None:
         self.conn.close()
         self.database.dispose()
+
+
+def _checkout_traced(database: Database, trace: Path) -> str:
+    """What a checkout of a connection back in the pool sends to the server (libpq's trace)."""
+    try:
+        raw = database.engine.raw_connection()
+        driver: Any = raw.driver_connection
+        raw.close()  # into the pool, idle
+        with trace.open("w") as out:
+            driver.pgconn.trace(out.fileno())
+            again = database.engine.raw_connection()
+            driver.pgconn.untrace()
+        assert again.driver_connection is driver
+        again.close()
+        return trace.read_text()
+    finally:
+        database.dispose()
+
+
+def _wait_readable(driver: Any, timeout: float = 5) -> None:
+    poller = select.poll()
+    poller.register(driver.fileno(), select.POLLIN)
+    assert poller.poll(timeout * 1000), "the notification never reached the socket"
 
 
 def _start_backup(prepared: Prepared, tmp_path: Path, out: Path) -> subprocess.Popen[str]:
