@@ -9,12 +9,13 @@ costs is compared in the same run."""
 from __future__ import annotations
 
 import os
+import statistics
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bench.databases import copy_of, throwaway_postgresql
 from bench.http_load import KINDS, LoadRun, User, percentile, run_users
@@ -32,6 +33,7 @@ from bench.http_servers import (
 )
 
 Progress = Callable[[str], None]
+T = TypeVar("T")
 TARGET_CPU_RATIO = 0.5  # item 8: server CPU per HTTP completion halved against the previous main
 
 
@@ -47,6 +49,10 @@ class Options:
     duration: float = 30.0
     baseline_ref: str | None = None
     workdir: Path | None = None
+    # Rounds of the pairs, the order of each pair turned round every other round: a figure
+    # measured first or second, on a machine whose speed drifts, is then not always the same
+    # revision's; the ratios are the median of the rounds'.
+    rounds: int = 1
 
 
 @dataclass
@@ -62,6 +68,7 @@ class Measurement:
     worker_rss_kib: int
     load_average: tuple[float, float] = (0.0, 0.0)  # 1-minute, as the window opened / closed
     failures: dict[str, int] = field(default_factory=dict)
+    round: int = 1
 
     @property
     def server_cpu(self) -> float:
@@ -89,6 +96,7 @@ class Measurement:
         return {
             "revision": self.revision,
             "processes": self.processes,
+            "round": self.round,
             "seconds": round(self.load.seconds, 2),
             "requests": tally.requests,
             "requests_per_s": round(self.load.requests_per_s, 2),
@@ -141,9 +149,22 @@ class Prepared:
     logs: Path
 
 
+def schedule(
+    rounds: int, processes: tuple[int, ...], revisions: list[T]
+) -> list[tuple[int, int, T]]:
+    """(round, processes, revision) in the order measured: each number of processes on every
+    revision in turn, the revisions' order reversed in every other round."""
+    order = []
+    for number in range(1, rounds + 1):
+        turn = revisions if number % 2 else revisions[::-1]
+        order += [(number, count, revision) for count in processes for revision in turn]
+    return order
+
+
 def run(options: Options, progress: Progress) -> list[Measurement]:
     """Every configuration on every revision, in pairs: (1 current, 1 baseline, 4 current, 4
-    baseline), each on a fresh copy of its revision's database as seeded: a configuration
+    baseline; then, in a second round, baseline first), each on a fresh copy of its revision's
+    database as seeded: a configuration
     measured after another on the same database found the other's completions done (its
     users' inboxes ran out before the end of its window, with 4 processes after 10 s of
     30, and a window that ends early is not the load the other measured)."""
@@ -161,20 +182,20 @@ def run(options: Options, progress: Progress) -> list[Measurement]:
             users = prepare(revision, env, options.problems, options.users, progress)
             prepared.append(Prepared(revision, env, users, tmp / revision.label / "logs"))
         measurements = []
-        for processes in options.processes:
-            for one in prepared:
-                progress(
-                    f"[{one.revision.label}] {processes} web process(es), {options.users} users, "
-                    f"{options.warmup:g} s warm-up, {options.duration:g} s measured"
-                )
-                with copy_of(one.env["YKT_DATABASE_URL"], tmp) as url:
-                    fresh = replace(one, env={**one.env, "YKT_DATABASE_URL": url})
-                    measurement = measure(fresh, processes, options, postmaster)
-                progress(
-                    f"  {measurement.load.completions_per_s:.1f} completions/s, "
-                    f"{measurement.load.requests_per_s:.1f} requests/s"
-                )
-                measurements.append(measurement)
+        for number, processes, one in schedule(options.rounds, options.processes, prepared):
+            progress(
+                f"[{one.revision.label}] round {number}/{options.rounds}: {processes} web "
+                f"process(es), {options.users} users, {options.warmup:g} s warm-up, "
+                f"{options.duration:g} s measured"
+            )
+            with copy_of(one.env["YKT_DATABASE_URL"], tmp) as url:
+                fresh = replace(one, env={**one.env, "YKT_DATABASE_URL": url})
+                measurement = replace(measure(fresh, processes, options, postmaster), round=number)
+            progress(
+                f"  {measurement.load.completions_per_s:.1f} completions/s, "
+                f"{measurement.load.requests_per_s:.1f} requests/s"
+            )
+            measurements.append(measurement)
         return measurements
 
 
@@ -229,25 +250,41 @@ def failed(measurements: list[Measurement]) -> bool:
 
 def ratios(measurements: list[Measurement]) -> list[dict[str, Any]]:
     """Per number of processes: the current revision's CPU per completion over the
-    baseline's, measured in the same run."""
-    out = []
-    by_key = {(m.revision, m.processes): m for m in measurements}
-    baselines = [m for m in measurements if m.revision != "current"]
-    for base in baselines:
-        current = by_key.get(("current", base.processes))
-        if current is None:
+    baseline's, measured in the same round of the same run; over several rounds, the median
+    of the rounds' ratios, each round's beside it."""
+    by_key = {(m.revision, m.processes, m.round): m for m in measurements}
+    pairs: dict[tuple[str, int], list[dict[str, float | None]]] = {}
+    for base in measurements:
+        current = by_key.get(("current", base.processes, base.round))
+        if base.revision == "current" or current is None:
             continue
-        entry: dict[str, Any] = {"processes": base.processes, "baseline": base.revision}
-        for name, ours, theirs in (
-            ("server_cpu_ratio", current.server_cpu, base.server_cpu),
-            ("database_cpu_ratio", current.database_cpu, base.database_cpu),
-        ):
-            mine, other = current.per_completion(ours), base.per_completion(theirs)
-            entry[name] = None if mine is None or not other else round(mine / other, 3)
-        entry["completions_per_s_ratio"] = (
-            round(current.load.completions_per_s / base.load.completions_per_s, 3)
-            if base.load.completions_per_s
-            else None
-        )
+        pairs.setdefault((base.revision, base.processes), []).append(_pair(current, base))
+    out = []
+    for (baseline, processes), rounds in pairs.items():
+        entry: dict[str, Any] = {"processes": processes, "baseline": baseline}
+        for name in _RATIOS:
+            each = [r[name] for r in rounds]
+            known = [value for value in each if value is not None]
+            entry[name] = round(statistics.median(known), 3) if known else None
+            entry[name + "_by_round"] = each
         out.append(entry)
     return out
+
+
+_RATIOS = ("server_cpu_ratio", "database_cpu_ratio", "completions_per_s_ratio")
+
+
+def _pair(current: Measurement, base: Measurement) -> dict[str, float | None]:
+    pair: dict[str, float | None] = {}
+    for name, ours, theirs in (
+        ("server_cpu_ratio", current.server_cpu, base.server_cpu),
+        ("database_cpu_ratio", current.database_cpu, base.database_cpu),
+    ):
+        mine, other = current.per_completion(ours), base.per_completion(theirs)
+        pair[name] = None if mine is None or not other else round(mine / other, 3)
+    pair["completions_per_s_ratio"] = (
+        round(current.load.completions_per_s / base.load.completions_per_s, 3)
+        if base.load.completions_per_s
+        else None
+    )
+    return pair

@@ -22,6 +22,7 @@ def summary(options: Options, measurements: list[Measurement]) -> dict[str, Any]
         "threads_per_process": options.threads,
         "warmup_s": options.warmup,
         "duration_s": options.duration,
+        "rounds": options.rounds,
         "baseline_ref": options.baseline_ref,
         "cpus": os.cpu_count(),
         "configurations": [m.figures() for m in measurements],
@@ -34,6 +35,13 @@ def _ms(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
+def _by_round(ratio: dict[str, Any], name: str) -> str:
+    each = ratio[name + "_by_round"]
+    if len(each) < 2:
+        return ""
+    return "   (rounds: " + ", ".join("–" if v is None else f"{v:.3f}" for v in each) + ")"
+
+
 def lines(report: dict[str, Any]) -> list[str]:
     out = [
         f"HTTP load: {report['database']}, {report['problems']} problems, {report['users']} "
@@ -42,9 +50,10 @@ def lines(report: dict[str, Any]) -> list[str]:
         f"{report['cpus']} CPUs",
     ]
     for c in report["configurations"]:
+        round_note = f", round {c['round']}" if report["rounds"] > 1 else ""
         out += [
             "",
-            f"  {c['revision']}, {c['processes']} web process(es) + ykt worker"
+            f"  {c['revision']}, {c['processes']} web process(es) + ykt worker{round_note}"
             f"  (load average {c['load_average'][0]:.2f} → {c['load_average'][1]:.2f})",
             f"    requests/s            {c['requests_per_s']:8.1f}   ({c['requests']} in "
             f"{c['seconds']:.1f} s)",
@@ -83,13 +92,18 @@ def lines(report: dict[str, Any]) -> list[str]:
     for r in report["ratios"]:
         server = r["server_cpu_ratio"]
         verdict = "–" if server is None else ("met" if server <= TARGET_CPU_RATIO else "not met")
+        rounds = len(r["server_cpu_ratio_by_round"])
+        how = "same run" if rounds == 1 else f"median of {rounds} rounds in the same run"
         out += [
             "",
-            f"  current against {r['baseline']}, {r['processes']} web process(es), same run:",
+            f"  current against {r['baseline']}, {r['processes']} web process(es), {how}:",
             f"    server CPU per completion  {server if server is not None else '–'}   "
-            f"target ≤ {TARGET_CPU_RATIO} (issue 17, item 8): {verdict}",
-            f"    database CPU per completion {r['database_cpu_ratio'] or '–'}",
-            f"    completions/s              {r['completions_per_s_ratio'] or '–'}",
+            f"target ≤ {TARGET_CPU_RATIO} (issue 17, item 8): {verdict}"
+            + _by_round(r, "server_cpu_ratio"),
+            f"    database CPU per completion {r['database_cpu_ratio'] or '–'}"
+            + _by_round(r, "database_cpu_ratio"),
+            f"    completions/s              {r['completions_per_s_ratio'] or '–'}"
+            + _by_round(r, "completions_per_s_ratio"),
         ]
     out.append("")
     out.append("FAILED: statuses other than 200 and 409" if report["failed"] else "no failures")

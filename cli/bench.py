@@ -345,6 +345,12 @@ def bench_province(
     default=None,
     help="A git revision run the same way, pair by pair, to compare CPU per completion.",
 )
+@click.option(
+    "--rounds",
+    default=1,
+    show_default=True,
+    help="Rounds of the pairs, every other one baseline first; ratios are their median.",
+)
 @postgresql_option
 @workdir_option("the databases, logs and the baseline's worktree go")
 @friendly_errors
@@ -358,6 +364,7 @@ def bench_http(
     warmup: float,
     duration: float,
     baseline_ref: str | None,
+    rounds: int,
     postgresql_url: str,
     workdir: Path | None,
 ) -> None:
@@ -367,13 +374,13 @@ def bench_http(
         counts = tuple(int(part) for part in processes.split(","))
     except ValueError:
         raise click.BadParameter("--processes: numbers separated by commas") from None
-    if min(problems, users, threads, *counts) < 1 or warmup < 0 or duration <= 0:
+    if min(problems, users, threads, rounds, *counts) < 1 or warmup < 0 or duration <= 0:
         raise click.BadParameter("sizes must be positive, warm-up not negative")
     if database == "auto":
         database = "postgresql" if postgresql_url.strip() else "sqlite"
     options = http_bench.Options(
         database, postgresql_url.strip(), problems, users, counts, threads, warmup, duration,
-        baseline_ref, workdir,
+        baseline_ref, workdir, rounds,
     )  # fmt: skip
     with _terminate_unwinds():
         measurements = http_bench.run(options, _progress)
