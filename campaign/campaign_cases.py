@@ -7,7 +7,7 @@ belongs to an ended campaign (read-only)."""
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, SessionTransaction, contains_eager
 from sqlalchemy.orm.util import identity_key
 
 from campaign import current, records
-from campaign.models import Campaign, Supervision, SupervisionPart, User
+from campaign.models import Campaign, Problem, Supervision, SupervisionPart, User
 from campaign.records import KINDS
 from engine import case_locks
 from engine.models import Case, WorkItem
@@ -84,6 +84,11 @@ def work_in_campaign(session: Session, campaign_id: int | None) -> ColumnElement
     return _cases_of(campaign_id, in_progress=False)
 
 
+# The record a step reads with the case's tasks after the lock (EngineHost.read_with_tasks):
+# the ledger entry, which a completion takes up. Other cases have none; the join finds none.
+READ_WITH_TASKS = Problem
+
+
 def visible_item(
     session: Session, user: User, item_id: int, *, to_change: bool = False
 ) -> WorkItem | None:
@@ -91,46 +96,50 @@ def visible_item(
     next), when the person may see it (records.may_see_item); None otherwise, as for a task
     that does not exist. The same statement finds whether the case's record belongs to an
     ended campaign: a change to the task asks that next (ensure_case_open), and is then
-    answered without a statement of its own. For a change (`to_change`) it also locks the
-    case and reads its state, which the engine then takes (engine.case_locks.held) instead
-    of locking it again."""
-    found = session.execute(_item_with_case(to_change), {"item_id": item_id}).first()
+    answered without a statement of its own. For a change (`to_change`) the case is locked
+    first and the statement also reads what the engine's step on the task reads after the
+    lock (engine.case_locks.read_for_change), which then reads nothing again."""
+    if to_change:
+        locked = case_locks.read_for_change(
+            session, item_id, with_record=READ_WITH_TASKS, columns=(_ended_of_case(),)
+        )
+        found = None if locked is None else (locked.item, bool(locked.columns[0]))
+    else:
+        row = session.execute(_item_with_case(), {"item_id": item_id}).first()
+        found = None if row is None else (row[0], row[1])
     if found is None:
         return None
     item, ended = found
     if not records.may_see_item(session, user, item):
+        case_locks.drop_read(session)
         return None
-    if to_change:
-        case_locks.held(session, item.case)
     if not ended:
         session.info[_FOUND_OPEN] = item.case
-    return cast(WorkItem, item)
+    return item
 
 
 _FOUND_OPEN = "ykt.case_found_open"  # session.info: the case last found of no ended campaign
 
 
 @cache
-def _item_with_case(to_change: bool) -> Select[tuple[WorkItem, bool]]:
-    """visible_item's statement (built once: building it costs more than running it)."""
+def _ended_of_case() -> ColumnElement[bool]:
+    """Whether the case's record belongs to an ended campaign (built once)."""
     of_each_kind = (
         _campaign_of_subject(name)[0].where(Case.subject_type == name) for name in KINDS
     )
-    ended = exists(current.ended_where(Campaign.id.in_(union_all(*of_each_kind))))
-    found = (
-        select(WorkItem, ended.label("ended"))
+    return exists(current.ended_where(Campaign.id.in_(union_all(*of_each_kind)))).label("ended")
+
+
+@cache
+def _item_with_case() -> Select[tuple[WorkItem, bool]]:
+    """visible_item's statement for a look (built once: building it costs more than running
+    it). A change reads the same, its case locked first (engine.case_locks.read_for_change),
+    with what the engine's step reads after the lock: the step then reads nothing again."""
+    return (
+        select(WorkItem, _ended_of_case())
         .join(WorkItem.case)
         .where(WorkItem.id == bindparam("item_id"))
-    )
-    if not to_change:
-        return found.options(contains_eager(WorkItem.case).joinedload(Case.definition))
-    # Not the case's record: on PostgreSQL a statement that waited for the lock sees the rows
-    # it did not lock as they were when it began. The engine reads the record after the lock,
-    # with the tasks (EngineHost.read_with_tasks).
-    return (
-        found.options(contains_eager(WorkItem.case).options(*case_locks.LOCKED_READ))
-        .with_for_update(of=Case)
-        .execution_options(populate_existing=True)
+        .options(contains_eager(WorkItem.case).joinedload(Case.definition))
     )
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from campaign import category_rules, choices, lanes, records
-from campaign.campaign_cases import work_in_campaign
-from campaign.models import Problem, User
+from campaign.campaign_cases import READ_WITH_TASKS, work_in_campaign
+from campaign.models import User
 from core import clock
 from engine.host import Actor, Assignment, CaseContext
 from engine.models import Case, WorkItem
@@ -21,7 +21,7 @@ from forms.definition import SubmissionInvalid
 
 class CampaignHost:
     # A ledger entry, the record nearly every task serves: read with its case's tasks.
-    read_with_tasks: type[Any] | None = Problem
+    read_with_tasks: type[Any] | None = READ_WITH_TASKS
 
     def lane_refusal(self, lane: str) -> str | None:
         return lanes.lane_refusal(lane)

@@ -279,7 +279,7 @@ class Completion:
 def complete_task(
     session: Session, host: EngineHost, work_item_id: int, data: Mapping[str, Any], actor: Actor
 ) -> Completion:
-    item, case, open_items, timers = locked_item_and_open(
+    item, case, open_items, timers, *_ = locked_item_and_open(
         session, work_item_id, with_record=host.read_with_tasks
     )
     check_can_act(session, host, item, actor)

@@ -32,6 +32,7 @@ from campaign.models import Campaign, FiledTable, Problem
 from campaign.reports import filing
 from campaign.workflow_host import CampaignHost
 from core.errors import NotAllowed
+from engine import case_locks
 from engine.models import Case, WorkItem
 from tests.campaign.conftest import approval, open_step, registered, registration, user
 from tests.campaign.test_supervision import issued
@@ -279,11 +280,23 @@ def test_the_task_read_knows_whether_its_record_has_ended_as_the_check_does(
             _start_2023(db_session)
         open_items = db_session.scalars(select(WorkItem.id).where(WorkItem.state == "open"))
         for item_id, to_change in itertools.product(open_items.all(), (False, True)):
-            # The statement visible_item runs for a page, and for a change (locking the case).
-            statement = campaign_cases._item_with_case(to_change)
-            found = db_session.execute(statement, {"item_id": item_id}).first()
-            assert found is not None
-            item, ended, *_record = found
+            # The statement visible_item runs for a page, and for a change (after the case's
+            # lock, with all the step reads: the task's row of many).
+            if to_change:
+                locked = case_locks.read_for_change(
+                    db_session,
+                    item_id,
+                    with_record=campaign_cases.READ_WITH_TASKS,
+                    columns=(campaign_cases._ended_of_case(),),
+                )
+                assert locked is not None
+                item, ended = locked.item, locked.columns[0]
+            else:
+                found = db_session.execute(
+                    campaign_cases._item_with_case(), {"item_id": item_id}
+                ).first()
+                assert found is not None
+                item, ended = found
             db_session.expunge_all()  # the check over every kind
             try:
                 ensure_case_open(db_session, item.case_id)

@@ -1,5 +1,6 @@
-"""A change finds its task by the statement that also locks the case (campaign_cases
-.visible_item with to_change, engine.case_locks.held): the engine then does not lock it
+"""A change finds its task by the statement that reads, after the case's lock, all the
+engine's step reads (campaign_cases.visible_item with to_change, engine.case_locks
+.read_for_change): the engine then does not lock it
 again, unless a savepoint rolled back meanwhile (which released the lock); two people
 completing one task at the same moment still complete it once."""
 
