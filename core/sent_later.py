@@ -25,7 +25,7 @@ from functools import cache
 from typing import Any
 from weakref import WeakKeyDictionary, WeakSet
 
-from sqlalchemy import bindparam, event, inspect, update
+from sqlalchemy import bindparam, event, insert, inspect, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import MANYTOONE, Session
@@ -132,6 +132,41 @@ def flush_later(session: Session, row: Any) -> None:
         set_committed_value(row, key, target)
     if values:
         _keep_as_stored(session, row, values)
+
+
+def insert_later(session: Session, row: Any) -> bool:
+    """Insert a new row whose key is already known, written with the next statement: the
+    object becomes persistent as a flush would leave it (its columns' Python-side defaults
+    filled in first), and a rollback discards it as it would a flushed one. False, leaving
+    the row to the flush, when it is not such a row (no key, a server-side default)."""
+    mapper = inspect(row).mapper
+    table = mapper.local_table
+    values: dict[str, Any] = {}
+    for column_attr in mapper.column_attrs:
+        [column] = column_attr.columns
+        value = getattr(row, column_attr.key)
+        if value is None and column.server_default is not None:
+            return False
+        if value is None and column.default is not None:
+            if not (column.default.is_scalar or column.default.is_callable):
+                return False  # a sequence, a SQL expression: the database's
+            arg = column.default.arg
+            value = arg(None) if column.default.is_callable else arg
+            setattr(row, column_attr.key, value)
+        values[column.key] = value
+    if any(values.get(c.key) is None for c in table.primary_key):
+        return False
+    write_later(session, _insert_into(table), values)  # what the session holds goes first
+    session.add(row)
+    # What a flush does after its INSERT: the key, the identity map, the values as stored,
+    # and the row known to the transaction as new (a rollback, a savepoint's, expunges it).
+    session._register_persistent({inspect(row)})
+    return True
+
+
+@cache
+def _insert_into(table: Any) -> Any:
+    return insert(table).inline()
 
 
 def send_now(connection: Connection) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, bindparam, event, inspect, or_, select
+from sqlalchemy import Select, and_, bindparam, case, event, func, inspect, or_, select
 from sqlalchemy.orm import Session, SessionTransaction, aliased, joinedload, undefer
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
@@ -43,6 +43,18 @@ _LOCK_OF_ITEM = (
     select(Case.id).where(Case.id == _CASE_OF_ITEM.scalar_subquery()).with_for_update(of=Case)
 )
 _HELD = "ykt.case_locked"  # session.info: what a caller read for a change, for the step
+_RESERVED = "ykt.reserved_item_ids"  # session.info: ids drawn for the next work items
+# On PostgreSQL, the read of a change also draws the id of the work item its step will most
+# likely open (one on each of the task's rows), so that the item's INSERT need not wait for
+# its id to come back (engine.projection, core.sent_later.insert_later). An id not used is
+# a gap in the sequence, as a rolled-back insert leaves.
+_NEXT_ITEM_ID = case(
+    (
+        WorkItem.id == bindparam("item_id"),
+        func.nextval(func.pg_get_serial_sequence("work_item", "id")),
+    ),
+    else_=None,
+)
 _READ_WITH = "ykt.read_with_tasks"  # session.info: the record read with the tasks, kept
 
 
@@ -82,6 +94,14 @@ def _item_and_open(record: type[Any] | None, columns: tuple[Any, ...] = ()) -> S
 def _forget_held(session: Session, _transaction: SessionTransaction) -> None:
     session.info.pop(_HELD, None)
     session.info.pop(_READ_WITH, None)
+    session.info.pop(_RESERVED, None)
+
+
+def reserved_item_id(session: Session) -> int | None:
+    """An id drawn for a new work item by a change's read in this transaction, if one is
+    left (taken: each is used once)."""
+    reserved: list[int] | None = session.info.get(_RESERVED)
+    return reserved.pop(0) if reserved else None
 
 
 def lock_case(session: Session, case_id: int) -> Case:
@@ -122,9 +142,11 @@ def read_for_change(
     (LockedItem), the `columns` evaluated on the item's row (an expression built once: the
     statement is kept by it); None when there is no such item. The next
     `locked_item_and_open` of the item in this transaction takes what was read."""
-    if session.get_bind().dialect.name != "sqlite":  # SQLite's write lock is held already
+    drawn = session.get_bind().dialect.name == "postgresql"
+    if drawn:  # SQLite's write lock is held already
         sent_later.write_later(session, _LOCK_OF_ITEM, {"item_id": work_item_id})
-    rows = session.execute(_item_and_open(with_record, columns), {"item_id": work_item_id}).all()
+    read = _item_and_open(with_record, (*columns, _NEXT_ITEM_ID) if drawn else columns)
+    rows = session.execute(read, {"item_id": work_item_id}).all()
     mine = next((row for row in rows if row[0].id == work_item_id), None)
     if mine is None:
         return None
@@ -132,13 +154,17 @@ def read_for_change(
     items = {row[0].id: row[0] for row in rows}
     timers = {row[1].id: row[1] for row in rows if row[1] is not None}
     shift = 3 if with_record is None else 4
+    asked = tuple(mine[shift : shift + len(columns)])
+    if drawn:
+        ids = sorted({row[-1] for row in rows if row[-1] is not None})
+        session.info.setdefault(_RESERVED, []).extend(ids)
     locked = LockedItem(
         mine[0],
         mine[2],
         [i for i in items.values() if i.state == WorkItemState.OPEN.value],
         list(timers.values()),
         mine[3] if with_record is not None else None,
-        tuple(mine[shift:]),
+        asked,
     )
     session.info[_HELD] = (locked, with_record)
     return locked

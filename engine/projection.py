@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.util import identity_key
 
 from core import clock, sent_later
-from engine import deadline_marks, spiff, waits
+from engine import case_locks, deadline_marks, spiff, waits
 from engine.host import CaseContext, EngineHost
 from engine.models import Case, MessageWait, Timer, WorkItem, WorkItemState
 
@@ -343,7 +343,14 @@ def _store_work_items(
                 created_at=now,
             )
         )
-    session.add_all(opened)
+    for item in opened:
+        # With an id drawn by the change's read, its INSERT goes with the next statement.
+        reserved = case_locks.reserved_item_id(session)
+        if reserved is not None:
+            item.id = reserved
+            if sent_later.insert_later(session, item):
+                continue
+        session.add(item)
     return [task.task_spec.bpmn_id or "" for task in ready.values()], opened, still_open
 
 
