@@ -106,6 +106,11 @@ def _again_on_a_new_connection(state: ORMExecuteState) -> Result[Any] | None:
     held = session.info.get(_CONNECTION)
     if held is not None and held.info.get(_SENT, True):
         return None  # not the first: its failure is the transaction's
+    if session.new or session.dirty or session.deleted:
+        # What the session holds unflushed goes first (the statement's autoflush), and the
+        # rollback before running it again would expunge or expire it: the commit would
+        # then go through without it. Its loss stays the transaction's failure.
+        return None
     options = held.get_execution_options() if held is not None else None
     try:
         return state.invoke_statement()
