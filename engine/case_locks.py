@@ -43,7 +43,7 @@ _LOCK_OF_ITEM = (
     select(Case.id).where(Case.id == _CASE_OF_ITEM.scalar_subquery()).with_for_update(of=Case)
 )
 _HELD = "ykt.case_locked"  # session.info: what a caller read for a change, for the step
-_RESERVED = "ykt.reserved_item_ids"  # session.info: ids drawn for the next work items
+_RESERVED = "ykt.reserved_item_ids"  # session.info: case id → ids drawn for its next items
 # On PostgreSQL, the read of a change also draws the id of the work item its step will most
 # likely open (one on each of the task's rows), so that the item's INSERT need not wait for
 # its id to come back (engine.projection, core.sent_later.insert_later). An id not used is
@@ -97,11 +97,14 @@ def _forget_held(session: Session, _transaction: SessionTransaction) -> None:
     session.info.pop(_RESERVED, None)
 
 
-def reserved_item_id(session: Session) -> int | None:
-    """An id drawn for a new work item by a change's read in this transaction, if one is
-    left (taken: each is used once)."""
-    reserved: list[int] | None = session.info.get(_RESERVED)
-    return reserved.pop(0) if reserved else None
+def reserved_item_id(session: Session, case_id: int) -> int | None:
+    """An id drawn for a new work item of the case by a change's read in this transaction,
+    if one is left (taken: each is used once). Only the case's own: drawn after its lock,
+    they are larger than the ids of its items opened before; another case's items may have
+    taken larger ones meanwhile."""
+    reserved: dict[int, list[int]] = session.info.get(_RESERVED, {})
+    ids = reserved.get(case_id)
+    return ids.pop(0) if ids else None
 
 
 def lock_case(session: Session, case_id: int) -> Case:
@@ -157,7 +160,7 @@ def read_for_change(
     asked = tuple(mine[shift : shift + len(columns)])
     if drawn:
         ids = sorted({row[-1] for row in rows if row[-1] is not None})
-        session.info.setdefault(_RESERVED, []).extend(ids)
+        session.info.setdefault(_RESERVED, {}).setdefault(mine[2].id, []).extend(ids)
     locked = LockedItem(
         mine[0],
         mine[2],

@@ -345,7 +345,7 @@ def _store_work_items(
         )
     for item in opened:
         # With an id drawn by the change's read, its INSERT goes with the next statement.
-        reserved = case_locks.reserved_item_id(session)
+        reserved = case_locks.reserved_item_id(session, case.id)
         if reserved is not None:
             item.id = reserved
             if sent_later.insert_later(session, item):
