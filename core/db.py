@@ -191,20 +191,13 @@ class Database:
     def check(self) -> None:
         """Raise DatabaseUnavailable with a readable reason when the server cannot be used."""
         try:
-            self._ask()
+            # Through a session: its first statement is run again on a new connection when
+            # a pooled one's backend had just ended (core.pool_check).
+            with self.sessions() as session:
+                session.execute(text("SELECT 1"))
         except OperationalError as exc:
             reason = str(exc.orig or exc).strip().splitlines()[0]
             raise DatabaseUnavailable(f"无法连接数据库 {self.safe_url()}：{reason}") from exc
-
-    def _ask(self) -> None:
-        try:
-            with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except OperationalError as exc:
-            if not exc.connection_invalidated:
-                raise
-            with self.engine.connect() as conn:  # a pooled connection's backend had just ended
-                conn.execute(text("SELECT 1"))
 
     def safe_url(self) -> str:
         return make_url(self.url).render_as_string(hide_password=True)

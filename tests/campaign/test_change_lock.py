@@ -1,14 +1,14 @@
 """A change finds its task by the statement that reads, after the case's lock, all the
 engine's step reads (campaign_cases.visible_item with to_change, engine.case_locks
-.read_for_change): the engine then does not lock it
-again, unless a savepoint rolled back meanwhile (which released the lock); two people
-completing one task at the same moment still complete it once."""
+.read_for_change): the engine then does not lock it again, unless a savepoint rolled back
+meanwhile (which released the lock); two people completing one task at the same moment
+still complete it once; what the lock's last holder committed is seen."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ from engine import case_locks
 from engine.models import WorkItem
 from tests.campaign.conftest import approval, open_step, registered, registration, user
 from tests.databases import fresh_demo_database
+from tests.factories import make_user
 from tests.test_held_rows import counted
 
 
@@ -74,6 +75,21 @@ def test_a_task_not_visible_to_the_person_leaves_nothing_held(
 def fresh(tmp_path: Path) -> Iterator[Database]:
     with fresh_demo_database(tmp_path) as database:
         yield database
+
+
+def _approve(session: Session, host: CampaignHost, step_id: int) -> None:
+    """The reviewer's 审核 as a request makes it: the task found for a change, then done."""
+    reviewer = user(session, "qsz_fzr")
+    assert campaign_cases.visible_item(session, reviewer, step_id, to_change=True) is not None
+    tasks.complete(session, host, reviewer, step_id, approval())
+
+
+def _together(*targets: Callable[[], None]) -> None:
+    threads = [threading.Thread(target=target) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
 
 
 def test_two_reviewers_completing_one_task_at_once_complete_it_once(fresh: Database) -> None:
@@ -153,19 +169,52 @@ def test_the_entry_a_completion_takes_up_is_as_the_case_lock_holder_left_it(
         holding.wait(10)
         try:
             with fresh.transaction() as session:
-                reviewer = user(session, "qsz_fzr")
-                item = campaign_cases.visible_item(session, reviewer, step_id, to_change=True)
-                assert item is not None
-                tasks.complete(session, host, reviewer, step_id, approval())
+                _approve(session, host, step_id)
                 entry = session.get(Problem, problem_id)  # as the completion holds it
                 assert entry is not None
                 seen.append(entry.description)
         except BaseException as failure:
             failures.append(failure)
 
-    threads = [threading.Thread(target=hold_the_case), threading.Thread(target=complete)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    _together(hold_the_case, complete)
     assert failures == [] and seen == ["已更正"]
+
+
+def test_a_completion_that_waited_for_the_lock_sees_the_claim_its_holder_committed(
+    fresh: Database,
+) -> None:
+    """The lock is sent with the read on PostgreSQL: the read still begins after it."""
+    host = CampaignHost()
+    with fresh.transaction() as session:
+        step_id = open_step(session, registered(session, host, registration())).id
+        make_user(session, "qsz_fzr_2", role="reviewer")
+    holding = threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def claim() -> None:
+        try:
+            with fresh.transaction() as session:
+                other = user(session, "qsz_fzr_2")
+                assert campaign_cases.visible_item(session, other, step_id, to_change=True)
+                tasks.claim(session, host, other, step_id)
+                session.flush()
+                holding.set()
+                time.sleep(0.5)  # the completion arrives meanwhile, and waits for the lock
+            outcomes["claim"] = "done"
+        except BaseException as failure:
+            outcomes["claim"] = failure
+            holding.set()
+
+    def complete() -> None:
+        holding.wait(10)
+        try:
+            with fresh.transaction() as session:
+                _approve(session, host, step_id)
+            outcomes["complete"] = "done"
+        except BaseException as failure:
+            outcomes["complete"] = failure
+
+    _together(claim, complete)
+    assert outcomes["claim"] == "done", outcomes
+    assert isinstance(outcomes["complete"], Conflict), outcomes
+    assert "认领" in str(outcomes["complete"])
