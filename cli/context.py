@@ -10,11 +10,11 @@ from functools import cached_property, wraps
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from campaign.workflow_host import CampaignHost
-from core import schema
+from core import lock_waits, schema
 from core.config import Settings, load_settings
 from core.days import NotADay, read_day
 from core.db import Database, DatabaseUnavailable
@@ -31,7 +31,7 @@ class AppContext:
 
     @cached_property
     def database(self) -> Database:
-        database = Database(self.settings.database_url)
+        database = Database(self.settings.database_url, lock_wait=self.settings.lock_wait_seconds)
         database.check()
         return database
 
@@ -72,8 +72,14 @@ def friendly_errors(func: F) -> F:
         except DatabaseUnavailable as exc:
             click.echo(f"错误：{exc}", err=True)
             sys.exit(1)
-        except OperationalError as exc:
-            reason = str(exc.orig or exc).strip().splitlines()[0]
+        except DBAPIError as exc:
+            busy = lock_waits.busy_error(exc)  # another transaction in the way: try again
+            if busy is not None:
+                reason = str(busy)
+            elif isinstance(exc, OperationalError):  # the server, the file, the connection
+                reason = (str(exc.orig or exc).strip().splitlines() or [""])[0]
+            else:
+                raise
             click.echo(f"错误：数据库操作失败：{reason}", err=True)
             sys.exit(1)
         except AppError as exc:

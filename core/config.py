@@ -6,6 +6,8 @@ YKT_SECRET_KEY     signing key for sessions and CSRF; when absent it is generate
 YKT_DATA_DIR       where uploaded files live; default instance/data
 YKT_INSTANCE_DIR   the folder for the above defaults; default ./instance
 YKT_TOKEN_DAYS     how many days a new API token is valid; default 90 (1 to 3650)
+YKT_LOCK_WAIT_SECONDS  how long a change waits for a record another transaction holds
+                   before it gives up with "try again" (core.lock_waits); default 30 (1 to 600)
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import InvalidInput
+from core.lock_waits import LOCK_WAIT_SECONDS
 from core.numbers import whole
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name)
 DEFAULT_TOKEN_DAYS = 90
 MAX_TOKEN_DAYS = 3650
+MAX_LOCK_WAIT_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class Settings:
     data_dir: Path
     secret_key: str
     token_days: int = DEFAULT_TOKEN_DAYS
+    lock_wait_seconds: float = LOCK_WAIT_SECONDS
 
     @property
     def is_sqlite(self) -> bool:
@@ -46,7 +51,9 @@ def instance_dir_from_env(environ: dict[str, str] | None = None) -> Path:
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read settings; creates the instance folder and the secret key file when needed."""
     env = dict(os.environ if environ is None else environ)
-    token_days = _token_days(env.get("YKT_TOKEN_DAYS", ""))  # refused before anything is made
+    # Both refused before anything is made.
+    token_days = _token_days(env.get("YKT_TOKEN_DAYS", ""))
+    lock_wait = _lock_wait_seconds(env.get("YKT_LOCK_WAIT_SECONDS", ""))
     instance = instance_dir_from_env(env)
     database_url = env.get("YKT_DATABASE_URL") or f"sqlite:///{instance / 'ykt.sqlite3'}"
     if database_url.startswith("sqlite"):
@@ -59,6 +66,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         data_dir=data_dir,
         secret_key=secret,
         token_days=token_days,
+        lock_wait_seconds=lock_wait,
     )
 
 
@@ -69,6 +77,17 @@ def _token_days(value: str) -> int:
     if days is None or not 1 <= days <= MAX_TOKEN_DAYS:
         raise InvalidInput(f"YKT_TOKEN_DAYS 须为 1 至 {MAX_TOKEN_DAYS} 的整数：{value!r}")
     return days
+
+
+def _lock_wait_seconds(value: str) -> float:
+    if not value.strip():
+        return LOCK_WAIT_SECONDS
+    seconds = whole(value)
+    if seconds is None or not 1 <= seconds <= MAX_LOCK_WAIT_SECONDS:
+        raise InvalidInput(
+            f"YKT_LOCK_WAIT_SECONDS 须为 1 至 {MAX_LOCK_WAIT_SECONDS} 的整数（秒）：{value!r}"
+        )
+    return float(seconds)
 
 
 def _stored_secret_key(instance: Path) -> str:

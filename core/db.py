@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, text
@@ -18,7 +19,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from core import pool_check, sent_later
+from core import lock_waits, pool_check, sent_later
+from core.lock_waits import LOCK_WAIT_SECONDS
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -70,10 +72,12 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, lock_wait: float = LOCK_WAIT_SECONDS, **kwargs: Any) -> Engine:
+    """The engine of `url`; its statements wait at most `lock_wait` seconds for a lock
+    another transaction holds (core.lock_waits)."""
     url = normalize_url(url)
     try:
-        return _make_engine(url, **kwargs)
+        return _make_engine(url, lock_wait, **kwargs)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise DatabaseUnavailable(f"数据库地址无法识别：{url!r}（{exc}）") from exc
 
@@ -81,15 +85,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 POOL_RECYCLE_SECONDS = 1800
 
 
-def _make_engine(url: str, **kwargs: Any) -> Engine:
+def _make_engine(url: str, lock_wait: float, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         # A pool keeps connections open: opening one per transaction re-ran the PRAGMAs and
         # checkpointed the WAL each time (a third of a task completion). A pooled connection
         # is used by one thread at a time, so sharing across threads is safe.
-        kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+        kwargs.setdefault("connect_args", {"timeout": lock_wait, "check_same_thread": False})
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_on_connect)
+        busy_ms = lock_waits.sqlite_busy_milliseconds(lock_wait)
+        event.listen(engine, "connect", partial(_sqlite_on_connect, busy_ms))
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     # A pooled connection is checked before each use (a server restart, a terminated backend
@@ -100,7 +105,14 @@ def _make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() != "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
         return create_engine(url, **kwargs)
-    kwargs.setdefault("connect_args", {"connect_timeout": 5, **pool_check.KEEPALIVES})
+    kwargs.setdefault(
+        "connect_args",
+        {
+            "connect_timeout": 5,
+            "options": lock_waits.postgresql_options(lock_wait),
+            **pool_check.KEEPALIVES,
+        },
+    )
     engine = create_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):
         pool_check.install(engine)
@@ -108,7 +120,7 @@ def _make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_on_connect(busy_ms: int, dbapi_conn: Any, _record: Any) -> None:
     # Let SQLAlchemy issue BEGIN itself (below) so that writes take the lock up front
     # instead of failing with "database is locked" when a reader upgrades to a writer.
     dbapi_conn.isolation_level = None
@@ -116,7 +128,7 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.close()
     # What PostgreSQL's ykt_sha256_hex (migration 0038) does, so one statement serves both.
     dbapi_conn.create_function("ykt_sha256_hex", 1, _sha256_hex, deterministic=True)
@@ -192,8 +204,9 @@ class Database:
         """Raise DatabaseUnavailable with a readable reason when the server cannot be used."""
         try:
             # Through a session: its first statement is run again on a new connection when
-            # a pooled one's backend had just ended (core.pool_check).
-            with self.sessions() as session:
+            # a pooled one's backend had just ended (core.pool_check). Reading: on SQLite it
+            # does not wait for a writer's lock.
+            with self.reading() as session:
                 session.execute(text("SELECT 1"))
         except OperationalError as exc:
             reason = str(exc.orig or exc).strip().splitlines()[0]

@@ -70,6 +70,16 @@ class EngineFailure(AppError):
     status = 500
 
 
+class Busy(AppError):
+    """The database gave up on this work: a record it had to change stayed locked by another
+    transaction longer than a change waits (core.db.LOCK_WAIT_SECONDS), or the database
+    chose it to end a deadlock. Nothing of it was done; the same request a moment later
+    most likely succeeds."""
+
+    status = 503
+    retry_after_seconds = 5
+
+
 class NotAuthenticated(AppError):
     """Who is asking is not known: the credential is missing, unknown, expired or revoked, or
     its account may not log in now."""

@@ -73,7 +73,10 @@ def create_app(
     )
     if config:
         app.config.update(config)
-    db.init_app(app, database or Database(settings.database_url))
+    db.init_app(
+        app,
+        database or Database(settings.database_url, lock_wait=settings.lock_wait_seconds),
+    )
     audit_client.init_app(app)
     errors.init_app(app)
     security.init_app(app)

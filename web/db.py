@@ -23,12 +23,12 @@ from flask import Flask, Response, current_app, g, got_request_exception, reques
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from core import lock_waits
 from core.db import READ_ONLY, Database, has_kept, take_kept, write_kept
 
 DEFERRED_METHODS = frozenset({"GET", "HEAD"})
 _IMMEDIATE = "ykt.db_immediate"  # environ: run this request with BEGIN IMMEDIATE
 _RETRY = "ykt.db_retry"  # environ: the deferred run met a writer; run it again
-SQLITE_BUSY = 5
 
 
 def init_app(app: Flask, database: Database) -> None:
@@ -52,7 +52,17 @@ def session() -> Session:
             g.db_session.connection(execution_options={READ_ONLY: True})
             g.db_deferred = True
     current: Session = g.db_session
+    if g.get("db_reads_only") and not current.in_transaction():
+        current.connection(execution_options={READ_ONLY: True})
     return current
+
+
+def read_from_here() -> None:
+    """What the request does after its change gave up waiting for the write lock
+    (core.lock_waits) only reads: on SQLite from a snapshot, so that its answer (the form
+    again, the menus, who is signed in) does not wait for that lock once more."""
+    if database().dialect == "sqlite":
+        g.db_reads_only = True
 
 
 def _deferred() -> bool:
@@ -92,8 +102,14 @@ def fail() -> None:
 
 def _on_unhandled(_sender: Flask, exception: BaseException, **_extra: Any) -> None:
     fail()
-    if g.get("db_deferred") and _busy(exception):
+    if runs_again(exception):
         request.environ[_RETRY] = True
+
+
+def runs_again(exception: BaseException) -> bool:
+    """Whether this failure of a deferred GET or HEAD is a writer met, after which the
+    request runs again with BEGIN IMMEDIATE (RetryImmediate), not a failure to answer."""
+    return bool(g.get("db_deferred")) and _busy(exception)
 
 
 def retrying() -> bool:
@@ -106,7 +122,7 @@ def _busy(exception: BaseException) -> bool:
     if not isinstance(exception, OperationalError):
         return False
     code = getattr(exception.orig, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF == SQLITE_BUSY
+    return code is not None and code & 0xFF == lock_waits.SQLITE_BUSY
 
 
 StartResponse = Callable[..., Any]

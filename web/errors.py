@@ -14,7 +14,9 @@ of a page that exists (a role rule of web.authz, or NotFound/NotAllowed from a s
 every refused or failed request that would have changed data (not GET or HEAD). Not
 recorded, to keep the log readable: an address no route has (scanners), static files, a
 public page's 404 to someone not signed in, and 401 for a missing API token (the service
-records a token that is given but wrong), as the login redirect of a page is not either."""
+records a token that is given but wrong), as the login redirect of a page is not either.
+Nor a 503 because another transaction held the records too long (core.lock_waits): writing
+the record would wait for the same lock; the server's log has a warning line instead."""
 
 from __future__ import annotations
 
@@ -22,16 +24,28 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from campaign import audit
 from campaign.models import User
 from campaign.submissions import AlreadySubmitted
-from core.errors import AppError, InvalidInput
+from core import lock_waits
+from core.errors import AppError, Busy, InvalidInput
 from engine import runner
 from engine.errors import CaseFailed, DeploymentRefused
 from web import db
@@ -77,6 +91,7 @@ Refusal = Callable[[AppError], ResponseReturnValue]
 def init_app(app: Flask) -> None:
     app.register_error_handler(AppError, _app_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DBAPIError, _database_error)
 
 
 def on_refusal(render: Refusal) -> None:
@@ -121,7 +136,8 @@ def error_body(message: str, **extra: Any) -> dict[str, Any]:
 
 
 def _app_error(error: AppError) -> ResponseReturnValue:
-    _record_refusal(error.status, str(error), type(error).__name__)
+    if not isinstance(error, Busy):  # see the module's docstring
+        _record_refusal(error.status, str(error), type(error).__name__)
     db.fail()
     if isinstance(error, CaseFailed):
         runner.record_failure(db.database(), HOST, error)
@@ -140,6 +156,25 @@ def _app_error(error: AppError) -> ResponseReturnValue:
             # see): the refusal itself is the answer, on the plain error page.
             pass
     return _page(error.status, str(error))
+
+
+def _database_error(error: DBAPIError) -> ResponseReturnValue:
+    """Another transaction in the way (core.lock_waits): the person's refusal to try again,
+    the form's page with every input. Any other database error, and a GET about to run
+    again with the write lock (web.db), goes on as an error nobody handled."""
+    busy = lock_waits.busy_error(error)
+    if busy is None or db.runs_again(error):
+        raise error
+    log.warning("%s %s gave up: %s", request.method, request.path, _first_line(error))
+    db.read_from_here()
+    busy.__cause__ = error
+    response = make_response(_app_error(busy))
+    response.headers["Retry-After"] = str(busy.retry_after_seconds)
+    return response
+
+
+def _first_line(error: DBAPIError) -> str:
+    return (str(error.orig or error).strip().splitlines() or [""])[0]
 
 
 def _details(error: AppError) -> dict[str, Any]:

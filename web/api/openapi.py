@@ -88,7 +88,7 @@ def operation(declaration: Declaration, rule: str, endpoint: str, method: str) -
         "operationId": f"{method.lower()}_{endpoint.removeprefix('api.')}",
         "summary": declaration.summary,
         "parameters": parameters,
-        "responses": responses(declaration),
+        "responses": responses(declaration, method),
     }
     if declaration.description:
         out["description"] = declaration.description
@@ -109,7 +109,10 @@ def request_body(declaration: Declaration) -> dict[str, Any] | None:
     return {"required": True, "content": content} if content else None
 
 
-def responses(declaration: Declaration) -> dict[str, Any]:
+_REFUSAL_HEADERS = {401: "WWW-Authenticate", 503: "Retry-After"}
+
+
+def responses(declaration: Declaration, method: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for status, answer in declaration.answers.items():
         entry: dict[str, Any] = {"description": answer.description}
@@ -132,12 +135,14 @@ def responses(declaration: Declaration) -> dict[str, Any]:
         refusals.add(409)
     if declaration.if_match:
         refusals.add(412)
+    if method != "GET":  # a change waits for the records it changes (core.lock_waits)
+        refusals.add(503)
     for status in sorted(refusals):
         entry = {
             "description": REFUSALS[status],
             "content": {"application/json": {"schema": ERROR_REF}},
         }
-        if status == 401:
-            entry["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+        if status in _REFUSAL_HEADERS:
+            entry["headers"] = {_REFUSAL_HEADERS[status]: {"schema": {"type": "string"}}}
         out[str(status)] = entry
     return out

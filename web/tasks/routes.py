@@ -40,7 +40,7 @@ from campaign.models import (
     TipOff,
     User,
 )
-from core.errors import AppError, Conflict, EngineFailure
+from core.errors import AppError, Busy, Conflict, EngineFailure
 from core.numbers import row_id
 from engine import cases
 from engine.host import Assignment
@@ -260,6 +260,9 @@ def full_numbers(item_id: int) -> ResponseReturnValue:
 @allow(*WORKING_ROLES)
 def complete(item_id: int) -> ResponseReturnValue:
     session = db.session()
+    # Said before the read that locks the task's case: should the wait for that lock be given
+    # up (core.lock_waits), the form still comes back with what was typed.
+    errors.on_refusal(lambda error: _refused(item_id, _typed(item_id), error))
     item = _visible_item(item_id, to_change=True)
     if not item.form_key:  # a manual task: the person confirms it is done
         errors.on_refusal(lambda error: _refused(item_id, {}, error))
@@ -289,6 +292,12 @@ def complete(item_id: int) -> ResponseReturnValue:
     return redirect(url_for("inbox.index"))
 
 
+def _typed(item_id: int) -> dict[str, Any]:
+    """What the request's form holds for the task's fields."""
+    form = registry.get(_visible_item(item_id).form_key or "")
+    return form_values(request.form, form) if form is not None else {}
+
+
 def _refused(item_id: int, values: dict[str, Any], error: AppError) -> ResponseReturnValue:
     """The task page again, after the rollback: with every input and the reason, or, when the
     task changed meanwhile, as it is now."""
@@ -299,6 +308,9 @@ def _refused(item_id: int, values: dict[str, Any], error: AppError) -> ResponseR
         # listed below it rather than lost.
         flash(f"未提交：{error}", "warning")
         return _page(item, {}, {}, error.status, unsent=values)
+    if isinstance(error, Busy):  # nothing was wrong with it: the same form, sent again later
+        flash(f"未提交：{error}", "warning")
+        return _page(item, values, {}, error.status)
     if isinstance(error, EngineFailure):
         flash(f"办理失败：{error}", "error")
         return _page(item, values, {}, error.status)

@@ -1,0 +1,227 @@
+"""A change that waited too long for a record another transaction holds, or that PostgreSQL
+failed to end a deadlock, did nothing: the person is told to try again (503, Retry-After), the
+task page comes back with every input, the API answers in its one error shape, the command
+line prints one line; never the 500 of a bug (core.lock_waits). Production settings (TESTING
+off), a database of their own with committed data, since the waits are between connections."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from campaign import accounts, problems
+from campaign.demo import DEMO_PASSWORD
+from campaign.models import AuditEvent, Unit, User
+from campaign.workflow_host import CampaignHost
+from cli.main import ykt
+from core import lock_waits
+from core.config import Settings
+from core.db import Database
+from engine.models import Case, WorkItem
+from tests.campaign.conftest import approval, registration
+from tests.databases import backend_name, fresh_demo_database
+from tests.web_helpers import form_tokens, login
+from web import create_app
+
+pytestmark = pytest.mark.usefixtures("june_2022")
+
+WAIT = 0.5  # seconds the service's changes wait here (30 by default)
+
+
+@dataclass(frozen=True)
+class Contended:
+    database: Database  # waits as long as the default
+    impatient: Database  # waits WAIT seconds
+    app: Flask
+
+
+@pytest.fixture(scope="module")
+def contended(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Contended]:
+    tmp = tmp_path_factory.mktemp("locks")
+    with fresh_demo_database(tmp) as database:
+        impatient = Database(database.url, lock_wait=WAIT)
+        settings = Settings(tmp, database.url, tmp / "data", "locks-" + "x" * 24, 30, WAIT)
+        app = create_app(database=impatient, settings=settings, config={"TESTING": False})
+        assert not app.testing and not app.config["PROPAGATE_EXCEPTIONS"]
+        yield Contended(database, impatient, app)
+        impatient.dispose()
+
+
+def _at_review(database: Database) -> WorkItem:
+    with database.transaction() as session:
+        officer = session.scalars(select(User).where(User.username == "qsz_jbr")).one()
+        problem = problems.register(session, CampaignHost(), officer, "QSZ", registration())
+        return session.scalars(
+            select(WorkItem).where(WorkItem.case_id == problem.case_id, WorkItem.state == "open")
+        ).one()
+
+
+@contextmanager
+def held(database: Database, case_id: int) -> Iterator[None]:
+    """Another transaction holding the case: its row on PostgreSQL, SQLite's write lock."""
+    with database.engine.connect() as connection:
+        if database.dialect == "sqlite":
+            connection.exec_driver_sql("SELECT 1")  # BEGIN IMMEDIATE (core.db)
+        else:
+            connection.execute(select(Case.id).where(Case.id == case_id).with_for_update())
+        try:
+            yield
+        finally:
+            connection.rollback()
+
+
+def _state(database: Database, item_id: int) -> str:
+    with database.transaction() as session:
+        return session.get_one(WorkItem, item_id).state
+
+
+def _failed_records(database: Database) -> int:
+    with database.transaction() as session:
+        rows = session.scalars(select(AuditEvent).where(AuditEvent.action == "request.failed"))
+        return len(rows.all())
+
+
+def test_a_statement_gives_up_after_the_wait_and_says_so(contended: Contended) -> None:
+    item = _at_review(contended.database)
+    started = time.monotonic()
+    change = update(Case).where(Case.id == item.case_id).values(error_message="")
+    with (
+        held(contended.database, item.case_id),
+        pytest.raises(DBAPIError) as raised,
+        contended.impatient.transaction() as session,
+    ):
+        session.execute(change)
+    waited = time.monotonic() - started
+    assert WAIT * 0.8 <= waited < WAIT + 5, waited
+    busy = lock_waits.busy_error(raised.value)
+    assert busy is not None and str(busy) == lock_waits.WAITED_TOO_LONG and busy.status == 503
+
+
+def test_other_database_errors_are_not_taken_for_a_wait(contended: Contended) -> None:
+    with pytest.raises(IntegrityError) as duplicate, contended.database.transaction() as session:
+        session.add(Unit(code="QSZ", name="重复", kind="township"))
+        session.flush()
+    with pytest.raises(DBAPIError) as wrong, contended.database.transaction() as session:
+        session.execute(text("SELECT no_such_column FROM unit"))
+    assert lock_waits.busy_error(duplicate.value) is None
+    assert lock_waits.busy_error(wrong.value) is None
+    assert lock_waits.busy_error(ValueError("database is locked")) is None
+
+
+def test_the_task_page_sent_while_the_case_is_held_keeps_every_input(
+    contended: Contended,
+) -> None:
+    item = _at_review(contended.database)
+    client = contended.app.test_client()
+    assert login(client, "qsz_fzr", DEMO_PASSWORD).status_code == 302
+    typed = approval(measures="先核实名单，再追回资金")
+    form = {**typed, **form_tokens(client, f"/tasks/{item.id}")}
+    failed_before = _failed_records(contended.database)
+    with held(contended.database, item.case_id):
+        refused = client.post(f"/tasks/{item.id}", data=form)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+    assert lock_waits.WAITED_TOO_LONG in page and "Traceback" not in page
+    if contended.database.dialect == "postgresql":  # the wait came in the view: its form again
+        assert "先核实名单，再追回资金" in page and 'value="李主任"' in page
+    else:  # the write lock is taken as the request begins: the page says how to go back
+        assert "已填写的内容仍在" in page
+    assert _state(contended.database, item.id) == "open"
+    assert _failed_records(contended.database) == failed_before  # writing it would wait too
+    # Released, the same form goes through: its one-time token was not used up.
+    done = client.post(f"/tasks/{item.id}", data=form)
+    assert done.status_code == 302, done.get_data(as_text=True)
+    assert _state(contended.database, item.id) == "completed"
+
+
+def test_the_api_answers_a_held_case_with_503_in_its_error_shape(contended: Contended) -> None:
+    item = _at_review(contended.database)
+    with contended.database.transaction() as session:
+        reviewer = session.scalars(select(User).where(User.username == "qsz_fzr")).one()
+        headers = {"Authorization": f"Bearer {accounts.issue_token(session, reviewer)}"}
+    client = contended.app.test_client()
+    with held(contended.database, item.case_id):
+        refused = client.post(
+            f"/api/v1/tasks/{item.id}/complete", headers=headers, json={"data": approval()}
+        )
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "5"
+    assert refused.get_json() == {"error": lock_waits.WAITED_TOO_LONG}
+    assert _state(contended.database, item.id) == "open"
+    done = client.post(
+        f"/api/v1/tasks/{item.id}/complete", headers=headers, json={"data": approval()}
+    )
+    assert done.status_code == 200, done.get_json()
+    spec = client.get("/api/v1/openapi.json").get_json()
+    complete = spec["paths"]["/tasks/{id}/complete"]["post"]["responses"]
+    assert "Retry-After" in complete["503"]["headers"]
+    assert "503" not in spec["paths"]["/tasks"]["get"]["responses"]
+
+
+def test_a_command_that_waits_too_long_prints_one_line(
+    contended: Contended, tmp_path: Path
+) -> None:
+    env = {
+        "YKT_DATABASE_URL": contended.database.url,
+        "YKT_INSTANCE_DIR": str(tmp_path),
+        "YKT_SECRET_KEY": "cli-" + "x" * 28,
+        "YKT_LOCK_WAIT_SECONDS": "1",
+    }
+    with contended.database.engine.connect() as holder:
+        if contended.database.dialect == "sqlite":
+            holder.exec_driver_sql("SELECT 1")
+        else:
+            holder.execute(select(Unit).where(Unit.code == "QSZ").with_for_update())
+        result = CliRunner().invoke(ykt, ["unit", "population", "QSZ", "23500"], env=env)
+        holder.rollback()
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == f"错误：数据库操作失败：{lock_waits.WAITED_TOO_LONG}"
+    bad = CliRunner().invoke(ykt, ["unit", "list"], env={**env, "YKT_LOCK_WAIT_SECONDS": "0"})
+    assert bad.exit_code == 1 and "YKT_LOCK_WAIT_SECONDS 须为 1 至 600 的整数" in bad.output
+
+
+def _test_a_deadlock_ends_one_transaction_with_a_refusal(contended: Contended) -> None:
+    first, second = _at_review(contended.database), _at_review(contended.database)
+    both_in = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def lock(one: int, other: int) -> None:
+        try:
+            with contended.database.transaction() as session:
+                _lock_case(session, one)
+                both_in.wait(10)
+                _lock_case(session, other)  # each waits for the other: PostgreSQL ends one
+        except DBAPIError as exc:
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=lock, args=(first.case_id, second.case_id)),
+        threading.Thread(target=lock, args=(second.case_id, first.case_id)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(errors) == 1, errors
+    busy = lock_waits.busy_error(errors[0])
+    assert busy is not None and str(busy) == lock_waits.COLLIDED
+
+
+def _lock_case(session: Session, case_id: int) -> None:
+    session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
+
+
+if backend_name() == "postgresql":  # SQLite has one write lock: nothing to deadlock over
+    test_a_deadlock_ends_one_transaction_with_a_refusal = (
+        _test_a_deadlock_ends_one_transaction_with_a_refusal
+    )
