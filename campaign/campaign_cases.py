@@ -15,10 +15,12 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
     event,
     exists,
     false,
     inspect,
+    null,
     or_,
     select,
     union_all,
@@ -101,9 +103,9 @@ def visible_item(
     lock (engine.case_locks.read_for_change), which then reads nothing again."""
     if to_change:
         locked = case_locks.read_for_change(
-            session, item_id, with_record=READ_WITH_TASKS, columns=(_ended_of_case(),)
+            session, item_id, with_record=READ_WITH_TASKS, columns=(_ended_of_entry(),)
         )
-        found = None if locked is None else (locked.item, bool(locked.columns[0]))
+        found = None if locked is None else (locked.item, locked.columns[0])
     else:
         row = session.execute(_item_with_case(), {"item_id": item_id}).first()
         found = None if row is None else (row[0], row[1])
@@ -113,12 +115,23 @@ def visible_item(
     if not records.may_see_item(session, user, item):
         case_locks.drop_read(session)
         return None
-    if not ended:
+    if ended is False:  # None: not known (a change to a case of another record than an entry)
         session.info[_FOUND_OPEN] = item.case
     return item
 
 
 _FOUND_OPEN = "ykt.case_found_open"  # session.info: the case last found of no ended campaign
+
+
+@cache
+def _ended_of_entry() -> ColumnElement[bool | None]:
+    """Whether the ledger entry read with a change's tasks (READ_WITH_TASKS) belongs to an
+    ended campaign; NULL for a case of another record, which ensure_case_open then asks
+    about over that record's own table. Not _ended_of_case's union over every kind of
+    record: PostgreSQL took longer to plan that than to run the whole read it was part of."""
+    entry_of_case = and_(Case.subject_type == "problem", READ_WITH_TASKS.id == Case.subject_id)
+    ended = exists(current.ended_where(Campaign.id == READ_WITH_TASKS.campaign_id))
+    return case((entry_of_case, ended), else_=null()).label("ended")
 
 
 @cache

@@ -35,7 +35,8 @@ from core.errors import NotAllowed
 from engine import case_locks
 from engine.models import Case, WorkItem
 from tests.campaign.conftest import approval, open_step, registered, registration, user
-from tests.campaign.test_supervision import issued
+from tests.campaign.test_supervision import FEEDBACK, issued, part_of
+from tests.campaign.test_supervision import open_step as open_supervision_step
 from tests.test_held_rows import counted
 
 ENDED = "已结束，其记录只读"
@@ -271,8 +272,9 @@ def test_every_kind_of_ended_record_is_refused_whether_its_case_is_held_or_not(
 def test_the_task_read_knows_whether_its_record_has_ended_as_the_check_does(
     db_session: Session, host: CampaignHost
 ) -> None:
-    """visible_item's statement answers the read-only check for every open task of every kind,
-    before and after the next campaign starts, as the check over every kind does."""
+    """visible_item's statement answers the read-only check for every open task of every kind
+    (a change's, for a ledger entry's: of another record's it answers that it does not
+    know), before and after the next campaign starts, as the check over every kind does."""
     registered(db_session, host, registration())
     issued(db_session, host)
     for year_started in (False, True):
@@ -287,10 +289,13 @@ def test_the_task_read_knows_whether_its_record_has_ended_as_the_check_does(
                     db_session,
                     item_id,
                     with_record=campaign_cases.READ_WITH_TASKS,
-                    columns=(campaign_cases._ended_of_case(),),
+                    columns=(campaign_cases._ended_of_entry(),),
                 )
                 assert locked is not None
                 item, ended = locked.item, locked.columns[0]
+                if item.case.subject_type != "problem":  # not known: ensure_case_open asks
+                    assert ended is None, item_id
+                    ended = year_started
             else:
                 found = db_session.execute(
                     campaign_cases._item_with_case(), {"item_id": item_id}
@@ -325,3 +330,18 @@ def test_a_task_found_open_is_asked_again_after_its_transaction(
     assert campaign_cases.visible_item(db_session, reviewer, step.id) is not None
     with pytest.raises(NotAllowed, match=ENDED):
         tasks.complete(db_session, host, reviewer, step.id, approval())
+
+
+def test_a_change_to_another_records_task_of_an_ended_campaign_is_asked_and_refused(
+    db_session: Session, host: CampaignHost
+) -> None:
+    """A change's read answers for a ledger entry's case only; a 督办's part is asked about
+    over its own table before the change, and refused."""
+    part = part_of(issued(db_session, host), "QSZ")
+    step = open_supervision_step(db_session, part)
+    _start_2023(db_session)
+    db_session.expunge_all()
+    officer = user(db_session, "qsz_jbr")
+    assert campaign_cases.visible_item(db_session, officer, step.id, to_change=True) is not None
+    with pytest.raises(NotAllowed, match=ENDED):
+        tasks.complete(db_session, host, officer, step.id, FEEDBACK)
