@@ -96,9 +96,10 @@ def visible_item(
 ) -> WorkItem | None:
     """The task with its case and process (one statement: they are what every caller reads
     next), when the person may see it (records.may_see_item); None otherwise, as for a task
-    that does not exist. The same statement finds whether the case's record belongs to an
-    ended campaign: a change to the task asks that next (ensure_case_open), and is then
-    answered without a statement of its own. For a change (`to_change`) the case is locked
+    that does not exist. The same statement finds whether the case's ledger entry belongs
+    to an ended campaign: a change to the task asks that next (ensure_case_open), and is
+    then answered without a statement of its own (for a case of another record, the change
+    asks by one of its own). For a change (`to_change`) the case is locked
     first and the statement also reads what the engine's step on the task reads after the
     lock (engine.case_locks.read_for_change), which then reads nothing again."""
     if to_change:
@@ -125,32 +126,25 @@ _FOUND_OPEN = "ykt.case_found_open"  # session.info: the case last found of no e
 
 @cache
 def _ended_of_entry() -> ColumnElement[bool | None]:
-    """Whether the ledger entry read with a change's tasks (READ_WITH_TASKS) belongs to an
-    ended campaign; NULL for a case of another record, which ensure_case_open then asks
-    about over that record's own table. Not _ended_of_case's union over every kind of
-    record: PostgreSQL took longer to plan that than to run the whole read it was part of."""
+    """Whether the task's ledger entry (READ_WITH_TASKS, joined to the task's case by the
+    statement) belongs to an ended campaign; NULL for a case of another record, which
+    ensure_case_open then asks about over that record's own table (built once). Not a
+    union over every kind of record: PostgreSQL took longer to plan that than to run the
+    whole read it was part of."""
     entry_of_case = and_(Case.subject_type == "problem", READ_WITH_TASKS.id == Case.subject_id)
     ended = exists(current.ended_where(Campaign.id == READ_WITH_TASKS.campaign_id))
     return case((entry_of_case, ended), else_=null()).label("ended")
 
 
 @cache
-def _ended_of_case() -> ColumnElement[bool]:
-    """Whether the case's record belongs to an ended campaign (built once)."""
-    of_each_kind = (
-        _campaign_of_subject(name)[0].where(Case.subject_type == name) for name in KINDS
-    )
-    return exists(current.ended_where(Campaign.id.in_(union_all(*of_each_kind)))).label("ended")
-
-
-@cache
-def _item_with_case() -> Select[tuple[WorkItem, bool]]:
+def _item_with_case() -> Select[tuple[WorkItem, bool | None]]:
     """visible_item's statement for a look (built once: building it costs more than running
     it). A change reads the same, its case locked first (engine.case_locks.read_for_change),
     with what the engine's step reads after the lock: the step then reads nothing again."""
     return (
-        select(WorkItem, _ended_of_case())
+        select(WorkItem, _ended_of_entry())
         .join(WorkItem.case)
+        .outerjoin(READ_WITH_TASKS, READ_WITH_TASKS.case_id == Case.id)
         .where(WorkItem.id == bindparam("item_id"))
         .options(contains_eager(WorkItem.case).joinedload(Case.definition))
     )

@@ -272,9 +272,9 @@ def test_every_kind_of_ended_record_is_refused_whether_its_case_is_held_or_not(
 def test_the_task_read_knows_whether_its_record_has_ended_as_the_check_does(
     db_session: Session, host: CampaignHost
 ) -> None:
-    """visible_item's statement answers the read-only check for every open task of every kind
-    (a change's, for a ledger entry's: of another record's it answers that it does not
-    know), before and after the next campaign starts, as the check over every kind does."""
+    """visible_item's statements answer the read-only check for every open task of a ledger
+    entry (of another record's they answer that they do not know), before and after the
+    next campaign starts, as the check over every kind does."""
     registered(db_session, host, registration())
     issued(db_session, host)
     for year_started in (False, True):
@@ -293,15 +293,15 @@ def test_the_task_read_knows_whether_its_record_has_ended_as_the_check_does(
                 )
                 assert locked is not None
                 item, ended = locked.item, locked.columns[0]
-                if item.case.subject_type != "problem":  # not known: ensure_case_open asks
-                    assert ended is None, item_id
-                    ended = year_started
             else:
                 found = db_session.execute(
                     campaign_cases._item_with_case(), {"item_id": item_id}
                 ).first()
                 assert found is not None
                 item, ended = found
+            if item.case.subject_type != "problem":  # not known: ensure_case_open asks
+                assert ended is None, item_id
+                ended = year_started
             db_session.expunge_all()  # the check over every kind
             try:
                 ensure_case_open(db_session, item.case_id)
