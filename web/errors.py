@@ -169,6 +169,9 @@ def _database_error(error: DBAPIError) -> ResponseReturnValue:
     db.read_from_here()
     busy.__cause__ = error
     response = make_response(_app_error(busy))
+    if not 300 <= response.status_code < 400:  # not a page's way back to its form
+        # A form's page again, with its own refusals' status (422, or 200) in its renderer.
+        response.status_code = busy.status
     response.headers["Retry-After"] = str(busy.retry_after_seconds)
     return response
 

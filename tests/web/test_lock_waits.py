@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -31,7 +32,7 @@ from core.db import Database
 from engine.models import Case, WorkItem
 from tests.campaign.conftest import approval, registration
 from tests.databases import backend_name, fresh_demo_database
-from tests.web_helpers import form_tokens, login
+from tests.web_helpers import csrf_token, form_tokens, login
 from web import create_app
 
 pytestmark = pytest.mark.usefixtures("june_2022")
@@ -224,4 +225,37 @@ def _lock_case(session: Session, case_id: int) -> None:
 if backend_name() == "postgresql":  # SQLite has one write lock: nothing to deadlock over
     test_a_deadlock_ends_one_transaction_with_a_refusal = (
         _test_a_deadlock_ends_one_transaction_with_a_refusal
+    )
+
+
+def _as_admin(contended: Contended) -> tuple[FlaskClient, str]:
+    client = contended.app.test_client()
+    assert login(client, "admin", DEMO_PASSWORD).status_code == 302
+    return client, csrf_token(client, "/admin/units")
+
+
+def _sets_population(admin: tuple[FlaskClient, str], population: str) -> tuple[int, str, str]:
+    client, token = admin
+    answer = client.post(
+        "/admin/units/QSZ/population", data={"csrf_token": token, "population": population}
+    )
+    return answer.status_code, answer.headers.get("Retry-After", ""), answer.get_data(as_text=True)
+
+
+def _test_a_form_whose_refusals_answer_422_answers_a_wait_with_503(
+    contended: Contended,
+) -> None:
+    # The population form's own refusals are the person's to correct (422); a wait is not.
+    admin = _as_admin(contended)
+    with contended.database.engine.connect() as holder:
+        holder.execute(select(Unit).where(Unit.code == "QSZ").with_for_update())
+        status, retry, page = _sets_population(admin, "24,681")
+        holder.rollback()
+    assert (status, retry) == (503, "5"), page
+    assert lock_waits.WAITED_TOO_LONG in page and 'value="24,681"' in page
+
+
+if backend_name() == "postgresql":  # SQLite takes its write lock as the request begins
+    test_a_form_whose_refusals_answer_422_answers_a_wait_with_503 = (
+        _test_a_form_whose_refusals_answer_422_answers_a_wait_with_503
     )
