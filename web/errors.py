@@ -26,6 +26,7 @@ from typing import Any
 
 from flask import (
     Flask,
+    Response,
     flash,
     g,
     jsonify,
@@ -63,6 +64,22 @@ class App(Flask):
 
     def log_exception(self, exc_info: Any) -> None:
         pass
+
+    def process_response(self, response: Response) -> Response:
+        """The after_request hooks, web.db's commit among them. Most changes send their last
+        statements as the request commits (an audit record, which locks the chain's end,
+        campaign.audit_chain): one that gives up waiting for a lock there is answered as in
+        its view, by its refusal (core.lock_waits), not by the 500 of an error raised after
+        the view, which Flask's error handlers never see."""
+        try:
+            return super().process_response(response)
+        except DBAPIError as error:
+            if lock_waits.busy_error(error) is None or g.get("db_failed"):
+                raise
+            # The refusal, or the error raised again (a GET that runs again, web.db).
+            refusal = self.make_response(self.handle_user_exception(error))
+        response.close()
+        return super().process_response(refusal)
 
 
 API_PREFIX = "/api/"

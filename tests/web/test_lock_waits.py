@@ -242,6 +242,24 @@ def _sets_population(admin: tuple[FlaskClient, str], population: str) -> tuple[i
     return answer.status_code, answer.headers.get("Retry-After", ""), answer.get_data(as_text=True)
 
 
+def _population(database: Database) -> int | None:
+    with database.transaction() as session:
+        return session.scalars(select(Unit).where(Unit.code == "QSZ")).one().population
+
+
+def _test_a_change_that_waits_as_it_commits_answers_503(contended: Contended) -> None:
+    # The audit record of most changes is sent as the request commits, after its view (in
+    # web.db's after_request); the chain's end it locks (campaign.audit_chain) held.
+    before, admin = _population(contended.database), _as_admin(contended)
+    with contended.database.engine.connect() as holder:
+        holder.execute(text("SELECT last_id FROM audit_head WHERE id = 1 FOR UPDATE"))
+        status, retry, page = _sets_population(admin, "24,680")
+        holder.rollback()
+    assert (status, retry) == (503, "5"), page
+    assert lock_waits.WAITED_TOO_LONG in page and 'value="24,680"' in page
+    assert _population(contended.database) == before
+
+
 def _test_a_form_whose_refusals_answer_422_answers_a_wait_with_503(
     contended: Contended,
 ) -> None:
@@ -256,6 +274,9 @@ def _test_a_form_whose_refusals_answer_422_answers_a_wait_with_503(
 
 
 if backend_name() == "postgresql":  # SQLite takes its write lock as the request begins
+    test_a_change_that_waits_as_it_commits_answers_503 = (
+        _test_a_change_that_waits_as_it_commits_answers_503
+    )
     test_a_form_whose_refusals_answer_422_answers_a_wait_with_503 = (
         _test_a_form_whose_refusals_answer_422_answers_a_wait_with_503
     )
