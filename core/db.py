@@ -7,6 +7,7 @@ scheduler job) owns the transaction through `Database.transaction()`.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, text
-from sqlalchemy.engine import Connection, Dialect, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -109,7 +110,7 @@ def _make_engine(url: str, lock_wait: float, **kwargs: Any) -> Engine:
         "connect_args",
         {
             "connect_timeout": 5,
-            "options": lock_waits.postgresql_options(lock_wait),
+            "options": lock_waits.postgresql_options(lock_wait, _given_options(parsed)),
             **pool_check.KEEPALIVES,
         },
     )
@@ -118,6 +119,15 @@ def _make_engine(url: str, lock_wait: float, **kwargs: Any) -> Engine:
         pool_check.install(engine)
     sent_later.install(engine)
     return engine
+
+
+def _given_options(parsed: URL) -> str:
+    """The startup options the deployment gave: the address's (?options=...), else libpq's
+    PGOPTIONS."""
+    given = parsed.query.get("options")
+    if given is None:
+        return os.environ.get("PGOPTIONS", "")
+    return given if isinstance(given, str) else " ".join(given)
 
 
 def _sqlite_on_connect(busy_ms: int, dbapi_conn: Any, _record: Any) -> None:

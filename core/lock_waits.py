@@ -36,9 +36,11 @@ _POSTGRESQL = {
 }
 
 
-def postgresql_options(seconds: float) -> str:
-    """The connection's startup options that make its statements wait `seconds` for a lock."""
-    return f"-c lock_timeout={max(1, round(seconds * 1000))}"
+def postgresql_options(seconds: float, given: str = "") -> str:
+    """The connection's startup options that make its statements wait `seconds` for a lock,
+    followed by the options `given` (the address's or PGOPTIONS: libpq takes one or the
+    other, and these replace both), which therefore still apply and may set their own."""
+    return f"-c lock_timeout={max(1, round(seconds * 1000))} {given}".strip()
 
 
 def sqlite_busy_milliseconds(seconds: float) -> int:

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -280,3 +281,30 @@ if backend_name() == "postgresql":  # SQLite takes its write lock as the request
     test_a_form_whose_refusals_answer_422_answers_a_wait_with_503 = (
         _test_a_form_whose_refusals_answer_422_answers_a_wait_with_503
     )
+
+
+def _test_the_connections_own_options_still_apply(
+    contended: Contended, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A deployment's options (its schema's search_path, say) in the address or PGOPTIONS.
+    url = make_url(contended.database.url)
+    in_url = url.update_query_dict({"options": "-c statement_timeout=4321"})
+    monkeypatch.delenv("PGOPTIONS", raising=False)
+    assert _timeouts(in_url.render_as_string(hide_password=False)) == ("4321ms", "500ms")
+    monkeypatch.setenv("PGOPTIONS", "-c statement_timeout=1234")
+    assert _timeouts(contended.database.url) == ("1234ms", "500ms")
+
+
+def _timeouts(url: str) -> tuple[str, str]:
+    database = Database(url, lock_wait=WAIT)
+    try:
+        with database.engine.connect() as connection:
+            shown = connection.execute(text("SELECT current_setting('statement_timeout')"))
+            waits = connection.execute(text("SELECT current_setting('lock_timeout')"))
+            return shown.scalar_one(), waits.scalar_one()
+    finally:
+        database.dispose()
+
+
+if backend_name() == "postgresql":
+    test_the_connections_own_options_still_apply = _test_the_connections_own_options_still_apply
