@@ -16,11 +16,12 @@ failure). Anything raised rolls the whole request back: the error handlers (web.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response, current_app, g, got_request_exception, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from core import lock_waits
@@ -29,6 +30,7 @@ from core.db import READ_ONLY, Database, has_kept, take_kept, write_kept
 DEFERRED_METHODS = frozenset({"GET", "HEAD"})
 _IMMEDIATE = "ykt.db_immediate"  # environ: run this request with BEGIN IMMEDIATE
 _RETRY = "ykt.db_retry"  # environ: the deferred run met a writer; run it again
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask, database: Database) -> None:
@@ -97,7 +99,19 @@ def fail() -> None:
     if current is not None:
         kept = take_kept(current)
         current.rollback()
-        database().run_kept(kept)
+        try:
+            database().run_kept(kept)
+        except DBAPIError as exc:
+            # It waited for a lock as long as a change does, and gave up (most likely the
+            # one the request itself gave up on, core.lock_waits): the answer still goes out.
+            if lock_waits.busy_error(exc) is None:
+                raise
+            log.warning(
+                "%s %s: the work kept through its refusal was not done either: %s",
+                request.method,
+                request.path,
+                (str(exc.orig or exc).strip().splitlines() or [""])[0],
+            )
 
 
 def _on_unhandled(_sender: Flask, exception: BaseException, **_extra: Any) -> None:

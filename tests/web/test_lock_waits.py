@@ -6,6 +6,7 @@ off), a database of their own with committed data, since the waits are between c
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from campaign import accounts, problems
+from campaign import accounts, problems, tasks
 from campaign.demo import DEMO_PASSWORD
 from campaign.models import AuditEvent, Unit, User
 from campaign.workflow_host import CampaignHost
@@ -308,3 +309,39 @@ def _timeouts(url: str) -> tuple[str, str]:
 
 if backend_name() == "postgresql":
     test_the_connections_own_options_still_apply = _test_the_connections_own_options_still_apply
+
+
+def _test_a_form_with_evidence_that_waits_too_long_comes_back(contended: Contended) -> None:
+    # The upload is kept through a refusal (campaign.files) in a transaction of its own after
+    # the rollback, whose audit record waits for the same held lock and gives up too.
+    item = _at_review(contended.database)
+    with contended.database.transaction() as session:
+        reviewer = session.scalars(select(User).where(User.username == "qsz_fzr")).one()
+        tasks.complete(session, CampaignHost(), reviewer, item.id, approval())
+        step = session.scalars(
+            select(WorkItem).where(WorkItem.case_id == item.case_id, WorkItem.state == "open")
+        ).one()
+    client = contended.app.test_client()
+    assert login(client, "qsz_jbr", DEMO_PASSWORD).status_code == 302
+    form = {**RECTIFIED, **form_tokens(client, f"/tasks/{step.id}")}
+    with contended.database.engine.connect() as holder:
+        holder.execute(text("SELECT last_id FROM audit_head WHERE id = 1 FOR UPDATE"))
+        refused = client.post(
+            f"/tasks/{step.id}",
+            content_type="multipart/form-data",
+            data={**form, "evidence__upload": (io.BytesIO(b"%PDF-1.4 evidence"), "证明.pdf")},
+        )
+        holder.rollback()
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 503, page
+    assert lock_waits.WAITED_TOO_LONG in page and "已追回并发放" in page
+    assert _state(contended.database, step.id) == "open"
+
+
+RECTIFIED = {"action": "submit", "measures_taken": "已追回并发放", "completed_on": "2022-06-15"}
+RECTIFIED["no_transfer_reason"] = "经核实系工作失误"
+
+if backend_name() == "postgresql":
+    test_a_form_with_evidence_that_waits_too_long_comes_back = (
+        _test_a_form_with_evidence_that_waits_too_long_comes_back
+    )
