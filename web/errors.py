@@ -182,7 +182,10 @@ def _database_error(error: DBAPIError) -> ResponseReturnValue:
     busy = lock_waits.busy_error(error)
     if busy is None or db.runs_again(error):
         raise error
-    log.warning("%s %s gave up: %s", request.method, request.path, _first_line(error))
+    if str(busy) == lock_waits.CANCELED:  # a statement too slow, not a wait: with its SQL
+        log.error("%s %s was cancelled", request.method, request.path, exc_info=error)
+    else:
+        log.warning("%s %s gave up: %s", request.method, request.path, _first_line(error))
     db.read_from_here()
     busy.__cause__ = error
     response = make_response(_app_error(busy))

@@ -35,7 +35,8 @@ from engine.models import Case, WorkItem
 from tests.campaign.conftest import approval, registration
 from tests.databases import backend_name, fresh_demo_database
 from tests.web_helpers import csrf_token, form_tokens, login
-from web import create_app
+from web import create_app, db
+from web.authz import allow
 
 pytestmark = pytest.mark.usefixtures("june_2022")
 
@@ -344,4 +345,32 @@ RECTIFIED["no_transfer_reason"] = "经核实系工作失误"
 if backend_name() == "postgresql":
     test_a_form_with_evidence_that_waits_too_long_comes_back = (
         _test_a_form_with_evidence_that_waits_too_long_comes_back
+    )
+
+
+def _test_a_statement_too_slow_is_refused_and_logged_as_an_error(
+    contended: Contended, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """statement_timeout (an operator's) cancels a statement: 503 as for a wait, but logged
+    as an error with its SQL, since no other transaction was in the way."""
+    settings = Settings(tmp_path, contended.database.url, tmp_path / "data", "slow-" + "x" * 24)
+    app = create_app(database=contended.impatient, settings=settings, config={"TESTING": False})
+
+    @app.get("/api/v1/slow-test")
+    @allow(public=True)
+    def slow() -> str:
+        db.session().execute(text("SET LOCAL statement_timeout = 50"))
+        db.session().execute(text("SELECT pg_sleep(2)"))
+        return "ok"
+
+    answer = app.test_client().get("/api/v1/slow-test")
+    assert answer.status_code == 503 and answer.get_json() == {"error": lock_waits.CANCELED}
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and errors[0].exc_info is not None, caplog.text
+    assert "pg_sleep" in caplog.text
+
+
+if backend_name() == "postgresql":
+    test_a_statement_too_slow_is_refused_and_logged_as_an_error = (
+        _test_a_statement_too_slow_is_refused_and_logged_as_an_error
     )
