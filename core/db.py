@@ -180,22 +180,35 @@ def keep_work(session: Session, work: KeptWork) -> None:
 
 def has_kept(session: Session) -> bool:
     """Whether the session's work kept a row aside (the refusal is recorded already)."""
-    return bool(session.info.get(_KEPT))
+    return bool(session.info.get(_KEPT) or session.info.get(_KEPT_WRITTEN))
 
 
 def write_kept(session: Session) -> None:
     """Do the kept work in this session's transaction (the boundary's success path); work
-    that keeps further work (a refusal recorded while counting) is done too."""
+    that keeps further work (a refusal recorded while counting) is done too. Until that
+    transaction commits, the work is still handed out by take_kept: should the commit
+    fail, it is done again after the rollback."""
+    written = session.info.setdefault(_KEPT_WRITTEN, [])
     while kept := session.info.pop(_KEPT, []):
         for work in kept:
             work(session)
+        written.extend(kept)
     session.flush()
 
 
 def take_kept(session: Session) -> list[KeptWork]:
-    """The kept work, taken out before the session is rolled back."""
-    kept: list[KeptWork] = session.info.pop(_KEPT, [])
-    return kept
+    """The kept work, taken out before the session is rolled back: what was asked for, and
+    what was written into the transaction but not committed with it."""
+    written: list[KeptWork] = session.info.pop(_KEPT_WRITTEN, [])
+    return [*written, *session.info.pop(_KEPT, [])]
+
+
+_KEPT_WRITTEN = "ykt_kept_written"  # session.info: kept work done in the open transaction
+
+
+@event.listens_for(Session, "after_commit")
+def _kept_work_committed(session: Session) -> None:
+    session.info.pop(_KEPT_WRITTEN, None)
 
 
 class Database:
