@@ -70,14 +70,24 @@ class EngineFailure(AppError):
     status = 500
 
 
-class Busy(AppError):
-    """The database gave up on this work: a record it had to change stayed locked by another
-    transaction longer than a change waits (core.db.LOCK_WAIT_SECONDS), or the database
-    chose it to end a deadlock. Nothing of it was done; the same request a moment later
-    most likely succeeds."""
+class TryAgain(AppError):
+    """The database could not do the work now; nothing of it was done, and nothing about the
+    request was wrong: the same request later most likely succeeds (503, Retry-After)."""
 
     status = 503
     retry_after_seconds = 5
+
+
+class Busy(TryAgain):
+    """A record the work had to change stayed locked by another transaction longer than a
+    change waits (core.lock_waits), or the database chose the work to end a deadlock."""
+
+
+class Unavailable(TryAgain):
+    """The database cannot be reached or cannot take the work now (a restart, a failover,
+    its disk full; core.outages)."""
+
+    retry_after_seconds = 30
 
 
 class NotAuthenticated(AppError):

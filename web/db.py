@@ -24,7 +24,7 @@ from flask import Flask, Response, current_app, g, got_request_exception, reques
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from core import lock_waits
+from core import lock_waits, outages
 from core.db import READ_ONLY, Database, has_kept, take_kept, write_kept
 
 DEFERRED_METHODS = frozenset({"GET", "HEAD"})
@@ -103,8 +103,9 @@ def fail() -> None:
             database().run_kept(kept)
         except DBAPIError as exc:
             # It waited for a lock as long as a change does, and gave up (most likely the
-            # one the request itself gave up on, core.lock_waits): the answer still goes out.
-            if lock_waits.busy_error(exc) is None:
+            # one the request itself gave up on, core.lock_waits), or the database is out
+            # of reach (core.outages): the answer still goes out.
+            if outages.refusal_of(exc) is None:
                 raise
             log.warning(
                 "%s %s: the work kept through its refusal was not done either: %s",

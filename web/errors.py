@@ -15,8 +15,9 @@ every refused or failed request that would have changed data (not GET or HEAD). 
 recorded, to keep the log readable: an address no route has (scanners), static files, a
 public page's 404 to someone not signed in, and 401 for a missing API token (the service
 records a token that is given but wrong), as the login redirect of a page is not either.
-Nor a 503 because another transaction held the records too long (core.lock_waits): writing
-the record would wait for the same lock; the server's log has a warning line instead."""
+Nor a 503 because another transaction held the records too long (core.lock_waits) or the
+database was out of reach (core.outages): writing the record would wait for the same lock,
+or fail the same way; the server's log has a line instead."""
 
 from __future__ import annotations
 
@@ -45,13 +46,14 @@ from werkzeug.exceptions import HTTPException
 from campaign import audit
 from campaign.models import User
 from campaign.submissions import AlreadySubmitted
-from core import lock_waits
-from core.errors import AppError, Busy, InvalidInput
+from core import lock_waits, outages
+from core.errors import AppError, InvalidInput, TryAgain, Unavailable
 from engine import runner
 from engine.errors import CaseFailed, DeploymentRefused
 from web import db
 from web.authz import access_of
 from web.common import HOST
+from web.security import login_manager
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +76,7 @@ class App(Flask):
         try:
             return super().process_response(response)
         except DBAPIError as error:
-            if lock_waits.busy_error(error) is None or g.get("db_failed"):
+            if outages.refusal_of(error) is None or g.get("db_failed"):
                 raise
             # The refusal, or the error raised again (a GET that runs again, web.db).
             refusal = self.make_response(self.handle_user_exception(error))
@@ -153,7 +155,7 @@ def error_body(message: str, **extra: Any) -> dict[str, Any]:
 
 
 def _app_error(error: AppError) -> ResponseReturnValue:
-    if not isinstance(error, Busy):  # see the module's docstring
+    if not isinstance(error, TryAgain):  # see the module's docstring
         _record_refusal(error.status, str(error), type(error).__name__)
     db.fail()
     if isinstance(error, CaseFailed):
@@ -177,22 +179,28 @@ def _app_error(error: AppError) -> ResponseReturnValue:
 
 def _database_error(error: DBAPIError) -> ResponseReturnValue:
     """Another transaction in the way (core.lock_waits): the person's refusal to try again,
-    the form's page with every input. Any other database error, and a GET about to run
-    again with the write lock (web.db), goes on as an error nobody handled."""
-    busy = lock_waits.busy_error(error)
-    if busy is None or db.runs_again(error):
+    the form's page with every input. The database out of reach (core.outages): the same,
+    on the plain error page, which needs no database. Any other database error, and a GET
+    about to run again with the write lock (web.db), goes on as an error nobody handled."""
+    refusal = outages.refusal_of(error)
+    if refusal is None or db.runs_again(error):
         raise error
-    if str(busy) == lock_waits.CANCELED:  # a statement too slow, not a wait: with its SQL
+    where = (request.method, request.path, _first_line(error))
+    if isinstance(refusal, Unavailable):
+        log.error("%s %s: the database cannot take it: %s", *where)
+        g.pop("refusal_page", None)  # a form's page reads the database
+        g._login_user = login_manager.anonymous_user()  # as does who is signed in
+    elif str(refusal) == lock_waits.CANCELED:  # a statement too slow, not a wait: its SQL
         log.error("%s %s was cancelled", request.method, request.path, exc_info=error)
     else:
-        log.warning("%s %s gave up: %s", request.method, request.path, _first_line(error))
+        log.warning("%s %s gave up: %s", *where)
     db.read_from_here()
-    busy.__cause__ = error
-    response = make_response(_app_error(busy))
+    refusal.__cause__ = error
+    response = make_response(_app_error(refusal))
     if not 300 <= response.status_code < 400:  # not a page's way back to its form
         # A form's page again, with its own refusals' status (422, or 200) in its renderer.
-        response.status_code = busy.status
-    response.headers["Retry-After"] = str(busy.retry_after_seconds)
+        response.status_code = refusal.status
+    response.headers["Retry-After"] = str(refusal.retry_after_seconds)
     return response
 
 
