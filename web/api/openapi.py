@@ -135,8 +135,9 @@ def responses(declaration: Declaration, method: str) -> dict[str, Any]:
         refusals.add(409)
     if declaration.if_match:
         refusals.add(412)
-    if method != "GET":  # a change waits for the records it changes (core.lock_waits)
-        refusals.add(503)
+    # A change waits for the records it changes (core.lock_waits); any request needs the
+    # database (core.outages).
+    refusals.add(503)
     for status in sorted(refusals):
         entry = {
             "description": REFUSALS[status],
