@@ -4,6 +4,7 @@ kept on disk by content hash (so re-uploads cost nothing), recorded against a ca
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from collections.abc import Mapping
@@ -18,9 +19,11 @@ from campaign.campaign_cases import ensure_case_open
 from campaign.models import Attachment, Comment, User
 from core import clock
 from core.db import keep_work
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, Unavailable
 from core.numbers import row_id
 from forms.definition import Form
+
+log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 _NEW_FILES = "ykt_new_files"  # session.info: files this transaction added to the store
@@ -95,6 +98,19 @@ def _copy_to_disk(
     """Stream to a temporary file, refusing as soon as the size limit is passed; only a file
     whose content is what its name says is moved into place. A file new to the store is
     removed again if the transaction that recorded it is rolled back."""
+    try:
+        return _stream_to_disk(session, data_dir, stream, signatures, name)
+    except OSError as exc:  # the store's disk full, read-only or gone: not the person's doing
+        log.error("an upload could not be stored in %s: %s", data_dir, exc)
+        raise Unavailable(STORE_FAILED) from exc
+
+
+STORE_FAILED = "文件存储失败（存储空间不足或不可写）：本次操作未保存，请稍后重试或联系系统管理员"
+
+
+def _stream_to_disk(
+    session: Session, data_dir: Path, stream: IO[bytes], signatures: tuple[bytes, ...], name: str
+) -> tuple[str, int]:
     target_dir = data_dir / "attachments"
     target_dir.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()

@@ -85,7 +85,7 @@ class Busy(TryAgain):
 
 class Unavailable(TryAgain):
     """The database cannot be reached or cannot take the work now (a restart, a failover,
-    its disk full; core.outages)."""
+    its disk full; core.outages), or the file store cannot (campaign.files)."""
 
     retry_after_seconds = 30
 

@@ -155,6 +155,18 @@ def error_body(message: str, **extra: Any) -> dict[str, Any]:
 
 
 def _app_error(error: AppError) -> ResponseReturnValue:
+    answer = _answer(error)
+    if not isinstance(error, TryAgain):
+        return answer
+    response = make_response(answer)
+    if not 300 <= response.status_code < 400:  # not a page's way back to its form
+        # A form's page again, with its own refusals' status (422, or 200) in its renderer.
+        response.status_code = error.status
+    response.headers["Retry-After"] = str(error.retry_after_seconds)
+    return response
+
+
+def _answer(error: AppError) -> ResponseReturnValue:
     if not isinstance(error, TryAgain):  # see the module's docstring
         _record_refusal(error.status, str(error), type(error).__name__)
     db.fail()
@@ -196,12 +208,7 @@ def _database_error(error: DBAPIError) -> ResponseReturnValue:
         log.warning("%s %s gave up: %s", *where)
     db.read_from_here()
     refusal.__cause__ = error
-    response = make_response(_app_error(refusal))
-    if not 300 <= response.status_code < 400:  # not a page's way back to its form
-        # A form's page again, with its own refusals' status (422, or 200) in its renderer.
-        response.status_code = refusal.status
-    response.headers["Retry-After"] = str(refusal.retry_after_seconds)
-    return response
+    return _app_error(refusal)
 
 
 def _first_line(error: DBAPIError) -> str:

@@ -40,7 +40,7 @@ from campaign.models import (
     TipOff,
     User,
 )
-from core.errors import AppError, Busy, Conflict, EngineFailure
+from core.errors import AppError, Conflict, EngineFailure, TryAgain
 from core.numbers import row_id
 from engine import cases
 from engine.host import Assignment
@@ -308,7 +308,7 @@ def _refused(item_id: int, values: dict[str, Any], error: AppError) -> ResponseR
         # listed below it rather than lost.
         flash(f"未提交：{error}", "warning")
         return _page(item, {}, {}, error.status, unsent=values)
-    if isinstance(error, Busy):  # nothing was wrong with it: the same form, sent again later
+    if isinstance(error, TryAgain):  # nothing was wrong with it: the same form, again later
         flash(f"未提交：{error}", "warning")
         return _page(item, values, {}, error.status)
     if isinstance(error, EngineFailure):
