@@ -208,6 +208,8 @@ _KEPT_WRITTEN = "ykt_kept_written"  # session.info: kept work done in the open t
 
 @event.listens_for(Session, "after_commit")
 def _kept_work_committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released (SQLAlchemy says after_commit): the transaction goes on
     session.info.pop(_KEPT_WRITTEN, None)
 
 

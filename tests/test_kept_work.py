@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from core import schema
-from core.db import Database, keep
+from core.db import Database, keep, keep_work
 from engine.models import SchedulerLease
 from tests.databases import fresh_database_url
 
@@ -79,3 +79,30 @@ def test_kept_work_written_before_a_commit_that_fails_is_done_after_the_rollback
         if event.contains(Session, "before_commit", fail_once):
             event.remove(Session, "before_commit", fail_once)
     assert _leases(database, "c") == ["kept"]
+
+
+def test_kept_work_that_takes_a_savepoint_is_still_done_after_a_failed_commit(
+    database: Database,
+) -> None:
+    """A savepoint released while the kept work is written (a row made unless another
+    process made it meanwhile) is no commit of the transaction: the work is still done
+    after the rollback when the commit then fails."""
+
+    def in_a_savepoint(target: Session) -> None:
+        with target.begin_nested():
+            target.add(SchedulerLease(name="d:kept", holder="d", expires_at=SOON))
+
+    def fail_once(session: Session) -> None:
+        if session.in_nested_transaction():
+            return  # the savepoint's release: the transaction's own commit fails
+        event.remove(Session, "before_commit", fail_once)
+        raise OperationalError("COMMIT", {}, Exception("canceling statement: lock timeout"))
+
+    event.listen(Session, "before_commit", fail_once)
+    try:
+        with pytest.raises(OperationalError), database.transaction() as session:
+            keep_work(session, in_a_savepoint)
+    finally:
+        if event.contains(Session, "before_commit", fail_once):
+            event.remove(Session, "before_commit", fail_once)
+    assert _leases(database, "d") == ["kept"]
