@@ -44,15 +44,25 @@ def unavailable_error(error: BaseException) -> Unavailable | None:
         if state.startswith(_CONNECTION_CLASS) or state in _SHUTTING_DOWN:
             return Unavailable(OUT_OF_REACH)
         return None
-    # psycopg's OperationalError without a SQLSTATE: the connection could not be made or
-    # broke (refused, timed out, closed by the server); the server said nothing of its own.
-    if isinstance(error, OperationalError) and _from_postgresql(original):
+    # psycopg's OperationalError without a SQLSTATE: the server said nothing of its own.
+    # A connection that could not be made (refused, timed out; the error carries the failed
+    # attempt), or one that broke mid-work (invalidated, above): the database out of reach.
+    # Not a mistake of the client's on a live connection (a statement of more parameters
+    # than the protocol carries): that is a bug.
+    if isinstance(error, OperationalError) and _connecting(original):
         return Unavailable(OUT_OF_REACH)
     return None
 
 
-def _from_postgresql(original: BaseException | None) -> bool:
-    return type(original).__module__.startswith("psycopg")
+def _connecting(original: BaseException | None) -> bool:
+    """Whether psycopg raised this while making a connection."""
+    if not type(original).__module__.startswith("psycopg"):
+        return False
+    import psycopg  # only PostgreSQL's errors get here
+
+    return getattr(original, "pgconn", None) is not None or isinstance(
+        original, psycopg.errors.ConnectionTimeout
+    )
 
 
 def refusal_of(error: BaseException) -> TryAgain | None:

@@ -265,7 +265,7 @@ def _on_commit(connection: Connection) -> None:
     driver: Any = connection.connection.driver_connection
     failed = _failed.pop(driver, None)
     if failed is not None and driver.pgconn.transaction_status == _INERROR:
-        raise _wrapped(*failed)
+        raise _wrapped(*failed, driver)
 
 
 def _send_alone(connection: Connection, *, commit: bool) -> None:
@@ -279,17 +279,21 @@ def _send_alone(connection: Connection, *, commit: bool) -> None:
     try:
         _send(driver, None, commit=commit)
     except Exception as exc:
-        raise _wrapped(exc, first) from exc
+        raise _wrapped(exc, first, driver) from exc
 
 
-def _wrapped(exc: Exception, first: tuple[str, Any]) -> Exception:
+def _wrapped(exc: Exception, first: tuple[str, Any], driver: Any) -> Exception:
     """The driver's error as SQLAlchemy's, which the callers' error model knows (the
-    commit's event is outside SQLAlchemy's own wrapping), naming the first write sent."""
+    commit's event is outside SQLAlchemy's own wrapping), naming the first write sent, and
+    saying, as SQLAlchemy's would, whether the connection broke (core.outages)."""
     import psycopg  # only PostgreSQL's engines have these events
 
     if isinstance(exc, psycopg.Error):
         statement, parameters = first
-        return DBAPIError.instance(statement, parameters, exc, psycopg.Error)
+        lost = bool(driver.broken or driver.closed)
+        return DBAPIError.instance(
+            statement, parameters, exc, psycopg.Error, connection_invalidated=lost
+        )
     return exc
 
 

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import BindParameter, bindparam, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from core import outages
+from campaign.models import Unit
+from core import outages, sent_later
 from core.config import Settings
 from core.db import Database
 from core.errors import Unavailable
@@ -102,7 +103,39 @@ def _test_a_connection_lost_mid_transaction_is_an_outage(database: Database) -> 
     assert isinstance(refusal, Unavailable) and str(refusal) == outages.OUT_OF_REACH
 
 
+def _test_a_driver_error_on_a_live_connection_is_no_outage(database: Database) -> None:
+    """psycopg reports some mistakes of the client without a SQLSTATE, as it does a
+    connection that failed: a statement of more parameters than the protocol carries is a
+    bug to fix, not the database out of reach, and the connection still works."""
+    ids: BindParameter[int] = bindparam("ids", expanding=True)
+    with pytest.raises(DBAPIError) as raised, database.transaction() as session:
+        session.execute(select(Unit.id).where(Unit.id.in_(ids)), {"ids": list(range(70_000))})
+    assert getattr(raised.value.orig, "sqlstate", None) is None  # what the rule has to tell
+    assert outages.refusal_of(raised.value) is None
+
+
+def _test_a_connection_lost_as_the_kept_writes_commit_is_an_outage(database: Database) -> None:
+    """The writes sent with the COMMIT (core.sent_later) on a connection whose backend has
+    just ended (a failover): the database out of reach, as for any other statement."""
+    with database.engine.connect() as killer, database.sessions() as session:
+        pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        sent_later.write_later(session, update(Unit).where(Unit.id == -1).values(name="x"))
+        killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        killer.commit()
+        with pytest.raises(DBAPIError) as raised:
+            session.commit()
+        session.rollback()
+    refusal = outages.refusal_of(raised.value)
+    assert isinstance(refusal, Unavailable) and str(refusal) == outages.OUT_OF_REACH
+
+
 if backend_name() == "postgresql":
     test_a_connection_lost_mid_transaction_is_an_outage = (
         _test_a_connection_lost_mid_transaction_is_an_outage
+    )
+    test_a_driver_error_on_a_live_connection_is_no_outage = (
+        _test_a_driver_error_on_a_live_connection_is_no_outage
+    )
+    test_a_connection_lost_as_the_kept_writes_commit_is_an_outage = (
+        _test_a_connection_lost_as_the_kept_writes_commit_is_an_outage
     )
