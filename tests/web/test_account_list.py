@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign import accounts
+from campaign.models import User
+from tests.web_helpers import csrf_token
 
 Client = Callable[[str], FlaskClient]
 
@@ -49,3 +52,38 @@ def test_the_accounts_are_shown_a_page_at_a_time(db_session: Session, as_user: C
     second = names_in(client.get("/admin/users?q=cun&page=2").get_data(as_text=True))
     assert second == [f"cun{n:03d}" for n in range(50, 60)]
     assert client.get("/admin/users?page=x").status_code == 400
+
+
+def test_a_row_action_comes_back_to_the_list_where_it_was(
+    db_session: Session, as_user: Client
+) -> None:
+    for n in range(60):
+        accounts.create_user(
+            db_session,
+            f"cun{n:03d}",
+            "Strong#2022pw",
+            full_name=f"村干部{n}",
+            unit_code="QSZ",
+            role="officer",
+        )
+    db_session.commit()
+    client = as_user("secadmin")
+    where = "/admin/users?q=cun&page=2"
+    page = client.get(where).get_data(as_text=True)
+    person = db_session.scalars(select(User).where(User.username == "cun055")).one()
+    action = f"/admin/users/{person.id}/disable?q=cun&amp;page=2"
+    assert action in page  # the row's forms say where the list was
+    token = csrf_token(client, where)
+    done = client.post(action.replace("&amp;", "&"), data={"csrf_token": token})
+    assert done.status_code == 302 and done.headers["Location"] == where
+    back = client.get(where).get_data(as_text=True)
+    assert "已停用 cun055" in back and names_in(back)[0] == "cun050"
+    # A refusal comes back there too: a password too weak, on the same page of the list.
+    refused = client.post(
+        f"/admin/users/{person.id}/password?q=cun&page=2",
+        data={"csrf_token": token, "password": "weak"},
+    )
+    assert refused.status_code == 302 and refused.headers["Location"] == where
+    # A page number the list would refuse is not carried on: the first page instead.
+    odd = client.post(f"/admin/users/{person.id}/enable?page=x", data={"csrf_token": token})
+    assert odd.headers["Location"] == "/admin/users"

@@ -39,7 +39,7 @@ def _page(
     after a refused change to one person's row (`row`: the user's id, the form, what was
     typed and why), with that row's form as typed."""
     session = db.session()
-    search = request.args.get("q", "").strip()[:100]
+    search = _search()
     page = account_lists.accounts_page(
         session, search, paging.page_number(request.args.get("page"))
     )
@@ -65,7 +65,21 @@ def _page(
         mask_mobile=contacts.mask_mobile,
         now=clock.now(),
         page_address=url_for("admin.users"),
+        list_args=_list_args(),
     )
+
+
+def _search() -> str:
+    return request.args.get("q", "").strip()[:100]
+
+
+def _list_args() -> dict[str, Any]:
+    """Where the list was (its search and page): the page's forms send it with them, and
+    their answer comes back to it, not to the first page of every account."""
+    args = {"q": _search(), "page": request.args.get("page", "")}
+    if not (args["page"].isascii() and args["page"].isdigit() and args["page"] != "1"):
+        args["page"] = ""  # the first page, or a number the list refuses: not carried on
+    return {name: value for name, value in args.items() if value}
 
 
 def _done(outcome: object, message: str) -> Response:
@@ -73,11 +87,11 @@ def _done(outcome: object, message: str) -> Response:
         flash(f"{outcome.kind_label}（{outcome.username}）{duties.SECOND_PERSON}", "info")
     else:
         flash(message, "success")
-    return redirect(url_for("admin.users"))
+    return redirect(url_for("admin.users", **_list_args()))
 
 
 def _refusals_back() -> None:
-    errors.on_refusal(errors.back_to(url_for("admin.users")))
+    errors.on_refusal(errors.back_to(url_for("admin.users", **_list_args())))
 
 
 def _row_refusals_back(person: User, form: str, typed: dict[str, Any]) -> None:
