@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaign.audit_chain import chained
 from campaign.models import AuditEvent, User
-from core import clock, paging
+from core import clock
 from core.db import keep
-from core.paging import Page
 
 __all__ = ["chained"]
 
@@ -120,39 +118,6 @@ def _storable(text: str) -> str:
     return text.replace("\x00", "\u2400")
 
 
-AUDIT_PAGE = 50
-
-
-def search(
-    session: Session, *, action: str = "", actor: str = "", page: int = 1
-) -> Page[AuditEvent]:
-    """The audit log, newest first, filtered by action (a prefix) and actor name."""
-    query = select(AuditEvent)
-    if action:
-        query = query.where(AuditEvent.action.startswith(action))
-    if actor:
-        query = query.where(AuditEvent.actor_name == actor)
-    return paging.fetch(session, query.order_by(AuditEvent.id.desc()), page, AUDIT_PAGE)
-
-
-def read_log(
-    session: Session, reader: User, *, action: str = "", actor: str = "", page: int = 1
-) -> Page[AuditEvent]:
-    """A page of the log for the auditor; the reading is itself recorded, once per page
-    shown (after the search, so the page shows the log as it was when asked for)."""
-    found = search(session, action=action, actor=actor, page=page)
-    filters = {name: value for name, value in (("action", action), ("actor", actor)) if value}
-    record(
-        session,
-        "audit.read",
-        actor=reader,
-        page=found.number,
-        shown=len(found.items),
-        filters=filters,
-    )
-    return found
-
-
 # What each action is called on the audit page.
 ACTION_LABELS = {
     "auth.login": "登录",
@@ -245,4 +210,5 @@ ACTION_LABELS = {
     "report.file": "报送统计表",
     "report.filing_download": "下载报送留档",
     "audit.read": "查阅审计日志",
+    "audit.export": "导出审计日志",
 }
