@@ -67,19 +67,30 @@ def _day(name: str, text: str) -> date | None:
 def _query(filters: LogFilter) -> Select[tuple[AuditEvent]]:
     query = select(AuditEvent)
     if filters.action:
-        query = query.where(AuditEvent.action.startswith(filters.action))
+        # The letters as typed: "%" and "_" are not a LIKE pattern's wildcards here.
+        query = query.where(AuditEvent.action.startswith(filters.action, autoescape=True))
     if filters.actor:
         query = query.where(AuditEvent.actor_name == filters.actor)
-    if filters.since:
-        query = query.where(AuditEvent.at >= _start_of(filters.since))
-    if filters.until:
-        query = query.where(AuditEvent.at < _start_of(filters.until + timedelta(days=1)))
+    if filters.since and (start := _start_of(filters.since)) is not None:
+        query = query.where(AuditEvent.at >= start)
+    if filters.until and (end := _end_of(filters.until)) is not None:
+        query = query.where(AuditEvent.at < end)
     return query
 
 
-def _start_of(day: date) -> datetime:
-    """Midnight of a day in Beijing, as the stored times are (UTC)."""
-    return datetime.combine(day, time(), clock.LOCAL_TZ).astimezone(UTC)
+def _end_of(day: date) -> datetime | None:
+    """The midnight that ends a day in Beijing (the day included); None for the last day
+    Python has (9999-12-31), which no record is after."""
+    return None if day == date.max else _start_of(day + timedelta(days=1))
+
+
+def _start_of(day: date) -> datetime | None:
+    """Midnight of a day in Beijing, as the stored times are (UTC); None for a day so early
+    that its midnight is before the first instant Python has (0001-01-01): no bound at all."""
+    try:
+        return datetime.combine(day, time(), clock.LOCAL_TZ).astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def search(session: Session, filters: LogFilter, page: int = 1) -> Page[AuditEvent]:
@@ -103,15 +114,20 @@ def read_log(session: Session, reader: User, filters: LogFilter, page: int = 1) 
 
 def export_log(session: Session, reader: User, filters: LogFilter) -> Iterator[list[AuditEvent]]:
     """The records the filter picks, newest first, a batch at a time, for a download; more
-    than EXPORT_MOST are refused (narrow the days). The download is recorded."""
-    count = session.scalar(select(func.count()).select_from(_query(filters).subquery())) or 0
+    than EXPORT_MOST are refused (narrow the days). The download is recorded, and holds the
+    log as it was when counted: not its own record, nor any written while it is read."""
+    picked = _query(filters).subquery()
+    count, newest = session.execute(select(func.count(), func.max(picked.c.id))).one()
     if count > EXPORT_MOST:
         raise InvalidInput(
             f"符合条件的记录有 {count:,} 条，一次最多导出 {EXPORT_MOST:,} 条："
             "请缩小日期范围后再导出"
         )
     record(session, "audit.export", actor=reader, rows=count, filters=filters.named())
-    return _batches(session, _query(filters).order_by(AuditEvent.id.desc()))
+    if not count:
+        return iter(())
+    counted = _query(filters).where(AuditEvent.id <= newest)
+    return _batches(session, counted.order_by(AuditEvent.id.desc()))
 
 
 def _batches(session: Session, query: Select[Any]) -> Iterator[list[AuditEvent]]:

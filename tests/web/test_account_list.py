@@ -87,3 +87,18 @@ def test_a_row_action_comes_back_to_the_list_where_it_was(
     # A page number the list would refuse is not carried on: the first page instead.
     odd = client.post(f"/admin/users/{person.id}/enable?page=x", data={"csrf_token": token})
     assert odd.headers["Location"] == "/admin/users"
+
+
+def test_a_page_number_the_list_refuses_is_not_where_an_action_comes_back(
+    db_session: Session, as_user: Client
+) -> None:
+    client = as_user("secadmin")
+    person = db_session.scalars(select(User).where(User.username == "qsz_jbr")).one()
+    token = csrf_token(client, "/admin/users")
+    for page in ("0", "100001", "00"):
+        done = client.post(
+            f"/admin/users/{person.id}/disable?q=qsz&page={page}", data={"csrf_token": token}
+        )
+        assert done.status_code == 302 and done.headers["Location"] == "/admin/users?q=qsz", page
+        assert client.get(done.headers["Location"]).status_code == 200
+        client.post(f"/admin/users/{person.id}/enable", data={"csrf_token": token})

@@ -14,7 +14,7 @@ from campaign import account_lists, contacts, duties, org, tokens
 from campaign.models import AccountRequest, ApiToken, User
 from campaign.models.accounts import ROLE_LABELS, TOKEN_STATUS_LABELS
 from core import clock, paging
-from core.errors import AppError
+from core.errors import AppError, MalformedRequest
 from web import db, errors
 from web.admin.blueprint import bp
 from web.authz import allow
@@ -76,9 +76,11 @@ def _search() -> str:
 def _list_args() -> dict[str, Any]:
     """Where the list was (its search and page): the page's forms send it with them, and
     their answer comes back to it, not to the first page of every account."""
-    args = {"q": _search(), "page": request.args.get("page", "")}
-    if not (args["page"].isascii() and args["page"].isdigit() and args["page"] != "1"):
-        args["page"] = ""  # the first page, or a number the list refuses: not carried on
+    try:
+        number = paging.page_number(request.args.get("page"))
+    except MalformedRequest:
+        number = 1  # a number the list refuses (0, x, past MAX_PAGE): not carried on
+    args = {"q": _search(), "page": str(number) if number > 1 else ""}
     return {name: value for name, value in args.items() if value}
 
 
