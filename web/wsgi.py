@@ -1,6 +1,6 @@
 """The application for a WSGI server other than `ykt serve`, e.g. several gunicorn workers:
 
-    gunicorn --workers 4 --bind 127.0.0.1:8000 --graceful-timeout 30 'web.wsgi:app'
+    gunicorn --workers 4 --bind 127.0.0.1:8000 --graceful-timeout 30 --timeout 120 'web.wsgi:app'
 
 Settings come from the environment (core.config), as for every `ykt` command. A process made
 from this module runs no scheduler: run `ykt worker` beside it (docs/operations.md)."""
