@@ -17,7 +17,7 @@ from campaign.workflow_host import CampaignHost
 from core import lock_waits, schema
 from core.config import Settings, load_settings
 from core.days import NotADay, read_day
-from core.db import Database, DatabaseUnavailable
+from core.db import Database, DatabaseUnavailable, first_line
 from core.errors import AppError
 from engine.runner import unit_of_work
 
@@ -77,7 +77,7 @@ def friendly_errors(func: F) -> F:
             if busy is not None:
                 reason = str(busy)
             elif isinstance(exc, OperationalError):  # the server, the file, the connection
-                reason = (str(exc.orig or exc).strip().splitlines() or [""])[0]
+                reason = first_line(exc)
             else:
                 raise
             click.echo(f"错误：数据库操作失败：{reason}", err=True)

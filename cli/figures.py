@@ -19,7 +19,7 @@ from campaign.reports.findings import Finding, Reconciliation
 from campaign.reports.reconciliation import check_figures
 from cli.context import AppContext, pass_app
 from core.days import NotADay, read_day
-from core.db import DatabaseUnavailable
+from core.db import DatabaseUnavailable, first_line
 from core.errors import AppError
 
 CONSISTENT, INCONSISTENT, CANNOT_CHECK = 0, 1, 2
@@ -84,7 +84,7 @@ def check_figures_command(
     except (AppError, DatabaseUnavailable, click.ClickException) as exc:
         _fail(exc.format_message() if isinstance(exc, click.ClickException) else str(exc))
     except OperationalError as exc:
-        _fail(f"数据库操作失败：{str(exc.orig or exc).strip().splitlines()[0]}")
+        _fail(f"数据库操作失败：{first_line(exc)}")
     for line in report_lines(result):
         click.echo(line)
     failed = not result.consistent or (strict and bool(result.warnings))

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, text
 from sqlalchemy.engine import URL, Connection, Dialect, Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -58,6 +58,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+def first_line(error: DBAPIError) -> str:
+    """What the database (or its driver) said, in its first line: the reason a person or an
+    operator reads, without the statement SQLAlchemy appends."""
+    return (str(error.orig or error).strip().splitlines() or [""])[0]
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -234,7 +240,7 @@ class Database:
             with self.reading() as session:
                 session.execute(text("SELECT 1"))
         except OperationalError as exc:
-            reason = str(exc.orig or exc).strip().splitlines()[0]
+            reason = first_line(exc)
             raise DatabaseUnavailable(f"无法连接数据库 {self.safe_url()}：{reason}") from exc
 
     def safe_url(self) -> str:

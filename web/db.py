@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from core import lock_waits, outages
-from core.db import READ_ONLY, Database, has_kept, take_kept, write_kept
+from core.db import READ_ONLY, Database, first_line, has_kept, take_kept, write_kept
 
 DEFERRED_METHODS = frozenset({"GET", "HEAD"})
 _IMMEDIATE = "ykt.db_immediate"  # environ: run this request with BEGIN IMMEDIATE
@@ -111,7 +111,7 @@ def fail() -> None:
                 "%s %s: the work kept through its refusal was not done either: %s",
                 request.method,
                 request.path,
-                (str(exc.orig or exc).strip().splitlines() or [""])[0],
+                first_line(exc),
             )
 
 

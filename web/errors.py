@@ -47,6 +47,7 @@ from campaign import audit
 from campaign.models import User
 from campaign.submissions import AlreadySubmitted
 from core import lock_waits, outages
+from core.db import first_line
 from core.errors import AppError, InvalidInput, TryAgain, Unavailable
 from engine import runner
 from engine.errors import CaseFailed, DeploymentRefused
@@ -197,7 +198,7 @@ def _database_error(error: DBAPIError) -> ResponseReturnValue:
     refusal = outages.refusal_of(error)
     if refusal is None or db.runs_again(error):
         raise error
-    where = (request.method, request.path, _first_line(error))
+    where = (request.method, request.path, first_line(error))
     if isinstance(refusal, Unavailable):
         log.error("%s %s: the database cannot take it: %s", *where)
         g.pop("refusal_page", None)  # a form's page reads the database
@@ -209,10 +210,6 @@ def _database_error(error: DBAPIError) -> ResponseReturnValue:
     db.read_from_here()
     refusal.__cause__ = error
     return _app_error(refusal)
-
-
-def _first_line(error: DBAPIError) -> str:
-    return (str(error.orig or error).strip().splitlines() or [""])[0]
 
 
 def _details(error: AppError) -> dict[str, Any]:

@@ -34,17 +34,22 @@ def test_the_accounts_are_searched_by_name_full_name_and_unit(
     assert names_in(page) == [] and "共 0 个账户" in page
 
 
-def test_the_accounts_are_shown_a_page_at_a_time(db_session: Session, as_user: Client) -> None:
+def sixty_village_officers(session: Session) -> None:
+    """Accounts cun000 … cun059: two pages of a search for "cun"."""
     for n in range(60):
         accounts.create_user(
-            db_session,
+            session,
             f"cun{n:03d}",
             "Strong#2022pw",
             full_name=f"村干部{n}",
             unit_code="QSZ",
             role="officer",
         )
-    db_session.commit()
+    session.commit()
+
+
+def test_the_accounts_are_shown_a_page_at_a_time(db_session: Session, as_user: Client) -> None:
+    sixty_village_officers(db_session)
     client = as_user("secadmin")
     first = client.get("/admin/users?q=cun").get_data(as_text=True)
     assert len(names_in(first)) == 50 and "共 60 个账户" in first
@@ -57,16 +62,7 @@ def test_the_accounts_are_shown_a_page_at_a_time(db_session: Session, as_user: C
 def test_a_row_action_comes_back_to_the_list_where_it_was(
     db_session: Session, as_user: Client
 ) -> None:
-    for n in range(60):
-        accounts.create_user(
-            db_session,
-            f"cun{n:03d}",
-            "Strong#2022pw",
-            full_name=f"村干部{n}",
-            unit_code="QSZ",
-            role="officer",
-        )
-    db_session.commit()
+    sixty_village_officers(db_session)
     client = as_user("secadmin")
     where = "/admin/users?q=cun&page=2"
     page = client.get(where).get_data(as_text=True)

@@ -22,17 +22,13 @@ from core.errors import Unavailable
 from engine.models import WorkItem
 from tests.campaign.conftest import approval, registered, registration, user
 from tests.web.conftest import DEMO_PASSWORD
+from tests.web.test_pages import SUBMIT as RECTIFIED
 from tests.web_helpers import csrf_token, login
 from web import create_app
 
 pytestmark = pytest.mark.usefixtures("june_2022")
 
-SUBMIT = {
-    "action": "submit",
-    "measures_taken": "已逐户追回并发放到位",
-    "completed_on": "2022-06-15",
-    "no_transfer_reason": "经核实系工作失误",
-}
+SUBMIT = {**RECTIFIED, "measures_taken": "已逐户追回并发放到位"}
 
 
 @pytest.fixture

@@ -64,11 +64,15 @@ def client_summary(user_agent: str) -> str:
 @bp.get("/")
 @allow(AUDITOR)
 def index() -> ResponseReturnValue:
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
-    errors.on_refusal(lambda error: (_page(args, refused=errors.field_errors(error)), 422))
-    filters = audit_search.log_filter(*_asked())
-    found = audit_search.read_log(db.session(), me(), filters, page=page_arg())
-    return _page(args, found=found)
+    found = audit_search.read_log(db.session(), me(), _filter(), page=page_arg())
+    return _page(found=found)
+
+
+def _filter() -> audit_search.LogFilter:
+    """The filter the page and the download are asked for; a refused one shows the page
+    again with the filter as typed and why."""
+    errors.on_refusal(lambda error: (_page(refused=errors.field_errors(error)), 422))
+    return audit_search.log_filter(*_asked())
 
 
 def _asked() -> tuple[str, str, str, str]:
@@ -78,11 +82,7 @@ def _asked() -> tuple[str, str, str, str]:
 FILTERS = ("action", "actor", "since", "until")
 
 
-def _page(
-    args: dict[str, str],
-    found: Page[AuditEvent] | None = None,
-    refused: dict[str, str] | None = None,
-) -> str:
+def _page(found: Page[AuditEvent] | None = None, refused: dict[str, str] | None = None) -> str:
     """The page: the records found, or, for a filter refused, the filter as typed and why."""
     action, actor, since, until = _asked()
     return render_template(
@@ -91,7 +91,7 @@ def _page(
         total=found.total if found else 0,
         page=found.number if found else 1,
         pages=found.pages if found else 1,
-        args=args,
+        args={k: v for k, v in request.args.items() if k != "page" and v},
         action=action.strip(),
         actor=actor.strip(),
         since=since.strip(),
@@ -108,9 +108,7 @@ def _page(
 @allow(AUDITOR)
 def export() -> ResponseReturnValue:
     """The records the page's filter picks, as a workbook (at most EXPORT_MOST of them)."""
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
-    errors.on_refusal(lambda error: (_page(args, refused=errors.field_errors(error)), 422))
-    filters = audit_search.log_filter(*_asked())
+    filters = _filter()
     session = db.session()
     batches = audit_search.export_log(session, me(), filters)
     buffer = io.BytesIO()
