@@ -30,7 +30,8 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from core import clock
-from engine import messages, sandbox, spiff_parser, task_dumps
+from engine import messages, sandbox, spiff_parser, task_dumps, task_walks
+from engine.task_walks import CaseWorkflow
 
 __all__ = ["SERIALIZER_VERSION", "BpmnProcessSpec", "BpmnWorkflow", "TaskState"]
 
@@ -58,7 +59,7 @@ timer_module.LOCALTZ = clock.LOCAL_TZ
 # refuses to run a case past MAX_TASKS tasks with a clear error instead (cases._advance).
 # A tree is never deeper than it has tasks, so the walks always see the whole of it.
 MAX_TASKS = 8_000
-TREE_WALK_DEPTH = 10_000
+TREE_WALK_DEPTH = task_walks.TREE_WALK_DEPTH
 
 
 def _walk_deeper(iterator: type) -> None:
@@ -175,7 +176,12 @@ SCRIPT_ENGINE = _ScriptEngine(environment=SandboxEnvironment())
 
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
     """Serializes a workflow without its spec; restores it onto a spec the caller supplies
-    (parsed once per definition version and cached), instead of rebuilding it every time."""
+    (parsed once per definition version and cached), instead of rebuilding it every time.
+    Restores a CaseWorkflow, stored under the library's own name (engine.task_walks)."""
+
+    def __init__(self, target_class: type, registry: Any, typename: str | None = None) -> None:
+        super().__init__(target_class, registry, typename)
+        registry.register(CaseWorkflow, self.to_dict, self.from_dict, self.typename)
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
@@ -193,7 +199,7 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
             raise ValueError("a workflow is restored onto a cached spec")
         from uuid import UUID
 
-        workflow = self.target_class(spec, subprocess_specs or {}, deserializing=True)
+        workflow = CaseWorkflow(spec, subprocess_specs or {}, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
@@ -272,7 +278,7 @@ def load_workflow(
 def new_workflow(
     spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]
 ) -> BpmnWorkflow:
-    return BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE)
+    return CaseWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE)
 
 
 def parse_specs(

@@ -20,14 +20,16 @@ from campaign import bootstrap, passwords
 from core import clock, heap, schema
 from core.config import Settings
 from core.db import Database
-from engine import task_dumps
+from engine import task_dumps, task_walks
 from tests.databases import backend_name, fresh_database_url
 
 # Cheap hashing keeps the suite fast; production parameters are argon2-cffi's defaults.
 passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 # Every store of a case is checked against the plain conversion: a path that changes a task
-# after it finished fails its own tests (engine.task_dumps).
+# after it finished fails its own tests (engine.task_dumps); every walk of a case's task tree
+# is checked against the library's (engine.task_walks).
 task_dumps.VERIFY = True
+task_walks.VERIFY = True
 # A command run in the suite's own process (`ykt bench-province` through CliRunner) must not
 # freeze the suite's collector: settling is checked in processes of their own
 # (tests/ops/test_settled_heap.py).
