@@ -183,6 +183,11 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
         super().__init__(target_class, registry, typename)
         registry.register(CaseWorkflow, self.to_dict, self.from_dict, self.typename)
 
+    def mapping_to_dict(self, mapping: Mapping[Any, Any], **kwargs: Any) -> dict[str, Any]:
+        if kwargs:
+            return dict(super().mapping_to_dict(mapping, **kwargs))
+        return task_dumps.mapping_to_dict(mapping, self.registry.convert)
+
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)

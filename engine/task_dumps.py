@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,7 @@ class Kept:
 
     made_from: tuple[Any, ...]
     dct: dict[str, Any]
+    key: str  # the task's id as the map of tasks names it
     text: str | None = None
 
     def update(self, values: dict[str, Any]) -> None:
@@ -77,8 +79,31 @@ class KeptTaskConverter(TaskConverter):
         if kept is not None and kept.made_from == made_from:
             return kept
         dct = super().to_dict(task)
-        setattr(task, _KEPT, Kept(made_from, dct))
+        setattr(task, _KEPT, Kept(made_from, dct, str(task.id)))
         return dct
+
+
+def _still_kept(task: Task) -> Kept | None:
+    """The task's kept conversion, when KeptTaskConverter would give it."""
+    kept: Kept | None = task.__dict__.get(_KEPT)
+    if kept is None or not (KeptTaskConverter.keeping and _unchanging(task)):
+        return None
+    return kept if kept.made_from == _made_from(task) else None
+
+
+def mapping_to_dict(mapping: Mapping[Any, Any], convert: Callable[[Any], Any]) -> dict[str, Any]:
+    """SpiffWorkflow's conversion of a map (`{str(key): convert(value)}`), a settled task's
+    kept conversion taken straight from it with its key (a case's map of tasks is mostly
+    those: converting each through the registry, its id written out anew, was most of the
+    map's time)."""
+    converted: dict[str, Any] = {}
+    for key, value in mapping.items():
+        kept = _still_kept(value) if type(value) is Task else None
+        if kept is not None:
+            converted[kept.key] = kept
+        else:
+            converted[str(key)] = convert(value)
+    return converted
 
 
 def encoder_for(base: type[json.JSONEncoder]) -> type[json.JSONEncoder]:
