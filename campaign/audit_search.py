@@ -51,7 +51,9 @@ def log_filter(action: str = "", actor: str = "", since: str = "", until: str = 
     first, last = _day("since", since), _day("until", until)
     if first and last and first > last:
         raise InvalidInput(fields={"until": "结束日期：不能早于开始日期"})
-    return LogFilter(action.strip()[:64], actor.strip()[:64], first, last)
+    # Action codes are lower case: "TASK" finds them on either database (SQLite's LIKE
+    # ignores the case of Latin letters, PostgreSQL's does not).
+    return LogFilter(action.strip().lower()[:64], actor.strip()[:64], first, last)
 
 
 def _day(name: str, text: str) -> date | None:

@@ -119,6 +119,8 @@ def test_an_action_is_a_prefix_of_its_letters_not_a_pattern(auditor: FlaskClient
         page = auditor.get(f"/audit/?actor=筛选测试&action={pattern}").get_data(as_text=True)
         assert _targets(page) == [], pattern
     assert len(_targets(auditor.get("/audit/?action=unit.").get_data(as_text=True))) == 3
+    # the same records typed in capitals, on either database
+    assert len(_targets(auditor.get("/audit/?action=UNIT.").get_data(as_text=True))) == 3
 
 
 def test_a_download_holds_the_log_as_it_was_when_asked_for(
