@@ -177,9 +177,15 @@ class CaseWorkflow(BpmnWorkflow):
 
     def get_tasks(self, first_task: Task | None = None, **kwargs: Any) -> list[Task]:
         """As the library's, which takes the whole walk before anything runs: without
-        subprocesses to walk into, read from the map of tasks."""
+        subprocesses to walk into, read from the map of tasks (when it holds the task the walk
+        starts from: one taken out of the tree is walked, as the library walks it)."""
         asked = self._asked(first_task, dict(kwargs))
-        if asked is None or self.subprocesses or asked[2].get("skip_subprocesses"):
+        if (
+            asked is None
+            or self.subprocesses
+            or asked[2].get("skip_subprocesses")
+            or self.tasks.get(asked[0].id) is not asked[0]
+        ):
             return list(self.get_tasks_iterator(first_task, **kwargs))
         first, task_filter, options = asked
         tasks = found(self, first, task_filter, end_at_spec=options.get("end_at_spec"))

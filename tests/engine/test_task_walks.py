@@ -169,3 +169,20 @@ def test_a_case_runs_alike_with_either_walk() -> None:
 
     assert shape(ours) == shape(theirs)
     assert ours.last_task.data["rounds"] == 10
+
+
+def test_a_walk_from_a_task_no_longer_in_the_tree_gives_what_the_librarys_gives() -> None:
+    """A task taken out of the tree (a reset branch, a dropped prediction) is still a place
+    a walk may start from (Workflow.run_next starts from `last_task`): the library's walk
+    gives the task itself when it matches, though the map of tasks no longer holds it."""
+    workflow = _workflow()
+    workflow.tasks.clear()
+    root = workflow.task_tree = Task(workflow, _SPECS[0], state=TaskState.COMPLETED)
+    gone = root._add_child(_SPECS[1], TaskState.READY)
+    workflow._remove_task(gone.id)
+    theirs = list(BpmnTaskIterator(gone, state=TaskState.READY))
+    assert theirs == [gone]
+    with _unverified():
+        assert workflow.get_tasks(gone, state=TaskState.READY) == theirs
+        assert workflow.get_next_task(gone, state=TaskState.READY) is gone
+    assert workflow.get_tasks(gone, state=TaskState.READY) == theirs
