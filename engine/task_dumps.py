@@ -7,7 +7,7 @@ only the few the step touched had changed. A task that is finished (completed, c
 in error) whose parent is finished too no longer changes: SpiffWorkflow runs scripts, merges
 data and delivers events only into tasks that are not finished, and its data is stored as
 the difference from its parent's. Its dict is kept with what it was made from (state, time
-of the last change, triggered, children); any of those changing, as a reset of the tree
+of the last change, triggered, children, spec); any of those changing, as a reset of the tree
 does, makes it again. Its JSON text is kept too, the first time it is stored from the kept
 dict: the whole state is encoded with each such task's text spliced in (`encode`), not
 encoded again.
@@ -61,7 +61,14 @@ def _unchanging(task: Task) -> bool:
 
 
 def _made_from(task: Task) -> tuple[Any, ...]:
-    return (task.state, task.last_state_change, task.triggered, tuple(task._children))
+    # the spec too: a migration gives finished tasks the new version's (whose name may differ)
+    return (
+        task.state,
+        task.last_state_change,
+        task.triggered,
+        tuple(task._children),
+        task.task_spec,
+    )
 
 
 class KeptTaskConverter(TaskConverter):

@@ -94,6 +94,20 @@ def test_a_finished_task_that_changes_fails_the_check_the_suite_runs_under() -> 
         spiff.dump_workflow(workflow)
 
 
+def test_a_finished_task_given_another_spec_is_stored_with_it() -> None:
+    """A migration aligns a case's finished tasks with the new version's specs, whose names
+    may differ (SpiffWorkflow's migrate_workflow): the kept text must not keep the old."""
+    workflow = _new_loop()
+    _go_round(workflow, {"round": 0})
+    spiff.dump_workflow(workflow)
+    ask = next(t for t in workflow.tasks.values() if t.task_spec.name == "ask")
+    other = next(s for n, s in workflow.spec.task_specs.items() if n not in ("ask", "Start"))
+    ask.task_spec = other
+    text = spiff.dump_workflow(workflow)
+    assert text == _plain(workflow)
+    assert json.loads(text)["tasks"][str(ask.id)]["task_spec"] == other.name
+
+
 def test_a_tree_reset_to_an_earlier_task_is_stored_as_it_is_now() -> None:
     workflow = _new_loop()
     for n in range(3):
