@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -61,6 +62,9 @@ def test_a_day_that_cannot_be_read_is_refused_beside_its_field(auditor: FlaskCli
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "开始日期：没有这一天" in page
     assert 'value="2022-13-01"' in page and 'value="筛选测试"' in page and _targets(page) == []
+    # a date field cannot show a day no calendar has: the refused one is a text field, as typed
+    assert re.search(r'<input type="text" name="since" value="2022-13-01"', page)
+    assert '<input type="date" name="until"' in page
     backwards = auditor.get("/audit/?since=2022-06-20&until=2022-06-16")
     assert backwards.status_code == 422
     assert "结束日期：不能早于开始日期" in backwards.get_data(as_text=True)
