@@ -28,7 +28,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskFilter, TaskIterator, TaskState
 
 VERIFY = False
-TREE_WALK_DEPTH = 10_000  # the depth SpiffWorkflow's walks stop at (set in engine.spiff)
+TREE_WALK_DEPTH = 10_000  # where SpiffWorkflow's walks stop (engine.spiff makes it their default)
 _FINISHED = TaskState.FINISHED_MASK
 
 
