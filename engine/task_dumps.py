@@ -78,20 +78,17 @@ class KeptTaskConverter(TaskConverter):
     keeping = True  # off while `VERIFY` makes the plain text to compare with
 
     def to_dict(self, task: Task) -> dict[str, Any] | Kept:
-        if not (self.keeping and _unchanging(task)):
-            dct: dict[str, Any] = super().to_dict(task)
-            return dct
-        made_from = _made_from(task)
-        kept: Kept | None = task.__dict__.get(_KEPT)
-        if kept is not None and kept.made_from == made_from:
+        kept = _still_kept(task)
+        if kept is not None:
             return kept
-        dct = super().to_dict(task)
-        setattr(task, _KEPT, Kept(made_from, dct, str(task.id)))
+        dct: dict[str, Any] = super().to_dict(task)
+        if self.keeping and _unchanging(task):
+            setattr(task, _KEPT, Kept(_made_from(task), dct, str(task.id)))
         return dct
 
 
 def _still_kept(task: Task) -> Kept | None:
-    """The task's kept conversion, when KeptTaskConverter would give it."""
+    """The task's kept conversion, while it is still what converting the task would give."""
     kept: Kept | None = task.__dict__.get(_KEPT)
     if kept is None or not (KeptTaskConverter.keeping and _unchanging(task)):
         return None
