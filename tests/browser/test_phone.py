@@ -32,10 +32,14 @@ def _log_in(page: Page, base: str, username: str) -> None:
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("heading", name="工作台")).to_be_visible()
+    # Its stylesheet too: a layout read before it applies measures the page unstyled (the
+    # menu's items without their padding, not wider than the screen) on a busy machine.
+    page.wait_for_load_state("load")
 
 
 def _fits(page: Page, name: str) -> None:
     """No sideways scrolling: the page is no wider than the screen, and no axe violation."""
+    page.wait_for_load_state("load")  # measured as styled (see _log_in)
     screenshot(page, f"phone_{name}")
     width = page.evaluate("() => document.documentElement.scrollWidth")
     wide = page.evaluate(
