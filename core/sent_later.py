@@ -31,6 +31,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import MANYTOONE, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core import later_sql
+
 _LATER = "ykt_write_later"  # execution option of a statement to send with the next one
 _LATER_OPTIONS = {_LATER: True}
 _IDLE = 0  # libpq's PQTRANS_IDLE: no transaction open on the connection
@@ -53,7 +55,46 @@ def write_later(session: Session, statement: Any, params: Mapping[str, Any] | No
     INSERT ... SELECT must see it), unless autoflush is off there."""
     if session.autoflush:
         session.flush()
-    session.connection().execute(statement, params, execution_options=_LATER_OPTIONS)
+    connection = session.connection()
+    if not _kept_as_made(connection, statement, params):
+        connection.execute(statement, params, execution_options=_LATER_OPTIONS)
+
+
+class _KeptContext:
+    """What the statement listeners are given for a write kept without an execution: they
+    ask only whether it was kept (`is_later`)."""
+
+    execution_options = _LATER_OPTIONS
+    executemany = False
+
+
+_KEPT_CONTEXT = _KeptContext()
+
+
+def _kept_as_made(connection: Connection, statement: Any, params: Mapping[str, Any] | None) -> bool:
+    """Keep the write for the next statement without executing it through SQLAlchemy
+    (core.later_sql), telling the statement listeners as an execution would; False when it
+    must be executed (not PostgreSQL's, nothing to carry it, its connection not usable, its
+    statements logged, a statement the shortcut does not cover)."""
+    if connection.dialect.name != "postgresql" or connection.invalidated or connection._echo:
+        return False
+    driver = connection.connection.driver_connection
+    if driver is None or driver.autocommit or driver in _at_once or driver.closed:
+        return False
+    made = later_sql.driver_write(connection.dialect, statement, params)
+    if made is None:
+        return False
+    sql, parameters = made
+    heard = connection._has_events or connection.engine._has_events
+    if heard:  # as SQLAlchemy calls them: a listener may give back what is sent instead
+        for listener in connection.dispatch.before_cursor_execute:
+            sql, parameters = listener(connection, None, sql, parameters, _KEPT_CONTEXT, False)
+    _kept.setdefault(driver, []).append((sql, parameters))
+    if heard:
+        connection.dispatch.after_cursor_execute(
+            connection, None, sql, parameters, _KEPT_CONTEXT, False
+        )
+    return True
 
 
 def is_later(context: Any) -> bool:
