@@ -78,6 +78,9 @@ def _kept_as_made(connection: Connection, statement: Any, params: Mapping[str, A
     statements logged, a statement the shortcut does not cover)."""
     if connection.dialect.name != "postgresql" or connection.invalidated or connection._echo:
         return False
+    transaction = connection.get_transaction()
+    if transaction is None or not transaction.is_active:
+        return False  # the execution says why
     driver = connection.connection.driver_connection
     if driver is None or driver.autocommit or driver in _at_once or driver.closed:
         return False
