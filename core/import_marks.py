@@ -7,6 +7,7 @@ have committed, and it need not read the records."""
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
@@ -18,7 +19,16 @@ def marks_of(connection: Connection) -> Path | None:
     name = connection.engine.url.database
     if not name or name == ":memory:" or name.startswith("file:"):
         return None
-    return Path(os.path.realpath(name) + "-imports")  # the file SQLite opens, links resolved
+    if os.path.isabs(name):
+        return _marks_beside(name)
+    return Path(os.path.realpath(name) + "-imports")  # relative: to the directory of now
+
+
+@lru_cache(maxsize=64)
+def _marks_beside(path: str) -> Path:
+    """Beside the file SQLite opens, links resolved: once a path (every write transaction
+    asks; the file is not moved under a process that has it open)."""
+    return Path(os.path.realpath(path) + "-imports")
 
 
 def mark(connection: Connection, import_id: int) -> None:
