@@ -5,6 +5,7 @@ township found by the box is sent as any chosen one is."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -59,3 +60,16 @@ def test_a_township_of_the_long_list_is_taken(client: FlaskClient, db_session: S
         sent is not None
         and sent.township_id == db_session.scalars(select(Unit.id).where(Unit.code == "T031")).one()
     )
+
+
+def test_the_offices_unit_filters_are_marked_when_long(
+    db_session: Session, as_user: Callable[[str], FlaskClient]
+) -> None:
+    office = as_user("ldxz_ban")
+    short = office.get("/ledger").get_data(as_text=True)
+    assert re.search(r'<select name="unit" id="filter-unit" aria-label="单位">', short)
+    _add_townships(db_session, 40)
+    ledger = office.get("/ledger").get_data(as_text=True)
+    assert re.search(r'<select name="unit" id="filter-unit"[^>]*data-filter="单位"', ledger)
+    reports = office.get("/reports/").get_data(as_text=True)
+    assert re.search(r'<select name="unit" id="report-unit"[^>]*data-filter="单位"', reports)

@@ -7,7 +7,9 @@
 
   function filter(select) {
     var label = select.dataset.filter;
-    var all = Array.prototype.slice.call(select.options, 1);  // the first is "请选择"
+    // an option without a value ("请选择", "全部单位") is no choice to look for: always kept
+    var options = Array.prototype.slice.call(select.options);
+    var all = options.filter(function (option) { return option.value !== ''; });
     var box = document.createElement('input');
     box.type = 'search';
     box.className = 'choice-filter';
@@ -27,11 +29,12 @@
       var wanted = fold(box.value);
       var chosen = select.value;
       var shown = 0;
-      select.length = 1;
-      all.forEach(function (option) {
-        var hit = !wanted || fold(option.text + ' ' + option.value).indexOf(wanted) !== -1;
+      select.length = 0;
+      options.forEach(function (option) {
+        var kept = option.value === '';
+        var hit = !kept && (!wanted || fold(option.text + ' ' + option.value).indexOf(wanted) !== -1);
         if (hit) { shown += 1; }
-        if (hit || option.value === chosen) { select.add(option); }
+        if (kept || hit || option.value === chosen) { select.add(option); }
       });
       select.value = chosen;
       count.textContent = wanted ? ('共 ' + all.length + ' 项，找到 ' + shown + ' 项') : '';
@@ -42,8 +45,11 @@
     box.addEventListener('keydown', function (event) {
       if (event.key !== 'Enter') { return; }
       event.preventDefault();
-      if (select.length === 2 && !select.value) {
-        select.selectedIndex = 1;
+      var found = Array.prototype.filter.call(select.options, function (option) {
+        return option.value !== '';
+      });
+      if (found.length === 1 && select.value !== found[0].value) {
+        select.value = found[0].value;
         select.dispatchEvent(new Event('change', { bubbles: true }));
       }
       select.focus();
