@@ -43,6 +43,9 @@ _INERROR = 3  # libpq's PQTRANS_INERROR: the transaction failed, its COMMIT woul
 Kept = list[tuple[str, Any]]
 _kept: WeakKeyDictionary[Any, Kept] = WeakKeyDictionary()
 _at_once: WeakSet[Any] = WeakSet()  # connections whose writes go when made (at_once)
+# The dialects of the engines whose statements carry kept writes (install): on another
+# engine nothing would ever send a write kept there.
+_carried: WeakSet[Any] = WeakSet()
 # The error of kept writes that failed, and the first of them, until the transaction ends: a
 # caller may take it for the error of what carried them (a savepoint's own conflict).
 _failed: WeakKeyDictionary[Any, tuple[Exception, tuple[str, Any]]] = WeakKeyDictionary()
@@ -74,9 +77,10 @@ _KEPT_CONTEXT = _KeptContext()
 def _kept_as_made(connection: Connection, statement: Any, params: Mapping[str, Any] | None) -> bool:
     """Keep the write for the next statement without executing it through SQLAlchemy
     (core.later_sql), telling the statement listeners as an execution would; False when it
-    must be executed (not PostgreSQL's, nothing to carry it, its connection not usable, its
-    statements logged, a statement the shortcut does not cover)."""
-    if connection.dialect.name != "postgresql" or connection.invalidated or connection._echo:
+    must be executed (an engine that does not carry them, nothing to carry it, its
+    connection not usable, its statements logged, a statement the shortcut does not
+    cover)."""
+    if connection.dialect not in _carried or connection.invalidated or connection._echo:
         return False
     transaction = connection.get_transaction()
     if transaction is None or not transaction.is_active:
@@ -240,6 +244,7 @@ def at_once(connection: Connection) -> Iterator[None]:
 
 def install(engine: Engine) -> None:
     """Keep writes on `engine`'s connections (PostgreSQL through psycopg)."""
+    _carried.add(engine.dialect)
     event.listen(engine, "do_execute", _on_execute)
     event.listen(engine, "do_execute_no_params", _send_kept_first)
     event.listen(engine, "do_executemany", _send_kept_first)

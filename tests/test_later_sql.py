@@ -12,7 +12,7 @@ from typing import Any, cast
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Table, bindparam, event, insert, select, text, update
+from sqlalchemy import Table, bindparam, create_engine, event, insert, select, text, update
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
 
@@ -193,3 +193,22 @@ def test_a_kept_write_changes_the_database_as_the_execution_did(database: Databa
         row = session.execute(select(LEASE).where(LEASE.c.name == name)).one()
         assert (row.holder, row.expires_at) == ("乙%s", WHEN + timedelta(hours=1))
         session.execute(LEASE.delete().where(LEASE.c.name == name))
+
+
+def test_on_an_engine_whose_statements_carry_nothing_a_write_goes_at_once(
+    database: Database,
+) -> None:
+    """An engine without core.sent_later's hooks (made by create_engine, not make_engine):
+    nothing there would ever send a kept write, so it is executed, as it was before."""
+    engine = create_engine(database.url)
+    name = "later-sql-unhooked"
+    try:
+        with Session(engine) as session, session.begin():
+            values = {"name": name, "holder": "甲", "expires_at": WHEN}
+            sent_later.write_later(session, insert(LEASE), values)
+    finally:
+        engine.dispose()
+    with database.transaction() as session:
+        found = session.scalar(select(LEASE.c.holder).where(LEASE.c.name == name))
+        session.execute(LEASE.delete().where(LEASE.c.name == name))
+    assert found == "甲"
