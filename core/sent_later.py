@@ -82,9 +82,16 @@ def _kept_as_made(connection: Connection, statement: Any, params: Mapping[str, A
     cover)."""
     if connection.dialect not in _carried or connection.invalidated or connection._echo:
         return False
+    # A transaction, savepoint or transaction block no longer usable: the execution says why
     transaction = connection.get_transaction()
     if transaction is None or not transaction.is_active:
-        return False  # the execution says why
+        return False
+    savepoint = connection.get_nested_transaction()
+    if savepoint is not None and not savepoint.is_active:
+        return False  # its RELEASE failed
+    block = connection._trans_context_manager
+    if block is not None and not block._transaction_is_active():
+        return False  # ended inside its `with`
     driver = connection.connection.driver_connection
     if driver is None or driver.autocommit or driver in _at_once or driver.closed:
         return False
