@@ -95,7 +95,10 @@ def _kept_as_made(connection: Connection, statement: Any, params: Mapping[str, A
     driver = connection.connection.driver_connection
     if driver is None or driver.autocommit or driver in _at_once or driver.closed:
         return False
-    made = later_sql.driver_write(connection.dialect, statement, params)
+    try:
+        made = later_sql.driver_write(connection.dialect, statement, params)
+    except Exception:  # a value or a bind refused: the execution raises it as SQLAlchemy's
+        return False
     if made is None:
         return False
     sql, parameters = made

@@ -13,7 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Table, bindparam, create_engine, event, insert, select, text, update
-from sqlalchemy.exc import IntegrityError, InvalidRequestError, PendingRollbackError
+from sqlalchemy.exc import (
+    IntegrityError,
+    InvalidRequestError,
+    PendingRollbackError,
+    StatementError,
+)
 from sqlalchemy.orm import Session
 
 from campaign import notifications
@@ -243,3 +248,16 @@ def test_a_write_on_a_savepoint_whose_release_failed_is_refused_as_an_execution_
         with pytest.raises(PendingRollbackError):
             sent_later.write_later(session, insert(LEASE), {**values, "name": "later-sql-b"})
         connection.rollback()
+
+
+def test_a_write_whose_parameters_cannot_be_made_fails_as_an_execution_does(
+    db_session: Session,
+) -> None:
+    """SQLAlchemy's error, naming the statement, as the execution raises it (not the bare
+    error of the type, or of the bind, that refused)."""
+    naive = {"name": "later-sql-naive", "holder": "甲", "expires_at": datetime(2022, 6, 15)}
+    with pytest.raises(StatementError, match="naive datetime") as refused:
+        sent_later.write_later(db_session, insert(LEASE), naive)
+    assert isinstance(refused.value.orig, ValueError)
+    with pytest.raises(StatementError, match="who"):
+        sent_later.write_later(db_session, update(LEASE).values(holder=bindparam("who")), {})
