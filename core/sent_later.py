@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import MANYTOONE, Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.util import immutabledict
 
 from core import later_sql
 
@@ -55,7 +56,8 @@ def write_later(session: Session, statement: Any, params: Mapping[str, Any] | No
     """Execute a write whose result (rows, row count) is not wanted: on PostgreSQL it goes
     with the transaction's next statement. An INSERT must not fetch its key (`.inline()`).
     What the session holds unflushed goes first, as `session.execute` would send it (an
-    INSERT ... SELECT must see it), unless autoflush is off there."""
+    INSERT ... SELECT must see it), unless autoflush is off there. The statement is one
+    built once (core.later_sql compiles it once, by its identity)."""
     if session.autoflush:
         session.flush()
     connection = session.connection()
@@ -65,13 +67,15 @@ def write_later(session: Session, statement: Any, params: Mapping[str, Any] | No
 
 class _KeptContext:
     """What the statement listeners are given for a write kept without an execution: they
-    ask only whether it was kept (`is_later`)."""
+    ask only whether it was kept (`is_later`). One for each write, as an execution's
+    context is: a listener may note things on it."""
 
-    execution_options = _LATER_OPTIONS
-    executemany = False
+    def __init__(self) -> None:
+        self.execution_options = _KEPT_OPTIONS
+        self.executemany = False
 
 
-_KEPT_CONTEXT = _KeptContext()
+_KEPT_OPTIONS = immutabledict(_LATER_OPTIONS)
 
 
 def _kept_as_made(connection: Connection, statement: Any, params: Mapping[str, Any] | None) -> bool:
@@ -103,14 +107,13 @@ def _kept_as_made(connection: Connection, statement: Any, params: Mapping[str, A
         return False
     sql, parameters = made
     heard = connection._has_events or connection.engine._has_events
+    context = _KeptContext()
     if heard:  # as SQLAlchemy calls them: a listener may give back what is sent instead
         for listener in connection.dispatch.before_cursor_execute:
-            sql, parameters = listener(connection, None, sql, parameters, _KEPT_CONTEXT, False)
+            sql, parameters = listener(connection, None, sql, parameters, context, False)
     _kept.setdefault(driver, []).append((sql, parameters))
     if heard:
-        connection.dispatch.after_cursor_execute(
-            connection, None, sql, parameters, _KEPT_CONTEXT, False
-        )
+        connection.dispatch.after_cursor_execute(connection, None, sql, parameters, context, False)
     return True
 
 
