@@ -3,11 +3,11 @@
 A write kept for the next statement goes nowhere when it is made, yet executing it through
 SQLAlchemy to learn what to send set up all of an execution: a context, a cursor, a result,
 the compiled cache's key (0.03 ms, six times a completion: a twentieth of one on
-PostgreSQL).
-The statements kept so are each built once (module constants, or cached by their shape), so
-they are compiled here once per dialect and set of parameter names, and each write only
-makes its parameters as SQLAlchemy's execution would: the compiled binds' values with the
-given ones, each through its type's bind processor, under the name the SQL gives it.
+PostgreSQL). The statements kept so are each built once (module constants, or cached by
+their shape), so they are compiled here once per dialect and set of parameter names, and
+each write only makes its parameters as SQLAlchemy's execution would: the compiled binds'
+values with the given ones, each through its type's bind processor, under the name the SQL
+gives it.
 
 A statement this does not cover the same way (positional parameters, parameters expanded at
 execution, defaults computed in Python before an INSERT, RETURNING) answers None: the caller
