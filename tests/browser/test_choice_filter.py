@@ -5,14 +5,12 @@ the only one found without sending the form, and the report goes with the townsh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.test_accessibility import axe_violations, describe
 from tests.browser.test_daily_work import OpenAs, inbox_row, register_problem, submit
-from tests.browser.test_phone import PHONE, _fits
+from tests.browser.test_phone import _fits, phone  # noqa: F401  (the phone's page, a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -55,15 +53,6 @@ def _not_sent(page: Page, typed: str, label: str = "乡镇") -> None:
     expect(page.get_by_label("查找" + label)).to_have_value(typed)
 
 
-@pytest.fixture
-def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(
-        locale="zh-CN", viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
-    )
-    yield context.new_page()
-    context.close()
-
-
 def test_typing_keeps_the_choices_that_hold_it_and_the_one_chosen(
     live_server: str, page: Page
 ) -> None:
@@ -86,7 +75,8 @@ def test_typing_keeps_the_choices_that_hold_it_and_the_one_chosen(
 
 
 def test_enter_picks_the_only_township_found_and_the_report_goes_with_it(
-    live_server: str, phone: Page
+    live_server: str,
+    phone: Page,  # noqa: F811 (the fixture imported above)
 ) -> None:
     _long_list_page(phone, live_server)
     _fits(phone, "tip_off_long_township_list")
